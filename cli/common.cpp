@@ -1,0 +1,48 @@
+#include "common.hpp"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace wslplug::cli {
+
+int report(const Error& error) {
+  fmt::print(stderr, "wslplug: error: {}\n", error.describe());
+  if (!error.fix.empty()) fmt::print(stderr, "  fix: {}\n", error.fix);
+  return exit_code(error.kind);
+}
+
+void warn(std::string_view message) { fmt::print(stderr, "wslplug: warning: {}\n", message); }
+void note(std::string_view message) { fmt::print(stderr, "{}\n", message); }
+
+nlohmann::json error_json(const Error& error) {
+  const char* kind = "internal";
+  switch (error.kind) {
+    case ErrorKind::kBad:
+      kind = "bad";
+      break;
+    case ErrorKind::kInput:
+      kind = "input";
+      break;
+    case ErrorKind::kIo:
+      kind = "io";
+      break;
+  }
+  return {{"kind", kind},
+          {"message", error.message},
+          {"file", error.file},
+          {"where", error.where},
+          {"fix", error.fix}};
+}
+
+void print_json(const nlohmann::json& doc) { fmt::print("{}\n", doc.dump(2)); }
+
+void set_examples(CLI::App* cmd, const std::vector<std::string>& examples) {
+  std::string text = "\nExamples:\n";
+  for (const auto& e : examples) text += "  " + e + "\n";
+  cmd->footer(text);
+}
+
+int combine_exit(int a, int b) { return a > b ? a : b; }
+
+}  // namespace wslplug::cli

@@ -1,0 +1,35 @@
+// Output conventions shared by all commands: errors and warnings go to stderr as
+// "wslplug: error: FILE: WHERE: MESSAGE" plus an indented "fix:" line; --json output goes to
+// stdout as one document; exit codes follow wslplug::exit_code().
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "wslplug/error.hpp"
+
+namespace wslplug::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitBad = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitIo = 3;
+
+// Prints the error (and its fix) to stderr; returns its exit code.
+int report(const Error& error);
+void warn(std::string_view message);
+void note(std::string_view message);  // informational line on stderr
+// Error as JSON: {"kind": "input"|"bad"|"io"|"internal", "message", "file", "where", "fix"}.
+nlohmann::json error_json(const Error& error);
+// Prints a JSON document on stdout (pretty, 2 spaces, trailing newline).
+void print_json(const nlohmann::json& doc);
+// Appends an "Examples:" section to a command's --help.
+void set_examples(CLI::App* cmd, const std::vector<std::string>& examples);
+// Combines exit codes of several items: the most severe wins (3 > 2 > 1 > 0).
+int combine_exit(int a, int b);
+
+}  // namespace wslplug::cli

@@ -1,0 +1,67 @@
+// wslplug entry point: builds the CLI from the command registry, parses, runs one command.
+#include <algorithm>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "common.hpp"
+#include "wslplug/version.hpp"
+
+namespace wslplug::cli {
+std::vector<CommandSpec>& command_registry() {
+  static std::vector<CommandSpec> registry;
+  return registry;
+}
+}  // namespace wslplug::cli
+
+int main(int argc, char** argv) {
+  using namespace wslplug::cli;
+  CLI::App app{
+      "wslplug: build, sign, register and diagnose Windows Subsystem for Linux plugins, from any "
+      "machine.",
+      "wslplug"};
+  app.set_version_flag("--version", fmt::format("wslplug {}", wslplug::kVersion));
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  set_examples(&app, {"wslplug new my-plugin && cd my-plugin && wslplug build --sign",
+                      "wslplug cert new --out-dir certs",
+                      "wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem --in-place",
+                      "wslplug verify plugin.dll --ca certs/cert.pem",
+                      "wslplug doctor Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f",
+                      "wslplug register --emit-reg 'C:\\Plugins\\my_plugin.dll'",
+                      "",
+                      "Exit codes: 0 success, 1 the checked thing is bad, 2 usage or input error,",
+                      "3 I/O or internal error."});
+
+  auto& registry = command_registry();
+  std::sort(registry.begin(), registry.end(),
+            [](const CommandSpec& a, const CommandSpec& b) { return a.order < b.order; });
+  std::vector<std::pair<std::string, Runner>> runners;
+  for (auto& spec : registry) runners.emplace_back(spec.name, spec.setup(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and a "Run with --help" hint
+    return kExitUsage;
+  }
+  for (auto& [name, run] : runners) {
+    if (app.got_subcommand(name)) {
+      try {
+        return run();
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "wslplug: internal error: {}\n", e.what());
+        return kExitIo;
+      }
+    }
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,274 @@
+#include "wslplug/io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace wslplug {
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+Error os_error(const std::string& what, const std::string& path, int err) {
+  ErrorKind kind = ErrorKind::kIo;
+  std::string fix;
+  if (err == ENOENT) {
+    kind = ErrorKind::kInput;
+    fix = "check the path";
+  } else if (err == EACCES || err == EPERM) {
+    fix = "check the file's permissions";
+  } else if (err == ENOSPC) {
+    fix = "free disk space and run the command again";
+  }
+  return Error{kind, fmt::format("{}: {}", what, errno_text(err)), path, {}, fix};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- InputFile
+
+Result<InputFile> InputFile::open(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(os_error("cannot open", path.string(), errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return std::unexpected(os_error("cannot stat", path.string(), err));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return input_error("is a directory, not a file", path.string(), {}, "pass a file path");
+  }
+  return InputFile(fd, static_cast<std::uint64_t>(st.st_size), path.string());
+}
+
+InputFile::InputFile(InputFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), size_(other.size_), path_(std::move(other.path_)) {}
+
+InputFile& InputFile::operator=(InputFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    size_ = other.size_;
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+InputFile::~InputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status InputFile::read_at(std::uint64_t offset, std::span<std::byte> out) const {
+  if (offset > size_ || out.size() > size_ - offset) {
+    return input_error(fmt::format("truncated: {} bytes needed at offset {:#x} but the file has {} "
+                                   "bytes",
+                                   out.size(), offset, size_),
+                       path_, offset_str(offset), "the file is incomplete; rebuild or re-copy it");
+  }
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
+                        static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(os_error(fmt::format("read failed at offset {:#x}", offset + done),
+                                      path_, errno));
+    }
+    if (n == 0) {
+      return input_error("file shrank while being read", path_, offset_str(offset + done),
+                         "make sure no other program is writing the file");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Result<std::vector<std::byte>> InputFile::read_vec(std::uint64_t offset, std::size_t length) const {
+  std::vector<std::byte> buf(length);
+  if (auto st = read_at(offset, buf); !st) return std::unexpected(st.error());
+  return buf;
+}
+
+void InputFile::advise_sequential() const {
+  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+}
+
+// ---------------------------------------------------------------- AtomicOutput
+
+Result<AtomicOutput> AtomicOutput::create(const fs::path& target, OutputOptions options) {
+  struct stat st {};
+  bool exists = ::lstat(target.c_str(), &st) == 0;
+  if (exists && !options.overwrite) {
+    return input_error("output file already exists", target.string(), {},
+                       "pass --force to replace it, or choose another output path");
+  }
+  if (exists && S_ISDIR(st.st_mode)) {
+    return input_error("output path is a directory", target.string(), {},
+                       "name a file, not a directory");
+  }
+  if (exists && options.keep_mode_of_existing) options.mode = st.st_mode & 07777;
+
+  fs::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX.tmp")).string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  int fd = ::mkostemps(buf.data(), 4, O_CLOEXEC);
+  if (fd < 0) {
+    return std::unexpected(os_error("cannot create a temporary file beside the output",
+                                    target.string(), errno));
+  }
+  AtomicOutput out;
+  out.fd_ = fd;
+  out.target_ = target;
+  out.temp_ = fs::path(buf.data());
+  out.options_ = options;
+  if (::fchmod(fd, options.mode) != 0) {
+    int err = errno;
+    return std::unexpected(os_error("cannot set permissions", out.temp_.string(), err));
+  }
+  return out;
+}
+
+AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      target_(std::move(other.target_)),
+      temp_(std::exchange(other.temp_, {})),
+      options_(other.options_),
+      written_(other.written_),
+      committed_(other.committed_) {}
+
+AtomicOutput& AtomicOutput::operator=(AtomicOutput&& other) noexcept {
+  if (this != &other) {
+    discard();
+    fd_ = std::exchange(other.fd_, -1);
+    target_ = std::move(other.target_);
+    temp_ = std::exchange(other.temp_, {});
+    options_ = other.options_;
+    written_ = other.written_;
+    committed_ = other.committed_;
+  }
+  return *this;
+}
+
+AtomicOutput::~AtomicOutput() { discard(); }
+
+void AtomicOutput::discard() noexcept {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!committed_ && !temp_.empty()) {
+    ::unlink(temp_.c_str());
+    temp_.clear();
+  }
+}
+
+Status AtomicOutput::write(std::span<const std::byte> data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(os_error("write failed", target_.string(), errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  written_ += data.size();
+  return {};
+}
+
+Status AtomicOutput::write(std::string_view text) { return write(as_bytes(text)); }
+
+Status AtomicOutput::write_at(std::uint64_t offset, std::span<const std::byte> data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
+                         static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(os_error("write failed", target_.string(), errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Status AtomicOutput::commit() {
+  if (committed_ || fd_ < 0) return internal_error("output committed twice", target_.string());
+  if (::fsync(fd_) != 0) return std::unexpected(os_error("fsync failed", target_.string(), errno));
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return std::unexpected(os_error("close failed", target_.string(), errno));
+  }
+  fd_ = -1;
+  int rc = 0;
+  if (options_.overwrite) {
+    rc = ::rename(temp_.c_str(), target_.c_str());
+  } else {
+    rc = ::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+      // File system without RENAME_NOREPLACE: link() refuses an existing target too.
+      rc = ::link(temp_.c_str(), target_.c_str());
+      if (rc == 0) ::unlink(temp_.c_str());
+    }
+  }
+  if (rc != 0) {
+    int err = errno;
+    if (err == EEXIST) {
+      return input_error("output file appeared while writing", target_.string(), {},
+                         "pass --force to replace it, or choose another output path");
+    }
+    return std::unexpected(os_error("cannot rename the temporary file into place",
+                                    target_.string(), err));
+  }
+  committed_ = true;
+  fs::path dir = target_.parent_path();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+Status write_file_atomic(const fs::path& target, std::span<const std::byte> data,
+                         OutputOptions options) {
+  auto out = AtomicOutput::create(target, options);
+  if (!out) return std::unexpected(out.error());
+  if (auto st = out->write(data); !st) return st;
+  return out->commit();
+}
+
+Status write_file_atomic(const fs::path& target, std::string_view text, OutputOptions options) {
+  return write_file_atomic(target, as_bytes(text), options);
+}
+
+Result<std::vector<std::byte>> read_file(const fs::path& path, std::uint64_t max_size) {
+  auto f = InputFile::open(path);
+  if (!f) return std::unexpected(f.error());
+  if (f->size() > max_size) {
+    return input_error(fmt::format("file is {} bytes, more than the {} expected", f->size(),
+                                   max_size),
+                       path.string(), {}, "check that this is the right file");
+  }
+  return f->read_vec(0, static_cast<std::size_t>(f->size()));
+}
+
+Result<std::string> read_text_file(const fs::path& path, std::uint64_t max_size) {
+  auto bytes = read_file(path, max_size);
+  if (!bytes) return std::unexpected(bytes.error());
+  return std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+}
+
+}  // namespace wslplug
