@@ -1,11 +1,11 @@
 // Error-code parsing, HRESULT decoding, context decoding and "did you mean" for wslplug doctor.
 #include "wslplug/errors.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "errors_tables.hpp"
 
@@ -39,8 +39,9 @@ std::string_view trim(std::string_view s) {
 
 const detail::NamedCode* first_with_value(std::span<const detail::NamedCode> table,
                                           std::uint32_t value) {
-  auto it = std::lower_bound(table.begin(), table.end(), value,
-                             [](const detail::NamedCode& n, std::uint32_t v) { return n.value < v; });
+  auto it =
+      std::lower_bound(table.begin(), table.end(), value,
+                       [](const detail::NamedCode& n, std::uint32_t v) { return n.value < v; });
   if (it == table.end() || it->value != value) return nullptr;
   return &*it;
 }
@@ -67,9 +68,7 @@ struct ContextName {
 
 bool is_hex_digit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 bool is_dec_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
-bool is_name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
 template <class Pred>
 bool all_of(std::string_view s, Pred p) {
@@ -183,7 +182,8 @@ std::optional<std::string> hresult_symbol(std::uint32_t hr) {
 std::string hresult_hex(std::uint32_t hr) { return fmt::format("0x{:08X}", hr); }
 
 std::string wsl_code_string(std::uint32_t hr) {
-  if (const auto* k = find_known(hr); k && !k->wsl_name_since.empty()) return std::string(k->symbol);
+  if (const auto* k = find_known(hr); k && !k->wsl_name_since.empty())
+    return std::string(k->symbol);
   return fmt::format("0x{:x}", hr);
 }
 
@@ -257,8 +257,7 @@ Result<ParsedCode> parse_code(std::string_view raw) {
   std::string_view text = trim(raw);
   ParsedCode out;
   out.input = std::string(text);
-  if (text.empty())
-    return std::unexpected(not_a_code(raw, "", "the input is empty"));
+  if (text.empty()) return std::unexpected(not_a_code(raw, "", "the input is empty"));
 
   // "Error code: Wsl/Service/..." (anywhere in a pasted line).
   {
@@ -358,8 +357,7 @@ Result<ParsedCode> parse_code(std::string_view raw) {
       out.form = InputForm::kDecimal;
       return out;
     }
-    return std::unexpected(
-        not_a_code(out.input, code, "the number does not fit in 32 bits"));
+    return std::unexpected(not_a_code(out.input, code, "the number does not fit in 32 bits"));
   }
   if (code.size() <= 8 && all_of(code, is_hex_digit)) {
     out.hresult = static_cast<std::uint32_t>(*parse_uint(code, 16));
@@ -400,7 +398,7 @@ ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
   }
   if (!ctx.plugin) {
     m.failed = "WSL did not attribute this error to a plugin (no 'Plugin' in the context)";
-    m.wsl_action = ctx.create_vm ? "the WSL2 VM was not created"
+    m.wsl_action = ctx.create_vm         ? "the WSL2 VM was not created"
                    : ctx.create_instance ? "the distribution did not start"
                                          : "";
     return m;

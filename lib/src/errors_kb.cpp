@@ -51,8 +51,7 @@ constexpr std::string_view kEventLog =
 constexpr std::string_view kStepOpen = "1. signature check: CreateFileW opens the registered path";
 constexpr std::string_view kStepTrust = "1. signature check: WinVerifyTrust on the DLL";
 constexpr std::string_view kStepLoad = "2. LoadLibrary(path) maps the DLL and its dependencies";
-constexpr std::string_view kStepProc =
-    "3. GetProcAddress(module, \"WSLPluginAPIV1_EntryPoint\")";
+constexpr std::string_view kStepProc = "3. GetProcAddress(module, \"WSLPluginAPIV1_EntryPoint\")";
 constexpr std::string_view kStepEntry = "4. the plugin's WSLPluginAPIV1_EntryPoint returned it";
 
 constexpr unsigned L = kStageLoad, V = kStageVmStarted, D = kStageDistributionStarted,
@@ -67,9 +66,10 @@ constexpr KnownError kTable[] = {
      .stages = L | A | R,
      .step = kStepOpen,
      .wsl_name_since = k258,
-     .summary = "The DLL path in the registry does not exist (official builds open the file for the "
-                "signature check before LoadLibrary); returned by MountFolder when the Windows "
-                "source folder is missing.",
+     .summary =
+         "The DLL path in the registry does not exist (official builds open the file for the "
+         "signature check before LoadLibrary); returned by MountFolder when the Windows "
+         "source folder is missing.",
      .causes = {"The registry value names a file that is not there: a typo, a build output path "
                 "that changed, or a file not copied yet",
                 "Cargo/CMake output name differs from the registered one (Rust turns '-' into '_': "
@@ -81,10 +81,11 @@ constexpr KnownError kTable[] = {
      .fixes = {"Register the absolute path of the DLL as it exists on disk (wslplug register "
                "--emit-reg C:\\full\\path\\plugin.dll)",
                kRestart, "api-call: create the folder before calling MountFolder"},
-     .notes = {"Older docs (2023 sample README, MS docs) list ERROR_MOD_NOT_FOUND for a wrong path; "
-               "current WSL source opens the file first, so a wrong path shows "
-               "ERROR_FILE_NOT_FOUND or ERROR_PATH_NOT_FOUND.",
-               kLoadNote}},
+     .notes =
+         {"Older docs (2023 sample README, MS docs) list ERROR_MOD_NOT_FOUND for a wrong path; "
+          "current WSL source opens the file first, so a wrong path shows "
+          "ERROR_FILE_NOT_FOUND or ERROR_PATH_NOT_FOUND.",
+          kLoadNote}},
     {.symbol = "ERROR_PATH_NOT_FOUND",
      .hresult = 0x80070003,
      .stages = L | R,
@@ -113,8 +114,7 @@ constexpr KnownError kTable[] = {
                 "load: the file ACL does not let SYSTEM read the DLL (copied from a user profile "
                 "with inherited restrictions, EFS-encrypted file)",
                 "load: the DLL lives in a folder SYSTEM cannot traverse (another user's profile)"},
-     .checks = {"Get-Acl C:\\path\\plugin.dll | Format-List",
-                "icacls C:\\path\\plugin.dll",
+     .checks = {"Get-Acl C:\\path\\plugin.dll | Format-List", "icacls C:\\path\\plugin.dll",
                 "Read the text after \"Error message:\" (PluginError) and the plugin's log"},
      .fixes = {"If the plugin vetoed: satisfy or change the plugin's policy (e.g. remove "
                "kernel=/kernelCommandLine= from .wslconfig)",
@@ -350,7 +350,8 @@ constexpr KnownError kTable[] = {
      .step = kStepTrust,
      .summary = "A signature in the certificate chain or the PKCS#7 signer signature does not "
                 "verify.",
-     .causes = {"The signature blob was damaged or edited", "A signing tool produced an invalid "
+     .causes = {"The signature blob was damaged or edited",
+                "A signing tool produced an invalid "
                 "signature (wrong key for the certificate)"},
      .checks = {kVerify, kSig},
      .fixes = {kResign},
@@ -411,8 +412,7 @@ constexpr KnownError kTable[] = {
                 "The DLL was signed with a different certificate than the one trusted"},
      .checks = {kSig, kRootStore, kVerify},
      .fixes = {kTrustRoot,
-               "For distribution, sign with a certificate from a CA that Windows trusts",
-               kRestart},
+               "For distribution, sign with a certificate from a CA that Windows trusts", kRestart},
      .notes = {kOfficialOnly, kLoadNote}},
     {.symbol = "CERT_E_UNTRUSTEDTESTROOT",
      .hresult = 0x800B010D,
@@ -558,7 +558,8 @@ constexpr KnownError kTable[] = {
                 "The plugin requires a version that does not exist (e.g. 2.1.2, which was never "
                 "tagged; releases went 2.1.1 -> 2.1.3)"},
      .checks = {"wsl --version", "Read the WSL_PLUGIN_REQUIRE_VERSION(...) line in the plugin"},
-     .fixes = {"wsl --update", "Lower the plugin's requirement to the oldest version whose API it "
+     .fixes = {"wsl --update",
+               "Lower the plugin's requirement to the oldest version whose API it "
                "really uses"},
      .notes = {"Value: MAKE_HRESULT(SEVERITY_ERROR, FACILITY_ITF, 0x032A).", kLoadNote}},
     {.symbol = "E_ABORT",
@@ -735,7 +736,8 @@ constexpr KnownError kTable[] = {
      .causes = {"The plugin crashed inside wslservice.exe (in-process), killing the service mid "
                 "call (e.g. the Intune WSL plugin with more than one distribution)",
                 "host: wslpluginhost.exe crashed during a hook"},
-     .checks = {kEventLog, "Get-WinEvent -FilterHashtable @{LogName='Application'; Id=1000} "
+     .checks = {kEventLog,
+                "Get-WinEvent -FilterHashtable @{LogName='Application'; Id=1000} "
                 "-MaxEvents 10 (faulting module)"},
      .fixes = {"Find and fix the crash in the plugin; temporarily remove its registry value to "
                "get WSL working"},

@@ -43,14 +43,14 @@ struct KnownError {
   std::string_view symbol;                  // the name WSL and winerror.h use
   std::array<std::string_view, 2> aliases;  // other names of the same HRESULT (may be empty)
   std::uint32_t hresult = 0;
-  unsigned stages = 0;               // Stage bits
-  std::string_view step;             // for load-time codes: the load step that fails
-  std::string_view wsl_name_since;   // WSL prints the name since this release; empty: always hex
-  std::string_view summary;          // one sentence
-  Lines causes;                      // ranked, most likely first
-  Lines checks;                      // PowerShell commands and wslplug commands
+  unsigned stages = 0;              // Stage bits
+  std::string_view step;            // for load-time codes: the load step that fails
+  std::string_view wsl_name_since;  // WSL prints the name since this release; empty: always hex
+  std::string_view summary;         // one sentence
+  Lines causes;                     // ranked, most likely first
+  Lines checks;                     // PowerShell commands and wslplug commands
   Lines fixes;
-  Lines notes;                       // disagreements between sources, version notes
+  Lines notes;  // disagreements between sources, version notes
 };
 
 // The whole knowledge base (every code of the WSL plugin error table).
@@ -61,11 +61,11 @@ const KnownError* find_known_symbol(std::string_view name);
 
 // ------------------------------------------------------------------ HRESULT decoding
 struct HresultParts {
-  bool failure = false;   // severity bit (31)
-  bool customer = false;  // customer bit (29)
-  bool nt_status = false; // N bit (28): an NTSTATUS mapped with HRESULT_FROM_NT
-  unsigned facility = 0;  // bits 16..26
-  unsigned code = 0;      // bits 0..15
+  bool failure = false;    // severity bit (31)
+  bool customer = false;   // customer bit (29)
+  bool nt_status = false;  // N bit (28): an NTSTATUS mapped with HRESULT_FROM_NT
+  unsigned facility = 0;   // bits 16..26
+  unsigned code = 0;       // bits 0..15
 };
 HresultParts split_hresult(std::uint32_t hr);
 constexpr std::uint32_t hresult_from_win32(std::uint32_t code) {
