@@ -382,7 +382,7 @@ ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
   if (ctx.empty()) return m;
   const unsigned kb = known ? known->stages : 0;
   if (ctx.wslc) {
-    m.stages = kStageApiCall;
+    m.stages = 0;  // WSLC hooks have no stage of their own; the knowledge base's stages stay
     if (ctx.plugin) {
       m.failed =
           "A WSL Containers (WSLC) session operation failed in a plugin: OnSessionCreated or "
