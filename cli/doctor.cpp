@@ -216,22 +216,13 @@ json findings_json(const std::vector<Finding>& findings) {
   return a;
 }
 
-// PE-level checks; signature findings join here once the signing engine (verify_file) is in the
-// build: see check_plugin_dll in wslplug/dll_check.hpp.
-Result<std::vector<Finding>> check_dll(const std::string& path, const signing::VerifyOptions& vo) {
-  (void)vo;
-  auto pe = preflight::check_pe_file(path);
-  if (!pe) return std::unexpected(pe.error());
-  return std::move(pe->findings);
-}
-
 int run_dlls(const DoctorOptions& o) {
   signing::VerifyOptions vo;
   for (const auto& c : o.ca) vo.ca_files.emplace_back(c);
   int rc = kExitOk;
   json all = json::array();
   for (const auto& path : o.dlls) {
-    auto findings = check_dll(path, vo);
+    auto findings = signing::check_plugin_dll(path, vo);
     if (!findings) {
       rc = combine_exit(rc, exit_code(findings.error().kind));
       if (o.json)
@@ -279,7 +270,8 @@ Runner setup(CLI::App& root) {
   cmd->add_option("codes", opts->codes,
                   "Error codes as pasted: Wsl/Service/.../Plugin/0x8007007f, 'Error code: ...', "
                   "TRUST_E_NOSIGNATURE, 0x8007007E, 8007007e, -2147024770, 2147942526, 126");
-  cmd->add_option("--dll", opts->dlls, "Check a plugin DLL (PE, architecture, export, imports)")
+  cmd->add_option("--dll", opts->dlls,
+                  "Check a plugin DLL: signature, architecture, export, imports")
       ->check(CLI::ExistingFile);
   cmd->add_option("--ca", opts->ca, "Trusted root certificate (PEM) for the signature check")
       ->check(CLI::ExistingFile);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "wslplug/preflight.hpp"
+
 namespace wslplug::signing {
 namespace {
 
@@ -144,6 +146,28 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
                                    "not check it for user-mode DLLs; signing tools update it)",
                                    file, report.stored_checksum, report.computed_checksum),
                        "re-sign with wslplug sign, which writes the correct checksum"));
+  return out;
+}
+
+Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const VerifyOptions& options) {
+  auto pe = preflight::check_pe_file(path);
+  if (!pe) return std::unexpected(pe.error());
+  if (!pe->is_pe) return std::move(pe->findings);
+  std::vector<Finding> out;
+  auto report = verify_file(path, options);
+  if (!report) {
+    const Error& e = report.error();
+    if (e.kind == ErrorKind::kIo || e.kind == ErrorKind::kInternal) return std::unexpected(e);
+    // A structurally broken certificate table: Windows cannot read the signature either.
+    out.push_back(
+        make("signature-unreadable", Severity::kError, "TRUST_E_NOSIGNATURE",
+             fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
+             e.fix.empty() ? std::string(kResign) : e.fix));
+  } else {
+    out = signature_findings(*report, options);
+  }
+  out.insert(out.end(), std::make_move_iterator(pe->findings.begin()),
+             std::make_move_iterator(pe->findings.end()));
   return out;
 }
 

@@ -18,4 +18,10 @@ namespace wslplug::signing {
 // the report; `options` only tells whether a --ca was given (for the wording of fixes).
 std::vector<Finding> signature_findings(const FileReport& report, const VerifyOptions& options);
 
+// The whole static check of a plugin DLL, findings in the order WSL would hit them: signature
+// (WinVerifyTrust), then PE (machine, DLL flag, imports: LoadLibrary), then the export
+// (GetProcAddress). A file that is not a PE gives only the "not-pe" finding. Errors are for
+// files that cannot be read (I/O). The input is never modified.
+Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const VerifyOptions& options);
+
 }  // namespace wslplug::signing
