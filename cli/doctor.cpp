@@ -117,6 +117,10 @@ json diagnosis_json(const er::Diagnosis& d) {
   ctx["unknown"] = d.parsed.context.unknown;
   ctx["failed"] = d.context.failed.empty() ? json(nullptr) : json(d.context.failed);
   ctx["wsl_action"] = d.context.wsl_action.empty() ? json(nullptr) : json(d.context.wsl_action);
+  ctx["message"] = d.context.message.empty() ? json(nullptr) : json(d.context.message);
+  j["plugin"] = d.parsed.plugin.empty() ? json(nullptr) : json(d.parsed.plugin);
+  j["plugin_message"] =
+      d.parsed.plugin_message.empty() ? json(nullptr) : json(d.parsed.plugin_message);
   j["context"] = ctx;
   return j;
 }
@@ -148,9 +152,14 @@ void print_diagnosis(const er::Diagnosis& d) {
   } else {
     fmt::print("  {}\n", generic_advice(d).summary);
   }
+  if (!d.parsed.plugin.empty())
+    fmt::print("  Plugin: {} (the registry value name)\n", d.parsed.plugin);
+  if (!d.parsed.plugin_message.empty())
+    fmt::print("  The plugin said: {}\n", d.parsed.plugin_message);
   if (!d.context.failed.empty()) {
     fmt::print("  What failed: {}\n", d.context.failed);
     if (!d.context.wsl_action.empty()) fmt::print("  What WSL did: {}\n", d.context.wsl_action);
+    if (!d.context.message.empty()) fmt::print("  WSL showed: {}\n", d.context.message);
   }
   if (d.stages) {
     std::string st;

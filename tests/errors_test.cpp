@@ -444,3 +444,32 @@ TEST(ErrorsDecoder, StageNames) {
             (std::vector<std::string_view>{"load", "vm-started", "distribution-started", "api-call",
                                            "host", "registration"}));
 }
+
+TEST(ErrorsParser, PastedWslMessage) {
+  auto d = er::diagnose(
+      "A fatal error was returned by plugin 'demo-plugin'. Error message: 'cannot mount: it's "
+      "gone'\nError code: Wsl/Service/CreateInstance/Plugin/E_FAIL\n");
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(d->parsed.hresult, 0x80004005u);
+  EXPECT_EQ(d->parsed.plugin, "demo-plugin");
+  EXPECT_EQ(d->parsed.plugin_message, "cannot mount: it's gone");
+  EXPECT_EQ(d->stages, er::kStageDistributionStarted);
+  EXPECT_NE(d->context.message.find("plugin 'demo-plugin'"), std::string::npos)
+      << d->context.message;
+
+  d = er::diagnose(
+      "The plugin 'old' requires a newer version of WSL. Please run: wsl.exe --update\n"
+      "Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/WSL_E_PLUGIN_REQUIRES_UPDATE");
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(d->symbol, "WSL_E_PLUGIN_REQUIRES_UPDATE");
+  EXPECT_EQ(d->parsed.plugin, "old");
+  EXPECT_TRUE(d->parsed.plugin_message.empty());
+  EXPECT_EQ(d->stages, er::kStageLoad);
+  EXPECT_NE(d->context.message.find("requires a newer version"), std::string::npos);
+
+  // PluginError called but the hook returned success: WSL's misleading generic text.
+  d = er::diagnose("Wsl/Service/CreateInstance/Plugin/0x8000000d");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->symbol, "E_ILLEGAL_STATE_CHANGE");
+  EXPECT_NE(d->context.message.find("conversion is in progress"), std::string::npos);
+}

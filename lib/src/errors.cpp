@@ -259,6 +259,26 @@ Result<ParsedCode> parse_code(std::string_view raw) {
   out.input = std::string(text);
   if (text.empty()) return std::unexpected(not_a_code(raw, "", "the input is empty"));
 
+  // The message wsl.exe printed above the code, when it was pasted too.
+  {
+    const std::string up = to_upper(text);
+    for (std::string_view marker : {"BY PLUGIN '", "THE PLUGIN '"}) {
+      const auto at = up.find(marker);
+      if (at == std::string::npos) continue;
+      const auto start = at + marker.size();
+      const auto end = text.find('\'', start);
+      if (end != std::string_view::npos) out.plugin = std::string(text.substr(start, end - start));
+      break;
+    }
+    const auto msg = up.find("ERROR MESSAGE: '");
+    if (msg != std::string::npos) {
+      const auto start = msg + 16;
+      const auto code_at = up.find("ERROR CODE:", start);
+      auto end = text.rfind('\'', code_at == std::string::npos ? text.size() : code_at);
+      if (end != std::string_view::npos && end > start)
+        out.plugin_message = std::string(text.substr(start, end - start));
+    }
+  }
   // "Error code: Wsl/Service/..." (anywhere in a pasted line).
   {
     const std::string up = to_upper(text);
@@ -377,6 +397,25 @@ Result<ParsedCode> parse_code(std::string_view raw) {
                                     "or a decimal number"));
 }
 
+namespace {
+
+// The en-US message wsl.exe shows for a plugin error (Resources.resw).
+std::string plugin_message(const KnownError* known, bool hook) {
+  if (known && known->symbol == "WSL_E_PLUGIN_REQUIRES_UPDATE")
+    return "The plugin '<name>' requires a newer version of WSL. Please run: wsl.exe --update";
+  if (known && known->symbol == "E_ILLEGAL_STATE_CHANGE")
+    return "An install, uninstall, or conversion is in progress for this distribution. (WSL's "
+           "generic text for this code: the hook called PluginError but returned success, so no "
+           "plugin message is shown)";
+  if (hook)
+    return "A fatal error was returned by plugin '<name>' (with \". Error message: '...'\" when "
+           "the hook called PluginError)";
+  return "A fatal error was returned by plugin '<name>' (load failures never carry a plugin "
+         "message)";
+}
+
+}  // namespace
+
 ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
   ContextMeaning m;
   if (ctx.empty()) return m;
@@ -415,10 +454,13 @@ ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
           "WSL recorded the load failure at service start and refused to create the WSL2 VM; "
           "every WSL2 launch fails with this code until the registry value is fixed or removed "
           "and wslservice is restarted (WSL1 distributions keep working)";
+      m.message = plugin_message(known, false);
     } else if (st == kStageVmStarted) {
       m.failed = "The plugin's OnVMStarted hook returned this error";
       m.wsl_action = "WSL terminated the VM it had just started; no distribution started";
+      m.message = plugin_message(known, true);
     } else {
+      m.message = plugin_message(known, true);
       m.failed =
           "Either loading the plugin at service start (signature check, LoadLibrary, "
           "GetProcAddress or the entry point) or the plugin's OnVMStarted hook";
@@ -434,6 +476,7 @@ ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
     m.wsl_action =
         "WSL removed the distribution from the running list: the distribution did not start "
         "(the VM keeps running)";
+    m.message = plugin_message(known, true);
     return m;
   }
   m.stages = kb;
@@ -454,6 +497,9 @@ Result<Diagnosis> diagnose(std::string_view input) {
   if (d.parts.facility == 7 && !d.parts.nt_status && !d.parts.customer)
     if (auto w = win32_name(d.parts.code)) d.win32_name = std::string(*w);
   d.context = explain_context(d.parsed.context, d.known);
+  if (!d.parsed.plugin.empty())
+    if (auto at = d.context.message.find("<name>"); at != std::string::npos)
+      d.context.message.replace(at, 6, d.parsed.plugin);
   const unsigned kb = d.known ? d.known->stages : 0;
   if (d.context.stages != 0)
     d.stages = (kb & d.context.stages) ? (kb & d.context.stages) : d.context.stages;

@@ -602,8 +602,11 @@ constexpr KnownError kTable[] = {
                 "The plugin's own log"},
      .fixes = {"Fix the failing step in the plugin; call PluginError(message) before returning "
                "a failure so users see why"},
-     .notes = {"With CreateVm/Plugin the failure came from loading (entry point) or "
-               "OnVMStarted; without CreateVm from OnDistributionStarted."}},
+     .notes =
+         {"With CreateVm/Plugin the failure came from loading (entry point) or "
+          "OnVMStarted; without CreateVm from OnDistributionStarted.",
+          "Failures returned by OnVMStopping, OnDistributionStopping and OnDistributionRegistered/"
+          "Unregistered are only logged: WSL ignores them and users never see a code."}},
     {.symbol = "E_FAIL",
      .hresult = 0x80004005,
      .stages = L | V | D | A,
@@ -618,7 +621,9 @@ constexpr KnownError kTable[] = {
      .checks = {"Read the text after \"Error message:\" (PluginError / panic text)",
                 "The plugin's own log; wsl --debug-shell to inspect the VM root namespace"},
      .fixes = {"Fix the failing step; report why with PluginError before returning"},
-     .notes = {}},
+     .notes =
+         {"Failures returned by OnVMStopping, OnDistributionStopping and OnDistributionRegistered/"
+          "Unregistered are only logged: WSL ignores them and users never see a code."}},
     {.symbol = "E_ILLEGAL_STATE_CHANGE",
      .hresult = 0x8000000D,
      .stages = V | D | A,

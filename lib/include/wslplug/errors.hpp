@@ -118,6 +118,10 @@ struct ParsedCode {
   std::uint32_t hresult = 0;
   InputForm form = InputForm::kHex;
   Context context;
+  // From a pasted wsl.exe message: "A fatal error was returned by plugin 'NAME'. Error message:
+  // 'TEXT'" / "The plugin 'NAME' requires a newer version of WSL". Empty when not pasted.
+  std::string plugin;          // the registry value name of the plugin
+  std::string plugin_message;  // the text the plugin passed to PluginError
 };
 
 // Parses one pasted code. An input that is not a code is an input error whose fix lists the
@@ -129,6 +133,7 @@ struct ContextMeaning {
   unsigned stages = 0;     // stages consistent with the context (0: the context says nothing)
   std::string failed;      // which hook or load step failed
   std::string wsl_action;  // what WSL did about it
+  std::string message;     // the message wsl.exe shows above "Error code:" (en-US)
 };
 // `known` (may be null) narrows the meaning (e.g. a load-only code under CreateVm/Plugin).
 ContextMeaning explain_context(const Context& context, const KnownError* known);
