@@ -13,7 +13,6 @@
 #include "common.hpp"
 #include "wslplug/io.hpp"
 #include "wslplug/registration.hpp"
-#include "wslplug/version.hpp"
 #include "wslplug/winpath.hpp"
 
 namespace wslplug::cli {
@@ -132,7 +131,7 @@ int run_register(const RegisterArgs& a) {
     reg::ScriptOptions so{.name = name,
                           .windows_path = path->path,
                           .trust = cert ? &*cert : nullptr,
-                          .generator = fmt::format("wslplug {}", kVersion)};
+                          .generator = "wslplug"};
     outputs.push_back({with_suffix(reg_path, ".ps1"), reg::ps1_bytes(reg::powershell_script(so)),
                        cert
                            ? fmt::format("elevated PowerShell script: trusts certificate {} "
