@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support.hpp"
+#include "wslplug/errors.hpp"
 #include "wslplug/preflight.hpp"
 
 namespace wt = wslplug::test;
@@ -132,6 +133,32 @@ TEST(DoctorCodes, EveryIssueFormViaTheBinary) {
   EXPECT_EQ(j[2]["stages"], json::array({"distribution-started"}));
   EXPECT_NE(j[2]["context"]["wsl_action"].get<std::string>().find("did not start"),
             std::string::npos);
+}
+
+// Every knowledge-base code through the binary, as WSL prints it after the full context.
+TEST(DoctorCodes, EveryKnowledgeBaseCodeAsWslPrintsIt) {
+  std::vector<std::string> args = {"doctor", "--json"};
+  for (const auto& e : wslplug::errors::knowledge_base())
+    args.push_back("Wsl/Service/CreateInstance/CreateVm/Plugin/" +
+                   wslplug::errors::wsl_code_string(e.hresult));
+  auto r = wt::wslplug(args);
+  ASSERT_EQ(r.rc, 0) << r.both();
+  json j = parse_json(r);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), wslplug::errors::knowledge_base().size());
+  std::size_t i = 0;
+  for (const auto& e : wslplug::errors::knowledge_base()) {
+    const auto& o = j[i++];
+    SCOPED_TRACE(std::string(e.symbol));
+    EXPECT_EQ(o["symbol"], std::string(e.symbol));
+    EXPECT_EQ(o["known"], true);
+    EXPECT_EQ(o["wsl_prints"], wslplug::errors::wsl_code_string(e.hresult));
+    EXPECT_FALSE(o["stages"].empty());
+    EXPECT_TRUE(o["context"]["failed"].is_string());
+    EXPECT_TRUE(o["context"]["wsl_action"].is_string());
+    // Under CreateVm/Plugin only load or OnVMStarted are possible.
+    for (const auto& st : o["stages"]) EXPECT_TRUE(st == "load" || st == "vm-started") << st;
+  }
 }
 
 TEST(DoctorCodes, OneCodeIsTheObjectItself) {
