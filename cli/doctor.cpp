@@ -28,6 +28,19 @@ struct DoctorOptions {
   bool json = false;
 };
 
+// Fills the "<name>" placeholder of checks with the plugin name when the pasted text had it.
+std::vector<std::string> personalized(const er::Lines& l, const er::Diagnosis& d) {
+  std::vector<std::string> out;
+  for (auto line : er::lines(l)) {
+    std::string s(line);
+    if (!d.parsed.plugin.empty())
+      for (auto at = s.find("<name>"); at != std::string::npos; at = s.find("<name>", at))
+        s.replace(at, 6, "'" + d.parsed.plugin + "'");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 json string_list(const std::vector<std::string_view>& v) {
   json a = json::array();
   for (auto s : v) a.push_back(std::string(s));
@@ -85,7 +98,7 @@ json diagnosis_json(const er::Diagnosis& d) {
     j["summary"] = std::string(d.known->summary);
     j["step"] = d.known->step.empty() ? json(nullptr) : json(std::string(d.known->step));
     j["causes"] = string_list(er::lines(d.known->causes));
-    j["checks"] = string_list(er::lines(d.known->checks));
+    j["checks"] = personalized(d.known->checks, d);
     j["fixes"] = string_list(er::lines(d.known->fixes));
     auto notes = er::lines(d.known->notes);
     std::vector<std::string> all(notes.begin(), notes.end());
@@ -171,7 +184,7 @@ void print_diagnosis(const er::Diagnosis& d) {
   fmt::print("  WSL prints it as: {}\n", d.wsl_prints);
   if (d.known) {
     print_list("Likely causes, most likely first", er::lines(d.known->causes), true);
-    print_list("Checks", er::lines(d.known->checks), false);
+    print_list("Checks", personalized(d.known->checks, d), false);
     print_list("Fixes", er::lines(d.known->fixes), false);
     auto notes = er::lines(d.known->notes);
     std::vector<std::string> all(notes.begin(), notes.end());
@@ -246,18 +259,23 @@ int run_dlls(const DoctorOptions& o) {
       all.push_back({{"file", path}, {"ok", !bad}, {"findings", findings_json(*findings)}});
       continue;
     }
-    if (findings->empty()) {
-      fmt::print("{}: ok: no problems found that would stop WSL from loading it\n", path);
-      continue;
-    }
+    bool warnings = false;
+    for (const auto& f : *findings) warnings |= f.severity == Severity::kWarning;
     fmt::print("{}: {}\n", path,
-               bad ? "WSL would fail to load this plugin" : "loads, with warnings");
+               bad        ? "WSL would fail to load this plugin"
+               : warnings ? "loads, with warnings"
+                          : "ok: no problems found that would stop WSL from loading it");
     for (const auto& f : *findings) {
       fmt::print("  {} [{}]{}\n", severity_name(f.severity), f.id,
                  f.wsl_error.empty() ? "" : fmt::format(" -> {}", f.wsl_error));
       fmt::print("    {}\n", f.message);
       if (!f.fix.empty()) fmt::print("    fix: {}\n", f.fix);
     }
+    std::string first_error;
+    for (const auto& f : *findings)
+      if (f.severity == Severity::kError && !f.wsl_error.empty() && first_error.empty())
+        first_error = f.wsl_error;
+    if (!first_error.empty()) fmt::print("  explain a code: wslplug doctor {}\n", first_error);
   }
   if (o.json) print_json(all.size() == 1 ? all[0] : all);
   return rc;
