@@ -62,14 +62,16 @@ bool any_wsl_error(const json& findings, const std::string& code) {
 const char* kPeErrors[] = {"ERROR_PROC_NOT_FOUND", "ERROR_MOD_NOT_FOUND", "ERROR_BAD_EXE_FORMAT",
                            "TRUST_E_SUBJECT_FORM_UNKNOWN"};
 
-// An import library for a DLL Windows does not have, made with dlltool from a .def file.
-wt::fs::path import_lib(const std::string& dll, const std::string& function) {
+// An import library (or, with `delay`, a delay-import library) for a DLL, made with dlltool from
+// a .def file.
+wt::fs::path import_lib(const std::string& dll, const std::string& function, bool delay = false) {
   const auto dir = wt::fixture_dir();
-  const auto lib = dir / ("lib" + dll + ".imp.a");
+  const auto lib = dir / ("lib" + dll + (delay ? ".delay.a" : ".imp.a"));
   if (wt::fs::exists(lib)) return lib;
   const auto def = dir / (dll + ".def");
   wt::write_text(def, "LIBRARY " + dll + "\nEXPORTS\n" + function + "\n");
-  auto r = wt::run({"x86_64-w64-mingw32-dlltool", "-d", def.string(), "-l", lib.string() + ".tmp"});
+  auto r = wt::run({"x86_64-w64-mingw32-dlltool", "-d", def.string(), delay ? "-y" : "-l",
+                    lib.string() + ".tmp"});
   EXPECT_EQ(r.rc, 0) << r.both();
   wt::fs::rename(lib.string() + ".tmp", lib);
   return lib;
@@ -391,6 +393,70 @@ TEST(DoctorDll, NonSystemAndVcRuntimeImports) {
     EXPECT_EQ(x["message"].get<std::string>().find("KERNEL32"), std::string::npos);
     EXPECT_EQ(x["message"].get<std::string>().find("msvcrt"), std::string::npos);
   }
+}
+
+TEST(DoctorDll, DebugRuntimeImportIsModNotFound) {
+  WSLPLUG_REQUIRE_TOOL("x86_64-w64-mingw32-dlltool");
+  auto debug = import_lib("VCRUNTIME140D.dll", "__std_terminate");
+  auto dll = wt::build_dll(
+      {.name = "doctor-debug-runtime",
+       .source = plugin_calling("void __std_terminate(void);", "(__std_terminate(), 0)"),
+       .flags = {debug.string()}});
+  ASSERT_FALSE(dll.empty());
+  auto findings = dll_findings(dll);
+  auto d = finding(findings, "import-debug-runtime");
+  ASSERT_FALSE(d.is_null()) << findings.dump(2);
+  EXPECT_EQ(d["wsl_error"], "ERROR_MOD_NOT_FOUND");
+  EXPECT_EQ(d["severity"], "error");
+  EXPECT_NE(d["message"].get<std::string>().find("VCRUNTIME140D.dll"), std::string::npos);
+}
+
+// GNU ld does not fill the delay-import directory, so this fixture is linked with lld-link
+// /delayload (freestanding, like the ARM64 fixtures).
+TEST(DoctorDll, DelayLoadedNonSystemDllIsAWarning) {
+  WSLPLUG_REQUIRE_TOOL("clang");
+  WSLPLUG_REQUIRE_TOOL("lld-link");
+  WSLPLUG_REQUIRE_TOOL("llvm-dlltool");
+  wt::TempDir tmp;
+  wt::write_text(tmp / "sqlite3.def", "LIBRARY sqlite3.dll\nEXPORTS\nsqlite3_libversion\n");
+  wt::write_text(tmp / "p.c", R"(const char* sqlite3_libversion(void);
+__declspec(dllexport) long WSLPluginAPIV1_EntryPoint(const void* a, void* h) {
+  (void)a; (void)h; return sqlite3_libversion() ? 0 : 1;
+}
+void* __delayLoadHelper2(const void* d, void** f) { (void)d; return *f; }
+int __stdcall _DllMainCRTStartup(void* h, unsigned long r, void* p) { (void)h; (void)r; (void)p; return 1; }
+)");
+  auto r = wt::run({"llvm-dlltool", "-m", "i386:x86-64", "-d", (tmp / "sqlite3.def").string(), "-l",
+                    (tmp / "sqlite3.lib").string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  r = wt::run({"clang", "--target=x86_64-pc-windows-msvc", "-O2", "-c", (tmp / "p.c").string(),
+               "-o", (tmp / "p.obj").string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  const auto dll = tmp / "delay.dll";
+  r = wt::run({"lld-link", "/dll", "/nodefaultlib", "/entry:_DllMainCRTStartup", "/machine:x64",
+               (tmp / "p.obj").string(), (tmp / "sqlite3.lib").string(), "/delayload:sqlite3.dll",
+               "/out:" + dll.string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  auto findings = dll_findings(dll);
+  auto l = finding(findings, "delay-import");
+  ASSERT_FALSE(l.is_null()) << findings.dump(2);
+  EXPECT_EQ(l["severity"], "warning");
+  EXPECT_EQ(l["wsl_error"], "ERROR_MOD_NOT_FOUND");
+  EXPECT_NE(l["message"].get<std::string>().find("sqlite3.dll"), std::string::npos);
+  EXPECT_TRUE(finding(findings, "import-not-system").is_null()) << findings.dump(2);
+}
+
+TEST(DoctorDll, WrongCaseExportIsProcNotFound) {
+  auto dll = wt::build_dll(
+      {.name = "doctor-wrong-case",
+       .source = "#include <windows.h>\n__declspec(dllexport) HRESULT "
+                 "WslPluginApiV1_EntryPoint(const void* a, void* h) { (void)a; (void)h; return "
+                 "S_OK; }\n"});
+  ASSERT_FALSE(dll.empty());
+  auto findings = dll_findings(dll);
+  auto f = finding(findings, "entry-point-wrong-case");
+  ASSERT_FALSE(f.is_null()) << findings.dump(2);
+  EXPECT_EQ(f["wsl_error"], "ERROR_PROC_NOT_FOUND");
 }
 
 TEST(DoctorDll, NotAPeAndNotADll) {
