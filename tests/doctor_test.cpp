@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "support.hpp"
 #include "wslplug/errors.hpp"
@@ -370,20 +372,20 @@ TEST(DoctorDll, Arm64PluginIsFine) {
 
 TEST(DoctorDll, NonSystemAndVcRuntimeImports) {
   WSLPLUG_REQUIRE_TOOL("x86_64-w64-mingw32-dlltool");
-  auto zlib = import_lib("zlib1.dll", "zlibVersion");
+  auto curl = import_lib("libcurl-4.dll", "curl_version");
   auto vc = import_lib("VCRUNTIME140.dll", "__std_terminate");
   auto dll = wt::build_dll(
-      {.name = "doctor-foreign-imports",
-       .source = plugin_calling("const char* zlibVersion(void); void __std_terminate(void);",
-                                "(zlibVersion() != 0 ? 0 : (__std_terminate(), 1))"),
-       .flags = {zlib.string(), vc.string()}});
+      {.name = "doctor-foreign-imports-curl",
+       .source = plugin_calling("const char* curl_version(void); void __std_terminate(void);",
+                                "(curl_version() != 0 ? 0 : (__std_terminate(), 1))"),
+       .flags = {curl.string(), vc.string()}});
   ASSERT_FALSE(dll.empty());
   auto findings = dll_findings(dll);
   auto f = finding(findings, "import-not-system");
   ASSERT_FALSE(f.is_null()) << findings.dump(2);
   EXPECT_EQ(f["wsl_error"], "ERROR_MOD_NOT_FOUND");
   EXPECT_EQ(f["severity"], "error");
-  EXPECT_NE(f["message"].get<std::string>().find("zlib1.dll"), std::string::npos);
+  EXPECT_NE(f["message"].get<std::string>().find("libcurl-4.dll"), std::string::npos);
   auto v = finding(findings, "import-vc-runtime");
   ASSERT_FALSE(v.is_null()) << findings.dump(2);
   EXPECT_EQ(v["wsl_error"], "ERROR_MOD_NOT_FOUND");
@@ -505,4 +507,101 @@ TEST(DoctorDll, ClassifiesImports) {
   EXPECT_EQ(classify_import("MSVCP140.dll"), K::kVcRuntime);
   EXPECT_EQ(classify_import("VCRUNTIME140D.dll"), K::kDebugRuntime);
   EXPECT_EQ(classify_import("mylib.dll"), K::kOther);
+}
+
+// ------------------------------------------------------------------------------ Wine as oracle
+// doctor's predictions against a real Windows loader: a MinGW program runs LoadLibraryW +
+// GetProcAddress("WSLPluginAPIV1_EntryPoint") under Wine (64-bit, like wslservice) and prints the
+// Win32 error. A failure must be one of the WSL errors doctor predicts (severity error); a DLL
+// Wine loads must have no PE error finding. (The signature check is not part of this: Wine's
+// LoadLibrary does not verify Authenticode; ARM64 and non-PE files are left out: Wine on x64
+// cannot load the former, and for the latter doctor predicts the signature-check error.)
+TEST(DoctorDll, PredictionsMatchTheWineLoader) {
+  WSLPLUG_REQUIRE_TOOL("wine");
+  const auto loader = wt::fixture_dir() / "doctor-loader.exe";
+  if (!wt::fs::exists(loader)) {
+    const auto src = wt::fixture_dir() / "doctor-loader.c";
+    wt::write_text(src, R"(#include <windows.h>
+#include <stdio.h>
+int wmain(int argc, wchar_t** argv) {
+  for (int i = 1; i < argc; ++i) {
+    HMODULE m = LoadLibraryW(argv[i]);
+    DWORD err = 0;
+    if (!m) err = GetLastError();
+    else if (!GetProcAddress(m, "WSLPluginAPIV1_EntryPoint")) err = GetLastError();
+    printf("%lu\n", (unsigned long)err);
+    if (m) FreeLibrary(m);
+  }
+  return 0;
+}
+)");
+    auto cc = wt::run({"x86_64-w64-mingw32-gcc", "-municode", "-O2", "-s", "-o",
+                       loader.string() + ".part", src.string()});
+    ASSERT_EQ(cc.rc, 0) << cc.both();
+    wt::fs::rename(loader.string() + ".part", loader);
+  }
+  const std::string cpp_src =
+      "#include <string>\n#include <windows.h>\nextern \"C\" __declspec(dllexport) HRESULT "
+      "WSLPluginAPIV1_EntryPoint(const void* a, void* h) {\n  (void)h; "
+      "std::string s(static_cast<const char*>(a)); s += std::to_string(s.size());\n"
+      "  return s.empty() ? E_FAIL : S_OK;\n}\n";
+  std::vector<wt::fs::path> dlls = {
+      wt::build_dll({.name = "doctor-good"}),
+      wt::build_dll({.name = "doctor-cpp-dynamic", .source = cpp_src, .cplusplus = true}),
+      wt::build_dll({.name = "doctor-cpp-static",
+                     .source = cpp_src,
+                     .cplusplus = true,
+                     .flags = {"-static-libgcc", "-static-libstdc++"}}),
+      wt::build_dll({.name = "doctor-no-export",
+                     .source =
+                         "#include <windows.h>\n__declspec(dllexport) HRESULT PluginInit(void) { "
+                         "return S_OK; }\n"}),
+      wt::build_dll({.name = "doctor-mangled",
+                     .source =
+                         "#include <windows.h>\n__declspec(dllexport) HRESULT "
+                         "WSLPluginAPIV1_EntryPoint(const void* a, void* h) { (void)a; (void)h; "
+                         "return S_OK; }\n",
+                     .cplusplus = true,
+                     .flags = {"-static-libgcc", "-static-libstdc++"}}),
+      wt::build_dll({.name = "doctor-macro-name",
+                     .source =
+                         "#include <windows.h>\n__declspec(dllexport) HRESULT "
+                         "WSLPLUGINAPI_ENTRYPOINTV1(const void* a, void* h) { (void)a; (void)h; "
+                         "return S_OK; }\n"}),
+      wt::build_dll({.name = "doctor-i686", .arch = wt::Arch::kX86}),
+  };
+  for (const auto& d : dlls) ASSERT_FALSE(d.empty());
+  std::vector<std::string> args = {loader.string()};
+  for (const auto& d : dlls) args.push_back("Z:" + d.string());
+  for (auto& a : args)
+    for (auto& c : a)
+      if (c == '/') c = '\\';
+  args[0] = loader.string();
+  auto r = wt::wine(args);
+  ASSERT_EQ(r.rc, 0) << r.both();
+  std::vector<unsigned long> codes;
+  std::istringstream in(r.out);
+  for (unsigned long v; in >> v;) codes.push_back(v);
+  ASSERT_EQ(codes.size(), dlls.size()) << r.both();
+  int failures = 0;
+  for (std::size_t i = 0; i < dlls.size(); ++i) {
+    SCOPED_TRACE(dlls[i].filename().string());
+    auto pe = wslplug::preflight::check_pe_file(dlls[i]);
+    ASSERT_TRUE(pe) << pe.error().describe();
+    std::set<std::string> predicted;
+    for (const auto& f : pe->findings)
+      if (f.severity == wslplug::Severity::kError && !f.wsl_error.empty())
+        predicted.insert(f.wsl_error);
+    if (codes[i] == 0) {
+      EXPECT_TRUE(predicted.empty()) << "Wine loads it, doctor predicts " << *predicted.begin();
+    } else {
+      ++failures;
+      auto name = wslplug::errors::win32_name(static_cast<std::uint32_t>(codes[i]));
+      ASSERT_TRUE(name.has_value()) << codes[i];
+      EXPECT_TRUE(predicted.contains(std::string(*name)))
+          << "Wine fails with " << *name << ", doctor predicts "
+          << (predicted.empty() ? std::string("nothing") : *predicted.begin());
+    }
+  }
+  EXPECT_GE(failures, 4);  // the fixtures do fail in several ways
 }
