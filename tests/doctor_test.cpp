@@ -569,6 +569,16 @@ int wmain(int argc, wchar_t** argv) {
                          "WSLPLUGINAPI_ENTRYPOINTV1(const void* a, void* h) { (void)a; (void)h; "
                          "return S_OK; }\n"}),
       wt::build_dll({.name = "doctor-i686", .arch = wt::Arch::kX86}),
+      wt::build_dll(
+          {.name = "doctor-foreign-imports-curl",
+           .source = plugin_calling("const char* curl_version(void); void __std_terminate(void);",
+                                    "(curl_version() != 0 ? 0 : (__std_terminate(), 1))"),
+           .flags = {import_lib("libcurl-4.dll", "curl_version").string(),
+                     import_lib("VCRUNTIME140.dll", "__std_terminate").string()}}),
+      wt::build_dll(
+          {.name = "doctor-debug-runtime",
+           .source = plugin_calling("void __std_terminate(void);", "(__std_terminate(), 0)"),
+           .flags = {import_lib("VCRUNTIME140D.dll", "__std_terminate").string()}}),
   };
   for (const auto& d : dlls) ASSERT_FALSE(d.empty());
   std::vector<std::string> args = {loader.string()};
@@ -603,5 +613,5 @@ int wmain(int argc, wchar_t** argv) {
           << (predicted.empty() ? std::string("nothing") : *predicted.begin());
     }
   }
-  EXPECT_GE(failures, 4);  // the fixtures do fail in several ways
+  EXPECT_GE(failures, 6);  // the fixtures do fail in several ways
 }
