@@ -276,6 +276,12 @@ TEST(ErrorsParser, IssueExamples) {
       {"0x80090008", 0x80090008, "NTE_BAD_ALGID"},
       {"WSAECONNREFUSED", 0x8007274D, "WSAECONNREFUSED"},
       {"0", 0, "S_OK"},
+      {"HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND)", 0x8007007E, "ERROR_MOD_NOT_FOUND"},
+      {"hresult_from_win32(127)", 0x8007007F, "ERROR_PROC_NOT_FOUND"},
+      {"(0x800B0100)", 0x800B0100, "TRUST_E_NOSIGNATURE"},
+      {"[TRUST_E_BAD_DIGEST]", 0x80096010, "TRUST_E_BAD_DIGEST"},
+      {"Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f\r\n", 0x8007007F,
+       "ERROR_PROC_NOT_FOUND"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.input);
@@ -308,6 +314,8 @@ TEST(ErrorsParser, RejectsNonCodesWithDidYouMean) {
       {"99999999999", ""},
       {"Wsl/Service/", ""},
       {"12.5", ""},
+      {"HRESULT_FROM_WIN32(E_FAIL)", ""},
+      {"HRESULT_FROM_WIN32(99999)", ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.input);

@@ -30,7 +30,7 @@ std::string to_upper(std::string_view s) {
 std::string_view trim(std::string_view s) {
   auto is_trim = [](char c) {
     return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '`' ||
-           c == ',' || c == ';';
+           c == ',' || c == ';' || c == '(' || c == ')' || c == '[' || c == ']';
   };
   while (!s.empty() && is_trim(s.front())) s.remove_prefix(1);
   while (!s.empty() && (is_trim(s.back()) || s.back() == '.')) s.remove_suffix(1);
@@ -322,6 +322,28 @@ Result<ParsedCode> parse_code(std::string_view raw) {
   out.code = std::string(code);
   if (code.empty())
     return std::unexpected(not_a_code(out.input, code, "nothing follows the last '/'"));
+
+  // HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND) / HRESULT_FROM_WIN32(126), as written in source.
+  constexpr std::string_view kFromWin32 = "HRESULT_FROM_WIN32(";
+  if (code.size() > kFromWin32.size() && iequals(code.substr(0, kFromWin32.size()), kFromWin32)) {
+    std::string_view inner = trim(code.substr(kFromWin32.size()));
+    std::optional<std::uint32_t> win32;
+    out.form = InputForm::kWin32Decimal;
+    if (all_of(inner, is_dec_digit) && inner.size() <= 5) {
+      std::uint32_t v = 0;
+      std::from_chars(inner.data(), inner.data() + inner.size(), v);
+      if (v <= 0xffff) win32 = v;
+    } else if (all_of(inner, is_name_char)) {
+      auto v = symbol_value(inner);
+      if (v && (split_hresult(*v).facility == 7 || *v == 0)) win32 = *v & 0xffffu;
+      out.form = InputForm::kSymbol;
+    }
+    if (!win32)
+      return std::unexpected(
+          not_a_code(out.input, inner, "HRESULT_FROM_WIN32 takes a Win32 error name or number"));
+    out.hresult = hresult_from_win32(*win32);
+    return out;
+  }
 
   auto parse_uint = [](std::string_view digits, int base) -> std::optional<std::uint64_t> {
     std::uint64_t v = 0;
