@@ -374,9 +374,9 @@ constexpr KnownError kTable[] = {
      .causes = {"The timestamp was made over a different signature, or by a TSA certificate that "
                 "is not trusted or lacks the timeStamping EKU",
                 "The timestamp token is damaged"},
-     .checks = {kVerify, "wslplug timestamp --help"},
-     .fixes = {"Re-sign and re-timestamp with a trusted TSA (wslplug timestamp plugin.dll --url "
-               "<tsa>)"},
+     .checks = {"wslplug verify plugin.dll --ca cert.pem --tsa-ca tsa-root.pem", kSig},
+     .fixes = {"Re-sign and re-timestamp with a trusted TSA (wslplug timestamp plugin.dll "
+               "--timestamp <tsa url> --in-place)"},
      .notes = {kLoadNote}},
     {.symbol = "TRUST_E_BASIC_CONSTRAINTS",
      .hresult = 0x80096019,
