@@ -79,6 +79,7 @@ fs::path with_suffix(const fs::path& reg_path, const std::string& suffix) {
 struct RegisterArgs {
   bool emit_reg = false;
   std::string name;
+  bool name_given = false;  // --name was passed (possibly empty, which is refused)
   std::string output;
   bool no_unregister = false;
   std::string encoding = "utf16";
@@ -103,7 +104,7 @@ int run_register(const RegisterArgs& a) {
   if (!encoding) return report(encoding.error());
   auto path = reg::to_windows_path(a.dll, reg::PathOptions{.automount_root = a.automount_root});
   if (!path) return report(path.error());
-  const std::string name = a.name.empty() ? reg::windows_stem(path->path) : a.name;
+  const std::string name = a.name_given ? a.name : reg::windows_stem(path->path);
   if (auto st = reg::validate_plugin_name(name); !st) return report(st.error());
 
   std::optional<reg::TrustCert> cert;
@@ -179,9 +180,10 @@ Runner setup_register(CLI::App& root) {
   cmd->add_flag("--emit-reg", args->emit_reg,
                 "Write .reg files (required: wslplug runs on Linux and never writes the registry "
                 "itself)");
-  cmd->add_option("--name", args->name,
-                  "Plugin name (the registry value name users see in WSL errors); default: the "
-                  "DLL's file name without .dll");
+  auto* name_opt =
+      cmd->add_option("--name", args->name,
+                      "Plugin name (the registry value name users see in WSL errors); default: the "
+                      "DLL's file name without .dll");
   cmd->add_option("-o,--output", args->output,
                   "Registration file; default NAME.reg in the current folder. The removal file "
                   "(.unregister.reg) and the script (.ps1) are written beside it");
@@ -218,7 +220,10 @@ Runner setup_register(CLI::App& root) {
                         "sc.exe stop wslservice; wsl.exe --exec /bin/true. Check a file with",
                         "wslplug doctor --reg my_plugin.reg.",
                     });
-  return [args] { return run_register(*args); };
+  return [args, name_opt] {
+    args->name_given = name_opt->count() > 0;
+    return run_register(*args);
+  };
 }
 
 // ------------------------------------------------------------------------------ unregister
