@@ -275,14 +275,16 @@ TEST(RegisterWine, ImportQueryExportAndRemove) {
   WSLPLUG_REQUIRE_TOOL("wine");
   WSLPLUG_REQUIRE_TOOL("iconv");
   WSLPLUG_REQUIRE_TOOL("wineserver");
-  // Each wine start without a running wineserver boots the prefix's services (1-2 s); keep one
-  // server alive across the calls below. -p10: it exits by itself 10 s after the last wine
-  // process, so it is never killed here (another test may be using it). Exit 2 means a server
-  // for this prefix is already running, which is just as good.
-  // (Through sh with output to /dev/null: the daemon must not hold our pipes open.)
-  auto srv =
-      wt::run({"/bin/sh", "-c", "wineserver -p10 </dev/null >/dev/null 2>&1"}, wt::wine_env());
-  ASSERT_TRUE(srv.rc == 0 || srv.rc == 2) << srv.both();
+  // Each wine start without a running wineserver boots the prefix's services (1-2 s, more on
+  // a loaded machine), and those services inherit the stdout/stderr of the wine process that
+  // started them, so run() would wait for them. Start a server that stays up 20 s after the last
+  // wine process (never killed here: another test may share it; it exits by itself) and boot
+  // the services with output to /dev/null; the calls below then reuse both.
+  auto warm = wt::run({"/bin/sh", "-c",
+                       "wineserver -p20 </dev/null >/dev/null 2>&1; "
+                       "wine reg query 'HKLM\\Software' </dev/null >/dev/null 2>&1"},
+                      wt::wine_env());
+  ASSERT_EQ(warm.rc, 0) << warm.both();
   wt::TempDir tmp;
   // 1. Plain names and paths, both encodings: reg import, reg query, removal.
   for (const std::string enc : {"utf16", "utf8"}) {
