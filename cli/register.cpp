@@ -4,6 +4,7 @@
 // never writes the registry itself.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "wslplug/io.hpp"
+#include "wslplug/pe.hpp"
 #include "wslplug/registration.hpp"
 #include "wslplug/winpath.hpp"
 
@@ -72,6 +74,41 @@ fs::path with_suffix(const fs::path& reg_path, const std::string& suffix) {
     if (ext == ".reg") file.resize(file.size() - 4);
   }
   return reg_path.parent_path() / (file + suffix);
+}
+
+// When DLL_PATH is a WSL mount path that exists here, a quick look at the DLL: problems that
+// would make WSL fail to load it are warnings (the registration file itself is still right).
+void warn_about_local_dll(const fs::path& file) {
+  auto img = pe::Image::open(file);
+  if (!img) {
+    warn(
+        fmt::format("{} is not a PE image ({}); WSL would fail with ERROR_BAD_EXE_FORMAT; run "
+                    "wslplug doctor --dll on it",
+                    file.string(), img.error().message));
+    return;
+  }
+  const auto& l = img->layout();
+  if (!l.is_dll()) {
+    warn(fmt::format("{} is an executable, not a DLL; WSL loads plugins with LoadLibrary",
+                     file.string()));
+  }
+  if (l.machine != 0x8664 && l.machine != 0xaa64) {
+    warn(
+        fmt::format("{} is a {} image; the WSL service is 64-bit (x64 or ARM64) and fails with "
+                    "ERROR_BAD_EXE_FORMAT",
+                    file.string(), pe::machine_name(l.machine)));
+  }
+  auto exports = img->exports();
+  const bool has_entry =
+      exports && std::any_of(exports->begin(), exports->end(), [](const pe::Export& e) {
+        return e.name == "WSLPluginAPIV1_EntryPoint";
+      });
+  if (!has_entry) {
+    warn(
+        fmt::format("{} does not export WSLPluginAPIV1_EntryPoint; WSL fails with "
+                    "ERROR_PROC_NOT_FOUND (run wslplug doctor --dll on it)",
+                    file.string()));
+  }
 }
 
 // ------------------------------------------------------------------------------- register
@@ -141,9 +178,14 @@ int run_register(const RegisterArgs& a) {
                            : std::string("elevated PowerShell script: registers, restarts "
                                          "wslservice, starts WSL and prints the result")});
   }
-  if (path->from_wsl_mount && !fs::exists(fs::path(a.dll))) {
-    warn(fmt::format("{} does not exist here; the registration points at {} anyway", a.dll,
-                     path->path));
+  if (path->from_wsl_mount) {
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::path(a.dll), ec)) {
+      warn(fmt::format("{} does not exist here; the registration points at {} anyway", a.dll,
+                       path->path));
+    } else {
+      warn_about_local_dll(a.dll);
+    }
   }
   if (path->kind == reg::WindowsPath::Kind::kUnc) {
     warn(

@@ -381,3 +381,47 @@ TEST(RegisterWine, ImportQueryExportAndRemove) {
   }
   EXPECT_EQ(flagged, (std::set<std::string>{expand, multi, dword}));
 }
+
+// A WSL mount path that exists here: the DLL is looked at and load problems are warned about.
+// --automount-root points at a temp folder that plays /mnt.
+TEST(RegisterCommand, WarnsAboutALocalDllThatWouldNotLoad) {
+  wt::TempDir tmp;
+  const auto drive = tmp / "mnt" / "c" / "Plugins";
+  wt::fs::create_directories(drive);
+  const std::string root = (tmp / "mnt").string() + "/";
+  auto good = wt::build_dll({.name = "register-good"});
+  auto noexport = wt::build_dll(
+      {.name = "register-noexport",
+       .source = "#include <windows.h>\n__declspec(dllexport) int Other(void) { return 1; }\n"});
+  auto x86 = wt::build_dll({.name = "register-x86", .arch = wt::Arch::kX86});
+  ASSERT_FALSE(good.empty() || noexport.empty() || x86.empty());
+  wt::copy_to(good, drive, "good.dll");
+  wt::copy_to(noexport, drive, "noexport.dll");
+  wt::copy_to(x86, drive, "x86.dll");
+  wt::write_text(drive / "text.dll", "not a PE file");
+  struct Case {
+    std::string file, warning;
+  };
+  for (const Case& c : std::vector<Case>{{"good.dll", ""},
+                                         {"noexport.dll", "ERROR_PROC_NOT_FOUND"},
+                                         {"x86.dll", "x86"},
+                                         {"text.dll", "not a PE image"},
+                                         {"missing.dll", "does not exist here"}}) {
+    SCOPED_TRACE(c.file);
+    wt::TempDir out;
+    auto r =
+        wt::wslplug({"register", "--emit-reg", "--automount-root", root, (drive / c.file).string()},
+                    {}, {}, out.path());
+    ASSERT_EQ(r.rc, 0) << r.both();
+    if (c.warning.empty()) {
+      EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+    } else {
+      EXPECT_NE(r.err.find("warning"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find(c.warning), std::string::npos) << r.err;
+    }
+    const std::string stem = c.file.substr(0, c.file.size() - 4);
+    auto doc = reg::parse_file(out / (stem + ".reg"));
+    ASSERT_TRUE(doc) << doc.error().describe();
+    EXPECT_EQ(doc->keys.at(0).values.at(0).text, "C:\\Plugins\\" + c.file);
+  }
+}
