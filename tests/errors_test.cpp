@@ -315,6 +315,7 @@ TEST(ErrorsParser, RejectsNonCodesWithDidYouMean) {
       {"Wsl/Service/", ""},
       {"12.5", ""},
       {"HRESULT_FROM_WIN32(E_FAIL)", ""},
+      {std::string(200000, 'E'), ""},  // long garbage: rejected quickly, no suggestion scan
       {"HRESULT_FROM_WIN32(99999)", ""},
   };
   for (const auto& c : cases) {

@@ -78,7 +78,9 @@ bool all_of(std::string_view s, Pred p) {
 Error not_a_code(std::string_view input, std::string_view code, std::string_view why) {
   Error e;
   e.kind = ErrorKind::kInput;
-  e.message = fmt::format("'{}' is not an error code: {}", input, why);
+  const std::string shown =
+      input.size() > 100 ? std::string(input.substr(0, 100)) + "..." : std::string(input);
+  e.message = fmt::format("'{}' is not an error code: {}", shown, why);
   e.where = "code";
   std::string normalized;
   for (char c : code) normalized.push_back(c == ' ' || c == '-' ? '_' : c);
@@ -198,7 +200,8 @@ std::optional<std::uint32_t> symbol_value(std::string_view name) {
 
 std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
   const std::string want = to_upper(name);
-  if (want.size() < 3 || max == 0) return {};
+  // Names are at most ~60 characters; longer input is not a near miss (and would be slow).
+  if (want.size() < 3 || want.size() > 80 || max == 0) return {};
   const std::size_t limit = std::max<std::size_t>(2, want.size() / 4);
   struct Candidate {
     std::size_t score;
