@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -281,6 +283,40 @@ int run_dlls(const DoctorOptions& o) {
   return rc;
 }
 
+// Codes in pasted text (stdin, "-"): each "Error code:" line together with the message line
+// above it (which names the plugin), or, when there is no such line, every non-empty line.
+std::vector<std::string> codes_from_text(std::string_view text) {
+  std::vector<std::string> lines;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string line(text.substr(0, nl));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+  }
+  auto upper = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+  };
+  auto blank = [](const std::string& s) { return s.find_first_not_of(" \t") == std::string::npos; };
+  bool have_error_code = false;
+  for (const auto& l : lines) have_error_code |= upper(l).find("ERROR CODE:") != std::string::npos;
+  std::vector<std::string> out;
+  std::string message;
+  for (const auto& l : lines) {
+    if (blank(l)) continue;
+    if (!have_error_code) {
+      out.push_back(l);
+    } else if (upper(l).find("ERROR CODE:") != std::string::npos) {
+      out.push_back(message.empty() ? l : message + "\n" + l);
+      message.clear();
+    } else {
+      message = l;
+    }
+  }
+  return out;
+}
+
 bool looks_like_negative_number(const std::string& s) {
   if (s.size() < 2 || s[0] != '-') return false;
   for (std::size_t i = 1; i < s.size(); ++i)
@@ -304,23 +340,41 @@ Runner setup(CLI::App& root) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opts->json, "Print one JSON document (schema: docs/doctor.md)");
   cmd->allow_extras();  // negative decimal HRESULTs (-2147024770) look like options to CLI11
-  set_examples(cmd, {"wslplug doctor Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f",
-                     "wslplug doctor 'Error code: Wsl/Service/CreateInstance/Plugin/E_FAIL'",
-                     "wslplug doctor trust_e_nosignature -2147024770 126",
-                     "wslplug doctor --json 0x800B0109", "wslplug doctor --dll build/my_plugin.dll",
-                     "wslplug doctor --dll my_plugin.dll --ca certs/cert.pem --json", "",
-                     "Exit codes: 0 every code understood / no error findings, 1 the DLL has "
-                     "error findings,",
-                     "2 an input is not an error code (did-you-mean in the fix) or a usage "
-                     "error, 3 I/O error."});
+  set_examples(
+      cmd,
+      {"wslplug doctor Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f",
+       "wslplug doctor 'Error code: Wsl/Service/CreateInstance/Plugin/E_FAIL'",
+       "wslplug doctor trust_e_nosignature -2147024770 126", "wslplug doctor --json 0x800B0109",
+       "wslplug doctor - < wsl-output.txt   (pasted wsl.exe output: every 'Error code:' line)",
+       "wslplug doctor --dll build/my_plugin.dll",
+       "wslplug doctor --dll my_plugin.dll --ca certs/cert.pem --json", "",
+       "Exit codes: 0 every code understood / no error findings, 1 the DLL has "
+       "error findings,",
+       "2 an input is not an error code (did-you-mean in the fix) or a usage "
+       "error, 3 I/O error."});
   return [opts, cmd]() -> int {
     for (const auto& extra : cmd->remaining()) {
-      if (looks_like_negative_number(extra)) {
+      if (looks_like_negative_number(extra) || extra == "-") {
         opts->codes.push_back(extra);
       } else {
         return report(Error{ErrorKind::kInput, fmt::format("unknown option '{}'", extra), "",
                             "command line", "run wslplug doctor --help"});
       }
+    }
+    // "-": the pasted wsl.exe output comes on stdin.
+    if (auto dash = std::find(opts->codes.begin(), opts->codes.end(), "-");
+        dash != opts->codes.end()) {
+      std::string text;
+      char buf[65536];
+      std::size_t n = 0;
+      while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0 && text.size() < (4u << 20))
+        text.append(buf, n);
+      auto found = codes_from_text(text);
+      if (found.empty())
+        return report(Error{ErrorKind::kInput, "no error code on standard input", "<stdin>", "",
+                            "paste the wsl.exe output that ends with 'Error code: ...'"});
+      dash = opts->codes.erase(dash);
+      opts->codes.insert(dash, found.begin(), found.end());
     }
     if (!opts->dlls.empty() && !opts->codes.empty())
       return report(Error{ErrorKind::kInput, "give either error codes or --dll, not both", "",

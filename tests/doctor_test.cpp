@@ -227,6 +227,35 @@ TEST(DoctorCodes, NotACodeIsAnInputErrorWithDidYouMean) {
   EXPECT_EQ(wt::wslplug({"doctor", "--dll", "/nonexistent/plugin.dll"}).rc, 2);
 }
 
+TEST(DoctorCodes, ReadsPastedOutputFromStdin) {
+  const std::string pasted =
+      "PS C:\\> wsl\r\n"
+      "A fatal error was returned by plugin 'demo'. Error message: 'no network'\r\n"
+      "Error code: Wsl/Service/CreateInstance/Plugin/E_FAIL\r\n"
+      "\r\n"
+      "The plugin 'old' requires a newer version of WSL. Please run: wsl.exe --update\r\n"
+      "Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/WSL_E_PLUGIN_REQUIRES_UPDATE\r\n";
+  auto r = wt::wslplug({"doctor", "--json", "-"}, {}, pasted);
+  ASSERT_EQ(r.rc, 0) << r.both();
+  json j = parse_json(r);
+  ASSERT_TRUE(j.is_array()) << j.dump(2);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["symbol"], "E_FAIL");
+  EXPECT_EQ(j[0]["plugin"], "demo");
+  EXPECT_EQ(j[0]["plugin_message"], "no network");
+  EXPECT_EQ(j[1]["symbol"], "WSL_E_PLUGIN_REQUIRES_UPDATE");
+  EXPECT_EQ(j[1]["plugin"], "old");
+  // Bare codes, one per line.
+  r = wt::wslplug({"doctor", "--json", "-"}, {}, "0x8007007f\n126\n");
+  ASSERT_EQ(r.rc, 0) << r.both();
+  j = parse_json(r);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[1]["symbol"], "ERROR_MOD_NOT_FOUND");
+  // Nothing usable.
+  r = wt::wslplug({"doctor", "-"}, {}, "\n\n");
+  EXPECT_EQ(r.rc, 2);
+}
+
 TEST(DoctorCodes, HelpHasExamples) {
   auto r = wt::wslplug({"doctor", "--help"});
   EXPECT_EQ(r.rc, 0);
