@@ -330,9 +330,11 @@ Runner setup(CLI::App& root) {
       "doctor",
       "Explain a WSL plugin error code (any form WSL prints), or check a plugin DLL for what "
       "would make WSL refuse it.");
-  cmd->add_option("codes", opts->codes,
-                  "Error codes as pasted: Wsl/Service/.../Plugin/0x8007007f, 'Error code: ...', "
-                  "TRUST_E_NOSIGNATURE, 0x8007007E, 8007007e, -2147024770, 2147942526, 126");
+  cmd->add_option(
+      "codes", opts->codes,
+      "Error codes as pasted: Wsl/Service/.../Plugin/0x8007007f, 'Error code: ...', "
+      "TRUST_E_NOSIGNATURE, 0x8007007E, 8007007e, -2147024770, 2147942526, 126; - reads "
+      "pasted text from stdin");
   cmd->add_option("--dll", opts->dlls,
                   "Check a plugin DLL: signature, architecture, export, imports")
       ->check(CLI::ExistingFile);
