@@ -65,6 +65,24 @@ Generic generic_advice(const er::Diagnosis& d) {
                                   d.symbol.empty() ? er::hresult_hex(d.parsed.hresult) : d.symbol);
     return g;
   }
+  if ((d.parsed.hresult >> 30) == 3u) {
+    g.summary = fmt::format(
+        "An NTSTATUS{}: a status or exception code of Windows itself, not an HRESULT WSL prints; "
+        "it appears as the \"Exception code\" of a crash (Application event log, Event ID 1000) "
+        "or a loader failure",
+        d.ntstatus ? " (" + *d.ntstatus + ")" : std::string());
+    g.causes.push_back(
+        "wslservice.exe crashed in a plugin (in-process plugins share its process): wsl.exe then "
+        "shows RPC_S_CALL_FAILED or a similar RPC error");
+    g.checks.push_back(
+        "Get-WinEvent -FilterHashtable @{LogName='Application'; Id=1000} -MaxEvents 10 | "
+        "Format-List TimeCreated, Message   (faulting module = the plugin?)");
+    g.checks.push_back("wslplug doctor RPC_S_CALL_FAILED");
+    g.fixes.push_back(
+        "Remove the plugin's registry value to confirm, then debug the plugin (WER LocalDumps for "
+        "wslservice.exe give a crash dump)");
+    return g;
+  }
   std::string what = d.symbol.empty() ? "an HRESULT wslplug has no name for" : d.symbol;
   if (d.win32_name)
     what = fmt::format("HRESULT_FROM_WIN32({}) (Win32 error {})", *d.win32_name, p.code);
@@ -95,6 +113,7 @@ json diagnosis_json(const er::Diagnosis& d) {
                    {"name", d.facility ? json(*d.facility) : json(nullptr)}};
   j["code"] = d.parts.code;
   j["win32_name"] = d.win32_name ? json(*d.win32_name) : json(nullptr);
+  j["ntstatus"] = d.ntstatus ? json(*d.ntstatus) : json(nullptr);
   j["stages"] = string_list(er::stage_names(d.stages));
   if (d.known) {
     j["summary"] = std::string(d.known->summary);
@@ -158,10 +177,14 @@ void print_diagnosis(const er::Diagnosis& d) {
   fmt::print("{}\n", d.parsed.input);
   std::string head = d.symbol.empty() ? "(no symbolic name)" : d.symbol;
   const bool show_win32 = d.win32_name && *d.win32_name != d.symbol;
-  fmt::print("  {}  {}  {}, facility {} ({}), code {:#x} ({}){}\n", head,
-             er::hresult_hex(d.parsed.hresult), d.parts.failure ? "error" : "success",
-             d.facility.value_or("unknown"), d.parts.facility, d.parts.code, d.parts.code,
-             show_win32 ? fmt::format(", Win32 {}", *d.win32_name) : "");
+  if ((d.parsed.hresult >> 30) == 3u)
+    fmt::print("  {}  {}  NTSTATUS error, facility {:#x}, code {:#x}\n", head,
+               er::hresult_hex(d.parsed.hresult), (d.parsed.hresult >> 16) & 0xfffu, d.parts.code);
+  else
+    fmt::print("  {}  {}  {}, facility {} ({}), code {:#x} ({}){}\n", head,
+               er::hresult_hex(d.parsed.hresult), d.parts.failure ? "error" : "success",
+               d.facility.value_or("unknown"), d.parts.facility, d.parts.code, d.parts.code,
+               show_win32 ? fmt::format(", Win32 {}", *d.win32_name) : "");
   if (d.known) {
     fmt::print("  {}\n", d.known->summary);
   } else {
@@ -183,7 +206,7 @@ void print_diagnosis(const er::Diagnosis& d) {
   }
   if (d.known && !d.known->step.empty() && (d.stages & er::kStageLoad))
     fmt::print("  Load step: {}\n", d.known->step);
-  fmt::print("  WSL prints it as: {}\n", d.wsl_prints);
+  if ((d.parsed.hresult >> 30) != 3u) fmt::print("  WSL prints it as: {}\n", d.wsl_prints);
   if (d.known) {
     print_list("Likely causes, most likely first", er::lines(d.known->causes), true);
     print_list("Checks", personalized(d.known->checks, d), false);

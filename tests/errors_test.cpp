@@ -22,6 +22,7 @@ namespace {
 struct Header {
   std::map<std::string, std::uint32_t> win32;
   std::map<std::string, std::uint32_t> hresult;
+  std::map<std::string, std::uint32_t> ntstatus;  // from ntstatus.h
 };
 
 const Header& header() {
@@ -39,6 +40,12 @@ const Header& header() {
       else if (std::regex_match(line, m, hr))
         out.hresult.emplace(m[1], static_cast<std::uint32_t>(std::stoul(m[2], nullptr, 16)));
     }
+    std::ifstream nt("/usr/share/mingw-w64/include/ntstatus.h");
+    EXPECT_TRUE(nt.good()) << "ntstatus.h is missing: run scripts/setup";
+    const std::regex status(R"(^#define\s+(STATUS_\w+)\s+\(\(NTSTATUS\)(0x[0-9A-Fa-f]+)L?\)\s*$)");
+    while (std::getline(nt, line))
+      if (std::regex_match(line, m, status))
+        out.ntstatus.emplace(m[1], static_cast<std::uint32_t>(std::stoul(m[2], nullptr, 16)));
     return out;
   }();
   return h;
@@ -120,6 +127,7 @@ std::optional<std::uint32_t> header_value(const std::string& name) {
   const auto& h = header();
   if (auto it = h.hresult.find(name); it != h.hresult.end()) return it->second;
   if (auto it = h.win32.find(name); it != h.win32.end()) return er::hresult_from_win32(it->second);
+  if (auto it = h.ntstatus.find(name); it != h.ntstatus.end()) return it->second;
   return std::nullopt;
 }
 
@@ -481,4 +489,35 @@ TEST(ErrorsParser, PastedWslMessage) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->symbol, "E_ILLEGAL_STATE_CHANGE");
   EXPECT_NE(d->context.message.find("conversion is in progress"), std::string::npos);
+}
+
+// Crash exception codes: every STATUS_* name of ntstatus.h decodes, by value and by name.
+TEST(ErrorsDecoder, GeneratedTableHasEveryNtstatusName) {
+  ASSERT_GE(header().ntstatus.size(), 1500u);
+  for (const auto& [name, value] : header().ntstatus) {
+    SCOPED_TRACE(name);
+    auto v = er::symbol_value(name);
+    ASSERT_TRUE(v.has_value());
+    if (!er::find_known_symbol(name) && !header().hresult.contains(name) &&
+        !header().win32.contains(name)) {
+      EXPECT_EQ(*v, value);
+    }
+    auto back = er::ntstatus_name(value);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(header().ntstatus.at(std::string(*back)), value);
+  }
+  auto d = er::diagnose("0xC0000135");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->symbol, "STATUS_DLL_NOT_FOUND");
+  EXPECT_EQ(d->ntstatus, "STATUS_DLL_NOT_FOUND");
+  EXPECT_EQ(d->known, nullptr);
+  d = er::diagnose("c0000005");  // as the event log shows it
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->symbol, "STATUS_ACCESS_VIOLATION");
+  ASSERT_NE(d->known, nullptr);
+  // HRESULT_FROM_NT: the N bit over an NTSTATUS.
+  d = er::diagnose("0xD0000005");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->ntstatus, "STATUS_ACCESS_VIOLATION");
+  EXPECT_TRUE(d->parts.nt_status);
 }

@@ -172,12 +172,26 @@ std::optional<std::string_view> win32_name(std::uint32_t code) {
   return std::nullopt;
 }
 
+std::optional<std::string_view> ntstatus_name(std::uint32_t status) {
+  if (const auto* n = first_with_value(detail::ntstatus_names(), status)) return n->name;
+  return std::nullopt;
+}
+
+std::optional<std::uint32_t> as_ntstatus(std::uint32_t hr) {
+  // Bit 28 is reserved (always 0) in a real NTSTATUS and marks HRESULT_FROM_NT in an HRESULT.
+  if (hr & 0x10000000u) return hr & ~0x10000000u;
+  if ((hr >> 30) == 3u) return hr;
+  return std::nullopt;
+}
+
 std::optional<std::string> hresult_symbol(std::uint32_t hr) {
   if (const auto* k = find_known(hr)) return std::string(k->symbol);
   if (const auto* n = first_with_value(detail::hresult_names(), hr)) return std::string(n->name);
   const auto p = split_hresult(hr);
   if (p.failure && p.facility == 7 && !p.customer && !p.nt_status)
     if (auto w = win32_name(p.code)) return std::string(*w);
+  if (auto nt = as_ntstatus(hr))
+    if (auto n = ntstatus_name(*nt)) return std::string(*n);
   return std::nullopt;
 }
 
@@ -195,6 +209,8 @@ std::optional<std::uint32_t> symbol_value(std::string_view name) {
     if (iequals(n.name, name)) return n.value;
   for (const auto& n : detail::win32_names())
     if (iequals(n.name, name)) return hresult_from_win32(n.value);
+  for (const auto& n : detail::ntstatus_names())
+    if (iequals(n.name, name)) return n.value;
   return std::nullopt;
 }
 
@@ -226,6 +242,7 @@ std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
   }
   for (const auto& n : detail::hresult_names()) consider(n.name, 1);
   for (const auto& n : detail::win32_names()) consider(n.name, 1);
+  for (const auto& n : detail::ntstatus_names()) consider(n.name, 1);
   std::stable_sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
     return a.score != b.score ? a.score < b.score : a.rank < b.rank;
   });
@@ -521,6 +538,8 @@ Result<Diagnosis> diagnose(std::string_view input) {
   if (auto f = facility_name(d.parts.facility)) d.facility = std::string(*f);
   if (d.parts.facility == 7 && !d.parts.nt_status && !d.parts.customer)
     if (auto w = win32_name(d.parts.code)) d.win32_name = std::string(*w);
+  if (auto nt = as_ntstatus(hr))
+    if (auto n = ntstatus_name(*nt)) d.ntstatus = std::string(*n);
   d.context = explain_context(d.parsed.context, d.known);
   if (!d.parsed.plugin.empty())
     if (auto at = d.context.message.find("<name>"); at != std::string::npos)
