@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -12,7 +13,8 @@
 namespace wslplug::errors {
 namespace {
 
-char upper(char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); }
+// ASCII only (error names and hex digits); cheap enough for the did-you-mean inner loop.
+constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -46,19 +48,28 @@ const detail::NamedCode* first_with_value(std::span<const detail::NamedCode> tab
   return &*it;
 }
 
-// Levenshtein distance, case-insensitive (inputs already uppercase).
+// Levenshtein distance; `a` is uppercase, `b` is compared case-insensitively. Both are at most
+// kMaxName characters (callers check), so the rows live on the stack.
+constexpr std::size_t kMaxName = 128;
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  std::array<std::size_t, kMaxName + 1> row_a, row_b;
+  std::size_t* prev = row_a.data();
+  std::size_t* cur = row_b.data();
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == upper(b[j - 1]) ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
     }
     std::swap(prev, cur);
   }
   return prev[b.size()];
+}
+
+bool icontains(std::string_view haystack, std::string_view upper_needle) {
+  return std::search(haystack.begin(), haystack.end(), upper_needle.begin(), upper_needle.end(),
+                     [](char h, char n) { return upper(h) == n; }) != haystack.end();
 }
 
 struct ContextName {
@@ -218,6 +229,7 @@ std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
   const std::string want = to_upper(name);
   // Names are at most ~60 characters; longer input is not a near miss (and would be slow).
   if (want.size() < 3 || want.size() > 80 || max == 0) return {};
+  static_assert(kMaxName >= 80);
   const std::size_t limit = std::max<std::size_t>(2, want.size() / 4);
   struct Candidate {
     std::size_t score;
@@ -226,13 +238,13 @@ std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
   };
   std::vector<Candidate> found;
   auto consider = [&](std::string_view candidate, int rank) {
-    const std::string up = to_upper(candidate);
+    if (candidate.size() > kMaxName) return;
     std::size_t score = limit + 1;
-    const std::size_t diff =
-        up.size() > want.size() ? up.size() - want.size() : want.size() - up.size();
-    if (diff <= limit) score = edit_distance(want, up);
+    const std::size_t diff = candidate.size() > want.size() ? candidate.size() - want.size()
+                                                            : want.size() - candidate.size();
+    if (diff <= limit) score = edit_distance(want, candidate);
     // "NOSIGNATURE" for TRUST_E_NOSIGNATURE: a distinctive fragment of a longer name.
-    if (score > limit && want.size() >= 6 && up.find(want) != std::string::npos) score = limit;
+    if (score > limit && want.size() >= 6 && icontains(candidate, want)) score = limit;
     if (score <= limit) found.push_back({score, rank, std::string(candidate)});
   };
   for (const auto& e : knowledge_base()) {
