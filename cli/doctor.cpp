@@ -100,6 +100,16 @@ Generic generic_advice(const er::Diagnosis& d) {
   return g;
 }
 
+// The knowledge base's notes plus how WSL's printing of the code changed across releases.
+std::vector<std::string> notes_of(const er::Diagnosis& d) {
+  auto notes = er::lines(d.known->notes);
+  std::vector<std::string> all(notes.begin(), notes.end());
+  if (!d.known->wsl_name_since.empty())
+    all.push_back(fmt::format("WSL prints this code by name since {}; older releases print 0x{:x}.",
+                              d.known->wsl_name_since, d.parsed.hresult));
+  return all;
+}
+
 json diagnosis_json(const er::Diagnosis& d) {
   json j;
   j["input"] = d.parsed.input;
@@ -121,12 +131,7 @@ json diagnosis_json(const er::Diagnosis& d) {
     j["causes"] = string_list(er::lines(d.known->causes));
     j["checks"] = personalized(d.known->checks, d);
     j["fixes"] = string_list(er::lines(d.known->fixes));
-    auto notes = er::lines(d.known->notes);
-    std::vector<std::string> all(notes.begin(), notes.end());
-    if (!d.known->wsl_name_since.empty())
-      all.push_back(fmt::format("WSL prints this code by name since {}; older releases print {}.",
-                                d.known->wsl_name_since, fmt::format("0x{:x}", d.parsed.hresult)));
-    j["notes"] = all;
+    j["notes"] = notes_of(d);
     if (!d.known->aliases[0].empty()) {
       json a = json::array();
       for (auto s : d.known->aliases)
@@ -211,13 +216,7 @@ void print_diagnosis(const er::Diagnosis& d) {
     print_list("Likely causes, most likely first", er::lines(d.known->causes), true);
     print_list("Checks", personalized(d.known->checks, d), false);
     print_list("Fixes", er::lines(d.known->fixes), false);
-    auto notes = er::lines(d.known->notes);
-    std::vector<std::string> all(notes.begin(), notes.end());
-    if (!d.known->wsl_name_since.empty())
-      all.push_back(
-          fmt::format("WSL prints this code by name since {}; older releases print 0x{:x}.",
-                      d.known->wsl_name_since, d.parsed.hresult));
-    print_list("Notes", all, false);
+    print_list("Notes", notes_of(d), false);
   } else {
     auto g = generic_advice(d);
     print_list("Possible causes", g.causes, true);
