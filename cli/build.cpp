@@ -9,6 +9,7 @@
 #include "wslplug/builder.hpp"
 #include "wslplug/finding.hpp"
 #include "wslplug/manifest.hpp"
+#include "wslplug/signing.hpp"
 
 namespace wslplug::cli {
 namespace {
@@ -19,7 +20,49 @@ struct BuildFlags {
   bool debug = false;
   bool json = false;
   std::string cargo;
+  bool sign = false;
 };
+
+struct SignedWith {
+  fs::path cert_pem;
+  bool created = false;
+  std::string subject;
+};
+
+// Signs `dll` in place with the project's test certificate (DIR/<cert_dir>/cert.pem + key.pem),
+// creating it on first use.
+Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& project_dir,
+                                          const fs::path& dll) {
+  const fs::path dir = project_dir / (m.cert_dir.empty() ? ".wslplug" : m.cert_dir);
+  const fs::path cert = dir / "cert.pem", key = dir / "key.pem";
+  std::error_code ec;
+  const bool have_cert = fs::exists(cert, ec), have_key = fs::exists(key, ec);
+  SignedWith out{cert, false, {}};
+  if (have_cert != have_key)
+    return input_error(fmt::format("{} exists but {} does not", (have_cert ? cert : key).string(),
+                                   (have_cert ? key : cert).string()),
+                       dir.string(), "paths.cert_dir",
+                       "restore the missing file, or remove both to let build --sign create a new "
+                       "test certificate");
+  if (!have_cert) {
+    signing::CertRequest request;
+    request.subject = fmt::format("CN={} test code signing", m.name);
+    auto created = signing::create_test_certificate(request, dir, false, nullptr, false);
+    if (!created) return std::unexpected(created.error());
+    out.created = true;
+  }
+  auto creds = signing::Credentials::from_pem(cert, key, {}, nullptr);
+  if (!creds) return std::unexpected(creds.error());
+  out.subject = creds->subject();
+  signing::SignOptions options;
+  options.description = m.name;
+  OutputOptions oo;
+  oo.overwrite = true;
+  oo.keep_mode_of_existing = true;
+  auto signed_file = signing::sign_file(dll, dll, *creds, options, oo);
+  if (!signed_file) return std::unexpected(signed_file.error());
+  return out;
+}
 
 nlohmann::json finding_json(const Finding& f) {
   return {{"id", f.id},
@@ -78,6 +121,21 @@ int run_build(const BuildFlags& f) {
   doc["artifact"] = built->artifact.string();
   doc["triple"] = built->triple;
   doc["profile"] = built->profile;
+  if (f.sign) {
+    auto signed_with = sign_with_project_cert(*manifest, f.dir, built->artifact);
+    if (!signed_with) return failed(signed_with.error());
+    doc["signed"] = true;
+    doc["certificate"] = signed_with->cert_pem.string();
+    if (!f.json) {
+      if (signed_with->created)
+        note(
+            fmt::format("Created the project's test certificate {} ({}); trust it on the Windows "
+                        "machine: import {} into LocalMachine\\Root (never commit these files)",
+                        signed_with->cert_pem.string(), signed_with->subject,
+                        (signed_with->cert_pem.parent_path() / "cert.cer").string()));
+      note(fmt::format("Signed {} with {}", built->artifact.string(), signed_with->subject));
+    }
+  }
   std::vector<Finding> findings;
   for (const auto& finding : findings) doc["findings"].push_back(finding_json(finding));
   const int rc = has_errors(findings) ? kExitBad : kExitOk;
@@ -104,6 +162,9 @@ const Registrar registrar{CommandSpec{
       cmd->add_flag("--json", flags->json,
                     "Print a JSON report on stdout (artifact, target, signed, findings); the "
                     "toolchain's output goes to stderr");
+      cmd->add_flag("--sign", flags->sign,
+                    "Sign the DLL with the project's test certificate (.wslplug/cert.pem and "
+                    "key.pem, created on first use)");
       cmd->add_option("--cargo", flags->cargo,
                       "The cargo to run (default: $CARGO, then cargo on PATH); the rustc beside it "
                       "is used unless RUSTC is set");

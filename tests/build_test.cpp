@@ -302,3 +302,41 @@ TEST(Build, NoProjectAndBadFlags) {
   EXPECT_NE(r.out.find("Examples:"), std::string::npos);
   EXPECT_NE(r.out.find("--cargo"), std::string::npos);
 }
+
+TEST(BuildCpp, SignCreatesProjectCertificateAndVerifies) {
+  WSLPLUG_REQUIRE_TOOL("osslsigncode");
+  wt::TempDir tmp;
+  const auto dir = tmp / "signed";
+  ASSERT_EQ(wt::wslplug({"new", "signed", "--lang", "cpp"}, {}, {}, tmp.path()).rc, 0);
+  auto doc = build_json(dir, {}, {"--sign"});
+  ASSERT_TRUE(doc["artifact"].is_string()) << doc.dump(2);
+  EXPECT_EQ(doc["signed"], true);
+  const wt::fs::path dll = doc["artifact"].get<std::string>();
+  const auto cert = dir / ".wslplug/cert.pem";
+  ASSERT_TRUE(wt::fs::exists(cert));
+  ASSERT_TRUE(wt::fs::exists(dir / ".wslplug/key.pem"));
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / ".wslplug/key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto v = wt::run({"osslsigncode", "verify", "-CAfile", cert.string(), dll.string()});
+  EXPECT_EQ(v.rc, 0) << v.both();
+  EXPECT_NE(v.out.find("Signature verification: ok"), std::string::npos) << v.out;
+  // Verification against another CA fails: the check above can fail.
+  ASSERT_EQ(wt::wslplug({"new", "other", "--lang", "cpp"}, {}, {}, tmp.path()).rc, 0);
+  auto other = build_json(tmp / "other", {}, {"--sign"});
+  auto bad = wt::run({"osslsigncode", "verify", "-CAfile",
+                      (tmp / "other/.wslplug/cert.pem").string(), dll.string()});
+  EXPECT_NE(bad.rc, 0) << bad.both();
+  // The certificate is created once and reused; the signed DLL still loads.
+  const auto first = wt::read_text(cert);
+  auto again = build_json(dir, {}, {"--sign"});
+  EXPECT_EQ(again["signed"], true);
+  EXPECT_EQ(wt::read_text(cert), first);
+  v = wt::run({"osslsigncode", "verify", "-CAfile", cert.string(), dll.string()});
+  EXPECT_EQ(v.rc, 0) << v.both();
+  auto h = run_host(dll, "2.4.4");
+  EXPECT_EQ(h.hr, "0x00000000") << h.raw;
+  // The .gitignore keeps the key and certificate out of version control.
+  auto gi = wt::read_text(dir / ".gitignore");
+  EXPECT_NE(gi.find("/.wslplug/"), std::string::npos);
+}
