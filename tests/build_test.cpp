@@ -340,3 +340,47 @@ TEST(BuildCpp, SignCreatesProjectCertificateAndVerifies) {
   auto gi = wt::read_text(dir / ".gitignore");
   EXPECT_NE(gi.find("/.wslplug/"), std::string::npos);
 }
+
+TEST(BuildRust, TemplateTypeChecksAgainstStubCrates) {
+  // wslplugins-rs cannot be downloaded here: stub crates mirroring the API the template uses
+  // (tests/fixtures/stubs) are patched in through a .cargo/config.toml above the project, and the
+  // real template is built by `wslplug build` with Debian's cargo. This type-checks the generated
+  // lib.rs (hook signatures, prelude names, capability names) with Rust 1.63.
+  WSLPLUG_REQUIRE_TOOL("/usr/bin/cargo");
+  wt::TempDir tmp;
+  wt::fs::create_directories(tmp / ".cargo");
+  wt::fs::create_directories(tmp / "cargo-home");
+  wt::write_text(tmp / ".cargo/config.toml",
+                 fmt::format("[patch.crates-io]\nwslplugins-rs = {{ path = \"{}\" }}\n",
+                             (wt::source_dir() / "tests/fixtures/stubs/wslplugins-rs").string()));
+  const std::map<std::string, std::string> env = {{"RUSTC", "/usr/bin/rustc"},
+                                                  {"CARGO_HOME", (tmp / "cargo-home").string()},
+                                                  {"CARGO_NET_OFFLINE", "true"}};
+  const std::vector<std::vector<std::string>> variants = {
+      {"--hooks", "all", "--require", "distribution-flavor"},
+      {"--hooks", "none"},
+      {"--hooks", "vm-started,distribution-registered", "--require", "2.0.5"},
+  };
+  int i = 0;
+  for (const auto& v : variants) {
+    const std::string name = fmt::format("typed-plugin-{}", i++);
+    std::vector<std::string> args = {"new", name};
+    args.insert(args.end(), v.begin(), v.end());
+    ASSERT_EQ(wt::wslplug(args, {}, {}, tmp.path()).rc, 0);
+    auto doc = build_json(tmp / name, env, {"--cargo", "/usr/bin/cargo"});
+    ASSERT_TRUE(doc["artifact"].is_string()) << doc.dump(2);
+    EXPECT_EQ(wt::fs::path(doc["artifact"].get<std::string>()).filename(),
+              fmt::format("typed_plugin_{}.dll", i - 1));
+    EXPECT_EQ(doc["_stderr"].get<std::string>().find("warning"), std::string::npos)
+        << doc["_stderr"];
+  }
+  // The stubs do check: a misspelt capability in the attribute fails to compile (exit 1).
+  const auto lib = tmp / "typed-plugin-0/src/lib.rs";
+  auto text = wt::read_text(lib);
+  const auto pos = text.find("DistributionFlavor");
+  ASSERT_NE(pos, std::string::npos);
+  text.replace(pos, 18, "DistributionFlavour");
+  wt::write_text(lib, text);
+  auto bad = build_json(tmp / "typed-plugin-0", env, {"--cargo", "/usr/bin/cargo"}, 1);
+  EXPECT_NE(bad["_stderr"].get<std::string>().find("DistributionFlavour"), std::string::npos);
+}
