@@ -28,17 +28,28 @@ const std::vector<std::string> kMethods = {"on_vm_started",
                                            "on_distribution_registered",
                                            "on_distribution_unregistered"};
 
-// A cargo whose `cargo fmt` works: rustup's in ~/.cargo/bin, else the one on PATH.
-std::string cargo_with_rustfmt() {
-  std::vector<std::string> candidates;
+// Cargos whose `cargo fmt` works, with the environment to run them in: rustup's
+// (~/.cargo/bin/cargo, rustfmt 1.9x) and Debian's (/usr/bin/cargo with the rustfmt package, 1.63,
+// PATH limited so its cargo-fmt is found rather than rustup's). The first is the primary one.
+struct Cargo {
+  std::string path;
+  std::map<std::string, std::string> env;
+};
+std::vector<Cargo> cargos_with_rustfmt() {
+  std::vector<Cargo> candidates;
   if (const char* home = std::getenv("HOME"))
-    candidates.push_back(std::string(home) + "/.cargo/bin/cargo");
-  candidates.push_back("cargo");
-  for (const auto& c : candidates) {
-    if (c.find('/') != std::string::npos && !wt::fs::exists(c)) continue;
-    if (wt::run({c, "fmt", "--version"}).rc == 0) return c;
-  }
-  return {};
+    candidates.push_back({std::string(home) + "/.cargo/bin/cargo", {}});
+  candidates.push_back({"/usr/bin/cargo", {{"PATH", "/usr/bin:/bin"}}});
+  std::vector<Cargo> out;
+  for (const auto& c : candidates)
+    if (wt::fs::exists(c.path) && wt::run({c.path, "fmt", "--version"}, c.env).rc == 0)
+      out.push_back(c);
+  return out;
+}
+
+std::string cargo_with_rustfmt() {
+  auto all = cargos_with_rustfmt();
+  return all.empty() ? std::string() : all.front().path;
 }
 
 json read_json(const wt::fs::path& p) { return json::parse(wt::read_text(p)); }
@@ -46,9 +57,10 @@ json read_json(const wt::fs::path& p) { return json::parse(wt::read_text(p)); }
 }  // namespace
 
 TEST(NewRust, EveryHookAndRequirementCombinationPassesCargoChecks) {
-  const std::string cargo = cargo_with_rustfmt();
-  ASSERT_FALSE(cargo.empty()) << "no cargo with rustfmt (rustup's ~/.cargo/bin/cargo or cargo "
-                                 "on PATH): run scripts/setup";
+  const auto cargos = cargos_with_rustfmt();
+  ASSERT_FALSE(cargos.empty()) << "no cargo with rustfmt (rustup's ~/.cargo/bin/cargo or Debian's "
+                                  "cargo + rustfmt): run scripts/setup";
+  const std::string cargo = cargos.front().path;
   wt::TempDir tmp;
   // Requirement kinds: none, a version below the registration hooks' 2.1.2, a version above it,
   // one capability, and two capabilities (kebab-case and CamelCase spellings).
@@ -126,8 +138,10 @@ TEST(NewRust, EveryHookAndRequirementCombinationPassesCargoChecks) {
       EXPECT_EQ(pkg["dependencies"][0]["req"], "^0.1.0-beta.4");
       EXPECT_EQ(pkg["dependencies"][0]["features"], json::array({"macro"}));
 
-      auto fmt_check = wt::run({cargo, "fmt", "--check"}, {}, {}, dir);
-      EXPECT_EQ(fmt_check.rc, 0) << fmt_check.both();
+      for (const auto& c : cargos) {
+        auto fmt_check = wt::run({c.path, "fmt", "--check"}, c.env, {}, dir);
+        EXPECT_EQ(fmt_check.rc, 0) << c.path << "\n" << fmt_check.both();
+      }
       wt::fs::remove_all(dir);
     }
   }
