@@ -180,8 +180,12 @@ Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch
     return fail(ErrorKind::kInput, "cmake not found on PATH", {}, {},
                 "apt-get install cmake (Debian/Ubuntu), or https://cmake.org/download/");
   const std::string config = o.debug ? "Debug" : "Release";
-  const fs::path build_dir = o.project_dir / (m.build_dir.empty() ? "build" : m.build_dir) /
-                             fmt::format("{}-{}", arch_name(arch), outcome.profile);
+  // Absolute, so the reported artifact path does not depend on the caller's directory (cargo's
+  // artifact paths are absolute too).
+  const fs::path build_dir =
+      fs::absolute(o.project_dir / (m.build_dir.empty() ? "build" : m.build_dir) /
+                   fmt::format("{}-{}", arch_name(arch), outcome.profile))
+          .lexically_normal();
   std::vector<std::string> configure = {cmake->string(),        "-S",
                                         o.project_dir.string(), "-B",
                                         build_dir.string(),     "-DCMAKE_BUILD_TYPE=" + config};
