@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+extern char** environ;
+
 namespace wslplug::process {
 
 namespace {
@@ -95,11 +97,24 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& options
   std::vector<char*> cargv;
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
+  // The child's environment, built here: between fork and exec only async-signal-safe calls.
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const std::string name(entry.substr(0, entry.find('=')));
+    bool drop = options.env.contains(name);
+    for (const auto& u : options.unset_env) drop |= u == name;
+    if (!drop) env.emplace_back(entry);
+  }
+  for (const auto& [k, v] : options.env) env.push_back(k + "=" + v);
+  std::vector<char*> cenv;
+  for (auto& e : env) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
 
   const pid_t pid = ::fork();
   if (pid < 0) return io_error(fmt::format("fork: {}", std::strerror(errno)));
   if (pid == 0) {
-    // Child: only async-signal-safe calls until exec (plus setenv/unsetenv on our own copy).
+    // Child: only async-signal-safe calls until exec.
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, 0);
     const int target = options.output_fd;
@@ -114,9 +129,7 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& options
       (void)!::write(status_w.fd, &err, sizeof err);
       ::_exit(127);
     }
-    for (const auto& name : options.unset_env) ::unsetenv(name.c_str());
-    for (const auto& [k, v] : options.env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::execv(cargv[0], cargv.data());
+    ::execve(cargv[0], cargv.data(), cenv.data());
     const int err = errno;
     (void)!::write(status_w.fd, &err, sizeof err);
     ::_exit(127);
