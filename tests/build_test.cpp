@@ -130,7 +130,12 @@ TEST(BuildCpp, TemplateBuildsExportsLoadsUnderWineAndSetsHooks) {
   EXPECT_EQ(dll, dir / "build/x86_64-release/cpp-plugin.dll");
   EXPECT_EQ(doc["target"], "x86_64");
   EXPECT_EQ(doc["signed"], false);
-  EXPECT_TRUE(doc["findings"].is_array());
+  // The doctor --dll checks ran: the only finding is that a fresh build is not signed yet, a
+  // warning here (exit 0).
+  ASSERT_EQ(doc["findings"].size(), 1u) << doc.dump(2);
+  EXPECT_EQ(doc["findings"][0]["id"], "unsigned");
+  EXPECT_EQ(doc["findings"][0]["severity"], "warning");
+  EXPECT_EQ(doc["findings"][0]["wsl_error"], "TRUST_E_NOSIGNATURE");
   // The toolchain's output went to stderr (stdout is the JSON document).
   EXPECT_NE(doc["_stderr"].get<std::string>().find("Linking CXX shared library"), std::string::npos)
       << doc["_stderr"];
@@ -237,6 +242,9 @@ TEST(BuildRust, CargoPathWithDebianToolchain) {
   auto h = run_host(dll, "2.4.4");
   EXPECT_EQ(h.hr, "0x00000000") << h.raw;
   EXPECT_EQ(h.hooks, "0,0,0,0,0,0") << h.raw;
+  // The DLL checks find nothing but the missing signature.
+  ASSERT_EQ(doc["findings"].size(), 1u) << doc.dump(2);
+  EXPECT_EQ(doc["findings"][0]["id"], "unsigned");
 
   // --debug and without RUSTC: the rustc beside --cargo is used (PATH's may be rustup's).
   auto dbg = build_json(dir, {{"RUSTC", ""}, {"CARGO_HOME", (tmp / "cargo-home").string()}},
@@ -311,6 +319,8 @@ TEST(BuildCpp, SignCreatesProjectCertificateAndVerifies) {
   auto doc = build_json(dir, {}, {"--sign"});
   ASSERT_TRUE(doc["artifact"].is_string()) << doc.dump(2);
   EXPECT_EQ(doc["signed"], true);
+  // Signed and checked against the project's certificate: no findings.
+  EXPECT_TRUE(doc["findings"].empty()) << doc.dump(2);
   const wt::fs::path dll = doc["artifact"].get<std::string>();
   const auto cert = dir / ".wslplug/cert.pem";
   ASSERT_TRUE(wt::fs::exists(cert));
@@ -329,9 +339,35 @@ TEST(BuildCpp, SignCreatesProjectCertificateAndVerifies) {
   EXPECT_NE(bad.rc, 0) << bad.both();
   // The certificate is created once and reused; the signed DLL still loads.
   const auto first = wt::read_text(cert);
-  auto again = build_json(dir, {}, {"--sign"});
+  auto again = build_json(dir, {}, {"--sign", "--emit-reg"});
   EXPECT_EQ(again["signed"], true);
   EXPECT_EQ(wt::read_text(cert), first);
+  // --emit-reg: UTF-16LE .reg files under .wslplug/ registering the value name from wslplug.json
+  // (the DLL is not on a Windows drive here, so at C:\Plugins\<dll>).
+  const auto reg = dir / ".wslplug/signed.reg", unreg = dir / ".wslplug/signed.unregister.reg";
+  EXPECT_EQ(again["registration"]["file"], reg.string());
+  EXPECT_EQ(again["registration"]["unregister_file"], unreg.string());
+  EXPECT_EQ(again["registration"]["windows_path"], "C:\\Plugins\\signed.dll");
+  for (const auto& [file, line] :
+       {std::pair{reg, std::string("\"signed\"=\"C:\\\\Plugins\\\\signed.dll\"")},
+        std::pair{unreg, std::string("\"signed\"=-")}}) {
+    const auto bytes = wt::read_bytes(file);
+    ASSERT_GE(bytes.size(), 2u) << file;
+    EXPECT_EQ(bytes[0], std::byte{0xff});
+    EXPECT_EQ(bytes[1], std::byte{0xfe});
+    auto text = wt::run({"iconv", "-f", "UTF-16", "-t", "UTF-8", file.string()});
+    ASSERT_EQ(text.rc, 0) << text.both();
+    EXPECT_NE(text.out.find("Windows Registry Editor Version 5.00"), std::string::npos);
+    EXPECT_NE(
+        text.out.find(
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins]"),
+        std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find(line), std::string::npos) << text.out;
+  }
+  // A plain build after --sign (nothing relinked) still checks clean against the project cert.
+  auto plain = build_json(dir);
+  EXPECT_TRUE(plain["findings"].empty()) << plain.dump(2);
   v = wt::run({"osslsigncode", "verify", "-CAfile", cert.string(), dll.string()});
   EXPECT_EQ(v.rc, 0) << v.both();
   auto h = run_host(dll, "2.4.4");
@@ -367,12 +403,18 @@ TEST(BuildRust, TemplateTypeChecksAgainstStubCrates) {
     std::vector<std::string> args = {"new", name};
     args.insert(args.end(), v.begin(), v.end());
     ASSERT_EQ(wt::wslplug(args, {}, {}, tmp.path()).rc, 0);
-    auto doc = build_json(tmp / name, env, {"--cargo", "/usr/bin/cargo"});
+    // The stub macro does not generate the entry point, so the DLL checks report it missing
+    // (exit 1); what matters here is that the template compiled.
+    auto doc = build_json(tmp / name, env, {"--cargo", "/usr/bin/cargo"}, 1);
     ASSERT_TRUE(doc["artifact"].is_string()) << doc.dump(2);
+    EXPECT_FALSE(doc.contains("error")) << doc.dump(2);
     EXPECT_EQ(wt::fs::path(doc["artifact"].get<std::string>()).filename(),
               fmt::format("typed_plugin_{}.dll", i - 1));
     EXPECT_EQ(doc["_stderr"].get<std::string>().find("warning"), std::string::npos)
         << doc["_stderr"];
+    bool missing = false;
+    for (const auto& f : doc["findings"]) missing |= f["id"] == "entry-point-missing";
+    EXPECT_TRUE(missing) << doc.dump(2);
   }
   // The stubs do check: a misspelt capability in the attribute fails to compile (exit 1).
   const auto lib = tmp / "typed-plugin-0/src/lib.rs";
@@ -382,5 +424,30 @@ TEST(BuildRust, TemplateTypeChecksAgainstStubCrates) {
   text.replace(pos, 18, "DistributionFlavour");
   wt::write_text(lib, text);
   auto bad = build_json(tmp / "typed-plugin-0", env, {"--cargo", "/usr/bin/cargo"}, 1);
+  EXPECT_TRUE(bad["artifact"].is_null());
   EXPECT_NE(bad["_stderr"].get<std::string>().find("DistributionFlavour"), std::string::npos);
+}
+
+TEST(BuildCpp, MangledExportIsAnErrorFinding) {
+  // Dropping extern "C" exports a C++-mangled name that GetProcAddress never finds: the DLL
+  // checks report it (ERROR_PROC_NOT_FOUND) and build exits 1.
+  wt::TempDir tmp;
+  ASSERT_EQ(wt::wslplug({"new", "mangled", "--lang", "cpp"}, {}, {}, tmp.path()).rc, 0);
+  const auto src = tmp / "mangled/src/plugin.cpp";
+  auto text = wt::read_text(src);
+  const std::string c_linkage = "extern \"C\" __declspec(dllexport)";
+  const auto pos = text.find(c_linkage);
+  ASSERT_NE(pos, std::string::npos);
+  text.replace(pos, c_linkage.size(), "__declspec(dllexport)");
+  wt::write_text(src, text);
+  auto doc = build_json(tmp / "mangled", {}, {}, 1);
+  ASSERT_TRUE(doc["artifact"].is_string()) << doc.dump(2);
+  bool mangled = false;
+  for (const auto& f : doc["findings"])
+    mangled |= f["id"] == "entry-point-mangled" && f["severity"] == "error" &&
+               f["wsl_error"] == "ERROR_PROC_NOT_FOUND";
+  EXPECT_TRUE(mangled) << doc.dump(2);
+  auto plain = wt::wslplug({"build", "-C", (tmp / "mangled").string()});
+  EXPECT_EQ(plain.rc, 1);
+  EXPECT_NE(plain.out.find("WSL would fail to load this plugin"), std::string::npos) << plain.out;
 }
