@@ -354,8 +354,8 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   vars["registry_name"] = manifest.registry_name;
   vars["dll_name"] = manifest.dll;
   vars["dll_stem"] = manifest.dll.substr(0, manifest.dll.size() - 4);
-  vars["artifact_hint"] =
-      rust ? "target/x86_64-pc-windows-gnu/release/" + manifest.dll : "build/" + manifest.dll;
+  vars["artifact_hint"] = rust ? "target/x86_64-pc-windows-gnu/release/" + manifest.dll
+                               : "build/x86_64-release/" + manifest.dll;
   vars["req_version"] = min.str();
   vars["req_major"] = std::to_string(min.major);
   vars["req_minor"] = std::to_string(min.minor);
