@@ -22,6 +22,7 @@ namespace {
 struct Header {
   std::map<std::string, std::uint32_t> win32;
   std::map<std::string, std::uint32_t> hresult;
+  std::map<std::string, std::uint32_t> ntstatus;  // from ntstatus.h
 };
 
 const Header& header() {
@@ -39,6 +40,12 @@ const Header& header() {
       else if (std::regex_match(line, m, hr))
         out.hresult.emplace(m[1], static_cast<std::uint32_t>(std::stoul(m[2], nullptr, 16)));
     }
+    std::ifstream nt("/usr/share/mingw-w64/include/ntstatus.h");
+    EXPECT_TRUE(nt.good()) << "ntstatus.h is missing: run scripts/setup";
+    const std::regex status(R"(^#define\s+(STATUS_\w+)\s+\(\(NTSTATUS\)(0x[0-9A-Fa-f]+)L?\)\s*$)");
+    while (std::getline(nt, line))
+      if (std::regex_match(line, m, status))
+        out.ntstatus.emplace(m[1], static_cast<std::uint32_t>(std::stoul(m[2], nullptr, 16)));
     return out;
   }();
   return h;
@@ -120,6 +127,7 @@ std::optional<std::uint32_t> header_value(const std::string& name) {
   const auto& h = header();
   if (auto it = h.hresult.find(name); it != h.hresult.end()) return it->second;
   if (auto it = h.win32.find(name); it != h.win32.end()) return er::hresult_from_win32(it->second);
+  if (auto it = h.ntstatus.find(name); it != h.ntstatus.end()) return it->second;
   return std::nullopt;
 }
 
@@ -276,6 +284,12 @@ TEST(ErrorsParser, IssueExamples) {
       {"0x80090008", 0x80090008, "NTE_BAD_ALGID"},
       {"WSAECONNREFUSED", 0x8007274D, "WSAECONNREFUSED"},
       {"0", 0, "S_OK"},
+      {"HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND)", 0x8007007E, "ERROR_MOD_NOT_FOUND"},
+      {"hresult_from_win32(127)", 0x8007007F, "ERROR_PROC_NOT_FOUND"},
+      {"(0x800B0100)", 0x800B0100, "TRUST_E_NOSIGNATURE"},
+      {"[TRUST_E_BAD_DIGEST]", 0x80096010, "TRUST_E_BAD_DIGEST"},
+      {"Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f\r\n", 0x8007007F,
+       "ERROR_PROC_NOT_FOUND"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.input);
@@ -308,6 +322,9 @@ TEST(ErrorsParser, RejectsNonCodesWithDidYouMean) {
       {"99999999999", ""},
       {"Wsl/Service/", ""},
       {"12.5", ""},
+      {"HRESULT_FROM_WIN32(E_FAIL)", ""},
+      {std::string(200000, 'E'), ""},  // long garbage: rejected quickly, no suggestion scan
+      {"HRESULT_FROM_WIN32(99999)", ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.input);
@@ -443,4 +460,64 @@ TEST(ErrorsDecoder, StageNames) {
   EXPECT_EQ(er::stage_names(er::kAllStages),
             (std::vector<std::string_view>{"load", "vm-started", "distribution-started", "api-call",
                                            "host", "registration"}));
+}
+
+TEST(ErrorsParser, PastedWslMessage) {
+  auto d = er::diagnose(
+      "A fatal error was returned by plugin 'demo-plugin'. Error message: 'cannot mount: it's "
+      "gone'\nError code: Wsl/Service/CreateInstance/Plugin/E_FAIL\n");
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(d->parsed.hresult, 0x80004005u);
+  EXPECT_EQ(d->parsed.plugin, "demo-plugin");
+  EXPECT_EQ(d->parsed.plugin_message, "cannot mount: it's gone");
+  EXPECT_EQ(d->stages, er::kStageDistributionStarted);
+  EXPECT_NE(d->context.message.find("plugin 'demo-plugin'"), std::string::npos)
+      << d->context.message;
+
+  d = er::diagnose(
+      "The plugin 'old' requires a newer version of WSL. Please run: wsl.exe --update\n"
+      "Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/WSL_E_PLUGIN_REQUIRES_UPDATE");
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(d->symbol, "WSL_E_PLUGIN_REQUIRES_UPDATE");
+  EXPECT_EQ(d->parsed.plugin, "old");
+  EXPECT_TRUE(d->parsed.plugin_message.empty());
+  EXPECT_EQ(d->stages, er::kStageLoad);
+  EXPECT_NE(d->context.message.find("requires a newer version"), std::string::npos);
+
+  // PluginError called but the hook returned success: WSL's misleading generic text.
+  d = er::diagnose("Wsl/Service/CreateInstance/Plugin/0x8000000d");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->symbol, "E_ILLEGAL_STATE_CHANGE");
+  EXPECT_NE(d->context.message.find("conversion is in progress"), std::string::npos);
+}
+
+// Crash exception codes: every STATUS_* name of ntstatus.h decodes, by value and by name.
+TEST(ErrorsDecoder, GeneratedTableHasEveryNtstatusName) {
+  ASSERT_GE(header().ntstatus.size(), 1500u);
+  for (const auto& [name, value] : header().ntstatus) {
+    SCOPED_TRACE(name);
+    auto v = er::symbol_value(name);
+    ASSERT_TRUE(v.has_value());
+    if (!er::find_known_symbol(name) && !header().hresult.contains(name) &&
+        !header().win32.contains(name)) {
+      EXPECT_EQ(*v, value);
+    }
+    auto back = er::ntstatus_name(value);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(header().ntstatus.at(std::string(*back)), value);
+  }
+  auto d = er::diagnose("0xC0000135");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->symbol, "STATUS_DLL_NOT_FOUND");
+  EXPECT_EQ(d->ntstatus, "STATUS_DLL_NOT_FOUND");
+  EXPECT_EQ(d->known, nullptr);
+  d = er::diagnose("c0000005");  // as the event log shows it
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->symbol, "STATUS_ACCESS_VIOLATION");
+  ASSERT_NE(d->known, nullptr);
+  // HRESULT_FROM_NT: the N bit over an NTSTATUS.
+  d = er::diagnose("0xD0000005");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->ntstatus, "STATUS_ACCESS_VIOLATION");
+  EXPECT_TRUE(d->parts.nt_status);
 }

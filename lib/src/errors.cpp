@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -12,7 +13,8 @@
 namespace wslplug::errors {
 namespace {
 
-char upper(char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); }
+// ASCII only (error names and hex digits); cheap enough for the did-you-mean inner loop.
+constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -30,7 +32,7 @@ std::string to_upper(std::string_view s) {
 std::string_view trim(std::string_view s) {
   auto is_trim = [](char c) {
     return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '`' ||
-           c == ',' || c == ';';
+           c == ',' || c == ';' || c == '(' || c == ')' || c == '[' || c == ']';
   };
   while (!s.empty() && is_trim(s.front())) s.remove_prefix(1);
   while (!s.empty() && (is_trim(s.back()) || s.back() == '.')) s.remove_suffix(1);
@@ -46,19 +48,28 @@ const detail::NamedCode* first_with_value(std::span<const detail::NamedCode> tab
   return &*it;
 }
 
-// Levenshtein distance, case-insensitive (inputs already uppercase).
+// Levenshtein distance; `a` is uppercase, `b` is compared case-insensitively. Both are at most
+// kMaxName characters (callers check), so the rows live on the stack.
+constexpr std::size_t kMaxName = 128;
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  std::array<std::size_t, kMaxName + 1> row_a, row_b;
+  std::size_t* prev = row_a.data();
+  std::size_t* cur = row_b.data();
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == upper(b[j - 1]) ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
     }
     std::swap(prev, cur);
   }
   return prev[b.size()];
+}
+
+bool icontains(std::string_view haystack, std::string_view upper_needle) {
+  return std::search(haystack.begin(), haystack.end(), upper_needle.begin(), upper_needle.end(),
+                     [](char h, char n) { return upper(h) == n; }) != haystack.end();
 }
 
 struct ContextName {
@@ -78,7 +89,9 @@ bool all_of(std::string_view s, Pred p) {
 Error not_a_code(std::string_view input, std::string_view code, std::string_view why) {
   Error e;
   e.kind = ErrorKind::kInput;
-  e.message = fmt::format("'{}' is not an error code: {}", input, why);
+  const std::string shown =
+      input.size() > 100 ? std::string(input.substr(0, 100)) + "..." : std::string(input);
+  e.message = fmt::format("'{}' is not an error code: {}", shown, why);
   e.where = "code";
   std::string normalized;
   for (char c : code) normalized.push_back(c == ' ' || c == '-' ? '_' : c);
@@ -170,12 +183,26 @@ std::optional<std::string_view> win32_name(std::uint32_t code) {
   return std::nullopt;
 }
 
+std::optional<std::string_view> ntstatus_name(std::uint32_t status) {
+  if (const auto* n = first_with_value(detail::ntstatus_names(), status)) return n->name;
+  return std::nullopt;
+}
+
+std::optional<std::uint32_t> as_ntstatus(std::uint32_t hr) {
+  // Bit 28 is reserved (always 0) in a real NTSTATUS and marks HRESULT_FROM_NT in an HRESULT.
+  if (hr & 0x10000000u) return hr & ~0x10000000u;
+  if ((hr >> 30) == 3u) return hr;
+  return std::nullopt;
+}
+
 std::optional<std::string> hresult_symbol(std::uint32_t hr) {
   if (const auto* k = find_known(hr)) return std::string(k->symbol);
   if (const auto* n = first_with_value(detail::hresult_names(), hr)) return std::string(n->name);
   const auto p = split_hresult(hr);
   if (p.failure && p.facility == 7 && !p.customer && !p.nt_status)
     if (auto w = win32_name(p.code)) return std::string(*w);
+  if (auto nt = as_ntstatus(hr))
+    if (auto n = ntstatus_name(*nt)) return std::string(*n);
   return std::nullopt;
 }
 
@@ -193,12 +220,16 @@ std::optional<std::uint32_t> symbol_value(std::string_view name) {
     if (iequals(n.name, name)) return n.value;
   for (const auto& n : detail::win32_names())
     if (iequals(n.name, name)) return hresult_from_win32(n.value);
+  for (const auto& n : detail::ntstatus_names())
+    if (iequals(n.name, name)) return n.value;
   return std::nullopt;
 }
 
 std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
   const std::string want = to_upper(name);
-  if (want.size() < 3 || max == 0) return {};
+  // Names are at most ~60 characters; longer input is not a near miss (and would be slow).
+  if (want.size() < 3 || want.size() > 80 || max == 0) return {};
+  static_assert(kMaxName >= 80);
   const std::size_t limit = std::max<std::size_t>(2, want.size() / 4);
   struct Candidate {
     std::size_t score;
@@ -207,13 +238,13 @@ std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
   };
   std::vector<Candidate> found;
   auto consider = [&](std::string_view candidate, int rank) {
-    const std::string up = to_upper(candidate);
+    if (candidate.size() > kMaxName) return;
     std::size_t score = limit + 1;
-    const std::size_t diff =
-        up.size() > want.size() ? up.size() - want.size() : want.size() - up.size();
-    if (diff <= limit) score = edit_distance(want, up);
+    const std::size_t diff = candidate.size() > want.size() ? candidate.size() - want.size()
+                                                            : want.size() - candidate.size();
+    if (diff <= limit) score = edit_distance(want, candidate);
     // "NOSIGNATURE" for TRUST_E_NOSIGNATURE: a distinctive fragment of a longer name.
-    if (score > limit && want.size() >= 6 && up.find(want) != std::string::npos) score = limit;
+    if (score > limit && want.size() >= 6 && icontains(candidate, want)) score = limit;
     if (score <= limit) found.push_back({score, rank, std::string(candidate)});
   };
   for (const auto& e : knowledge_base()) {
@@ -223,6 +254,7 @@ std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
   }
   for (const auto& n : detail::hresult_names()) consider(n.name, 1);
   for (const auto& n : detail::win32_names()) consider(n.name, 1);
+  for (const auto& n : detail::ntstatus_names()) consider(n.name, 1);
   std::stable_sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
     return a.score != b.score ? a.score < b.score : a.rank < b.rank;
   });
@@ -259,6 +291,26 @@ Result<ParsedCode> parse_code(std::string_view raw) {
   out.input = std::string(text);
   if (text.empty()) return std::unexpected(not_a_code(raw, "", "the input is empty"));
 
+  // The message wsl.exe printed above the code, when it was pasted too.
+  {
+    const std::string up = to_upper(text);
+    for (std::string_view marker : {"BY PLUGIN '", "THE PLUGIN '"}) {
+      const auto at = up.find(marker);
+      if (at == std::string::npos) continue;
+      const auto start = at + marker.size();
+      const auto end = text.find('\'', start);
+      if (end != std::string_view::npos) out.plugin = std::string(text.substr(start, end - start));
+      break;
+    }
+    const auto msg = up.find("ERROR MESSAGE: '");
+    if (msg != std::string::npos) {
+      const auto start = msg + 16;
+      const auto code_at = up.find("ERROR CODE:", start);
+      auto end = text.rfind('\'', code_at == std::string::npos ? text.size() : code_at);
+      if (end != std::string_view::npos && end > start)
+        out.plugin_message = std::string(text.substr(start, end - start));
+    }
+  }
   // "Error code: Wsl/Service/..." (anywhere in a pasted line).
   {
     const std::string up = to_upper(text);
@@ -302,6 +354,28 @@ Result<ParsedCode> parse_code(std::string_view raw) {
   out.code = std::string(code);
   if (code.empty())
     return std::unexpected(not_a_code(out.input, code, "nothing follows the last '/'"));
+
+  // HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND) / HRESULT_FROM_WIN32(126), as written in source.
+  constexpr std::string_view kFromWin32 = "HRESULT_FROM_WIN32(";
+  if (code.size() > kFromWin32.size() && iequals(code.substr(0, kFromWin32.size()), kFromWin32)) {
+    std::string_view inner = trim(code.substr(kFromWin32.size()));
+    std::optional<std::uint32_t> win32;
+    out.form = InputForm::kWin32Decimal;
+    if (all_of(inner, is_dec_digit) && inner.size() <= 5) {
+      std::uint32_t v = 0;
+      std::from_chars(inner.data(), inner.data() + inner.size(), v);
+      if (v <= 0xffff) win32 = v;
+    } else if (all_of(inner, is_name_char)) {
+      auto v = symbol_value(inner);
+      if (v && (split_hresult(*v).facility == 7 || *v == 0)) win32 = *v & 0xffffu;
+      out.form = InputForm::kSymbol;
+    }
+    if (!win32)
+      return std::unexpected(
+          not_a_code(out.input, inner, "HRESULT_FROM_WIN32 takes a Win32 error name or number"));
+    out.hresult = hresult_from_win32(*win32);
+    return out;
+  }
 
   auto parse_uint = [](std::string_view digits, int base) -> std::optional<std::uint64_t> {
     std::uint64_t v = 0;
@@ -377,6 +451,25 @@ Result<ParsedCode> parse_code(std::string_view raw) {
                                     "or a decimal number"));
 }
 
+namespace {
+
+// The en-US message wsl.exe shows for a plugin error (Resources.resw).
+std::string plugin_message(const KnownError* known, bool hook) {
+  if (known && known->symbol == "WSL_E_PLUGIN_REQUIRES_UPDATE")
+    return "The plugin '<name>' requires a newer version of WSL. Please run: wsl.exe --update";
+  if (known && known->symbol == "E_ILLEGAL_STATE_CHANGE")
+    return "An install, uninstall, or conversion is in progress for this distribution. (WSL's "
+           "generic text for this code: the hook called PluginError but returned success, so no "
+           "plugin message is shown)";
+  if (hook)
+    return "A fatal error was returned by plugin '<name>' (with \". Error message: '...'\" when "
+           "the hook called PluginError)";
+  return "A fatal error was returned by plugin '<name>' (load failures never carry a plugin "
+         "message)";
+}
+
+}  // namespace
+
 ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
   ContextMeaning m;
   if (ctx.empty()) return m;
@@ -415,10 +508,13 @@ ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
           "WSL recorded the load failure at service start and refused to create the WSL2 VM; "
           "every WSL2 launch fails with this code until the registry value is fixed or removed "
           "and wslservice is restarted (WSL1 distributions keep working)";
+      m.message = plugin_message(known, false);
     } else if (st == kStageVmStarted) {
       m.failed = "The plugin's OnVMStarted hook returned this error";
       m.wsl_action = "WSL terminated the VM it had just started; no distribution started";
+      m.message = plugin_message(known, true);
     } else {
+      m.message = plugin_message(known, true);
       m.failed =
           "Either loading the plugin at service start (signature check, LoadLibrary, "
           "GetProcAddress or the entry point) or the plugin's OnVMStarted hook";
@@ -434,6 +530,7 @@ ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
     m.wsl_action =
         "WSL removed the distribution from the running list: the distribution did not start "
         "(the VM keeps running)";
+    m.message = plugin_message(known, true);
     return m;
   }
   m.stages = kb;
@@ -453,7 +550,12 @@ Result<Diagnosis> diagnose(std::string_view input) {
   if (auto f = facility_name(d.parts.facility)) d.facility = std::string(*f);
   if (d.parts.facility == 7 && !d.parts.nt_status && !d.parts.customer)
     if (auto w = win32_name(d.parts.code)) d.win32_name = std::string(*w);
+  if (auto nt = as_ntstatus(hr))
+    if (auto n = ntstatus_name(*nt)) d.ntstatus = std::string(*n);
   d.context = explain_context(d.parsed.context, d.known);
+  if (!d.parsed.plugin.empty())
+    if (auto at = d.context.message.find("<name>"); at != std::string::npos)
+      d.context.message.replace(at, 6, d.parsed.plugin);
   const unsigned kb = d.known ? d.known->stages : 0;
   if (d.context.stages != 0)
     d.stages = (kb & d.context.stages) ? (kb & d.context.stages) : d.context.stages;

@@ -54,6 +54,19 @@ constexpr std::string_view kStepLoad = "2. LoadLibrary(path) maps the DLL and it
 constexpr std::string_view kStepProc = "3. GetProcAddress(module, \"WSLPluginAPIV1_EntryPoint\")";
 constexpr std::string_view kStepEntry = "4. the plugin's WSLPluginAPIV1_EntryPoint returned it";
 
+constexpr std::string_view kStepCrash =
+    "a crash in the plugin's code (DllMain, the entry point or a hook) inside wslservice.exe";
+constexpr std::string_view kCrashEvents =
+    "Get-WinEvent -FilterHashtable @{LogName='Application'; Id=1000} -MaxEvents 10 | "
+    "Format-List TimeCreated, Message (faulting application wslservice.exe, faulting module)";
+constexpr std::string_view kCrashDumps =
+    "Crash dumps: New-Item 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\Windows Error "
+    "Reporting\\LocalDumps\\wslservice.exe' -Force; reproduce; open the dump in WinDbg";
+constexpr std::string_view kCrashNote =
+    "Not printed by wsl.exe: an NTSTATUS exception code from the event log. In-process plugins "
+    "share wslservice.exe, so the crash takes the service down and wsl.exe shows "
+    "RPC_S_CALL_FAILED (or CO_E_SERVER_EXEC_FAILURE at start-up).";
+
 constexpr unsigned L = kStageLoad, V = kStageVmStarted, D = kStageDistributionStarted,
                    A = kStageApiCall, H = kStageHost, R = kStageRegistration;
 
@@ -374,9 +387,9 @@ constexpr KnownError kTable[] = {
      .causes = {"The timestamp was made over a different signature, or by a TSA certificate that "
                 "is not trusted or lacks the timeStamping EKU",
                 "The timestamp token is damaged"},
-     .checks = {kVerify, "wslplug timestamp --help"},
-     .fixes = {"Re-sign and re-timestamp with a trusted TSA (wslplug timestamp plugin.dll --url "
-               "<tsa>)"},
+     .checks = {"wslplug verify plugin.dll --ca cert.pem --tsa-ca tsa-root.pem", kSig},
+     .fixes = {"Re-sign and re-timestamp with a trusted TSA (wslplug timestamp plugin.dll "
+               "--timestamp <tsa url> --in-place)"},
      .notes = {kLoadNote}},
     {.symbol = "TRUST_E_BASIC_CONSTRAINTS",
      .hresult = 0x80096019,
@@ -602,8 +615,11 @@ constexpr KnownError kTable[] = {
                 "The plugin's own log"},
      .fixes = {"Fix the failing step in the plugin; call PluginError(message) before returning "
                "a failure so users see why"},
-     .notes = {"With CreateVm/Plugin the failure came from loading (entry point) or "
-               "OnVMStarted; without CreateVm from OnDistributionStarted."}},
+     .notes =
+         {"With CreateVm/Plugin the failure came from loading (entry point) or "
+          "OnVMStarted; without CreateVm from OnDistributionStarted.",
+          "Failures returned by OnVMStopping, OnDistributionStopping and OnDistributionRegistered/"
+          "Unregistered are only logged: WSL ignores them and users never see a code."}},
     {.symbol = "E_FAIL",
      .hresult = 0x80004005,
      .stages = L | V | D | A,
@@ -618,7 +634,9 @@ constexpr KnownError kTable[] = {
      .checks = {"Read the text after \"Error message:\" (PluginError / panic text)",
                 "The plugin's own log; wsl --debug-shell to inspect the VM root namespace"},
      .fixes = {"Fix the failing step; report why with PluginError before returning"},
-     .notes = {}},
+     .notes =
+         {"Failures returned by OnVMStopping, OnDistributionStopping and OnDistributionRegistered/"
+          "Unregistered are only logged: WSL ignores them and users never see a code."}},
     {.symbol = "E_ILLEGAL_STATE_CHANGE",
      .hresult = 0x8000000D,
      .stages = V | D | A,
@@ -846,6 +864,49 @@ constexpr KnownError kTable[] = {
      .checks = {"The plugin's log"},
      .fixes = {"Return S_OK from hooks the plugin does not need, or leave the hook pointer null"},
      .notes = {}},
+    // ---------------------------------------------------------------- crashes (NTSTATUS)
+    {.symbol = "STATUS_ACCESS_VIOLATION",
+     .hresult = 0xC0000005,
+     .stages = L | V | D,
+     .step = kStepCrash,
+     .summary = "The plugin crashed wslservice with an access violation (invalid memory access).",
+     .causes = {"A pointer WSL passed to a hook (distribution information, names, settings) was "
+                "used after the hook returned; those pointers are valid only during the call",
+                "A newer API slot or hook field was used on an older WSL: the host's tables are "
+                "shorter (check Api->Version first, or use WSL_PLUGIN_REQUIRE_VERSION)",
+                "A null or dangling pointer, or a data race: hooks can run on several service "
+                "threads at once",
+                "A struct layout mismatch from a hand-written binding of WslPluginApi.h"},
+     .checks = {kCrashEvents, kCrashDumps, kDoctorDll},
+     .fixes = {"Copy what you need from hook arguments during the call",
+               "Check Api->Version before using slots added after the version you require",
+               "Make plugin state thread-safe; catch everything at the hook boundary"},
+     .notes = {kCrashNote}},
+    {.symbol = "STATUS_STACK_BUFFER_OVERRUN",
+     .hresult = 0xC0000409,
+     .stages = L | V | D,
+     .step = kStepCrash,
+     .summary = "A fail-fast in the plugin: abort(), std::terminate (an exception escaped a hook), "
+                "__fastfail or a /GS stack-cookie check stopped wslservice.",
+     .causes = {"A C++ exception escaped a hook or the entry point (std::terminate -> abort)",
+                "A Rust panic with panic=abort", "A real stack buffer overrun detected by /GS"},
+     .checks = {kCrashEvents, kCrashDumps},
+     .fixes = {"Catch all exceptions (catch (...)) at every exported function and hook and return "
+               "an HRESULT; in Rust use catch_unwind (wslplugins-rs maps panics to E_FAIL)"},
+     .notes = {kCrashNote}},
+    {.symbol = "STATUS_HEAP_CORRUPTION",
+     .hresult = 0xC0000374,
+     .stages = L | V | D,
+     .step = kStepCrash,
+     .summary = "The process heap was corrupted by the plugin and Windows stopped wslservice.",
+     .causes = {"Memory freed with a different allocator or C runtime than the one that allocated "
+                "it (mixing runtimes across modules)",
+                "A double free or a write past the end of an allocation"},
+     .checks = {kCrashEvents, kCrashDumps,
+                "gflags /p /enable wslservice.exe /full (page heap, Debugging Tools)"},
+     .fixes = {"Free memory in the module that allocated it; fix the overrun (AddressSanitizer / "
+               "page heap in a test host)"},
+     .notes = {kCrashNote}},
 };
 
 }  // namespace

@@ -16,5 +16,6 @@ struct NamedCode {
 std::span<const NamedCode> win32_names();     // ERROR_*, RPC_S_*, WSAE*: values up to 0xFFFF
 std::span<const NamedCode> hresult_names();   // E_*, TRUST_E_*, CERT_E_*, ...
 std::span<const NamedCode> facility_names();  // FACILITY_*
+std::span<const NamedCode> ntstatus_names();  // STATUS_* (ntstatus.h)
 
 }  // namespace wslplug::errors::detail

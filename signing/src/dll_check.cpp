@@ -56,7 +56,7 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
     out.push_back(
         make("digest-unsupported", Severity::kError, "NTE_BAD_ALGID",
              fmt::format("{}: digest algorithm '{}' is not supported", who, s.digest_algorithm),
-             "re-sign with SHA-256 (wslplug sign --digest sha256)"));
+             "re-sign with SHA-256 (wslplug sign --hash sha256)"));
   if (v & kVerdictBadSignature)
     out.push_back(make("signature-invalid", Severity::kError, "TRUST_E_CERT_SIGNATURE",
                        fmt::format("{}: the signer's signature does not verify ({})", who,
@@ -102,7 +102,8 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
         fmt::format("{}: the timestamp countersignature is invalid ({})", who,
                     s.timestamp && !s.timestamp->problem.empty() ? s.timestamp->problem
                                                                  : detail("invalid timestamp")),
-        "re-sign and re-timestamp with a trusted TSA (wslplug timestamp)"));
+        "re-sign and re-timestamp with a trusted TSA (wslplug timestamp plugin.dll --timestamp "
+        "<tsa url> --in-place)"));
 }
 
 }  // namespace

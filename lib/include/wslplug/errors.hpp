@@ -75,8 +75,15 @@ constexpr std::uint32_t hresult_from_win32(std::uint32_t code) {
 std::optional<std::string_view> facility_name(unsigned facility);
 // Win32 error name ("ERROR_MOD_NOT_FOUND") of a Win32 code; nullopt when unknown.
 std::optional<std::string_view> win32_name(std::uint32_t code);
+// NTSTATUS name ("STATUS_ACCESS_VIOLATION") of an NTSTATUS value (exception codes of crashes,
+// 0xC...). nullopt when unknown.
+std::optional<std::string_view> ntstatus_name(std::uint32_t status);
+// The NTSTATUS an HRESULT stands for: the value itself when its top two bits are set (an
+// NTSTATUS error pasted as is), or the value without the N bit for HRESULT_FROM_NT. nullopt
+// otherwise.
+std::optional<std::uint32_t> as_ntstatus(std::uint32_t hr);
 // The best symbolic name of an HRESULT: knowledge base, then winerror.h's HRESULT names, then
-// (for FACILITY_WIN32) the Win32 name. nullopt when none is known.
+// (for FACILITY_WIN32) the Win32 name, then the NTSTATUS name. nullopt when none is known.
 std::optional<std::string> hresult_symbol(std::uint32_t hr);
 // "0x8007007E" (uppercase, 8 digits).
 std::string hresult_hex(std::uint32_t hr);
@@ -118,6 +125,10 @@ struct ParsedCode {
   std::uint32_t hresult = 0;
   InputForm form = InputForm::kHex;
   Context context;
+  // From a pasted wsl.exe message: "A fatal error was returned by plugin 'NAME'. Error message:
+  // 'TEXT'" / "The plugin 'NAME' requires a newer version of WSL". Empty when not pasted.
+  std::string plugin;          // the registry value name of the plugin
+  std::string plugin_message;  // the text the plugin passed to PluginError
 };
 
 // Parses one pasted code. An input that is not a code is an input error whose fix lists the
@@ -129,6 +140,7 @@ struct ContextMeaning {
   unsigned stages = 0;     // stages consistent with the context (0: the context says nothing)
   std::string failed;      // which hook or load step failed
   std::string wsl_action;  // what WSL did about it
+  std::string message;     // the message wsl.exe shows above "Error code:" (en-US)
 };
 // `known` (may be null) narrows the meaning (e.g. a load-only code under CreateVm/Plugin).
 ContextMeaning explain_context(const Context& context, const KnownError* known);
@@ -141,6 +153,7 @@ struct Diagnosis {
   HresultParts parts;
   std::optional<std::string> facility;    // "FACILITY_WIN32"
   std::optional<std::string> win32_name;  // for FACILITY_WIN32
+  std::optional<std::string> ntstatus;    // NTSTATUS name (crash exception codes, HRESULT_FROM_NT)
   unsigned stages = 0;                    // knowledge-base stages narrowed by the context
   ContextMeaning context;
   std::string wsl_prints;  // how wsl.exe prints this code
