@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "wslplug/dll_check.hpp"
 #include "wslplug/errors.hpp"
 #include "wslplug/preflight.hpp"
+#include "wslplug/registration.hpp"
 
 namespace wslplug::cli {
 namespace {
@@ -26,6 +28,7 @@ using nlohmann::json;
 struct DoctorOptions {
   std::vector<std::string> codes;
   std::vector<std::string> dlls;
+  std::vector<std::string> regs;
   std::vector<std::string> ca;
   bool json = false;
 };
@@ -262,16 +265,23 @@ json findings_json(const std::vector<Finding>& findings) {
   return a;
 }
 
-int run_dlls(const DoctorOptions& o) {
-  signing::VerifyOptions vo;
-  for (const auto& c : o.ca) vo.ca_files.emplace_back(c);
+using CheckFn = std::function<Result<std::vector<Finding>>(const std::string& path)>;
+
+struct CheckWording {
+  const char* bad;  // headline when a finding has severity error
+  const char* ok;   // headline when there is nothing to report
+};
+
+// Runs a static check (--dll, --reg) on each path and prints its findings (text or JSON).
+int run_checks(const std::vector<std::string>& paths, bool json_out, const CheckFn& check,
+               const CheckWording& wording) {
   int rc = kExitOk;
   json all = json::array();
-  for (const auto& path : o.dlls) {
-    auto findings = signing::check_plugin_dll(path, vo);
+  for (const auto& path : paths) {
+    auto findings = check(path);
     if (!findings) {
       rc = combine_exit(rc, exit_code(findings.error().kind));
-      if (o.json)
+      if (json_out)
         all.push_back({{"file", path}, {"ok", false}, {"error", error_json(findings.error())}});
       else
         report(findings.error());
@@ -279,16 +289,16 @@ int run_dlls(const DoctorOptions& o) {
     }
     const bool bad = has_errors(*findings);
     rc = combine_exit(rc, bad ? kExitBad : kExitOk);
-    if (o.json) {
+    if (json_out) {
       all.push_back({{"file", path}, {"ok", !bad}, {"findings", findings_json(*findings)}});
       continue;
     }
     bool warnings = false;
     for (const auto& f : *findings) warnings |= f.severity == Severity::kWarning;
     fmt::print("{}: {}\n", path,
-               bad        ? "WSL would fail to load this plugin"
-               : warnings ? "loads, with warnings"
-                          : "ok: no problems found that would stop WSL from loading it");
+               bad        ? wording.bad
+               : warnings ? "usable, with warnings"
+                          : wording.ok);
     for (const auto& f : *findings) {
       fmt::print("  {} [{}]{}\n", severity_name(f.severity), f.id,
                  f.wsl_error.empty() ? "" : fmt::format(" -> {}", f.wsl_error));
@@ -301,8 +311,24 @@ int run_dlls(const DoctorOptions& o) {
         first_error = f.wsl_error;
     if (!first_error.empty()) fmt::print("  explain a code: wslplug doctor {}\n", first_error);
   }
-  if (o.json) print_json(all.size() == 1 ? all[0] : all);
+  if (json_out) print_json(all.size() == 1 ? all[0] : all);
   return rc;
+}
+
+int run_dlls(const DoctorOptions& o) {
+  signing::VerifyOptions vo;
+  for (const auto& c : o.ca) vo.ca_files.emplace_back(c);
+  return run_checks(o.dlls, o.json,
+                    [&](const std::string& path) { return signing::check_plugin_dll(path, vo); },
+                    {"WSL would fail to load this plugin",
+                     "ok: no problems found that would stop WSL from loading it"});
+}
+
+int run_regs(const DoctorOptions& o) {
+  return run_checks(
+      o.regs, o.json, [](const std::string& path) { return reg::check_registration_file(path); },
+      {"WSL would skip or fail to load this registration",
+       "ok: WSL would load the plugin this file registers (REG_SZ, absolute path, right key)"});
 }
 
 // Codes in pasted text (stdin, "-"): each "Error code:" line together with the message line
@@ -360,6 +386,9 @@ Runner setup(CLI::App& root) {
   cmd->add_option("--dll", opts->dlls,
                   "Check a plugin DLL: signature, architecture, export, imports")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--reg", opts->regs,
+                  "Check a registration .reg file: value type, path, key, 64-bit view")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--ca", opts->ca, "Trusted root certificate (PEM) for the signature check")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opts->json, "Print one JSON document (schema: docs/doctor.md)");
@@ -371,7 +400,8 @@ Runner setup(CLI::App& root) {
        "wslplug doctor trust_e_nosignature -2147024770 126", "wslplug doctor --json 0x800B0109",
        "wslplug doctor - < wsl-output.txt   (pasted wsl.exe output: every 'Error code:' line)",
        "wslplug doctor --dll build/my_plugin.dll",
-       "wslplug doctor --dll my_plugin.dll --ca certs/cert.pem --json", "",
+       "wslplug doctor --dll my_plugin.dll --ca certs/cert.pem --json",
+       "wslplug doctor --reg my-plugin.reg", "",
        "Exit codes: 0 every code understood / no error findings, 1 the DLL has "
        "error findings,",
        "2 an input is not an error code (did-you-mean in the fix) or a usage "
@@ -400,13 +430,15 @@ Runner setup(CLI::App& root) {
       dash = opts->codes.erase(dash);
       opts->codes.insert(dash, found.begin(), found.end());
     }
-    if (!opts->dlls.empty() && !opts->codes.empty())
-      return report(Error{ErrorKind::kInput, "give either error codes or --dll, not both", "",
-                          "command line", "run wslplug doctor twice"});
+    const int modes = !opts->dlls.empty() + !opts->codes.empty() + !opts->regs.empty();
+    if (modes > 1)
+      return report(Error{ErrorKind::kInput, "give one of: error codes, --dll, --reg", "",
+                          "command line", "run wslplug doctor once for each"});
     if (opts->dlls.empty() && !opts->ca.empty())
       return report(Error{ErrorKind::kInput, "--ca only applies to --dll", "", "--ca",
                           "add --dll plugin.dll"});
     if (!opts->dlls.empty()) return run_dlls(*opts);
+    if (!opts->regs.empty()) return run_regs(*opts);
     if (opts->codes.empty())
       return report(Error{ErrorKind::kInput, "nothing to diagnose", "", "command line",
                           "pass an error code (wslplug doctor 0x8007007f) or --dll plugin.dll"});
