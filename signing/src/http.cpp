@@ -1,6 +1,7 @@
 #include "http.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -11,8 +12,6 @@
 #include <cstring>
 #include <memory>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "wslplug/version.hpp"
 
@@ -70,15 +69,16 @@ bool wait_fd(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-Result<int> connect_any(const Url& url, Clock::time_point deadline, std::chrono::milliseconds timeout) {
+Result<int> connect_any(const Url& url, Clock::time_point deadline,
+                        std::chrono::milliseconds timeout) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* raw = nullptr;
   int gai = ::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &raw);
   if (gai != 0)
-    return net_error(url, fmt::format("unreachable: cannot resolve host '{}': {}", url.host,
-                                      gai_strerror(gai)));
+    return net_error(
+        url, fmt::format("unreachable: cannot resolve host '{}': {}", url.host, gai_strerror(gai)));
   std::unique_ptr<addrinfo, AddrInfoDeleter> list(raw);
   std::string last = "no address";
   for (addrinfo* a = list.get(); a != nullptr; a = a->ai_next) {
@@ -108,8 +108,8 @@ Result<int> connect_any(const Url& url, Clock::time_point deadline, std::chrono:
     guard.fd = -1;
     return fd;
   }
-  return net_error(url, fmt::format("unreachable: cannot connect to {}:{}: {}", url.host,
-                                    url.port, last));
+  return net_error(
+      url, fmt::format("unreachable: cannot connect to {}:{}: {}", url.host, url.port, last));
 }
 
 std::string header_value(const std::string& headers_lower, const std::string& headers,
@@ -173,8 +173,8 @@ Result<Url> parse_url(std::string_view text) {
   std::string_view authority = rest.substr(0, slash);
   url.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (authority.find('@') != std::string_view::npos)
-    return input_error(fmt::format("'{}': user information in the URL is not supported", text),
-                       {}, "--timestamp", "remove 'user@' from the URL");
+    return input_error(fmt::format("'{}': user information in the URL is not supported", text), {},
+                       "--timestamp", "remove 'user@' from the URL");
   if (!authority.empty() && authority.front() == '[') {  // [v6]:port
     auto close = authority.find(']');
     if (close == std::string_view::npos)
@@ -224,8 +224,8 @@ Result<Response> post(const Url& url, std::string_view content_type, std::string
   std::size_t sent = 0;
   while (sent < request.size()) {
     if (!wait_fd(fd.fd, POLLOUT, deadline))
-      return net_error(url, fmt::format("timed out after {} ms sending the request",
-                                        timeout.count()));
+      return net_error(url,
+                       fmt::format("timed out after {} ms sending the request", timeout.count()));
     ssize_t n = ::send(fd.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) continue;

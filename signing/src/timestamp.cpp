@@ -1,12 +1,11 @@
 // RFC 3161 client, token attachment and token verification (see wslplug/timestamp.hpp).
 #include "wslplug/timestamp.hpp"
 
+#include <fmt/format.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "http.hpp"
 #include "timestamp_ossl.hpp"
@@ -47,15 +46,14 @@ std::string status_name(long status) {
 
 std::string failure_bits(const ASN1_BIT_STRING* bits) {
   if (bits == nullptr) return {};
-  static const std::pair<int, const char*> kNames[] = {
-      {0, "badAlg"},
-      {2, "badRequest"},
-      {5, "badDataFormat"},
-      {14, "timeNotAvailable"},
-      {15, "unacceptedPolicy"},
-      {16, "unacceptedExtension"},
-      {17, "addInfoNotAvailable"},
-      {25, "systemFailure"}};
+  static const std::pair<int, const char*> kNames[] = {{0, "badAlg"},
+                                                       {2, "badRequest"},
+                                                       {5, "badDataFormat"},
+                                                       {14, "timeNotAvailable"},
+                                                       {15, "unacceptedPolicy"},
+                                                       {16, "unacceptedExtension"},
+                                                       {17, "addInfoNotAvailable"},
+                                                       {25, "systemFailure"}};
   std::string out;
   for (auto [bit, name] : kNames)
     if (ASN1_BIT_STRING_get_bit(bits, bit)) out += (out.empty() ? "" : ", ") + std::string(name);
@@ -77,11 +75,12 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
   TsRespPtr resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
   if (!resp) {
     ERR_clear_error();
-    return tsa_error(url, fmt::format("the reply is not an RFC 3161 TimeStampResp ({} bytes{}{})",
-                                      response.size(), response.empty() ? "" : ", starting ",
-                                      printable_prefix(response)),
-                     "check that the URL is an RFC 3161 time-stamp server (not a legacy "
-                     "Authenticode one or a web page)");
+    return tsa_error(
+        url,
+        fmt::format("the reply is not an RFC 3161 TimeStampResp ({} bytes{}{})", response.size(),
+                    response.empty() ? "" : ", starting ", printable_prefix(response)),
+        "check that the URL is an RFC 3161 time-stamp server (not a legacy "
+        "Authenticode one or a web page)");
   }
   TS_STATUS_INFO* info = TS_RESP_get_status_info(resp.get());
   long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info));
@@ -106,7 +105,8 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
   PKCS7* token = TS_RESP_get_token(resp.get());
   TS_TST_INFO* tst = TS_RESP_get_tst_info(resp.get());
   if (token == nullptr || tst == nullptr)
-    return tsa_error(url, "the reply has status " + status_name(status) + " but no time-stamp token");
+    return tsa_error(url,
+                     "the reply has status " + status_name(status) + " but no time-stamp token");
 
   // Nonce.
   BignumPtr bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(request.nonce.data()),
@@ -134,7 +134,8 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
     return tsa_error(url, fmt::format("imprint mismatch: the token's imprint algorithm is not "
                                       "the requested {}",
                                       md_name(request.digest)));
-  auto got_imprint = to_bytes(ASN1_STRING_get0_data(msg), static_cast<std::size_t>(ASN1_STRING_length(msg)));
+  auto got_imprint =
+      to_bytes(ASN1_STRING_get0_data(msg), static_cast<std::size_t>(ASN1_STRING_length(msg)));
   if (got_imprint != request.imprint)
     return tsa_error(url, fmt::format("imprint mismatch: sent {}, the token covers {}",
                                       hex_upper(request.imprint), hex_upper(got_imprint)));
@@ -321,7 +322,8 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
   }
   rep.digest_algorithm = md_name(*digest);
   auto want = digest_of(signature_value, md_for(*digest));
-  auto got = to_bytes(ASN1_STRING_get0_data(msg), static_cast<std::size_t>(ASN1_STRING_length(msg)));
+  auto got =
+      to_bytes(ASN1_STRING_get0_data(msg), static_cast<std::size_t>(ASN1_STRING_length(msg)));
   if (!want || *want != got) {
     rep.problem =
         "the timestamp's message imprint does not match the signature value (the token was "
@@ -340,9 +342,9 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
   X509Ptr signer_guard(signer);
   if (ok != 1) {
     std::string why = openssl_errors();
-    rep.problem = fmt::format(
-        "the timestamp's TSA signature or certificate chain does not verify{}{}",
-        why.empty() ? "" : ": ", why);
+    rep.problem =
+        fmt::format("the timestamp's TSA signature or certificate chain does not verify{}{}",
+                    why.empty() ? "" : ": ", why);
     return rep;
   }
   if (signer != nullptr) rep.tsa_subject = name_to_string(X509_get_subject_name(signer));
@@ -369,7 +371,8 @@ Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_
   PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7->get()), 0);
   if (auto st = timestamp_signer_info(si, options); !st) return std::unexpected(st.error());
   auto der = i2d_bytes(p7->get(), i2d_PKCS7);
-  if (der.empty()) return internal_error("cannot encode the timestamped PKCS#7: " + openssl_errors(), file);
+  if (der.empty())
+    return internal_error("cannot encode the timestamped PKCS#7: " + openssl_errors(), file);
   return der;
 }
 

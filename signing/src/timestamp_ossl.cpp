@@ -1,10 +1,9 @@
 #include "timestamp_ossl.hpp"
 
+#include <fmt/format.h>
 #include <openssl/pem.h>
 
 #include <ctime>
-
-#include <fmt/format.h>
 
 namespace wslplug::signing::ts_detail {
 
@@ -121,9 +120,9 @@ Result<Pkcs7Ptr> parse_signed_data(std::span<const std::byte> der, const std::st
   auto used = static_cast<std::size_t>(p - start);
   for (std::size_t i = used; i < der.size(); ++i)
     if (der[i] != std::byte{0})
-      return input_error(fmt::format("{} unexpected bytes after the PKCS#7 structure",
-                                     der.size() - used),
-                         file, offset_str(used), "the signature must be one DER PKCS#7 object");
+      return input_error(
+          fmt::format("{} unexpected bytes after the PKCS#7 structure", der.size() - used), file,
+          offset_str(used), "the signature must be one DER PKCS#7 object");
   if (!PKCS7_type_is_signed(p7.get()) || p7->d.sign == nullptr)
     return input_error("the PKCS#7 structure is not SignedData", file, "contentType",
                        "give an Authenticode signature (PKCS#7 SignedData)");
@@ -131,6 +130,23 @@ Result<Pkcs7Ptr> parse_signed_data(std::span<const std::byte> der, const std::st
     return input_error("the PKCS#7 SignedData has no SignerInfo", file, "signerInfos",
                        "give a signed (not a detached-data) PKCS#7");
   return p7;
+}
+
+std::optional<std::size_t> der_object_length(std::span<const std::byte> der) {
+  const auto* start = reinterpret_cast<const unsigned char*>(der.data());
+  const unsigned char* p = start;
+  long len = 0;
+  int tag = 0;
+  int cls = 0;
+  int r = ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(der.size()));
+  if (r & 0x80) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  if (r & 0x01) return std::nullopt;  // indefinite length (BER)
+  auto total = static_cast<std::size_t>(p - start) + static_cast<std::size_t>(len);
+  if (total > der.size()) return std::nullopt;
+  return total;
 }
 
 Result<X509StorePtr> load_store(const std::vector<std::filesystem::path>& files,

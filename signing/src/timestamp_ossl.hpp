@@ -86,6 +86,10 @@ std::vector<std::byte> i2d_bytes(T* obj, F i2d) {
 // whole input must be consumed except zero padding.
 Result<Pkcs7Ptr> parse_signed_data(std::span<const std::byte> der, const std::string& file);
 
+// The length of the first DER object (header + definite-length content) in der; nullopt when
+// it is not a well-formed definite-length TLV that fits.
+std::optional<std::size_t> der_object_length(std::span<const std::byte> der);
+
 // Loads certificates from PEM (several) or DER files into a store; empty list: system store.
 Result<X509StorePtr> load_store(const std::vector<std::filesystem::path>& files,
                                 const char* option);

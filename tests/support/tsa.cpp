@@ -1,5 +1,8 @@
 #include "tsa.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,9 +12,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 extern char** environ;
 
@@ -75,13 +75,15 @@ std::string LocalTsa::setup_pki() {
   const auto d = dir_.path();
   const auto ext = (source_dir() / "tests" / "tsa" / "ext.cnf").string();
   const std::vector<std::vector<std::string>> steps = {
-      {"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", (d / "root.key").string(),
-       "-out", (d / "root.csr").string(), "-subj", "/CN=wslplug test TSA root/O=wslplug tests"},
+      {"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
+       (d / "root.key").string(), "-out", (d / "root.csr").string(), "-subj",
+       "/CN=wslplug test TSA root/O=wslplug tests"},
       {"openssl", "x509", "-req", "-in", (d / "root.csr").string(), "-signkey",
        (d / "root.key").string(), "-days", "3650", "-set_serial", "1", "-extfile", ext,
        "-extensions", "root_ext", "-out", (d / "tsaroot.pem").string()},
-      {"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", (d / "tsa.key").string(),
-       "-out", (d / "tsa.csr").string(), "-subj", "/CN=wslplug test TSA/O=wslplug tests"},
+      {"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
+       (d / "tsa.key").string(), "-out", (d / "tsa.csr").string(), "-subj",
+       "/CN=wslplug test TSA/O=wslplug tests"},
       {"openssl", "x509", "-req", "-in", (d / "tsa.csr").string(), "-CA",
        (d / "tsaroot.pem").string(), "-CAkey", (d / "root.key").string(), "-set_serial", "2",
        "-days", "3650", "-extfile", ext, "-extensions", "tsa_ext", "-out",
@@ -89,7 +91,8 @@ std::string LocalTsa::setup_pki() {
   };
   for (const auto& argv : steps) {
     auto r = run(argv);
-    if (r.rc != 0) return fmt::format("{} failed (rc {}): {}", fmt::join(argv, " "), r.rc, r.both());
+    if (r.rc != 0)
+      return fmt::format("{} failed (rc {}): {}", fmt::join(argv, " "), r.rc, r.both());
   }
   write_text(d / "tsa-chain.pem", read_text(d / "tsaroot.pem"));
   write_text(d / "serial", "01\n");
@@ -102,14 +105,22 @@ std::string LocalTsa::start_server(const TsaOptions& options) {
   const std::vector<std::string> argv = {
       "/usr/bin/python3",
       (source_dir() / "tests" / "tsa" / "tsa_server.py").string(),
-      "--dir", d.string(),
-      "--config", config().string(),
-      "--port-file", port_file.string(),
-      "--log", (d / "requests.log").string(),
-      "--mode", tsa_mode_name(options.mode),
-      "--first-mode", tsa_mode_name(options.first_mode),
-      "--first-count", std::to_string(options.first_count),
-      "--lifetime", std::to_string(options.lifetime_seconds)};
+      "--dir",
+      d.string(),
+      "--config",
+      config().string(),
+      "--port-file",
+      port_file.string(),
+      "--log",
+      (d / "requests.log").string(),
+      "--mode",
+      tsa_mode_name(options.mode),
+      "--first-mode",
+      tsa_mode_name(options.first_mode),
+      "--first-count",
+      std::to_string(options.first_count),
+      "--lifetime",
+      std::to_string(options.lifetime_seconds)};
   const auto log = (d / "server.log").string();
   pid_ = fork();
   if (pid_ < 0) return "fork failed";
@@ -137,6 +148,26 @@ std::string LocalTsa::start_server(const TsaOptions& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return "the TSA server did not report its port within 15 s: " + server_log();
+}
+
+CodeSigner make_code_signer(const fs::path& dir, const std::string& stem,
+                            const std::string& common_name, int days) {
+  CodeSigner s{dir / (stem + ".pem"), dir / (stem + ".key")};
+  auto r = run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                s.key.string(), "-out", s.cert.string(), "-days", std::to_string(days), "-subj",
+                "/CN=" + common_name, "-addext", "extendedKeyUsage=codeSigning", "-addext",
+                "keyUsage=critical,digitalSignature"});
+  if (r.rc != 0) ADD_FAILURE() << "openssl req failed: " << r.both();
+  return s;
+}
+
+RunResult osslsigncode(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"osslsigncode"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run(argv);
+  if (r.rc != 0)
+    ADD_FAILURE() << fmt::format("{} failed (rc {}):\n{}", fmt::join(argv, " "), r.rc, r.both());
+  return r;
 }
 
 }  // namespace wslplug::test

@@ -43,11 +43,11 @@ class LocalTsa {
   [[nodiscard]] bool ok() const { return error_.empty(); }
   [[nodiscard]] const std::string& error() const { return error_; }
   [[nodiscard]] int port() const { return port_; }
-  [[nodiscard]] std::string url() const;          // "http://127.0.0.1:PORT/"
-  [[nodiscard]] fs::path root_cert() const;       // tsaroot.pem (trust anchor for --tsa-ca)
-  [[nodiscard]] fs::path leaf_cert() const;       // tsa.pem
-  [[nodiscard]] fs::path leaf_key() const;        // tsa.key
-  [[nodiscard]] fs::path config() const;          // tsa.cnf (openssl ts -reply -config)
+  [[nodiscard]] std::string url() const;     // "http://127.0.0.1:PORT/"
+  [[nodiscard]] fs::path root_cert() const;  // tsaroot.pem (trust anchor for --tsa-ca)
+  [[nodiscard]] fs::path leaf_cert() const;  // tsa.pem
+  [[nodiscard]] fs::path leaf_key() const;   // tsa.key
+  [[nodiscard]] fs::path config() const;     // tsa.cnf (openssl ts -reply -config)
   [[nodiscard]] const fs::path& dir() const { return dir_.path(); }
   // The requests the server has seen so far (one line each: "<n> <content-type> <len> <mode>").
   [[nodiscard]] std::vector<std::string> requests() const;
@@ -62,5 +62,17 @@ class LocalTsa {
   int port_ = 0;
   std::string error_;
 };
+
+// A self-signed RSA-2048 code-signing certificate (EKU codeSigning) made with the openssl CLI:
+// <dir>/<stem>.pem and <dir>/<stem>.key. Fails the calling test (ADD_FAILURE) on errors.
+struct CodeSigner {
+  fs::path cert;
+  fs::path key;
+};
+CodeSigner make_code_signer(const fs::path& dir, const std::string& stem,
+                            const std::string& common_name, int days = 30);
+
+// Runs osslsigncode and fails the calling test when it does not succeed.
+RunResult osslsigncode(const std::vector<std::string>& args);
 
 }  // namespace wslplug::test

@@ -26,11 +26,11 @@ namespace wslplug::signing {
 inline constexpr const char* kOidRfc3161Timestamp = "1.3.6.1.4.1.311.3.3.1";
 
 struct TimestampOptions {
-  std::string url;                                   // --timestamp: http://host[:port]/path
+  std::string url;                                    // --timestamp: http://host[:port]/path
   DigestAlgorithm digest = DigestAlgorithm::kSha256;  // --timestamp-hash: the imprint algorithm
-  int retries = 0;                                   // --timestamp-retries: extra attempts
-  std::chrono::milliseconds timeout{30000};          // --timestamp-timeout: per attempt
-  std::chrono::milliseconds backoff{1000};           // first retry delay; doubles per retry
+  int retries = 0;                                    // --timestamp-retries: extra attempts
+  std::chrono::milliseconds timeout{30000};           // --timestamp-timeout: per attempt
+  std::chrono::milliseconds backoff{1000};            // first retry delay; doubles per retry
 };
 
 // ---------------------------------------------------------------- client, step by step
