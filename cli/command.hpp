@@ -3,11 +3,10 @@
 // the function main() runs when that subcommand was given; it returns the process exit code.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace wslplug::cli {
 

@@ -1,8 +1,8 @@
 #include "common.hpp"
 
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 namespace wslplug::cli {
 

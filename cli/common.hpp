@@ -3,12 +3,11 @@
 // stdout as one document; exit codes follow wslplug::exit_code().
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "wslplug/error.hpp"
 

@@ -1,9 +1,9 @@
 // wslplug entry point: builds the CLI from the command registry, parses, runs one command.
-#include <algorithm>
-#include <cstdio>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <algorithm>
+#include <cstdio>
 
 #include "command.hpp"
 #include "common.hpp"
@@ -25,15 +25,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fmt::format("wslplug {}", wslplug::kVersion));
   app.require_subcommand(1);
   app.fallthrough(false);
-  set_examples(&app, {"wslplug new my-plugin && cd my-plugin && wslplug build --sign",
-                      "wslplug cert new --out-dir certs",
-                      "wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem --in-place",
-                      "wslplug verify plugin.dll --ca certs/cert.pem",
-                      "wslplug doctor Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f",
-                      "wslplug register --emit-reg 'C:\\Plugins\\my_plugin.dll'",
-                      "",
-                      "Exit codes: 0 success, 1 the checked thing is bad, 2 usage or input error,",
-                      "3 I/O or internal error."});
+  set_examples(&app,
+               {"wslplug new my-plugin && cd my-plugin && wslplug build --sign",
+                "wslplug cert new --out-dir certs",
+                "wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem --in-place",
+                "wslplug verify plugin.dll --ca certs/cert.pem",
+                "wslplug doctor Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f",
+                "wslplug register --emit-reg 'C:\\Plugins\\my_plugin.dll'", "",
+                "Exit codes: 0 success, 1 the checked thing is bad, 2 usage or input error,",
+                "3 I/O or internal error."});
 
   auto& registry = command_registry();
   std::sort(registry.begin(), registry.end(),

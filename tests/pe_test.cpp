@@ -1,11 +1,11 @@
 // PE reader and checksum against real MinGW/clang DLLs, with pefile (Debian python3-pefile) and
 // MinGW objdump as independent oracles.
-#include <gtest/gtest.h>
+#include "wslplug/pe.hpp"
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "support.hpp"
-#include "wslplug/pe.hpp"
 
 namespace wt = wslplug::test;
 namespace pe = wslplug::pe;

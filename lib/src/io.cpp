@@ -1,14 +1,13 @@
 #include "wslplug/io.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace wslplug {
 
@@ -76,12 +75,12 @@ Status InputFile::read_at(std::uint64_t offset, std::span<std::byte> out) const 
   }
   std::size_t done = 0;
   while (done < out.size()) {
-    ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
-                        static_cast<off_t>(offset + done));
+    ssize_t n =
+        ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return std::unexpected(os_error(fmt::format("read failed at offset {:#x}", offset + done),
-                                      path_, errno));
+      return std::unexpected(
+          os_error(fmt::format("read failed at offset {:#x}", offset + done), path_, errno));
     }
     if (n == 0) {
       return input_error("file shrank while being read", path_, offset_str(offset + done),
@@ -98,9 +97,7 @@ Result<std::vector<std::byte>> InputFile::read_vec(std::uint64_t offset, std::si
   return buf;
 }
 
-void InputFile::advise_sequential() const {
-  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
-}
+void InputFile::advise_sequential() const { ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL); }
 
 // ---------------------------------------------------------------- AtomicOutput
 
@@ -124,8 +121,8 @@ Result<AtomicOutput> AtomicOutput::create(const fs::path& target, OutputOptions 
   buf.push_back('\0');
   int fd = ::mkostemps(buf.data(), 4, O_CLOEXEC);
   if (fd < 0) {
-    return std::unexpected(os_error("cannot create a temporary file beside the output",
-                                    target.string(), errno));
+    return std::unexpected(
+        os_error("cannot create a temporary file beside the output", target.string(), errno));
   }
   AtomicOutput out;
   out.fd_ = fd;
@@ -192,8 +189,8 @@ Status AtomicOutput::write(std::string_view text) { return write(as_bytes(text))
 Status AtomicOutput::write_at(std::uint64_t offset, std::span<const std::byte> data) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
-                         static_cast<off_t>(offset + done));
+    ssize_t n =
+        ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::unexpected(os_error("write failed", target_.string(), errno));
@@ -228,8 +225,8 @@ Status AtomicOutput::commit() {
       return input_error("output file appeared while writing", target_.string(), {},
                          "pass --force to replace it, or choose another output path");
     }
-    return std::unexpected(os_error("cannot rename the temporary file into place",
-                                    target_.string(), err));
+    return std::unexpected(
+        os_error("cannot rename the temporary file into place", target_.string(), err));
   }
   committed_ = true;
   fs::path dir = target_.parent_path();
@@ -258,9 +255,9 @@ Result<std::vector<std::byte>> read_file(const fs::path& path, std::uint64_t max
   auto f = InputFile::open(path);
   if (!f) return std::unexpected(f.error());
   if (f->size() > max_size) {
-    return input_error(fmt::format("file is {} bytes, more than the {} expected", f->size(),
-                                   max_size),
-                       path.string(), {}, "check that this is the right file");
+    return input_error(
+        fmt::format("file is {} bytes, more than the {} expected", f->size(), max_size),
+        path.string(), {}, "check that this is the right file");
   }
   return f->read_vec(0, static_cast<std::size_t>(f->size()));
 }

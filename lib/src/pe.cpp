@@ -1,9 +1,9 @@
 #include "wslplug/pe.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace wslplug::pe {
 
@@ -173,9 +173,9 @@ Result<std::vector<CertificateEntry>> Image::certificate_entries() const {
   std::uint64_t pos = start;
   while (pos < end) {
     if (end - pos < 8) {
-      return input_error(fmt::format("{} stray bytes at the end of the certificate table", end - pos),
-                         path, offset_str(pos),
-                         "the table is corrupt; run `wslplug unsign` and sign again");
+      return input_error(
+          fmt::format("{} stray bytes at the end of the certificate table", end - pos), path,
+          offset_str(pos), "the table is corrupt; run `wslplug unsign` and sign again");
     }
     std::array<std::byte, 8> hdr{};
     if (auto st = file_.read_at(pos, hdr); !st) return std::unexpected(st.error());
@@ -265,9 +265,9 @@ Result<std::vector<std::uint32_t>> read_u32_array(const Image& img, std::uint32_
                                                   std::uint32_t count, const char* what) {
   auto off = img.rva_to_offset(rva);
   if (!off || *off + 4ull * count > img.layout().file_size) {
-    return input_error(fmt::format("{} (RVA {:#x}, {} entries) lies outside the file", what, rva,
-                                   count),
-                       img.path(), {}, "the file is corrupt; rebuild it");
+    return input_error(
+        fmt::format("{} (RVA {:#x}, {} entries) lies outside the file", what, rva, count),
+        img.path(), {}, "the file is corrupt; rebuild it");
   }
   auto buf = img.file().read_vec(*off, 4ull * count);
   if (!buf) return std::unexpected(buf.error());
@@ -285,9 +285,9 @@ Result<std::vector<Export>> Image::exports() const {
   const DataDirectory dir = l.directories[kDirExport];
   auto off = rva_to_offset(dir.address);
   if (!off) {
-    return input_error(fmt::format("export directory RVA {:#x} is outside every section",
-                                   dir.address),
-                       path(), "DataDirectory[0] (exports)", "the file is corrupt; rebuild it");
+    return input_error(
+        fmt::format("export directory RVA {:#x} is outside every section", dir.address), path(),
+        "DataDirectory[0] (exports)", "the file is corrupt; rebuild it");
   }
   std::array<std::byte, 40> ed{};
   if (auto st = file_.read_at(*off, ed); !st) return std::unexpected(st.error());
@@ -295,9 +295,9 @@ Result<std::vector<Export>> Image::exports() const {
   const std::uint32_t nfuncs = le32(ed.data() + 20);
   const std::uint32_t nnames = le32(ed.data() + 24);
   if (nfuncs > kMaxExports || nnames > nfuncs) {
-    return input_error(fmt::format("export directory claims {} functions and {} names", nfuncs,
-                                   nnames),
-                       path(), offset_str(*off), "the file is corrupt; rebuild it");
+    return input_error(
+        fmt::format("export directory claims {} functions and {} names", nfuncs, nnames), path(),
+        offset_str(*off), "the file is corrupt; rebuild it");
   }
   auto funcs = read_u32_array(*this, le32(ed.data() + 28), nfuncs, "export address table");
   if (!funcs) return std::unexpected(funcs.error());
@@ -456,8 +456,10 @@ Result<std::uint32_t> compute_checksum(const InputFile& file, std::uint64_t chec
   ChecksumAccumulator acc(checksum_offset);
   std::vector<std::byte> buf(1 << 20);
   for (std::uint64_t off = 0; off < file.size();) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), file.size() - off));
-    if (auto st = file.read_at(off, std::span(buf.data(), n)); !st) return std::unexpected(st.error());
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), file.size() - off));
+    if (auto st = file.read_at(off, std::span(buf.data(), n)); !st)
+      return std::unexpected(st.error());
     acc.add(off, std::span(buf.data(), n));
     off += n;
   }

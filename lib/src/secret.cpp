@@ -1,12 +1,11 @@
 #include "wslplug/secret.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "wslplug/io.hpp"
 
@@ -47,7 +46,8 @@ Result<SecretString> secret_from_file(const std::string& path) {
   return SecretString(std::move(s));
 }
 
-Result<SecretString> secret_from_prompt(const std::string& prompt, const std::string& alternatives) {
+Result<SecretString> secret_from_prompt(const std::string& prompt,
+                                        const std::string& alternatives) {
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     return input_error("a password is needed but there is no terminal to ask on", {}, {},

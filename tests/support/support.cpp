@@ -1,6 +1,8 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,9 +13,6 @@
 #include <mutex>
 #include <random>
 #include <sstream>
-
-#include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 extern char** environ;
 
@@ -169,7 +168,8 @@ BOOL WINAPI DllMain(HINSTANCE h, DWORD r, LPVOID p) { (void)h; (void)r; (void)p;
 
 namespace {
 
-constexpr const char* kArm64Source = R"(__declspec(dllexport) long WSLPluginAPIV1_EntryPoint(const void* a, void* h) {
+constexpr const char* kArm64Source =
+    R"(__declspec(dllexport) long WSLPluginAPIV1_EntryPoint(const void* a, void* h) {
   (void)a; (void)h; return 0;
 }
 int __stdcall _DllMainCRTStartup(void* h, unsigned long r, void* p) { (void)h; (void)r; (void)p; return 1; }
@@ -203,8 +203,8 @@ fs::path build_dll(const DllSpec& spec) {
       ADD_FAILURE() << "clang (ARM64) failed for fixture " << spec.name << ":\n" << cc.both();
       return {};
     }
-    argv = {"lld-link", "/dll", "/nodefaultlib", "/entry:_DllMainCRTStartup", "/machine:arm64",
-            obj.string(), "/out:" + tmp.string()};
+    argv = {"lld-link",       "/dll",       "/nodefaultlib",       "/entry:_DllMainCRTStartup",
+            "/machine:arm64", obj.string(), "/out:" + tmp.string()};
     argv.insert(argv.end(), spec.flags.begin(), spec.flags.end());
     auto ld = run(argv);
     fs::remove(obj);
@@ -214,8 +214,13 @@ fs::path build_dll(const DllSpec& spec) {
     }
   } else {
     const std::string triple = spec.arch == Arch::kX86 ? "i686-w64-mingw32" : "x86_64-w64-mingw32";
-    argv = {triple + (spec.cplusplus ? "-g++" : "-gcc"), "-O2", "-s", "-shared", "-o",
-            tmp.string(), src.string()};
+    argv = {triple + (spec.cplusplus ? "-g++" : "-gcc"),
+            "-O2",
+            "-s",
+            "-shared",
+            "-o",
+            tmp.string(),
+            src.string()};
     argv.insert(argv.end(), spec.flags.begin(), spec.flags.end());
     auto cc = run(argv);
     if (cc.rc != 0) {
@@ -242,7 +247,9 @@ fs::path copy_to(const fs::path& fixture, const fs::path& dir, const std::string
 
 std::map<std::string, std::string> wine_env() {
   const fs::path prefix = fixture_dir() / "wineprefix";
-  return {{"WINEDEBUG", "-all"}, {"WINEPREFIX", prefix.string()}, {"WINEDLLOVERRIDES", "mscoree,mshtml="},
+  return {{"WINEDEBUG", "-all"},
+          {"WINEPREFIX", prefix.string()},
+          {"WINEDLLOVERRIDES", "mscoree,mshtml="},
           {"DISPLAY", ""}};
 }
 

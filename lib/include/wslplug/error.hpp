@@ -49,8 +49,8 @@ using Status = std::expected<void, Error>;
 
 inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::string file = {},
                                    std::string where = {}, std::string fix = {}) {
-  return std::unexpected(Error{kind, std::move(message), std::move(file), std::move(where),
-                               std::move(fix)});
+  return std::unexpected(
+      Error{kind, std::move(message), std::move(file), std::move(where), std::move(fix)});
 }
 inline std::unexpected<Error> input_error(std::string message, std::string file = {},
                                           std::string where = {}, std::string fix = {}) {

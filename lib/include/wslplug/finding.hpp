@@ -23,11 +23,12 @@ inline std::string_view severity_name(Severity s) {
 }
 
 struct Finding {
-  std::string id;         // stable kebab-case identifier, e.g. "entry-point-missing"
+  std::string id;  // stable kebab-case identifier, e.g. "entry-point-missing"
   Severity severity = Severity::kError;
-  std::string wsl_error;  // symbolic WSL error it would cause, e.g. "ERROR_PROC_NOT_FOUND"; may be empty
-  std::string message;    // what is wrong, naming the file and the field
-  std::string fix;        // how to fix it
+  std::string
+      wsl_error;  // symbolic WSL error it would cause, e.g. "ERROR_PROC_NOT_FOUND"; may be empty
+  std::string message;  // what is wrong, naming the file and the field
+  std::string fix;      // how to fix it
 };
 
 // True when any finding has severity error.

@@ -39,15 +39,16 @@ class InputFile {
   void advise_sequential() const;
 
  private:
-  InputFile(int fd, std::uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
+  InputFile(int fd, std::uint64_t size, std::string path)
+      : fd_(fd), size_(size), path_(std::move(path)) {}
   int fd_ = -1;
   std::uint64_t size_ = 0;
   std::string path_;
 };
 
 struct OutputOptions {
-  bool overwrite = false;   // replace an existing target (--force / --in-place)
-  mode_t mode = 0644;       // permissions of the new file (0600 for private keys)
+  bool overwrite = false;              // replace an existing target (--force / --in-place)
+  mode_t mode = 0644;                  // permissions of the new file (0600 for private keys)
   bool keep_mode_of_existing = false;  // when replacing, keep the existing file's permissions
 };
 

@@ -77,13 +77,15 @@ struct Layout {
   // File offset of DataDirectory[4] (the certificate table entry), or nullopt when the optional
   // header has fewer than 5 directories (such an image cannot carry a signature).
   std::optional<std::uint64_t> cert_dir_offset;
-  DataDirectory cert_table;                  // {file offset, size}; {0,0} when unsigned
+  DataDirectory cert_table;  // {file offset, size}; {0,0} when unsigned
   std::uint64_t section_table_offset = 0;
   std::vector<Section> sections;
   std::vector<DataDirectory> directories;
 
   [[nodiscard]] bool is_dll() const { return (characteristics & kImageFileDll) != 0; }
-  [[nodiscard]] bool has_cert_table() const { return cert_table.address != 0 && cert_table.size != 0; }
+  [[nodiscard]] bool has_cert_table() const {
+    return cert_table.address != 0 && cert_table.size != 0;
+  }
   // The end of the data covered by the Authenticode hash: the certificate table's offset when
   // there is one, else the file size.
   [[nodiscard]] std::uint64_t signed_data_end() const {
@@ -92,10 +94,10 @@ struct Layout {
 };
 
 struct Export {
-  std::string name;        // empty for ordinal-only exports
+  std::string name;  // empty for ordinal-only exports
   std::uint32_t ordinal = 0;
   std::uint32_t rva = 0;
-  std::string forwarder;   // "OTHER.Func" when the export is forwarded
+  std::string forwarder;  // "OTHER.Func" when the export is forwarded
 };
 
 struct Import {
@@ -131,7 +133,8 @@ class Image {
   // Maps an RVA to a file offset through the section table (or the headers).
   [[nodiscard]] std::optional<std::uint64_t> rva_to_offset(std::uint32_t rva) const;
   // Reads a NUL-terminated ASCII string at an RVA (at most max_len bytes).
-  [[nodiscard]] Result<std::string> read_string_at_rva(std::uint32_t rva, std::size_t max_len = 512) const;
+  [[nodiscard]] Result<std::string> read_string_at_rva(std::uint32_t rva,
+                                                       std::size_t max_len = 512) const;
 
  private:
   Image(InputFile file, Layout layout) : file_(std::move(file)), layout_(std::move(layout)) {}

@@ -20,7 +20,7 @@ namespace wslplug::signing {
 namespace fs = std::filesystem;
 
 enum class DigestAlgorithm { kSha1, kSha256, kSha384, kSha512 };
-std::string_view digest_name(DigestAlgorithm alg);                  // "sha256"
+std::string_view digest_name(DigestAlgorithm alg);                   // "sha256"
 std::optional<DigestAlgorithm> parse_digest(std::string_view name);  // "sha256", "SHA-256", ...
 
 // ---------------------------------------------------------------- credentials
@@ -59,8 +59,8 @@ struct SignOptions {
 
 struct SignResult {
   std::uint64_t output_size = 0;
-  std::string digest_hex;       // the Authenticode digest that was signed (uppercase hex)
-  std::uint32_t checksum = 0;   // the PE checksum written
+  std::string digest_hex;      // the Authenticode digest that was signed (uppercase hex)
+  std::uint32_t checksum = 0;  // the PE checksum written
 };
 
 // Signs `input` into `output` (same path allowed with out.overwrite for --in-place), replacing
@@ -76,32 +76,32 @@ Status unsign_file(const fs::path& input, const fs::path& output, const OutputOp
 // Why a signature does not verify, as bits (several can be set).
 enum Verdict : std::uint32_t {
   kVerdictOk = 0,
-  kVerdictBadDigest = 1u << 0,         // embedded digest != computed (TRUST_E_BAD_DIGEST)
-  kVerdictBadSignature = 1u << 1,      // PKCS#7 signature invalid (TRUST_E_CERT_SIGNATURE)
-  kVerdictUntrustedRoot = 1u << 2,     // chain ends in a root not trusted (CERT_E_UNTRUSTEDROOT)
-  kVerdictChainIncomplete = 1u << 3,   // an intermediate is missing (CERT_E_CHAINING)
-  kVerdictExpired = 1u << 4,           // signer expired at verification time, no valid timestamp
-  kVerdictNotYetValid = 1u << 5,       // signer not yet valid
-  kVerdictWrongUsage = 1u << 6,        // no codeSigning EKU / KeyUsage (CERT_E_WRONG_USAGE)
-  kVerdictMalformed = 1u << 7,         // PKCS#7 or SpcIndirectDataContent malformed
-  kVerdictUnsupportedDigest = 1u << 8, // digest algorithm not supported
-  kVerdictBadTimestamp = 1u << 9,      // timestamp present but invalid (TRUST_E_TIME_STAMP)
+  kVerdictBadDigest = 1u << 0,          // embedded digest != computed (TRUST_E_BAD_DIGEST)
+  kVerdictBadSignature = 1u << 1,       // PKCS#7 signature invalid (TRUST_E_CERT_SIGNATURE)
+  kVerdictUntrustedRoot = 1u << 2,      // chain ends in a root not trusted (CERT_E_UNTRUSTEDROOT)
+  kVerdictChainIncomplete = 1u << 3,    // an intermediate is missing (CERT_E_CHAINING)
+  kVerdictExpired = 1u << 4,            // signer expired at verification time, no valid timestamp
+  kVerdictNotYetValid = 1u << 5,        // signer not yet valid
+  kVerdictWrongUsage = 1u << 6,         // no codeSigning EKU / KeyUsage (CERT_E_WRONG_USAGE)
+  kVerdictMalformed = 1u << 7,          // PKCS#7 or SpcIndirectDataContent malformed
+  kVerdictUnsupportedDigest = 1u << 8,  // digest algorithm not supported
+  kVerdictBadTimestamp = 1u << 9,       // timestamp present but invalid (TRUST_E_TIME_STAMP)
 };
 
 struct TimestampReport {
   bool ok = false;
-  std::int64_t time = 0;        // unix seconds (genTime)
-  std::string digest_algorithm; // of the message imprint
+  std::int64_t time = 0;         // unix seconds (genTime)
+  std::string digest_algorithm;  // of the message imprint
   std::string tsa_subject;
-  std::string problem;          // empty when ok
+  std::string problem;  // empty when ok
 };
 
 struct SignatureReport {
-  std::size_t index = 0;        // 0 primary, 1.. nested (in file order)
+  std::size_t index = 0;  // 0 primary, 1.. nested (in file order)
   bool nested = false;
-  std::string digest_algorithm; // "sha256"
-  std::string embedded_digest;  // uppercase hex
-  std::string computed_digest;  // uppercase hex
+  std::string digest_algorithm;  // "sha256"
+  std::string embedded_digest;   // uppercase hex
+  std::string computed_digest;   // uppercase hex
   bool digest_ok = false;
   bool signature_ok = false;
   bool chain_ok = false;
@@ -110,20 +110,20 @@ struct SignatureReport {
   std::uint32_t verdict = kVerdictOk;
   std::string signer_subject;
   std::string signer_issuer;
-  std::string signer_thumbprint_sha1;    // uppercase hex, as Windows shows it
+  std::string signer_thumbprint_sha1;  // uppercase hex, as Windows shows it
   std::string signer_fingerprint_sha256;
   std::int64_t signer_not_before = 0;
   std::int64_t signer_not_after = 0;
   bool self_signed = false;
   std::optional<std::int64_t> signing_time;
   std::optional<TimestampReport> timestamp;
-  std::vector<std::string> problems;     // one readable sentence per failed check
+  std::vector<std::string> problems;  // one readable sentence per failed check
   [[nodiscard]] bool ok() const { return verdict == kVerdictOk; }
 };
 
 struct FileReport {
   std::string file;
-  bool ok = false;          // signed, every signature ok, checksum ok
+  bool ok = false;  // signed, every signature ok, checksum ok
   bool is_signed = false;
   bool checksum_ok = false;
   std::uint32_t stored_checksum = 0;
@@ -132,9 +132,9 @@ struct FileReport {
 };
 
 struct VerifyOptions {
-  std::vector<fs::path> ca_files;      // --ca; empty: the system store
-  std::vector<fs::path> tsa_ca_files;  // --tsa-ca; empty: same as ca_files / system store
-  std::optional<std::int64_t> at_time; // verify as of this time (default: now)
+  std::vector<fs::path> ca_files;       // --ca; empty: the system store
+  std::vector<fs::path> tsa_ca_files;   // --tsa-ca; empty: same as ca_files / system store
+  std::optional<std::int64_t> at_time;  // verify as of this time (default: now)
 };
 
 // A well-formed but unsigned or failing file is a FileReport with ok=false (not an error).

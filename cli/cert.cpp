@@ -1,0 +1,116 @@
+// `wslplug cert new`: a self-signed code-signing certificate for testing plugins.
+#include <fmt/format.h>
+
+#include <ctime>
+#include <optional>
+
+#include "command.hpp"
+#include "common.hpp"
+#include "wslplug/signing.hpp"
+
+namespace wslplug::cli {
+namespace {
+
+std::string utc(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+struct CertNewArgs {
+  std::string out_dir = ".";
+  std::string subject = "CN=wslplug test code signing";
+  int days = 365;
+  std::string key = "rsa3072";
+  bool pfx = false;
+  std::string pfx_password_env;
+  bool force = false;
+};
+
+int run_cert_new(const CertNewArgs& a) {
+  auto key = signing::parse_key_type(a.key);
+  if (!key) {
+    return report(Error{ErrorKind::kInput,
+                        fmt::format("unknown key type \"{}\"", a.key),
+                        {},
+                        "--key",
+                        "use rsa2048, rsa3072, rsa4096 or ecdsa-p256"});
+  }
+  std::optional<SecretString> password;
+  if (!a.pfx_password_env.empty()) {
+    if (!a.pfx) {
+      return report(Error{ErrorKind::kInput,
+                          "--pfx-password-env needs --pfx",
+                          {},
+                          "--pfx-password-env",
+                          "add --pfx"});
+    }
+    auto pw = secret_from_env(a.pfx_password_env);
+    if (!pw) return report(pw.error());
+    password.emplace(std::move(*pw));
+  } else if (a.pfx) {
+    warn("cert.pfx is protected by an EMPTY password; use --pfx-password-env VAR to set one");
+  }
+  signing::CertRequest req{a.subject, a.days, *key};
+  auto r = signing::create_test_certificate(req, a.out_dir, a.pfx, password ? &*password : nullptr,
+                                            a.force);
+  if (!r) return report(r.error());
+  const auto& [info, files] = *r;
+  fmt::print("Subject:      {}\n", info.subject);
+  fmt::print("Valid from:   {}\n", utc(info.not_before));
+  fmt::print("Valid until:  {}\n", utc(info.not_after));
+  fmt::print("Thumbprint:   {}  (SHA-1, as Windows shows it)\n", info.thumbprint_sha1);
+  fmt::print("SHA-256:      {}\n", info.fingerprint_sha256);
+  fmt::print("Wrote:        {} (private key, mode 0600)\n", files.key_pem.string());
+  fmt::print("              {}\n", files.cert_pem.string());
+  fmt::print("              {} (DER, for Import-Certificate / certutil -addstore)\n",
+             files.cert_cer.string());
+  if (files.pfx) fmt::print("              {} (PKCS#12)\n", files.pfx->string());
+  fmt::print(
+      "Trust it on Windows (elevated PowerShell):\n"
+      "  Import-Certificate -FilePath {} -CertStoreLocation Cert:\\LocalMachine\\Root\n"
+      "  Import-Certificate -FilePath {} -CertStoreLocation "
+      "Cert:\\LocalMachine\\TrustedPublisher\n",
+      files.cert_cer.filename().string(), files.cert_cer.filename().string());
+  return kExitOk;
+}
+
+const Registrar kRegistrar{
+    {"cert", 30, [](CLI::App& root) -> Runner {
+       auto* cert = root.add_subcommand("cert", "Create test code-signing certificates");
+       cert->require_subcommand(1);
+       auto args = std::make_shared<CertNewArgs>();
+       auto* cmd = cert->add_subcommand(
+           "new",
+           "Create a self-signed code-signing certificate (X.509 v3, SHA-256, EKU codeSigning) and "
+           "its "
+           "private key: key.pem (0600), cert.pem, cert.cer (DER) and optionally cert.pfx");
+       cmd->add_option("--out-dir", args->out_dir, "Directory for the files (created if missing)")
+           ->capture_default_str();
+       cmd->add_option("--subject", args->subject, "Subject, e.g. \"CN=My Company, O=My Org\"")
+           ->capture_default_str();
+       cmd->add_option("--days", args->days, "Validity in days")->capture_default_str();
+       cmd->add_option("--key", args->key, "Key type: rsa2048, rsa3072, rsa4096 or ecdsa-p256")
+           ->capture_default_str();
+       cmd->add_flag("--pfx", args->pfx, "Also write a PKCS#12 file cert.pfx");
+       cmd->add_option("--pfx-password-env", args->pfx_password_env,
+                       "Environment variable holding the cert.pfx password");
+       cmd->add_flag("--force", args->force, "Overwrite existing files");
+       set_examples(cmd,
+                    {"wslplug cert new --out-dir certs",
+                     "wslplug cert new --out-dir certs --subject \"CN=Contoso, O=Contoso Ltd\" "
+                     "--days 730 --key rsa4096",
+                     "PFX_PASS=secret wslplug cert new --out-dir certs --pfx "
+                     "--pfx-password-env PFX_PASS"});
+       set_examples(cert, {"wslplug cert new --out-dir certs"});
+       return [args, cmd] {
+         if (cmd->parsed()) return run_cert_new(*args);
+         return kExitUsage;
+       };
+     }}};
+
+}  // namespace
+}  // namespace wslplug::cli

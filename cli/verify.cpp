@@ -1,0 +1,195 @@
+// `wslplug verify`: check every Authenticode signature of PE files (human or --json output).
+#include <fmt/format.h>
+
+#include <ctime>
+#include <optional>
+
+#include "command.hpp"
+#include "common.hpp"
+#include "parallel.hpp"
+#include "wslplug/signing.hpp"
+
+namespace wslplug::cli {
+namespace {
+
+struct VerifyArgs {
+  std::vector<std::string> files;
+  std::vector<std::string> ca, tsa_ca;
+  std::optional<std::int64_t> time;
+  bool json = false;
+};
+
+std::string iso(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::vector<std::string> verdict_names(std::uint32_t v) {
+  static const std::pair<std::uint32_t, const char*> kNames[] = {
+      {signing::kVerdictBadDigest, "bad-digest"},
+      {signing::kVerdictBadSignature, "bad-signature"},
+      {signing::kVerdictUntrustedRoot, "untrusted-root"},
+      {signing::kVerdictChainIncomplete, "chain-incomplete"},
+      {signing::kVerdictExpired, "expired"},
+      {signing::kVerdictNotYetValid, "not-yet-valid"},
+      {signing::kVerdictWrongUsage, "wrong-usage"},
+      {signing::kVerdictMalformed, "malformed"},
+      {signing::kVerdictUnsupportedDigest, "unsupported-digest"},
+      {signing::kVerdictBadTimestamp, "bad-timestamp"},
+  };
+  std::vector<std::string> out;
+  for (auto [bit, name] : kNames)
+    if (v & bit) out.emplace_back(name);
+  return out;
+}
+
+nlohmann::json signature_json(const signing::SignatureReport& s) {
+  nlohmann::json j = {
+      {"index", s.index},
+      {"nested", s.nested},
+      {"ok", s.ok()},
+      {"digest_algorithm", s.digest_algorithm},
+      {"embedded_digest", s.embedded_digest},
+      {"computed_digest", s.computed_digest},
+      {"digest_ok", s.digest_ok},
+      {"signature_ok", s.signature_ok},
+      {"chain_ok", s.chain_ok},
+      {"eku_ok", s.eku_ok},
+      {"validity_ok", s.validity_ok},
+      {"verdict", verdict_names(s.verdict)},
+      {"signer",
+       {{"subject", s.signer_subject},
+        {"issuer", s.signer_issuer},
+        {"thumbprint_sha1", s.signer_thumbprint_sha1},
+        {"fingerprint_sha256", s.signer_fingerprint_sha256},
+        {"not_before", s.signer_not_before ? nlohmann::json(iso(s.signer_not_before)) : nullptr},
+        {"not_after", s.signer_not_after ? nlohmann::json(iso(s.signer_not_after)) : nullptr},
+        {"self_signed", s.self_signed}}},
+      {"signing_time", s.signing_time ? nlohmann::json(iso(*s.signing_time)) : nullptr},
+      {"timestamp", nullptr},
+      {"problems", s.problems},
+  };
+  if (s.timestamp) {
+    j["timestamp"] = {
+        {"ok", s.timestamp->ok},
+        {"time", s.timestamp->time ? nlohmann::json(iso(s.timestamp->time)) : nullptr},
+        {"digest_algorithm", s.timestamp->digest_algorithm},
+        {"tsa_subject", s.timestamp->tsa_subject},
+        {"problem", s.timestamp->problem}};
+  }
+  return j;
+}
+
+void print_human(const signing::FileReport& r) {
+  fmt::print("{}: {}\n", r.file, r.ok ? "OK" : (r.is_signed ? "FAILED" : "NOT SIGNED"));
+  fmt::print("  PE checksum: stored 0x{:08X}, computed 0x{:08X} ({})\n", r.stored_checksum,
+             r.computed_checksum, r.checksum_ok ? "ok" : "MISMATCH");
+  for (const auto& s : r.signatures) {
+    fmt::print("  Signature {}{}: {}\n", s.index, s.nested ? " (nested)" : " (primary)",
+               s.ok() ? "ok" : "FAILED");
+    if (!s.digest_algorithm.empty()) {
+      fmt::print(
+          "    Digest ({}): {} {}\n", s.digest_algorithm, s.embedded_digest,
+          s.digest_ok ? "matches the file" : fmt::format("!= computed {}", s.computed_digest));
+    }
+    if (!s.signer_subject.empty()) {
+      fmt::print("    Signer:     {}\n    Issuer:     {}\n    Thumbprint: {}\n", s.signer_subject,
+                 s.signer_issuer, s.signer_thumbprint_sha1);
+      fmt::print("    Valid:      {} .. {}\n", iso(s.signer_not_before), iso(s.signer_not_after));
+    }
+    if (s.signing_time) fmt::print("    Signed at:  {}\n", iso(*s.signing_time));
+    if (s.timestamp) {
+      fmt::print("    Timestamp:  {} by {} ({})\n", iso(s.timestamp->time),
+                 s.timestamp->tsa_subject, s.timestamp->ok ? "ok" : s.timestamp->problem);
+    }
+    fmt::print("    PKCS#7 signature {}, chain {}, code-signing usage {}, validity {}\n",
+               s.signature_ok ? "ok" : "BAD", s.chain_ok ? "trusted" : "NOT TRUSTED",
+               s.eku_ok ? "ok" : "MISSING", s.validity_ok ? "ok" : "BAD");
+    for (const auto& p : s.problems) fmt::print("    problem: {}\n", p);
+  }
+  if (!r.is_signed) fmt::print("  the file has no Authenticode signature (TRUST_E_NOSIGNATURE)\n");
+}
+
+int run_verify(const VerifyArgs& a) {
+  signing::VerifyOptions opts;
+  for (const auto& c : a.ca) opts.ca_files.emplace_back(c);
+  for (const auto& c : a.tsa_ca) opts.tsa_ca_files.emplace_back(c);
+  opts.at_time = a.time;
+  for (const auto& c : opts.ca_files) {
+    std::error_code ec;
+    if (!fs::is_regular_file(c, ec)) {
+      Error e{ErrorKind::kInput, "the --ca file does not exist", c.string(), "--ca",
+              "pass the cert.pem of the signer (or its root CA)"};
+      if (a.json) {
+        print_json({{"ok", false}, {"files", nlohmann::json::array()}, {"error", error_json(e)}});
+        return exit_code(e.kind);
+      }
+      return report(e);
+    }
+  }
+  std::vector<Result<signing::FileReport>> results(a.files.size(), std::unexpected(Error{}));
+  parallel_for(a.files.size(),
+               [&](std::size_t i) { results[i] = signing::verify_file(a.files[i], opts); });
+  int code = kExitOk;
+  nlohmann::json files = nlohmann::json::array();
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    if (!r) {
+      code = combine_exit(code, exit_code(r.error().kind));
+      if (a.json) {
+        files.push_back({{"file", a.files[i]},
+                         {"ok", false},
+                         {"signed", false},
+                         {"checksum_ok", false},
+                         {"signatures", nlohmann::json::array()},
+                         {"error", error_json(r.error())}});
+      } else {
+        report(r.error());
+      }
+      continue;
+    }
+    if (!r->ok) code = combine_exit(code, kExitBad);
+    if (a.json) {
+      nlohmann::json sigs = nlohmann::json::array();
+      for (const auto& s : r->signatures) sigs.push_back(signature_json(s));
+      files.push_back({{"file", r->file},
+                       {"ok", r->ok},
+                       {"signed", r->is_signed},
+                       {"checksum_ok", r->checksum_ok},
+                       {"stored_checksum", fmt::format("0x{:08X}", r->stored_checksum)},
+                       {"computed_checksum", fmt::format("0x{:08X}", r->computed_checksum)},
+                       {"signatures", sigs}});
+    } else {
+      print_human(*r);
+    }
+  }
+  if (a.json) print_json({{"ok", code == kExitOk}, {"files", files}});
+  return code;
+}
+
+const Registrar kRegistrar{
+    {"verify", 50, [](CLI::App& root) -> Runner {
+       auto a = std::make_shared<VerifyArgs>();
+       auto* cmd = root.add_subcommand(
+           "verify",
+           "Verify every Authenticode signature (primary and nested) of PE files: digest, PKCS#7 "
+           "signature, chain, codeSigning usage, validity, and the PE checksum. Exit 0 only if all "
+           "ok");
+       cmd->add_option("FILE", a->files, "PE files to verify")->required();
+       cmd->add_option("--ca", a->ca,
+                       "Trusted root certificate(s) (PEM/DER); default: system store");
+       cmd->add_option("--tsa-ca", a->tsa_ca, "Trusted timestamp root(s); default: same as --ca");
+       cmd->add_option("--time", a->time, "Verify as of this unix time (default: now)");
+       cmd->add_flag("--json", a->json, "Machine-readable output (schema: docs/verify-json.md)");
+       set_examples(cmd, {"wslplug verify plugin.dll --ca certs/cert.pem",
+                          "wslplug verify build/*.dll --ca root.pem --json",
+                          "wslplug verify plugin.dll   # trust the system store"});
+       return [a] { return run_verify(*a); };
+     }}};
+
+}  // namespace
+}  // namespace wslplug::cli

@@ -1,0 +1,164 @@
+// Loading the signer's certificate, private key and chain (PEM/DER key, PKCS#12).
+#include <fmt/format.h>
+#include <openssl/decoder.h>
+#include <openssl/pem.h>
+
+#include "authenticode.hpp"
+
+namespace wslplug::signing {
+
+Credentials::Credentials(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Credentials::Credentials(Credentials&&) noexcept = default;
+Credentials& Credentials::operator=(Credentials&&) noexcept = default;
+Credentials::~Credentials() = default;
+
+std::string Credentials::subject() const {
+  return ossl::name_string(X509_get_subject_name(impl_->cert.get()));
+}
+
+namespace {
+bool looks_pem(const std::vector<std::byte>& data) {
+  std::string_view s(reinterpret_cast<const char*>(data.data()), data.size());
+  return s.find("-----BEGIN") != std::string_view::npos;
+}
+
+}  // namespace
+
+// All certificates in a PEM (or single DER) file.
+Result<std::vector<ossl::X509Ptr>> load_certs(const fs::path& path, std::string_view option) {
+  auto data = read_file(path);
+  if (!data) return std::unexpected(data.error());
+  std::vector<ossl::X509Ptr> out;
+  if (looks_pem(*data)) {
+    ossl::BioPtr bio(BIO_new_mem_buf(data->data(), static_cast<int>(data->size())));
+    while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(c);
+    ERR_clear_error();
+  } else {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(data->data());
+    if (X509* c = d2i_X509(nullptr, &p, static_cast<long>(data->size()))) out.emplace_back(c);
+    ERR_clear_error();
+  }
+  if (out.empty()) {
+    return input_error("no X.509 certificate found (expected PEM \"BEGIN CERTIFICATE\" or DER)",
+                       path.string(), std::string(option),
+                       "pass the certificate file written by `wslplug cert new` (cert.pem)");
+  }
+  return out;
+}
+
+namespace {
+
+Result<ossl::PkeyPtr> load_key(const fs::path& path, const SecretString* password) {
+  auto data = read_file(path);
+  if (!data) return std::unexpected(data.error());
+  std::string_view text(reinterpret_cast<const char*>(data->data()), data->size());
+  const bool encrypted_pem = text.find("ENCRYPTED") != std::string_view::npos;
+  if (encrypted_pem && !password) {
+    return input_error("the private key is encrypted and no password was given", path.string(),
+                       "--key",
+                       "supply the password with --key-password-env VAR or --key-password-file "
+                       "FILE");
+  }
+  EVP_PKEY* pkey = nullptr;
+  std::unique_ptr<OSSL_DECODER_CTX, ossl::Deleter<OSSL_DECODER_CTX, OSSL_DECODER_CTX_free>> dctx(
+      OSSL_DECODER_CTX_new_for_pkey(&pkey, nullptr, nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr,
+                                    nullptr));
+  if (!dctx) return internal_error("cannot create a key decoder: " + ossl::take_errors());
+  if (password) {
+    OSSL_DECODER_CTX_set_passphrase(
+        dctx.get(), reinterpret_cast<const unsigned char*>(password->value().data()),
+        password->value().size());
+  }
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(data->data());
+  std::size_t len = data->size();
+  if (OSSL_DECODER_from_data(dctx.get(), &p, &len) != 1 || !pkey) {
+    ossl::take_errors();
+    if (password) {
+      return input_error("cannot read the private key: wrong password or not a private key",
+                         path.string(), "--key",
+                         "check the password, or pass the key.pem written by `wslplug cert new`");
+    }
+    return input_error(
+        "cannot read the private key (not a PEM/DER private key, or it is encrypted)",
+        path.string(), "--key",
+        "pass an unencrypted key.pem, or supply the password with --key-password-env VAR");
+  }
+  return ossl::PkeyPtr(pkey);
+}
+
+Result<std::unique_ptr<Credentials::Impl>> finish(ossl::PkeyPtr key,
+                                                  std::vector<ossl::X509Ptr> certs,
+                                                  const std::vector<fs::path>& chain,
+                                                  const std::string& cert_file,
+                                                  const std::string& key_file) {
+  auto impl = std::make_unique<Credentials::Impl>();
+  impl->key = std::move(key);
+  for (auto& c : certs) {
+    if (!impl->cert && X509_check_private_key(c.get(), impl->key.get()) == 1) {
+      impl->cert = std::move(c);
+    } else {
+      impl->chain.push_back(std::move(c));
+    }
+  }
+  ERR_clear_error();
+  if (!impl->cert) {
+    return input_error(fmt::format("the private key {} does not match the certificate", key_file),
+                       cert_file, "--cert/--key",
+                       "use the key.pem that was generated together with this cert.pem");
+  }
+  for (const auto& path : chain) {
+    auto more = load_certs(path, "--chain");
+    if (!more) return std::unexpected(more.error());
+    for (auto& c : *more) impl->chain.push_back(std::move(c));
+  }
+  return impl;
+}
+
+}  // namespace
+
+Result<Credentials> Credentials::from_pem(const fs::path& cert, const fs::path& key,
+                                          const std::vector<fs::path>& chain,
+                                          const SecretString* key_password) {
+  auto certs = load_certs(cert, "--cert");
+  if (!certs) return std::unexpected(certs.error());
+  auto pkey = load_key(key, key_password);
+  if (!pkey) return std::unexpected(pkey.error());
+  auto impl = finish(std::move(*pkey), std::move(*certs), chain, cert.string(), key.string());
+  if (!impl) return std::unexpected(impl.error());
+  return Credentials(std::move(*impl));
+}
+
+Result<Credentials> Credentials::from_pkcs12(const fs::path& pfx, const SecretString& password,
+                                             const std::vector<fs::path>& chain) {
+  auto data = read_file(pfx);
+  if (!data) return std::unexpected(data.error());
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(data->data());
+  ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data->size())));
+  if (!p12) {
+    ossl::take_errors();
+    return input_error("not a PKCS#12 (.pfx) file", pfx.string(), "--pfx",
+                       "pass the cert.pfx written by `wslplug cert new --pfx`");
+  }
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  STACK_OF(X509)* ca = nullptr;
+  if (PKCS12_parse(p12.get(), password.value().c_str(), &key, &cert, &ca) != 1) {
+    ossl::take_errors();
+    return input_error("cannot open the PKCS#12 file: wrong password or unsupported encryption",
+                       pfx.string(), "--pfx", "check the password variable");
+  }
+  ossl::PkeyPtr pkey(key);
+  ossl::X509StackPtr extra(ca);
+  std::vector<ossl::X509Ptr> certs;
+  if (cert) certs.emplace_back(cert);
+  while (extra && sk_X509_num(extra.get()) > 0) certs.emplace_back(sk_X509_shift(extra.get()));
+  if (!pkey || certs.empty()) {
+    return input_error("the PKCS#12 file has no private key or no certificate", pfx.string(),
+                       "--pfx", "export the certificate together with its private key");
+  }
+  auto impl = finish(std::move(pkey), std::move(certs), chain, pfx.string(), pfx.string());
+  if (!impl) return std::unexpected(impl.error());
+  return Credentials(std::move(*impl));
+}
+
+}  // namespace wslplug::signing

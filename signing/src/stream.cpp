@@ -1,0 +1,140 @@
+// The streaming pass over a PE image: one read of every byte, the Authenticode hash on this
+// thread, and the sink (output write and/or checksum) on a second thread, with a small ring of
+// 1 MiB buffers between them, so memory does not depend on the file size.
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "authenticode.hpp"
+
+namespace wslplug::signing {
+
+HashRanges hash_ranges(const pe::Layout& layout) {
+  return HashRanges{layout.checksum_offset, layout.cert_dir_offset, layout.signed_data_end()};
+}
+
+namespace {
+
+constexpr std::size_t kChunk = 1u << 20;
+constexpr std::size_t kBuffers = 4;
+
+// Feeds the bytes of [off, off+data.size()) that the Authenticode hash covers.
+void hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byte> data,
+                std::span<EVP_MD_CTX* const> hashes) {
+  if (hashes.empty()) return;
+  std::array<std::pair<std::uint64_t, std::uint64_t>, 2> skip{};
+  std::size_t nskip = 0;
+  skip[nskip++] = {r.checksum_offset, r.checksum_offset + 4};
+  if (r.cert_dir_offset) skip[nskip++] = {*r.cert_dir_offset, *r.cert_dir_offset + 8};
+  std::sort(skip.begin(), skip.begin() + nskip);
+  std::uint64_t pos = off;
+  const std::uint64_t end = std::min<std::uint64_t>(off + data.size(), r.hash_end);
+  auto feed = [&](std::uint64_t a, std::uint64_t b) {
+    if (b <= a) return;
+    for (auto* h : hashes) EVP_DigestUpdate(h, data.data() + (a - off), b - a);
+  };
+  for (std::size_t i = 0; i < nskip && pos < end; ++i) {
+    const auto [sa, sb] = skip[i];
+    if (sb <= pos) continue;
+    if (sa >= end) break;
+    feed(pos, std::min(sa, end));
+    pos = std::max(pos, sb);
+  }
+  if (pos < end) feed(pos, end);
+}
+
+}  // namespace
+
+Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64_t read_end,
+                    std::span<EVP_MD_CTX* const> hashes, const ChunkSink& sink) {
+  file.advise_sequential();
+  const std::size_t nbuf = sink ? kBuffers : 1;  // without a sink, one buffer and no second thread
+  const std::size_t chunk = static_cast<std::size_t>(
+      std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(read_end, 1)));
+  std::vector<std::vector<std::byte>> bufs(nbuf, std::vector<std::byte>(chunk));
+
+  if (!sink) {
+    for (std::uint64_t off = 0; off < read_end;) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, read_end - off));
+      std::span<std::byte> s(bufs[0].data(), n);
+      if (auto st = file.read_at(off, s); !st) return st;
+      hash_chunk(ranges, off, s, hashes);
+      off += n;
+    }
+    return {};
+  }
+
+  struct Item {
+    std::size_t buf;
+    std::uint64_t off;
+    std::size_t n;
+  };
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<Item> filled;
+  std::deque<std::size_t> free_bufs;
+  for (std::size_t i = 0; i < nbuf; ++i) free_bufs.push_back(i);
+  bool done = false;
+  std::optional<Error> sink_error;
+
+  std::thread consumer([&] {
+    for (;;) {
+      Item it;
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return !filled.empty() || done; });
+        if (filled.empty()) return;
+        it = filled.front();
+        filled.pop_front();
+      }
+      Status st = sink_error ? Status{} : sink(it.off, std::span(bufs[it.buf].data(), it.n));
+      {
+        std::lock_guard lock(m);
+        if (!st && !sink_error) sink_error = st.error();
+        free_bufs.push_back(it.buf);
+      }
+      cv.notify_all();
+    }
+  });
+
+  Status result;
+  for (std::uint64_t off = 0; off < read_end;) {
+    std::size_t b;
+    {
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return !free_bufs.empty(); });
+      if (sink_error) break;
+      b = free_bufs.front();
+      free_bufs.pop_front();
+    }
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, read_end - off));
+    std::span<std::byte> s(bufs[b].data(), n);
+    if (auto st = file.read_at(off, s); !st) {
+      result = st;
+      std::lock_guard lock(m);
+      free_bufs.push_back(b);
+      break;
+    }
+    hash_chunk(ranges, off, s, hashes);
+    {
+      std::lock_guard lock(m);
+      filled.push_back({b, off, n});
+    }
+    cv.notify_all();
+    off += n;
+  }
+  {
+    std::lock_guard lock(m);
+    done = true;
+  }
+  cv.notify_all();
+  consumer.join();
+  if (!result) return result;
+  if (sink_error) return std::unexpected(*sink_error);
+  return {};
+}
+
+}  // namespace wslplug::signing
