@@ -46,4 +46,22 @@ Result<std::vector<std::byte>> embedded_signature(const pe::Image& image);
 Status write_signed_image(const pe::Image& input, const std::filesystem::path& output,
                           std::span<const std::byte> pkcs7_der, const OutputOptions& out);
 
+// ---------------------------------------------------------------- detached signing (engine)
+// The Authenticode digest of an image as signing computes it: [0, certificate table or end of
+// file) without the CheckSum field and the certificate directory entry, plus the zero padding
+// to 8 bytes that signing appends to an unsigned image.
+Result<std::vector<std::byte>> image_digest(const pe::Image& image, DigestAlgorithm alg);
+
+// Signs `input` without writing it: returns the DER PKCS#7 (options.transform applied) that
+// sign_file would embed with the same options, for `sign --detached-out`.
+Result<std::vector<std::byte>> sign_detached(const std::filesystem::path& input,
+                                             const Credentials& creds, const SignOptions& options);
+
+// Embeds a detached signature: checks that the signature's SpcIndirectDataContent digest equals
+// the image digest of `input` (an input error naming both otherwise; nothing is written), then
+// write_signed_image. For `wslplug attach`.
+Status attach_signature(const std::filesystem::path& input, const std::filesystem::path& output,
+                        std::span<const std::byte> pkcs7_der, const std::string& signature_file,
+                        const OutputOptions& out);
+
 }  // namespace wslplug::signing
