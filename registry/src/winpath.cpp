@@ -1,0 +1,277 @@
+#include "wslplug/winpath.hpp"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "wslplug/regfile.hpp"
+
+namespace wslplug::reg {
+
+namespace {
+
+constexpr std::string_view kWhere = "DLL_PATH";
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+bool iends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+// A short, printable form of user input for messages (control characters as \xNN).
+std::string shown(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (out.size() > 200) out = out.substr(0, 200) + "...";
+  return out;
+}
+
+std::unexpected<Error> path_error(std::string_view input, std::string reason, std::string fix) {
+  return input_error(fmt::format("cannot register \"{}\": {}", shown(input), reason), {},
+                     std::string(kWhere), std::move(fix));
+}
+
+// First control character (C0, DEL or C1 U+0080..U+009F) or bidi control, as a description.
+std::string find_control(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto u = static_cast<unsigned char>(s[i]);
+    if (u < 0x20 || u == 0x7f) return fmt::format("the control character 0x{:02x}", u);
+    if (u == 0xc2 && i + 1 < s.size()) {
+      auto v = static_cast<unsigned char>(s[i + 1]);
+      if (v >= 0x80 && v <= 0x9f) return fmt::format("the control character U+{:04X}", v);
+    }
+    if (u == 0xe2 && i + 2 < s.size()) {
+      auto v = static_cast<unsigned char>(s[i + 1]);
+      auto w = static_cast<unsigned char>(s[i + 2]);
+      // U+202A..U+202E (80 AA..AE) and U+2066..U+2069 (81 A6..A9): bidi controls.
+      if ((v == 0x80 && w >= 0xaa && w <= 0xae) || (v == 0x81 && w >= 0xa6 && w <= 0xa9)) {
+        return fmt::format("the invisible text-direction character U+{:04X}",
+                           0x2000 + ((v & 0x3f) << 6) + (w & 0x3f));
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+bool has_env_var(std::string_view s) {
+  std::size_t pos = 0;
+  while ((pos = s.find('%', pos)) != std::string_view::npos) {
+    auto end = s.find('%', pos + 1);
+    if (end == std::string_view::npos) return false;
+    std::string_view inner = s.substr(pos + 1, end - pos - 1);
+    if (!inner.empty() && inner.find_first_of("\\/ ") == std::string_view::npos) return true;
+    pos = end;
+  }
+  return false;
+}
+
+Result<WindowsPath> to_windows_path(std::string_view input, const PathOptions& options) {
+  constexpr std::string_view kFixAbsolute =
+      "give an absolute Windows path (C:\\Plugins\\my_plugin.dll) or a WSL mount path "
+      "(/mnt/c/Plugins/my_plugin.dll)";
+  if (input.empty()) return path_error(input, "the path is empty", std::string(kFixAbsolute));
+  if (!valid_utf8(input)) {
+    return path_error(input, "the path is not valid UTF-8", "pass the path as UTF-8 text");
+  }
+  if (auto c = find_control(input); !c.empty()) {
+    return path_error(input, "the path contains " + c,
+                      "remove control characters; check for a stray tab or line break");
+  }
+  if (input.find('"') != std::string_view::npos) {
+    return path_error(input,
+                      "the path contains a double quote; WSL would pass it to CreateFileW and fail "
+                      "with ERROR_INVALID_NAME",
+                      "pass the bare path: shell quotes are not part of the value");
+  }
+  if (has_env_var(input)) {
+    return path_error(input,
+                      "the path contains an environment variable (%NAME%); WSL reads only REG_SZ "
+                      "values and never expands it (ERROR_PATH_NOT_FOUND)",
+                      "write the expanded path, e.g. C:\\Program Files\\... instead of "
+                      "%ProgramFiles%\\...");
+  }
+
+  WindowsPath out;
+  std::string p(input);
+  // WSL mount paths and other Linux paths.
+  if (p.size() >= 1 && p[0] == '/' && !(p.size() >= 2 && p[1] == '/')) {
+    std::string root = options.automount_root.empty() ? "/mnt/" : options.automount_root;
+    if (root.front() != '/') root.insert(root.begin(), '/');
+    if (root.back() != '/') root.push_back('/');
+    const bool under_root = p.starts_with(root) && p.size() > root.size() &&
+                            is_letter(p[root.size()]) &&
+                            (p.size() == root.size() + 1 || p[root.size() + 1] == '/');
+    if (!under_root) {
+      return path_error(
+          input,
+          fmt::format("this is a Linux path outside the Windows drives mounted under {}; the WSL "
+                      "service runs on Windows and cannot load a DLL from inside a distribution",
+                      root),
+          fmt::format("copy the DLL to a Windows folder (e.g. {}c/Plugins/) and register that "
+                      "path; if your drives are mounted elsewhere, pass --automount-root",
+                      root));
+    }
+    out.from_wsl_mount = true;
+    std::string rest = p.substr(root.size() + 1);
+    p = std::string(1, upper(p[root.size()])) + ":" + (rest.empty() ? "\\" : rest);
+  }
+  for (char& c : p)
+    if (c == '/') c = '\\';
+
+  std::string prefix;
+  std::string rest;
+  if (p.starts_with("\\\\")) {
+    if (p.starts_with("\\\\?\\") || p.starts_with("\\\\.\\")) {
+      return path_error(input,
+                        "device and extended-length paths (\\\\?\\, \\\\.\\) are not supported",
+                        "write the plain path, e.g. C:\\Plugins\\my_plugin.dll");
+    }
+    auto server_end = p.find('\\', 2);
+    std::string server =
+        p.substr(2, server_end == std::string::npos ? std::string::npos : server_end - 2);
+    if (iequals(server, "wsl$") || iequals(server, "wsl.localhost")) {
+      return path_error(input,
+                        "\\\\wsl$\\ and \\\\wsl.localhost\\ paths point inside a distribution; the "
+                        "WSL service loads plugins when it starts, before any distribution runs, "
+                        "and cannot read them",
+                        "copy the DLL to a Windows folder (e.g. C:\\Plugins\\) and register that "
+                        "path");
+    }
+    auto share_end =
+        server_end == std::string::npos ? std::string::npos : p.find('\\', server_end + 1);
+    std::string share =
+        server_end == std::string::npos
+            ? std::string()
+            : p.substr(server_end + 1, share_end == std::string::npos ? std::string::npos
+                                                                      : share_end - server_end - 1);
+    if (server.empty() || share.empty()) {
+      return path_error(input,
+                        "a UNC path needs a server and a share (\\\\server\\share\\file.dll)",
+                        "write \\\\server\\share\\folder\\my_plugin.dll");
+    }
+    out.kind = WindowsPath::Kind::kUnc;
+    prefix = "\\\\" + server + "\\" + share;
+    rest = share_end == std::string::npos ? std::string() : p.substr(share_end);
+  } else if (p.size() >= 2 && is_letter(p[0]) && p[1] == ':') {
+    if (p.size() == 2 || p[2] != '\\') {
+      return path_error(input,
+                        "a drive-relative path (C:file.dll) depends on the current folder of the "
+                        "WSL service",
+                        std::string(kFixAbsolute));
+    }
+    out.kind = WindowsPath::Kind::kDrive;
+    prefix = std::string(1, upper(p[0])) + ":";
+    rest = p.substr(2);
+  } else if (p.starts_with("\\")) {
+    return path_error(input, "the path has no drive letter; it would depend on the service's drive",
+                      std::string(kFixAbsolute));
+  } else {
+    return path_error(input,
+                      "the path is relative; the WSL service resolves it against its own folder, "
+                      "not yours",
+                      std::string(kFixAbsolute));
+  }
+
+  std::vector<std::string> parts;
+  std::size_t pos = 0;
+  while (pos <= rest.size()) {
+    auto next = rest.find('\\', pos);
+    std::string part = rest.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    pos = next == std::string::npos ? rest.size() + 1 : next + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (parts.empty()) {
+        return path_error(input, "\"..\" goes above the root of the drive or share",
+                          "write the path without \"..\"");
+      }
+      parts.pop_back();
+      continue;
+    }
+    if (auto bad = part.find_first_of("<>|?*:"); bad != std::string::npos) {
+      return path_error(input,
+                        fmt::format("the name \"{}\" contains '{}', which Windows does not allow "
+                                    "in file names (ERROR_INVALID_NAME)",
+                                    part, part[bad]),
+                        "rename the file or folder");
+    }
+    if (part.back() == ' ' || part.back() == '.') {
+      return path_error(input,
+                        fmt::format("the name \"{}\" ends with a space or a dot, which Windows "
+                                    "strips, so a different file would be opened",
+                                    part),
+                        "rename the file or folder");
+    }
+    parts.push_back(std::move(part));
+  }
+  if (parts.empty() || !iends_with(parts.back(), ".dll") || parts.back().size() <= 4) {
+    return path_error(input, "the path does not name a .dll file",
+                      "register the plugin DLL itself, e.g. C:\\Plugins\\my_plugin.dll");
+  }
+  out.path = prefix;
+  for (const auto& part : parts) out.path += "\\" + part;
+  return out;
+}
+
+std::string windows_stem(std::string_view windows_path) {
+  auto slash = windows_path.find_last_of("\\/");
+  std::string_view file =
+      slash == std::string_view::npos ? windows_path : windows_path.substr(slash + 1);
+  if (iends_with(file, ".dll")) file.remove_suffix(4);
+  return std::string(file);
+}
+
+Status validate_plugin_name(std::string_view name) {
+  constexpr std::string_view kFix =
+      "pass a short descriptive name with --name, e.g. --name my-plugin (users see it in WSL's "
+      "error messages)";
+  if (name.empty()) {
+    return input_error("the plugin name is empty", {}, "--name", std::string(kFix));
+  }
+  if (!valid_utf8(name)) {
+    return input_error("the plugin name is not valid UTF-8", {}, "--name", std::string(kFix));
+  }
+  if (auto c = find_control(name); !c.empty()) {
+    return input_error(fmt::format("the plugin name \"{}\" contains {}", shown(name), c), {},
+                       "--name", std::string(kFix));
+  }
+  if (utf8_to_utf16le(name).size() / 2 > 16383) {
+    return input_error("the plugin name is longer than 16383 characters, the registry's limit", {},
+                       "--name", std::string(kFix));
+  }
+  return {};
+}
+
+std::string file_safe_name(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f ||
+        std::string_view("/\\:*?\"<>|").find(c) != std::string_view::npos) {
+      out.push_back('_');
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (out.empty() || out == "." || out == "..") out = "plugin";
+  return out;
+}
+
+}  // namespace wslplug::reg
