@@ -47,10 +47,9 @@ int run_timestamp(const TimestampArgs& a) {
   if (!stamped) return report(stamped.error());
   if (auto st = signing::write_signed_image(*img, out, *stamped, oo); !st)
     return report(st.error());
-  auto rep = signing::verify_pkcs7_timestamp(*stamped, {});
   std::string when;
-  if (rep && rep->has_value()) {
-    std::time_t t = static_cast<std::time_t>((*rep)->time);
+  if (auto gen = signing::pkcs7_timestamp_time(*stamped)) {
+    std::time_t t = static_cast<std::time_t>(*gen);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     when = fmt::format(" at {}", buf);

@@ -376,6 +376,20 @@ Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_
   return der;
 }
 
+std::optional<std::int64_t> pkcs7_timestamp_time(std::span<const std::byte> pkcs7_der) {
+  auto p7 = parse_signed_data(pkcs7_der, {});
+  if (!p7) return std::nullopt;
+  auto token =
+      find_timestamp_token(sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7->get()), 0));
+  if (!token || token->empty()) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(token->data());
+  Pkcs7Ptr t(d2i_PKCS7(nullptr, &p, static_cast<long>(token->size())));
+  TsTstInfoPtr tst(t ? PKCS7_to_TS_TST_INFO(t.get()) : nullptr);
+  ERR_clear_error();
+  if (!tst) return std::nullopt;
+  return asn1_time_to_unix(TS_TST_INFO_get_time(tst.get()));
+}
+
 Result<std::optional<TimestampReport>> verify_pkcs7_timestamp(
     std::span<const std::byte> pkcs7_der, const std::vector<fs::path>& tsa_ca_files,
     const std::string& file) {

@@ -92,6 +92,10 @@ Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_
                                                const TimestampOptions& options,
                                                const std::string& file = {});
 
+// The genTime (unix seconds) of the timestamp of the first SignerInfo of a DER PKCS#7, without
+// verifying anything; nullopt when there is none or it cannot be read.
+std::optional<std::int64_t> pkcs7_timestamp_time(std::span<const std::byte> pkcs7_der);
+
 // The timestamp reports of the first SignerInfo of a DER PKCS#7 (nullopt: not timestamped).
 Result<std::optional<TimestampReport>> verify_pkcs7_timestamp(
     std::span<const std::byte> pkcs7_der, const std::vector<fs::path>& tsa_ca_files,
