@@ -106,6 +106,16 @@ TEST(TimestampClient, TokenVerifiesWithOpensslTs) {
   EXPECT_NE(reqs[0].find("application/timestamp-query"), std::string::npos) << reqs[0];
 }
 
+TEST(TimestampClient, ChunkedReply) {
+  wt::LocalTsa tsa({.mode = wt::TsaMode::kChunked});
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  const std::string data = "chunked transfer";
+  auto token = sg::fetch_timestamp_token(bytes_of(data), opts(tsa.url()));
+  ASSERT_TRUE(token) << token.error().describe();
+  auto rep = sg::verify_timestamp_token(*token, bytes_of(data), {tsa.root_cert()});
+  EXPECT_TRUE(rep.ok) << rep.problem;
+}
+
 TEST(TimestampClient, RequestHasNonceCertReqAndImprint) {
   const std::string data = "abc";
   auto a = sg::make_timestamp_request(bytes_of(data), sg::DigestAlgorithm::kSha256);

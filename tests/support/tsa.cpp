@@ -33,6 +33,8 @@ std::string tsa_mode_name(TsaMode mode) {
       return "nonce";
     case TsaMode::kBadImprint:
       return "imprint";
+    case TsaMode::kChunked:
+      return "chunked";
   }
   return "normal";
 }

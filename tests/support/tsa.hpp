@@ -22,6 +22,7 @@ enum class TsaMode {
   kReject,      // PKIStatus rejection with a status text
   kBadNonce,    // a real reply to the request with its nonce changed
   kBadImprint,  // a real reply to the request with its message imprint changed
+  kChunked,     // a real reply with Transfer-Encoding: chunked
 };
 std::string tsa_mode_name(TsaMode mode);
 

@@ -14,6 +14,7 @@ Modes:
   reject    a TimeStampResp with PKIStatus rejection and a status text
   nonce     a real reply to the request with its nonce changed (nonce mismatch)
   imprint   a real reply to the request with its message imprint changed (imprint mismatch)
+  chunked   a real reply sent with Transfer-Encoding: chunked in 100-byte chunks
 --first-mode M --first-count N: the first N requests are answered in mode M, the rest in --mode.
 Every request appends one line to --log: "<n> <content-type> <length> <mode>".
 """
@@ -26,7 +27,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODES = ("normal", "garbage", "http500", "hang", "reject", "nonce", "imprint")
+MODES = ("normal", "garbage", "http500", "hang", "reject", "nonce", "imprint", "chunked")
 
 
 def der_items(buf, start, end):
@@ -129,7 +130,23 @@ def make_handler(args):
                     return self.send(500, p.stderr, "text/plain")
                 with open(rf, "rb") as f:
                     reply = f.read()
+            if mode == "chunked":
+                return self.send_chunked(reply)
             self.send(200, reply)
+
+        def send_chunked(self, body):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for i in range(0, len(body), 100):
+                part = body[i:i + 100]
+                self.wfile.write(b"%x;ext=1\r\n" % len(part) + part + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            self.close_connection = True
 
     return Handler
 
