@@ -19,6 +19,7 @@ struct TimestampArgs {
   std::string file, output;
   bool in_place = false;
   bool force = false;
+  std::size_t index = 0;
   TimestampFlags ts;
 };
 
@@ -43,18 +44,19 @@ int run_timestamp(const TimestampArgs& a) {
   if (!img) return report(img.error());
   auto sig = signing::embedded_signature(*img);
   if (!sig) return report(sig.error());
-  auto stamped = signing::timestamp_pkcs7(*sig, *options, a.file);
+  auto stamped = signing::timestamp_pkcs7(*sig, *options, a.file, a.index);
   if (!stamped) return report(stamped.error());
   if (auto st = signing::write_signed_image(*img, out, *stamped, oo); !st)
     return report(st.error());
   std::string when;
-  if (auto gen = signing::pkcs7_timestamp_time(*stamped)) {
+  if (auto gen = a.index ? std::nullopt : signing::pkcs7_timestamp_time(*stamped)) {
     std::time_t t = static_cast<std::time_t>(*gen);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     when = fmt::format(" at {}", buf);
   }
-  fmt::print("timestamped {}{} by {} -> {}\n", a.file, when, a.ts.url, out.string());
+  fmt::print("timestamped signature {} of {}{} by {} -> {}\n", a.index, a.file, when, a.ts.url,
+             out.string());
   return kExitOk;
 }
 
@@ -68,6 +70,10 @@ const Registrar kRegistrar{
        cmd->add_option("-o,--output", a->output, "Write the timestamped file here");
        cmd->add_flag("--in-place", a->in_place, "Replace FILE");
        cmd->add_flag("--force", a->force, "Overwrite an existing -o file");
+       cmd->add_option("--index", a->index,
+                       "Which signature: 0 the primary, 1.. a nested one (as `verify` numbers "
+                       "them)")
+           ->capture_default_str();
        add_timestamp_flags(cmd, a->ts, /*required=*/true);
        set_examples(
            cmd,

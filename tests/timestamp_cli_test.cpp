@@ -152,3 +152,40 @@ TEST(TimestampCommand, UsageAndInputErrors) {
   EXPECT_NE(r.out.find("Examples:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--timestamp-retries"), std::string::npos) << r.out;
 }
+
+TEST(TimestampCommand, TimestampsANestedSignatureByIndex) {
+  wt::LocalTsa tsa;
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  Signed s;
+  make_signed(s);
+  auto two = s.dir / "two.dll";
+  wt::osslsigncode({"sign", "-certs", s.signer.cert.string(), "-key", s.signer.key.string(), "-h",
+                    "sha512", "-nest", "-in", s.dll.string(), "-out", two.string()});
+  auto r = wt::wslplug(
+      {"timestamp", two.string(), "--index", "1", "--timestamp", tsa.url(), "--in-place"});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.out.find("timestamped signature 1"), std::string::npos) << r.out;
+  // osslsigncode: both verify, exactly one timestamp, on the nested one.
+  auto v = osc_verify(s, two, tsa.root_cert());
+  EXPECT_EQ(v.rc, 0) << v.both();
+  EXPECT_NE(v.out.find("Number of verified signatures: 2"), std::string::npos) << v.out;
+  std::size_t count = 0;
+  for (auto p = v.out.find("Timestamp Server Signature verification: ok"); p != std::string::npos;
+       p = v.out.find("Timestamp Server Signature verification: ok", p + 1))
+    ++count;
+  EXPECT_EQ(count, 1u) << v.out;
+  auto img = wslplug::pe::Image::open(two);
+  ASSERT_TRUE(img);
+  auto sig = sg::embedded_signature(*img);
+  ASSERT_TRUE(sig);
+  auto primary = sg::verify_pkcs7_timestamp(*sig, {tsa.root_cert()});
+  ASSERT_TRUE(primary);
+  EXPECT_FALSE(primary->has_value());  // the primary stays unstamped
+  // An index that does not exist: input error, file untouched.
+  const auto before = wt::sha256_file(two);
+  r = wt::wslplug(
+      {"timestamp", two.string(), "--index", "2", "--timestamp", tsa.url(), "--in-place"});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("no signature with index 2"), std::string::npos) << r.err;
+  EXPECT_EQ(wt::sha256_file(two), before);
+}

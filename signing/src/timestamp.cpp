@@ -9,6 +9,7 @@
 
 #include "http.hpp"
 #include "timestamp_ossl.hpp"
+#include "wslplug/nested.hpp"
 
 namespace wslplug::signing {
 
@@ -365,11 +366,30 @@ std::optional<TimestampReport> verify_signer_timestamp(const PKCS7_SIGNER_INFO* 
 
 Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_der,
                                                const TimestampOptions& options,
-                                               const std::string& file) {
+                                               const std::string& file, std::size_t index) {
   auto p7 = parse_signed_data(pkcs7_der, file);
   if (!p7) return std::unexpected(p7.error());
   PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7->get()), 0);
-  if (auto st = timestamp_signer_info(si, options); !st) return std::unexpected(st.error());
+  if (index == 0) {
+    if (auto st = timestamp_signer_info(si, options); !st) return std::unexpected(st.error());
+  } else {
+    auto nested = nested_signatures(si);
+    if (!nested) return std::unexpected(std::move(nested.error()).in_file(file));
+    if (index > nested->size())
+      return input_error(fmt::format("there is no signature with index {} (the file has {})", index,
+                                     nested->size() + 1),
+                         file, "--index",
+                         fmt::format("use an index from 0 (primary) to {}", nested->size()));
+    auto stamped = timestamp_pkcs7((*nested)[index - 1], options, file, 0);
+    if (!stamped) return std::unexpected(stamped.error());
+    (*nested)[index - 1] = std::move(*stamped);
+    auto obj = oid(kOidNestedSignature);
+    int idx = 0;
+    while ((idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1)) >= 0)
+      X509_ATTRIBUTE_free(X509at_delete_attr(si->unauth_attr, idx));
+    for (const auto& n : *nested)
+      if (auto st = add_nested_signature(si, n); !st) return std::unexpected(st.error());
+  }
   auto der = i2d_bytes(p7->get(), i2d_PKCS7);
   if (der.empty())
     return internal_error("cannot encode the timestamped PKCS#7: " + openssl_errors(), file);

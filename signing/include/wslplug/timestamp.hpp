@@ -87,10 +87,12 @@ std::optional<TimestampReport> verify_signer_timestamp(const PKCS7_SIGNER_INFO* 
 
 // ---------------------------------------------------------------- DER level
 // Adds (or replaces) the timestamp of the first SignerInfo of a DER PKCS#7 SignedData
-// (ContentInfo) and returns the re-encoded DER. `file` names the input in errors.
+// (ContentInfo) and returns the re-encoded DER. `file` names the input in errors. `index` > 0
+// timestamps nested signature `index` (1-based, in stored order) instead; note that the nested
+// values are a DER SET OF, so the new encoding may move it to another position.
 Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_der,
                                                const TimestampOptions& options,
-                                               const std::string& file = {});
+                                               const std::string& file = {}, std::size_t index = 0);
 
 // The genTime (unix seconds) of the timestamp of the first SignerInfo of a DER PKCS#7, without
 // verifying anything; nullopt when there is none or it cannot be read.
