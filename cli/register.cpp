@@ -4,6 +4,7 @@
 // never writes the registry itself.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "wslplug/io.hpp"
+#include "wslplug/pe.hpp"
 #include "wslplug/registration.hpp"
 #include "wslplug/winpath.hpp"
 
@@ -74,11 +76,47 @@ fs::path with_suffix(const fs::path& reg_path, const std::string& suffix) {
   return reg_path.parent_path() / (file + suffix);
 }
 
+// When DLL_PATH is a WSL mount path that exists here, a quick look at the DLL: problems that
+// would make WSL fail to load it are warnings (the registration file itself is still right).
+void warn_about_local_dll(const fs::path& file) {
+  auto img = pe::Image::open(file);
+  if (!img) {
+    warn(
+        fmt::format("{} is not a PE image ({}); WSL would fail with ERROR_BAD_EXE_FORMAT; run "
+                    "wslplug doctor --dll on it",
+                    file.string(), img.error().message));
+    return;
+  }
+  const auto& l = img->layout();
+  if (!l.is_dll()) {
+    warn(fmt::format("{} is an executable, not a DLL; WSL loads plugins with LoadLibrary",
+                     file.string()));
+  }
+  if (l.machine != 0x8664 && l.machine != 0xaa64) {
+    warn(
+        fmt::format("{} is a {} image; the WSL service is 64-bit (x64 or ARM64) and fails with "
+                    "ERROR_BAD_EXE_FORMAT",
+                    file.string(), pe::machine_name(l.machine)));
+  }
+  auto exports = img->exports();
+  const bool has_entry =
+      exports && std::any_of(exports->begin(), exports->end(), [](const pe::Export& e) {
+        return e.name == "WSLPluginAPIV1_EntryPoint";
+      });
+  if (!has_entry) {
+    warn(
+        fmt::format("{} does not export WSLPluginAPIV1_EntryPoint; WSL fails with "
+                    "ERROR_PROC_NOT_FOUND (run wslplug doctor --dll on it)",
+                    file.string()));
+  }
+}
+
 // ------------------------------------------------------------------------------- register
 
 struct RegisterArgs {
   bool emit_reg = false;
   std::string name;
+  bool name_given = false;  // --name was passed (possibly empty, which is refused)
   std::string output;
   bool no_unregister = false;
   std::string encoding = "utf16";
@@ -103,7 +141,7 @@ int run_register(const RegisterArgs& a) {
   if (!encoding) return report(encoding.error());
   auto path = reg::to_windows_path(a.dll, reg::PathOptions{.automount_root = a.automount_root});
   if (!path) return report(path.error());
-  const std::string name = a.name.empty() ? reg::windows_stem(path->path) : a.name;
+  const std::string name = a.name_given ? a.name : reg::windows_stem(path->path);
   if (auto st = reg::validate_plugin_name(name); !st) return report(st.error());
 
   std::optional<reg::TrustCert> cert;
@@ -140,9 +178,14 @@ int run_register(const RegisterArgs& a) {
                            : std::string("elevated PowerShell script: registers, restarts "
                                          "wslservice, starts WSL and prints the result")});
   }
-  if (path->from_wsl_mount && !fs::exists(fs::path(a.dll))) {
-    warn(fmt::format("{} does not exist here; the registration points at {} anyway", a.dll,
-                     path->path));
+  if (path->from_wsl_mount) {
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::path(a.dll), ec)) {
+      warn(fmt::format("{} does not exist here; the registration points at {} anyway", a.dll,
+                       path->path));
+    } else {
+      warn_about_local_dll(a.dll);
+    }
   }
   if (path->kind == reg::WindowsPath::Kind::kUnc) {
     warn(
@@ -179,9 +222,10 @@ Runner setup_register(CLI::App& root) {
   cmd->add_flag("--emit-reg", args->emit_reg,
                 "Write .reg files (required: wslplug runs on Linux and never writes the registry "
                 "itself)");
-  cmd->add_option("--name", args->name,
-                  "Plugin name (the registry value name users see in WSL errors); default: the "
-                  "DLL's file name without .dll");
+  auto* name_opt =
+      cmd->add_option("--name", args->name,
+                      "Plugin name (the registry value name users see in WSL errors); default: the "
+                      "DLL's file name without .dll");
   cmd->add_option("-o,--output", args->output,
                   "Registration file; default NAME.reg in the current folder. The removal file "
                   "(.unregister.reg) and the script (.ps1) are written beside it");
@@ -218,7 +262,10 @@ Runner setup_register(CLI::App& root) {
                         "sc.exe stop wslservice; wsl.exe --exec /bin/true. Check a file with",
                         "wslplug doctor --reg my_plugin.reg.",
                     });
-  return [args] { return run_register(*args); };
+  return [args, name_opt] {
+    args->name_given = name_opt->count() > 0;
+    return run_register(*args);
+  };
 }
 
 // ------------------------------------------------------------------------------ unregister

@@ -253,7 +253,23 @@ std::map<std::string, std::string> wine_env() {
           {"DISPLAY", ""}};
 }
 
+void wine_warm_up() {
+  // The first wine start without a running wineserver boots the prefix's services, which inherit
+  // the stdout/stderr of the wine process that started them, so run() would wait until they exit
+  // (80 s seen). Start a server that lingers 30 s after the last wine process and boot the
+  // services with output to /dev/null; later calls reuse both. Once per test process; never
+  // killed here, because other test processes may share it (it exits by itself).
+  static std::once_flag once;
+  std::call_once(once, [] {
+    run({"/bin/sh", "-c",
+         "wineserver -p30 </dev/null >/dev/null 2>&1; "
+         "wine reg query 'HKLM\\Software' </dev/null >/dev/null 2>&1"},
+        wine_env());
+  });
+}
+
 RunResult wine(const std::vector<std::string>& args, const fs::path& cwd) {
+  wine_warm_up();
   std::vector<std::string> argv{"wine"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv, wine_env(), {}, cwd);

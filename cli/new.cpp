@@ -1,0 +1,103 @@
+// wslplug new NAME: scaffolds a WSL plugin project (Rust on wslplugins-rs, or C++ with CMake)
+// from the templates embedded in the binary (templates/), plus its wslplug.json.
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "common.hpp"
+#include "wslplug/scaffold.hpp"
+
+namespace wslplug::cli {
+namespace {
+
+namespace tp = wslplug::templates;
+
+struct NewFlags {
+  std::string name;
+  std::string lang = "rust";
+  std::string dir;
+  std::string hooks;
+  bool hooks_given = false;
+  std::string require;
+  bool force = false;
+};
+
+int run_new(const NewFlags& f) {
+  tp::ProjectSpec spec;
+  spec.name = f.name;
+  if (auto ok = tp::validate_name(f.name); !ok) return report(ok.error());
+  auto lang = parse_language(f.lang);
+  if (!lang)
+    return report(Error{ErrorKind::kInput,
+                        fmt::format("unknown language '{}'", f.lang),
+                        {},
+                        "--lang",
+                        "use --lang rust or --lang cpp"});
+  spec.language = *lang;
+  if (f.hooks_given) {
+    auto hooks = tp::parse_hooks(f.hooks);
+    if (!hooks) return report(hooks.error());
+    spec.hooks = *hooks;
+  } else {
+    spec.hooks = tp::default_hooks();
+  }
+  auto req = tp::parse_requirement(f.require);
+  if (!req) return report(req.error());
+  spec.requirement = *req;
+
+  auto files = tp::render_project(spec);
+  if (!files) return report(files.error());
+  const fs::path dir = f.dir.empty() ? fs::path(f.name) : fs::path(f.dir);
+  if (auto ok = tp::write_project(dir, *files, f.force); !ok) return report(ok.error());
+
+  const Manifest m = tp::project_manifest(spec);
+  fmt::print("Created {} plugin '{}' in {} ({} files)\n", language_name(spec.language), spec.name,
+             dir.string(), files->size());
+  std::string hooks;
+  for (const auto& h : m.hooks) hooks += (hooks.empty() ? "" : ", ") + h;
+  fmt::print("  hooks: {}\n", hooks.empty() ? "none" : hooks);
+  fmt::print("  requires WSL: {}\n",
+             m.requires_version.empty() ? "any version with plugin support" : m.requires_version);
+  fmt::print("  DLL: {}   registry value name: {}\n", m.dll, m.registry_name);
+  fmt::print("Next: cd {} && wslplug build   (see README.md for signing and registering)\n",
+             dir.string());
+  return kExitOk;
+}
+
+const Registrar registrar{CommandSpec{
+    "new", 10, [](CLI::App& root) -> Runner {
+      auto flags = std::make_shared<NewFlags>();
+      auto* cmd = root.add_subcommand(
+          "new",
+          "Create a WSL plugin project: a Rust cdylib on wslplugins-rs (default) or a C++ CMake "
+          "project, with wslplug.json and a README of next steps.");
+      cmd->add_option("NAME", flags->name,
+                      "Plugin name: crate/project name and registry value name (letters, digits, "
+                      "'-', '_'; starts with a letter)")
+          ->required();
+      cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp");
+      cmd->add_option("--dir", flags->dir, "Directory to create (default: ./NAME)");
+      cmd->add_option("--hooks", flags->hooks,
+                      "Comma-separated hooks: vm-started, vm-stopping, distribution-started, "
+                      "distribution-stopping, distribution-registered, distribution-unregistered, "
+                      "or all / none (default: the four VM and distribution start/stop hooks)")
+          ->each([flags](const std::string&) { flags->hooks_given = true; });
+      cmd->add_option("--require", flags->require,
+                      "Minimum WSL version X.Y.Z, or wslplugins-rs capabilities "
+                      "(DistributionInitPid, DistributionRegisteredHook, "
+                      "DistributionUnregisteredHook, ExecuteBinaryInDistribution, "
+                      "DistributionFlavor, DistributionVersion; several with ','). Capabilities "
+                      "the chosen hooks need are added for Rust");
+      cmd->add_flag("--force", flags->force,
+                    "Write into an existing non-empty directory (replaces files of the same name)");
+      set_examples(cmd,
+                   {"wslplug new my-plugin", "wslplug new my-plugin --hooks all --require 2.1.3",
+                    "wslplug new audit --hooks distribution-started "
+                    "--require DistributionFlavor,DistributionVersion",
+                    "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp", "",
+                    "Exit codes: 0 created, 2 bad name/flag or directory not empty, 3 I/O "
+                    "error."});
+      return [flags] { return run_new(*flags); };
+    }}};
+
+}  // namespace
+}  // namespace wslplug::cli

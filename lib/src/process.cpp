@@ -1,0 +1,169 @@
+#include "wslplug/process.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+namespace wslplug::process {
+
+namespace {
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+bool is_executable(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+std::optional<fs::path> find_program(std::string_view name, const char* search_path) {
+  if (name.empty()) return std::nullopt;
+  if (name.find('/') != std::string_view::npos) {
+    if (is_executable(fs::path(name))) return fs::path(name);
+    return std::nullopt;
+  }
+  const char* path = search_path ? search_path : std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t pos = 0;
+  while (pos <= dirs.size()) {
+    auto colon = dirs.find(':', pos);
+    if (colon == std::string_view::npos) colon = dirs.size();
+    std::string_view dir = dirs.substr(pos, colon - pos);
+    pos = colon + 1;
+    const fs::path candidate = fs::path(dir.empty() ? "." : std::string(dir)) / std::string(name);
+    if (is_executable(candidate)) return candidate;
+  }
+  return std::nullopt;
+}
+
+std::string command_line(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    const bool plain = !a.empty() && a.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                         "OPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    if (plain) {
+      out += a;
+    } else {
+      out += '\'';
+      for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      out += '\'';
+    }
+  }
+  return out;
+}
+
+Result<Outcome> run(const std::vector<std::string>& argv, const Options& options) {
+  if (argv.empty()) return internal_error("process::run: empty command");
+  const auto program = find_program(argv[0]);
+  if (!program)
+    return io_error(
+        fmt::format("program not found: {}", argv[0]), argv[0],
+        argv[0].find('/') == std::string::npos ? "install it or add it to PATH" : "check the path");
+  int status_pipe[2];  // reports exec failure (errno) from the child; closed on exec
+  int out_pipe[2] = {-1, -1};
+  if (::pipe2(status_pipe, O_CLOEXEC) != 0)
+    return io_error(fmt::format("pipe: {}", std::strerror(errno)));
+  Fd status_r(status_pipe[0]), status_w(status_pipe[1]);
+  Fd out_r, out_w;
+  if (options.capture_stdout) {
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0)
+      return io_error(fmt::format("pipe: {}", std::strerror(errno)));
+    out_r.fd = out_pipe[0];
+    out_w.fd = out_pipe[1];
+  }
+  std::vector<std::string> args = argv;
+  args[0] = program->string();
+  std::vector<char*> cargv;
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  // The child's environment, built here: between fork and exec only async-signal-safe calls.
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const std::string name(entry.substr(0, entry.find('=')));
+    bool drop = options.env.contains(name);
+    for (const auto& u : options.unset_env) drop |= u == name;
+    if (!drop) env.emplace_back(entry);
+  }
+  for (const auto& [k, v] : options.env) env.push_back(k + "=" + v);
+  std::vector<char*> cenv;
+  for (auto& e : env) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+
+  const pid_t pid = ::fork();
+  if (pid < 0) return io_error(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) ::dup2(null_fd, 0);
+    const int target = options.output_fd;
+    if (target != 2) ::dup2(target, 2);  // first: target may be 1, replaced just below
+    if (options.capture_stdout) {
+      ::dup2(out_w.fd, 1);
+    } else if (target != 1) {
+      ::dup2(target, 1);
+    }
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
+      const int err = errno;
+      (void)!::write(status_w.fd, &err, sizeof err);
+      ::_exit(127);
+    }
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    const int err = errno;
+    (void)!::write(status_w.fd, &err, sizeof err);
+    ::_exit(127);
+  }
+  status_w.reset();
+  out_w.reset();
+  Outcome outcome;
+  if (options.capture_stdout) {
+    char buf[65536];
+    while (true) {
+      const ssize_t n = ::read(out_r.fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      outcome.captured.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  int child_errno = 0;
+  ssize_t got;
+  do {
+    got = ::read(status_r.fd, &child_errno, sizeof child_errno);
+  } while (got < 0 && errno == EINTR);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return io_error(fmt::format("waitpid: {}", std::strerror(errno)));
+  }
+  if (got == static_cast<ssize_t>(sizeof child_errno)) {
+    if (!options.cwd.empty() && !fs::is_directory(options.cwd))
+      return io_error(fmt::format("cannot enter directory: {}", std::strerror(child_errno)),
+                      options.cwd.string());
+    return io_error(fmt::format("cannot run {}: {}", argv[0], std::strerror(child_errno)),
+                    program->string());
+  }
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return outcome;
+}
+
+}  // namespace wslplug::process

@@ -1,0 +1,330 @@
+// wslplug new: the real binary scaffolds Rust and C++ projects; the Rust template is checked with
+// a real cargo (`cargo metadata --no-deps --offline`, `cargo fmt --check`) for every combination
+// of hooks and requirement kinds; names, directories and flags are validated.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "support.hpp"
+
+namespace wt = wslplug::test;
+using nlohmann::json;
+
+namespace {
+
+const std::vector<std::string> kHooks = {"vm-started",
+                                         "vm-stopping",
+                                         "distribution-started",
+                                         "distribution-stopping",
+                                         "distribution-registered",
+                                         "distribution-unregistered"};
+const std::vector<std::string> kMethods = {"on_vm_started",
+                                           "on_vm_stopping",
+                                           "on_distribution_started",
+                                           "on_distribution_stopping",
+                                           "on_distribution_registered",
+                                           "on_distribution_unregistered"};
+
+// Cargos whose `cargo fmt` works, with the environment to run them in: rustup's
+// (~/.cargo/bin/cargo, rustfmt 1.9x) and Debian's (/usr/bin/cargo with the rustfmt package, 1.63,
+// PATH limited so its cargo-fmt is found rather than rustup's). The first is the primary one.
+struct Cargo {
+  std::string path;
+  std::map<std::string, std::string> env;
+};
+std::vector<Cargo> cargos_with_rustfmt() {
+  std::vector<Cargo> candidates;
+  if (const char* home = std::getenv("HOME"))
+    candidates.push_back({std::string(home) + "/.cargo/bin/cargo", {}});
+  candidates.push_back({"/usr/bin/cargo", {{"PATH", "/usr/bin:/bin"}}});
+  std::vector<Cargo> out;
+  for (const auto& c : candidates)
+    if (wt::fs::exists(c.path) && wt::run({c.path, "fmt", "--version"}, c.env).rc == 0)
+      out.push_back(c);
+  return out;
+}
+
+std::string cargo_with_rustfmt() {
+  auto all = cargos_with_rustfmt();
+  return all.empty() ? std::string() : all.front().path;
+}
+
+json read_json(const wt::fs::path& p) { return json::parse(wt::read_text(p)); }
+
+}  // namespace
+
+TEST(NewRust, EveryHookAndRequirementCombinationPassesCargoChecks) {
+  const auto cargos = cargos_with_rustfmt();
+  ASSERT_FALSE(cargos.empty()) << "no cargo with rustfmt (rustup's ~/.cargo/bin/cargo or Debian's "
+                                  "cargo + rustfmt): run scripts/setup";
+  const std::string cargo = cargos.front().path;
+  wt::TempDir tmp;
+  // Requirement kinds: none, a version below the registration hooks' 2.1.2, a version above it,
+  // one capability, and two capabilities (kebab-case and CamelCase spellings).
+  struct Req {
+    std::string flag;      // --require value ("" = not given)
+    std::string attr_any;  // expected attribute arguments without registration hooks
+  };
+  const std::vector<Req> reqs = {
+      {"", ""},
+      {"2.0.5", "(2, 0, 5)"},
+      {"2.4.4", "(2, 4, 4)"},
+      {"distribution-flavor", "(WSLVersionCapability::DistributionFlavor)"},
+      {"DistributionInitPid,ExecuteBinaryInDistribution",
+       "(WSLVersionCapability::DistributionInitPid | "
+       "WSLVersionCapability::ExecuteBinaryInDistribution)"},
+  };
+  int n = 0;
+  for (unsigned mask = 0; mask < 64; ++mask) {
+    std::string hooks;
+    for (unsigned i = 0; i < 6; ++i)
+      if (mask & (1u << i)) hooks += (hooks.empty() ? "" : ",") + kHooks[i];
+    const bool reg = mask & 16, unreg = mask & 32;
+    for (const auto& req : reqs) {
+      const std::string name = fmt::format("plug-{}-{}", mask, n++);
+      const auto dir = tmp / name;
+      std::vector<std::string> args = {"new", name, "--hooks", hooks.empty() ? "none" : hooks};
+      if (!req.flag.empty()) args.insert(args.end(), {"--require", req.flag});
+      auto r = wt::wslplug(args, {}, {}, tmp.path());
+      ASSERT_EQ(r.rc, 0) << r.both();
+      const std::string lib = wt::read_text(dir / "src/lib.rs");
+      SCOPED_TRACE(fmt::format("hooks={} require={}\n{}", hooks, req.flag, lib));
+      // One method per chosen hook, none for the others.
+      for (unsigned i = 0; i < 6; ++i)
+        EXPECT_EQ(lib.find("fn " + kMethods[i] + "(") != std::string::npos, bool(mask & (1u << i)))
+            << kMethods[i];
+      // The requirement, with the registration hooks' capabilities added.
+      std::string expected = req.attr_any;
+      if (reg || unreg) {
+        if (req.flag.empty()) {
+          std::string caps;
+          if (reg) caps += "WSLVersionCapability::DistributionRegisteredHook";
+          if (unreg)
+            caps += std::string(caps.empty() ? "" : " | ") +
+                    "WSLVersionCapability::DistributionUnregisteredHook";
+          expected = "(" + caps + ")";
+        } else if (req.flag == "2.0.5") {
+          expected = "(2, 1, 2)";
+        } else if (req.flag == "distribution-flavor") {
+          // Sorted in the crate's capability order: registered/unregistered before flavor.
+          expected = "(";
+          if (reg) expected += "WSLVersionCapability::DistributionRegisteredHook | ";
+          if (unreg) expected += "WSLVersionCapability::DistributionUnregisteredHook | ";
+          expected += "WSLVersionCapability::DistributionFlavor)";
+        } else if (req.flag.starts_with("DistributionInitPid")) {
+          expected = "(WSLVersionCapability::DistributionInitPid | ";
+          if (reg) expected += "WSLVersionCapability::DistributionRegisteredHook | ";
+          if (unreg) expected += "WSLVersionCapability::DistributionUnregisteredHook | ";
+          expected += "WSLVersionCapability::ExecuteBinaryInDistribution)";
+        }
+      }
+      EXPECT_NE(lib.find("#[wsl_plugin_v1" + expected + "]\n"), std::string::npos) << expected;
+
+      auto meta = wt::run({cargo, "metadata", "--no-deps", "--offline", "--format-version", "1"},
+                          {}, {}, dir);
+      ASSERT_EQ(meta.rc, 0) << meta.both();
+      auto doc = json::parse(meta.out);
+      ASSERT_EQ(doc["packages"].size(), 1u);
+      const auto& pkg = doc["packages"][0];
+      EXPECT_EQ(pkg["name"], name);
+      EXPECT_EQ(pkg["edition"], "2021");
+      ASSERT_EQ(pkg["targets"].size(), 1u);
+      EXPECT_EQ(pkg["targets"][0]["crate_types"], json::array({"cdylib"}));
+      ASSERT_EQ(pkg["dependencies"].size(), 1u);
+      EXPECT_EQ(pkg["dependencies"][0]["name"], "wslplugins-rs");
+      EXPECT_EQ(pkg["dependencies"][0]["req"], "^0.1.0-beta.4");
+      EXPECT_EQ(pkg["dependencies"][0]["features"], json::array({"macro"}));
+
+      for (const auto& c : cargos) {
+        auto fmt_check = wt::run({c.path, "fmt", "--check"}, c.env, {}, dir);
+        EXPECT_EQ(fmt_check.rc, 0) << c.path << "\n" << fmt_check.both();
+      }
+      wt::fs::remove_all(dir);
+    }
+  }
+}
+
+TEST(NewRust, FmtCheckCatchesUnformattedCode) {
+  // The negative control for the test above: cargo fmt --check does fail on bad formatting.
+  const std::string cargo = cargo_with_rustfmt();
+  ASSERT_FALSE(cargo.empty());
+  wt::TempDir tmp;
+  ASSERT_EQ(wt::wslplug({"new", "p"}, {}, {}, tmp.path()).rc, 0);
+  auto lib = wt::read_text(tmp / "p/src/lib.rs");
+  wt::write_text(tmp / "p/src/lib.rs", lib + "fn   badly_formatted( ){}\n");
+  EXPECT_NE(wt::run({cargo, "fmt", "--check"}, {}, {}, tmp / "p").rc, 0);
+}
+
+TEST(NewRust, ProjectFilesAndManifest) {
+  wt::TempDir tmp;
+  auto r = wt::wslplug({"new", "my-plugin"}, {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  const auto dir = tmp / "my-plugin";
+  for (const char* f : {"Cargo.toml", "src/lib.rs", ".cargo/config.toml", ".gitignore", "README.md",
+                        "wslplug.json"})
+    EXPECT_TRUE(wt::fs::is_regular_file(dir / f)) << f;
+  const auto cargo_toml = wt::read_text(dir / "Cargo.toml");
+  EXPECT_NE(cargo_toml.find("edition = \"2021\""), std::string::npos);
+  EXPECT_NE(cargo_toml.find("strip = true"), std::string::npos);
+  // Unwinding is kept: no `panic = ...` setting at all (the default is unwind).
+  EXPECT_FALSE(std::regex_search(cargo_toml, std::regex("(^|\n)\\s*panic\\s*=")));
+  EXPECT_NE(cargo_toml.find("[profile.release]"), std::string::npos);
+  const auto config = wt::read_text(dir / ".cargo/config.toml");
+  EXPECT_NE(config.find("[target.x86_64-pc-windows-gnu]\nlinker = \"x86_64-w64-mingw32-gcc\""),
+            std::string::npos)
+      << config;
+  const auto gitignore = wt::read_text(dir / ".gitignore");
+  for (const char* p : {"*.dll", "*.pem", "*.key", "*.pfx", "*.cer", "/.wslplug/", "/target/"})
+    EXPECT_NE(gitignore.find(std::string(p) + "\n"), std::string::npos) << p;
+  // Default hooks: the four base hooks, no requirement.
+  const auto lib = wt::read_text(dir / "src/lib.rs");
+  EXPECT_NE(lib.find("#[wsl_plugin_v1]\n"), std::string::npos);
+  EXPECT_NE(lib.find("fn on_vm_started("), std::string::npos);
+  EXPECT_EQ(lib.find("fn on_distribution_registered("), std::string::npos);
+  EXPECT_NE(lib.find("const PLUGIN_NAME: &str = \"my-plugin\";"), std::string::npos);
+  auto m = read_json(dir / "wslplug.json");
+  EXPECT_EQ(m["schema"], 1);
+  EXPECT_EQ(m["name"], "my-plugin");
+  EXPECT_EQ(m["registry_name"], "my-plugin");
+  EXPECT_EQ(m["language"], "rust");
+  EXPECT_EQ(m["target"], "x86_64");
+  EXPECT_EQ(m["paths"]["dll"], "my_plugin.dll");  // Cargo turns '-' into '_'
+  EXPECT_EQ(m["paths"]["build_dir"], "target");
+  EXPECT_EQ(m["paths"]["cert_dir"], ".wslplug");
+  EXPECT_EQ(m["requires"], "");
+  const auto readme = wt::read_text(dir / "README.md");
+  for (const char* step : {"wslplug build", "wslplug cert new", "wslplug sign", "wslplug register",
+                           "wslplug doctor", "my_plugin.dll"})
+    EXPECT_NE(readme.find(step), std::string::npos) << step;
+  EXPECT_EQ(readme.find("{{"), std::string::npos);
+  EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());
+}
+
+TEST(NewCpp, ProjectFilesAndVersionChecks) {
+  wt::TempDir tmp;
+  auto r = wt::wslplug({"new", "cplug", "--lang", "cpp", "--hooks", "all", "--require", "2.1.3",
+                        "--dir", (tmp / "sub").string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  const auto dir = tmp / "sub";
+  for (const char* f : {"CMakeLists.txt", "cmake/mingw-w64-x86_64.cmake", "include/WslPluginApi.h",
+                        "src/plugin.cpp", ".gitignore", "README.md", "wslplug.json"})
+    EXPECT_TRUE(wt::fs::is_regular_file(dir / f)) << f;
+  const auto cpp = wt::read_text(dir / "src/plugin.cpp");
+  EXPECT_NE(cpp.find("extern \"C\" __declspec(dllexport) HRESULT WSLPLUGINAPI_ENTRYPOINTV1("),
+            std::string::npos);
+  EXPECT_NE(cpp.find("WSL_PLUGIN_REQUIRE_VERSION(2, 1, 3, api)"), std::string::npos);
+  // The registration hooks are written only after a version check.
+  const auto check = cpp.find("if (HostAtLeast(api->Version, 2, 1, 2))");
+  const auto slot = cpp.find("hooks->OnDistributionRegistered =");
+  ASSERT_NE(check, std::string::npos);
+  ASSERT_NE(slot, std::string::npos);
+  EXPECT_LT(check, slot);
+  const auto header = wt::read_text(dir / "include/WslPluginApi.h");
+  for (const char* name : {"struct WSLPluginAPIV1", "struct WSLPluginHooksV1", "WSLVersion",
+                           "WslOfflineDistributionInformation", "WSLPLUGINAPI_ENTRYPOINTV1",
+                           "WSL_E_PLUGIN_REQUIRES_UPDATE", "WSL_PLUGIN_REQUIRE_VERSION",
+                           "WSLPluginAPI_EntryPointV1", "#include <windows.h>"})
+    EXPECT_NE(header.find(name), std::string::npos) << name;
+  const auto cmake = wt::read_text(dir / "CMakeLists.txt");
+  EXPECT_NE(cmake.find("-static-libstdc++"), std::string::npos);
+  EXPECT_NE(cmake.find("MultiThreaded"), std::string::npos);
+  auto m = read_json(dir / "wslplug.json");
+  EXPECT_EQ(m["language"], "cpp");
+  EXPECT_EQ(m["paths"]["dll"], "cplug.dll");
+  EXPECT_EQ(m["requires"], "2.1.3");
+  // Without registration hooks there is no version-gated block.
+  ASSERT_EQ(
+      wt::wslplug({"new", "c2", "--lang", "cpp", "--hooks", "vm-started"}, {}, {}, tmp.path()).rc,
+      0);
+  const auto c2 = wt::read_text(tmp / "c2/src/plugin.cpp");
+  EXPECT_EQ(c2.find("OnDistributionRegistered"), std::string::npos);
+  EXPECT_EQ(c2.find("WSL_PLUGIN_REQUIRE_VERSION("), std::string::npos);
+  EXPECT_NE(c2.find("hooks->OnVMStarted = &OnVMStarted;"), std::string::npos);
+}
+
+TEST(NewValidation, BadNamesAreRefusedAndNothingIsWritten) {
+  wt::TempDir tmp;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"bad/name", "path separator"},
+      {"..", "'..'"},
+      {"a..b", "'..'"},
+      {"1plugin", "ASCII letter"},
+      {"my plugin", "character ' '"},
+      {"fn", "Rust keyword"},
+      {"con", "reserved"},
+      {"test", "reserved"},
+      {std::string(65, 'a'), "65 characters"},
+      {"caf\xc3\xa9", "character"},
+      {"back\\slash", "path separator"}};
+  for (const auto& [name, why] : cases) {
+    auto r = wt::wslplug({"new", name}, {}, {}, tmp.path());
+    EXPECT_EQ(r.rc, 2) << name << "\n" << r.both();
+    EXPECT_NE(r.err.find(why), std::string::npos) << name << "\n" << r.err;
+    EXPECT_NE(r.err.find("fix:"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(wt::fs::is_empty(tmp.path()));
+}
+
+TEST(NewValidation, NonEmptyDirectoryNeedsForce) {
+  wt::TempDir tmp;
+  const auto dir = tmp / "p";
+  wt::fs::create_directories(dir);
+  wt::write_text(dir / "notes.txt", "keep me");
+  wt::write_text(dir / "Cargo.toml", "old");
+  auto r = wt::wslplug({"new", "p"}, {}, {}, tmp.path());
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("not empty"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  EXPECT_EQ(wt::read_text(dir / "Cargo.toml"), "old");
+  EXPECT_FALSE(wt::fs::exists(dir / "src"));
+  r = wt::wslplug({"new", "p", "--force"}, {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_EQ(wt::read_text(dir / "notes.txt"), "keep me");
+  EXPECT_NE(wt::read_text(dir / "Cargo.toml").find("name = \"p\""), std::string::npos);
+  // An existing empty directory is fine without --force.
+  wt::fs::create_directories(tmp / "empty");
+  EXPECT_EQ(wt::wslplug({"new", "e", "--dir", (tmp / "empty").string()}).rc, 0);
+  EXPECT_TRUE(wt::fs::exists(tmp / "empty/wslplug.json"));
+  EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());
+}
+
+TEST(NewValidation, BadFlagsAreUsageErrors) {
+  wt::TempDir tmp;
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {{"new", "p", "--hooks", "vm-started,vm-exploded"}, "unknown hook 'vm-exploded'"},
+      {{"new", "p", "--require", "2.x"}, "not a WSL version"},
+      {{"new", "p", "--require", "2.1.3.4"}, "not a WSL version"},
+      {{"new", "p", "--require", "TimeTravel"}, "unknown capability 'TimeTravel'"},
+      {{"new", "p", "--require", "WSLC"}, "2.9.0"},
+      {{"new", "p", "--lang", "go"}, "unknown language 'go'"},
+  };
+  for (const auto& c : cases) {
+    auto r = wt::wslplug(c.args, {}, {}, tmp.path());
+    EXPECT_EQ(r.rc, 2) << r.both();
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(wt::fs::is_empty(tmp.path()));
+  // 2.1 means 2.1.0; hook names accept '_' and an "on-" prefix.
+  auto r =
+      wt::wslplug({"new", "p", "--require", "2.1", "--hooks", "on_vm_started"}, {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  const auto lib = wt::read_text(tmp / "p/src/lib.rs");
+  EXPECT_NE(lib.find("#[wsl_plugin_v1(2, 1, 0)]"), std::string::npos);
+  EXPECT_NE(lib.find("fn on_vm_started("), std::string::npos);
+  EXPECT_EQ(lib.find("fn on_vm_stopping("), std::string::npos);
+}
+
+TEST(NewHelp, HasExamples) {
+  auto r = wt::wslplug({"new", "--help"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_NE(r.out.find("Examples:"), std::string::npos);
+  EXPECT_NE(r.out.find("--hooks"), std::string::npos);
+  EXPECT_NE(r.out.find("--require"), std::string::npos);
+}
