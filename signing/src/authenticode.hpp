@@ -92,6 +92,9 @@ struct ComputedDigests {
 using TimestampHook = std::function<std::optional<TimestampReport>(
     PKCS7* signed_data, PKCS7_SIGNER_INFO* signer, const VerifyOptions& options)>;
 TimestampHook& timestamp_hook();
+// The RFC 3161 verifier (timestamp_hook.cpp): the token's TSA signature and chain against
+// options.tsa_ca_files (empty: options.ca_files, then the system store), its imprint, genTime.
+TimestampHook default_timestamp_hook();
 
 // Verifies one Authenticode SignedData (digest, messageDigest, signature, chain, EKU,
 // validity). `at_time`: time for the chain when no valid timestamp applies.

@@ -82,7 +82,7 @@ std::string cert_label(X509* c) { return ossl::name_string(X509_get_subject_name
 }  // namespace
 
 TimestampHook& timestamp_hook() {
-  static TimestampHook hook;
+  static TimestampHook hook = default_timestamp_hook();  // timestamp_hook.cpp (issue 3)
   return hook;
 }
 

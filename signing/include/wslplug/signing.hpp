@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,9 @@ struct SignOptions {
   std::string url;                           // --url: SpcSpOpusInfo moreInfo
   bool commercial = false;                   // --commercial: SpcStatementType commercial
   std::optional<std::int64_t> signing_time;  // --time (unix seconds); nullopt: now
+  // Applied to the DER PKCS#7 just built, before it is embedded: returns the DER to embed.
+  // sign --timestamp / --append use it (wslplug/timestamp.hpp, wslplug/nested.hpp).
+  std::function<Result<std::vector<std::byte>>(std::vector<std::byte>)> transform;
 };
 
 struct SignResult {

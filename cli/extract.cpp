@@ -1,0 +1,75 @@
+// `wslplug extract`: write the embedded Authenticode signature (PKCS#7) of a PE file out, e.g.
+// to inspect it or to re-attach it later with `wslplug attach`.
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "common.hpp"
+#include "wslplug/detached.hpp"
+#include "wslplug/nested.hpp"
+#include "wslplug/pe.hpp"
+
+namespace wslplug::cli {
+namespace {
+
+struct ExtractArgs {
+  std::string file, output;
+  bool pem = false;
+  bool force = false;
+  std::size_t index = 0;
+};
+
+int run_extract(const ExtractArgs& a) {
+  auto img = pe::Image::open(a.file);
+  if (!img) return report(img.error());
+  auto sig = signing::embedded_signature(*img);
+  if (!sig) return report(sig.error());
+  std::vector<std::byte> der = std::move(*sig);
+  if (a.index > 0) {
+    auto all = signing::all_pkcs7(der, a.file);
+    if (!all) return report(all.error());
+    if (a.index >= all->size())
+      return report(Error{ErrorKind::kInput,
+                          fmt::format("there is no signature with index {} (the file has {})",
+                                      a.index, all->size()),
+                          a.file, "--index",
+                          fmt::format("use an index from 0 (primary) to {}", all->size() - 1)});
+    der = std::move((*all)[a.index]);
+  }
+  OutputOptions oo;
+  oo.overwrite = a.force;
+  Status st;
+  if (a.pem) {
+    auto pem = signing::pkcs7_der_to_pem(der);
+    if (!pem) return report(pem.error());
+    st = write_file_atomic(a.output, *pem, oo);
+  } else {
+    st = write_file_atomic(a.output, der, oo);
+  }
+  if (!st) return report(st.error());
+  fmt::print("extracted signature {} ({} bytes{}) of {} -> {}\n", a.index, der.size(),
+             a.pem ? ", PEM" : ", DER", a.file, a.output);
+  return kExitOk;
+}
+
+const Registrar kRegistrar{
+    {"extract", 66, [](CLI::App& root) -> Runner {
+       auto a = std::make_shared<ExtractArgs>();
+       auto* cmd = root.add_subcommand(
+           "extract", "Write the embedded Authenticode signature (PKCS#7) of a PE file out");
+       cmd->add_option("FILE", a->file, "Signed PE file")->required()->check(CLI::ExistingFile);
+       cmd->add_option("-o,--output", a->output, "Signature file to write (DER unless --pem)")
+           ->required();
+       cmd->add_flag("--pem", a->pem, "Write PEM (-----BEGIN PKCS7-----) instead of DER");
+       cmd->add_option("--index", a->index,
+                       "Which signature: 0 the primary (with its nested ones inside), 1.. a "
+                       "nested signature on its own")
+           ->capture_default_str();
+       cmd->add_flag("--force", a->force, "Overwrite an existing output file");
+       set_examples(cmd, {"wslplug extract plugin.dll -o plugin.p7",
+                          "wslplug extract plugin.dll -o nested.pem --pem --index 1",
+                          "openssl pkcs7 -inform DER -in plugin.p7 -print_certs -noout"});
+       return [a] { return run_extract(*a); };
+     }}};
+
+}  // namespace
+}  // namespace wslplug::cli

@@ -1,0 +1,66 @@
+// The --timestamp* flags shared by `wslplug sign` and `wslplug timestamp`.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <string>
+
+#include "wslplug/error.hpp"
+#include "wslplug/timestamp.hpp"
+
+namespace wslplug::cli {
+
+struct TimestampFlags {
+  std::string url;
+  std::string hash = "sha256";
+  int retries = 0;
+  double timeout_seconds = 30;
+};
+
+inline void add_timestamp_flags(CLI::App* cmd, TimestampFlags& f, bool required) {
+  auto* url = cmd->add_option("--timestamp,--ts", f.url,
+                              "RFC 3161 time-stamp server URL (http://host[:port]/path)");
+  if (required) url->required();
+  cmd->add_option("--timestamp-hash", f.hash,
+                  "Digest of the time-stamp request: sha256 (default), sha384, sha512, sha1")
+      ->capture_default_str();
+  cmd->add_option("--timestamp-retries", f.retries,
+                  "Extra attempts after a failed request (backoff 1 s, 2 s, 4 s, ...)")
+      ->check(CLI::Range(0, 20))
+      ->capture_default_str();
+  cmd->add_option("--timestamp-timeout", f.timeout_seconds,
+                  "Seconds to wait for the server per attempt (connect + reply)")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+}
+
+// The digest names the time-stamp flags accept ("sha256", "SHA-256", "sha2").
+inline std::optional<signing::DigestAlgorithm> timestamp_digest(std::string name) {
+  std::string n;
+  for (char c : name)
+    if (c != '-' && c != '_') n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (n == "sha1") return signing::DigestAlgorithm::kSha1;
+  if (n == "sha256" || n == "sha2") return signing::DigestAlgorithm::kSha256;
+  if (n == "sha384") return signing::DigestAlgorithm::kSha384;
+  if (n == "sha512") return signing::DigestAlgorithm::kSha512;
+  return std::nullopt;
+}
+
+inline Result<signing::TimestampOptions> timestamp_options(const TimestampFlags& f) {
+  signing::TimestampOptions o;
+  o.url = f.url;
+  auto d = timestamp_digest(f.hash);
+  if (!d)
+    return input_error(fmt::format("unsupported --timestamp-hash \"{}\"", f.hash), {},
+                       "--timestamp-hash", "use sha256 (default), sha384, sha512 or sha1");
+  o.digest = *d;
+  o.retries = f.retries;
+  o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_seconds * 1000));
+  return o;
+}
+
+}  // namespace wslplug::cli

@@ -1,0 +1,41 @@
+// A minimal HTTP/1.1 client for RFC 3161 time-stamp requests: one POST over a plain TCP socket
+// with a connect/read deadline. Internal to wslplug_signing (used by timestamp.cpp).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wslplug/error.hpp"
+
+namespace wslplug::signing::http {
+
+struct Url {
+  std::string scheme;  // "http"
+  std::string host;    // "timestamp.example.com", "127.0.0.1", "::1"
+  std::string port;    // "80" when not given
+  std::string path;    // "/" when not given; includes the query string
+  std::string text;    // the URL as given (for messages)
+};
+
+// Parses http://host[:port][/path]. https:// and other schemes are input errors with a fix.
+Result<Url> parse_url(std::string_view url);
+
+struct Response {
+  int status = 0;
+  std::string reason;
+  std::string content_type;
+  std::vector<std::byte> body;
+};
+
+// POSTs `body` and reads the whole response. `timeout` bounds the whole exchange (connect, send,
+// and reading the reply). Errors (kind kIo) name the URL and the cause: unreachable, timeout,
+// connection closed, malformed response. Any HTTP status is returned as a Response.
+Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
+                      std::span<const std::byte> body, std::chrono::milliseconds timeout,
+                      std::size_t max_body = 4u << 20);
+
+}  // namespace wslplug::signing::http

@@ -1,0 +1,175 @@
+#include "tsa.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace wslplug::test {
+
+std::string tsa_mode_name(TsaMode mode) {
+  switch (mode) {
+    case TsaMode::kNormal:
+      return "normal";
+    case TsaMode::kGarbage:
+      return "garbage";
+    case TsaMode::kHttp500:
+      return "http500";
+    case TsaMode::kHang:
+      return "hang";
+    case TsaMode::kReject:
+      return "reject";
+    case TsaMode::kBadNonce:
+      return "nonce";
+    case TsaMode::kBadImprint:
+      return "imprint";
+    case TsaMode::kChunked:
+      return "chunked";
+  }
+  return "normal";
+}
+
+LocalTsa::LocalTsa(TsaOptions options) {
+  error_ = setup_pki();
+  if (error_.empty()) error_ = start_server(options);
+}
+
+LocalTsa::~LocalTsa() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+}
+
+std::string LocalTsa::url() const { return fmt::format("http://127.0.0.1:{}/", port_); }
+fs::path LocalTsa::root_cert() const { return dir_ / "tsaroot.pem"; }
+fs::path LocalTsa::leaf_cert() const { return dir_ / "tsa.pem"; }
+fs::path LocalTsa::leaf_key() const { return dir_ / "tsa.key"; }
+fs::path LocalTsa::config() const { return source_dir() / "tests" / "tsa" / "tsa.cnf"; }
+
+std::vector<std::string> LocalTsa::requests() const {
+  std::vector<std::string> lines;
+  std::ifstream in(dir_ / "requests.log");
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+std::string LocalTsa::server_log() const {
+  std::ifstream in(dir_ / "server.log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string LocalTsa::setup_pki() {
+  const auto d = dir_.path();
+  const auto ext = (source_dir() / "tests" / "tsa" / "ext.cnf").string();
+  const std::vector<std::vector<std::string>> steps = {
+      {"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
+       (d / "root.key").string(), "-out", (d / "root.csr").string(), "-subj",
+       "/CN=wslplug test TSA root/O=wslplug tests"},
+      {"openssl", "x509", "-req", "-in", (d / "root.csr").string(), "-signkey",
+       (d / "root.key").string(), "-days", "3650", "-set_serial", "1", "-extfile", ext,
+       "-extensions", "root_ext", "-out", (d / "tsaroot.pem").string()},
+      {"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
+       (d / "tsa.key").string(), "-out", (d / "tsa.csr").string(), "-subj",
+       "/CN=wslplug test TSA/O=wslplug tests"},
+      {"openssl", "x509", "-req", "-in", (d / "tsa.csr").string(), "-CA",
+       (d / "tsaroot.pem").string(), "-CAkey", (d / "root.key").string(), "-set_serial", "2",
+       "-days", "3650", "-extfile", ext, "-extensions", "tsa_ext", "-out",
+       (d / "tsa.pem").string()},
+  };
+  for (const auto& argv : steps) {
+    auto r = run(argv);
+    if (r.rc != 0)
+      return fmt::format("{} failed (rc {}): {}", fmt::join(argv, " "), r.rc, r.both());
+  }
+  write_text(d / "tsa-chain.pem", read_text(d / "tsaroot.pem"));
+  write_text(d / "serial", "01\n");
+  return {};
+}
+
+std::string LocalTsa::start_server(const TsaOptions& options) {
+  const auto d = dir_.path();
+  const auto port_file = d / "port";
+  const std::vector<std::string> argv = {
+      "/usr/bin/python3",
+      (source_dir() / "tests" / "tsa" / "tsa_server.py").string(),
+      "--dir",
+      d.string(),
+      "--config",
+      config().string(),
+      "--port-file",
+      port_file.string(),
+      "--log",
+      (d / "requests.log").string(),
+      "--mode",
+      tsa_mode_name(options.mode),
+      "--first-mode",
+      tsa_mode_name(options.first_mode),
+      "--first-count",
+      std::to_string(options.first_count),
+      "--lifetime",
+      std::to_string(options.lifetime_seconds)};
+  const auto log = (d / "server.log").string();
+  pid_ = fork();
+  if (pid_ < 0) return "fork failed";
+  if (pid_ == 0) {
+    FILE* f = std::freopen(log.c_str(), "w", stdout);
+    if (f != nullptr) dup2(fileno(stdout), 2);
+    setenv("WSLPLUG_TSA_DIR", d.c_str(), 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(port_file)) {
+      port_ = std::atoi(read_text(port_file).c_str());
+      if (port_ > 0) return {};
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return "the TSA server exited at start: " + server_log();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return "the TSA server did not report its port within 15 s: " + server_log();
+}
+
+CodeSigner make_code_signer(const fs::path& dir, const std::string& stem,
+                            const std::string& common_name, int days) {
+  CodeSigner s{dir / (stem + ".pem"), dir / (stem + ".key")};
+  auto r = run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                s.key.string(), "-out", s.cert.string(), "-days", std::to_string(days), "-subj",
+                "/CN=" + common_name, "-addext", "extendedKeyUsage=codeSigning", "-addext",
+                "keyUsage=critical,digitalSignature"});
+  if (r.rc != 0) ADD_FAILURE() << "openssl req failed: " << r.both();
+  return s;
+}
+
+RunResult osslsigncode(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"osslsigncode"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run(argv);
+  if (r.rc != 0)
+    ADD_FAILURE() << fmt::format("{} failed (rc {}):\n{}", fmt::join(argv, " "), r.rc, r.both());
+  return r;
+}
+
+}  // namespace wslplug::test
