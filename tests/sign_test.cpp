@@ -102,6 +102,9 @@ TEST_F(SignTest, ByteIdenticalToOsslsigncode) {
   const auto x86 = wt::build_dll({.name = "sign-x86", .arch = wt::Arch::kX86});
   const auto arm = wt::build_dll({.name = "sign-arm64", .arch = wt::Arch::kArm64});
   const auto overlay = wt::build_dll({.name = "sign-x64-overlay", .overlay = 5001});
+  // Larger than the 1 MiB chunks and the 16 MiB writeback lag, odd size: exercises the
+  // two-thread pipeline across many chunks.
+  const auto large = wt::build_dll({.name = "sign-x64-large", .overlay = (20u << 20) + 13});
   std::vector<Case> cases = {
       {"plain", odd, {"--time", "1700000000"}, {"-time", "1700000000"}, &signer_, signer_.cert},
       {"name-url",
@@ -122,6 +125,7 @@ TEST_F(SignTest, ByteIdenticalToOsslsigncode) {
        {"-time", "1700000001", "-h", "sha512", "-i", "http://a.example"},
        &signer_,
        signer_.cert},
+      {"large", large, {"--time", "1700000000"}, {"-time", "1700000000"}, &signer_, signer_.cert},
       {"chain",
        odd,
        {"--time", "1700000000", "--chain", inter.cert.string(), "--name", "chained"},

@@ -9,6 +9,7 @@
 #include "pki.hpp"
 #include "support.hpp"
 #include "wslplug/pe.hpp"
+#include "wslplug/signing.hpp"
 
 namespace wt = wslplug::test;
 namespace pe = wslplug::pe;
@@ -359,6 +360,61 @@ TEST_F(VerifyTest, SeveralFilesMostSevereExitWins) {
   EXPECT_TRUE(doc["files"][0]["ok"].get<bool>());
   EXPECT_EQ(doc["files"][1]["error"]["kind"], "input");
   EXPECT_EQ(doc["files"][1]["file"], junk.string());
+}
+
+}  // namespace
+
+namespace {
+
+// Robustness: single-byte corruptions anywhere in the certificate table never crash the
+// verifier and never verify (in-process, through the library, so it is fast).
+TEST(VerifyRobustness, CorruptedSignatureBytesNeverVerify) {
+  WSLPLUG_REQUIRE_TOOL("openssl");
+  wt::TempDir tmp;
+  auto signer = wt::make_cert(tmp.path(), "signer");
+  const auto dll = wt::build_dll({.name = "verify-x64-odd", .odd_size = true});
+  const auto f = tmp / "s.dll";
+  ASSERT_EQ(wt::wslplug({"sign", dll.string(), "--cert", signer.cert.string(), "--key",
+                         signer.key.string(), "-o", f.string()})
+                .rc,
+            0);
+  const auto good = wt::read_bytes(f);
+  auto img = pe::Image::open(f);
+  ASSERT_TRUE(img);
+  const auto table = img->layout().cert_table;
+  wslplug::signing::VerifyOptions opts;
+  opts.ca_files = {signer.cert};
+  {
+    auto rep = wslplug::signing::verify_file(f, opts);
+    ASSERT_TRUE(rep);
+    ASSERT_TRUE(rep->ok);
+  }
+  const auto mutated = tmp / "m.dll";
+  std::uint32_t seed = 12345;
+  int errors = 0, failed_reports = 0;
+  for (int i = 0; i < 300; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    const std::size_t pos = table.address + 8 + (seed >> 8) % (table.size - 8);
+    auto bytes = good;
+    seed = seed * 1103515245u + 12345u;
+    bytes[pos] ^= std::byte(1 + (seed >> 16) % 255);
+    wt::write_bytes(mutated, bytes);
+    auto rep = wslplug::signing::verify_file(mutated, opts);
+    if (!rep) {
+      ++errors;
+      continue;
+    }
+    // A flipped byte in the padding after the DER is the only change that may still verify.
+    if (rep->ok) {
+      const std::size_t der_len = (std::to_integer<std::size_t>(good[table.address + 10]) << 8) +
+                                  std::to_integer<std::size_t>(good[table.address + 11]) + 4;
+      EXPECT_GE(pos, table.address + 8 + der_len) << "corruption at " << pos << " still verifies";
+    } else {
+      ++failed_reports;
+    }
+  }
+  EXPECT_GT(failed_reports, 250);
+  (void)errors;
 }
 
 }  // namespace
