@@ -3,6 +3,7 @@
 // the end, so the output is never read back.
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -12,33 +13,52 @@ namespace wslplug::signing {
 
 namespace {
 
-// Starts asynchronous writeback of a just-written range, so the final fsync (AtomicOutput::commit)
-// finds little left to flush and disk writes overlap hashing. Waits for the range written
-// kLag bytes earlier, which bounds the dirty page cache. Best effort: errors surface at fsync.
-void start_writeback(int fd, std::uint64_t off, std::size_t len) {
-  constexpr std::uint64_t kLag = 16u << 20;
-  ::sync_file_range(fd, static_cast<off64_t>(off), static_cast<off64_t>(len),
-                    SYNC_FILE_RANGE_WRITE);
-  if (off >= kLag) {
-    ::sync_file_range(
-        fd, static_cast<off64_t>(off - kLag), static_cast<off64_t>(len),
-        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-  }
-}
-
 // The output side of the streaming pass: zero the certificate directory entry (patched at the
-// end), add the bytes to the checksum, write them, start their writeback.
-ChunkSink copy_sink(AtomicOutput& out, pe::ChecksumAccumulator& acc, std::uint64_t cert_dir) {
-  return [&out, &acc, cert_dir](std::uint64_t off, std::span<std::byte> data) -> Status {
+// end), add the bytes to the checksum and write them. Whole 4 KiB-aligned chunks are written
+// with O_DIRECT when the file system supports it: no page-cache copy and no dirty pages, so the
+// final fsync has nothing left to flush and the disk writes overlap hashing. The unaligned tail
+// and everything after it use normal buffered writes.
+class CopySink {
+ public:
+  CopySink(AtomicOutput& out, pe::ChecksumAccumulator& acc, std::uint64_t cert_dir)
+      : out_(out), acc_(acc), cert_dir_(cert_dir) {
+    const int flags = ::fcntl(out.fd(), F_GETFL);
+    direct_ = flags >= 0 && ::fcntl(out.fd(), F_SETFL, flags | O_DIRECT) == 0;
+  }
+  ~CopySink() { buffered(); }
+  CopySink(const CopySink&) = delete;
+  CopySink& operator=(const CopySink&) = delete;
+
+  Status operator()(std::uint64_t off, std::span<std::byte> data) {
     const std::uint64_t end = off + data.size();
-    for (std::uint64_t i = std::max(cert_dir, off); i < std::min(cert_dir + 8, end); ++i)
+    for (std::uint64_t i = std::max(cert_dir_, off); i < std::min(cert_dir_ + 8, end); ++i)
       data[i - off] = std::byte{0};
-    acc.add(off, data);
-    if (auto w = out.write(data); !w) return w;
-    start_writeback(out.fd(), off, data.size());
+    acc_.add(off, data);
+    if (direct_ && (data.size() % 4096 != 0 || off % 4096 != 0)) buffered();
+    if (!direct_) return out_.write(data);
+    if (out_.write(data)) return {};
+    // Direct I/O refused (alignment rules of this device or file system): redo the chunk with
+    // buffered positional writes and continue buffered.
+    buffered();
+    if (auto w = out_.write_at(off, data); !w) return w;
+    if (::lseek(out_.fd(), static_cast<off_t>(end), SEEK_SET) < 0)
+      return io_error("cannot seek in the output", out_.temp_path().string());
     return {};
-  };
-}
+  }
+  // Back to buffered writes (for the tail, the table and the header patches).
+  void buffered() {
+    if (!direct_) return;
+    const int flags = ::fcntl(out_.fd(), F_GETFL);
+    if (flags >= 0) ::fcntl(out_.fd(), F_SETFL, flags & ~O_DIRECT);
+    direct_ = false;
+  }
+
+ private:
+  AtomicOutput& out_;
+  pe::ChecksumAccumulator& acc_;
+  std::uint64_t cert_dir_;
+  bool direct_ = false;
+};
 
 struct Opened {
   pe::Image image;
@@ -83,7 +103,11 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
   pe::ChecksumAccumulator acc(layout.checksum_offset);
   const std::uint64_t cd = opened->cert_dir;
   EVP_MD_CTX* hashes[] = {md.get()};
-  auto st = stream_image(opened->image.file(), ranges, end, hashes, copy_sink(*out, acc, cd));
+  CopySink sink(*out, acc, cd);
+  auto st =
+      stream_image(opened->image.file(), ranges, end, hashes,
+                   [&sink](std::uint64_t off, std::span<std::byte> d) { return sink(off, d); });
+  sink.buffered();
   if (!st) return std::unexpected(st.error().in_file(input.string()));
 
   // Padding to 8 bytes: hashed and written, as osslsigncode does.
@@ -141,8 +165,11 @@ Status unsign_file(const fs::path& input, const fs::path& output,
   const std::uint64_t end = layout.cert_table.address;
   const std::uint64_t cd = opened->cert_dir;
   pe::ChecksumAccumulator acc(layout.checksum_offset);
+  CopySink sink(*out, acc, cd);
   auto st =
-      stream_image(opened->image.file(), hash_ranges(layout), end, {}, copy_sink(*out, acc, cd));
+      stream_image(opened->image.file(), hash_ranges(layout), end, {},
+                   [&sink](std::uint64_t off, std::span<std::byte> d) { return sink(off, d); });
+  sink.buffered();
   if (!st) return std::unexpected(st.error().in_file(input.string()));
   std::array<std::byte, 4> cs{};
   pe::put_le32(cs.data(), acc.finish(end));

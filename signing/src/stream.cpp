@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -20,6 +22,7 @@ namespace {
 
 constexpr std::size_t kChunk = 1u << 20;
 constexpr std::size_t kBuffers = 4;
+constexpr std::size_t kAlign = 4096;
 
 // Feeds the bytes of [off, off+data.size()) that the Authenticode hash covers.
 void hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byte> data,
@@ -54,7 +57,18 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
   const std::size_t nbuf = sink ? kBuffers : 1;  // without a sink, one buffer and no second thread
   const std::size_t chunk = static_cast<std::size_t>(
       std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(read_end, 1)));
-  std::vector<std::vector<std::byte>> bufs(nbuf, std::vector<std::byte>(chunk));
+  // Page-aligned buffers, so a sink may write them with O_DIRECT.
+  struct FreeDeleter {
+    void operator()(std::byte* p) const noexcept { std::free(p); }
+  };
+  const std::size_t alloc = (chunk + kAlign - 1) / kAlign * kAlign;
+  std::vector<std::unique_ptr<std::byte, FreeDeleter>> storage;
+  std::vector<std::span<std::byte>> bufs;
+  for (std::size_t i = 0; i < nbuf; ++i) {
+    storage.emplace_back(static_cast<std::byte*>(std::aligned_alloc(kAlign, alloc)));
+    if (!storage.back()) return internal_error("out of memory for the I/O buffers");
+    bufs.emplace_back(storage.back().get(), alloc);
+  }
 
   if (!sink) {
     for (std::uint64_t off = 0; off < read_end;) {
