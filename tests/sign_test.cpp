@@ -6,6 +6,7 @@
 #include "pki.hpp"
 #include "support.hpp"
 #include "wslplug/pe.hpp"
+#include "wslplug/signing.hpp"
 
 namespace wt = wslplug::test;
 namespace pe = wslplug::pe;
@@ -312,6 +313,69 @@ int wmain(int argc, wchar_t** argv) {
   EXPECT_NE(unsigned_r.out.find("0x800b0100"), std::string::npos) << unsigned_r.both();
   auto bad = wt::wine({vt.string(), tampered.string()});
   EXPECT_NE(bad.out.find("0x80096010"), std::string::npos) << bad.both();
+}
+
+}  // namespace
+
+namespace {
+
+// The library contract other commands use (build --sign, doctor): create_test_certificate,
+// Credentials::from_pem, sign_file in place, verify_file with Verdict bits, unsign_file.
+TEST(SigningLibrary, CertificateSignVerifyUnsignInProcess) {
+  namespace sg = wslplug::signing;
+  wt::TempDir tmp;
+  sg::CertRequest req;
+  req.subject = "CN=library test";
+  req.key = sg::KeyType::kRsa2048;
+  auto made = sg::create_test_certificate(req, tmp / "certs", false, nullptr, false);
+  ASSERT_TRUE(made) << made.error().describe();
+  EXPECT_EQ(made->first.subject, "CN=library test");
+  EXPECT_EQ(made->first.thumbprint_sha1.size(), 40u);
+  EXPECT_EQ(made->first.not_after - made->first.not_before, 365 * 86400 + 600);
+  auto again = sg::create_test_certificate(req, tmp / "certs", false, nullptr, false);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, wslplug::ErrorKind::kInput);
+
+  auto creds = sg::Credentials::from_pem(made->second.cert_pem, made->second.key_pem, {}, nullptr);
+  ASSERT_TRUE(creds) << creds.error().describe();
+  EXPECT_EQ(creds->subject(), "CN=library test");
+  const auto dll =
+      wt::copy_to(wt::build_dll({.name = "sign-x86-odd", .arch = wt::Arch::kX86, .odd_size = true}),
+                  tmp.path(), "lib.dll");
+  sg::SignOptions opts;
+  opts.description = "library";
+  wslplug::OutputOptions oo;
+  oo.overwrite = true;
+  oo.keep_mode_of_existing = true;
+  auto signed_r = sg::sign_file(dll, dll, *creds, opts, oo);
+  ASSERT_TRUE(signed_r) << signed_r.error().describe();
+  EXPECT_EQ(signed_r->output_size, wt::fs::file_size(dll));
+  EXPECT_EQ(signed_r->digest_hex.size(), 64u);
+
+  sg::VerifyOptions vo;
+  vo.ca_files = {made->second.cert_pem};
+  auto rep = sg::verify_file(dll, vo);
+  ASSERT_TRUE(rep) << rep.error().describe();
+  EXPECT_TRUE(rep->ok);
+  ASSERT_EQ(rep->signatures.size(), 1u);
+  EXPECT_EQ(rep->signatures[0].computed_digest, signed_r->digest_hex);
+  EXPECT_EQ(rep->computed_checksum, signed_r->checksum);
+  // Without trust anchors (system store): exactly the untrusted-root bit.
+  auto untrusted = sg::verify_file(dll, {});
+  ASSERT_TRUE(untrusted);
+  EXPECT_EQ(untrusted->signatures[0].verdict, sg::kVerdictUntrustedRoot);
+  // Far in the future: expired as well.
+  vo.at_time = made->first.not_after + 86400;
+  auto expired = sg::verify_file(dll, vo);
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->signatures[0].verdict, sg::kVerdictExpired);
+
+  ASSERT_TRUE(sg::unsign_file(dll, dll, oo));
+  auto unsigned_rep = sg::verify_file(dll, vo);
+  ASSERT_TRUE(unsigned_rep);
+  EXPECT_FALSE(unsigned_rep->is_signed);
+  EXPECT_TRUE(unsigned_rep->checksum_ok);
+  EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());
 }
 
 }  // namespace
