@@ -379,3 +379,55 @@ TEST(SigningLibrary, CertificateSignVerifyUnsignInProcess) {
 }
 
 }  // namespace
+
+namespace {
+
+// write_signature / read_signatures / image_digest: an osslsigncode signature moved onto the
+// unsigned image gives exactly osslsigncode's signed file; the digest matches the one
+// osslsigncode reports.
+TEST(SigningLibrary, AttachExtractAndDigestMatchOsslsigncode) {
+  namespace sg = wslplug::signing;
+  WSLPLUG_REQUIRE_TOOL("osslsigncode");
+  wt::TempDir tmp;
+  auto signer = wt::make_cert(tmp.path(), "signer");
+  const auto dll = wt::build_dll({.name = "sign-x64-odd", .odd_size = true});
+  const auto osc = tmp / "osc.dll";
+  ASSERT_EQ(
+      wt::run({"osslsigncode", "sign", "-certs", signer.cert.string(), "-key", signer.key.string(),
+               "-time", "1700000000", "-in", dll.string(), "-out", osc.string()})
+          .rc,
+      0);
+  const auto sig = tmp / "sig.der";
+  ASSERT_EQ(
+      wt::run({"osslsigncode", "extract-signature", "-in", osc.string(), "-out", sig.string()}).rc,
+      0);
+  auto sigs = sg::read_signatures(osc);
+  ASSERT_TRUE(sigs) << sigs.error().describe();
+  ASSERT_EQ(sigs->size(), 1u);
+  const auto der = wt::read_bytes(sig);
+  ASSERT_EQ(sigs->at(0).size(), der.size());
+  EXPECT_TRUE(
+      std::equal(der.begin(), der.end(), reinterpret_cast<const std::byte*>(sigs->at(0).data())));
+
+  const auto attached = tmp / "attached.dll";
+  auto w = sg::write_signature(dll, attached, sigs->at(0), {});
+  ASSERT_TRUE(w) << w.error().describe();
+  EXPECT_EQ(wt::read_bytes(attached), wt::read_bytes(osc));
+  EXPECT_TRUE(sg::read_signatures(dll)->empty());
+
+  // image_digest of the unsigned odd-sized input == the signed digest.
+  auto digest = sg::image_digest(dll, sg::DigestAlgorithm::kSha256);
+  ASSERT_TRUE(digest);
+  auto v =
+      wt::run({"osslsigncode", "verify", "-CAfile", signer.cert.string(), "-in", osc.string()});
+  std::string hex;
+  for (auto b : *digest) hex += fmt::format("{:02X}", b);
+  EXPECT_NE(v.out.find("Current message digest    : " + hex), std::string::npos) << v.out << hex;
+  // Garbage is refused, the output not created.
+  std::vector<std::uint8_t> junk = {1, 2, 3};
+  auto bad = sg::write_signature(dll, tmp / "bad.dll", junk, {});
+  EXPECT_FALSE(bad);
+  EXPECT_FALSE(wt::fs::exists(tmp / "bad.dll"));
+}
+
+}  // namespace

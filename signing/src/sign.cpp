@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 
 #include "authenticode.hpp"
 
@@ -76,9 +77,18 @@ Result<Opened> open_for_rewrite(const fs::path& input) {
 
 }  // namespace
 
-Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
-                             const Credentials& creds, const SignOptions& options,
-                             const OutputOptions& out_options) {
+namespace {
+
+// Produces the PKCS#7 DER for the image digest (empty digest when `alg` is nullopt).
+using DerProducer = std::function<Result<der::Bytes>(std::span<const std::uint8_t> digest)>;
+
+// The common rewrite: copy the image up to its certificate table (hashing it with `alg` if
+// given), pad to 8, append one WIN_CERTIFICATE with the produced DER, patch the directory entry
+// and the checksum, commit.
+Result<SignResult> rewrite_with_signature(const fs::path& input, const fs::path& output,
+                                          std::optional<DigestAlgorithm> alg,
+                                          const DerProducer& produce,
+                                          const OutputOptions& out_options) {
   auto opened = open_for_rewrite(input);
   if (!opened) return std::unexpected(opened.error());
   const pe::Layout& layout = opened->image.layout();
@@ -96,13 +106,17 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
   auto out = AtomicOutput::create(output, out_options);
   if (!out) return std::unexpected(out.error());
 
-  ossl::MdCtxPtr md(EVP_MD_CTX_new());
-  if (!md || EVP_DigestInit_ex(md.get(), evp_md(options.digest), nullptr) != 1) {
-    return internal_error("cannot initialise the digest: " + ossl::take_errors());
+  ossl::MdCtxPtr md;
+  std::vector<EVP_MD_CTX*> hashes;
+  if (alg) {
+    md.reset(EVP_MD_CTX_new());
+    if (!md || EVP_DigestInit_ex(md.get(), evp_md(*alg), nullptr) != 1) {
+      return internal_error("cannot initialise the digest: " + ossl::take_errors());
+    }
+    hashes.push_back(md.get());
   }
   pe::ChecksumAccumulator acc(layout.checksum_offset);
   const std::uint64_t cd = opened->cert_dir;
-  EVP_MD_CTX* hashes[] = {md.get()};
   CopySink sink(*out, acc, cd);
   auto st =
       stream_image(opened->image.file(), ranges, end, hashes,
@@ -113,15 +127,18 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
   // Padding to 8 bytes: hashed and written, as osslsigncode does.
   const std::array<std::byte, 8> zeros{};
   if (pad) {
-    EVP_DigestUpdate(md.get(), zeros.data(), pad);
+    if (md) EVP_DigestUpdate(md.get(), zeros.data(), pad);
     if (auto w = out->write(std::span(zeros.data(), pad)); !w) return std::unexpected(w.error());
   }
-  std::vector<std::uint8_t> digest(EVP_MAX_MD_SIZE);
-  unsigned int dlen = 0;
-  EVP_DigestFinal_ex(md.get(), digest.data(), &dlen);
-  digest.resize(dlen);
+  std::vector<std::uint8_t> digest;
+  if (md) {
+    digest.resize(EVP_MAX_MD_SIZE);
+    unsigned int dlen = 0;
+    EVP_DigestFinal_ex(md.get(), digest.data(), &dlen);
+    digest.resize(dlen);
+  }
 
-  auto p7 = build_signed_data(creds, options, digest);
+  auto p7 = produce(digest);
   if (!p7) return std::unexpected(p7.error().in_file(input.string()));
 
   // WIN_CERTIFICATE: dwLength = 8 + DER + zero padding to 8 (as osslsigncode writes it).
@@ -147,7 +164,77 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
   pe::put_le32(cs.data(), checksum);
   if (auto w = out->write_at(layout.checksum_offset, cs); !w) return std::unexpected(w.error());
   if (auto c = out->commit(); !c) return std::unexpected(c.error());
-  return SignResult{total, ossl::hex_upper(digest), checksum};
+  return SignResult{total, digest.empty() ? std::string() : ossl::hex_upper(digest), checksum};
+}
+
+}  // namespace
+
+Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
+                             const Credentials& creds, const SignOptions& options,
+                             const OutputOptions& out_options) {
+  return rewrite_with_signature(
+      input, output, options.digest,
+      [&](std::span<const std::uint8_t> digest) {
+        return build_signed_data(creds, options, digest);
+      },
+      out_options);
+}
+
+Result<SignResult> write_signature(const fs::path& input, const fs::path& output,
+                                   std::span<const std::uint8_t> pkcs7_der,
+                                   const OutputOptions& out_options) {
+  auto top = der::read_all(pkcs7_der);
+  if (!top || top->tag != der::kSequence) {
+    return input_error("the signature is not one DER-encoded PKCS#7 ContentInfo", input.string(),
+                       "signature data", "pass a DER PKCS#7 SignedData (e.g. from extract)");
+  }
+  return rewrite_with_signature(
+      input, output, std::nullopt,
+      [&](std::span<const std::uint8_t>) -> Result<der::Bytes> {
+        return der::Bytes(pkcs7_der.begin(), pkcs7_der.end());
+      },
+      out_options);
+}
+
+Result<std::vector<std::uint8_t>> image_digest(const fs::path& path, DigestAlgorithm alg) {
+  auto img = pe::Image::open(path);
+  if (!img) return std::unexpected(img.error());
+  if (auto e = img->checked_certificate_entries(); !e) return std::unexpected(e.error());
+  const HashRanges ranges = hash_ranges(img->layout());
+  ossl::MdCtxPtr md(EVP_MD_CTX_new());
+  if (!md || EVP_DigestInit_ex(md.get(), evp_md(alg), nullptr) != 1)
+    return internal_error("cannot initialise the digest: " + ossl::take_errors());
+  EVP_MD_CTX* hashes[] = {md.get()};
+  if (auto st = stream_image(img->file(), ranges, ranges.hash_end, hashes, {}); !st)
+    return std::unexpected(st.error());
+  // An unsigned image that does not end on 8 bytes is hashed with the padding signing adds.
+  const std::uint64_t pad = (8 - ranges.hash_end % 8) % 8;
+  const std::array<std::uint8_t, 8> zeros{};
+  if (pad) EVP_DigestUpdate(md.get(), zeros.data(), pad);
+  std::vector<std::uint8_t> digest(EVP_MAX_MD_SIZE);
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(md.get(), digest.data(), &n);
+  digest.resize(n);
+  return digest;
+}
+
+Result<std::vector<std::vector<std::uint8_t>>> read_signatures(const fs::path& path) {
+  auto img = pe::Image::open(path);
+  if (!img) return std::unexpected(img.error());
+  auto entries = img->checked_certificate_entries();
+  if (!entries) return std::unexpected(entries.error());
+  std::vector<std::vector<std::uint8_t>> out;
+  for (const auto& e : *entries) {
+    auto data = img->file().read_vec(e.data_offset(), e.data_length());
+    if (!data) return std::unexpected(data.error());
+    // Strip the zero padding after the DER.
+    std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(data->data()),
+                                        data->size());
+    auto copy = bytes;
+    if (auto el = der::read(copy)) bytes = el->whole;
+    out.emplace_back(bytes.begin(), bytes.end());
+  }
+  return out;
 }
 
 Status unsign_file(const fs::path& input, const fs::path& output,
