@@ -52,9 +52,12 @@ void hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byt
 }  // namespace
 
 Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64_t read_end,
-                    std::span<EVP_MD_CTX* const> hashes, const ChunkSink& sink) {
+                    std::span<EVP_MD_CTX* const> hashes, const ChunkSink& sink,
+                    const ChunkSink& inline_sink, unsigned consumers) {
+  consumers = std::max(1u, std::min(consumers, 4u));
   file.advise_sequential();
-  const std::size_t nbuf = sink ? kBuffers : 1;  // without a sink, one buffer and no second thread
+  const std::size_t nbuf =
+      sink ? kBuffers + 2 * (consumers - 1) : 1;  // without a sink, one buffer and no second thread
   const std::size_t chunk = static_cast<std::size_t>(
       std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(read_end, 1)));
   // Page-aligned buffers, so a sink may write them with O_DIRECT.
@@ -76,6 +79,9 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
       std::span<std::byte> s(bufs[0].data(), n);
       if (auto st = file.read_at(off, s); !st) return st;
       hash_chunk(ranges, off, s, hashes);
+      if (inline_sink) {
+        if (auto st = inline_sink(off, s); !st) return st;
+      }
       off += n;
     }
     return {};
@@ -94,7 +100,7 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
   bool done = false;
   std::optional<Error> sink_error;
 
-  std::thread consumer([&] {
+  auto consume = [&] {
     for (;;) {
       Item it;
       {
@@ -112,7 +118,9 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
       }
       cv.notify_all();
     }
-  });
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < consumers; ++i) threads.emplace_back(consume);
 
   Status result;
   for (std::uint64_t off = 0; off < read_end;) {
@@ -133,6 +141,14 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
       break;
     }
     hash_chunk(ranges, off, s, hashes);
+    if (inline_sink) {
+      if (auto st = inline_sink(off, s); !st) {
+        result = st;
+        std::lock_guard lock(m);
+        free_bufs.push_back(b);
+        break;
+      }
+    }
     {
       std::lock_guard lock(m);
       filled.push_back({b, off, n});
@@ -145,7 +161,7 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
     done = true;
   }
   cv.notify_all();
-  consumer.join();
+  for (auto& t : threads) t.join();
   if (!result) return result;
   if (sink_error) return std::unexpected(*sink_error);
   return {};
