@@ -21,7 +21,7 @@ HashRanges hash_ranges(const pe::Layout& layout) {
 namespace {
 
 constexpr std::size_t kChunk = 1u << 20;
-constexpr std::size_t kBuffers = 4;
+constexpr std::size_t kBuffers = 8;  // absorbs scheduling delays of the writer thread
 constexpr std::size_t kAlign = 4096;
 
 // Feeds the bytes of [off, off+data.size()) that the Authenticode hash covers.
