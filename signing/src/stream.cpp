@@ -103,14 +103,16 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
   auto consume = [&] {
     for (;;) {
       Item it;
+      bool failed;
       {
         std::unique_lock lock(m);
         cv.wait(lock, [&] { return !filled.empty() || done; });
         if (filled.empty()) return;
         it = filled.front();
         filled.pop_front();
+        failed = sink_error.has_value();
       }
-      Status st = sink_error ? Status{} : sink(it.off, std::span(bufs[it.buf].data(), it.n));
+      Status st = failed ? Status{} : sink(it.off, std::span(bufs[it.buf].data(), it.n));
       {
         std::lock_guard lock(m);
         if (!st && !sink_error) sink_error = st.error();
