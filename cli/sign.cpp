@@ -269,7 +269,7 @@ const Registrar kRegistrar{
                        "(embed it with `wslplug attach`)");
        set_examples(
            cmd, {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
-                 "signed/plugin.dll",
+                 "plugin.signed.dll",
                  "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --in-place",
                  "wslplug sign plugin.dll --cert cert.pem --key key.pem --in-place --name \"My "
                  "plugin\" --url https://example.com --time 1700000000",

@@ -6,6 +6,7 @@
 #include "pki.hpp"
 #include "support.hpp"
 #include "wslplug/pe.hpp"
+#include "wslplug/signing.hpp"
 
 namespace wt = wslplug::test;
 namespace pe = wslplug::pe;
@@ -102,6 +103,9 @@ TEST_F(SignTest, ByteIdenticalToOsslsigncode) {
   const auto x86 = wt::build_dll({.name = "sign-x86", .arch = wt::Arch::kX86});
   const auto arm = wt::build_dll({.name = "sign-arm64", .arch = wt::Arch::kArm64});
   const auto overlay = wt::build_dll({.name = "sign-x64-overlay", .overlay = 5001});
+  // Larger than the 1 MiB chunks and the 16 MiB writeback lag, odd size: exercises the
+  // two-thread pipeline across many chunks.
+  const auto large = wt::build_dll({.name = "sign-x64-large", .overlay = (20u << 20) + 13});
   std::vector<Case> cases = {
       {"plain", odd, {"--time", "1700000000"}, {"-time", "1700000000"}, &signer_, signer_.cert},
       {"name-url",
@@ -122,6 +126,7 @@ TEST_F(SignTest, ByteIdenticalToOsslsigncode) {
        {"-time", "1700000001", "-h", "sha512", "-i", "http://a.example"},
        &signer_,
        signer_.cert},
+      {"large", large, {"--time", "1700000000"}, {"-time", "1700000000"}, &signer_, signer_.cert},
       {"chain",
        odd,
        {"--time", "1700000000", "--chain", inter.cert.string(), "--name", "chained"},
@@ -308,6 +313,121 @@ int wmain(int argc, wchar_t** argv) {
   EXPECT_NE(unsigned_r.out.find("0x800b0100"), std::string::npos) << unsigned_r.both();
   auto bad = wt::wine({vt.string(), tampered.string()});
   EXPECT_NE(bad.out.find("0x80096010"), std::string::npos) << bad.both();
+}
+
+}  // namespace
+
+namespace {
+
+// The library contract other commands use (build --sign, doctor): create_test_certificate,
+// Credentials::from_pem, sign_file in place, verify_file with Verdict bits, unsign_file.
+TEST(SigningLibrary, CertificateSignVerifyUnsignInProcess) {
+  namespace sg = wslplug::signing;
+  wt::TempDir tmp;
+  sg::CertRequest req;
+  req.subject = "CN=library test";
+  req.key = sg::KeyType::kRsa2048;
+  auto made = sg::create_test_certificate(req, tmp / "certs", false, nullptr, false);
+  ASSERT_TRUE(made) << made.error().describe();
+  EXPECT_EQ(made->first.subject, "CN=library test");
+  EXPECT_EQ(made->first.thumbprint_sha1.size(), 40u);
+  EXPECT_EQ(made->first.not_after - made->first.not_before, 365 * 86400 + 600);
+  auto again = sg::create_test_certificate(req, tmp / "certs", false, nullptr, false);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, wslplug::ErrorKind::kInput);
+
+  auto creds = sg::Credentials::from_pem(made->second.cert_pem, made->second.key_pem, {}, nullptr);
+  ASSERT_TRUE(creds) << creds.error().describe();
+  EXPECT_EQ(creds->subject(), "CN=library test");
+  const auto dll =
+      wt::copy_to(wt::build_dll({.name = "sign-x86-odd", .arch = wt::Arch::kX86, .odd_size = true}),
+                  tmp.path(), "lib.dll");
+  sg::SignOptions opts;
+  opts.description = "library";
+  wslplug::OutputOptions oo;
+  oo.overwrite = true;
+  oo.keep_mode_of_existing = true;
+  auto signed_r = sg::sign_file(dll, dll, *creds, opts, oo);
+  ASSERT_TRUE(signed_r) << signed_r.error().describe();
+  EXPECT_EQ(signed_r->output_size, wt::fs::file_size(dll));
+  EXPECT_EQ(signed_r->digest_hex.size(), 64u);
+
+  sg::VerifyOptions vo;
+  vo.ca_files = {made->second.cert_pem};
+  auto rep = sg::verify_file(dll, vo);
+  ASSERT_TRUE(rep) << rep.error().describe();
+  EXPECT_TRUE(rep->ok);
+  ASSERT_EQ(rep->signatures.size(), 1u);
+  EXPECT_EQ(rep->signatures[0].computed_digest, signed_r->digest_hex);
+  EXPECT_EQ(rep->computed_checksum, signed_r->checksum);
+  // Without trust anchors (system store): exactly the untrusted-root bit.
+  auto untrusted = sg::verify_file(dll, {});
+  ASSERT_TRUE(untrusted);
+  EXPECT_EQ(untrusted->signatures[0].verdict, sg::kVerdictUntrustedRoot);
+  // Far in the future: expired as well.
+  vo.at_time = made->first.not_after + 86400;
+  auto expired = sg::verify_file(dll, vo);
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->signatures[0].verdict, sg::kVerdictExpired);
+
+  ASSERT_TRUE(sg::unsign_file(dll, dll, oo));
+  auto unsigned_rep = sg::verify_file(dll, vo);
+  ASSERT_TRUE(unsigned_rep);
+  EXPECT_FALSE(unsigned_rep->is_signed);
+  EXPECT_TRUE(unsigned_rep->checksum_ok);
+  EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());
+}
+
+}  // namespace
+
+namespace {
+
+// write_signature / read_signatures / image_digest: an osslsigncode signature moved onto the
+// unsigned image gives exactly osslsigncode's signed file; the digest matches the one
+// osslsigncode reports.
+TEST(SigningLibrary, AttachExtractAndDigestMatchOsslsigncode) {
+  namespace sg = wslplug::signing;
+  WSLPLUG_REQUIRE_TOOL("osslsigncode");
+  wt::TempDir tmp;
+  auto signer = wt::make_cert(tmp.path(), "signer");
+  const auto dll = wt::build_dll({.name = "sign-x64-odd", .odd_size = true});
+  const auto osc = tmp / "osc.dll";
+  ASSERT_EQ(
+      wt::run({"osslsigncode", "sign", "-certs", signer.cert.string(), "-key", signer.key.string(),
+               "-time", "1700000000", "-in", dll.string(), "-out", osc.string()})
+          .rc,
+      0);
+  const auto sig = tmp / "sig.der";
+  ASSERT_EQ(
+      wt::run({"osslsigncode", "extract-signature", "-in", osc.string(), "-out", sig.string()}).rc,
+      0);
+  auto sigs = sg::read_signatures(osc);
+  ASSERT_TRUE(sigs) << sigs.error().describe();
+  ASSERT_EQ(sigs->size(), 1u);
+  const auto der = wt::read_bytes(sig);
+  ASSERT_EQ(sigs->at(0).size(), der.size());
+  EXPECT_TRUE(
+      std::equal(der.begin(), der.end(), reinterpret_cast<const std::byte*>(sigs->at(0).data())));
+
+  const auto attached = tmp / "attached.dll";
+  auto w = sg::write_signature(dll, attached, sigs->at(0), {});
+  ASSERT_TRUE(w) << w.error().describe();
+  EXPECT_EQ(wt::read_bytes(attached), wt::read_bytes(osc));
+  EXPECT_TRUE(sg::read_signatures(dll)->empty());
+
+  // image_digest of the unsigned odd-sized input == the signed digest.
+  auto digest = sg::image_digest(dll, sg::DigestAlgorithm::kSha256);
+  ASSERT_TRUE(digest);
+  auto v =
+      wt::run({"osslsigncode", "verify", "-CAfile", signer.cert.string(), "-in", osc.string()});
+  std::string hex;
+  for (auto b : *digest) hex += fmt::format("{:02X}", b);
+  EXPECT_NE(v.out.find("Current message digest    : " + hex), std::string::npos) << v.out << hex;
+  // Garbage is refused, the output not created.
+  std::vector<std::uint8_t> junk = {1, 2, 3};
+  auto bad = sg::write_signature(dll, tmp / "bad.dll", junk, {});
+  EXPECT_FALSE(bad);
+  EXPECT_FALSE(wt::fs::exists(tmp / "bad.dll"));
 }
 
 }  // namespace

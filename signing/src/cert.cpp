@@ -19,7 +19,8 @@ std::optional<KeyType> parse_key_type(std::string_view name) {
 
 namespace {
 
-// "CN=a, O=b" or "/CN=a/O=b" -> X509_NAME.
+// "CN=a, O=b" (Windows / RFC 2253 order: most specific first, so the DER holds O then CN and
+// Windows shows "CN=a, O=b") or "/CN=a/O=b" (OpenSSL order: DER order as written).
 Result<ossl::NamePtr> parse_subject(std::string_view text) {
   ossl::NamePtr name(X509_NAME_new());
   std::vector<std::string> parts;
@@ -50,8 +51,8 @@ Result<ossl::NamePtr> parse_subject(std::string_view text) {
     while (!key.empty() && key.back() == ' ') key.pop_back();
     const std::string value = p.substr(eq + 1);
     if (X509_NAME_add_entry_by_txt(name.get(), key.c_str(), MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
-                                   0) != 1) {
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1,
+                                   slash ? -1 : 0, 0) != 1) {
       ossl::take_errors();
       return input_error(fmt::format("unknown subject attribute \"{}\"", key), {}, "--subject",
                          "use CN, O, OU, L, ST, C or emailAddress");

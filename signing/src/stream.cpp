@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -19,7 +21,8 @@ HashRanges hash_ranges(const pe::Layout& layout) {
 namespace {
 
 constexpr std::size_t kChunk = 1u << 20;
-constexpr std::size_t kBuffers = 4;
+constexpr std::size_t kBuffers = 8;  // absorbs scheduling delays of the writer thread
+constexpr std::size_t kAlign = 4096;
 
 // Feeds the bytes of [off, off+data.size()) that the Authenticode hash covers.
 void hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byte> data,
@@ -49,12 +52,26 @@ void hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byt
 }  // namespace
 
 Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64_t read_end,
-                    std::span<EVP_MD_CTX* const> hashes, const ChunkSink& sink) {
+                    std::span<EVP_MD_CTX* const> hashes, const ChunkSink& sink,
+                    const ChunkSink& inline_sink, unsigned consumers) {
+  consumers = std::max(1u, std::min(consumers, 4u));
   file.advise_sequential();
-  const std::size_t nbuf = sink ? kBuffers : 1;  // without a sink, one buffer and no second thread
+  const std::size_t nbuf =
+      sink ? kBuffers + 2 * (consumers - 1) : 1;  // without a sink, one buffer and no second thread
   const std::size_t chunk = static_cast<std::size_t>(
       std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(read_end, 1)));
-  std::vector<std::vector<std::byte>> bufs(nbuf, std::vector<std::byte>(chunk));
+  // Page-aligned buffers, so a sink may write them with O_DIRECT.
+  struct FreeDeleter {
+    void operator()(std::byte* p) const noexcept { std::free(p); }
+  };
+  const std::size_t alloc = (chunk + kAlign - 1) / kAlign * kAlign;
+  std::vector<std::unique_ptr<std::byte, FreeDeleter>> storage;
+  std::vector<std::span<std::byte>> bufs;
+  for (std::size_t i = 0; i < nbuf; ++i) {
+    storage.emplace_back(static_cast<std::byte*>(std::aligned_alloc(kAlign, alloc)));
+    if (!storage.back()) return internal_error("out of memory for the I/O buffers");
+    bufs.emplace_back(storage.back().get(), alloc);
+  }
 
   if (!sink) {
     for (std::uint64_t off = 0; off < read_end;) {
@@ -62,6 +79,9 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
       std::span<std::byte> s(bufs[0].data(), n);
       if (auto st = file.read_at(off, s); !st) return st;
       hash_chunk(ranges, off, s, hashes);
+      if (inline_sink) {
+        if (auto st = inline_sink(off, s); !st) return st;
+      }
       off += n;
     }
     return {};
@@ -80,17 +100,19 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
   bool done = false;
   std::optional<Error> sink_error;
 
-  std::thread consumer([&] {
+  auto consume = [&] {
     for (;;) {
       Item it;
+      bool failed;
       {
         std::unique_lock lock(m);
         cv.wait(lock, [&] { return !filled.empty() || done; });
         if (filled.empty()) return;
         it = filled.front();
         filled.pop_front();
+        failed = sink_error.has_value();
       }
-      Status st = sink_error ? Status{} : sink(it.off, std::span(bufs[it.buf].data(), it.n));
+      Status st = failed ? Status{} : sink(it.off, std::span(bufs[it.buf].data(), it.n));
       {
         std::lock_guard lock(m);
         if (!st && !sink_error) sink_error = st.error();
@@ -98,7 +120,9 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
       }
       cv.notify_all();
     }
-  });
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < consumers; ++i) threads.emplace_back(consume);
 
   Status result;
   for (std::uint64_t off = 0; off < read_end;) {
@@ -119,6 +143,14 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
       break;
     }
     hash_chunk(ranges, off, s, hashes);
+    if (inline_sink) {
+      if (auto st = inline_sink(off, s); !st) {
+        result = st;
+        std::lock_guard lock(m);
+        free_bufs.push_back(b);
+        break;
+      }
+    }
     {
       std::lock_guard lock(m);
       filled.push_back({b, off, n});
@@ -131,7 +163,7 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
     done = true;
   }
   cv.notify_all();
-  consumer.join();
+  for (auto& t : threads) t.join();
   if (!result) return result;
   if (sink_error) return std::unexpected(*sink_error);
   return {};

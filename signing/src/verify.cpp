@@ -429,7 +429,9 @@ Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& option
     raw.push_back(ctxs.back().get());
   }
   pe::ChecksumAccumulator acc(layout.checksum_offset);
-  auto st = stream_image(img->file(), hash_ranges(layout), layout.file_size, raw,
+  // One thread: the checksum is cheap next to hashing, and a hand-off to a second thread costs
+  // more than it saves when the CPUs are busy.
+  auto st = stream_image(img->file(), hash_ranges(layout), layout.file_size, raw, {},
                          [&](std::uint64_t off, std::span<std::byte> data) -> Status {
                            acc.add(off, data);
                            return {};

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,20 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
 
 // Removes the certificate table, clears the directory entry, fixes the checksum.
 Status unsign_file(const fs::path& input, const fs::path& output, const OutputOptions& out);
+
+// Writes `input` with its certificate table replaced by one WIN_CERTIFICATE holding
+// `pkcs7_der` (8-byte padding, directory entry and checksum exactly as sign_file writes them).
+// The DER is not checked against the image: verify the output (or compare image_digest) when it
+// comes from elsewhere. For attach and timestamp. digest_hex of the result is empty.
+Result<SignResult> write_signature(const fs::path& input, const fs::path& output,
+                                   std::span<const std::uint8_t> pkcs7_der,
+                                   const OutputOptions& out);
+// The Authenticode digest sign_file would sign (an odd-sized unsigned image is hashed with the
+// zero padding signing appends). Streaming.
+Result<std::vector<std::uint8_t>> image_digest(const fs::path& path, DigestAlgorithm alg);
+// The DER of every WIN_CERTIFICATE entry's PKCS#7, in file order (padding stripped); empty
+// when unsigned. For extract and timestamp.
+Result<std::vector<std::vector<std::uint8_t>>> read_signatures(const fs::path& path);
 
 // ---------------------------------------------------------------- verification
 // Why a signature does not verify, as bits (several can be set).
