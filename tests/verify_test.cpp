@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -306,13 +307,21 @@ TEST_F(VerifyTest, NestedTimestampedAndPageHashedOsslsigncodeSignatures) {
   const auto tsa_chain = tmp_ / "tsa-chain.pem";
   wt::write_text(tsa_chain, wt::read_text(tsa.cert) + wt::read_text(tsa_root.cert));
   const auto ts = tmp_ / "ts.dll";
-  auto t =
-      wt::run({"osslsigncode", "sign", "-ph", "-certs", signer_.cert.string(), "-key",
-               signer_.key.string(), "-TSA-certs", tsa_chain.string(), "-TSA-key", tsa.key.string(),
-               "-TSA-time", "1700000000", "-in", dll_.string(), "-out", ts.string()});
+  auto t = wt::run({"osslsigncode", "sign", "-ph", "-certs", signer_.cert.string(), "-key",
+                    signer_.key.string(), "-TSA-certs", tsa_chain.string(), "-TSA-key",
+                    tsa.key.string(), "-TSA-time", std::to_string(std::time(nullptr)), "-in",
+                    dll_.string(), "-out", ts.string()});
   ASSERT_EQ(t.rc, 0) << t.both();
-  auto [rct, doct] = verify(ts, {"--ca", signer_.cert.string()});
+  // The timestamp is checked: with the TSA root trusted (--tsa-ca) everything verifies...
+  auto [rct, doct] =
+      verify(ts, {"--ca", signer_.cert.string(), "--tsa-ca", tsa_root.cert.string()});
   EXPECT_EQ(rct, 0) << doct.dump(2);
+  EXPECT_TRUE(doct["files"][0]["signatures"][0]["timestamp"]["ok"].get<bool>()) << doct.dump(2);
+  // ...without it, the timestamp's chain is untrusted and the signature is reported as such.
+  auto [rcu, docu] = verify(ts, {"--ca", signer_.cert.string()});
+  EXPECT_EQ(rcu, 1) << docu.dump(2);
+  EXPECT_EQ(docu["files"][0]["signatures"][0]["verdict"], nlohmann::json::array({"bad-timestamp"}))
+      << docu.dump(2);
 }
 
 TEST_F(VerifyTest, SeveralCertificateTableEntries) {

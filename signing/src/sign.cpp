@@ -156,13 +156,6 @@ Result<SignResult> rewrite_with_signature(const fs::path& input, const fs::path&
 
   auto p7 = produce(digest);
   if (!p7) return std::unexpected(p7.error().in_file(input.string()));
-  if (options.transform) {  // timestamp / nest (issue 3)
-    const auto* b = reinterpret_cast<const std::byte*>(p7->data());
-    auto t = options.transform(std::vector<std::byte>(b, b + p7->size()));
-    if (!t) return std::unexpected(std::move(t.error()).in_file(input.string()));
-    const auto* u = reinterpret_cast<const std::uint8_t*>(t->data());
-    p7->assign(u, u + t->size());
-  }
 
   // WIN_CERTIFICATE: dwLength = 8 + DER + zero padding to 8 (as osslsigncode writes it).
   const std::size_t der_len = p7->size();
@@ -197,8 +190,15 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
                              const OutputOptions& out_options) {
   return rewrite_with_signature(
       input, output, options.digest,
-      [&](std::span<const std::uint8_t> digest) {
-        return build_signed_data(creds, options, digest);
+      [&](std::span<const std::uint8_t> digest) -> Result<der::Bytes> {
+        auto p7 = build_signed_data(creds, options, digest);
+        if (!p7 || !options.transform) return p7;
+        // Timestamp / nest (issue 3): rewrite the signature before it is embedded.
+        const auto* b = reinterpret_cast<const std::byte*>(p7->data());
+        auto t = options.transform(std::vector<std::byte>(b, b + p7->size()));
+        if (!t) return std::unexpected(std::move(t.error()));
+        const auto* u = reinterpret_cast<const std::uint8_t*>(t->data());
+        return der::Bytes(u, u + t->size());
       },
       out_options);
 }
