@@ -47,9 +47,10 @@ HashRanges hash_ranges(const pe::Layout& layout);
 // Called with (file offset, bytes) for consecutive chunks; a failure stops the pass.
 using ChunkSink = std::function<Status(std::uint64_t, std::span<std::byte>)>;
 
-// `inline_sink`, if set, runs on the reading thread right after hashing each chunk (before
-// `sink` sees it), to balance the work of the threads. With `consumers` > 1, that many threads
-// run `sink` concurrently and out of order (for positional writes only).
+// `inline_sink`, if set, runs after each chunk was hashed and before `sink` sees it: on the
+// sink's thread with one consumer (keeping the hashing thread free), else on the hashing thread.
+// With `consumers` > 1, that many threads run `sink` concurrently and out of order (for positional
+// writes only).
 Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64_t read_end,
                     std::span<EVP_MD_CTX* const> hashes, const ChunkSink& sink,
                     const ChunkSink& inline_sink = {}, unsigned consumers = 1);

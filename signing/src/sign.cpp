@@ -15,13 +15,13 @@ namespace wslplug::signing {
 
 namespace {
 
-// The output side of the streaming pass. prepare() runs on the reading thread: it zeroes the
-// certificate directory entry (patched at the end) and sums the checksum. operator() runs on
-// the writer thread with positional writes (it would allow several writer threads; two were
-// measured slower on ext4, which serialises extending direct writes): whole 4 KiB-aligned
-// chunks go out with O_DIRECT when the file system supports it (no page-cache copy, no dirty
-// pages, so the final fsync has nothing left to flush while the reader hashes). The unaligned
-// tail and everything after it use buffered writes.
+// The output side of the streaming pass. prepare() runs on the writer thread, after the chunk
+// was hashed and before it is written: it zeroes the certificate directory entry (patched at
+// the end) and sums the checksum. operator() writes with positional writes (it would allow
+// several writer threads; two were measured slower on ext4, which serialises extending direct
+// writes): whole 4 KiB-aligned chunks go out with O_DIRECT when the file system supports it (no
+// page-cache copy, no dirty pages, so the final fsync has nothing left to flush while the
+// hashing thread works). The unaligned tail and everything after it use buffered writes.
 class CopySink {
  public:
   CopySink(AtomicOutput& out, pe::ChecksumAccumulator& acc, std::uint64_t cert_dir)

@@ -1,6 +1,6 @@
 // The streaming pass over a PE image: one read of every byte, the Authenticode hash on this
-// thread, and the sink (output write and/or checksum) on a second thread, with a small ring of
-// 1 MiB buffers between them, so memory does not depend on the file size.
+// thread, reading on a second thread and the sink (checksum and output write) on a third, with
+// a small ring of 1 MiB buffers between them, so memory does not depend on the file size.
 #include <algorithm>
 #include <array>
 #include <condition_variable>
@@ -87,6 +87,9 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
     return {};
   }
 
+  // Three stages, so the hashing thread does nothing but hash (SHA-256 is the critical path):
+  // a reader thread fills free buffers, this thread hashes them, and the consumer thread(s)
+  // run `inline_sink` (checksum) and `sink` (output write), then return the buffer.
   struct Item {
     std::size_t buf;
     std::uint64_t off;
@@ -94,78 +97,113 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
   };
   std::mutex m;
   std::condition_variable cv;
-  std::deque<Item> filled;
+  std::deque<Item> read_q;  // read, waiting to be hashed
+  std::deque<Item> filled;  // hashed, waiting for the sink
   std::deque<std::size_t> free_bufs;
   for (std::size_t i = 0; i < nbuf; ++i) free_bufs.push_back(i);
-  bool done = false;
-  std::optional<Error> sink_error;
+  bool reading_done = false;  // the reader has queued its last chunk (or failed)
+  bool done = false;          // the hasher has queued its last chunk (or failed)
+  bool stop = false;          // an error anywhere: every stage winds down
+  std::optional<Error> error;
+  // With one consumer the checksum runs there (serialised, off the hashing thread); with
+  // several, sink calls are concurrent and out of order, so it stays on the hashing thread.
+  const bool inline_on_consumer = consumers == 1;
+
+  auto fail = [&](const Error& e) {
+    std::lock_guard lock(m);
+    if (!error) error = e;
+    stop = true;
+  };
+
+  auto reader = [&] {
+    for (std::uint64_t off = 0; off < read_end;) {
+      std::size_t b;
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return !free_bufs.empty() || stop; });
+        if (stop) break;
+        b = free_bufs.front();
+        free_bufs.pop_front();
+      }
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, read_end - off));
+      if (auto st = file.read_at(off, std::span(bufs[b].data(), n)); !st) {
+        fail(st.error());
+        cv.notify_all();
+        break;
+      }
+      {
+        std::lock_guard lock(m);
+        read_q.push_back({b, off, n});
+      }
+      cv.notify_all();
+      off += n;
+    }
+    {
+      std::lock_guard lock(m);
+      reading_done = true;
+    }
+    cv.notify_all();
+  };
 
   auto consume = [&] {
     for (;;) {
       Item it;
-      bool failed;
       {
         std::unique_lock lock(m);
-        cv.wait(lock, [&] { return !filled.empty() || done; });
-        if (filled.empty()) return;
+        cv.wait(lock, [&] { return !filled.empty() || done || stop; });
+        if (filled.empty() || stop) return;
         it = filled.front();
         filled.pop_front();
-        failed = sink_error.has_value();
       }
-      Status st = failed ? Status{} : sink(it.off, std::span(bufs[it.buf].data(), it.n));
+      std::span<std::byte> s(bufs[it.buf].data(), it.n);
+      Status st;
+      if (inline_sink && inline_on_consumer) st = inline_sink(it.off, s);
+      if (st) st = sink(it.off, s);
+      if (!st) fail(st.error());
       {
         std::lock_guard lock(m);
-        if (!st && !sink_error) sink_error = st.error();
         free_bufs.push_back(it.buf);
       }
       cv.notify_all();
+      if (!st) return;
     }
   };
+
+  std::thread read_thread(reader);
   std::vector<std::thread> threads;
   for (unsigned i = 0; i < consumers; ++i) threads.emplace_back(consume);
 
-  Status result;
-  for (std::uint64_t off = 0; off < read_end;) {
-    std::size_t b;
+  for (;;) {
+    Item it;
     {
       std::unique_lock lock(m);
-      cv.wait(lock, [&] { return !free_bufs.empty(); });
-      if (sink_error) break;
-      b = free_bufs.front();
-      free_bufs.pop_front();
+      cv.wait(lock, [&] { return !read_q.empty() || reading_done || stop; });
+      if (stop || read_q.empty()) break;
+      it = read_q.front();
+      read_q.pop_front();
     }
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, read_end - off));
-    std::span<std::byte> s(bufs[b].data(), n);
-    if (auto st = file.read_at(off, s); !st) {
-      result = st;
-      std::lock_guard lock(m);
-      free_bufs.push_back(b);
-      break;
-    }
-    hash_chunk(ranges, off, s, hashes);
-    if (inline_sink) {
-      if (auto st = inline_sink(off, s); !st) {
-        result = st;
-        std::lock_guard lock(m);
-        free_bufs.push_back(b);
+    std::span<std::byte> s(bufs[it.buf].data(), it.n);
+    hash_chunk(ranges, it.off, s, hashes);
+    if (inline_sink && !inline_on_consumer) {
+      if (auto st = inline_sink(it.off, s); !st) {
+        fail(st.error());
         break;
       }
     }
     {
       std::lock_guard lock(m);
-      filled.push_back({b, off, n});
+      filled.push_back(it);
     }
     cv.notify_all();
-    off += n;
   }
   {
     std::lock_guard lock(m);
     done = true;
   }
   cv.notify_all();
+  read_thread.join();
   for (auto& t : threads) t.join();
-  if (!result) return result;
-  if (sink_error) return std::unexpected(*sink_error);
+  if (error) return std::unexpected(*error);
   return {};
 }
 
