@@ -7,24 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "wslplug/io.hpp"
+#include "wslplug/text.hpp"
 
 namespace wslplug {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 // The value of `key = "value"` in TOML section `section` (a minimal reader for Cargo.toml's
 // [package] and [lib] names; inline tables and multi-line strings are not needed here).
@@ -57,7 +44,7 @@ std::optional<std::string> toml_string(std::string_view text, std::string_view s
 
 // project(NAME ...) in a CMakeLists.txt.
 std::optional<std::string> cmake_project_name(std::string_view text) {
-  const std::string l = lower(text);
+  const std::string l = ascii_lower(text);
   std::size_t pos = 0;
   while ((pos = l.find("project", pos)) != std::string::npos) {
     const bool word_start =
@@ -85,7 +72,7 @@ std::string_view language_name(Language language) {
 }
 
 std::optional<Language> parse_language(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   if (n == "rust" || n == "rs") return Language::kRust;
   if (n == "cpp" || n == "c++" || n == "cxx") return Language::kCpp;
   return std::nullopt;
@@ -96,7 +83,7 @@ std::string_view arch_name(TargetArch arch) {
 }
 
 std::optional<TargetArch> parse_arch(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   if (n == "x86_64" || n == "x64" || n == "amd64") return TargetArch::kX86_64;
   if (n == "arm64" || n == "aarch64") return TargetArch::kArm64;
   return std::nullopt;
@@ -185,7 +172,7 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& file) 
         return std::unexpected(s.error());
     }
   }
-  if (m.dll.find_first_of("/\\") != std::string::npos || !lower(m.dll).ends_with(".dll"))
+  if (m.dll.find_first_of("/\\") != std::string::npos || !ascii_lower(m.dll).ends_with(".dll"))
     return input_error(fmt::format("'{}' is not a DLL file name", m.dll), file, "field paths.dll",
                        "give the file name only, ending in .dll");
   if (doc.contains("hooks") && doc["hooks"].is_array())

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "wslplug/regfile.hpp"
+#include "wslplug/text.hpp"
 
 namespace wslplug::reg {
 
@@ -12,32 +13,12 @@ namespace {
 
 constexpr std::string_view kWhere = "DLL_PATH";
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-bool iends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
-}
-
 // A short, printable form of user input for messages (control characters as \xNN).
 std::string shown(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out.push_back(c);
-    }
-  }
+  std::string out = printable(s);
   if (out.size() > 200) out = out.substr(0, 200) + "...";
   return out;
 }

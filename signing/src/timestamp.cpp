@@ -130,11 +130,11 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
   TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(tst);
   const X509_ALGOR* alg = mi ? TS_MSG_IMPRINT_get_algo(mi) : nullptr;
   const ASN1_OCTET_STRING* msg = mi ? TS_MSG_IMPRINT_get_msg(mi) : nullptr;
-  const int want_nid = EVP_MD_get_type(md_for(request.digest));
+  const int want_nid = EVP_MD_get_type(evp_md(request.digest));
   if (alg == nullptr || msg == nullptr || OBJ_obj2nid(alg->algorithm) != want_nid)
     return tsa_error(url, fmt::format("imprint mismatch: the token's imprint algorithm is not "
                                       "the requested {}",
-                                      md_name(request.digest)));
+                                      std::string(digest_name(request.digest))));
   auto got_imprint =
       to_bytes(ASN1_STRING_get0_data(msg), static_cast<std::size_t>(ASN1_STRING_length(msg)));
   if (got_imprint != request.imprint)
@@ -149,7 +149,7 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
 
 Result<TimestampRequest> make_timestamp_request(std::span<const std::byte> data,
                                                 DigestAlgorithm digest) {
-  const EVP_MD* md = md_for(digest);
+  const EVP_MD* md = evp_md(digest);
   auto imprint = digest_of(data, md);
   if (!imprint) return std::unexpected(imprint.error());
   TsReqPtr req(TS_REQ_new());
@@ -321,8 +321,8 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
     rep.problem = fmt::format("the timestamp's imprint algorithm {} is not supported", buf);
     return rep;
   }
-  rep.digest_algorithm = md_name(*digest);
-  auto want = digest_of(signature_value, md_for(*digest));
+  rep.digest_algorithm = std::string(digest_name(*digest));
+  auto want = digest_of(signature_value, evp_md(*digest));
   auto got =
       to_bytes(ASN1_STRING_get0_data(msg), static_cast<std::size_t>(ASN1_STRING_length(msg)));
   if (!want || *want != got) {

@@ -25,49 +25,6 @@ std::string openssl_errors() {
   return out;
 }
 
-const EVP_MD* md_for(DigestAlgorithm alg) {
-  switch (alg) {
-    case DigestAlgorithm::kSha1:
-      return EVP_sha1();
-    case DigestAlgorithm::kSha256:
-      return EVP_sha256();
-    case DigestAlgorithm::kSha384:
-      return EVP_sha384();
-    case DigestAlgorithm::kSha512:
-      return EVP_sha512();
-  }
-  return EVP_sha256();
-}
-
-std::string md_name(DigestAlgorithm alg) {
-  switch (alg) {
-    case DigestAlgorithm::kSha1:
-      return "sha1";
-    case DigestAlgorithm::kSha256:
-      return "sha256";
-    case DigestAlgorithm::kSha384:
-      return "sha384";
-    case DigestAlgorithm::kSha512:
-      return "sha512";
-  }
-  return "sha256";
-}
-
-std::optional<DigestAlgorithm> digest_from_nid(int nid) {
-  switch (nid) {
-    case NID_sha1:
-      return DigestAlgorithm::kSha1;
-    case NID_sha256:
-      return DigestAlgorithm::kSha256;
-    case NID_sha384:
-      return DigestAlgorithm::kSha384;
-    case NID_sha512:
-      return DigestAlgorithm::kSha512;
-    default:
-      return std::nullopt;
-  }
-}
-
 std::vector<std::byte> to_bytes(const unsigned char* p, std::size_t n) {
   const auto* b = reinterpret_cast<const std::byte*>(p);
   return {b, b + n};

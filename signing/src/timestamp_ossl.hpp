@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "authenticode.hpp"  // evp_md, digest_name, digest_from_nid
 #include "wslplug/error.hpp"
 #include "wslplug/signing.hpp"
 
@@ -48,11 +49,6 @@ using X509SigPtr = Handle<X509_SIG, X509_SIG_free>;
 
 // Drains the OpenSSL error queue into "reason; reason" (empty when the queue is empty).
 std::string openssl_errors();
-
-const EVP_MD* md_for(DigestAlgorithm alg);
-std::string md_name(DigestAlgorithm alg);  // "sha256"
-// The DigestAlgorithm of a digest OID/NID, nullopt for others (md5, unknown).
-std::optional<DigestAlgorithm> digest_from_nid(int nid);
 
 std::vector<std::byte> to_bytes(const unsigned char* p, std::size_t n);
 inline std::span<const unsigned char> uspan(std::span<const std::byte> s) {

@@ -14,24 +14,11 @@
 #include <set>
 
 #include "wslplug/io.hpp"
+#include "wslplug/text.hpp"
 
 namespace wslplug::templates {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 // Hook name with '-' as separator, as the flag and the templates' flags use it.
 constexpr std::array<std::pair<Hook, std::string_view>, 6> kHookNames = {{
@@ -115,13 +102,14 @@ std::vector<Hook> default_hooks() {
 Result<std::vector<Hook>> parse_hooks(std::string_view list) {
   std::set<Hook> chosen;
   const std::string all = trim(list);
-  if (lower(all) == "all") return std::vector<Hook>(std::begin(kAllHooks), std::end(kAllHooks));
-  if (all.empty() || lower(all) == "none") return std::vector<Hook>{};
+  if (ascii_lower(all) == "all")
+    return std::vector<Hook>(std::begin(kAllHooks), std::end(kAllHooks));
+  if (all.empty() || ascii_lower(all) == "none") return std::vector<Hook>{};
   std::size_t pos = 0;
   while (pos <= all.size()) {
     auto comma = all.find(',', pos);
     if (comma == std::string::npos) comma = all.size();
-    std::string item = lower(trim(std::string_view(all).substr(pos, comma - pos)));
+    std::string item = ascii_lower(trim(std::string_view(all).substr(pos, comma - pos)));
     pos = comma + 1;
     std::replace(item.begin(), item.end(), '_', '-');
     if (item.starts_with("on-")) item = item.substr(3);
@@ -255,7 +243,7 @@ Status validate_name(std::string_view name) {
       return input_error(fmt::format("'{}' is a Rust keyword", n), {}, where,
                          "choose another name, e.g. " + n + "-plugin");
   for (auto r : kReservedNames)
-    if (lower(n) == r || lower(n) == "lpt9")
+    if (ascii_lower(n) == r || ascii_lower(n) == "lpt9")
       return input_error(fmt::format("'{}' is a reserved name (Cargo or Windows)", n), {}, where,
                          "choose another name, e.g. " + n + "-plugin");
   return {};
