@@ -147,6 +147,17 @@ std::string sha256_file(const fs::path& path) {
   return hex;
 }
 
+PefileChecksum pefile_checksum(const fs::path& path) {
+  auto r = run({"/usr/bin/python3", "-c",
+                "import pefile,sys; pe=pefile.PE(sys.argv[1], fast_load=True); "
+                "print(pe.generate_checksum(), pe.OPTIONAL_HEADER.CheckSum)",
+                path.string()});
+  EXPECT_EQ(r.rc, 0) << "pefile failed on " << path << ": " << r.both();
+  PefileChecksum c;
+  std::sscanf(r.out.c_str(), "%u %u", &c.computed, &c.stored);
+  return c;
+}
+
 std::vector<fs::path> stray_temp_files(const fs::path& dir) {
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(dir)) {

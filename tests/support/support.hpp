@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -61,6 +62,13 @@ void write_bytes(const fs::path& path, const std::vector<std::byte>& data);
 std::string read_text(const fs::path& path);
 void write_text(const fs::path& path, std::string_view text);
 std::string sha256_file(const fs::path& path);  // lowercase hex, via OpenSSL
+// The PE checksum as pefile (Debian python3-pefile, the independent oracle) computes it, and
+// the value stored in the file.
+struct PefileChecksum {
+  std::uint32_t computed = 0;
+  std::uint32_t stored = 0;
+};
+PefileChecksum pefile_checksum(const fs::path& path);
 // Files in `dir` whose names start with '.' and end with ".tmp" (stray temp outputs).
 std::vector<fs::path> stray_temp_files(const fs::path& dir);
 
