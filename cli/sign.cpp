@@ -1,5 +1,6 @@
 // `wslplug sign`: Authenticode-sign PE files (several files in parallel).
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <optional>
@@ -36,6 +37,14 @@ struct SignArgs {
   std::string detached_out;
 };
 
+// True for a PEM private key that needs a password ("ENCRYPTED PRIVATE KEY" or a legacy
+// "Proc-Type: 4,ENCRYPTED" header). Unreadable files are left to the library's error.
+bool key_is_encrypted_pem(const std::string& path) {
+  auto text = read_text_file(path, 1 << 20);
+  return text && text->find("ENCRYPTED") != std::string::npos;
+}
+
+// Passwords: --*-password-env, --*-password-file, else a prompt on the terminal (never argv).
 Result<signing::Credentials> load_credentials(const SignArgs& a) {
   std::vector<fs::path> chain(a.chain.begin(), a.chain.end());
   if (!a.pfx.empty()) {
@@ -56,6 +65,15 @@ Result<signing::Credentials> load_credentials(const SignArgs& a) {
       auto s = secret_from_file(a.pfx_password_file);
       if (!s) return std::unexpected(s.error());
       pw = std::move(*s);
+    } else {
+      // No password option: try the empty password (wslplug cert new --pfx without one), then
+      // ask on the terminal when there is one.
+      auto creds = signing::Credentials::from_pkcs12(a.pfx, pw, chain);
+      if (creds || !::isatty(STDIN_FILENO)) return creds;
+      auto s = secret_from_prompt(fmt::format("Password for {}: ", a.pfx),
+                                  "--pfx-password-env VAR or --pfx-password-file FILE");
+      if (!s) return std::unexpected(s.error());
+      pw = std::move(*s);
     }
     return signing::Credentials::from_pkcs12(a.pfx, pw, chain);
   }
@@ -70,6 +88,11 @@ Result<signing::Credentials> load_credentials(const SignArgs& a) {
     pw.emplace(std::move(*s));
   } else if (!a.key_password_file.empty()) {
     auto s = secret_from_file(a.key_password_file);
+    if (!s) return std::unexpected(s.error());
+    pw.emplace(std::move(*s));
+  } else if (::isatty(STDIN_FILENO) && key_is_encrypted_pem(a.key)) {
+    auto s = secret_from_prompt(fmt::format("Password for {}: ", a.key),
+                                "--key-password-env VAR or --key-password-file FILE");
     if (!s) return std::unexpected(s.error());
     pw.emplace(std::move(*s));
   }
