@@ -27,7 +27,8 @@ std::vector<std::string> ids_of(const json& doc) {
 
 std::string wsl_error_of(const json& doc, const std::string& id) {
   for (const auto& f : doc.at("findings"))
-    if (f.at("id") == id) return f.at("wsl_error").is_null() ? "" : f.at("wsl_error").get<std::string>();
+    if (f.at("id") == id)
+      return f.at("wsl_error").is_null() ? "" : f.at("wsl_error").get<std::string>();
   return "<absent>";
 }
 

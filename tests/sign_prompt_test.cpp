@@ -11,9 +11,9 @@ namespace {
 
 // Runs `command` under a pseudo-terminal, typing `typed` after a short delay.
 wt::RunResult on_terminal(const std::string& command, const std::string& typed) {
-  return wt::run({"/bin/sh", "-c",
-                  "(sleep 1; printf '%s\\n' \"$TYPED\") | script -qec \"$CMD\" /dev/null"},
-                 {{"CMD", command}, {"TYPED", typed}});
+  return wt::run(
+      {"/bin/sh", "-c", "(sleep 1; printf '%s\\n' \"$TYPED\") | script -qec \"$CMD\" /dev/null"},
+      {{"CMD", command}, {"TYPED", typed}});
 }
 
 class SignPrompt : public ::testing::Test {
@@ -49,8 +49,8 @@ TEST_F(SignPrompt, EncryptedPemKeyAsksOnTheTerminal) {
   EXPECT_NE(r.out.find("Password for"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("s3cret-pw"), std::string::npos) << "password echoed: " << r.out;
   EXPECT_TRUE(wt::fs::exists(tmp_ / "ok.dll"));
-  auto v = wt::wslplug({"verify", (tmp_ / "ok.dll").string(), "--ca",
-                        (tmp_ / "c/cert.pem").string()});
+  auto v =
+      wt::wslplug({"verify", (tmp_ / "ok.dll").string(), "--ca", (tmp_ / "c/cert.pem").string()});
   EXPECT_EQ(v.rc, 0) << v.both();
 
   // A wrong password typed at the prompt: input error, nothing written.
@@ -73,8 +73,8 @@ TEST_F(SignPrompt, PasswordProtectedPfxAsksOnTheTerminal) {
   EXPECT_EQ(r.rc, 0) << r.both();
   EXPECT_EQ(r.out.find("p12-pw"), std::string::npos) << "password echoed: " << r.out;
   EXPECT_TRUE(wt::fs::exists(tmp_ / "ok.dll"));
-  auto n = wt::wslplug({"sign", dll_.string(), "--pfx", (tmp_ / "s.pfx").string(), "-o",
-                        (tmp_ / "n.dll").string()});
+  auto n = wt::wslplug(
+      {"sign", dll_.string(), "--pfx", (tmp_ / "s.pfx").string(), "-o", (tmp_ / "n.dll").string()});
   EXPECT_EQ(n.rc, 2) << n.both();
   EXPECT_FALSE(wt::fs::exists(tmp_ / "n.dll"));
 }
