@@ -11,15 +11,6 @@
 namespace wslplug::cli {
 namespace {
 
-std::string utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 struct CertNewArgs {
   std::string out_dir = ".";
   std::string subject = "CN=wslplug test code signing";
@@ -60,8 +51,8 @@ int run_cert_new(const CertNewArgs& a) {
   if (!r) return report(r.error());
   const auto& [info, files] = *r;
   fmt::print("Subject:      {}\n", info.subject);
-  fmt::print("Valid from:   {}\n", utc(info.not_before));
-  fmt::print("Valid until:  {}\n", utc(info.not_after));
+  fmt::print("Valid from:   {}\n", human_utc(info.not_before));
+  fmt::print("Valid until:  {}\n", human_utc(info.not_after));
   fmt::print("Thumbprint:   {}  (SHA-1, as Windows shows it)\n", info.thumbprint_sha1);
   fmt::print("SHA-256:      {}\n", info.fingerprint_sha256);
   fmt::print("Wrote:        {} (private key, mode 0600)\n", files.key_pem.string());

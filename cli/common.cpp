@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <ctime>
 
 namespace wslplug::cli {
 
@@ -42,6 +43,20 @@ void set_examples(CLI::App* cmd, const std::vector<std::string>& examples) {
   for (const auto& e : examples) text += "  " + e + "\n";
   cmd->footer(text);
 }
+
+namespace {
+std::string format_utc(std::int64_t t, const char* format) {
+  const auto tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+}  // namespace
+
+std::string iso_utc(std::int64_t t) { return format_utc(t, "%Y-%m-%dT%H:%M:%SZ"); }
+std::string human_utc(std::int64_t t) { return format_utc(t, "%Y-%m-%d %H:%M:%S UTC"); }
 
 int combine_exit(int a, int b) { return a > b ? a : b; }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -28,6 +29,10 @@ nlohmann::json error_json(const Error& error);
 void print_json(const nlohmann::json& doc);
 // Appends an "Examples:" section to a command's --help.
 void set_examples(CLI::App* cmd, const std::vector<std::string>& examples);
+// A unix time as UTC text: ISO 8601 ("2026-11-21T09:40:33Z", for JSON and machine-readable
+// lines) or for people ("2026-11-21 09:40:33 UTC").
+std::string iso_utc(std::int64_t unix_seconds);
+std::string human_utc(std::int64_t unix_seconds);
 // Combines exit codes of several items: the most severe wins (3 > 2 > 1 > 0).
 int combine_exit(int a, int b);
 

@@ -50,10 +50,7 @@ int run_timestamp(const TimestampArgs& a) {
     return report(st.error());
   std::string when;
   if (auto gen = a.index ? std::nullopt : signing::pkcs7_timestamp_time(*stamped)) {
-    std::time_t t = static_cast<std::time_t>(*gen);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    when = fmt::format(" at {}", buf);
+    when = fmt::format(" at {}", iso_utc(*gen));
   }
   fmt::print("timestamped signature {} of {}{} by {} -> {}\n", a.index, a.file, when, a.ts.url,
              out.string());

@@ -19,15 +19,6 @@ struct VerifyArgs {
   bool json = false;
 };
 
-std::string iso(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::vector<std::string> verdict_names(std::uint32_t v) {
   static const std::pair<std::uint32_t, const char*> kNames[] = {
       {signing::kVerdictBadDigest, "bad-digest"},
@@ -66,17 +57,18 @@ nlohmann::json signature_json(const signing::SignatureReport& s) {
         {"issuer", s.signer_issuer},
         {"thumbprint_sha1", s.signer_thumbprint_sha1},
         {"fingerprint_sha256", s.signer_fingerprint_sha256},
-        {"not_before", s.signer_not_before ? nlohmann::json(iso(s.signer_not_before)) : nullptr},
-        {"not_after", s.signer_not_after ? nlohmann::json(iso(s.signer_not_after)) : nullptr},
+        {"not_before",
+         s.signer_not_before ? nlohmann::json(iso_utc(s.signer_not_before)) : nullptr},
+        {"not_after", s.signer_not_after ? nlohmann::json(iso_utc(s.signer_not_after)) : nullptr},
         {"self_signed", s.self_signed}}},
-      {"signing_time", s.signing_time ? nlohmann::json(iso(*s.signing_time)) : nullptr},
+      {"signing_time", s.signing_time ? nlohmann::json(iso_utc(*s.signing_time)) : nullptr},
       {"timestamp", nullptr},
       {"problems", s.problems},
   };
   if (s.timestamp) {
     j["timestamp"] = {
         {"ok", s.timestamp->ok},
-        {"time", s.timestamp->time ? nlohmann::json(iso(s.timestamp->time)) : nullptr},
+        {"time", s.timestamp->time ? nlohmann::json(iso_utc(s.timestamp->time)) : nullptr},
         {"digest_algorithm", s.timestamp->digest_algorithm},
         {"tsa_subject", s.timestamp->tsa_subject},
         {"problem", s.timestamp->problem}};
@@ -99,11 +91,12 @@ void print_human(const signing::FileReport& r) {
     if (!s.signer_subject.empty()) {
       fmt::print("    Signer:     {}\n    Issuer:     {}\n    Thumbprint: {}\n", s.signer_subject,
                  s.signer_issuer, s.signer_thumbprint_sha1);
-      fmt::print("    Valid:      {} .. {}\n", iso(s.signer_not_before), iso(s.signer_not_after));
+      fmt::print("    Valid:      {} .. {}\n", iso_utc(s.signer_not_before),
+                 iso_utc(s.signer_not_after));
     }
-    if (s.signing_time) fmt::print("    Signed at:  {}\n", iso(*s.signing_time));
+    if (s.signing_time) fmt::print("    Signed at:  {}\n", iso_utc(*s.signing_time));
     if (s.timestamp) {
-      fmt::print("    Timestamp:  {} by {} ({})\n", iso(s.timestamp->time),
+      fmt::print("    Timestamp:  {} by {} ({})\n", iso_utc(s.timestamp->time),
                  s.timestamp->tsa_subject, s.timestamp->ok ? "ok" : s.timestamp->problem);
     }
     fmt::print("    PKCS#7 signature {}, chain {}, code-signing usage {}, validity {}\n",
