@@ -81,9 +81,9 @@ Result<std::vector<std::byte>> read_signature_file(const std::filesystem::path& 
     BioPtr bio(BIO_new_mem_buf(data->data(), static_cast<int>(data->size())));
     Pkcs7Ptr p7(bio ? PEM_read_bio_PKCS7(bio.get(), nullptr, nullptr, nullptr) : nullptr);
     if (!p7)
-      return input_error("not a PEM PKCS#7 (expected '-----BEGIN PKCS7-----'): " + openssl_errors(),
-                         file, "offset 0x0",
-                         "give the signature as DER or PEM PKCS#7 (wslplug sign --detached-out)");
+      return input_error(
+          "not a PEM PKCS#7 (expected '-----BEGIN PKCS7-----'): " + ossl::take_errors(), file,
+          "offset 0x0", "give the signature as DER or PEM PKCS#7 (wslplug sign --detached-out)");
     auto der = i2d_bytes(p7.get(), i2d_PKCS7);
     if (auto check = parse_signed_data(der, file); !check) return std::unexpected(check.error());
     return der;
@@ -99,7 +99,7 @@ Result<std::string> pkcs7_der_to_pem(std::span<const std::byte> der) {
   if (!p7) return std::unexpected(p7.error());
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PKCS7(bio.get(), p7->get()) != 1)
-    return internal_error("cannot write PEM: " + openssl_errors());
+    return internal_error("cannot write PEM: " + ossl::take_errors());
   char* p = nullptr;
   long n = BIO_get_mem_data(bio.get(), &p);
   return std::string(p, static_cast<std::size_t>(n));

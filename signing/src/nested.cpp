@@ -21,13 +21,13 @@ Status add_nested_signature(PKCS7_SIGNER_INFO* si, std::span<const std::byte> ne
   if (idx >= 0) {
     X509_ATTRIBUTE* attr = X509at_get_attr(si->unauth_attr, idx);
     if (attr == nullptr || X509_ATTRIBUTE_set1_data(attr, V_ASN1_SEQUENCE, data, len) != 1)
-      return internal_error("cannot append a nested signature: " + openssl_errors());
+      return internal_error("cannot append a nested signature: " + ossl::take_errors());
     return {};
   }
   X509AttributePtr attr(
       X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), V_ASN1_SEQUENCE, data, len));
   if (!attr || X509at_add1_attr(&si->unauth_attr, attr.get()) == nullptr)
-    return internal_error("cannot add the nested-signature attribute: " + openssl_errors());
+    return internal_error("cannot add the nested-signature attribute: " + ossl::take_errors());
   return {};
 }
 
@@ -62,7 +62,7 @@ Status add_sequence_number(PKCS7_SIGNER_INFO* si, long number) {
                                                      ASN1_STRING_get0_data(value.get()),
                                                      ASN1_STRING_length(value.get())));
   if (!attr || X509at_add1_attr(&si->auth_attr, attr.get()) == nullptr)
-    return internal_error("cannot add the sequence number attribute: " + openssl_errors());
+    return internal_error("cannot add the sequence number attribute: " + ossl::take_errors());
   return {};
 }
 
@@ -74,7 +74,7 @@ Result<std::vector<std::byte>> nest_pkcs7(std::span<const std::byte> outer_der,
   PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(outer->get()), 0);
   if (auto st = add_nested_signature(si, inner_der); !st) return std::unexpected(st.error());
   auto der = i2d_bytes(outer->get(), i2d_PKCS7);
-  if (der.empty()) return internal_error("cannot encode the PKCS#7: " + openssl_errors(), file);
+  if (der.empty()) return internal_error("cannot encode the PKCS#7: " + ossl::take_errors(), file);
   return der;
 }
 

@@ -1,17 +1,25 @@
 #include "ossl.hpp"
 
+#include <fmt/format.h>
+
 #include <ctime>
 
 namespace wslplug::signing::ossl {
 
 std::string take_errors() {
   std::string out;
-  unsigned long e;
-  while ((e = ERR_get_error()) != 0) {
+  unsigned long e = 0;
+  const char* data = nullptr;
+  int flags = 0;
+  while ((e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) != 0) {
     char buf[256];
     ERR_error_string_n(e, buf, sizeof buf);
+    std::string reason = ERR_reason_error_string(e) ? ERR_reason_error_string(e) : buf;
+    if ((flags & ERR_TXT_STRING) && data != nullptr && *data != '\0')
+      reason += fmt::format(" ({})", data);
+    if (out.find(reason) != std::string::npos) continue;
     if (!out.empty()) out += "; ";
-    out += buf;
+    out += reason;
   }
   return out;
 }

@@ -27,6 +27,9 @@ struct Deleter {
   }
 };
 
+template <class T, void (*F)(T*)>
+using Handle = std::unique_ptr<T, Deleter<T, F>>;
+
 inline void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 inline void free_openssl_mem(unsigned char* p) { OPENSSL_free(p); }
 
@@ -48,7 +51,8 @@ using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTE
 using ObjPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT, ASN1_OBJECT_free>>;
 using OsslBytes = std::unique_ptr<unsigned char, Deleter<unsigned char, free_openssl_mem>>;
 
-// The OpenSSL error queue as one line ("...: reason; reason"), and clears it.
+// Drains the OpenSSL error queue into one line, "reason (detail); reason", each reason once;
+// empty when the queue is empty.
 std::string take_errors();
 
 // DER of an object via its i2d function; empty on failure.

@@ -141,7 +141,8 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
     return tsa_error(url, fmt::format("imprint mismatch: sent {}, the token covers {}",
                                       hex_upper(request.imprint), hex_upper(got_imprint)));
   auto der = i2d_bytes(token, i2d_PKCS7);
-  if (der.empty()) return internal_error("cannot encode the time-stamp token: " + openssl_errors());
+  if (der.empty())
+    return internal_error("cannot encode the time-stamp token: " + ossl::take_errors());
   return der;
 }
 
@@ -162,21 +163,22 @@ Result<TimestampRequest> make_timestamp_request(std::span<const std::byte> data,
       TS_MSG_IMPRINT_set_msg(mi.get(), reinterpret_cast<unsigned char*>(imprint->data()),
                              static_cast<int>(imprint->size())) != 1 ||
       TS_REQ_set_msg_imprint(req.get(), mi.get()) != 1)
-    return internal_error("cannot build the TS request: " + openssl_errors());
+    return internal_error("cannot build the TS request: " + ossl::take_errors());
   // A 64-bit random nonce (top bit set so it always has 8 bytes).
   if (BN_rand(bn.get(), 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1)
-    return internal_error("cannot draw a random nonce: " + openssl_errors());
+    return internal_error("cannot draw a random nonce: " + ossl::take_errors());
   Asn1IntegerPtr nonce(BN_to_ASN1_INTEGER(bn.get(), nullptr));
   if (!nonce || TS_REQ_set_nonce(req.get(), nonce.get()) != 1 ||
       TS_REQ_set_cert_req(req.get(), 1) != 1)
-    return internal_error("cannot set the TS request nonce: " + openssl_errors());
+    return internal_error("cannot set the TS request nonce: " + ossl::take_errors());
   TimestampRequest out;
   out.digest = digest;
   out.imprint = std::move(*imprint);
   out.nonce.resize(static_cast<std::size_t>(BN_num_bytes(bn.get())));
   BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(out.nonce.data()));
   out.der = i2d_bytes(req.get(), i2d_TS_REQ);
-  if (out.der.empty()) return internal_error("cannot encode the TS request: " + openssl_errors());
+  if (out.der.empty())
+    return internal_error("cannot encode the TS request: " + ossl::take_errors());
   return out;
 }
 
@@ -259,7 +261,7 @@ Status attach_timestamp_token(PKCS7_SIGNER_INFO* si, std::span<const std::byte> 
       nullptr, obj.get(), V_ASN1_SEQUENCE, reinterpret_cast<const unsigned char*>(token.data()),
       static_cast<int>(token.size())));
   if (!attr || X509at_add1_attr(&si->unauth_attr, attr.get()) == nullptr)
-    return internal_error("cannot add the timestamp attribute: " + openssl_errors());
+    return internal_error("cannot add the timestamp attribute: " + ossl::take_errors());
   return {};
 }
 
@@ -299,7 +301,7 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
   }
   TsTstInfoPtr tst(PKCS7_to_TS_TST_INFO(p7.get()));
   if (!tst) {
-    rep.problem = "the timestamp token does not contain a TSTInfo: " + openssl_errors();
+    rep.problem = "the timestamp token does not contain a TSTInfo: " + ossl::take_errors();
     return rep;
   }
   rep.time = asn1_time_to_unix(TS_TST_INFO_get_time(tst.get())).value_or(0);
@@ -342,7 +344,7 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
   int ok = TS_RESP_verify_signature(p7.get(), p7->d.sign->cert, store->get(), &signer);
   X509Ptr signer_guard(signer);
   if (ok != 1) {
-    std::string why = openssl_errors();
+    std::string why = ossl::take_errors();
     rep.problem =
         fmt::format("the timestamp's TSA signature or certificate chain does not verify{}{}",
                     why.empty() ? "" : ": ", why);
@@ -392,7 +394,7 @@ Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_
   }
   auto der = i2d_bytes(p7->get(), i2d_PKCS7);
   if (der.empty())
-    return internal_error("cannot encode the timestamped PKCS#7: " + openssl_errors(), file);
+    return internal_error("cannot encode the timestamped PKCS#7: " + ossl::take_errors(), file);
   return der;
 }
 

@@ -7,24 +7,6 @@
 
 namespace wslplug::signing::ts_detail {
 
-std::string openssl_errors() {
-  std::string out;
-  unsigned long e = 0;
-  const char* data = nullptr;
-  int flags = 0;
-  while ((e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    std::string reason = ERR_reason_error_string(e) ? ERR_reason_error_string(e) : buf;
-    if ((flags & ERR_TXT_STRING) && data != nullptr && *data != '\0')
-      reason += fmt::format(" ({})", data);
-    if (out.find(reason) != std::string::npos) continue;
-    if (!out.empty()) out += "; ";
-    out += reason;
-  }
-  return out;
-}
-
 std::vector<std::byte> to_bytes(const unsigned char* p, std::size_t n) {
   const auto* b = reinterpret_cast<const std::byte*>(p);
   return {b, b + n};
@@ -41,7 +23,7 @@ Result<std::vector<std::byte>> digest_of(std::span<const std::byte> data, const 
   unsigned char buf[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), buf, &len, md, nullptr) != 1)
-    return internal_error("digest computation failed: " + openssl_errors());
+    return internal_error("digest computation failed: " + ossl::take_errors());
   return to_bytes(buf, len);
 }
 
@@ -71,7 +53,7 @@ Result<Pkcs7Ptr> parse_signed_data(std::span<const std::byte> der, const std::st
   const auto* start = p;
   Pkcs7Ptr p7(d2i_PKCS7(nullptr, &p, static_cast<long>(der.size())));
   if (!p7)
-    return input_error("not a DER PKCS#7 ContentInfo: " + openssl_errors(), file, "offset 0x0",
+    return input_error("not a DER PKCS#7 ContentInfo: " + ossl::take_errors(), file, "offset 0x0",
                        "give an Authenticode signature (DER PKCS#7 SignedData, e.g. from "
                        "'wslplug extract' or 'osslsigncode extract-signature')");
   auto used = static_cast<std::size_t>(p - start);
@@ -117,7 +99,7 @@ Result<X509StorePtr> load_store(const std::vector<std::filesystem::path>& files,
   for (const auto& f : files) {
     BioPtr bio(BIO_new_file(f.c_str(), "rb"));
     if (!bio)
-      return input_error("cannot read certificate file: " + openssl_errors(), f.string(), option,
+      return input_error("cannot read certificate file: " + ossl::take_errors(), f.string(), option,
                          "give an existing PEM or DER certificate file");
     int added = 0;
     using InfoStack = STACK_OF(X509_INFO);

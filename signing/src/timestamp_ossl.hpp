@@ -25,30 +25,23 @@
 
 namespace wslplug::signing::ts_detail {
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-template <class T, void (*F)(T*)>
-using Handle = std::unique_ptr<T, Deleter<T, F>>;
-
-using Pkcs7Ptr = Handle<PKCS7, PKCS7_free>;
+// The general handles come from ossl.hpp (one RAII vocabulary for the library); these add the
+// timestamp-specific types.
+using ossl::BignumPtr;
+using ossl::BioPtr;
+using ossl::Handle;
+using ossl::Pkcs7Ptr;
+using ossl::X509Ptr;
 using TsReqPtr = Handle<TS_REQ, TS_REQ_free>;
 using TsRespPtr = Handle<TS_RESP, TS_RESP_free>;
 using TsTstInfoPtr = Handle<TS_TST_INFO, TS_TST_INFO_free>;
 using TsMsgImprintPtr = Handle<TS_MSG_IMPRINT, TS_MSG_IMPRINT_free>;
 using X509AlgorPtr = Handle<X509_ALGOR, X509_ALGOR_free>;
-using Asn1IntegerPtr = Handle<ASN1_INTEGER, ASN1_INTEGER_free>;
-using BignumPtr = Handle<BIGNUM, BN_free>;
-using X509StorePtr = Handle<X509_STORE, X509_STORE_free>;
-using X509Ptr = Handle<X509, X509_free>;
-using BioPtr = Handle<BIO, BIO_free_all>;
+using Asn1IntegerPtr = ossl::IntegerPtr;
+using X509StorePtr = ossl::StorePtr;
 using X509AttributePtr = Handle<X509_ATTRIBUTE, X509_ATTRIBUTE_free>;
-using Asn1ObjectPtr = Handle<ASN1_OBJECT, ASN1_OBJECT_free>;
+using Asn1ObjectPtr = ossl::ObjPtr;
 using X509SigPtr = Handle<X509_SIG, X509_SIG_free>;
-
-// Drains the OpenSSL error queue into "reason; reason" (empty when the queue is empty).
-std::string openssl_errors();
 
 std::vector<std::byte> to_bytes(const unsigned char* p, std::size_t n);
 inline std::span<const unsigned char> uspan(std::span<const std::byte> s) {
