@@ -4,7 +4,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/detached.hpp"
+#include "wslplug/signing/detached.hpp"
 
 namespace wslplug::cli {
 namespace {

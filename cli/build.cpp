@@ -7,15 +7,15 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/builder.hpp"
-#include "wslplug/dll_check.hpp"
-#include "wslplug/finding.hpp"
-#include "wslplug/io.hpp"
-#include "wslplug/manifest.hpp"
-#include "wslplug/regfile.hpp"
-#include "wslplug/registration.hpp"
-#include "wslplug/signing.hpp"
-#include "wslplug/winpath.hpp"
+#include "wslplug/project/builder.hpp"
+#include "wslplug/doctor/dll_check.hpp"
+#include "wslplug/doctor/finding.hpp"
+#include "wslplug/core/io.hpp"
+#include "wslplug/project/manifest.hpp"
+#include "wslplug/registry/regfile.hpp"
+#include "wslplug/registry/registration.hpp"
+#include "wslplug/signing/signing.hpp"
+#include "wslplug/registry/winpath.hpp"
 
 namespace wslplug::cli {
 namespace {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "wslplug/error.hpp"
+#include "wslplug/core/error.hpp"
 
 namespace wslplug::cli {
 

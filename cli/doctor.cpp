@@ -14,10 +14,10 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/dll_check.hpp"
-#include "wslplug/errors.hpp"
-#include "wslplug/preflight.hpp"
-#include "wslplug/registration.hpp"
+#include "wslplug/doctor/dll_check.hpp"
+#include "wslplug/doctor/errors.hpp"
+#include "wslplug/doctor/preflight.hpp"
+#include "wslplug/registry/registration.hpp"
 
 namespace wslplug::cli {
 namespace {

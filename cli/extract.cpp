@@ -4,9 +4,9 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/detached.hpp"
-#include "wslplug/nested.hpp"
-#include "wslplug/pe.hpp"
+#include "wslplug/signing/detached.hpp"
+#include "wslplug/signing/nested.hpp"
+#include "wslplug/core/pe.hpp"
 
 namespace wslplug::cli {
 namespace {

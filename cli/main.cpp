@@ -7,7 +7,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/version.hpp"
+#include "wslplug/core/version.hpp"
 
 namespace wslplug::cli {
 std::vector<CommandSpec>& command_registry() {

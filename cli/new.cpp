@@ -4,7 +4,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/scaffold.hpp"
+#include "wslplug/templates/scaffold.hpp"
 
 namespace wslplug::cli {
 namespace {

@@ -12,10 +12,10 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/io.hpp"
-#include "wslplug/pe.hpp"
-#include "wslplug/registration.hpp"
-#include "wslplug/winpath.hpp"
+#include "wslplug/core/io.hpp"
+#include "wslplug/core/pe.hpp"
+#include "wslplug/registry/registration.hpp"
+#include "wslplug/registry/winpath.hpp"
 
 namespace wslplug::cli {
 namespace {

@@ -9,11 +9,11 @@
 #include "common.hpp"
 #include "parallel.hpp"
 #include "timestamp_flags.hpp"
-#include "wslplug/detached.hpp"
-#include "wslplug/nested.hpp"
-#include "wslplug/pe.hpp"
-#include "wslplug/signing.hpp"
-#include "wslplug/timestamp.hpp"
+#include "wslplug/signing/detached.hpp"
+#include "wslplug/signing/nested.hpp"
+#include "wslplug/core/pe.hpp"
+#include "wslplug/signing/signing.hpp"
+#include "wslplug/signing/timestamp.hpp"
 
 namespace wslplug::cli {
 namespace {

@@ -1,6 +1,6 @@
 // `wslplug timestamp`: add an RFC 3161 timestamp to the existing signature of a PE file, so it
 // keeps verifying after the signing certificate expires.
-#include "wslplug/timestamp.hpp"
+#include "wslplug/signing/timestamp.hpp"
 
 #include <fmt/format.h>
 
@@ -9,8 +9,8 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "timestamp_flags.hpp"
-#include "wslplug/detached.hpp"
-#include "wslplug/pe.hpp"
+#include "wslplug/signing/detached.hpp"
+#include "wslplug/core/pe.hpp"
 
 namespace wslplug::cli {
 namespace {

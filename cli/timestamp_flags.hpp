@@ -9,8 +9,8 @@
 #include <chrono>
 #include <string>
 
-#include "wslplug/error.hpp"
-#include "wslplug/timestamp.hpp"
+#include "wslplug/core/error.hpp"
+#include "wslplug/signing/timestamp.hpp"
 
 namespace wslplug::cli {
 

@@ -3,7 +3,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/signing.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "parallel.hpp"
-#include "wslplug/signing.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "wslplug/error.hpp"
+#include "wslplug/core/error.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "wslplug/io.hpp"
+#include "wslplug/core/io.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "wslplug/pe.hpp"
+#include "wslplug/core/pe.hpp"
 
 #include <fmt/format.h>
 

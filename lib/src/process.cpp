@@ -1,4 +1,4 @@
-#include "wslplug/process.hpp"
+#include "wslplug/core/process.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

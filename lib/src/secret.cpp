@@ -1,4 +1,4 @@
-#include "wslplug/secret.hpp"
+#include "wslplug/core/secret.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -7,7 +7,7 @@
 
 #include <cstdlib>
 
-#include "wslplug/io.hpp"
+#include "wslplug/core/io.hpp"
 
 namespace wslplug {
 

@@ -1,4 +1,4 @@
-#include "wslplug/text.hpp"
+#include "wslplug/core/text.hpp"
 
 #include <fmt/format.h>
 

@@ -1,11 +1,11 @@
-#include "wslplug/regfile.hpp"
+#include "wslplug/registry/regfile.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "wslplug/io.hpp"
+#include "wslplug/core/io.hpp"
 
 namespace wslplug::reg {
 

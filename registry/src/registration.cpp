@@ -1,4 +1,4 @@
-#include "wslplug/registration.hpp"
+#include "wslplug/registry/registration.hpp"
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
@@ -12,9 +12,9 @@
 #include <map>
 #include <memory>
 
-#include "wslplug/io.hpp"
-#include "wslplug/text.hpp"
-#include "wslplug/winpath.hpp"
+#include "wslplug/core/io.hpp"
+#include "wslplug/core/text.hpp"
+#include "wslplug/registry/winpath.hpp"
 
 namespace wslplug::reg {
 

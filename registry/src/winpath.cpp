@@ -1,11 +1,11 @@
-#include "wslplug/winpath.hpp"
+#include "wslplug/registry/winpath.hpp"
 
 #include <fmt/format.h>
 
 #include <vector>
 
-#include "wslplug/regfile.hpp"
-#include "wslplug/text.hpp"
+#include "wslplug/registry/regfile.hpp"
+#include "wslplug/core/text.hpp"
 
 namespace wslplug::reg {
 

@@ -12,8 +12,8 @@
 
 #include "der.hpp"
 #include "ossl.hpp"
-#include "wslplug/pe.hpp"
-#include "wslplug/signing.hpp"
+#include "wslplug/core/pe.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::signing {
 

@@ -1,6 +1,6 @@
 // Detached signatures: claimed digest, signature files, embedded signature, writing an image
 // with a given signature (see wslplug/detached.hpp).
-#include "wslplug/detached.hpp"
+#include "wslplug/signing/detached.hpp"
 
 #include <fmt/format.h>
 #include <openssl/pem.h>

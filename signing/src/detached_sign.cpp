@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "authenticode.hpp"
-#include "wslplug/detached.hpp"
+#include "wslplug/signing/detached.hpp"
 
 namespace wslplug::signing {
 

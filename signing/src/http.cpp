@@ -13,7 +13,7 @@
 #include <memory>
 #include <optional>
 
-#include "wslplug/version.hpp"
+#include "wslplug/core/version.hpp"
 
 namespace wslplug::signing::http {
 

@@ -1,5 +1,5 @@
 // Nested signatures (1.3.6.1.4.1.311.2.4.1), see wslplug/nested.hpp.
-#include "wslplug/nested.hpp"
+#include "wslplug/signing/nested.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // RFC 3161 client, token attachment and token verification (see wslplug/timestamp.hpp).
-#include "wslplug/timestamp.hpp"
+#include "wslplug/signing/timestamp.hpp"
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
@@ -9,7 +9,7 @@
 
 #include "http.hpp"
 #include "timestamp_ossl.hpp"
-#include "wslplug/nested.hpp"
+#include "wslplug/signing/nested.hpp"
 
 namespace wslplug::signing {
 

@@ -1,7 +1,7 @@
 // Connects the RFC 3161 verifier (wslplug/timestamp.hpp) to the engine's verification of each
 // SignerInfo (authenticode.hpp timestamp_hook()).
 #include "authenticode.hpp"
-#include "wslplug/timestamp.hpp"
+#include "wslplug/signing/timestamp.hpp"
 
 namespace wslplug::signing {
 

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "authenticode.hpp"  // evp_md, digest_name, digest_from_nid
-#include "wslplug/error.hpp"
-#include "wslplug/signing.hpp"
+#include "wslplug/core/error.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::signing::ts_detail {
 

@@ -1,4 +1,4 @@
-#include "wslplug/scaffold.hpp"
+#include "wslplug/templates/scaffold.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -13,8 +13,8 @@
 #include <cstring>
 #include <set>
 
-#include "wslplug/io.hpp"
-#include "wslplug/text.hpp"
+#include "wslplug/core/io.hpp"
+#include "wslplug/core/text.hpp"
 
 namespace wslplug::templates {
 

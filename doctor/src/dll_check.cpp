@@ -1,0 +1,175 @@
+// Signature findings of the WSL plugin DLL check (see wslplug/dll_check.hpp). WSL (official
+// builds) calls WinVerifyTrust(WINTRUST_ACTION_GENERIC_VERIFY_V2) as LocalSystem before
+// LoadLibrary and passes its result through as the error code; only the primary signature counts.
+#include "wslplug/doctor/dll_check.hpp"
+
+#include <fmt/format.h>
+
+#include "wslplug/doctor/preflight.hpp"
+
+namespace wslplug::signing {
+namespace {
+
+Finding make(std::string id, Severity sev, std::string wsl_error, std::string message,
+             std::string fix) {
+  return Finding{std::move(id), sev, std::move(wsl_error), std::move(message), std::move(fix)};
+}
+
+constexpr const char* kResign =
+    "sign the DLL as the last build step: wslplug sign plugin.dll --cert cert.pem --key key.pem "
+    "--in-place (or wslplug build --sign)";
+
+std::string trust_fix(const SignatureReport& s, bool have_ca) {
+  std::string fix = fmt::format(
+      "on the Windows machine, trust the root of '{}' for LocalSystem (elevated PowerShell): "
+      "Import-Certificate -FilePath cert.cer -CertStoreLocation Cert:\\LocalMachine\\Root "
+      "(Cert:\\CurrentUser\\Root does not help: wslservice runs as LocalSystem)",
+      s.signer_issuer.empty() ? s.signer_subject : s.signer_issuer);
+  if (!have_ca)
+    fix += "; to check here against that root: wslplug doctor --dll plugin.dll --ca cert.pem";
+  return fix;
+}
+
+void add_signature_findings(const std::string& file, const SignatureReport& s, bool have_ca,
+                            std::vector<Finding>& out) {
+  const std::uint32_t v = s.verdict;
+  const std::string who = fmt::format("{}: signature #{} ({}{})", file, s.index,
+                                      s.signer_subject.empty() ? "no signer" : s.signer_subject,
+                                      s.nested ? ", nested" : "");
+  auto detail = [&](std::string_view fallback) {
+    return s.problems.empty() ? std::string(fallback) : s.problems.front();
+  };
+  if (v & kVerdictMalformed)
+    out.push_back(make("signature-malformed", Severity::kError, "TRUST_E_NOSIGNATURE",
+                       fmt::format("{}: the PKCS#7 signature or its SpcIndirectDataContent is "
+                                   "malformed ({}); Windows cannot decode it",
+                                   who, detail("malformed")),
+                       kResign));
+  if (v & kVerdictBadDigest)
+    out.push_back(make(
+        "digest-mismatch", Severity::kError, "TRUST_E_BAD_DIGEST",
+        fmt::format("{}: the file changed after signing: signed {} digest {}, computed {}", who,
+                    s.digest_algorithm, s.embedded_digest.empty() ? "?" : s.embedded_digest,
+                    s.computed_digest.empty() ? "?" : s.computed_digest),
+        std::string(kResign) + "; do not modify the DLL after signing"));
+  if (v & kVerdictUnsupportedDigest)
+    out.push_back(
+        make("digest-unsupported", Severity::kError, "NTE_BAD_ALGID",
+             fmt::format("{}: digest algorithm '{}' is not supported", who, s.digest_algorithm),
+             "re-sign with SHA-256 (wslplug sign --hash sha256)"));
+  if (v & kVerdictBadSignature)
+    out.push_back(make("signature-invalid", Severity::kError, "TRUST_E_CERT_SIGNATURE",
+                       fmt::format("{}: the signer's signature does not verify ({})", who,
+                                   detail("bad signature")),
+                       kResign));
+  if (v & kVerdictWrongUsage)
+    out.push_back(
+        make("cert-wrong-usage", Severity::kError, "CERT_E_WRONG_USAGE",
+             fmt::format("{}: the signing certificate lacks the Code Signing extended key usage "
+                         "(1.3.6.1.5.5.7.3.3) or the digitalSignature key usage",
+                         who),
+             "create a code-signing certificate (wslplug cert new, or New-SelfSignedCertificate "
+             "-Type CodeSigningCert) and re-sign"));
+  if (v & (kVerdictExpired | kVerdictNotYetValid)) {
+    const bool expired = (v & kVerdictExpired) != 0;
+    out.push_back(make(
+        expired ? "cert-expired" : "cert-not-yet-valid", Severity::kError, "CERT_E_EXPIRED",
+        fmt::format("{}: the signing certificate is {} (valid from unix time {} to {}) and the "
+                    "signature has no valid timestamp",
+                    who, expired ? "expired" : "not yet valid", s.signer_not_before,
+                    s.signer_not_after),
+        expired ? "create a new certificate (wslplug cert new), re-sign and timestamp "
+                  "(wslplug timestamp) so the signature outlives the certificate"
+                : "check the signing machine's clock, or create a certificate valid from now"));
+  }
+  if (v & kVerdictChainIncomplete)
+    out.push_back(make("chain-incomplete", Severity::kError, "CERT_E_CHAINING",
+                       fmt::format("{}: the certificate chain cannot be built: an intermediate "
+                                   "certificate of '{}' is missing",
+                                   who, s.signer_issuer),
+                       "re-sign embedding the intermediates (wslplug sign --chain "
+                       "intermediate.pem ...) or install them into Cert:\\LocalMachine\\CA"));
+  if (v & kVerdictUntrustedRoot)
+    out.push_back(
+        make("untrusted-root", Severity::kError, "CERT_E_UNTRUSTEDROOT",
+             fmt::format("{}: the chain ends in {} that is not trusted{}", who,
+                         s.self_signed ? "a self-signed certificate" : "a root",
+                         have_ca ? " by the --ca roots" : " by this system's trust store"),
+             trust_fix(s, have_ca)));
+  if (v & kVerdictBadTimestamp)
+    out.push_back(make(
+        "timestamp-invalid", Severity::kError, "TRUST_E_TIME_STAMP",
+        fmt::format("{}: the timestamp countersignature is invalid ({})", who,
+                    s.timestamp && !s.timestamp->problem.empty() ? s.timestamp->problem
+                                                                 : detail("invalid timestamp")),
+        "re-sign and re-timestamp with a trusted TSA (wslplug timestamp plugin.dll --timestamp "
+        "<tsa url> --in-place)"));
+}
+
+}  // namespace
+
+std::vector<Finding> signature_findings(const FileReport& report, const VerifyOptions& options) {
+  std::vector<Finding> out;
+  const std::string& file = report.file;
+  const bool have_ca = !options.ca_files.empty();
+  if (!report.is_signed || report.signatures.empty()) {
+    out.push_back(
+        make("unsigned", Severity::kError, "TRUST_E_NOSIGNATURE",
+             fmt::format("{}: has no Authenticode signature (the certificate table is empty); "
+                         "official WSL builds refuse to load unsigned plugins",
+                         file),
+             std::string(kResign) + ", and trust the certificate in Cert:\\LocalMachine\\Root"));
+    return out;
+  }
+  // WinVerifyTrust checks the primary signature; problems of nested signatures do not stop WSL.
+  for (const auto& s : report.signatures) {
+    if (s.verdict == kVerdictOk) continue;
+    const bool secondary = s.index != 0 || s.nested;
+    std::vector<Finding> sig;
+    add_signature_findings(file, s, have_ca, sig);
+    if (sig.empty())
+      sig.push_back(make("signature-problem", Severity::kError, "TRUST_E_FAIL",
+                         fmt::format("{}: signature #{} does not verify: {}", file, s.index,
+                                     s.problems.empty() ? "unknown problem" : s.problems.front()),
+                         kResign));
+    if (secondary) {
+      for (auto& f : sig) {
+        f.severity = Severity::kWarning;
+        f.id = "nested-" + f.id;
+        f.message += " (a nested signature: WinVerifyTrust checks only the primary one)";
+      }
+    }
+    out.insert(out.end(), sig.begin(), sig.end());
+  }
+  if (!report.checksum_ok && report.stored_checksum != report.computed_checksum)
+    out.push_back(make("checksum-mismatch", Severity::kInfo, "",
+                       fmt::format("{}: PE CheckSum is {:#010x}, computed {:#010x} (Windows does "
+                                   "not check it for user-mode DLLs; signing tools update it)",
+                                   file, report.stored_checksum, report.computed_checksum),
+                       "re-sign with wslplug sign, which writes the correct checksum"));
+  return out;
+}
+
+Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const VerifyOptions& options) {
+  auto pe = preflight::check_pe_file(path);
+  if (!pe) return std::unexpected(pe.error());
+  if (!pe->is_pe) return std::move(pe->findings);
+  std::vector<Finding> out;
+  auto report = verify_file(path, options);
+  if (!report) {
+    const Error& e = report.error();
+    if (e.kind == ErrorKind::kIo || e.kind == ErrorKind::kInternal) return std::unexpected(e);
+    // A structurally broken certificate table: Windows cannot read the signature either.
+    out.push_back(
+        make("signature-unreadable", Severity::kError, "TRUST_E_NOSIGNATURE",
+             fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
+             e.fix.empty() ? std::string(kResign) : e.fix));
+  } else {
+    out = signature_findings(*report, options);
+  }
+  out.insert(out.end(), std::make_move_iterator(pe->findings.begin()),
+             std::make_move_iterator(pe->findings.end()));
+  return out;
+}
+
+}  // namespace wslplug::signing

@@ -1,0 +1,568 @@
+// Error-code parsing, HRESULT decoding, context decoding and "did you mean" for wslplug doctor.
+#include "wslplug/doctor/errors.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+#include "errors_tables.hpp"
+
+namespace wslplug::errors {
+namespace {
+
+// ASCII only (error names and hex digits); cheap enough for the did-you-mean inner loop.
+constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (upper(a[i]) != upper(b[i])) return false;
+  return true;
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = upper(c);
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  auto is_trim = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '`' ||
+           c == ',' || c == ';' || c == '(' || c == ')' || c == '[' || c == ']';
+  };
+  while (!s.empty() && is_trim(s.front())) s.remove_prefix(1);
+  while (!s.empty() && (is_trim(s.back()) || s.back() == '.')) s.remove_suffix(1);
+  return s;
+}
+
+const detail::NamedCode* first_with_value(std::span<const detail::NamedCode> table,
+                                          std::uint32_t value) {
+  auto it =
+      std::lower_bound(table.begin(), table.end(), value,
+                       [](const detail::NamedCode& n, std::uint32_t v) { return n.value < v; });
+  if (it == table.end() || it->value != value) return nullptr;
+  return &*it;
+}
+
+// Levenshtein distance; `a` is uppercase, `b` is compared case-insensitively. Both are at most
+// kMaxName characters (callers check), so the rows live on the stack.
+constexpr std::size_t kMaxName = 128;
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::array<std::size_t, kMaxName + 1> row_a, row_b;
+  std::size_t* prev = row_a.data();
+  std::size_t* cur = row_b.data();
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == upper(b[j - 1]) ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+bool icontains(std::string_view haystack, std::string_view upper_needle) {
+  return std::search(haystack.begin(), haystack.end(), upper_needle.begin(), upper_needle.end(),
+                     [](char h, char n) { return upper(h) == n; }) != haystack.end();
+}
+
+struct ContextName {
+  std::string_view name;
+  bool Context::*flag;
+};
+
+bool is_hex_digit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_dec_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+
+template <class Pred>
+bool all_of(std::string_view s, Pred p) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), p);
+}
+
+Error not_a_code(std::string_view input, std::string_view code, std::string_view why) {
+  Error e;
+  e.kind = ErrorKind::kInput;
+  const std::string shown =
+      input.size() > 100 ? std::string(input.substr(0, 100)) + "..." : std::string(input);
+  e.message = fmt::format("'{}' is not an error code: {}", shown, why);
+  e.where = "code";
+  std::string normalized;
+  for (char c : code) normalized.push_back(c == ' ' || c == '-' ? '_' : c);
+  auto near = did_you_mean(normalized);
+  if (!near.empty()) {
+    std::string list;
+    for (const auto& n : near) list += (list.empty() ? "" : ", ") + n;
+    e.fix = fmt::format("did you mean {}?", list);
+  } else {
+    e.fix =
+        "paste the text after 'Error code:' (e.g. Wsl/Service/CreateInstance/CreateVm/Plugin/"
+        "0x8007007f), a symbolic name (TRUST_E_NOSIGNATURE), an HRESULT in hex (0x8007007E) or "
+        "decimal (-2147024770), or a Win32 error number (126)";
+  }
+  return e;
+}
+
+}  // namespace
+
+std::string_view stage_name(Stage stage) {
+  switch (stage) {
+    case kStageLoad:
+      return "load";
+    case kStageVmStarted:
+      return "vm-started";
+    case kStageDistributionStarted:
+      return "distribution-started";
+    case kStageApiCall:
+      return "api-call";
+    case kStageHost:
+      return "host";
+    case kStageRegistration:
+      return "registration";
+  }
+  return "unknown";
+}
+
+std::vector<std::string_view> stage_names(unsigned mask) {
+  std::vector<std::string_view> out;
+  for (unsigned bit = 1; bit <= kStageRegistration; bit <<= 1)
+    if (mask & bit) out.push_back(stage_name(static_cast<Stage>(bit)));
+  return out;
+}
+
+std::vector<std::string_view> lines(const Lines& l) {
+  std::vector<std::string_view> out;
+  for (auto s : l)
+    if (!s.empty()) out.push_back(s);
+  return out;
+}
+
+const KnownError* find_known(std::uint32_t hresult) {
+  for (const auto& e : knowledge_base())
+    if (e.hresult == hresult) return &e;
+  return nullptr;
+}
+
+const KnownError* find_known_symbol(std::string_view name) {
+  for (const auto& e : knowledge_base()) {
+    if (iequals(e.symbol, name)) return &e;
+    for (auto a : e.aliases)
+      if (!a.empty() && iequals(a, name)) return &e;
+  }
+  return nullptr;
+}
+
+HresultParts split_hresult(std::uint32_t hr) {
+  HresultParts p;
+  p.failure = (hr >> 31) & 1u;
+  p.customer = (hr >> 29) & 1u;
+  p.nt_status = (hr >> 28) & 1u;
+  p.facility = (hr >> 16) & 0x7ffu;
+  p.code = hr & 0xffffu;
+  return p;
+}
+
+std::optional<std::string_view> facility_name(unsigned facility) {
+  if (const auto* n = first_with_value(detail::facility_names(), facility)) return n->name;
+  return std::nullopt;
+}
+
+std::optional<std::string_view> win32_name(std::uint32_t code) {
+  if (const auto* n = first_with_value(detail::win32_names(), code)) return n->name;
+  // Names MinGW's header lacks but the knowledge base has (ERROR_INVALID_IMAGE_HASH, ...).
+  if (code != 0 && code <= 0xffff) {
+    if (const auto* k = find_known(hresult_from_win32(code)))
+      if (k->symbol.starts_with("ERROR_")) return k->symbol;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> ntstatus_name(std::uint32_t status) {
+  if (const auto* n = first_with_value(detail::ntstatus_names(), status)) return n->name;
+  return std::nullopt;
+}
+
+std::optional<std::uint32_t> as_ntstatus(std::uint32_t hr) {
+  // Bit 28 is reserved (always 0) in a real NTSTATUS and marks HRESULT_FROM_NT in an HRESULT.
+  if (hr & 0x10000000u) return hr & ~0x10000000u;
+  if ((hr >> 30) == 3u) return hr;
+  return std::nullopt;
+}
+
+std::optional<std::string> hresult_symbol(std::uint32_t hr) {
+  if (const auto* k = find_known(hr)) return std::string(k->symbol);
+  if (const auto* n = first_with_value(detail::hresult_names(), hr)) return std::string(n->name);
+  const auto p = split_hresult(hr);
+  if (p.failure && p.facility == 7 && !p.customer && !p.nt_status)
+    if (auto w = win32_name(p.code)) return std::string(*w);
+  if (auto nt = as_ntstatus(hr))
+    if (auto n = ntstatus_name(*nt)) return std::string(*n);
+  return std::nullopt;
+}
+
+std::string hresult_hex(std::uint32_t hr) { return fmt::format("0x{:08X}", hr); }
+
+std::string wsl_code_string(std::uint32_t hr) {
+  if (const auto* k = find_known(hr); k && !k->wsl_name_since.empty())
+    return std::string(k->symbol);
+  return fmt::format("0x{:x}", hr);
+}
+
+std::optional<std::uint32_t> symbol_value(std::string_view name) {
+  if (const auto* k = find_known_symbol(name)) return k->hresult;
+  for (const auto& n : detail::hresult_names())
+    if (iequals(n.name, name)) return n.value;
+  for (const auto& n : detail::win32_names())
+    if (iequals(n.name, name)) return hresult_from_win32(n.value);
+  for (const auto& n : detail::ntstatus_names())
+    if (iequals(n.name, name)) return n.value;
+  return std::nullopt;
+}
+
+std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
+  const std::string want = to_upper(name);
+  // Names are at most ~60 characters; longer input is not a near miss (and would be slow).
+  if (want.size() < 3 || want.size() > 80 || max == 0) return {};
+  static_assert(kMaxName >= 80);
+  const std::size_t limit = std::max<std::size_t>(2, want.size() / 4);
+  struct Candidate {
+    std::size_t score;
+    int rank;  // 0 knowledge base, 1 winerror.h
+    std::string name;
+  };
+  std::vector<Candidate> found;
+  auto consider = [&](std::string_view candidate, int rank) {
+    if (candidate.size() > kMaxName) return;
+    std::size_t score = limit + 1;
+    const std::size_t diff = candidate.size() > want.size() ? candidate.size() - want.size()
+                                                            : want.size() - candidate.size();
+    if (diff <= limit) score = edit_distance(want, candidate);
+    // "NOSIGNATURE" for TRUST_E_NOSIGNATURE: a distinctive fragment of a longer name.
+    if (score > limit && want.size() >= 6 && icontains(candidate, want)) score = limit;
+    if (score <= limit) found.push_back({score, rank, std::string(candidate)});
+  };
+  for (const auto& e : knowledge_base()) {
+    consider(e.symbol, 0);
+    for (auto a : e.aliases)
+      if (!a.empty()) consider(a, 0);
+  }
+  for (const auto& n : detail::hresult_names()) consider(n.name, 1);
+  for (const auto& n : detail::win32_names()) consider(n.name, 1);
+  for (const auto& n : detail::ntstatus_names()) consider(n.name, 1);
+  std::stable_sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
+    return a.score != b.score ? a.score < b.score : a.rank < b.rank;
+  });
+  std::vector<std::string> out;
+  for (auto& c : found) {
+    if (std::find(out.begin(), out.end(), c.name) != out.end()) continue;
+    out.push_back(std::move(c.name));
+    if (out.size() == max) break;
+  }
+  return out;
+}
+
+std::string_view input_form_name(InputForm form) {
+  switch (form) {
+    case InputForm::kSymbol:
+      return "symbol";
+    case InputForm::kHex:
+      return "hex";
+    case InputForm::kDecimal:
+      return "decimal";
+    case InputForm::kSignedDecimal:
+      return "signed-decimal";
+    case InputForm::kWin32Decimal:
+      return "win32-decimal";
+    case InputForm::kWin32Hex:
+      return "win32-hex";
+  }
+  return "hex";
+}
+
+Result<ParsedCode> parse_code(std::string_view raw) {
+  std::string_view text = trim(raw);
+  ParsedCode out;
+  out.input = std::string(text);
+  if (text.empty()) return std::unexpected(not_a_code(raw, "", "the input is empty"));
+
+  // The message wsl.exe printed above the code, when it was pasted too.
+  {
+    const std::string up = to_upper(text);
+    for (std::string_view marker : {"BY PLUGIN '", "THE PLUGIN '"}) {
+      const auto at = up.find(marker);
+      if (at == std::string::npos) continue;
+      const auto start = at + marker.size();
+      const auto end = text.find('\'', start);
+      if (end != std::string_view::npos) out.plugin = std::string(text.substr(start, end - start));
+      break;
+    }
+    const auto msg = up.find("ERROR MESSAGE: '");
+    if (msg != std::string::npos) {
+      const auto start = msg + 16;
+      const auto code_at = up.find("ERROR CODE:", start);
+      auto end = text.rfind('\'', code_at == std::string::npos ? text.size() : code_at);
+      if (end != std::string_view::npos && end > start)
+        out.plugin_message = std::string(text.substr(start, end - start));
+    }
+  }
+  // "Error code: Wsl/Service/..." (anywhere in a pasted line).
+  {
+    const std::string up = to_upper(text);
+    const auto pos = up.rfind("ERROR CODE:");
+    if (pos != std::string::npos) text = trim(text.substr(pos + 11));
+  }
+  // A pasted line may still hold words around the code: take the last word.
+  if (auto sp = text.find_last_of(" \t"); sp != std::string_view::npos)
+    text = trim(text.substr(sp + 1));
+
+  // Context components, then the code.
+  std::string_view code = text;
+  if (auto slash = text.rfind('/'); slash != std::string_view::npos) {
+    code = text.substr(slash + 1);
+    std::string_view ctx = text.substr(0, slash);
+    static constexpr ContextName kNames[] = {
+        {"Wsl", nullptr},
+        {"Service", nullptr},
+        {"CreateInstance", &Context::create_instance},
+        {"CreateVm", &Context::create_vm},
+        {"Plugin", &Context::plugin},
+        {"WslC", &Context::wslc},
+    };
+    while (!ctx.empty()) {
+      auto next = ctx.find('/');
+      std::string_view part = ctx.substr(0, next);
+      ctx = next == std::string_view::npos ? std::string_view{} : ctx.substr(next + 1);
+      if (part.empty()) continue;
+      out.context.components.emplace_back(part);
+      bool known = false;
+      for (const auto& n : kNames) {
+        if (iequals(n.name, part)) {
+          known = true;
+          if (n.flag) out.context.*(n.flag) = true;
+        }
+      }
+      if (!known) out.context.unknown.emplace_back(part);
+    }
+  }
+  code = trim(code);
+  out.code = std::string(code);
+  if (code.empty())
+    return std::unexpected(not_a_code(out.input, code, "nothing follows the last '/'"));
+
+  // HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND) / HRESULT_FROM_WIN32(126), as written in source.
+  constexpr std::string_view kFromWin32 = "HRESULT_FROM_WIN32(";
+  if (code.size() > kFromWin32.size() && iequals(code.substr(0, kFromWin32.size()), kFromWin32)) {
+    std::string_view inner = trim(code.substr(kFromWin32.size()));
+    std::optional<std::uint32_t> win32;
+    out.form = InputForm::kWin32Decimal;
+    if (all_of(inner, is_dec_digit) && inner.size() <= 5) {
+      std::uint32_t v = 0;
+      std::from_chars(inner.data(), inner.data() + inner.size(), v);
+      if (v <= 0xffff) win32 = v;
+    } else if (all_of(inner, is_name_char)) {
+      auto v = symbol_value(inner);
+      if (v && (split_hresult(*v).facility == 7 || *v == 0)) win32 = *v & 0xffffu;
+      out.form = InputForm::kSymbol;
+    }
+    if (!win32)
+      return std::unexpected(
+          not_a_code(out.input, inner, "HRESULT_FROM_WIN32 takes a Win32 error name or number"));
+    out.hresult = hresult_from_win32(*win32);
+    return out;
+  }
+
+  auto parse_uint = [](std::string_view digits, int base) -> std::optional<std::uint64_t> {
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
+    if (ec != std::errc{} || p != digits.data() + digits.size()) return std::nullopt;
+    return v;
+  };
+
+  if (code.size() > 1 && code[0] == '-' && all_of(code.substr(1), is_dec_digit)) {
+    auto v = parse_uint(code.substr(1), 10);
+    if (!v || *v > 0x80000000ull)
+      return std::unexpected(
+          not_a_code(out.input, code, "a negative HRESULT must be at least -2147483648"));
+    out.hresult = static_cast<std::uint32_t>(0x100000000ull - *v) & 0xffffffffu;
+    out.form = InputForm::kSignedDecimal;
+    return out;
+  }
+  if (code.size() > 2 && code[0] == '0' && (code[1] == 'x' || code[1] == 'X')) {
+    auto digits = code.substr(2);
+    auto v = all_of(digits, is_hex_digit) ? parse_uint(digits, 16) : std::nullopt;
+    if (!v || *v > 0xffffffffull)
+      return std::unexpected(
+          not_a_code(out.input, code, "a hex HRESULT has at most 8 hex digits after 0x"));
+    if (*v != 0 && *v <= 0xffff) {
+      out.hresult = hresult_from_win32(static_cast<std::uint32_t>(*v));
+      out.form = InputForm::kWin32Hex;
+    } else {
+      out.hresult = static_cast<std::uint32_t>(*v);
+      out.form = InputForm::kHex;
+    }
+    return out;
+  }
+  if (all_of(code, is_dec_digit)) {
+    auto v = parse_uint(code, 10);
+    if (v && *v <= 0xffff) {
+      out.hresult = hresult_from_win32(static_cast<std::uint32_t>(*v));
+      out.form = InputForm::kWin32Decimal;
+      return out;
+    }
+    if (v && *v >= 0x80000000ull && *v <= 0xffffffffull) {
+      out.hresult = static_cast<std::uint32_t>(*v);
+      out.form = InputForm::kDecimal;
+      return out;
+    }
+    // 80070002: an unprefixed hex HRESULT that happens to have no letters.
+    if (code.size() <= 8) {
+      out.hresult = static_cast<std::uint32_t>(*parse_uint(code, 16));
+      out.form = InputForm::kHex;
+      return out;
+    }
+    if (v && *v <= 0xffffffffull) {
+      out.hresult = static_cast<std::uint32_t>(*v);
+      out.form = InputForm::kDecimal;
+      return out;
+    }
+    return std::unexpected(not_a_code(out.input, code, "the number does not fit in 32 bits"));
+  }
+  if (code.size() <= 8 && all_of(code, is_hex_digit)) {
+    out.hresult = static_cast<std::uint32_t>(*parse_uint(code, 16));
+    out.form = InputForm::kHex;
+    return out;
+  }
+  if (all_of(code, is_name_char)) {
+    if (auto v = symbol_value(code)) {
+      out.hresult = *v;
+      out.form = InputForm::kSymbol;
+      return out;
+    }
+    return std::unexpected(not_a_code(out.input, code, "no error has this name"));
+  }
+  return std::unexpected(not_a_code(out.input, code,
+                                    "expected a name (TRUST_E_NOSIGNATURE), hex (0x8007007E) "
+                                    "or a decimal number"));
+}
+
+namespace {
+
+// The en-US message wsl.exe shows for a plugin error (Resources.resw).
+std::string plugin_message(const KnownError* known, bool hook) {
+  if (known && known->symbol == "WSL_E_PLUGIN_REQUIRES_UPDATE")
+    return "The plugin '<name>' requires a newer version of WSL. Please run: wsl.exe --update";
+  if (known && known->symbol == "E_ILLEGAL_STATE_CHANGE")
+    return "An install, uninstall, or conversion is in progress for this distribution. (WSL's "
+           "generic text for this code: the hook called PluginError but returned success, so no "
+           "plugin message is shown)";
+  if (hook)
+    return "A fatal error was returned by plugin '<name>' (with \". Error message: '...'\" when "
+           "the hook called PluginError)";
+  return "A fatal error was returned by plugin '<name>' (load failures never carry a plugin "
+         "message)";
+}
+
+}  // namespace
+
+ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
+  ContextMeaning m;
+  if (ctx.empty()) return m;
+  const unsigned kb = known ? known->stages : 0;
+  if (ctx.wslc) {
+    m.stages = 0;  // WSLC hooks have no stage of their own; the knowledge base's stages stay
+    if (ctx.plugin) {
+      m.failed =
+          "A WSL Containers (WSLC) session operation failed in a plugin: OnSessionCreated or "
+          "ContainerStarted (the only WSLC hooks that can veto) returned this error";
+      m.wsl_action =
+          "WSL aborted the session creation or the container creation (a container a plugin "
+          "rejected is stopped)";
+    } else {
+      m.failed = "A WSL Containers (WSLC) session operation failed";
+      m.wsl_action = "WSL did not attribute the error to a plugin (no 'Plugin' in the context)";
+    }
+    return m;
+  }
+  if (!ctx.plugin) {
+    m.failed = "WSL did not attribute this error to a plugin (no 'Plugin' in the context)";
+    m.wsl_action = ctx.create_vm         ? "the WSL2 VM was not created"
+                   : ctx.create_instance ? "the distribution did not start"
+                                         : "";
+    return m;
+  }
+  if (ctx.create_vm) {
+    unsigned st = kb & (kStageLoad | kStageVmStarted);
+    if (st == 0) st = known ? kStageVmStarted : (kStageLoad | kStageVmStarted);
+    m.stages = st;
+    const std::string step = known && !known->step.empty() ? std::string(known->step) : "";
+    if (st == kStageLoad) {
+      m.failed = "Loading the plugin when wslservice started" +
+                 (step.empty() ? std::string() : " (" + step + ")");
+      m.wsl_action =
+          "WSL recorded the load failure at service start and refused to create the WSL2 VM; "
+          "every WSL2 launch fails with this code until the registry value is fixed or removed "
+          "and wslservice is restarted (WSL1 distributions keep working)";
+      m.message = plugin_message(known, false);
+    } else if (st == kStageVmStarted) {
+      m.failed = "The plugin's OnVMStarted hook returned this error";
+      m.wsl_action = "WSL terminated the VM it had just started; no distribution started";
+      m.message = plugin_message(known, true);
+    } else {
+      m.message = plugin_message(known, true);
+      m.failed =
+          "Either loading the plugin at service start (signature check, LoadLibrary, "
+          "GetProcAddress or the entry point) or the plugin's OnVMStarted hook";
+      m.wsl_action =
+          "No WSL2 VM runs: after a load failure WSL refuses to create the VM until the plugin is "
+          "fixed and wslservice restarted; after an OnVMStarted failure WSL terminated the VM";
+    }
+    return m;
+  }
+  if (ctx.create_instance) {
+    m.stages = kStageDistributionStarted;
+    m.failed = "The plugin's OnDistributionStarted hook returned this error";
+    m.wsl_action =
+        "WSL removed the distribution from the running list: the distribution did not start "
+        "(the VM keeps running)";
+    m.message = plugin_message(known, true);
+    return m;
+  }
+  m.stages = kb;
+  m.failed = "A plugin operation failed outside VM and distribution creation";
+  return m;
+}
+
+Result<Diagnosis> diagnose(std::string_view input) {
+  auto parsed = parse_code(input);
+  if (!parsed) return std::unexpected(parsed.error());
+  Diagnosis d;
+  d.parsed = std::move(*parsed);
+  const std::uint32_t hr = d.parsed.hresult;
+  d.known = find_known(hr);
+  d.parts = split_hresult(hr);
+  if (auto s = hresult_symbol(hr)) d.symbol = *s;
+  if (auto f = facility_name(d.parts.facility)) d.facility = std::string(*f);
+  if (d.parts.facility == 7 && !d.parts.nt_status && !d.parts.customer)
+    if (auto w = win32_name(d.parts.code)) d.win32_name = std::string(*w);
+  if (auto nt = as_ntstatus(hr))
+    if (auto n = ntstatus_name(*nt)) d.ntstatus = std::string(*n);
+  d.context = explain_context(d.parsed.context, d.known);
+  if (!d.parsed.plugin.empty())
+    if (auto at = d.context.message.find("<name>"); at != std::string::npos)
+      d.context.message.replace(at, 6, d.parsed.plugin);
+  const unsigned kb = d.known ? d.known->stages : 0;
+  if (d.context.stages != 0)
+    d.stages = (kb & d.context.stages) ? (kb & d.context.stages) : d.context.stages;
+  else
+    d.stages = kb;
+  d.wsl_prints = wsl_code_string(hr);
+  return d;
+}
+
+}  // namespace wslplug::errors

@@ -1,0 +1,42 @@
+// Building a plugin project into a Windows DLL: cargo (x86_64-pc-windows-gnu from Linux) or CMake
+// with the project's MinGW toolchain file; the toolchain's output is streamed to a file
+// descriptor; the DLL is found from cargo's artifact messages or in the CMake build directory.
+// A missing toolchain is an input error whose fix names the package or command that installs it.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wslplug/core/error.hpp"
+#include "wslplug/project/manifest.hpp"
+
+namespace wslplug::build {
+
+namespace fs = std::filesystem;
+
+struct Options {
+  fs::path project_dir = ".";
+  std::optional<TargetArch> target;  // overrides the manifest's target
+  bool debug = false;                // debug profile instead of release
+  std::string cargo;                 // --cargo; empty: $CARGO, then cargo on PATH
+  int output_fd = 1;                 // where the toolchain's output is streamed
+};
+
+struct Outcome {
+  fs::path artifact;  // the built DLL
+  TargetArch target = TargetArch::kX86_64;
+  std::string triple;                // "x86_64-pc-windows-gnu"
+  std::string profile;               // "release" or "debug"
+  std::vector<std::string> command;  // the build command that was run
+  std::vector<std::string> notes;    // things worth telling the user (e.g. which rustc)
+};
+
+// The Rust target triple for `arch` when building on this host (Linux: *-pc-windows-gnu).
+std::string rust_triple(TargetArch arch);
+
+// Builds the project described by `manifest` in options.project_dir.
+Result<Outcome> build_project(const Manifest& manifest, const Options& options);
+
+}  // namespace wslplug::build

@@ -1,0 +1,272 @@
+#include "wslplug/project/builder.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "wslplug/core/process.hpp"
+
+namespace wslplug::build {
+
+namespace {
+
+constexpr const char* kMingwCompilerX64 = "x86_64-w64-mingw32-gcc";
+constexpr const char* kMingwCxxCompilerX64 = "x86_64-w64-mingw32-g++";
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+bool on_windows() {
+#ifdef _WIN32
+  return true;
+#else
+  return false;
+#endif
+}
+
+Error arm64_unsupported(const Manifest& m) {
+  return Error{ErrorKind::kInput,
+               fmt::format("cannot build an ARM64 {} plugin on this machine: Debian has no ARM64 "
+                           "Windows MinGW toolchain or Rust standard library",
+                           language_name(m.language)),
+               {},
+               "--target arm64",
+               m.language == Language::kRust
+                   ? "build on Windows (rustup target add aarch64-pc-windows-msvc), or use "
+                     "--target x86_64"
+                   : "build on Windows with MSVC (cmake -A ARM64), or use --target x86_64"};
+}
+
+// The .dll files of a cargo --message-format=json stream that belong to a cdylib target.
+std::vector<fs::path> cargo_dlls(const std::string& messages) {
+  std::vector<fs::path> out;
+  std::size_t pos = 0;
+  while (pos < messages.size()) {
+    auto nl = messages.find('\n', pos);
+    if (nl == std::string::npos) nl = messages.size();
+    const std::string_view line(messages.data() + pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty() || line[0] != '{') continue;
+    auto msg = nlohmann::json::parse(line, nullptr, false);
+    if (msg.is_discarded() || msg.value("reason", "") != "compiler-artifact") continue;
+    bool cdylib = false;
+    if (msg.contains("target") && msg["target"].contains("crate_types"))
+      for (const auto& t : msg["target"]["crate_types"]) cdylib |= t == "cdylib";
+    if (!cdylib || !msg.contains("filenames")) continue;
+    for (const auto& f : msg["filenames"]) {
+      if (!f.is_string()) continue;
+      const std::string name = f.get<std::string>();
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".dll") out.emplace_back(name);
+    }
+  }
+  return out;
+}
+
+Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch) {
+  if (arch == TargetArch::kArm64 && !on_windows()) return std::unexpected(arm64_unsupported(m));
+  Outcome outcome;
+  outcome.target = arch;
+  outcome.triple = rust_triple(arch);
+  outcome.profile = o.debug ? "debug" : "release";
+  const std::string install_rust =
+      "install Rust (https://rustup.rs, then `rustup target add " + outcome.triple +
+      "`), or on Debian/Ubuntu `apt-get install cargo rustc libstd-rust-dev-windows`";
+
+  // cargo: --cargo, then $CARGO, then PATH.
+  std::string cargo_name = o.cargo;
+  std::string cargo_source = "--cargo";
+  if (cargo_name.empty()) {
+    cargo_name = env_or_empty("CARGO");
+    cargo_source = "CARGO";
+  }
+  if (cargo_name.empty()) {
+    cargo_name = "cargo";
+    cargo_source = "PATH";
+  }
+  const auto cargo = process::find_program(cargo_name);
+  if (!cargo)
+    return fail(ErrorKind::kInput,
+                fmt::format("cargo not found ({}: {})", cargo_source, cargo_name), {},
+                cargo_source == "PATH" ? "" : cargo_source, install_rust);
+
+  // rustc: $RUSTC, else the rustc beside a cargo chosen with --cargo / CARGO, else PATH.
+  process::Options popt;
+  popt.cwd = o.project_dir;
+  popt.output_fd = o.output_fd;
+  std::string rustc_name = env_or_empty("RUSTC");
+  if (rustc_name.empty() && cargo_source != "PATH") {
+    const fs::path sibling = cargo->parent_path() / "rustc";
+    if (process::find_program(sibling.string())) {
+      rustc_name = sibling.string();
+      popt.env["RUSTC"] = rustc_name;  // otherwise cargo would take rustc from PATH
+      outcome.notes.push_back(fmt::format("using {} with {}", cargo->string(), rustc_name));
+    }
+  }
+  if (rustc_name.empty()) rustc_name = "rustc";
+  const auto rustc = process::find_program(rustc_name);
+  if (!rustc)
+    return fail(ErrorKind::kInput, fmt::format("rustc not found ({})", rustc_name), {}, "RUSTC",
+                install_rust);
+
+  // The target's standard library must be installed for this rustc.
+  process::Options q;
+  q.capture_stdout = true;
+  q.output_fd = o.output_fd;
+  auto sysroot = process::run({rustc->string(), "--print", "sysroot"}, q);
+  if (!sysroot) return std::unexpected(sysroot.error());
+  std::string root = sysroot->captured;
+  while (!root.empty() && (root.back() == '\n' || root.back() == '\r')) root.pop_back();
+  const fs::path std_dir = fs::path(root) / "lib" / "rustlib" / outcome.triple / "lib";
+  std::error_code ec;
+  if (!sysroot->ok() || !fs::is_directory(std_dir, ec)) {
+    const bool rustup =
+        fs::exists(fs::path(root) / "lib" / "rustlib" / "multirust-channel-manifest.toml", ec) ||
+        rustc->string().find(".cargo/bin") != std::string::npos ||
+        root.find(".rustup") != std::string::npos;
+    std::string fix =
+        rustup ? fmt::format("rustup target add {}", outcome.triple)
+               : fmt::format("apt-get install libstd-rust-dev-windows (Debian's Windows std)");
+    fix += fmt::format(
+        "; or choose another toolchain with --cargo PATH / CARGO and RUSTC (e.g. --cargo "
+        "/usr/bin/cargo with Debian's libstd-rust-dev-windows)");
+    return fail(ErrorKind::kInput,
+                fmt::format("{} has no standard library for {} (looked in {})", rustc->string(),
+                            outcome.triple, std_dir.string()),
+                {}, "target " + outcome.triple, fix);
+  }
+  if (!on_windows() && arch == TargetArch::kX86_64 && !process::find_program(kMingwCompilerX64))
+    return fail(ErrorKind::kInput,
+                fmt::format("the MinGW-w64 linker {} is not on PATH", kMingwCompilerX64), {},
+                "linker for " + outcome.triple,
+                "apt-get install gcc-mingw-w64-x86-64 (Debian/Ubuntu), or your distribution's "
+                "mingw64-gcc package");
+
+  outcome.command = {cargo->string(), "build", "--target", outcome.triple,
+                     "--message-format=json-render-diagnostics"};
+  if (!o.debug) outcome.command.insert(outcome.command.begin() + 2, "--release");
+  popt.capture_stdout = true;
+  auto run = process::run(outcome.command, popt);
+  if (!run) return std::unexpected(run.error());
+  if (!run->ok())
+    return fail(ErrorKind::kBad, fmt::format("cargo failed (exit {})", run->exit_code),
+                o.project_dir.string(), {}, "see the compiler output above");
+  auto dlls = cargo_dlls(run->captured);
+  if (dlls.empty())
+    return fail(ErrorKind::kInput, "cargo built no cdylib (no DLL)",
+                (o.project_dir / "Cargo.toml").string(), "[lib] crate-type",
+                "add `[lib]` with `crate-type = [\"cdylib\"]` to Cargo.toml");
+  outcome.artifact = dlls.front();
+  for (const auto& d : dlls)
+    if (d.filename() == m.dll) outcome.artifact = d;
+  if (!fs::exists(outcome.artifact, ec))
+    return io_error("cargo reported a DLL that does not exist", outcome.artifact.string());
+  if (outcome.artifact.filename() != m.dll && !m.dll.empty())
+    outcome.notes.push_back(fmt::format("the DLL is {}, not {} as wslplug.json says",
+                                        outcome.artifact.filename().string(), m.dll));
+  return outcome;
+}
+
+Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch) {
+  if (arch == TargetArch::kArm64 && !on_windows()) return std::unexpected(arm64_unsupported(m));
+  Outcome outcome;
+  outcome.target = arch;
+  outcome.profile = o.debug ? "debug" : "release";
+  outcome.triple = on_windows() ? "msvc" : "x86_64-w64-mingw32";
+  const auto cmake = process::find_program("cmake");
+  if (!cmake)
+    return fail(ErrorKind::kInput, "cmake not found on PATH", {}, {},
+                "apt-get install cmake (Debian/Ubuntu), or https://cmake.org/download/");
+  const std::string config = o.debug ? "Debug" : "Release";
+  // Absolute, so the reported artifact path does not depend on the caller's directory (cargo's
+  // artifact paths are absolute too).
+  const fs::path build_dir =
+      fs::absolute(o.project_dir / (m.build_dir.empty() ? "build" : m.build_dir) /
+                   fmt::format("{}-{}", arch_name(arch), outcome.profile))
+          .lexically_normal();
+  std::vector<std::string> configure = {cmake->string(),        "-S",
+                                        o.project_dir.string(), "-B",
+                                        build_dir.string(),     "-DCMAKE_BUILD_TYPE=" + config};
+  if (!on_windows()) {
+    const fs::path toolchain = fs::absolute(o.project_dir / "cmake" / "mingw-w64-x86_64.cmake");
+    std::error_code ec;
+    if (!fs::exists(toolchain, ec))
+      return fail(ErrorKind::kInput, "no MinGW toolchain file", toolchain.string(), {},
+                  "add one (CMAKE_SYSTEM_NAME Windows, CMAKE_CXX_COMPILER "
+                  "x86_64-w64-mingw32-g++), or regenerate the project with wslplug new --lang cpp");
+    for (const char* tool : {kMingwCompilerX64, kMingwCxxCompilerX64})
+      if (!process::find_program(tool))
+        return fail(ErrorKind::kInput,
+                    fmt::format("the MinGW-w64 compiler {} is not on PATH", tool), {},
+                    "CMAKE_TOOLCHAIN_FILE",
+                    "apt-get install gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 (Debian/Ubuntu)");
+    configure.push_back("-DCMAKE_TOOLCHAIN_FILE=" + toolchain.string());
+    if (process::find_program("ninja")) {
+      configure.push_back("-G");
+      configure.push_back("Ninja");
+    }
+  } else {
+    configure.push_back("-A");
+    configure.push_back(arch == TargetArch::kArm64 ? "ARM64" : "x64");
+  }
+  process::Options popt;
+  popt.output_fd = o.output_fd;
+  std::error_code ec;
+  if (!fs::exists(build_dir / "CMakeCache.txt", ec)) {
+    auto conf = process::run(configure, popt);
+    if (!conf) return std::unexpected(conf.error());
+    if (!conf->ok())
+      return fail(ErrorKind::kBad, fmt::format("CMake configure failed (exit {})", conf->exit_code),
+                  (o.project_dir / "CMakeLists.txt").string(), {},
+                  "see the output above; remove " + build_dir.string() + " to start afresh");
+  }
+  outcome.command = {cmake->string(), "--build", build_dir.string(), "--config", config};
+  auto run = process::run(outcome.command, popt);
+  if (!run) return std::unexpected(run.error());
+  if (!run->ok())
+    return fail(ErrorKind::kBad, fmt::format("the build failed (exit {})", run->exit_code),
+                o.project_dir.string(), {}, "see the compiler output above");
+  for (const fs::path& candidate : {build_dir / m.dll, build_dir / config / m.dll}) {
+    if (fs::is_regular_file(candidate, ec)) {
+      outcome.artifact = candidate;
+      return outcome;
+    }
+  }
+  // Not under the expected name: accept a single DLL in the build directory.
+  std::vector<fs::path> found;
+  for (const fs::path& dir : {build_dir, build_dir / config}) {
+    if (!fs::is_directory(dir, ec)) continue;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.is_regular_file() && e.path().extension() == ".dll") found.push_back(e.path());
+  }
+  if (found.size() == 1) {
+    outcome.artifact = found.front();
+    outcome.notes.push_back(
+        fmt::format("the DLL is {}, not {} as expected", found.front().filename().string(), m.dll));
+    return outcome;
+  }
+  return fail(ErrorKind::kInput,
+              found.empty()
+                  ? fmt::format("the build produced no DLL named {}", m.dll)
+                  : fmt::format("the build produced {} DLLs and none is {}", found.size(), m.dll),
+              build_dir.string(), "paths.dll",
+              "set paths.dll in wslplug.json to the DLL's file name (add_library(NAME SHARED) "
+              "with PREFIX \"\")");
+}
+
+}  // namespace
+
+std::string rust_triple(TargetArch arch) {
+  const char* cpu = arch == TargetArch::kArm64 ? "aarch64" : "x86_64";
+  return fmt::format("{}-pc-windows-{}", cpu, on_windows() ? "msvc" : "gnu");
+}
+
+Result<Outcome> build_project(const Manifest& manifest, const Options& options) {
+  const TargetArch arch = options.target.value_or(manifest.target);
+  return manifest.language == Language::kRust ? build_rust(manifest, options, arch)
+                                              : build_cmake(manifest, options, arch);
+}
+
+}  // namespace wslplug::build

@@ -1,0 +1,71 @@
+// WSL plugin registration: the .reg documents that add and remove a plugin's REG_SZ value under
+// HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins, the static checker behind
+// `wslplug doctor --reg`, and the PowerShell script behind `wslplug register --ps1`.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wslplug/core/error.hpp"
+#include "wslplug/doctor/finding.hpp"
+#include "wslplug/registry/regfile.hpp"
+
+namespace wslplug::reg {
+
+inline constexpr std::string_view kPluginsKey =
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins";
+// The same key as reg.exe and PowerShell name it.
+inline constexpr std::string_view kPluginsKeyShort =
+    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins";
+inline constexpr std::string_view kPluginsSubkey =
+    "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins";
+
+// [Plugins] "name"="path". The name and path must already be checked
+// (validate_plugin_name, to_windows_path).
+Document registration_document(std::string_view name, std::string_view windows_path);
+// [Plugins] "name"=-
+Document removal_document(std::string_view name);
+
+// Static check of a registration .reg file (doctor --reg). Parse errors are returned as errors
+// (input, naming the file and line); everything else is a finding. Checks: the key (exact
+// Plugins key; WOW6432Node, HKCU and abbreviations flagged), the value type (only REG_SZ is
+// loaded; hex(2)/REG_EXPAND_SZ and others are skipped silently by WSL), the path (absolute, no
+// quotes, no %VARS%, no \\wsl$, a .dll, Windows characters), the name, duplicates, the file's
+// encoding. Each finding carries the WSL error it would cause where one applies.
+Result<std::vector<Finding>> check_registration_file(const fs::path& path);
+// The same on a parsed document; `file` names the file in messages.
+std::vector<Finding> check_registration(const Document& doc, const std::string& file);
+
+// A certificate to trust from the PowerShell script: DER bytes re-encoded by OpenSSL (never the
+// input file's bytes, so nothing else, like a private key, can be carried along), its subject
+// and SHA-1 thumbprint (what Windows shows).
+struct TrustCert {
+  std::vector<std::uint8_t> der;
+  std::string subject;     // one-line, RFC 2253
+  std::string thumbprint;  // SHA-1, upper-case hex, as certlm.msc and PowerShell show it
+  std::string source;      // the file it came from
+};
+// Reads a .cer (DER) or PEM certificate. Refuses private keys and PKCS#12 with a fix.
+Result<TrustCert> load_trust_cert(const fs::path& path);
+
+struct ScriptOptions {
+  std::string name;          // plugin (value) name, checked
+  std::string windows_path;  // checked
+  const TrustCert* trust = nullptr;
+  std::string generator;  // "wslplug 0.1.0", for the header comment
+};
+// An elevated PowerShell script (#Requires -RunAsAdministrator): optionally trusts the
+// certificate in Cert:\LocalMachine\Root (with a loud warning), writes the REG_SZ value in the
+// 64-bit registry view, restarts wslservice, starts WSL so the plugins load, and prints the
+// result. Returned as text with CRLF line ends; write it with ps1_bytes.
+std::string powershell_script(const ScriptOptions& options);
+// UTF-8 with BOM (Windows PowerShell 5.1 reads BOM-less scripts in the ANSI code page).
+std::vector<std::byte> ps1_bytes(std::string_view script);
+// A PowerShell single-quoted string literal: ' and its typographic variants (U+2018..U+201B,
+// which PowerShell also treats as quotes) are doubled.
+std::string ps_quote(std::string_view s);
+
+}  // namespace wslplug::reg

@@ -1,0 +1,55 @@
+// Windows paths for plugin registration: turns what a user types on Linux or Windows into the
+// absolute Windows path wslservice.exe (LocalSystem, 64-bit) can open, or refuses it with the
+// reason and a fix. Pure string handling: nothing here touches the file system.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "wslplug/core/error.hpp"
+
+namespace wslplug::reg {
+
+struct PathOptions {
+  // WSL's automount root (wsl.conf [automount] root); "/mnt/" by default. A trailing '/' is
+  // optional.
+  std::string automount_root = "/mnt/";
+};
+
+struct WindowsPath {
+  enum class Kind { kDrive, kUnc };
+  Kind kind = Kind::kDrive;
+  std::string path;             // e.g. C:\Plugins\my_plugin.dll or \\server\share\p.dll
+  bool from_wsl_mount = false;  // the input was a WSL mount path (/mnt/c/...)
+};
+
+// Converts and checks a DLL path:
+//   C:\x\p.dll, C:/x/p.dll, c:\x\\p.dll  -> C:\x\p.dll (drive letter upper-cased, '/' -> '\',
+//                                          repeated separators and "." collapsed, ".." resolved)
+//   /mnt/c/x/p.dll (or <automount_root>c/x/p.dll) -> C:\x\p.dll
+//   \\server\share\p.dll, //server/share/p.dll   -> \\server\share\p.dll
+// Refused (input errors naming "DLL_PATH", with a fix): empty, relative (p.dll, .\p.dll, C:p.dll),
+// Linux paths outside the automount root, \\wsl$\ and \\wsl.localhost\ paths, device paths
+// (\\?\ and \\.\ prefixes), %VARS%, quotes, control characters, characters Windows forbids in file
+// names
+// (< > | ? * and ':' past the drive), invalid UTF-8, and a last component not ending in ".dll".
+Result<WindowsPath> to_windows_path(std::string_view input, const PathOptions& options = {});
+
+// The file name without ".dll" (case-insensitive) of a Windows path: C:\x\my_plugin.dll ->
+// my_plugin.
+std::string windows_stem(std::string_view windows_path);
+
+// Checks a plugin (registry value) name: non-empty, valid UTF-8, no control characters (C0, DEL,
+// C1), at most 16383 characters (the registry's limit for value names). Input errors name
+// "--name".
+Status validate_plugin_name(std::string_view name);
+
+// A file-name-safe form of a plugin name for default output files: '/', '\', ':', '*', '?', '"',
+// '<', '>', '|' and control characters become '_'; empty or "."/".." becomes "plugin".
+std::string file_safe_name(std::string_view name);
+
+// Detects %NAME% (a non-empty run without separators between two '%'): environment variables
+// that WSL never expands (it reads only REG_SZ values).
+bool has_env_var(std::string_view s);
+
+}  // namespace wslplug::reg

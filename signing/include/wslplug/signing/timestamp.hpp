@@ -1,0 +1,106 @@
+// RFC 3161 time-stamping for Authenticode signatures: the client (request, HTTP POST with
+// retries, response checks), attaching the token to a SignerInfo as the Microsoft unauthenticated
+// attribute 1.3.6.1.4.1.311.3.3.1, and verifying a token found in a SignerInfo (TSA signature and
+// chain, message imprint = H(SignerInfo.encryptedDigest), genTime).
+//
+// This header exposes OpenSSL's PKCS7_SIGNER_INFO for the signing engine; commands use the
+// DER-level functions or signing.hpp.
+#pragma once
+
+#include <openssl/pkcs7.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "wslplug/core/error.hpp"
+#include "wslplug/signing/signing.hpp"
+
+namespace wslplug::signing {
+
+inline constexpr const char* kOidRfc3161Timestamp = "1.3.6.1.4.1.311.3.3.1";
+
+struct TimestampOptions {
+  std::string url;                                    // --timestamp: http://host[:port]/path
+  DigestAlgorithm digest = DigestAlgorithm::kSha256;  // --timestamp-hash: the imprint algorithm
+  int retries = 0;                                    // --timestamp-retries: extra attempts
+  std::chrono::milliseconds timeout{30000};           // --timestamp-timeout: per attempt
+  std::chrono::milliseconds backoff{1000};            // first retry delay; doubles per retry
+};
+
+// ---------------------------------------------------------------- client, step by step
+struct TimestampRequest {
+  std::vector<std::byte> der;      // TimeStampReq (v1, messageImprint, nonce, certReq TRUE)
+  std::vector<std::byte> nonce;    // the nonce, big-endian magnitude
+  std::vector<std::byte> imprint;  // H(data)
+  DigestAlgorithm digest = DigestAlgorithm::kSha256;
+};
+
+// Builds a request over `data` (for Authenticode: the SignerInfo's encryptedDigest bytes) with a
+// fresh random 64-bit nonce.
+Result<TimestampRequest> make_timestamp_request(std::span<const std::byte> data,
+                                                DigestAlgorithm digest);
+
+// Checks a TimeStampResp against its request: PKIStatus granted or grantedWithMods (else the
+// status, its text and failure bits), a token present, the nonce and the message imprint equal
+// to the request's. Returns the token (DER ContentInfo SignedData over TSTInfo). `url` names the
+// server in messages.
+Result<std::vector<std::byte>> check_timestamp_response(const TimestampRequest& request,
+                                                        std::span<const std::byte> response,
+                                                        std::string_view url);
+
+// make_timestamp_request + HTTP POST (application/timestamp-query) + check, with
+// options.retries extra attempts (fresh nonce each, delays backoff, 2*backoff, ...) on network
+// errors, HTTP errors and unusable replies; a PKIStatus rejection is not retried. The last
+// error says how many attempts were made.
+Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> data,
+                                                     const TimestampOptions& options);
+
+// ---------------------------------------------------------------- SignerInfo level
+// Stores `token` as the value of unauthenticated attribute 1.3.6.1.4.1.311.3.3.1 of `si`,
+// replacing an existing RFC 3161 timestamp attribute.
+Status attach_timestamp_token(PKCS7_SIGNER_INFO* si, std::span<const std::byte> token);
+
+// Fetches a token for si's encryptedDigest and attaches it.
+Status timestamp_signer_info(PKCS7_SIGNER_INFO* si, const TimestampOptions& options);
+
+// The DER token of si's 1.3.6.1.4.1.311.3.3.1 attribute (first value), nullopt when none.
+std::optional<std::vector<std::byte>> find_timestamp_token(const PKCS7_SIGNER_INFO* si);
+
+// Verifies `token` for a signature value: it is a SignedData over TSTInfo, the message imprint
+// equals H_alg(signature_value) with the token's own algorithm, the TSA signature verifies and
+// the TSA certificate chains to `tsa_ca_files` (PEM or DER files; empty: the system store) with
+// the timeStamping purpose, checked at the token's genTime. Never fails: problems are reported
+// in TimestampReport::problem (ok=false), with time/digest/tsa_subject filled as far as known.
+TimestampReport verify_timestamp_token(std::span<const std::byte> token,
+                                       std::span<const std::byte> signature_value,
+                                       const std::vector<fs::path>& tsa_ca_files);
+
+// find_timestamp_token + verify_timestamp_token for si (nullopt: not timestamped).
+std::optional<TimestampReport> verify_signer_timestamp(const PKCS7_SIGNER_INFO* si,
+                                                       const std::vector<fs::path>& tsa_ca_files);
+
+// ---------------------------------------------------------------- DER level
+// Adds (or replaces) the timestamp of the first SignerInfo of a DER PKCS#7 SignedData
+// (ContentInfo) and returns the re-encoded DER. `file` names the input in errors. `index` > 0
+// timestamps nested signature `index` (1-based, in stored order) instead; note that the nested
+// values are a DER SET OF, so the new encoding may move it to another position.
+Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_der,
+                                               const TimestampOptions& options,
+                                               const std::string& file = {}, std::size_t index = 0);
+
+// The genTime (unix seconds) of the timestamp of the first SignerInfo of a DER PKCS#7, without
+// verifying anything; nullopt when there is none or it cannot be read.
+std::optional<std::int64_t> pkcs7_timestamp_time(std::span<const std::byte> pkcs7_der);
+
+// The timestamp reports of the first SignerInfo of a DER PKCS#7 (nullopt: not timestamped).
+Result<std::optional<TimestampReport>> verify_pkcs7_timestamp(
+    std::span<const std::byte> pkcs7_der, const std::vector<fs::path>& tsa_ca_files,
+    const std::string& file = {});
+
+}  // namespace wslplug::signing

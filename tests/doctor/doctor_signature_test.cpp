@@ -1,0 +1,140 @@
+// Signature findings of the plugin DLL check (wslplug/dll_check.hpp) as a pure function of a
+// signing::FileReport: every Verdict bit maps to the WinVerifyTrust error official WSL builds
+// report. Reports are constructed here; end-to-end tests with real signed DLLs run the binary.
+#include <gtest/gtest.h>
+
+#include "wslplug/doctor/dll_check.hpp"
+#include "wslplug/doctor/errors.hpp"
+
+namespace sg = wslplug::signing;
+using wslplug::Finding;
+using wslplug::Severity;
+
+namespace {
+
+sg::FileReport signed_report(std::uint32_t verdict, bool nested = false) {
+  sg::FileReport r;
+  r.file = "plugin.dll";
+  r.is_signed = true;
+  r.checksum_ok = true;
+  sg::SignatureReport s;
+  s.index = 0;
+  s.digest_algorithm = "sha256";
+  s.embedded_digest = "AA";
+  s.computed_digest = verdict & sg::kVerdictBadDigest ? "BB" : "AA";
+  s.signer_subject = "CN=wslplug test code signing";
+  s.signer_issuer = "CN=wslplug test code signing";
+  s.self_signed = true;
+  s.verdict = verdict;
+  r.signatures.push_back(s);
+  if (nested) {
+    sg::SignatureReport n = s;
+    n.index = 1;
+    n.nested = true;
+    n.verdict = verdict;
+    r.signatures[0].verdict = sg::kVerdictOk;
+    r.signatures.push_back(n);
+  }
+  r.ok = verdict == sg::kVerdictOk;
+  return r;
+}
+
+const Finding* by_error(const std::vector<Finding>& v, std::string_view wsl_error) {
+  for (const auto& f : v)
+    if (f.wsl_error == wsl_error) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(DoctorSignature, EachVerdictMapsToItsWslError) {
+  struct Case {
+    std::uint32_t verdict;
+    std::string wsl_error;
+    std::string id;
+  };
+  const std::vector<Case> cases = {
+      {sg::kVerdictBadDigest, "TRUST_E_BAD_DIGEST", "digest-mismatch"},
+      {sg::kVerdictBadSignature, "TRUST_E_CERT_SIGNATURE", "signature-invalid"},
+      {sg::kVerdictUntrustedRoot, "CERT_E_UNTRUSTEDROOT", "untrusted-root"},
+      {sg::kVerdictChainIncomplete, "CERT_E_CHAINING", "chain-incomplete"},
+      {sg::kVerdictExpired, "CERT_E_EXPIRED", "cert-expired"},
+      {sg::kVerdictNotYetValid, "CERT_E_EXPIRED", "cert-not-yet-valid"},
+      {sg::kVerdictWrongUsage, "CERT_E_WRONG_USAGE", "cert-wrong-usage"},
+      {sg::kVerdictMalformed, "TRUST_E_NOSIGNATURE", "signature-malformed"},
+      {sg::kVerdictUnsupportedDigest, "NTE_BAD_ALGID", "digest-unsupported"},
+      {sg::kVerdictBadTimestamp, "TRUST_E_TIME_STAMP", "timestamp-invalid"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.id);
+    auto findings = sg::signature_findings(signed_report(c.verdict), {});
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].wsl_error, c.wsl_error);
+    EXPECT_EQ(findings[0].id, c.id);
+    EXPECT_EQ(findings[0].severity, Severity::kError);
+    EXPECT_NE(findings[0].message.find("plugin.dll"), std::string::npos);
+    EXPECT_FALSE(findings[0].fix.empty());
+    // Every wsl_error is a name doctor can explain.
+    EXPECT_TRUE(wslplug::errors::symbol_value(c.wsl_error).has_value()) << c.wsl_error;
+  }
+}
+
+TEST(DoctorSignature, UnsignedIsNoSignature) {
+  sg::FileReport r;
+  r.file = "plugin.dll";
+  r.checksum_ok = true;
+  auto findings = sg::signature_findings(r, {});
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].id, "unsigned");
+  EXPECT_EQ(findings[0].wsl_error, "TRUST_E_NOSIGNATURE");
+  EXPECT_NE(findings[0].fix.find("wslplug sign"), std::string::npos);
+}
+
+TEST(DoctorSignature, GoodSignatureHasNoFindings) {
+  EXPECT_TRUE(sg::signature_findings(signed_report(sg::kVerdictOk), {}).empty());
+}
+
+TEST(DoctorSignature, SeveralBitsGiveSeveralFindings) {
+  auto findings = sg::signature_findings(
+      signed_report(sg::kVerdictWrongUsage | sg::kVerdictUntrustedRoot | sg::kVerdictExpired), {});
+  EXPECT_EQ(findings.size(), 3u);
+  EXPECT_NE(by_error(findings, "CERT_E_WRONG_USAGE"), nullptr);
+  EXPECT_NE(by_error(findings, "CERT_E_UNTRUSTEDROOT"), nullptr);
+  EXPECT_NE(by_error(findings, "CERT_E_EXPIRED"), nullptr);
+}
+
+TEST(DoctorSignature, UntrustedRootSaysHowToTrustIt) {
+  auto findings = sg::signature_findings(signed_report(sg::kVerdictUntrustedRoot), {});
+  const auto* f = by_error(findings, "CERT_E_UNTRUSTEDROOT");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->fix.find("Cert:\\LocalMachine\\Root"), std::string::npos) << f->fix;
+  EXPECT_NE(f->fix.find("Import-Certificate"), std::string::npos);
+  EXPECT_NE(f->fix.find("--ca"), std::string::npos);  // no --ca given: suggest it
+  EXPECT_NE(f->message.find("self-signed"), std::string::npos);
+  sg::VerifyOptions with_ca;
+  with_ca.ca_files.emplace_back("root.pem");
+  findings = sg::signature_findings(signed_report(sg::kVerdictUntrustedRoot), with_ca);
+  f = by_error(findings, "CERT_E_UNTRUSTEDROOT");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->message.find("--ca"), std::string::npos);
+}
+
+TEST(DoctorSignature, NestedSignatureProblemsAreWarnings) {
+  auto findings = sg::signature_findings(signed_report(sg::kVerdictBadDigest, true), {});
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].severity, Severity::kWarning);
+  EXPECT_EQ(findings[0].id, "nested-digest-mismatch");
+  EXPECT_FALSE(wslplug::has_errors(findings));
+}
+
+TEST(DoctorSignature, ChecksumMismatchIsInformational) {
+  auto r = signed_report(sg::kVerdictOk);
+  r.checksum_ok = false;
+  r.stored_checksum = 0;
+  r.computed_checksum = 0x1234;
+  auto findings = sg::signature_findings(r, {});
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].id, "checksum-mismatch");
+  EXPECT_EQ(findings[0].severity, Severity::kInfo);
+  EXPECT_FALSE(wslplug::has_errors(findings));
+}

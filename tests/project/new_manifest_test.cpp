@@ -1,0 +1,140 @@
+// Library-level checks of the manifest (wslplug.json), project detection and the template engine
+// used by `wslplug new` and `wslplug build`.
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+#include "wslplug/project/manifest.hpp"
+#include "wslplug/templates/scaffold.hpp"
+
+namespace wt = wslplug::test;
+namespace tp = wslplug::templates;
+using wslplug::Language;
+
+TEST(NewManifest, RoundTripsAndNamesBadFields) {
+  wslplug::Manifest m;
+  m.name = "my-plugin";
+  m.registry_name = "My Plugin";
+  m.language = Language::kCpp;
+  m.target = wslplug::TargetArch::kArm64;
+  m.dll = "my-plugin.dll";
+  m.build_dir = "out";
+  m.hooks = {"vm-started"};
+  m.requires_version = "2.1.2";
+  auto back = wslplug::parse_manifest(wslplug::manifest_to_json(m), "wslplug.json");
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(back->name, m.name);
+  EXPECT_EQ(back->registry_name, m.registry_name);
+  EXPECT_EQ(back->language, Language::kCpp);
+  EXPECT_EQ(back->target, wslplug::TargetArch::kArm64);
+  EXPECT_EQ(back->dll, "my-plugin.dll");
+  EXPECT_EQ(back->build_dir, "out");
+  EXPECT_EQ(back->hooks, m.hooks);
+  EXPECT_EQ(back->requires_version, "2.1.2");
+  EXPECT_TRUE(back->from_file);
+
+  // Only the name is required; the rest defaults from the language.
+  auto minimal = wslplug::parse_manifest(R"({"name": "a-b"})", "f.json");
+  ASSERT_TRUE(minimal);
+  EXPECT_EQ(minimal->dll, "a_b.dll");
+  EXPECT_EQ(minimal->registry_name, "a-b");
+  EXPECT_EQ(minimal->build_dir, "target");
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"[]", ""},
+      {"{nope", ""},
+      {R"({})", "field name"},
+      {R"({"name": 3})", "field name"},
+      {R"({"name": "a", "target": "mips"})", "field target"},
+      {R"({"name": "a", "paths": {"dll": "x/y.dll"}})", "field paths.dll"},
+      {R"({"name": "a", "paths": {"dll": "y.exe"}})", "field paths.dll"},
+      {R"({"name": "a", "paths": []})", "field paths"},
+      {R"({"name": "a", "schema": 99})", "field schema"},
+  };
+  for (const auto& [text, where] : bad) {
+    auto r = wslplug::parse_manifest(text, "wslplug.json");
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().kind, wslplug::ErrorKind::kInput) << text;
+    EXPECT_EQ(r.error().file, "wslplug.json");
+    EXPECT_EQ(r.error().where, where) << text;
+    EXPECT_FALSE(r.error().fix.empty()) << text;
+  }
+}
+
+TEST(NewManifest, DetectsCargoAndCMakeProjects) {
+  wt::TempDir tmp;
+  wt::write_text(tmp / "Cargo.toml",
+                 "# comment\n[package]\nname = \"pkg-name\"\nversion = \"0.1.0\"\n\n"
+                 "[lib]\nname = \"custom_lib\"\ncrate-type = [\"cdylib\"]\n");
+  auto m = wslplug::detect_project(tmp.path());
+  ASSERT_TRUE(m) << m.error().describe();
+  EXPECT_EQ(m->language, Language::kRust);
+  EXPECT_EQ(m->name, "pkg-name");
+  EXPECT_EQ(m->dll, "custom_lib.dll");
+  EXPECT_FALSE(m->from_file);
+
+  wt::TempDir cm;
+  wt::write_text(cm / "CMakeLists.txt",
+                 "cmake_minimum_required(VERSION 3.15)\nPROJECT( fancy-plugin LANGUAGES CXX)\n");
+  m = wslplug::detect_project(cm.path());
+  ASSERT_TRUE(m) << m.error().describe();
+  EXPECT_EQ(m->language, Language::kCpp);
+  EXPECT_EQ(m->name, "fancy-plugin");
+  EXPECT_EQ(m->dll, "fancy-plugin.dll");
+
+  // wslplug.json wins over Cargo.toml.
+  wt::write_text(tmp / "wslplug.json", R"({"name": "from-json", "language": "cpp"})");
+  m = wslplug::detect_project(tmp.path());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->name, "from-json");
+  EXPECT_TRUE(m->from_file);
+
+  wt::TempDir empty;
+  auto none = wslplug::detect_project(empty.path());
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, wslplug::ErrorKind::kInput);
+}
+
+TEST(NewTemplates, EngineSubstitutesAndRejectsMistakes) {
+  tp::Vars vars{{"name", "x"}};
+  tp::Flags flags{{"on", true}, {"off", false}};
+  auto r = tp::render(
+      "a {{name}} b\n{{#on}}\nkept {{name}}\n{{/on}}\n  {{#off}}\ndropped\n"
+      "  {{/off}}\n{{^off}}\ninverted\n{{/off}}\nend",
+      vars, flags, "t");
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(*r, "a x b\nkept x\ninverted\nend");
+  EXPECT_FALSE(tp::render("{{nope}}\n", vars, flags, "t"));
+  EXPECT_FALSE(tp::render("{{#nope}}\n{{/nope}}\n", vars, flags, "t"));
+  EXPECT_FALSE(tp::render("{{#on}}\n", vars, flags, "t"));
+  EXPECT_FALSE(tp::render("{{/on}}\n", vars, flags, "t"));
+  EXPECT_FALSE(tp::render("{{name\n", vars, flags, "t"));
+  auto e = tp::render("{{#on}}\n{{/off}}\n", vars, flags, "my/template");
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("my/template"), std::string::npos);
+}
+
+TEST(NewTemplates, EveryEmbeddedFileIsATemplateFileOnDisk) {
+  // The embedded copies are byte-identical to templates/ (the build-time embedding works).
+  std::size_t rust = 0, cpp = 0;
+  for (const auto& f : tp::embedded_files()) {
+    const auto disk = wt::source_dir() / "templates" / std::string(f.path);
+    ASSERT_TRUE(wt::fs::exists(disk)) << f.path;
+    EXPECT_EQ(wt::read_text(disk), f.content) << f.path;
+    rust += f.path.starts_with("rust/");
+    cpp += f.path.starts_with("cpp/");
+  }
+  EXPECT_EQ(rust, 5u);
+  EXPECT_EQ(cpp, 6u);
+  // Rendering every combination leaves no template syntax behind.
+  for (auto lang : {Language::kRust, Language::kCpp})
+    for (const char* hooks : {"all", "none", "vm-stopping,distribution-unregistered"})
+      for (const char* req : {"", "2.1.3", "DistributionVersion"}) {
+        tp::ProjectSpec spec{"p", lang, *tp::parse_hooks(hooks), *tp::parse_requirement(req)};
+        auto files = tp::render_project(spec);
+        ASSERT_TRUE(files) << files.error().describe();
+        for (const auto& f : *files) {
+          EXPECT_EQ(f.content.find("{{"), std::string::npos) << f.path;
+          EXPECT_EQ(f.path.find("dot-"), std::string::npos) << f.path;
+        }
+      }
+}

@@ -1,0 +1,427 @@
+// `wslplug register --emit-reg` / `unregister --emit-reg` through the real binary: golden files
+// for every path spelling, refusals that leave nothing behind, --force, --ps1 and --trust-cert
+// checked against openssl, and the real component: Wine's reg.exe imports the emitted files,
+// `reg query` shows the REG_SZ value with the exact path, the removal file deletes it, and
+// values Wine itself writes with other types are flagged by the doctor --reg checker.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+#include "wslplug/registry/regfile.hpp"
+#include "wslplug/registry/registration.hpp"
+
+namespace wt = wslplug::test;
+namespace reg = wslplug::reg;
+
+namespace {
+
+const std::string kQueryKey = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins";
+
+wt::fs::path golden(const std::string& name) {
+  return wt::source_dir() / "tests" / "golden" / "registry" / name;
+}
+
+std::set<std::string> files_in(const wt::fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : wt::fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+void expect_same_file(const wt::fs::path& actual, const std::string& golden_name) {
+  ASSERT_TRUE(wt::fs::exists(actual)) << actual;
+  EXPECT_EQ(wt::read_bytes(actual), wt::read_bytes(golden(golden_name)))
+      << actual << " differs from golden " << golden_name;
+}
+
+std::string unique(const std::string& tag) {
+  return fmt::format("wslplug-test-{}-{}", getpid(), tag);
+}
+
+// Decodes a UTF-16 file with iconv (an oracle independent of wslplug's decoder).
+std::string iconv_utf16(const wt::fs::path& file) {
+  auto r = wt::run({"iconv", "-f", "UTF-16", "-t", "UTF-8", file.string()});
+  EXPECT_EQ(r.rc, 0) << r.both();
+  return r.out;
+}
+
+}  // namespace
+
+TEST(RegisterCommand, EveryPathSpellingGivesTheGoldenFiles) {
+  const std::vector<std::vector<std::string>> variants = {
+      {"C:\\Plugins\\my_plugin.dll"},
+      {"C:/Plugins/my_plugin.dll"},
+      {"c:\\\\Plugins\\.\\my_plugin.dll"},
+      {"/mnt/c/Plugins/my_plugin.dll"},
+      {"--automount-root", "/win/", "/win/c/Plugins/sub/../my_plugin.dll"},
+      {"--name", "my_plugin", "C:\\Plugins\\my_plugin.dll"},
+  };
+  for (const auto& v : variants) {
+    SCOPED_TRACE(v.back());
+    wt::TempDir tmp;
+    std::vector<std::string> args{"register", "--emit-reg"};
+    args.insert(args.end(), v.begin(), v.end());
+    auto r = wt::wslplug(args, {}, {}, tmp.path());
+    ASSERT_EQ(r.rc, 0) << r.both();
+    EXPECT_EQ(files_in(tmp.path()),
+              (std::set<std::string>{"my_plugin.reg", "my_plugin.unregister.reg"}));
+    expect_same_file(tmp / "my_plugin.reg", "my_plugin.reg");
+    expect_same_file(tmp / "my_plugin.unregister.reg", "my_plugin.unregister.reg");
+    EXPECT_NE(r.out.find("reg.exe import my_plugin.reg /reg:64"), std::string::npos) << r.out;
+  }
+}
+
+TEST(RegisterCommand, Utf8HostileNamesOutputPathsAndUnregister) {
+  wt::TempDir tmp;
+  auto r = wt::wslplug({"register", "--emit-reg", "--encoding", "utf8",
+                        "/mnt/c/Plugins/my_plugin.dll", "-o", "out/plug.reg"},
+                       {}, {}, tmp.path());
+  EXPECT_NE(r.rc, 0) << "writing into a missing folder must fail";
+  wt::fs::create_directories(tmp / "out");
+  r = wt::wslplug({"register", "--emit-reg", "--encoding", "utf8", "/mnt/c/Plugins/my_plugin.dll",
+                   "-o", "out/plug.reg"},
+                  {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_same_file(tmp / "out" / "plug.reg", "my_plugin.utf8.reg");
+  expect_same_file(tmp / "out" / "plug.unregister.reg", "my_plugin.utf8.unregister.reg");
+  EXPECT_TRUE(wt::stray_temp_files(tmp / "out").empty());
+
+  const std::string name = "Contoso \"Quoted\" \\ Plug-in \u00fc\u00f1\u00ef \U0001F680";
+  r = wt::wslplug(
+      {"register", "--emit-reg", "--name", name,
+       "C:/Program Files/Contoso \u00dcn\u00efcode/plug-in \U0001F680.dll", "-o", "hostile.reg"},
+      {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_same_file(tmp / "hostile.reg", "hostile.reg");
+  expect_same_file(tmp / "hostile.unregister.reg", "hostile.unregister.reg");
+
+  // Default file name of a name with path separators stays in the current folder.
+  r = wt::wslplug({"register", "--emit-reg", "--no-unregister", "--name", "a/b:c", "C:\\p.dll"}, {},
+                  {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_TRUE(wt::fs::exists(tmp / "a_b_c.reg"));
+  EXPECT_FALSE(wt::fs::exists(tmp / "a_b_c.unregister.reg"));
+
+  r = wt::wslplug({"unregister", "--emit-reg", "--name", "my_plugin"}, {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_same_file(tmp / "my_plugin.unregister.reg", "my_plugin.unregister.reg");
+  r = wt::wslplug({"unregister", "--emit-reg", "--name", name, "-o", "rm.reg"}, {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_same_file(tmp / "rm.reg", "hostile.unregister.reg");
+  r = wt::wslplug(
+      {"unregister", "--emit-reg", "--encoding", "utf8", "--name", "my_plugin", "-o", "rm8.reg"},
+      {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_same_file(tmp / "rm8.reg", "my_plugin.utf8.unregister.reg");
+}
+
+TEST(RegisterCommand, RefusesBadInputAndWritesNothing) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;  // in stderr
+  };
+  const std::vector<Case> cases = {
+      {{"register", "C:\\Plugins\\p.dll"}, "--emit-reg"},
+      {{"unregister", "--name", "p"}, "--emit-reg"},
+      {{"register", "--emit-reg", "p.dll"}, "relative"},
+      {{"register", "--emit-reg", "./build/p.dll"}, "relative"},
+      {{"register", "--emit-reg", "/home/me/p.dll"}, "Linux path"},
+      {{"register", "--emit-reg", "--automount-root", "/win", "/mnt/c/p.dll"}, "/win/"},
+      {{"register", "--emit-reg", "\\\\wsl$\\Ubuntu\\p.dll"}, "inside a distribution"},
+      {{"register", "--emit-reg", "\\\\wsl.localhost\\Ubuntu\\p.dll"}, "inside a distribution"},
+      {{"register", "--emit-reg", "%LOCALAPPDATA%\\p.dll"}, "environment variable"},
+      {{"register", "--emit-reg", "\"C:\\p.dll\""}, "double quote"},
+      {{"register", "--emit-reg", "C:\\p\r.dll"}, "control character"},
+      {{"register", "--emit-reg", "C:\\Plugins\\p.so"}, ".dll"},
+      {{"register", "--emit-reg", "--name", "", "C:\\p.dll"}, "empty"},
+      {{"register", "--emit-reg", "--name", "a\nb", "C:\\p.dll"}, "control character"},
+      {{"unregister", "--emit-reg", "--name", "a\x1b[31mred"}, "control character"},
+      {{"unregister", "--emit-reg", "--name", ""}, "empty"},
+      {{"register", "--emit-reg", "--encoding", "utf8", "C:\\caf\u00e9\\p.dll"}, "utf16"},
+      {{"register", "--emit-reg", "--encoding", "latin1", "C:\\p.dll"}, "unknown encoding"},
+      {{"register", "--emit-reg", "--trust-cert", "c.cer", "C:\\p.dll"}, "--ps1"},
+      {{"register", "--emit-reg", "--ps1", "--trust-cert", "missing.cer", "C:\\p.dll"},
+       "missing.cer"},
+  };
+  for (const auto& c : cases) {
+    wt::TempDir tmp;
+    auto r = wt::wslplug(c.args, {}, {}, tmp.path());
+    SCOPED_TRACE(c.args.back());
+    EXPECT_EQ(r.rc, 2) << r.both();
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("fix:"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_TRUE(files_in(tmp.path()).empty()) << "a refused command left files behind";
+  }
+  // CLI usage errors (missing operands) are exit 2 as well.
+  EXPECT_EQ(wt::wslplug({"register", "--emit-reg"}).rc, 2);
+  EXPECT_EQ(wt::wslplug({"unregister", "--emit-reg"}).rc, 2);
+}
+
+TEST(RegisterCommand, ExistingOutputsNeedForce) {
+  wt::TempDir tmp;
+  wt::write_text(tmp / "my_plugin.unregister.reg", "keep me");
+  auto r =
+      wt::wslplug({"register", "--emit-reg", "C:\\Plugins\\my_plugin.dll"}, {}, {}, tmp.path());
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("--force"), std::string::npos);
+  EXPECT_EQ(wt::read_text(tmp / "my_plugin.unregister.reg"), "keep me");
+  EXPECT_FALSE(wt::fs::exists(tmp / "my_plugin.reg")) << "one existing output must refuse all";
+  EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());
+  r = wt::wslplug({"register", "--emit-reg", "--force", "C:\\Plugins\\my_plugin.dll"}, {}, {},
+                  tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_same_file(tmp / "my_plugin.reg", "my_plugin.reg");
+  expect_same_file(tmp / "my_plugin.unregister.reg", "my_plugin.unregister.reg");
+  r = wt::wslplug({"unregister", "--emit-reg", "--name", "my_plugin"}, {}, {}, tmp.path());
+  EXPECT_EQ(r.rc, 2);
+  r = wt::wslplug({"unregister", "--emit-reg", "--name", "my_plugin", "--force"}, {}, {},
+                  tmp.path());
+  EXPECT_EQ(r.rc, 0) << r.both();
+}
+
+TEST(RegisterCommand, PowerShellScriptAndTrustedCertificate) {
+  WSLPLUG_REQUIRE_TOOL("openssl");
+  wt::TempDir tmp;
+  auto r = wt::wslplug(
+      {"register", "--emit-reg", "--ps1", "--no-unregister", "--name", "O'Brien\u2019s plug-in",
+       "C:\\Program Files\\O'Brien\\p.dll", "-o", "obrien.reg"},
+      {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_same_file(tmp / "obrien.ps1", "obrien.ps1");
+  EXPECT_EQ(files_in(tmp.path()), (std::set<std::string>{"obrien.reg", "obrien.ps1"}));
+  EXPECT_NE(r.out.find("-File obrien.ps1"), std::string::npos) << r.out;
+
+  // A certificate made by openssl; the script must embed exactly its DER bytes.
+  auto gen =
+      wt::run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+               (tmp / "key.pem").string(), "-out", (tmp / "cert.pem").string(), "-days", "2",
+               "-subj", "/CN=wslplug register test", "-addext", "extendedKeyUsage=codeSigning"});
+  ASSERT_EQ(gen.rc, 0) << gen.both();
+  ASSERT_EQ(wt::run({"openssl", "x509", "-in", (tmp / "cert.pem").string(), "-outform", "DER",
+                     "-out", (tmp / "cert.cer").string()})
+                .rc,
+            0);
+  auto b64 = wt::run({"openssl", "base64", "-A", "-in", (tmp / "cert.cer").string()});
+  ASSERT_EQ(b64.rc, 0);
+  auto fp = wt::run(
+      {"openssl", "x509", "-in", (tmp / "cert.pem").string(), "-noout", "-fingerprint", "-sha1"});
+  std::string thumb = fp.out.substr(fp.out.find('=') + 1);
+  std::erase(thumb, ':');
+  std::erase(thumb, '\n');
+  ASSERT_EQ(thumb.size(), 40u);
+
+  r = wt::wslplug({"register", "--emit-reg", "--ps1", "--trust-cert", "cert.cer",
+                   "/mnt/c/Plugins/my_plugin.dll"},
+                  {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.err.find("Cert:\\LocalMachine\\Root"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(thumb), std::string::npos) << r.err;
+  const std::string ps1 = wt::read_text(tmp / "my_plugin.ps1");
+  ASSERT_TRUE(ps1.starts_with("\xef\xbb\xbf#Requires -RunAsAdministrator\r\n"));
+  // CRLF everywhere, no bare LF.
+  for (std::size_t i = 0; i < ps1.size(); ++i)
+    if (ps1[i] == '\n') {
+      ASSERT_TRUE(i > 0 && ps1[i - 1] == '\r') << "bare LF at " << i;
+    }
+  EXPECT_NE(ps1.find("$CertBase64 = '" + b64.out + "'"), std::string::npos);
+  EXPECT_NE(ps1.find("if ($Cert.Thumbprint -ne '" + thumb + "')"), std::string::npos);
+  EXPECT_NE(ps1.find("StoreName]::Root"), std::string::npos);
+  EXPECT_NE(ps1.find("StoreLocation]::LocalMachine"), std::string::npos);
+  EXPECT_NE(ps1.find("TRUSTING A CERTIFICATE FOR THE WHOLE MACHINE"), std::string::npos);
+  EXPECT_NE(ps1.find("$PluginPath = 'C:\\Plugins\\my_plugin.dll'"), std::string::npos);
+  EXPECT_NE(ps1.find("RegistryView]::Registry64"), std::string::npos);
+  EXPECT_NE(ps1.find("RegistryValueKind]::String"), std::string::npos);
+  EXPECT_NE(ps1.find("Stop-Service -Name wslservice -Force"), std::string::npos);
+  EXPECT_NE(ps1.find("& wsl.exe"), std::string::npos);
+  // The trust step comes before the registration, the restart after it.
+  EXPECT_LT(ps1.find("$Store.Add($Cert)"), ps1.find("$Key.SetValue("));
+  EXPECT_LT(ps1.find("$Key.SetValue("), ps1.find("Stop-Service"));
+  EXPECT_EQ(ps1.find("PRIVATE"), std::string::npos);
+  EXPECT_EQ(ps1.find("BEGIN"), std::string::npos);
+
+  // A private key or a PKCS#12 bundle is never embedded.
+  ASSERT_EQ(wt::run({"openssl", "pkcs12", "-export", "-in", (tmp / "cert.pem").string(), "-inkey",
+                     (tmp / "key.pem").string(), "-out", (tmp / "cert.pfx").string(), "-passout",
+                     "pass:"})
+                .rc,
+            0);
+  for (const char* bad : {"key.pem", "cert.pfx"}) {
+    wt::TempDir out;
+    r = wt::wslplug(
+        {"register", "--emit-reg", "--ps1", "--trust-cert", (tmp / bad).string(), "C:\\p.dll"}, {},
+        {}, out.path());
+    EXPECT_EQ(r.rc, 2) << bad << r.both();
+    EXPECT_TRUE(files_in(out.path()).empty()) << bad;
+  }
+}
+
+TEST(RegisterCommand, HelpHasExamples) {
+  for (const char* cmd : {"register", "unregister"}) {
+    auto r = wt::wslplug({cmd, "--help"});
+    EXPECT_EQ(r.rc, 0);
+    EXPECT_NE(r.out.find("Examples:"), std::string::npos) << cmd;
+    EXPECT_NE(r.out.find(std::string("wslplug ") + cmd + " --emit-reg"), std::string::npos) << cmd;
+  }
+}
+
+// The real component: Wine's reg.exe and regedit.
+TEST(RegisterWine, ImportQueryExportAndRemove) {
+  WSLPLUG_REQUIRE_TOOL("wine");
+  WSLPLUG_REQUIRE_TOOL("iconv");
+  WSLPLUG_REQUIRE_TOOL("wineserver");
+  // Each wine start without a running wineserver boots the prefix's services (1-2 s, more on
+  // a loaded machine), and those services inherit the stdout/stderr of the wine process that
+  // started them, so run() would wait for them. Start a server that stays up 20 s after the last
+  // wine process (never killed here: another test may share it; it exits by itself) and boot
+  // the services with output to /dev/null; the calls below then reuse both.
+  auto warm = wt::run({"/bin/sh", "-c",
+                       "wineserver -p20 </dev/null >/dev/null 2>&1; "
+                       "wine reg query 'HKLM\\Software' </dev/null >/dev/null 2>&1"},
+                      wt::wine_env());
+  ASSERT_EQ(warm.rc, 0) << warm.both();
+  wt::TempDir tmp;
+  // 1. Plain names and paths, both encodings: reg import, reg query, removal.
+  for (const std::string enc : {"utf16", "utf8"}) {
+    SCOPED_TRACE(enc);
+    const std::string name = unique(enc);
+    const std::string path = "C:\\Program Files\\wslplug test\\" + name + ".dll";
+    auto r = wt::wslplug({"register", "--emit-reg", "--encoding", enc, "--name", name,
+                          "/mnt/c/Program Files/wslplug test/" + name + ".dll"},
+                         {}, {}, tmp.path());
+    ASSERT_EQ(r.rc, 0) << r.both();
+    auto imp = wt::wine({"reg", "import", name + ".reg"}, tmp.path());
+    ASSERT_EQ(imp.rc, 0) << imp.both();
+    auto q = wt::wine({"reg", "query", kQueryKey, "/v", name});
+    ASSERT_EQ(q.rc, 0) << q.both();
+    EXPECT_NE(q.out.find("    " + name + "    REG_SZ    " + path + "\r\n"), std::string::npos)
+        << q.out;
+    auto del = wt::wine({"reg", "import", name + ".unregister.reg"}, tmp.path());
+    ASSERT_EQ(del.rc, 0) << del.both();
+    q = wt::wine({"reg", "query", kQueryKey, "/v", name});
+    EXPECT_NE(q.rc, 0) << "value still present after the removal file:\n" << q.out;
+  }
+
+  // 2. Hostile name and path (quotes, backslash, non-ASCII, surrogate pair): import, then
+  //    regedit's own export must contain our exact line, and read back as REG_SZ.
+  const std::string name = "Contoso \"Q\" \\ \u00fc\u00f1\u00ef \U0001F680 " + unique("u");
+  const std::string path = "C:\\Program Files\\Contoso \u00dcn\u00efcode\\plug-in \U0001F680.dll";
+  auto r = wt::wslplug({"register", "--emit-reg", "--name", name, path, "-o", "hostile.reg"}, {},
+                       {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  auto imp = wt::wine({"reg", "import", "hostile.reg"}, tmp.path());
+  ASSERT_EQ(imp.rc, 0) << imp.both();
+  auto exp = wt::wine({"reg", "export", kQueryKey, "export.reg", "/y"}, tmp.path());
+  ASSERT_EQ(exp.rc, 0) << exp.both();
+  const std::string line = "\"" + reg::escape(name) + "\"=\"" + reg::escape(path) + "\"\r\n";
+  EXPECT_NE(iconv_utf16(tmp / "export.reg").find(line), std::string::npos)
+      << "regedit's export lacks " << line;
+  auto doc = reg::parse_file(tmp / "export.reg");
+  ASSERT_TRUE(doc) << doc.error().describe();
+  bool found = false;
+  for (const auto& k : doc->keys)
+    for (const auto& v : k.values)
+      if (v.name == name) {
+        found = true;
+        EXPECT_EQ(v.kind, reg::ValueKind::kString);
+        EXPECT_EQ(v.text, path);
+      }
+  EXPECT_TRUE(found);
+  imp = wt::wine({"reg", "import", "hostile.unregister.reg"}, tmp.path());
+  ASSERT_EQ(imp.rc, 0) << imp.both();
+  exp = wt::wine({"reg", "export", kQueryKey, "export2.reg", "/y"}, tmp.path());
+  ASSERT_EQ(exp.rc, 0) << exp.both();
+  EXPECT_EQ(iconv_utf16(tmp / "export2.reg").find(reg::escape(name)), std::string::npos)
+      << "the removal file did not delete the hostile value";
+
+  // 3. Values Wine writes with other types (as a hand-made registration would): regedit's export
+  //    uses hex(2)/hex(7)/dword with continuation lines; the checker must flag each.
+  const std::string expand = unique("expand"), multi = unique("multi"), dword = unique("dword"),
+                    good = unique("good");
+  ASSERT_EQ(
+      wt::wine({"reg", "add", kQueryKey, "/v", expand, "/t", "REG_EXPAND_SZ", "/d",
+                "%SystemRoot%\\System32\\a-rather-long-folder-name\\so-that-it-wraps\\p.dll", "/f"})
+          .rc,
+      0);
+  ASSERT_EQ(wt::wine({"reg", "add", kQueryKey, "/v", multi, "/t", "REG_MULTI_SZ", "/d", "C:\\p.dll",
+                      "/f"})
+                .rc,
+            0);
+  ASSERT_EQ(wt::wine({"reg", "add", kQueryKey, "/v", dword, "/t", "REG_DWORD", "/d", "1", "/f"}).rc,
+            0);
+  ASSERT_EQ(wt::wine({"reg", "add", kQueryKey, "/v", good, "/t", "REG_SZ", "/d",
+                      "C:\\Plugins\\good.dll", "/f"})
+                .rc,
+            0);
+  exp = wt::wine({"reg", "export", kQueryKey, "types.reg", "/y"}, tmp.path());
+  ASSERT_EQ(exp.rc, 0) << exp.both();
+  for (const auto& n : {expand, multi, dword, good})
+    wt::wine({"reg", "delete", kQueryKey, "/v", n, "/f"});
+  const std::string exported = iconv_utf16(tmp / "types.reg");
+  EXPECT_NE(exported.find("\"" + expand + "\"=hex(2):"), std::string::npos) << exported;
+  EXPECT_NE(exported.find(",\\\r\n  "), std::string::npos) << "no continuation line to parse";
+  auto findings = reg::check_registration_file(tmp / "types.reg");
+  ASSERT_TRUE(findings) << findings.error().describe();
+  std::set<std::string> flagged;
+  for (const auto& f : *findings) {
+    if (f.id != "value-not-reg-sz") continue;
+    for (const auto& n : {expand, multi, dword, good})
+      if (f.message.find("\"" + n + "\"") != std::string::npos) flagged.insert(n);
+    if (f.message.find(expand) != std::string::npos) {
+      EXPECT_NE(f.message.find("REG_EXPAND_SZ"), std::string::npos);
+      EXPECT_NE(f.fix.find("%SystemRoot%\\System32\\a-rather-long-folder-name\\so-that-it-wraps"),
+                std::string::npos)
+          << f.fix;
+    }
+  }
+  EXPECT_EQ(flagged, (std::set<std::string>{expand, multi, dword}));
+}
+
+// A WSL mount path that exists here: the DLL is looked at and load problems are warned about.
+// --automount-root points at a temp folder that plays /mnt.
+TEST(RegisterCommand, WarnsAboutALocalDllThatWouldNotLoad) {
+  wt::TempDir tmp;
+  const auto drive = tmp / "mnt" / "c" / "Plugins";
+  wt::fs::create_directories(drive);
+  const std::string root = (tmp / "mnt").string() + "/";
+  auto good = wt::build_dll({.name = "register-good"});
+  auto noexport = wt::build_dll(
+      {.name = "register-noexport",
+       .source = "#include <windows.h>\n__declspec(dllexport) int Other(void) { return 1; }\n"});
+  auto x86 = wt::build_dll({.name = "register-x86", .arch = wt::Arch::kX86});
+  ASSERT_FALSE(good.empty() || noexport.empty() || x86.empty());
+  wt::copy_to(good, drive, "good.dll");
+  wt::copy_to(noexport, drive, "noexport.dll");
+  wt::copy_to(x86, drive, "x86.dll");
+  wt::write_text(drive / "text.dll", "not a PE file");
+  struct Case {
+    std::string file, warning;
+  };
+  for (const Case& c : std::vector<Case>{{"good.dll", ""},
+                                         {"noexport.dll", "ERROR_PROC_NOT_FOUND"},
+                                         {"x86.dll", "x86"},
+                                         {"text.dll", "not a PE image"},
+                                         {"missing.dll", "does not exist here"}}) {
+    SCOPED_TRACE(c.file);
+    wt::TempDir out;
+    auto r =
+        wt::wslplug({"register", "--emit-reg", "--automount-root", root, (drive / c.file).string()},
+                    {}, {}, out.path());
+    ASSERT_EQ(r.rc, 0) << r.both();
+    if (c.warning.empty()) {
+      EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+    } else {
+      EXPECT_NE(r.err.find("warning"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find(c.warning), std::string::npos) << r.err;
+    }
+    const std::string stem = c.file.substr(0, c.file.size() - 4);
+    auto doc = reg::parse_file(out / (stem + ".reg"));
+    ASSERT_TRUE(doc) << doc.error().describe();
+    EXPECT_EQ(doc->keys.at(0).values.at(0).text, "C:\\Plugins\\" + c.file);
+  }
+}

@@ -1,0 +1,191 @@
+// `wslplug timestamp` end to end: the real binary, the local TSA, osslsigncode as the verifier.
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+#include "tsa.hpp"
+#include "wslplug/signing/detached.hpp"
+#include "wslplug/core/pe.hpp"
+#include "wslplug/signing/timestamp.hpp"
+
+namespace wt = wslplug::test;
+namespace sg = wslplug::signing;
+
+namespace {
+
+struct Signed {
+  wt::TempDir dir;
+  wt::CodeSigner signer;
+  wt::fs::path dll;
+};
+
+void make_signed(Signed& s) {
+  s.signer = wt::make_code_signer(s.dir.path(), "signer", "wslplug timestamp cli test");
+  auto plain = wt::copy_to(wt::build_dll({.name = "ts-cli-x64"}), s.dir.path(), "plain.dll");
+  s.dll = s.dir / "plugin.dll";
+  wt::osslsigncode({"sign", "-certs", s.signer.cert.string(), "-key", s.signer.key.string(), "-in",
+                    plain.string(), "-out", s.dll.string()});
+}
+
+wt::RunResult osc_verify(const Signed& s, const wt::fs::path& file, const wt::fs::path& tsa_root) {
+  return wt::run({"osslsigncode", "verify", "-CAfile", s.signer.cert.string(), "-TSA-CAfile",
+                  tsa_root.string(), file.string()});
+}
+
+}  // namespace
+
+TEST(TimestampCommand, AddsATimestampOsslsigncodeVerifies) {
+  wt::LocalTsa tsa;
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  Signed s;
+  make_signed(s);
+  const auto before = wt::sha256_file(s.dll);
+  auto out = s.dir / "stamped.dll";
+  auto r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp", tsa.url(), "-o", out.string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.out.find("timestamped"), std::string::npos) << r.out;
+  EXPECT_EQ(wt::sha256_file(s.dll), before);
+  auto v = osc_verify(s, out, tsa.root_cert());
+  EXPECT_EQ(v.rc, 0) << v.both();
+  EXPECT_NE(v.out.find("Timestamp Server Signature verification: ok"), std::string::npos) << v.out;
+  // The unstamped input has no timestamp for osslsigncode.
+  v = osc_verify(s, s.dll, tsa.root_cert());
+  EXPECT_EQ(v.out.find("Timestamp Server Signature verification"), std::string::npos) << v.out;
+
+  // --in-place, with sha512 imprints.
+  r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp", tsa.url(), "--timestamp-hash",
+                   "sha512", "--in-place"});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(wt::sha256_file(s.dll), before);
+  v = osc_verify(s, s.dll, tsa.root_cert());
+  EXPECT_EQ(v.rc, 0) << v.both();
+  EXPECT_NE(v.out.find("Timestamp Server Signature verification: ok"), std::string::npos) << v.out;
+  auto img = wslplug::pe::Image::open(s.dll);
+  ASSERT_TRUE(img) << img.error().describe();
+  auto sig = sg::embedded_signature(*img);
+  ASSERT_TRUE(sig) << sig.error().describe();
+  auto rep = sg::verify_pkcs7_timestamp(*sig, {tsa.root_cert()});
+  ASSERT_TRUE(rep && rep->has_value());
+  EXPECT_TRUE((*rep)->ok) << (*rep)->problem;
+  EXPECT_EQ((*rep)->digest_algorithm, "sha512");
+  EXPECT_TRUE(wt::stray_temp_files(s.dir.path()).empty());
+}
+
+TEST(TimestampCommand, BadServersFailCleanlyAndWriteNothing) {
+  Signed s;
+  make_signed(s);
+  const auto before = wt::sha256_file(s.dll);
+  struct Case {
+    wt::TsaMode mode;
+    std::vector<std::string> extra;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {wt::TsaMode::kGarbage, {}, "not an RFC 3161 TimeStampResp"},
+      {wt::TsaMode::kHang, {"--timestamp-timeout", "0.5"}, "no reply within 500 ms"},
+      {wt::TsaMode::kHttp500, {"--timestamp-retries", "1"}, "after 2 attempts"},
+      {wt::TsaMode::kReject, {}, "rejection"},
+  };
+  for (const auto& c : cases) {
+    wt::LocalTsa tsa({.mode = c.mode});
+    ASSERT_TRUE(tsa.ok()) << tsa.error();
+    auto out = s.dir / "out.dll";
+    std::vector<std::string> args{"timestamp", s.dll.string(), "--timestamp",
+                                  tsa.url(),   "-o",           out.string()};
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    auto r = wt::wslplug(args);
+    EXPECT_EQ(r.rc, 3) << r.both();
+    EXPECT_NE(r.err.find(tsa.url()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("fix:"), std::string::npos) << r.err;
+    EXPECT_FALSE(wt::fs::exists(out));
+    EXPECT_EQ(wt::sha256_file(s.dll), before);
+    EXPECT_TRUE(wt::stray_temp_files(s.dir.path()).empty());
+  }
+  // Unreachable, in place: the file is untouched.
+  int port = 0;
+  {
+    wt::LocalTsa gone;
+    ASSERT_TRUE(gone.ok());
+    port = gone.port();
+  }
+  auto r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp",
+                        "http://127.0.0.1:" + std::to_string(port) + "/", "--in-place"});
+  EXPECT_EQ(r.rc, 3) << r.both();
+  EXPECT_NE(r.err.find("unreachable"), std::string::npos) << r.err;
+  EXPECT_EQ(wt::sha256_file(s.dll), before);
+}
+
+TEST(TimestampCommand, UsageAndInputErrors) {
+  wt::LocalTsa tsa;
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  Signed s;
+  make_signed(s);
+  // Neither -o nor --in-place.
+  auto r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp", tsa.url()});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  // An unsigned file.
+  auto plain = s.dir / "plain.dll";
+  r = wt::wslplug(
+      {"timestamp", plain.string(), "--timestamp", tsa.url(), "-o", (s.dir / "x.dll").string()});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("not signed"), std::string::npos) << r.err;
+  // https, a bad digest name.
+  r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp", "https://127.0.0.1/", "-o",
+                   (s.dir / "x.dll").string()});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("https"), std::string::npos) << r.err;
+  r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp", tsa.url(), "--timestamp-hash", "md5",
+                   "-o", (s.dir / "x.dll").string()});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  // An existing output is refused before the server is asked.
+  wt::write_text(s.dir / "exists.dll", "keep me");
+  r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp", tsa.url(), "-o",
+                   (s.dir / "exists.dll").string()});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  EXPECT_EQ(wt::read_text(s.dir / "exists.dll"), "keep me");
+  EXPECT_TRUE(tsa.requests().empty());
+  EXPECT_FALSE(wt::fs::exists(s.dir / "x.dll"));
+  // --help has examples.
+  r = wt::wslplug({"timestamp", "--help"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_NE(r.out.find("Examples:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--timestamp-retries"), std::string::npos) << r.out;
+}
+
+TEST(TimestampCommand, TimestampsANestedSignatureByIndex) {
+  wt::LocalTsa tsa;
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  Signed s;
+  make_signed(s);
+  auto two = s.dir / "two.dll";
+  wt::osslsigncode({"sign", "-certs", s.signer.cert.string(), "-key", s.signer.key.string(), "-h",
+                    "sha512", "-nest", "-in", s.dll.string(), "-out", two.string()});
+  auto r = wt::wslplug(
+      {"timestamp", two.string(), "--index", "1", "--timestamp", tsa.url(), "--in-place"});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.out.find("timestamped signature 1"), std::string::npos) << r.out;
+  // osslsigncode: both verify, exactly one timestamp, on the nested one.
+  auto v = osc_verify(s, two, tsa.root_cert());
+  EXPECT_EQ(v.rc, 0) << v.both();
+  EXPECT_NE(v.out.find("Number of verified signatures: 2"), std::string::npos) << v.out;
+  std::size_t count = 0;
+  for (auto p = v.out.find("Timestamp Server Signature verification: ok"); p != std::string::npos;
+       p = v.out.find("Timestamp Server Signature verification: ok", p + 1))
+    ++count;
+  EXPECT_EQ(count, 1u) << v.out;
+  auto img = wslplug::pe::Image::open(two);
+  ASSERT_TRUE(img);
+  auto sig = sg::embedded_signature(*img);
+  ASSERT_TRUE(sig);
+  auto primary = sg::verify_pkcs7_timestamp(*sig, {tsa.root_cert()});
+  ASSERT_TRUE(primary);
+  EXPECT_FALSE(primary->has_value());  // the primary stays unstamped
+  // An index that does not exist: input error, file untouched.
+  const auto before = wt::sha256_file(two);
+  r = wt::wslplug(
+      {"timestamp", two.string(), "--index", "2", "--timestamp", tsa.url(), "--in-place"});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("no signature with index 2"), std::string::npos) << r.err;
+  EXPECT_EQ(wt::sha256_file(two), before);
+}
