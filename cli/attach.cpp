@@ -4,34 +4,26 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/signing/detached.hpp"
+#include "output_flags.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
 namespace {
 
 struct AttachArgs {
-  std::string file, signature, output;
-  bool in_place = false;
-  bool force = false;
+  std::string file, signature;
+  OutputFlags out;
 };
 
 int run_attach(const AttachArgs& a) {
-  if (a.in_place == !a.output.empty())
-    return report(Error{ErrorKind::kInput,
-                        "say where the signed file goes",
-                        {},
-                        "-o/--in-place",
-                        "give exactly one of -o OUT or --in-place"});
+  auto out = resolve_output(a.out, OutputStyle::kOutOrInPlace, a.file, "signed");
+  if (!out) return report(out.error());
   auto der = signing::read_signature_file(a.signature);
   if (!der) return report(der.error());
-  OutputOptions oo;
-  oo.overwrite = a.in_place || a.force;
-  oo.keep_mode_of_existing = a.in_place;
-  const fs::path out = a.in_place ? fs::path(a.file) : fs::path(a.output);
-  if (auto st = signing::attach_signature(a.file, out, *der, a.signature, oo); !st)
+  if (auto st = signing::attach_signature(a.file, out->path, *der, a.signature, out->options); !st)
     return report(st.error());
   fmt::print("attached {} ({} bytes, digest matches) -> {}\n", a.signature, der->size(),
-             out.string());
+             out->path.string());
   return kExitOk;
 }
 
@@ -48,9 +40,8 @@ const Registrar kRegistrar{
        cmd->add_option("--signature,-s", a->signature, "Detached signature (DER or PEM PKCS#7)")
            ->required()
            ->check(CLI::ExistingFile);
-       cmd->add_option("-o,--output", a->output, "Write the signed file here");
-       cmd->add_flag("--in-place", a->in_place, "Replace FILE");
-       cmd->add_flag("--force", a->force, "Overwrite an existing -o file");
+       add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
+                        {.output = "Write the signed file here"});
        set_examples(cmd, {"wslplug attach plugin.dll --signature plugin.p7 -o signed/plugin.dll",
                           "wslplug attach plugin.dll --signature plugin.p7 --in-place",
                           "# on the signing host: wslplug sign plugin.dll --pfx signer.pfx "

@@ -6,6 +6,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "output_flags.hpp"
+#include "secret_flags.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
@@ -17,8 +19,8 @@ struct CertNewArgs {
   int days = 365;
   std::string key = "rsa3072";
   bool pfx = false;
-  std::string pfx_password_env;
-  bool force = false;
+  SecretFlags pfx_password;
+  OutputFlags out;
 };
 
 int run_cert_new(const CertNewArgs& a) {
@@ -30,24 +32,21 @@ int run_cert_new(const CertNewArgs& a) {
                         "--key",
                         "use rsa2048, rsa3072, rsa4096 or ecdsa-p256"});
   }
-  std::optional<SecretString> password;
-  if (!a.pfx_password_env.empty()) {
-    if (!a.pfx) {
-      return report(Error{ErrorKind::kInput,
-                          "--pfx-password-env needs --pfx",
-                          {},
-                          "--pfx-password-env",
-                          "add --pfx"});
-    }
-    auto pw = secret_from_env(a.pfx_password_env);
-    if (!pw) return report(pw.error());
-    password.emplace(std::move(*pw));
-  } else if (a.pfx) {
+  if (a.pfx_password.given() && !a.pfx) {
+    return report(Error{ErrorKind::kInput,
+                        "--pfx-password-env needs --pfx",
+                        {},
+                        "--pfx-password-env",
+                        "add --pfx"});
+  }
+  auto password = secret_from_flags(a.pfx_password);
+  if (!password) return report(password.error());
+  if (!*password && a.pfx) {
     warn("cert.pfx is protected by an EMPTY password; use --pfx-password-env VAR to set one");
   }
   signing::CertRequest req{a.subject, a.days, *key};
-  auto r = signing::create_test_certificate(req, a.out_dir, a.pfx, password ? &*password : nullptr,
-                                            a.force);
+  auto r = signing::create_test_certificate(req, a.out_dir, a.pfx,
+                                            *password ? &**password : nullptr, a.out.force);
   if (!r) return report(r.error());
   const auto& [info, files] = *r;
   fmt::print("Subject:      {}\n", info.subject);
@@ -87,9 +86,10 @@ const Registrar kRegistrar{
        cmd->add_option("--key", args->key, "Key type: rsa2048, rsa3072, rsa4096 or ecdsa-p256")
            ->capture_default_str();
        cmd->add_flag("--pfx", args->pfx, "Also write a PKCS#12 file cert.pfx");
-       cmd->add_option("--pfx-password-env", args->pfx_password_env,
-                       "Environment variable holding the cert.pfx password");
-       cmd->add_flag("--force", args->force, "Overwrite existing files");
+       add_secret_flags(cmd, args->pfx_password, "pfx", "the cert.pfx password",
+                        /*with_file=*/false);
+       add_output_flags(cmd, args->out, OutputStyle::kForceOnly,
+                        {.force = "Overwrite existing files"});
        set_examples(cmd,
                     {"wslplug cert new --out-dir certs",
                      "wslplug cert new --out-dir certs --subject \"CN=Contoso, O=Contoso Ltd\" "

@@ -16,6 +16,7 @@
 #include "wslplug/core/pe.hpp"
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
 namespace {
@@ -144,9 +145,9 @@ int run_register(const RegisterArgs& a) {
   const std::string name = a.name_given ? a.name : reg::windows_stem(path->path);
   if (auto st = reg::validate_plugin_name(name); !st) return report(st.error());
 
-  std::optional<reg::TrustCert> cert;
+  std::optional<signing::TrustCert> cert;
   if (!a.trust_cert.empty()) {
-    auto c = reg::load_trust_cert(a.trust_cert);
+    auto c = signing::load_trust_cert(a.trust_cert);
     if (!c) return report(c.error());
     cert = std::move(*c);
   }
@@ -166,10 +167,12 @@ int run_register(const RegisterArgs& a) {
                        fmt::format("removes plugin \"{}\"", name)});
   }
   if (a.ps1) {
-    reg::ScriptOptions so{.name = name,
-                          .windows_path = path->path,
-                          .trust = cert ? &*cert : nullptr,
-                          .generator = "wslplug"};
+    reg::ScriptOptions so{
+        .name = name,
+        .windows_path = path->path,
+        .trust_der = cert ? std::span<const std::byte>(cert->der) : std::span<const std::byte>(),
+        .trust_thumbprint = cert ? cert->thumbprint : std::string(),
+        .generator = "wslplug"};
     outputs.push_back({with_suffix(reg_path, ".ps1"), reg::ps1_bytes(reg::powershell_script(so)),
                        cert
                            ? fmt::format("elevated PowerShell script: trusts certificate {} "

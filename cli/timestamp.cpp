@@ -4,56 +4,42 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
-
 #include "command.hpp"
 #include "common.hpp"
+#include "output_flags.hpp"
 #include "timestamp_flags.hpp"
-#include "wslplug/signing/detached.hpp"
-#include "wslplug/core/pe.hpp"
 
 namespace wslplug::cli {
 namespace {
 
 struct TimestampArgs {
-  std::string file, output;
-  bool in_place = false;
-  bool force = false;
+  std::string file;
+  OutputFlags out;
   std::size_t index = 0;
   TimestampFlags ts;
 };
 
 int run_timestamp(const TimestampArgs& a) {
-  if (a.in_place == !a.output.empty())
-    return report(Error{ErrorKind::kInput,
-                        "say where the timestamped file goes",
-                        {},
-                        "-o/--in-place",
-                        "give exactly one of -o OUT or --in-place"});
+  auto out = resolve_output(a.out, OutputStyle::kOutOrInPlace, a.file, "timestamped");
+  if (!out) return report(out.error());
   auto options = timestamp_options(a.ts);
   if (!options) return report(options.error());
-  OutputOptions oo;
-  oo.overwrite = a.in_place || a.force;
-  oo.keep_mode_of_existing = a.in_place;
-  const fs::path out = a.in_place ? fs::path(a.file) : fs::path(a.output);
   // Refuse an existing output before asking the server (the atomic write checks again).
-  if (!oo.overwrite && fs::exists(out))
-    return report(Error{ErrorKind::kInput, "the output file exists", out.string(), "-o",
-                        "choose another name, or pass --force to overwrite it"});
-  auto img = pe::Image::open(a.file);
-  if (!img) return report(img.error());
-  auto sig = signing::embedded_signature(*img);
+  if (auto st = refuse_existing(*out, "-o", "choose another name, or pass --force to overwrite it");
+      !st)
+    return report(st.error());
+  auto sig = signing::embedded_signature(a.file);
   if (!sig) return report(sig.error());
   auto stamped = signing::timestamp_pkcs7(*sig, *options, a.file, a.index);
   if (!stamped) return report(stamped.error());
-  if (auto st = signing::write_signed_image(*img, out, *stamped, oo); !st)
+  if (auto st = signing::write_signature(a.file, out->path, *stamped, out->options); !st)
     return report(st.error());
   std::string when;
   if (auto gen = a.index ? std::nullopt : signing::pkcs7_timestamp_time(*stamped)) {
     when = fmt::format(" at {}", iso_utc(*gen));
   }
   fmt::print("timestamped signature {} of {}{} by {} -> {}\n", a.index, a.file, when, a.ts.url,
-             out.string());
+             out->path.string());
   return kExitOk;
 }
 
@@ -64,9 +50,8 @@ const Registrar kRegistrar{
            "timestamp",
            "Add an RFC 3161 timestamp to the signature of a signed PE file (replacing an old one)");
        cmd->add_option("FILE", a->file, "Signed PE file")->required()->check(CLI::ExistingFile);
-       cmd->add_option("-o,--output", a->output, "Write the timestamped file here");
-       cmd->add_flag("--in-place", a->in_place, "Replace FILE");
-       cmd->add_flag("--force", a->force, "Overwrite an existing -o file");
+       add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
+                        {.output = "Write the timestamped file here"});
        cmd->add_option("--index", a->index,
                        "Which signature: 0 the primary, 1.. a nested one (as `verify` numbers "
                        "them)")

@@ -4,13 +4,11 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <string>
 
 #include "wslplug/core/error.hpp"
-#include "wslplug/signing/timestamp.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
 
@@ -38,22 +36,10 @@ inline void add_timestamp_flags(CLI::App* cmd, TimestampFlags& f, bool required)
       ->capture_default_str();
 }
 
-// The digest names the time-stamp flags accept ("sha256", "SHA-256", "sha2").
-inline std::optional<signing::DigestAlgorithm> timestamp_digest(std::string name) {
-  std::string n;
-  for (char c : name)
-    if (c != '-' && c != '_') n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (n == "sha1") return signing::DigestAlgorithm::kSha1;
-  if (n == "sha256" || n == "sha2") return signing::DigestAlgorithm::kSha256;
-  if (n == "sha384") return signing::DigestAlgorithm::kSha384;
-  if (n == "sha512") return signing::DigestAlgorithm::kSha512;
-  return std::nullopt;
-}
-
 inline Result<signing::TimestampOptions> timestamp_options(const TimestampFlags& f) {
   signing::TimestampOptions o;
   o.url = f.url;
-  auto d = timestamp_digest(f.hash);
+  auto d = signing::parse_digest(f.hash);  // "sha256", "SHA-256", "sha2", ...
   if (!d)
     return input_error(fmt::format("unsupported --timestamp-hash \"{}\"", f.hash), {},
                        "--timestamp-hash", "use sha256 (default), sha384, sha512 or sha1");

@@ -3,14 +3,15 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "output_flags.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
 namespace {
 
 struct UnsignArgs {
-  std::string file, output;
-  bool force = false;
+  std::string file;
+  OutputFlags out;
 };
 
 const Registrar kRegistrar{
@@ -20,18 +21,17 @@ const Registrar kRegistrar{
            "unsign",
            "Remove the Authenticode signature (certificate table), fix the header and checksum");
        cmd->add_option("FILE", a->file, "Signed PE file")->required();
-       cmd->add_option("-o,--output", a->output, "Output file (default: change FILE in place)");
-       cmd->add_flag("--force", a->force, "Overwrite an existing -o file");
+       // Unlike sign/timestamp/attach, no -o means in place (docs/signing.md).
+       add_output_flags(cmd, a->out, OutputStyle::kInPlaceUnlessOut,
+                        {.output = "Output file (default: change FILE in place)"});
        set_examples(cmd,
                     {"wslplug unsign plugin.dll", "wslplug unsign plugin.dll -o unsigned.dll"});
        return [a] {
-         const bool in_place = a->output.empty();
-         OutputOptions oo;
-         oo.overwrite = in_place || a->force;
-         oo.keep_mode_of_existing = in_place;
-         const fs::path out = in_place ? fs::path(a->file) : fs::path(a->output);
-         if (auto st = signing::unsign_file(a->file, out, oo); !st) return report(st.error());
-         fmt::print("removed the signature: {} -> {}\n", a->file, out.string());
+         auto out = resolve_output(a->out, OutputStyle::kInPlaceUnlessOut, a->file, "unsigned");
+         if (!out) return report(out.error());
+         if (auto st = signing::unsign_file(a->file, out->path, out->options); !st)
+           return report(st.error());
+         fmt::print("removed the signature: {} -> {}\n", a->file, out->path.string());
          return kExitOk;
        };
      }}};

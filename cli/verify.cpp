@@ -19,25 +19,6 @@ struct VerifyArgs {
   bool json = false;
 };
 
-std::vector<std::string> verdict_names(std::uint32_t v) {
-  static const std::pair<std::uint32_t, const char*> kNames[] = {
-      {signing::kVerdictBadDigest, "bad-digest"},
-      {signing::kVerdictBadSignature, "bad-signature"},
-      {signing::kVerdictUntrustedRoot, "untrusted-root"},
-      {signing::kVerdictChainIncomplete, "chain-incomplete"},
-      {signing::kVerdictExpired, "expired"},
-      {signing::kVerdictNotYetValid, "not-yet-valid"},
-      {signing::kVerdictWrongUsage, "wrong-usage"},
-      {signing::kVerdictMalformed, "malformed"},
-      {signing::kVerdictUnsupportedDigest, "unsupported-digest"},
-      {signing::kVerdictBadTimestamp, "bad-timestamp"},
-  };
-  std::vector<std::string> out;
-  for (auto [bit, name] : kNames)
-    if (v & bit) out.emplace_back(name);
-  return out;
-}
-
 nlohmann::json signature_json(const signing::SignatureReport& s) {
   nlohmann::json j = {
       {"index", s.index},
@@ -51,7 +32,7 @@ nlohmann::json signature_json(const signing::SignatureReport& s) {
       {"chain_ok", s.chain_ok},
       {"eku_ok", s.eku_ok},
       {"validity_ok", s.validity_ok},
-      {"verdict", verdict_names(s.verdict)},
+      {"verdict", signing::verdict_names(s.verdict)},
       {"signer",
        {{"subject", s.signer_subject},
         {"issuer", s.signer_issuer},

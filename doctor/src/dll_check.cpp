@@ -32,48 +32,51 @@ std::string trust_fix(const SignatureReport& s, bool have_ca) {
 
 void add_signature_findings(const std::string& file, const SignatureReport& s, bool have_ca,
                             std::vector<Finding>& out) {
-  const std::uint32_t v = s.verdict;
+  const Verdict v = s.verdict;
   const std::string who = fmt::format("{}: signature #{} ({}{})", file, s.index,
                                       s.signer_subject.empty() ? "no signer" : s.signer_subject,
                                       s.nested ? ", nested" : "");
   auto detail = [&](std::string_view fallback) {
     return s.problems.empty() ? std::string(fallback) : s.problems.front();
   };
-  if (v & kVerdictMalformed)
-    out.push_back(make("signature-malformed", Severity::kError, "TRUST_E_NOSIGNATURE",
+  if (has(v, Verdict::kMalformed))
+    out.push_back(make("signature-malformed", Severity::kError,
+                       std::string(wsl_error(Verdict::kMalformed)),
                        fmt::format("{}: the PKCS#7 signature or its SpcIndirectDataContent is "
                                    "malformed ({}); Windows cannot decode it",
                                    who, detail("malformed")),
                        kResign));
-  if (v & kVerdictBadDigest)
+  if (has(v, Verdict::kBadDigest))
     out.push_back(make(
-        "digest-mismatch", Severity::kError, "TRUST_E_BAD_DIGEST",
+        "digest-mismatch", Severity::kError, std::string(wsl_error(Verdict::kBadDigest)),
         fmt::format("{}: the file changed after signing: signed {} digest {}, computed {}", who,
                     s.digest_algorithm, s.embedded_digest.empty() ? "?" : s.embedded_digest,
                     s.computed_digest.empty() ? "?" : s.computed_digest),
         std::string(kResign) + "; do not modify the DLL after signing"));
-  if (v & kVerdictUnsupportedDigest)
-    out.push_back(
-        make("digest-unsupported", Severity::kError, "NTE_BAD_ALGID",
-             fmt::format("{}: digest algorithm '{}' is not supported", who, s.digest_algorithm),
-             "re-sign with SHA-256 (wslplug sign --hash sha256)"));
-  if (v & kVerdictBadSignature)
-    out.push_back(make("signature-invalid", Severity::kError, "TRUST_E_CERT_SIGNATURE",
+  if (has(v, Verdict::kUnsupportedDigest))
+    out.push_back(make(
+        "digest-unsupported", Severity::kError, std::string(wsl_error(Verdict::kUnsupportedDigest)),
+        fmt::format("{}: digest algorithm '{}' is not supported", who, s.digest_algorithm),
+        "re-sign with SHA-256 (wslplug sign --hash sha256)"));
+  if (has(v, Verdict::kBadSignature))
+    out.push_back(make("signature-invalid", Severity::kError,
+                       std::string(wsl_error(Verdict::kBadSignature)),
                        fmt::format("{}: the signer's signature does not verify ({})", who,
                                    detail("bad signature")),
                        kResign));
-  if (v & kVerdictWrongUsage)
+  if (has(v, Verdict::kWrongUsage))
     out.push_back(
-        make("cert-wrong-usage", Severity::kError, "CERT_E_WRONG_USAGE",
+        make("cert-wrong-usage", Severity::kError, std::string(wsl_error(Verdict::kWrongUsage)),
              fmt::format("{}: the signing certificate lacks the Code Signing extended key usage "
                          "(1.3.6.1.5.5.7.3.3) or the digitalSignature key usage",
                          who),
              "create a code-signing certificate (wslplug cert new, or New-SelfSignedCertificate "
              "-Type CodeSigningCert) and re-sign"));
-  if (v & (kVerdictExpired | kVerdictNotYetValid)) {
-    const bool expired = (v & kVerdictExpired) != 0;
+  if (has(v, Verdict::kExpired | Verdict::kNotYetValid)) {
+    const bool expired = has(v, Verdict::kExpired);
     out.push_back(make(
-        expired ? "cert-expired" : "cert-not-yet-valid", Severity::kError, "CERT_E_EXPIRED",
+        expired ? "cert-expired" : "cert-not-yet-valid", Severity::kError,
+        std::string(wsl_error(expired ? Verdict::kExpired : Verdict::kNotYetValid)),
         fmt::format("{}: the signing certificate is {} (valid from unix time {} to {}) and the "
                     "signature has no valid timestamp",
                     who, expired ? "expired" : "not yet valid", s.signer_not_before,
@@ -82,23 +85,24 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
                   "(wslplug timestamp) so the signature outlives the certificate"
                 : "check the signing machine's clock, or create a certificate valid from now"));
   }
-  if (v & kVerdictChainIncomplete)
-    out.push_back(make("chain-incomplete", Severity::kError, "CERT_E_CHAINING",
+  if (has(v, Verdict::kChainIncomplete))
+    out.push_back(make("chain-incomplete", Severity::kError,
+                       std::string(wsl_error(Verdict::kChainIncomplete)),
                        fmt::format("{}: the certificate chain cannot be built: an intermediate "
                                    "certificate of '{}' is missing",
                                    who, s.signer_issuer),
                        "re-sign embedding the intermediates (wslplug sign --chain "
                        "intermediate.pem ...) or install them into Cert:\\LocalMachine\\CA"));
-  if (v & kVerdictUntrustedRoot)
+  if (has(v, Verdict::kUntrustedRoot))
     out.push_back(
-        make("untrusted-root", Severity::kError, "CERT_E_UNTRUSTEDROOT",
+        make("untrusted-root", Severity::kError, std::string(wsl_error(Verdict::kUntrustedRoot)),
              fmt::format("{}: the chain ends in {} that is not trusted{}", who,
                          s.self_signed ? "a self-signed certificate" : "a root",
                          have_ca ? " by the --ca roots" : " by this system's trust store"),
              trust_fix(s, have_ca)));
-  if (v & kVerdictBadTimestamp)
+  if (has(v, Verdict::kBadTimestamp))
     out.push_back(make(
-        "timestamp-invalid", Severity::kError, "TRUST_E_TIME_STAMP",
+        "timestamp-invalid", Severity::kError, std::string(wsl_error(Verdict::kBadTimestamp)),
         fmt::format("{}: the timestamp countersignature is invalid ({})", who,
                     s.timestamp && !s.timestamp->problem.empty() ? s.timestamp->problem
                                                                  : detail("invalid timestamp")),
@@ -123,7 +127,7 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
   }
   // WinVerifyTrust checks the primary signature; problems of nested signatures do not stop WSL.
   for (const auto& s : report.signatures) {
-    if (s.verdict == kVerdictOk) continue;
+    if (s.ok()) continue;
     const bool secondary = s.index != 0 || s.nested;
     std::vector<Finding> sig;
     add_signature_findings(file, s, have_ca, sig);

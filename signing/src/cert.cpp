@@ -51,7 +51,7 @@ Result<ossl::NamePtr> parse_subject(std::string_view text) {
     while (!key.empty() && key.back() == ' ') key.pop_back();
     const std::string value = p.substr(eq + 1);
     if (X509_NAME_add_entry_by_txt(name.get(), key.c_str(), MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1,
+                                   ossl::uchars(as_bytes(value)), static_cast<int>(value.size()),
                                    slash ? -1 : 0, 0) != 1) {
       ossl::take_errors();
       return input_error(fmt::format("unknown subject attribute \"{}\"", key), {}, "--subject",
@@ -165,8 +165,8 @@ Result<std::pair<CertInfo, CertFiles>> create_test_certificate(const CertRequest
   }
   const std::string key_pem = bio_string(key_bio.get());
   const std::string cert_pem = bio_string(cert_bio.get());
-  const auto cert_der = ossl::to_der<X509>(cert.get(), i2d_X509);
-  std::vector<std::uint8_t> pfx_der;
+  const auto cert_der = ossl::to_der(cert.get(), i2d_X509);
+  std::vector<std::byte> pfx_der;
   if (pfx) {
     const char* pass = pfx_password ? pfx_password->value().c_str() : "";
     // AES-256-CBC + SHA-256 MAC: what current Windows imports.
@@ -176,7 +176,7 @@ Result<std::pair<CertInfo, CertFiles>> create_test_certificate(const CertRequest
     if (!p12) return internal_error("cannot create the PKCS#12 file: " + ossl::take_errors());
     if (PKCS12_set_mac(p12.get(), pass, -1, nullptr, 0, 2048, EVP_sha256()) != 1)
       return internal_error("cannot set the PKCS#12 MAC: " + ossl::take_errors());
-    pfx_der = ossl::to_der<PKCS12>(p12.get(), i2d_PKCS12);
+    pfx_der = ossl::to_der(p12.get(), i2d_PKCS12);
   }
 
   OutputOptions normal{.overwrite = force};
@@ -193,12 +193,8 @@ Result<std::pair<CertInfo, CertFiles>> create_test_certificate(const CertRequest
     if (!o) return std::unexpected(o.error());
     pfx_out.emplace(std::move(*o));
   }
-  auto bytes = [](const std::vector<std::uint8_t>& v) {
-    return std::span(reinterpret_cast<const std::byte*>(v.data()), v.size());
-  };
-  for (auto st :
-       {key_out->write(key_pem), cert_out->write(cert_pem), cer_out->write(bytes(cert_der)),
-        pfx_out ? pfx_out->write(bytes(pfx_der)) : Status{}}) {
+  for (auto st : {key_out->write(key_pem), cert_out->write(cert_pem), cer_out->write(cert_der),
+                  pfx_out ? pfx_out->write(pfx_der) : Status{}}) {
     if (!st) return std::unexpected(st.error());
   }
   for (AtomicOutput* o : {&*key_out, &*cert_out, &*cer_out, pfx_out ? &*pfx_out : nullptr}) {
@@ -208,8 +204,8 @@ Result<std::pair<CertInfo, CertFiles>> create_test_certificate(const CertRequest
 
   CertInfo info;
   info.subject = ossl::name_string(X509_get_subject_name(cert.get()));
-  info.not_before = ossl::time_to_unix(X509_get0_notBefore(cert.get()));
-  info.not_after = ossl::time_to_unix(X509_get0_notAfter(cert.get()));
+  info.not_before = ossl::unix_time(X509_get0_notBefore(cert.get())).value_or(0);
+  info.not_after = ossl::unix_time(X509_get0_notAfter(cert.get())).value_or(0);
   info.thumbprint_sha1 = ossl::hex_upper(ossl::cert_digest(cert.get(), EVP_sha1()));
   info.fingerprint_sha256 = ossl::hex_upper(ossl::cert_digest(cert.get(), EVP_sha256()), ':');
   return std::pair{std::move(info), std::move(files)};

@@ -17,41 +17,11 @@ std::string Credentials::subject() const {
 }
 
 namespace {
-bool looks_pem(const std::vector<std::byte>& data) {
-  std::string_view s(reinterpret_cast<const char*>(data.data()), data.size());
-  return s.find("-----BEGIN") != std::string_view::npos;
-}
-
-}  // namespace
-
-// All certificates in a PEM (or single DER) file.
-Result<std::vector<ossl::X509Ptr>> load_certs(const fs::path& path, std::string_view option) {
-  auto data = read_file(path);
-  if (!data) return std::unexpected(data.error());
-  std::vector<ossl::X509Ptr> out;
-  if (looks_pem(*data)) {
-    ossl::BioPtr bio(BIO_new_mem_buf(data->data(), static_cast<int>(data->size())));
-    while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(c);
-    ERR_clear_error();
-  } else {
-    const unsigned char* p = reinterpret_cast<const unsigned char*>(data->data());
-    if (X509* c = d2i_X509(nullptr, &p, static_cast<long>(data->size()))) out.emplace_back(c);
-    ERR_clear_error();
-  }
-  if (out.empty()) {
-    return input_error("no X.509 certificate found (expected PEM \"BEGIN CERTIFICATE\" or DER)",
-                       path.string(), std::string(option),
-                       "pass the certificate file written by `wslplug cert new` (cert.pem)");
-  }
-  return out;
-}
-
-namespace {
 
 Result<ossl::PkeyPtr> load_key(const fs::path& path, const SecretString* password) {
   auto data = read_file(path);
   if (!data) return std::unexpected(data.error());
-  std::string_view text(reinterpret_cast<const char*>(data->data()), data->size());
+  const std::string_view text = ossl::chars(*data);
   const bool encrypted_pem = text.find("ENCRYPTED") != std::string_view::npos;
   if (encrypted_pem && !password) {
     return input_error("the private key is encrypted and no password was given", path.string(),
@@ -60,16 +30,14 @@ Result<ossl::PkeyPtr> load_key(const fs::path& path, const SecretString* passwor
                        "FILE");
   }
   EVP_PKEY* pkey = nullptr;
-  std::unique_ptr<OSSL_DECODER_CTX, ossl::Deleter<OSSL_DECODER_CTX, OSSL_DECODER_CTX_free>> dctx(
-      OSSL_DECODER_CTX_new_for_pkey(&pkey, nullptr, nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr,
-                                    nullptr));
+  ossl::DecoderCtxPtr dctx(OSSL_DECODER_CTX_new_for_pkey(&pkey, nullptr, nullptr, nullptr,
+                                                         EVP_PKEY_KEYPAIR, nullptr, nullptr));
   if (!dctx) return internal_error("cannot create a key decoder: " + ossl::take_errors());
   if (password) {
-    OSSL_DECODER_CTX_set_passphrase(
-        dctx.get(), reinterpret_cast<const unsigned char*>(password->value().data()),
-        password->value().size());
+    const std::string& pw = password->value();
+    OSSL_DECODER_CTX_set_passphrase(dctx.get(), ossl::uchars(as_bytes(pw)), pw.size());
   }
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(data->data());
+  const unsigned char* p = ossl::uchars(*data);
   std::size_t len = data->size();
   if (OSSL_DECODER_from_data(dctx.get(), &p, &len) != 1 || !pkey) {
     ossl::take_errors();
@@ -107,7 +75,7 @@ Result<std::unique_ptr<Credentials::Impl>> finish(ossl::PkeyPtr key,
                        "use the key.pem that was generated together with this cert.pem");
   }
   for (const auto& path : chain) {
-    auto more = load_certs(path, "--chain");
+    auto more = ossl::load_certs(path, "--chain");
     if (!more) return std::unexpected(more.error());
     for (auto& c : *more) impl->chain.push_back(std::move(c));
   }
@@ -119,7 +87,7 @@ Result<std::unique_ptr<Credentials::Impl>> finish(ossl::PkeyPtr key,
 Result<Credentials> Credentials::from_pem(const fs::path& cert, const fs::path& key,
                                           const std::vector<fs::path>& chain,
                                           const SecretString* key_password) {
-  auto certs = load_certs(cert, "--cert");
+  auto certs = ossl::load_certs(cert, "--cert");
   if (!certs) return std::unexpected(certs.error());
   auto pkey = load_key(key, key_password);
   if (!pkey) return std::unexpected(pkey.error());
@@ -132,10 +100,8 @@ Result<Credentials> Credentials::from_pkcs12(const fs::path& pfx, const SecretSt
                                              const std::vector<fs::path>& chain) {
   auto data = read_file(pfx);
   if (!data) return std::unexpected(data.error());
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(data->data());
-  ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data->size())));
+  auto p12 = ossl::from_der<ossl::Pkcs12Ptr>(*data, d2i_PKCS12);
   if (!p12) {
-    ossl::take_errors();
     return input_error("not a PKCS#12 (.pfx) file", pfx.string(), "--pfx",
                        "pass the cert.pfx written by `wslplug cert new --pfx`");
   }

@@ -2,29 +2,33 @@
 
 #include <algorithm>
 #include <charconv>
-#include <string>
 
 namespace wslplug::signing::der {
 
-Bytes tlv(std::uint8_t tag, std::span<const std::uint8_t> content) {
+namespace {
+constexpr std::byte b(unsigned v) { return static_cast<std::byte>(v & 0xff); }
+constexpr unsigned u(std::byte v) { return std::to_integer<unsigned>(v); }
+}  // namespace
+
+Bytes tlv(std::uint8_t tag, std::span<const std::byte> content) {
   Bytes out;
   out.reserve(content.size() + 6);
-  out.push_back(tag);
+  out.push_back(b(tag));
   const std::size_t n = content.size();
   if (n < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(n));
+    out.push_back(b(static_cast<unsigned>(n)));
   } else {
-    std::uint8_t len[8];
+    std::byte len[8];
     int k = 0;
-    for (std::size_t v = n; v; v >>= 8) len[k++] = static_cast<std::uint8_t>(v & 0xff);
-    out.push_back(static_cast<std::uint8_t>(0x80 | k));
+    for (std::size_t v = n; v; v >>= 8) len[k++] = b(static_cast<unsigned>(v & 0xff));
+    out.push_back(b(0x80u | static_cast<unsigned>(k)));
     while (k) out.push_back(len[--k]);
   }
   out.insert(out.end(), content.begin(), content.end());
   return out;
 }
 
-Bytes cat(std::initializer_list<std::span<const std::uint8_t>> parts) {
+Bytes cat(std::initializer_list<std::span<const std::byte>> parts) {
   Bytes out;
   std::size_t total = 0;
   for (auto p : parts) total += p.size();
@@ -34,14 +38,14 @@ Bytes cat(std::initializer_list<std::span<const std::uint8_t>> parts) {
 }
 
 Bytes set_of(std::vector<Bytes> elements) {
-  std::sort(elements.begin(), elements.end(), [](const Bytes& a, const Bytes& b) {
+  std::sort(elements.begin(), elements.end(), [](const Bytes& x, const Bytes& y) {
     // Compare as octet strings, the shorter padded with trailing zeros (X.690 11.6).
-    const std::size_t n = std::max(a.size(), b.size());
+    const std::size_t n = std::max(x.size(), y.size());
     for (std::size_t i = 0; i < n; ++i) {
-      const std::uint8_t x = i < a.size() ? a[i] : 0, y = i < b.size() ? b[i] : 0;
-      if (x != y) return x < y;
+      const unsigned p = i < x.size() ? u(x[i]) : 0, q = i < y.size() ? u(y[i]) : 0;
+      if (p != q) return p < q;
     }
-    return a.size() < b.size();
+    return x.size() < y.size();
   });
   Bytes content;
   for (const auto& e : elements) content.insert(content.end(), e.begin(), e.end());
@@ -61,10 +65,10 @@ Bytes oid(std::string_view dotted) {
   }
   Bytes content;
   auto put = [&](std::uint64_t v) {
-    std::uint8_t tmp[10];
+    std::byte tmp[10];
     int k = 0;
-    tmp[k++] = static_cast<std::uint8_t>(v & 0x7f);
-    for (v >>= 7; v; v >>= 7) tmp[k++] = static_cast<std::uint8_t>(0x80 | (v & 0x7f));
+    tmp[k++] = b(static_cast<unsigned>(v & 0x7f));
+    for (v >>= 7; v; v >>= 7) tmp[k++] = b(0x80u | static_cast<unsigned>(v & 0x7f));
     while (k) content.push_back(tmp[--k]);
   };
   if (arcs.size() >= 2) {
@@ -74,31 +78,33 @@ Bytes oid(std::string_view dotted) {
   return tlv(kOid, content);
 }
 
-Bytes null() { return {kNull, 0x00}; }
+Bytes null() { return {b(kNull), b(0)}; }
 
-Bytes octets(std::span<const std::uint8_t> data) { return tlv(kOctetString, data); }
+Bytes octets(std::span<const std::byte> data) { return tlv(kOctetString, data); }
 
 Bytes integer_small(unsigned value) {
   Bytes content;
   do {
-    content.insert(content.begin(), static_cast<std::uint8_t>(value & 0xff));
+    content.insert(content.begin(), b(value & 0xff));
     value >>= 8;
   } while (value);
-  if (content.front() & 0x80) content.insert(content.begin(), 0);
+  if (u(content.front()) & 0x80) content.insert(content.begin(), b(0));
   return tlv(kInteger, content);
 }
 
-std::optional<Element> read(std::span<const std::uint8_t>& in) {
+std::span<const std::byte> text(std::string_view s) { return std::as_bytes(std::span(s)); }
+
+std::optional<Element> read(std::span<const std::byte>& in) {
   if (in.size() < 2) return std::nullopt;
-  const std::uint8_t tag = in[0];
+  const auto tag = static_cast<std::uint8_t>(u(in[0]));
   if ((tag & 0x1f) == 0x1f) return std::nullopt;  // multi-byte tags are not used here
   std::size_t pos = 2;
-  std::size_t len = in[1];
+  std::size_t len = u(in[1]);
   if (len & 0x80) {
     const std::size_t k = len & 0x7f;
     if (k == 0 || k > 4 || in.size() < 2 + k) return std::nullopt;  // indefinite or huge
     len = 0;
-    for (std::size_t i = 0; i < k; ++i) len = (len << 8) | in[2 + i];
+    for (std::size_t i = 0; i < k; ++i) len = (len << 8) | u(in[2 + i]);
     pos += k;
   }
   if (len > in.size() - pos) return std::nullopt;
@@ -107,24 +113,31 @@ std::optional<Element> read(std::span<const std::uint8_t>& in) {
   return e;
 }
 
-std::optional<Element> read_all(std::span<const std::uint8_t> in) {
+std::optional<Element> read_all(std::span<const std::byte> in) {
   auto e = read(in);
   if (!e || !in.empty()) return std::nullopt;
   return e;
 }
 
-std::string oid_text(std::span<const std::uint8_t> content) {
+std::optional<std::span<const std::byte>> first(std::span<const std::byte> in) {
+  auto e = read(in);
+  if (!e) return std::nullopt;
+  return e->whole;
+}
+
+std::string oid_text(std::span<const std::byte> content) {
   std::string out;
   std::uint64_t v = 0;
-  bool first = true;
+  bool first_arc = true;
   for (std::size_t i = 0; i < content.size(); ++i) {
-    v = (v << 7) | (content[i] & 0x7f);
+    const unsigned c = u(content[i]);
+    v = (v << 7) | (c & 0x7f);
     if (v >> 56) return {};
-    if (!(content[i] & 0x80)) {
-      if (first) {
+    if (!(c & 0x80)) {
+      if (first_arc) {
         const std::uint64_t a = v < 80 ? v / 40 : 2;
         out = std::to_string(a) + "." + std::to_string(v - a * 40);
-        first = false;
+        first_arc = false;
       } else {
         out += "." + std::to_string(v);
       }

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -126,31 +127,33 @@ std::string header_value(const std::string& headers_lower, const std::string& he
   return b == std::string::npos ? std::string{} : v.substr(b, e - b + 1);
 }
 
-// Decodes a chunked body; nullopt when malformed.
+}  // namespace
+
 std::optional<std::string> dechunk(std::string_view in) {
   std::string out;
   std::size_t pos = 0;
   for (;;) {
-    auto eol = in.find("\r\n", pos);
+    const auto eol = in.find("\r\n", pos);
     if (eol == std::string_view::npos) return std::nullopt;
-    std::string size_text(in.substr(pos, eol - pos));
-    auto semi = size_text.find(';');
-    if (semi != std::string::npos) size_text.resize(semi);
-    std::size_t size = 0;
-    try {
-      size = std::stoul(size_text, nullptr, 16);
-    } catch (...) {
-      return std::nullopt;
-    }
+    std::string_view size_text = in.substr(pos, eol - pos);
+    size_text = size_text.substr(0, size_text.find(';'));  // chunk extensions
+    while (!size_text.empty() && (size_text.back() == ' ' || size_text.back() == '\t'))
+      size_text.remove_suffix(1);
+    std::uint64_t size = 0;
+    const auto [end, ec] =
+        std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+    if (ec != std::errc{} || end != size_text.data() + size_text.size() || size_text.empty())
+      return std::nullopt;  // not hex, or too large for 64 bits
     pos = eol + 2;
     if (size == 0) return out;
-    if (pos + size + 2 > in.size()) return std::nullopt;
-    out.append(in.substr(pos, size));
-    pos += size + 2;
+    // Compared without adding to `pos`, so a huge size cannot wrap around.
+    if (in.size() - pos < 2 || size > in.size() - pos - 2) return std::nullopt;
+    const auto n = static_cast<std::size_t>(size);
+    if (in.substr(pos + n, 2) != "\r\n") return std::nullopt;
+    out.append(in.substr(pos, n));
+    pos += n + 2;
   }
 }
-
-}  // namespace
 
 Result<Url> parse_url(std::string_view text) {
   Url url;
@@ -312,8 +315,8 @@ Result<Response> post(const Url& url, std::string_view content_type, std::string
   }
   if (raw_body.size() > max_body)
     return net_error(url, fmt::format("the reply is larger than {} bytes", max_body));
-  const auto* p = reinterpret_cast<const std::byte*>(raw_body.data());
-  resp.body.assign(p, p + raw_body.size());
+  const auto body_bytes = std::as_bytes(std::span(raw_body));
+  resp.body.assign(body_bytes.begin(), body_bytes.end());
   return resp;
 }
 

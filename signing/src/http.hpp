@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,5 +38,9 @@ struct Response {
 Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
                       std::span<const std::byte> body, std::chrono::milliseconds timeout,
                       std::size_t max_body = 4u << 20);
+
+// Decodes a chunked transfer-coded body (RFC 9112 7.1); nullopt when malformed: a size that is
+// not hex or does not fit 64 bits, a chunk longer than the data, a chunk not followed by CRLF.
+std::optional<std::string> dechunk(std::string_view body);
 
 }  // namespace wslplug::signing::http

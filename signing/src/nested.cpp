@@ -3,19 +3,21 @@
 
 #include <fmt/format.h>
 
-#include "timestamp_ossl.hpp"
+#include "der.hpp"
+#include "ossl.hpp"
+#include "wslplug/signing/oids.hpp"
 
 namespace wslplug::signing {
 
-using namespace ts_detail;
+using namespace ossl;
 
 Status add_nested_signature(PKCS7_SIGNER_INFO* si, std::span<const std::byte> nested_der) {
   if (si == nullptr) return internal_error("no SignerInfo to add a nested signature to");
   if (auto check = parse_signed_data(nested_der, "nested signature"); !check)
     return std::unexpected(check.error());
-  auto obj = oid(kOidNestedSignature);
+  auto obj = ossl::obj(oid::kNestedSignature);
   if (!obj) return internal_error("cannot create the nested-signature OID");
-  const auto* data = reinterpret_cast<const unsigned char*>(nested_der.data());
+  const unsigned char* data = uchars(nested_der);
   const int len = static_cast<int>(nested_der.size());
   int idx = si->unauth_attr ? X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1) : -1;
   if (idx >= 0) {
@@ -24,8 +26,7 @@ Status add_nested_signature(PKCS7_SIGNER_INFO* si, std::span<const std::byte> ne
       return internal_error("cannot append a nested signature: " + ossl::take_errors());
     return {};
   }
-  X509AttributePtr attr(
-      X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), V_ASN1_SEQUENCE, data, len));
+  AttributePtr attr(X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), V_ASN1_SEQUENCE, data, len));
   if (!attr || X509at_add1_attr(&si->unauth_attr, attr.get()) == nullptr)
     return internal_error("cannot add the nested-signature attribute: " + ossl::take_errors());
   return {};
@@ -34,7 +35,7 @@ Status add_nested_signature(PKCS7_SIGNER_INFO* si, std::span<const std::byte> ne
 Result<std::vector<std::vector<std::byte>>> nested_signatures(const PKCS7_SIGNER_INFO* si) {
   std::vector<std::vector<std::byte>> out;
   if (si == nullptr || si->unauth_attr == nullptr) return out;
-  auto obj = oid(kOidNestedSignature);
+  auto obj = ossl::obj(oid::kNestedSignature);
   // Tolerate several attributes with this OID (osslsigncode < 2.0 wrote one per signature).
   for (int idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1); idx >= 0;
        idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), idx)) {
@@ -43,10 +44,9 @@ Result<std::vector<std::vector<std::byte>>> nested_signatures(const PKCS7_SIGNER
       ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(attr, i);
       if (t == nullptr || t->type != V_ASN1_SEQUENCE || t->value.sequence == nullptr)
         return input_error(fmt::format("nested signature value {} is not a SEQUENCE", i), {},
-                           std::string("unauthenticated attribute ") + kOidNestedSignature,
+                           std::string("unauthenticated attribute ") + oid::kNestedSignature,
                            "re-sign the file (the nested signature is malformed)");
-      out.push_back(to_bytes(ASN1_STRING_get0_data(t->value.sequence),
-                             static_cast<std::size_t>(ASN1_STRING_length(t->value.sequence))));
+      out.push_back(copy(bytes(t->value.sequence)));
     }
   }
   return out;
@@ -54,13 +54,13 @@ Result<std::vector<std::vector<std::byte>>> nested_signatures(const PKCS7_SIGNER
 
 Status add_sequence_number(PKCS7_SIGNER_INFO* si, long number) {
   if (si == nullptr || number < 0) return internal_error("bad sequence number request");
-  Asn1IntegerPtr value(ASN1_INTEGER_new());
+  IntegerPtr value(ASN1_INTEGER_new());
   if (!value || ASN1_INTEGER_set(value.get(), number) != 1)
     return internal_error("cannot build the sequence number");
-  auto obj = oid(kOidSequenceNumber);
-  X509AttributePtr attr(X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), V_ASN1_INTEGER,
-                                                     ASN1_STRING_get0_data(value.get()),
-                                                     ASN1_STRING_length(value.get())));
+  auto obj = ossl::obj(oid::kSequenceNumber);
+  AttributePtr attr(X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), V_ASN1_INTEGER,
+                                                 ASN1_STRING_get0_data(value.get()),
+                                                 ASN1_STRING_length(value.get())));
   if (!attr || X509at_add1_attr(&si->auth_attr, attr.get()) == nullptr)
     return internal_error("cannot add the sequence number attribute: " + ossl::take_errors());
   return {};
@@ -71,9 +71,9 @@ Result<std::vector<std::byte>> nest_pkcs7(std::span<const std::byte> outer_der,
                                           const std::string& file) {
   auto outer = parse_signed_data(outer_der, file);
   if (!outer) return std::unexpected(outer.error());
-  PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(outer->get()), 0);
+  PKCS7_SIGNER_INFO* si = first_signer(outer->get());
   if (auto st = add_nested_signature(si, inner_der); !st) return std::unexpected(st.error());
-  auto der = i2d_bytes(outer->get(), i2d_PKCS7);
+  auto der = to_der(outer->get(), i2d_PKCS7);
   if (der.empty()) return internal_error("cannot encode the PKCS#7: " + ossl::take_errors(), file);
   return der;
 }
@@ -82,7 +82,7 @@ Result<std::vector<std::vector<std::byte>>> nested_pkcs7(std::span<const std::by
                                                          const std::string& file) {
   auto outer = parse_signed_data(outer_der, file);
   if (!outer) return std::unexpected(outer.error());
-  const PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(outer->get()), 0);
+  const PKCS7_SIGNER_INFO* si = first_signer(outer->get());
   auto list = nested_signatures(si);
   if (!list) return std::unexpected(std::move(list.error()).in_file(file));
   for (std::size_t i = 0; i < list->size(); ++i)
@@ -99,8 +99,7 @@ Result<std::vector<std::vector<std::byte>>> all_pkcs7(std::span<const std::byte>
   auto nested = nested_pkcs7(outer_der, file);
   if (!nested) return std::unexpected(nested.error());
   std::vector<std::vector<std::byte>> out;
-  auto len = der_object_length(outer_der).value_or(outer_der.size());
-  out.emplace_back(outer_der.begin(), outer_der.begin() + static_cast<std::ptrdiff_t>(len));
+  out.push_back(copy(der::first(outer_der).value_or(outer_der)));
   for (auto& n : *nested) out.push_back(std::move(n));
   return out;
 }

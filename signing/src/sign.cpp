@@ -1,286 +1,202 @@
-// sign_file and unsign_file: one streaming pass from the input to an AtomicOutput beside the
-// target. The PE checksum is summed over the output bytes as they are written and patched at
-// the end, so the output is never read back.
-#include <fcntl.h>
+// The public signing operations (sign, sign detached, attach, timestamped rewrite, unsign, the
+// image digest, the embedded signatures, signature files), all on the one image writer and the
+// one certificate-table reader of image.hpp.
 #include <fmt/format.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cstring>
-#include <functional>
+#include <openssl/pem.h>
 
 #include "authenticode.hpp"
+#include "image.hpp"
+#include "wslplug/signing/nested.hpp"
+#include "wslplug/signing/timestamp.hpp"
 
 namespace wslplug::signing {
 
 namespace {
 
-// The output side of the streaming pass. prepare() runs on the writer thread, after the chunk
-// was hashed and before it is written: it zeroes the certificate directory entry (patched at
-// the end) and sums the checksum. operator() writes with positional writes (it would allow
-// several writer threads; two were measured slower on ext4, which serialises extending direct
-// writes): whole 4 KiB-aligned chunks go out with O_DIRECT when the file system supports it (no
-// page-cache copy, no dirty pages, so the final fsync has nothing left to flush while the
-// hashing thread works). The unaligned tail and everything after it use buffered writes.
-class CopySink {
- public:
-  CopySink(AtomicOutput& out, pe::ChecksumAccumulator& acc, std::uint64_t cert_dir)
-      : out_(out), acc_(acc), cert_dir_(cert_dir) {
-    const int flags = ::fcntl(out.fd(), F_GETFL);
-    direct_ = flags >= 0 && ::fcntl(out.fd(), F_SETFL, flags | O_DIRECT) == 0;
+Result<pe::Image> open_image(const fs::path& path) { return pe::Image::open(path); }
+
+// What signing embeds for an image digest: the SignedData, timestamped and nested as asked.
+Result<std::vector<std::byte>> signature_for(const Credentials& creds, const SignOptions& options,
+                                             std::span<const std::byte> digest,
+                                             const std::string& file) {
+  auto der = build_signed_data(creds, options, digest);
+  if (!der) return std::unexpected(der.error().in_file(file));
+  if (options.timestamp) {
+    auto stamped = timestamp_pkcs7(*der, *options.timestamp, file);
+    if (!stamped) return std::unexpected(stamped.error());
+    der = std::move(*stamped);
   }
-  CopySink(const CopySink&) = delete;
-  CopySink& operator=(const CopySink&) = delete;
-
-  Status prepare(std::uint64_t off, std::span<std::byte> data) {
-    const std::uint64_t end = off + data.size();
-    for (std::uint64_t i = std::max(cert_dir_, off); i < std::min(cert_dir_ + 8, end); ++i)
-      data[i - off] = std::byte{0};
-    acc_.add(off, data);
-    return {};
-  }
-  Status operator()(std::uint64_t off, std::span<std::byte> data) {
-    if (direct_ && (data.size() % 4096 != 0 || off % 4096 != 0)) buffered();
-    if (out_.write_at(off, data)) return {};
-    if (!direct_) return out_.write_at(off, data);  // report the buffered error
-    // Direct I/O refused (alignment rules of this device or file system): continue buffered.
-    buffered();
-    return out_.write_at(off, data);
-  }
-  // Back to buffered writes, with the file offset at `end` for the appends that follow.
-  Status finish(std::uint64_t end) {
-    buffered();
-    if (::lseek(out_.fd(), static_cast<off_t>(end), SEEK_SET) < 0)
-      return io_error("cannot seek in the output", out_.temp_path().string());
-    return {};
-  }
-
- private:
-  void buffered() {
-    if (!direct_.exchange(false)) return;
-    const int flags = ::fcntl(out_.fd(), F_GETFL);
-    if (flags >= 0) ::fcntl(out_.fd(), F_SETFL, flags & ~O_DIRECT);
-  }
-  AtomicOutput& out_;
-  pe::ChecksumAccumulator& acc_;
-  std::uint64_t cert_dir_;
-  std::atomic<bool> direct_ = false;
-};
-
-// Streams [0, end) of the opened image into `out` through a CopySink.
-Status copy_image(const pe::Image& image, const HashRanges& ranges, std::uint64_t end,
-                  std::span<EVP_MD_CTX* const> hashes, AtomicOutput& out,
-                  pe::ChecksumAccumulator& acc, std::uint64_t cert_dir) {
-  CopySink sink(out, acc, cert_dir);
-  auto st = stream_image(
-      image.file(), ranges, end, hashes,
-      [&sink](std::uint64_t off, std::span<std::byte> d) { return sink(off, d); },
-      [&sink](std::uint64_t off, std::span<std::byte> d) { return sink.prepare(off, d); }, 1);
-  auto fin = sink.finish(end);
-  if (!st) return st;
-  return fin;
-}
-
-struct Opened {
-  pe::Image image;
-  std::uint64_t cert_dir = 0;
-};
-
-Result<Opened> open_for_rewrite(const fs::path& input) {
-  auto img = pe::Image::open(input);
-  if (!img) return std::unexpected(img.error());
-  auto entries = img->checked_certificate_entries();
-  if (!entries) return std::unexpected(entries.error());
-  const std::uint64_t cert_dir = *img->layout().cert_dir_offset;  // checked above
-  return Opened{std::move(*img), cert_dir};
-}
-
-}  // namespace
-
-namespace {
-
-// Produces the PKCS#7 DER for the image digest (empty digest when `alg` is nullopt).
-using DerProducer = std::function<Result<der::Bytes>(std::span<const std::uint8_t> digest)>;
-
-// The common rewrite: copy the image up to its certificate table (hashing it with `alg` if
-// given), pad to 8, append one WIN_CERTIFICATE with the produced DER, patch the directory entry
-// and the checksum, commit.
-Result<SignResult> rewrite_with_signature(const fs::path& input, const fs::path& output,
-                                          std::optional<DigestAlgorithm> alg,
-                                          const DerProducer& produce,
-                                          const OutputOptions& out_options) {
-  auto opened = open_for_rewrite(input);
-  if (!opened) return std::unexpected(opened.error());
-  const pe::Layout& layout = opened->image.layout();
-  const HashRanges ranges = hash_ranges(layout);
-  const std::uint64_t end = ranges.hash_end;
-  const std::uint64_t pad = (8 - end % 8) % 8;
-  const std::uint64_t table_offset = end + pad;
-  if (table_offset > 0xffffffffull - 16) {
-    return input_error(
-        fmt::format("the image is {} bytes; a certificate table must start below 4 GiB", end),
-        input.string(), "certificate table offset (32-bit)",
-        "PE certificate offsets are 32-bit: make the image smaller");
-  }
-
-  auto out = AtomicOutput::create(output, out_options);
-  if (!out) return std::unexpected(out.error());
-
-  ossl::MdCtxPtr md;
-  std::vector<EVP_MD_CTX*> hashes;
-  if (alg) {
-    md.reset(EVP_MD_CTX_new());
-    if (!md || EVP_DigestInit_ex(md.get(), evp_md(*alg), nullptr) != 1) {
-      return internal_error("cannot initialise the digest: " + ossl::take_errors());
-    }
-    hashes.push_back(md.get());
-  }
-  pe::ChecksumAccumulator acc(layout.checksum_offset);
-  const std::uint64_t cd = opened->cert_dir;
-  auto st = copy_image(opened->image, ranges, end, hashes, *out, acc, cd);
-  if (!st) return std::unexpected(st.error().in_file(input.string()));
-
-  // Padding to 8 bytes: hashed and written, as osslsigncode does.
-  const std::array<std::byte, 8> zeros{};
-  if (pad) {
-    if (md) EVP_DigestUpdate(md.get(), zeros.data(), pad);
-    if (auto w = out->write(std::span(zeros.data(), pad)); !w) return std::unexpected(w.error());
-  }
-  std::vector<std::uint8_t> digest;
-  if (md) {
-    digest.resize(EVP_MAX_MD_SIZE);
-    unsigned int dlen = 0;
-    EVP_DigestFinal_ex(md.get(), digest.data(), &dlen);
-    digest.resize(dlen);
-  }
-
-  auto p7 = produce(digest);
-  if (!p7) return std::unexpected(p7.error().in_file(input.string()));
-
-  // WIN_CERTIFICATE: dwLength = 8 + DER + zero padding to 8 (as osslsigncode writes it).
-  const std::size_t der_len = p7->size();
-  const std::size_t entry_len = (8 + der_len + 7) & ~std::size_t{7};
-  std::vector<std::byte> table(entry_len);
-  pe::put_le32(table.data(), static_cast<std::uint32_t>(entry_len));
-  pe::put_le16(table.data() + 4, pe::kWinCertRevision2);
-  pe::put_le16(table.data() + 6, pe::kWinCertTypePkcsSignedData);
-  std::memcpy(table.data() + 8, p7->data(), der_len);
-  if (auto w = out->write(table); !w) return std::unexpected(w.error());
-  acc.add(table_offset, table);
-
-  std::array<std::byte, 8> dir{};
-  pe::put_le32(dir.data(), static_cast<std::uint32_t>(table_offset));
-  pe::put_le32(dir.data() + 4, static_cast<std::uint32_t>(entry_len));
-  acc.add(cd, dir);
-  if (auto w = out->write_at(cd, dir); !w) return std::unexpected(w.error());
-
-  const std::uint64_t total = table_offset + entry_len;
-  const std::uint32_t checksum = acc.finish(total);
-  std::array<std::byte, 4> cs{};
-  pe::put_le32(cs.data(), checksum);
-  if (auto w = out->write_at(layout.checksum_offset, cs); !w) return std::unexpected(w.error());
-  if (auto c = out->commit(); !c) return std::unexpected(c.error());
-  return SignResult{total, digest.empty() ? std::string() : ossl::hex_upper(digest), checksum};
+  if (options.nest_into) return nest_pkcs7(*options.nest_into, *der, file);
+  return der;
 }
 
 }  // namespace
 
 Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
                              const Credentials& creds, const SignOptions& options,
-                             const OutputOptions& out_options) {
-  return rewrite_with_signature(
-      input, output, options.digest,
-      [&](std::span<const std::uint8_t> digest) -> Result<der::Bytes> {
-        auto p7 = build_signed_data(creds, options, digest);
-        if (!p7 || !options.transform) return p7;
-        // Timestamp / nest (issue 3): rewrite the signature before it is embedded.
-        const auto* b = reinterpret_cast<const std::byte*>(p7->data());
-        auto t = options.transform(std::vector<std::byte>(b, b + p7->size()));
-        if (!t) return std::unexpected(std::move(t.error()));
-        const auto* u = reinterpret_cast<const std::uint8_t*>(t->data());
-        return der::Bytes(u, u + t->size());
-      },
-      out_options);
+                             const OutputOptions& out) {
+  auto img = open_image(input);
+  if (!img) return std::unexpected(img.error());
+  const image::Rewrite how{options.digest, [&](std::span<const std::byte> digest) {
+                             return signature_for(creds, options, digest, input.string());
+                           }};
+  return image::rewrite(*img, output, how, out);
+}
+
+Result<std::vector<std::byte>> sign_detached(const fs::path& input, const Credentials& creds,
+                                             const SignOptions& options) {
+  auto img = open_image(input);
+  if (!img) return std::unexpected(img.error());
+  auto digest = image::digest(*img, options.digest);
+  if (!digest) return std::unexpected(digest.error());
+  return signature_for(creds, options, *digest, input.string());
+}
+
+Result<SignResult> attach_signature(const fs::path& input, const fs::path& output,
+                                    std::span<const std::byte> pkcs7_der,
+                                    const std::string& signature_file, const OutputOptions& out) {
+  auto claimed = indirect_data_digest(pkcs7_der, signature_file);
+  if (!claimed) return std::unexpected(claimed.error());
+  auto img = open_image(input);
+  if (!img) return std::unexpected(img.error());
+  // The digest is checked after the pass that computes it and before the output is committed.
+  const image::Rewrite how{
+      claimed->algorithm, [&](std::span<const std::byte> actual) -> Result<std::vector<std::byte>> {
+        if (std::ranges::equal(actual, claimed->digest)) return ossl::copy(pkcs7_der);
+        return input_error(
+            fmt::format(
+                "the signature is for another file: it signs {} digest {}, the file's is {}",
+                digest_name(claimed->algorithm), ossl::hex_upper(claimed->digest),
+                ossl::hex_upper(actual)),
+            input.string(), "Authenticode digest (SpcIndirectDataContent.messageDigest)",
+            fmt::format("attach {} to the exact file it was made for (sign --detached-out on "
+                        "the same bytes); rebuilding changes the digest",
+                        signature_file));
+      }};
+  auto r = image::rewrite(*img, output, how, out);
+  if (r) r->digest_hex.clear();
+  return r;
 }
 
 Result<SignResult> write_signature(const fs::path& input, const fs::path& output,
-                                   std::span<const std::uint8_t> pkcs7_der,
-                                   const OutputOptions& out_options) {
-  auto top = der::read_all(pkcs7_der);
-  if (!top || top->tag != der::kSequence) {
+                                   std::span<const std::byte> pkcs7_der, const OutputOptions& out) {
+  if (auto top = der::read_all(pkcs7_der); !top || top->tag != der::kSequence)
     return input_error("the signature is not one DER-encoded PKCS#7 ContentInfo", input.string(),
                        "signature data", "pass a DER PKCS#7 SignedData (e.g. from extract)");
-  }
-  return rewrite_with_signature(
-      input, output, std::nullopt,
-      [&](std::span<const std::uint8_t>) -> Result<der::Bytes> {
-        return der::Bytes(pkcs7_der.begin(), pkcs7_der.end());
-      },
-      out_options);
+  auto img = open_image(input);
+  if (!img) return std::unexpected(img.error());
+  const image::Rewrite how{std::nullopt, [&](std::span<const std::byte>) {
+                             return Result<std::vector<std::byte>>(ossl::copy(pkcs7_der));
+                           }};
+  return image::rewrite(*img, output, how, out);
 }
 
-Result<std::vector<std::uint8_t>> image_digest(const fs::path& path, DigestAlgorithm alg) {
-  auto img = pe::Image::open(path);
+Status unsign_file(const fs::path& input, const fs::path& output, const OutputOptions& out) {
+  auto img = open_image(input);
+  if (!img) return std::unexpected(img.error());
+  auto r = image::rewrite(*img, output, image::Rewrite{}, out);
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+Result<std::vector<std::byte>> image_digest(const fs::path& path, DigestAlgorithm alg) {
+  auto img = open_image(path);
+  if (!img) return std::unexpected(img.error());
+  return image::digest(*img, alg);
+}
+
+Result<std::vector<std::vector<std::byte>>> embedded_signatures(const fs::path& path) {
+  auto img = open_image(path);
   if (!img) return std::unexpected(img.error());
   if (auto e = img->checked_certificate_entries(); !e) return std::unexpected(e.error());
-  const HashRanges ranges = hash_ranges(img->layout());
-  ossl::MdCtxPtr md(EVP_MD_CTX_new());
-  if (!md || EVP_DigestInit_ex(md.get(), evp_md(alg), nullptr) != 1)
-    return internal_error("cannot initialise the digest: " + ossl::take_errors());
-  EVP_MD_CTX* hashes[] = {md.get()};
-  if (auto st = stream_image(img->file(), ranges, ranges.hash_end, hashes, {}); !st)
-    return std::unexpected(st.error());
-  // An unsigned image that does not end on 8 bytes is hashed with the padding signing adds.
-  const std::uint64_t pad = (8 - ranges.hash_end % 8) % 8;
-  const std::array<std::uint8_t, 8> zeros{};
-  if (pad) EVP_DigestUpdate(md.get(), zeros.data(), pad);
-  std::vector<std::uint8_t> digest(EVP_MAX_MD_SIZE);
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(md.get(), digest.data(), &n);
-  digest.resize(n);
-  return digest;
-}
-
-Result<std::vector<std::vector<std::uint8_t>>> read_signatures(const fs::path& path) {
-  auto img = pe::Image::open(path);
-  if (!img) return std::unexpected(img.error());
-  auto entries = img->checked_certificate_entries();
+  auto entries = image::signature_entries(*img);
   if (!entries) return std::unexpected(entries.error());
-  std::vector<std::vector<std::uint8_t>> out;
-  for (const auto& e : *entries) {
-    auto data = img->file().read_vec(e.data_offset(), e.data_length());
-    if (!data) return std::unexpected(data.error());
-    // Strip the zero padding after the DER.
-    std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(data->data()),
-                                        data->size());
-    auto copy = bytes;
-    if (auto el = der::read(copy)) bytes = el->whole;
-    out.emplace_back(bytes.begin(), bytes.end());
+  std::vector<std::vector<std::byte>> out;
+  for (auto& e : *entries) {
+    if (e.der.empty() && e.header.data_length() > 0) {
+      auto raw = img->file().read_vec(e.header.data_offset(), e.header.data_length());
+      if (!raw) return std::unexpected(raw.error());
+      e.der = std::move(*raw);  // not a signature: the entry's bytes as they are
+    }
+    out.push_back(std::move(e.der));
   }
   return out;
 }
 
-Status unsign_file(const fs::path& input, const fs::path& output,
-                   const OutputOptions& out_options) {
-  auto opened = open_for_rewrite(input);
-  if (!opened) return std::unexpected(opened.error());
-  const pe::Layout& layout = opened->image.layout();
-  if (!layout.has_cert_table()) {
-    return input_error("the file is not signed (no certificate table)", input.string(),
-                       "certificate table directory (DataDirectory[4])",
-                       "nothing to remove; the file can be used as it is");
+Result<std::vector<std::byte>> embedded_signature(const fs::path& path) {
+  auto img = open_image(path);
+  if (!img) return std::unexpected(img.error());
+  if (auto e = img->checked_certificate_entries(); !e) return std::unexpected(e.error());
+  auto entries = image::signature_entries(*img);
+  if (!entries) return std::unexpected(entries.error());
+  if (entries->empty())
+    return input_error("the file is not signed (no certificate table)", img->path(),
+                       "DataDirectory[4] (certificate table)",
+                       "sign it first: wslplug sign FILE --cert ... --key ...");
+  for (auto& e : *entries) {
+    if (e.header.revision != pe::kWinCertRevision2 ||
+        e.header.type != pe::kWinCertTypePkcsSignedData || !e.problem.empty())
+      continue;
+    if (auto check = ossl::parse_signed_data(e.der, img->path()); !check) {
+      auto err = check.error();
+      err.where = fmt::format("{} (WIN_CERTIFICATE data)", offset_str(e.header.data_offset()));
+      return std::unexpected(std::move(err));
+    }
+    return std::move(e.der);
   }
-  auto out = AtomicOutput::create(output, out_options);
-  if (!out) return std::unexpected(out.error());
-  const std::uint64_t end = layout.cert_table.address;
-  const std::uint64_t cd = opened->cert_dir;
-  pe::ChecksumAccumulator acc(layout.checksum_offset);
-  auto st = copy_image(opened->image, hash_ranges(layout), end, {}, *out, acc, cd);
-  if (!st) return std::unexpected(st.error().in_file(input.string()));
-  std::array<std::byte, 4> cs{};
-  pe::put_le32(cs.data(), acc.finish(end));
-  if (auto w = out->write_at(layout.checksum_offset, cs); !w) return std::unexpected(w.error());
-  return out->commit();
+  return input_error("the certificate table has no PKCS#7 Authenticode entry", img->path(),
+                     offset_str((*entries)[0].header.offset),
+                     "the table holds only other certificate types; sign the file");
+}
+
+Result<IndirectDigest> indirect_data_digest(std::span<const std::byte> pkcs7_der,
+                                            const std::string& file) {
+  auto p7 = ossl::parse_signed_data(pkcs7_der, file);
+  if (!p7) return std::unexpected(p7.error());
+  auto idc = decode_indirect_data(p7->get());
+  if (!idc) {
+    const auto& e = idc.error();
+    if (e.unsupported_digest)
+      return input_error(e.message, file, e.where, "sign with sha1, sha256, sha384 or sha512");
+    if (e.where == "contentInfo.contentType" || e.where == "contentInfo.content")
+      return input_error(e.message, file, e.where, "give an Authenticode signature of a PE file");
+    return input_error("malformed SpcIndirectDataContent: " + e.message, file, e.where,
+                       "re-create the signature (it is damaged)");
+  }
+  return IndirectDigest{idc->alg, std::move(idc->digest)};
+}
+
+Result<std::vector<std::byte>> read_signature_file(const fs::path& path) {
+  auto data = read_file(path, 16u << 20);
+  if (!data) return std::unexpected(data.error());
+  const std::string file = path.string();
+  if (ossl::chars(*data).find("-----BEGIN ") != std::string_view::npos) {
+    ossl::BioPtr bio(BIO_new_mem_buf(data->data(), static_cast<int>(data->size())));
+    ossl::Pkcs7Ptr p7(bio ? PEM_read_bio_PKCS7(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    if (!p7)
+      return input_error(
+          "not a PEM PKCS#7 (expected '-----BEGIN PKCS7-----'): " + ossl::take_errors(), file,
+          "offset 0x0", "give the signature as DER or PEM PKCS#7 (wslplug sign --detached-out)");
+    auto der = ossl::to_der(p7.get(), i2d_PKCS7);
+    if (auto check = ossl::parse_signed_data(der, file); !check)
+      return std::unexpected(check.error());
+    return der;
+  }
+  if (auto check = ossl::parse_signed_data(*data, file); !check)
+    return std::unexpected(check.error());
+  if (auto whole = der::first(*data)) data->resize(whole->size());
+  return std::move(*data);
+}
+
+Result<std::string> pkcs7_der_to_pem(std::span<const std::byte> der) {
+  auto p7 = ossl::parse_signed_data(der, {});
+  if (!p7) return std::unexpected(p7.error());
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PKCS7(bio.get(), p7->get()) != 1)
+    return internal_error("cannot write PEM: " + ossl::take_errors());
+  char* p = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &p);
+  return std::string(p, static_cast<std::size_t>(n));
 }
 
 }  // namespace wslplug::signing

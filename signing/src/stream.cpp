@@ -1,6 +1,6 @@
-// The streaming pass over a PE image: one read of every byte, the Authenticode hash on this
-// thread, reading on a second thread and the sink (checksum and output write) on a third, with
-// a small ring of 1 MiB buffers between them, so memory does not depend on the file size.
+// The streaming pass over a PE image (see image.hpp): a reader thread fills page-aligned 1 MiB
+// buffers, the calling thread hashes them, and an optional consumer thread writes them out, so
+// hashing (the critical path) overlaps reading and writing.
 #include <algorithm>
 #include <array>
 #include <condition_variable>
@@ -10,9 +10,9 @@
 #include <mutex>
 #include <thread>
 
-#include "authenticode.hpp"
+#include "image.hpp"
 
-namespace wslplug::signing {
+namespace wslplug::signing::image {
 
 HashRanges hash_ranges(const pe::Layout& layout) {
   return HashRanges{layout.checksum_offset, layout.cert_dir_offset, layout.signed_data_end()};
@@ -21,13 +21,13 @@ HashRanges hash_ranges(const pe::Layout& layout) {
 namespace {
 
 constexpr std::size_t kChunk = 1u << 20;
-constexpr std::size_t kBuffers = 8;  // absorbs scheduling delays of the writer thread
+constexpr std::size_t kBuffers = 8;  // absorbs scheduling delays of the consumer thread
 constexpr std::size_t kAlign = 4096;
 
 // Feeds the bytes of [off, off+data.size()) that the Authenticode hash covers.
-void hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byte> data,
-                std::span<EVP_MD_CTX* const> hashes) {
-  if (hashes.empty()) return;
+bool hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byte> data,
+                std::span<ossl::Hasher> hashes) {
+  if (hashes.empty()) return true;
   std::array<std::pair<std::uint64_t, std::uint64_t>, 2> skip{};
   std::size_t nskip = 0;
   skip[nskip++] = {r.checksum_offset, r.checksum_offset + 4};
@@ -35,9 +35,10 @@ void hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byt
   std::sort(skip.begin(), skip.begin() + nskip);
   std::uint64_t pos = off;
   const std::uint64_t end = std::min<std::uint64_t>(off + data.size(), r.hash_end);
+  bool ok = true;
   auto feed = [&](std::uint64_t a, std::uint64_t b) {
     if (b <= a) return;
-    for (auto* h : hashes) EVP_DigestUpdate(h, data.data() + (a - off), b - a);
+    for (auto& h : hashes) ok = h.update(data.subspan(a - off, b - a)) && ok;
   };
   for (std::size_t i = 0; i < nskip && pos < end; ++i) {
     const auto [sa, sb] = skip[i];
@@ -47,164 +48,176 @@ void hash_chunk(const HashRanges& r, std::uint64_t off, std::span<const std::byt
     pos = std::max(pos, sb);
   }
   if (pos < end) feed(pos, end);
+  return ok;
 }
+
+struct FreeDeleter {
+  void operator()(std::byte* p) const noexcept { std::free(p); }
+};
+
+// The three stages and the queues between them.
+class Pipeline {
+ public:
+  Pipeline(const InputFile& file, const HashRanges& ranges, std::uint64_t read_end,
+           std::span<ossl::Hasher> hashes, const Stages& stages)
+      : file_(file), ranges_(ranges), read_end_(read_end), hashes_(hashes), stages_(stages) {}
+
+  Status run() {
+    if (auto st = allocate(); !st) return st;
+    std::thread reader([this] { read_all(); });
+    std::thread consumer;
+    if (stages_.consume) consumer = std::thread([this] { consume_all(); });
+    hash_all();
+    reader.join();
+    if (consumer.joinable()) consumer.join();
+    if (error_) return std::unexpected(*error_);
+    return {};
+  }
+
+ private:
+  struct Item {
+    std::size_t buf = 0;
+    std::uint64_t off = 0;
+    std::size_t n = 0;
+  };
+
+  Status allocate() {
+    chunk_ = static_cast<std::size_t>(
+        std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(read_end_, 1)));
+    const std::size_t alloc = (chunk_ + kAlign - 1) / kAlign * kAlign;
+    // Page-aligned, so the consumer may write them with O_DIRECT.
+    const std::size_t nbuf = stages_.consume ? kBuffers : 4;
+    for (std::size_t i = 0; i < nbuf; ++i) {
+      storage_.emplace_back(static_cast<std::byte*>(std::aligned_alloc(kAlign, alloc)));
+      if (!storage_.back()) return internal_error("out of memory for the I/O buffers");
+      bufs_.emplace_back(storage_.back().get(), alloc);
+      free_.push_back(i);
+    }
+    file_.advise_sequential();
+    return {};
+  }
+
+  void fail(const Error& e) {
+    {
+      std::lock_guard lock(m_);
+      if (!error_) error_ = e;
+      stop_ = true;
+    }
+    cv_.notify_all();
+  }
+  std::span<std::byte> span_of(const Item& it) { return {bufs_[it.buf].data(), it.n}; }
+  void push(std::deque<Item>& q, const Item& it) {
+    {
+      std::lock_guard lock(m_);
+      q.push_back(it);
+    }
+    cv_.notify_all();
+  }
+  void release(std::size_t buf) {
+    {
+      std::lock_guard lock(m_);
+      free_.push_back(buf);
+    }
+    cv_.notify_all();
+  }
+  // Waits for an item of `q` (false when the producer of `q` is done and `q` is empty, or on
+  // stop).
+  bool pop(std::deque<Item>& q, const bool& producer_done, Item& it) {
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [&] { return !q.empty() || producer_done || stop_; });
+    if (stop_ || q.empty()) return false;
+    it = q.front();
+    q.pop_front();
+    return true;
+  }
+  void finish(bool& flag) {
+    {
+      std::lock_guard lock(m_);
+      flag = true;
+    }
+    cv_.notify_all();
+  }
+
+  void read_all() {
+    for (std::uint64_t off = 0; off < read_end_;) {
+      Item it;
+      {
+        std::unique_lock lock(m_);
+        cv_.wait(lock, [&] { return !free_.empty() || stop_; });
+        if (stop_) break;
+        it.buf = free_.front();
+        free_.pop_front();
+      }
+      it.off = off;
+      it.n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_, read_end_ - off));
+      Status st = file_.read_at(off, span_of(it));
+      if (st && stages_.after_read) st = stages_.after_read(it.off, span_of(it));
+      if (!st) {
+        fail(st.error());
+        break;
+      }
+      push(read_q_, it);
+      off += it.n;
+    }
+    finish(reading_done_);
+  }
+
+  void hash_all() {
+    Item it;
+    while (pop(read_q_, reading_done_, it)) {
+      if (!hash_chunk(ranges_, it.off, span_of(it), hashes_)) {
+        fail(Error{ErrorKind::kInternal, "the digest computation failed: " + ossl::take_errors(),
+                   file_.path(), offset_str(it.off),
+                   "check the OpenSSL configuration (OPENSSL_CONF and its providers)"});
+        break;
+      }
+      if (stages_.consume) {
+        push(hashed_q_, it);
+      } else {
+        release(it.buf);
+      }
+    }
+    finish(hashing_done_);
+  }
+
+  void consume_all() {
+    Item it;
+    while (pop(hashed_q_, hashing_done_, it)) {
+      Status st = stages_.consume(it.off, span_of(it));
+      release(it.buf);
+      if (!st) {
+        fail(st.error());
+        return;
+      }
+    }
+  }
+
+  const InputFile& file_;
+  const HashRanges& ranges_;
+  std::uint64_t read_end_;
+  std::span<ossl::Hasher> hashes_;
+  const Stages& stages_;
+  std::size_t chunk_ = kChunk;
+  std::vector<std::unique_ptr<std::byte, FreeDeleter>> storage_;
+  std::vector<std::span<std::byte>> bufs_;
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::size_t> free_;
+  std::deque<Item> read_q_;    // read, waiting to be hashed
+  std::deque<Item> hashed_q_;  // hashed, waiting for the consumer
+  bool reading_done_ = false;  // the reader has queued its last chunk (or failed)
+  bool hashing_done_ = false;  // the hasher has queued its last chunk (or failed)
+  bool stop_ = false;          // an error anywhere: every stage winds down
+  std::optional<Error> error_;
+};
 
 }  // namespace
 
 Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64_t read_end,
-                    std::span<EVP_MD_CTX* const> hashes, const ChunkSink& sink,
-                    const ChunkSink& inline_sink, unsigned consumers) {
-  consumers = std::max(1u, std::min(consumers, 4u));
-  file.advise_sequential();
-  const std::size_t nbuf =
-      sink ? kBuffers + 2 * (consumers - 1) : 1;  // without a sink, one buffer and no second thread
-  const std::size_t chunk = static_cast<std::size_t>(
-      std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(read_end, 1)));
-  // Page-aligned buffers, so a sink may write them with O_DIRECT.
-  struct FreeDeleter {
-    void operator()(std::byte* p) const noexcept { std::free(p); }
-  };
-  const std::size_t alloc = (chunk + kAlign - 1) / kAlign * kAlign;
-  std::vector<std::unique_ptr<std::byte, FreeDeleter>> storage;
-  std::vector<std::span<std::byte>> bufs;
-  for (std::size_t i = 0; i < nbuf; ++i) {
-    storage.emplace_back(static_cast<std::byte*>(std::aligned_alloc(kAlign, alloc)));
-    if (!storage.back()) return internal_error("out of memory for the I/O buffers");
-    bufs.emplace_back(storage.back().get(), alloc);
-  }
-
-  if (!sink) {
-    for (std::uint64_t off = 0; off < read_end;) {
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, read_end - off));
-      std::span<std::byte> s(bufs[0].data(), n);
-      if (auto st = file.read_at(off, s); !st) return st;
-      hash_chunk(ranges, off, s, hashes);
-      if (inline_sink) {
-        if (auto st = inline_sink(off, s); !st) return st;
-      }
-      off += n;
-    }
-    return {};
-  }
-
-  // Three stages, so the hashing thread does nothing but hash (SHA-256 is the critical path):
-  // a reader thread fills free buffers, this thread hashes them, and the consumer thread(s)
-  // run `inline_sink` (checksum) and `sink` (output write), then return the buffer.
-  struct Item {
-    std::size_t buf;
-    std::uint64_t off;
-    std::size_t n;
-  };
-  std::mutex m;
-  std::condition_variable cv;
-  std::deque<Item> read_q;  // read, waiting to be hashed
-  std::deque<Item> filled;  // hashed, waiting for the sink
-  std::deque<std::size_t> free_bufs;
-  for (std::size_t i = 0; i < nbuf; ++i) free_bufs.push_back(i);
-  bool reading_done = false;  // the reader has queued its last chunk (or failed)
-  bool done = false;          // the hasher has queued its last chunk (or failed)
-  bool stop = false;          // an error anywhere: every stage winds down
-  std::optional<Error> error;
-  // With one consumer the checksum runs there (serialised, off the hashing thread); with
-  // several, sink calls are concurrent and out of order, so it stays on the hashing thread.
-  const bool inline_on_consumer = consumers == 1;
-
-  auto fail = [&](const Error& e) {
-    std::lock_guard lock(m);
-    if (!error) error = e;
-    stop = true;
-  };
-
-  auto reader = [&] {
-    for (std::uint64_t off = 0; off < read_end;) {
-      std::size_t b;
-      {
-        std::unique_lock lock(m);
-        cv.wait(lock, [&] { return !free_bufs.empty() || stop; });
-        if (stop) break;
-        b = free_bufs.front();
-        free_bufs.pop_front();
-      }
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, read_end - off));
-      if (auto st = file.read_at(off, std::span(bufs[b].data(), n)); !st) {
-        fail(st.error());
-        cv.notify_all();
-        break;
-      }
-      {
-        std::lock_guard lock(m);
-        read_q.push_back({b, off, n});
-      }
-      cv.notify_all();
-      off += n;
-    }
-    {
-      std::lock_guard lock(m);
-      reading_done = true;
-    }
-    cv.notify_all();
-  };
-
-  auto consume = [&] {
-    for (;;) {
-      Item it;
-      {
-        std::unique_lock lock(m);
-        cv.wait(lock, [&] { return !filled.empty() || done || stop; });
-        if (filled.empty() || stop) return;
-        it = filled.front();
-        filled.pop_front();
-      }
-      std::span<std::byte> s(bufs[it.buf].data(), it.n);
-      Status st;
-      if (inline_sink && inline_on_consumer) st = inline_sink(it.off, s);
-      if (st) st = sink(it.off, s);
-      if (!st) fail(st.error());
-      {
-        std::lock_guard lock(m);
-        free_bufs.push_back(it.buf);
-      }
-      cv.notify_all();
-      if (!st) return;
-    }
-  };
-
-  std::thread read_thread(reader);
-  std::vector<std::thread> threads;
-  for (unsigned i = 0; i < consumers; ++i) threads.emplace_back(consume);
-
-  for (;;) {
-    Item it;
-    {
-      std::unique_lock lock(m);
-      cv.wait(lock, [&] { return !read_q.empty() || reading_done || stop; });
-      if (stop || read_q.empty()) break;
-      it = read_q.front();
-      read_q.pop_front();
-    }
-    std::span<std::byte> s(bufs[it.buf].data(), it.n);
-    hash_chunk(ranges, it.off, s, hashes);
-    if (inline_sink && !inline_on_consumer) {
-      if (auto st = inline_sink(it.off, s); !st) {
-        fail(st.error());
-        break;
-      }
-    }
-    {
-      std::lock_guard lock(m);
-      filled.push_back(it);
-    }
-    cv.notify_all();
-  }
-  {
-    std::lock_guard lock(m);
-    done = true;
-  }
-  cv.notify_all();
-  read_thread.join();
-  for (auto& t : threads) t.join();
-  if (error) return std::unexpected(*error);
-  return {};
+                    std::span<ossl::Hasher> hashes, const Stages& stages) {
+  Pipeline p(file, ranges, read_end, hashes, stages);
+  return p.run();
 }
 
-}  // namespace wslplug::signing
+}  // namespace wslplug::signing::image

@@ -7,13 +7,15 @@
 #include <algorithm>
 #include <thread>
 
+#include "der.hpp"
 #include "http.hpp"
-#include "timestamp_ossl.hpp"
+#include "ossl.hpp"
 #include "wslplug/signing/nested.hpp"
+#include "wslplug/signing/oids.hpp"
 
 namespace wslplug::signing {
 
-using namespace ts_detail;
+using namespace ossl;
 
 namespace {
 
@@ -72,10 +74,8 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
                                               std::span<const std::byte> response,
                                               std::string_view url, bool& retryable) {
   retryable = true;
-  const auto* p = reinterpret_cast<const unsigned char*>(response.data());
-  TsRespPtr resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
+  auto resp = from_der<TsRespPtr>(response, d2i_TS_RESP);
   if (!resp) {
-    ERR_clear_error();
     return tsa_error(
         url,
         fmt::format("the reply is not an RFC 3161 TimeStampResp ({} bytes{}{})", response.size(),
@@ -91,9 +91,7 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
     const auto* texts = TS_STATUS_INFO_get0_text(info);
     for (int i = 0; texts != nullptr && i < sk_ASN1_UTF8STRING_num(texts); ++i) {
       const ASN1_UTF8STRING* s = sk_ASN1_UTF8STRING_value(texts, i);
-      text += (text.empty() ? "" : " ") +
-              std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                          static_cast<std::size_t>(ASN1_STRING_length(s)));
+      text += (text.empty() ? "" : " ") + std::string(chars(bytes(s)));
     }
     std::string bits = failure_bits(TS_STATUS_INFO_get0_failure_info(info));
     return tsa_error(url,
@@ -110,9 +108,8 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
                      "the reply has status " + status_name(status) + " but no time-stamp token");
 
   // Nonce.
-  BignumPtr bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(request.nonce.data()),
-                         static_cast<int>(request.nonce.size()), nullptr));
-  Asn1IntegerPtr want(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
+  BignumPtr bn(BN_bin2bn(uchars(request.nonce), static_cast<int>(request.nonce.size()), nullptr));
+  IntegerPtr want(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
   const ASN1_INTEGER* got = TS_TST_INFO_get_nonce(tst);
   if (!want) return internal_error("cannot rebuild the request nonce");
   if (got == nullptr)
@@ -135,12 +132,11 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
     return tsa_error(url, fmt::format("imprint mismatch: the token's imprint algorithm is not "
                                       "the requested {}",
                                       std::string(digest_name(request.digest))));
-  auto got_imprint =
-      to_bytes(ASN1_STRING_get0_data(msg), static_cast<std::size_t>(ASN1_STRING_length(msg)));
+  auto got_imprint = copy(bytes(msg));
   if (got_imprint != request.imprint)
     return tsa_error(url, fmt::format("imprint mismatch: sent {}, the token covers {}",
                                       hex_upper(request.imprint), hex_upper(got_imprint)));
-  auto der = i2d_bytes(token, i2d_PKCS7);
+  auto der = to_der(token, i2d_PKCS7);
   if (der.empty())
     return internal_error("cannot encode the time-stamp token: " + ossl::take_errors());
   return der;
@@ -151,23 +147,22 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
 Result<TimestampRequest> make_timestamp_request(std::span<const std::byte> data,
                                                 DigestAlgorithm digest) {
   const EVP_MD* md = evp_md(digest);
-  auto imprint = digest_of(data, md);
+  auto imprint = digest_of(data, digest);
   if (!imprint) return std::unexpected(imprint.error());
   TsReqPtr req(TS_REQ_new());
   TsMsgImprintPtr mi(TS_MSG_IMPRINT_new());
-  X509AlgorPtr alg(X509_ALGOR_new());
+  AlgorPtr alg(X509_ALGOR_new());
   BignumPtr bn(BN_new());
   if (!req || !mi || !alg || !bn) return internal_error("out of memory building a TS request");
   X509_ALGOR_set0(alg.get(), OBJ_nid2obj(EVP_MD_get_type(md)), V_ASN1_NULL, nullptr);
   if (TS_REQ_set_version(req.get(), 1) != 1 || TS_MSG_IMPRINT_set_algo(mi.get(), alg.get()) != 1 ||
-      TS_MSG_IMPRINT_set_msg(mi.get(), reinterpret_cast<unsigned char*>(imprint->data()),
-                             static_cast<int>(imprint->size())) != 1 ||
+      TS_MSG_IMPRINT_set_msg(mi.get(), uchars(*imprint), static_cast<int>(imprint->size())) != 1 ||
       TS_REQ_set_msg_imprint(req.get(), mi.get()) != 1)
     return internal_error("cannot build the TS request: " + ossl::take_errors());
   // A 64-bit random nonce (top bit set so it always has 8 bytes).
   if (BN_rand(bn.get(), 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1)
     return internal_error("cannot draw a random nonce: " + ossl::take_errors());
-  Asn1IntegerPtr nonce(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+  IntegerPtr nonce(BN_to_ASN1_INTEGER(bn.get(), nullptr));
   if (!nonce || TS_REQ_set_nonce(req.get(), nonce.get()) != 1 ||
       TS_REQ_set_cert_req(req.get(), 1) != 1)
     return internal_error("cannot set the TS request nonce: " + ossl::take_errors());
@@ -175,8 +170,8 @@ Result<TimestampRequest> make_timestamp_request(std::span<const std::byte> data,
   out.digest = digest;
   out.imprint = std::move(*imprint);
   out.nonce.resize(static_cast<std::size_t>(BN_num_bytes(bn.get())));
-  BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(out.nonce.data()));
-  out.der = i2d_bytes(req.get(), i2d_TS_REQ);
+  BN_bn2bin(bn.get(), uchars(out.nonce));
+  out.der = to_der(req.get(), i2d_TS_REQ);
   if (out.der.empty())
     return internal_error("cannot encode the TS request: " + ossl::take_errors());
   return out;
@@ -242,24 +237,20 @@ Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> 
 Status attach_timestamp_token(PKCS7_SIGNER_INFO* si, std::span<const std::byte> token) {
   if (si == nullptr) return internal_error("no SignerInfo to timestamp");
   {
-    const auto* p = reinterpret_cast<const unsigned char*>(token.data());
-    Pkcs7Ptr check(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
-    if (!check) {
-      ERR_clear_error();
+    if (!from_der<Pkcs7Ptr>(token, d2i_PKCS7)) {
       return input_error("the time-stamp token is not a DER PKCS#7 structure", {}, "token",
                          "attach the token of an RFC 3161 TimeStampResp");
     }
   }
-  auto obj = oid(kOidRfc3161Timestamp);
+  auto obj = ossl::obj(oid::kRfc3161Timestamp);
   if (!obj) return internal_error("cannot create the timestamp attribute OID");
   if (si->unauth_attr != nullptr) {
     int idx = 0;
     while ((idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1)) >= 0)
       X509_ATTRIBUTE_free(X509at_delete_attr(si->unauth_attr, idx));
   }
-  X509AttributePtr attr(X509_ATTRIBUTE_create_by_OBJ(
-      nullptr, obj.get(), V_ASN1_SEQUENCE, reinterpret_cast<const unsigned char*>(token.data()),
-      static_cast<int>(token.size())));
+  AttributePtr attr(X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), V_ASN1_SEQUENCE, uchars(token),
+                                                 static_cast<int>(token.size())));
   if (!attr || X509at_add1_attr(&si->unauth_attr, attr.get()) == nullptr)
     return internal_error("cannot add the timestamp attribute: " + ossl::take_errors());
   return {};
@@ -268,8 +259,7 @@ Status attach_timestamp_token(PKCS7_SIGNER_INFO* si, std::span<const std::byte> 
 Status timestamp_signer_info(PKCS7_SIGNER_INFO* si, const TimestampOptions& options) {
   if (si == nullptr || si->enc_digest == nullptr)
     return internal_error("the SignerInfo has no signature value to timestamp");
-  auto sig = to_bytes(ASN1_STRING_get0_data(si->enc_digest),
-                      static_cast<std::size_t>(ASN1_STRING_length(si->enc_digest)));
+  auto sig = copy(bytes(si->enc_digest));
   auto token = fetch_timestamp_token(sig, options);
   if (!token) return std::unexpected(token.error());
   return attach_timestamp_token(si, *token);
@@ -277,25 +267,22 @@ Status timestamp_signer_info(PKCS7_SIGNER_INFO* si, const TimestampOptions& opti
 
 std::optional<std::vector<std::byte>> find_timestamp_token(const PKCS7_SIGNER_INFO* si) {
   if (si == nullptr || si->unauth_attr == nullptr) return std::nullopt;
-  auto obj = oid(kOidRfc3161Timestamp);
+  auto obj = ossl::obj(oid::kRfc3161Timestamp);
   int idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1);
   if (idx < 0) return std::nullopt;
   X509_ATTRIBUTE* attr = X509at_get_attr(si->unauth_attr, idx);
   ASN1_TYPE* t = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : nullptr;
   if (t == nullptr || t->type != V_ASN1_SEQUENCE || t->value.sequence == nullptr)
     return std::vector<std::byte>{};  // present but unusable: verification reports it
-  return to_bytes(ASN1_STRING_get0_data(t->value.sequence),
-                  static_cast<std::size_t>(ASN1_STRING_length(t->value.sequence)));
+  return copy(bytes(t->value.sequence));
 }
 
 TimestampReport verify_timestamp_token(std::span<const std::byte> token,
                                        std::span<const std::byte> signature_value,
                                        const std::vector<fs::path>& tsa_ca_files) {
   TimestampReport rep;
-  const auto* p = reinterpret_cast<const unsigned char*>(token.data());
-  Pkcs7Ptr p7(token.empty() ? nullptr : d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
+  auto p7 = from_der<Pkcs7Ptr>(token, d2i_PKCS7);
   if (!p7 || !PKCS7_type_is_signed(p7.get())) {
-    ERR_clear_error();
     rep.problem = "the RFC 3161 timestamp attribute does not hold a PKCS#7 SignedData token";
     return rep;
   }
@@ -304,10 +291,10 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
     rep.problem = "the timestamp token does not contain a TSTInfo: " + ossl::take_errors();
     return rep;
   }
-  rep.time = asn1_time_to_unix(TS_TST_INFO_get_time(tst.get())).value_or(0);
+  rep.time = unix_time(TS_TST_INFO_get_time(tst.get())).value_or(0);
   if (STACK_OF(X509)* signers = PKCS7_get0_signers(p7.get(), nullptr, 0)) {
     if (sk_X509_num(signers) > 0)
-      rep.tsa_subject = name_to_string(X509_get_subject_name(sk_X509_value(signers, 0)));
+      rep.tsa_subject = name_string(X509_get_subject_name(sk_X509_value(signers, 0)));
     sk_X509_free(signers);
   }
   ERR_clear_error();
@@ -324,17 +311,15 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
     return rep;
   }
   rep.digest_algorithm = std::string(digest_name(*digest));
-  auto want = digest_of(signature_value, evp_md(*digest));
-  auto got =
-      to_bytes(ASN1_STRING_get0_data(msg), static_cast<std::size_t>(ASN1_STRING_length(msg)));
-  if (!want || *want != got) {
+  auto want = digest_of(signature_value, *digest);
+  if (!want || !std::ranges::equal(*want, bytes(msg))) {
     rep.problem =
         "the timestamp's message imprint does not match the signature value (the token was "
         "made for another signature)";
     return rep;
   }
 
-  auto store = load_store(tsa_ca_files, "--tsa-ca");
+  auto store = load_trust_store(tsa_ca_files, "--tsa-ca");
   if (!store) {
     rep.problem = store.error().describe();
     return rep;
@@ -350,7 +335,7 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
                     why.empty() ? "" : ": ", why);
     return rep;
   }
-  if (signer != nullptr) rep.tsa_subject = name_to_string(X509_get_subject_name(signer));
+  if (signer != nullptr) rep.tsa_subject = name_string(X509_get_subject_name(signer));
   rep.ok = true;
   return rep;
 }
@@ -360,9 +345,7 @@ std::optional<TimestampReport> verify_signer_timestamp(const PKCS7_SIGNER_INFO* 
   auto token = find_timestamp_token(si);
   if (!token) return std::nullopt;
   std::vector<std::byte> sig;
-  if (si->enc_digest != nullptr)
-    sig = to_bytes(ASN1_STRING_get0_data(si->enc_digest),
-                   static_cast<std::size_t>(ASN1_STRING_length(si->enc_digest)));
+  if (si->enc_digest != nullptr) sig = copy(bytes(si->enc_digest));
   return verify_timestamp_token(*token, sig, tsa_ca_files);
 }
 
@@ -371,7 +354,7 @@ Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_
                                                const std::string& file, std::size_t index) {
   auto p7 = parse_signed_data(pkcs7_der, file);
   if (!p7) return std::unexpected(p7.error());
-  PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7->get()), 0);
+  PKCS7_SIGNER_INFO* si = first_signer(p7->get());
   if (index == 0) {
     if (auto st = timestamp_signer_info(si, options); !st) return std::unexpected(st.error());
   } else {
@@ -385,14 +368,14 @@ Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_
     auto stamped = timestamp_pkcs7((*nested)[index - 1], options, file, 0);
     if (!stamped) return std::unexpected(stamped.error());
     (*nested)[index - 1] = std::move(*stamped);
-    auto obj = oid(kOidNestedSignature);
+    auto obj = ossl::obj(oid::kNestedSignature);
     int idx = 0;
     while ((idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1)) >= 0)
       X509_ATTRIBUTE_free(X509at_delete_attr(si->unauth_attr, idx));
     for (const auto& n : *nested)
       if (auto st = add_nested_signature(si, n); !st) return std::unexpected(st.error());
   }
-  auto der = i2d_bytes(p7->get(), i2d_PKCS7);
+  auto der = to_der(p7->get(), i2d_PKCS7);
   if (der.empty())
     return internal_error("cannot encode the timestamped PKCS#7: " + ossl::take_errors(), file);
   return der;
@@ -401,15 +384,13 @@ Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_
 std::optional<std::int64_t> pkcs7_timestamp_time(std::span<const std::byte> pkcs7_der) {
   auto p7 = parse_signed_data(pkcs7_der, {});
   if (!p7) return std::nullopt;
-  auto token =
-      find_timestamp_token(sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7->get()), 0));
+  auto token = find_timestamp_token(first_signer(p7->get()));
   if (!token || token->empty()) return std::nullopt;
-  const auto* p = reinterpret_cast<const unsigned char*>(token->data());
-  Pkcs7Ptr t(d2i_PKCS7(nullptr, &p, static_cast<long>(token->size())));
+  auto t = from_der<Pkcs7Ptr>(*token, d2i_PKCS7);
   TsTstInfoPtr tst(t ? PKCS7_to_TS_TST_INFO(t.get()) : nullptr);
   ERR_clear_error();
   if (!tst) return std::nullopt;
-  return asn1_time_to_unix(TS_TST_INFO_get_time(tst.get()));
+  return unix_time(TS_TST_INFO_get_time(tst.get()));
 }
 
 Result<std::optional<TimestampReport>> verify_pkcs7_timestamp(
@@ -417,7 +398,7 @@ Result<std::optional<TimestampReport>> verify_pkcs7_timestamp(
     const std::string& file) {
   auto p7 = parse_signed_data(pkcs7_der, file);
   if (!p7) return std::unexpected(p7.error());
-  const PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7->get()), 0);
+  const PKCS7_SIGNER_INFO* si = first_signer(p7->get());
   return verify_signer_timestamp(si, tsa_ca_files);
 }
 

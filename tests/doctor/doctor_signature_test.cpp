@@ -12,7 +12,7 @@ using wslplug::Severity;
 
 namespace {
 
-sg::FileReport signed_report(std::uint32_t verdict, bool nested = false) {
+sg::FileReport signed_report(sg::Verdict verdict, bool nested = false) {
   sg::FileReport r;
   r.file = "plugin.dll";
   r.is_signed = true;
@@ -21,7 +21,7 @@ sg::FileReport signed_report(std::uint32_t verdict, bool nested = false) {
   s.index = 0;
   s.digest_algorithm = "sha256";
   s.embedded_digest = "AA";
-  s.computed_digest = verdict & sg::kVerdictBadDigest ? "BB" : "AA";
+  s.computed_digest = sg::has(verdict, sg::Verdict::kBadDigest) ? "BB" : "AA";
   s.signer_subject = "CN=wslplug test code signing";
   s.signer_issuer = "CN=wslplug test code signing";
   s.self_signed = true;
@@ -32,10 +32,10 @@ sg::FileReport signed_report(std::uint32_t verdict, bool nested = false) {
     n.index = 1;
     n.nested = true;
     n.verdict = verdict;
-    r.signatures[0].verdict = sg::kVerdictOk;
+    r.signatures[0].verdict = sg::Verdict::kOk;
     r.signatures.push_back(n);
   }
-  r.ok = verdict == sg::kVerdictOk;
+  r.ok = verdict == sg::Verdict::kOk;
   return r;
 }
 
@@ -49,21 +49,21 @@ const Finding* by_error(const std::vector<Finding>& v, std::string_view wsl_erro
 
 TEST(DoctorSignature, EachVerdictMapsToItsWslError) {
   struct Case {
-    std::uint32_t verdict;
+    sg::Verdict verdict;
     std::string wsl_error;
     std::string id;
   };
   const std::vector<Case> cases = {
-      {sg::kVerdictBadDigest, "TRUST_E_BAD_DIGEST", "digest-mismatch"},
-      {sg::kVerdictBadSignature, "TRUST_E_CERT_SIGNATURE", "signature-invalid"},
-      {sg::kVerdictUntrustedRoot, "CERT_E_UNTRUSTEDROOT", "untrusted-root"},
-      {sg::kVerdictChainIncomplete, "CERT_E_CHAINING", "chain-incomplete"},
-      {sg::kVerdictExpired, "CERT_E_EXPIRED", "cert-expired"},
-      {sg::kVerdictNotYetValid, "CERT_E_EXPIRED", "cert-not-yet-valid"},
-      {sg::kVerdictWrongUsage, "CERT_E_WRONG_USAGE", "cert-wrong-usage"},
-      {sg::kVerdictMalformed, "TRUST_E_NOSIGNATURE", "signature-malformed"},
-      {sg::kVerdictUnsupportedDigest, "NTE_BAD_ALGID", "digest-unsupported"},
-      {sg::kVerdictBadTimestamp, "TRUST_E_TIME_STAMP", "timestamp-invalid"},
+      {sg::Verdict::kBadDigest, "TRUST_E_BAD_DIGEST", "digest-mismatch"},
+      {sg::Verdict::kBadSignature, "TRUST_E_CERT_SIGNATURE", "signature-invalid"},
+      {sg::Verdict::kUntrustedRoot, "CERT_E_UNTRUSTEDROOT", "untrusted-root"},
+      {sg::Verdict::kChainIncomplete, "CERT_E_CHAINING", "chain-incomplete"},
+      {sg::Verdict::kExpired, "CERT_E_EXPIRED", "cert-expired"},
+      {sg::Verdict::kNotYetValid, "CERT_E_EXPIRED", "cert-not-yet-valid"},
+      {sg::Verdict::kWrongUsage, "CERT_E_WRONG_USAGE", "cert-wrong-usage"},
+      {sg::Verdict::kMalformed, "TRUST_E_NOSIGNATURE", "signature-malformed"},
+      {sg::Verdict::kUnsupportedDigest, "NTE_BAD_ALGID", "digest-unsupported"},
+      {sg::Verdict::kBadTimestamp, "TRUST_E_TIME_STAMP", "timestamp-invalid"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.id);
@@ -91,12 +91,13 @@ TEST(DoctorSignature, UnsignedIsNoSignature) {
 }
 
 TEST(DoctorSignature, GoodSignatureHasNoFindings) {
-  EXPECT_TRUE(sg::signature_findings(signed_report(sg::kVerdictOk), {}).empty());
+  EXPECT_TRUE(sg::signature_findings(signed_report(sg::Verdict::kOk), {}).empty());
 }
 
 TEST(DoctorSignature, SeveralBitsGiveSeveralFindings) {
   auto findings = sg::signature_findings(
-      signed_report(sg::kVerdictWrongUsage | sg::kVerdictUntrustedRoot | sg::kVerdictExpired), {});
+      signed_report(sg::Verdict::kWrongUsage | sg::Verdict::kUntrustedRoot | sg::Verdict::kExpired),
+      {});
   EXPECT_EQ(findings.size(), 3u);
   EXPECT_NE(by_error(findings, "CERT_E_WRONG_USAGE"), nullptr);
   EXPECT_NE(by_error(findings, "CERT_E_UNTRUSTEDROOT"), nullptr);
@@ -104,7 +105,7 @@ TEST(DoctorSignature, SeveralBitsGiveSeveralFindings) {
 }
 
 TEST(DoctorSignature, UntrustedRootSaysHowToTrustIt) {
-  auto findings = sg::signature_findings(signed_report(sg::kVerdictUntrustedRoot), {});
+  auto findings = sg::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), {});
   const auto* f = by_error(findings, "CERT_E_UNTRUSTEDROOT");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->fix.find("Cert:\\LocalMachine\\Root"), std::string::npos) << f->fix;
@@ -113,14 +114,14 @@ TEST(DoctorSignature, UntrustedRootSaysHowToTrustIt) {
   EXPECT_NE(f->message.find("self-signed"), std::string::npos);
   sg::VerifyOptions with_ca;
   with_ca.ca_files.emplace_back("root.pem");
-  findings = sg::signature_findings(signed_report(sg::kVerdictUntrustedRoot), with_ca);
+  findings = sg::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), with_ca);
   f = by_error(findings, "CERT_E_UNTRUSTEDROOT");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->message.find("--ca"), std::string::npos);
 }
 
 TEST(DoctorSignature, NestedSignatureProblemsAreWarnings) {
-  auto findings = sg::signature_findings(signed_report(sg::kVerdictBadDigest, true), {});
+  auto findings = sg::signature_findings(signed_report(sg::Verdict::kBadDigest, true), {});
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].severity, Severity::kWarning);
   EXPECT_EQ(findings[0].id, "nested-digest-mismatch");
@@ -128,7 +129,7 @@ TEST(DoctorSignature, NestedSignatureProblemsAreWarnings) {
 }
 
 TEST(DoctorSignature, ChecksumMismatchIsInformational) {
-  auto r = signed_report(sg::kVerdictOk);
+  auto r = signed_report(sg::Verdict::kOk);
   r.checksum_ok = false;
   r.stored_checksum = 0;
   r.computed_checksum = 0x1234;

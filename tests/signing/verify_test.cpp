@@ -427,3 +427,59 @@ TEST(VerifyRobustness, CorruptedSignatureBytesNeverVerify) {
 }
 
 }  // namespace
+
+// Every digest call is checked: with an OpenSSL configuration that has no digests (only the
+// base provider), verify is an internal error (exit 3) that says the digest could not be
+// computed, never a "bad-digest" verdict about a file that was not changed.
+TEST_F(VerifyTest, BrokenOpensslDigestsAreAnErrorNotABadDigest) {
+  const auto signed_dll = sign_with(signer_, "ok.dll");
+  wt::write_text(tmp_ / "noprov.cnf",
+                 "openssl_conf = init\n[init]\nproviders = prov\n[prov]\nbase = base\n"
+                 "[base]\nactivate = 1\n");
+  const std::map<std::string, std::string> env = {{"OPENSSL_CONF", (tmp_ / "noprov.cnf").string()}};
+  auto r = wt::wslplug({"verify", signed_dll.string(), "--ca", signer_.cert.string()}, env);
+  EXPECT_EQ(r.rc, 3) << r.both();
+  EXPECT_NE(r.err.find("digest"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("OPENSSL_CONF"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("bad-digest"), std::string::npos) << r.out;
+  EXPECT_EQ(r.both().find("changed after signing"), std::string::npos) << r.both();
+  // The same file verifies with the normal configuration.
+  EXPECT_EQ(wt::wslplug({"verify", signed_dll.string(), "--ca", signer_.cert.string()}).rc, 0);
+}
+
+// The one trust-store loader: a --ca file that holds no certificate is reported (naming the
+// file) as an untrusted root; usage and validity are still checked.
+TEST_F(VerifyTest, CaFileWithoutCertificatesIsAnUntrustedRoot) {
+  const auto signed_dll = sign_with(signer_, "ok.dll");
+  wt::write_text(tmp_ / "junk.pem", "not a certificate\n");
+  auto [rc, doc] = verify(signed_dll, {"--ca", (tmp_ / "junk.pem").string()});
+  EXPECT_EQ(rc, 1) << doc.dump(2);
+  const auto& sig = doc["files"][0]["signatures"][0];
+  EXPECT_EQ(verdict(doc), std::vector<std::string>{"untrusted-root"}) << sig.dump(2);
+  EXPECT_EQ(sig["chain_ok"], false);
+  EXPECT_EQ(sig["eku_ok"], true);
+  EXPECT_NE(sig["problems"].dump().find("junk.pem"), std::string::npos) << sig.dump(2);
+}
+
+// The verdict table: one row per bit, each name once, names listed in table order.
+TEST(VerdictTable, EveryBitHasOneRowAndNamesFollowTheTable) {
+  namespace sg = wslplug::signing;
+  std::uint32_t seen = 0;
+  std::set<std::string_view> names;
+  for (const auto& v : sg::kVerdicts) {
+    const auto bit = static_cast<std::uint32_t>(v.bit);
+    EXPECT_EQ(bit & (bit - 1), 0u) << v.name << " is not a single bit";
+    EXPECT_EQ(seen & bit, 0u) << v.name << " appears twice";
+    seen |= bit;
+    EXPECT_TRUE(names.insert(v.name).second) << v.name;
+    EXPECT_FALSE(v.wsl_error.empty()) << v.name;
+    EXPECT_EQ(sg::wsl_error(v.bit), v.wsl_error);
+  }
+  EXPECT_EQ(seen, (1u << sg::kVerdicts.size()) - 1);
+  EXPECT_EQ(sg::verdict_names(sg::Verdict::kExpired | sg::Verdict::kBadDigest),
+            (std::vector<std::string_view>{"bad-digest", "expired"}));
+  EXPECT_TRUE(sg::verdict_names(sg::Verdict::kOk).empty());
+  EXPECT_EQ(sg::wsl_error(sg::Verdict::kBadDigest), "TRUST_E_BAD_DIGEST");
+  EXPECT_TRUE(sg::has(sg::Verdict::kExpired | sg::Verdict::kWrongUsage, sg::Verdict::kWrongUsage));
+  EXPECT_FALSE(sg::has(sg::Verdict::kExpired, sg::Verdict::kWrongUsage));
+}

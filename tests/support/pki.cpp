@@ -60,16 +60,17 @@ policy = p
 unique_subject = no
 copy_extensions = none
 [p]
+organizationName = optional
 commonName = supplied
 [req]
 distinguished_name = dn
 prompt = no
 [dn]
-CN = {}
+{}CN = {}
 [ext]
 {})",
                               db.string(), newcerts.string(), (dir / (name + ".serial")).string(),
-                              spec.cn, ext));
+                              spec.org.empty() ? "" : "O = " + spec.org + "\n", spec.cn, ext));
   if (!ok(run({"openssl", "req", "-new", "-config", cfg.string(), "-key", key.string(), "-out",
                csr.string()}),
           "openssl req"))

@@ -1,5 +1,6 @@
-// Test PKI made with the real openssl CLI (never committed): self-signed code-signing leaves,
-// root/intermediate CAs, leaves with other EKUs or past validity, encrypted keys.
+// The one test PKI, made with the real openssl CLI (never committed): self-signed code-signing
+// leaves, root/intermediate CAs, time-stamping leaves, leaves with other EKUs or past validity,
+// encrypted keys. Every test that needs a certificate makes it here.
 #pragma once
 
 #include <filesystem>
@@ -14,9 +15,10 @@ struct CertPair {
 
 struct CertSpec {
   std::string cn = "wslplug test signer";
+  std::string org;                   // O=...; the DER holds O before CN ("CN=x, O=y" shown)
   std::string key = "rsa2048";       // "rsa2048", "rsa3072", "ec-p256"
   bool ca = false;                   // CA:TRUE + keyCertSign (no EKU)
-  std::string eku = "codeSigning";   // leaf EKU; empty: no EKU extension
+  std::string eku = "codeSigning";   // leaf EKU ("critical,timeStamping" for a TSA); empty: none
   std::string start;                 // "YYYYMMDDHHMMSSZ"; empty: now - 1 day
   std::string end;                   // empty: now + 365 days
   const CertPair* issuer = nullptr;  // nullptr: self-signed

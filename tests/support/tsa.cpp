@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "pki.hpp"
+
 extern char** environ;
 
 namespace wslplug::test {
@@ -35,6 +37,8 @@ std::string tsa_mode_name(TsaMode mode) {
       return "imprint";
     case TsaMode::kChunked:
       return "chunked";
+    case TsaMode::kHugeChunk:
+      return "hugechunk";
   }
   return "normal";
 }
@@ -75,27 +79,20 @@ std::string LocalTsa::server_log() const {
 
 std::string LocalTsa::setup_pki() {
   const auto d = dir_.path();
-  const auto ext = (source_dir() / "tests" / "tsa" / "ext.cnf").string();
-  const std::vector<std::vector<std::string>> steps = {
-      {"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
-       (d / "root.key").string(), "-out", (d / "root.csr").string(), "-subj",
-       "/CN=wslplug test TSA root/O=wslplug tests"},
-      {"openssl", "x509", "-req", "-in", (d / "root.csr").string(), "-signkey",
-       (d / "root.key").string(), "-days", "3650", "-set_serial", "1", "-extfile", ext,
-       "-extensions", "root_ext", "-out", (d / "tsaroot.pem").string()},
-      {"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
-       (d / "tsa.key").string(), "-out", (d / "tsa.csr").string(), "-subj",
-       "/CN=wslplug test TSA/O=wslplug tests"},
-      {"openssl", "x509", "-req", "-in", (d / "tsa.csr").string(), "-CA",
-       (d / "tsaroot.pem").string(), "-CAkey", (d / "root.key").string(), "-set_serial", "2",
-       "-days", "3650", "-extfile", ext, "-extensions", "tsa_ext", "-out",
-       (d / "tsa.pem").string()},
-  };
-  for (const auto& argv : steps) {
-    auto r = run(argv);
-    if (r.rc != 0)
-      return fmt::format("{} failed (rc {}): {}", fmt::join(argv, " "), r.rc, r.both());
-  }
+  // The usual DER order (O before CN), so names show as "CN=..., O=wslplug tests".
+  const auto root = make_cert(d, "tsaroot",
+                              {.cn = "wslplug test TSA root",
+                               .org = "wslplug tests",
+                               .ca = true,
+                               .end = "20360101000000Z"});
+  if (root.cert.empty()) return "cannot create the TSA root certificate";
+  const auto leaf = make_cert(d, "tsa",
+                              {.cn = "wslplug test TSA",
+                               .org = "wslplug tests",
+                               .eku = "critical,timeStamping",
+                               .end = "20360101000000Z",
+                               .issuer = &root});
+  if (leaf.cert.empty()) return "cannot create the TSA certificate";
   write_text(d / "tsa-chain.pem", read_text(d / "tsaroot.pem"));
   write_text(d / "serial", "01\n");
   return {};
@@ -150,17 +147,6 @@ std::string LocalTsa::start_server(const TsaOptions& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return "the TSA server did not report its port within 15 s: " + server_log();
-}
-
-CodeSigner make_code_signer(const fs::path& dir, const std::string& stem,
-                            const std::string& common_name, int days) {
-  CodeSigner s{dir / (stem + ".pem"), dir / (stem + ".key")};
-  auto r = run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                s.key.string(), "-out", s.cert.string(), "-days", std::to_string(days), "-subj",
-                "/CN=" + common_name, "-addext", "extendedKeyUsage=codeSigning", "-addext",
-                "keyUsage=critical,digitalSignature"});
-  if (r.rc != 0) ADD_FAILURE() << "openssl req failed: " << r.both();
-  return s;
 }
 
 RunResult osslsigncode(const std::vector<std::string>& args) {

@@ -1,7 +1,8 @@
 // A local RFC 3161 time-stamping authority for tests: a TSA root (CA:TRUE) and a TSA leaf with a
-// critical timeStamping EKU made with the openssl CLI in a temp dir, and tests/tsa/tsa_server.py
-// (a python3 http.server that answers POST with `openssl ts -reply`) listening on a free port of
-// 127.0.0.1. The server exits by itself after `lifetime_seconds`; the destructor kills it.
+// critical timeStamping EKU made with the test PKI (pki.hpp) in a temp dir, and
+// tests/tsa/tsa_server.py (a python3 http.server that answers POST with `openssl ts -reply`)
+// listening on a free port of 127.0.0.1. The server exits by itself after `lifetime_seconds`; the
+// destructor kills it.
 #pragma once
 
 #include <sys/types.h>
@@ -23,6 +24,7 @@ enum class TsaMode {
   kBadNonce,    // a real reply to the request with its nonce changed
   kBadImprint,  // a real reply to the request with its message imprint changed
   kChunked,     // a real reply with Transfer-Encoding: chunked
+  kHugeChunk,   // chunked, the first chunk claiming 2^64 - 1 bytes (a size that wraps)
 };
 std::string tsa_mode_name(TsaMode mode);
 
@@ -63,15 +65,6 @@ class LocalTsa {
   int port_ = 0;
   std::string error_;
 };
-
-// A self-signed RSA-2048 code-signing certificate (EKU codeSigning) made with the openssl CLI:
-// <dir>/<stem>.pem and <dir>/<stem>.key. Fails the calling test (ADD_FAILURE) on errors.
-struct CodeSigner {
-  fs::path cert;
-  fs::path key;
-};
-CodeSigner make_code_signer(const fs::path& dir, const std::string& stem,
-                            const std::string& common_name, int days = 30);
 
 // Runs osslsigncode and fails the calling test when it does not succeed.
 RunResult osslsigncode(const std::vector<std::string>& args);

@@ -15,6 +15,7 @@ Modes:
   nonce     a real reply to the request with its nonce changed (nonce mismatch)
   imprint   a real reply to the request with its message imprint changed (imprint mismatch)
   chunked   a real reply sent with Transfer-Encoding: chunked in 100-byte chunks
+  hugechunk a real reply whose first chunk claims a size of 2^64 - 1 bytes (a size that wraps)
 --first-mode M --first-count N: the first N requests are answered in mode M, the rest in --mode.
 Every request appends one line to --log: "<n> <content-type> <length> <mode>".
 """
@@ -27,7 +28,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODES = ("normal", "garbage", "http500", "hang", "reject", "nonce", "imprint", "chunked")
+MODES = ("normal", "garbage", "http500", "hang", "reject", "nonce", "imprint", "chunked",
+         "hugechunk")
 
 
 def der_items(buf, start, end):
@@ -130,16 +132,18 @@ def make_handler(args):
                     return self.send(500, p.stderr, "text/plain")
                 with open(rf, "rb") as f:
                     reply = f.read()
-            if mode == "chunked":
-                return self.send_chunked(reply)
+            if mode in ("chunked", "hugechunk"):
+                return self.send_chunked(reply, huge=mode == "hugechunk")
             self.send(200, reply)
 
-        def send_chunked(self, body):
+        def send_chunked(self, body, huge=False):
             self.send_response(200)
             self.send_header("Content-Type", "application/timestamp-reply")
             self.send_header("Transfer-Encoding", "chunked")
             self.send_header("Connection", "close")
             self.end_headers()
+            if huge:
+                self.wfile.write(b"ffffffffffffffff\r\n" + body[:100] + b"\r\n")
             for i in range(0, len(body), 100):
                 part = body[i:i + 100]
                 self.wfile.write(b"%x;ext=1\r\n" % len(part) + part + b"\r\n")

@@ -3,8 +3,10 @@
 // `wslplug doctor --reg`, and the PowerShell script behind `wslplug register --ps1`.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,22 +41,13 @@ Result<std::vector<Finding>> check_registration_file(const fs::path& path);
 // The same on a parsed document; `file` names the file in messages.
 std::vector<Finding> check_registration(const Document& doc, const std::string& file);
 
-// A certificate to trust from the PowerShell script: DER bytes re-encoded by OpenSSL (never the
-// input file's bytes, so nothing else, like a private key, can be carried along), its subject
-// and SHA-1 thumbprint (what Windows shows).
-struct TrustCert {
-  std::vector<std::uint8_t> der;
-  std::string subject;     // one-line, RFC 2253
-  std::string thumbprint;  // SHA-1, upper-case hex, as certlm.msc and PowerShell show it
-  std::string source;      // the file it came from
-};
-// Reads a .cer (DER) or PEM certificate. Refuses private keys and PKCS#12 with a fix.
-Result<TrustCert> load_trust_cert(const fs::path& path);
-
 struct ScriptOptions {
   std::string name;          // plugin (value) name, checked
   std::string windows_path;  // checked
-  const TrustCert* trust = nullptr;
+  // The certificate to trust machine-wide first (DER, e.g. signing::load_trust_cert) and its
+  // SHA-1 thumbprint (upper-case hex) the script checks; empty: no trust step.
+  std::span<const std::byte> trust_der;
+  std::string trust_thumbprint;
   std::string generator;  // "wslplug 0.1.0", for the header comment
 };
 // An elevated PowerShell script (#Requires -RunAsAdministrator): optionally trusts the

@@ -15,9 +15,6 @@
 
 namespace wslplug::signing {
 
-inline constexpr const char* kOidNestedSignature = "1.3.6.1.4.1.311.2.4.1";
-inline constexpr const char* kOidSequenceNumber = "1.2.840.113549.1.9.25.4";
-
 // Appends `nested_der` (a DER ContentInfo SignedData, validated) as a new value of si's
 // 1.3.6.1.4.1.311.2.4.1 attribute, creating the attribute when missing.
 Status add_nested_signature(PKCS7_SIGNER_INFO* si, std::span<const std::byte> nested_der);

@@ -1,11 +1,15 @@
-// Public facade of the Authenticode signing library (wslplug_signing). Other libraries and
-// commands (doctor --dll, build --sign) use only this header. Implementation headers may add
-// more detail, but these names and fields are the contract.
+// Public API of the Authenticode signing library (wslplug_signing): credentials, signing
+// (embedded, detached, attach, unsign), the embedded signatures and the image digest, signature
+// files, verification with its verdict table, test certificates and certificates to trust.
+// Everything in bytes is std::byte. Nested signatures and RFC 3161 timestamps at the PKCS#7
+// level are in nested.hpp and timestamp.hpp; OIDs in oids.hpp.
 #pragma once
 
+#include <array>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -51,15 +55,26 @@ class Credentials {
 };
 
 // ---------------------------------------------------------------- signing
+// An RFC 3161 time-stamp server and how to talk to it (sign --timestamp, wslplug timestamp).
+struct TimestampOptions {
+  std::string url;                                    // --timestamp: http://host[:port]/path
+  DigestAlgorithm digest = DigestAlgorithm::kSha256;  // --timestamp-hash: the imprint algorithm
+  int retries = 0;                                    // --timestamp-retries: extra attempts
+  std::chrono::milliseconds timeout{30000};           // --timestamp-timeout: per attempt
+  std::chrono::milliseconds backoff{1000};            // first retry delay; doubles per retry
+};
+
 struct SignOptions {
   DigestAlgorithm digest = DigestAlgorithm::kSha256;
   std::string description;                   // --name: SpcSpOpusInfo programName
   std::string url;                           // --url: SpcSpOpusInfo moreInfo
   bool commercial = false;                   // --commercial: SpcStatementType commercial
   std::optional<std::int64_t> signing_time;  // --time (unix seconds); nullopt: now
-  // Applied to the DER PKCS#7 just built, before it is embedded: returns the DER to embed.
-  // sign --timestamp / --append use it (wslplug/timestamp.hpp, wslplug/nested.hpp).
-  std::function<Result<std::vector<std::byte>>(std::vector<std::byte>)> transform;
+  // --timestamp: the new signature gets an RFC 3161 timestamp before it is embedded.
+  std::optional<TimestampOptions> timestamp;
+  // --append: the DER PKCS#7 the new signature is nested into (1.3.6.1.4.1.311.2.4.1), usually
+  // the file's current signature (embedded_signature); nullopt replaces any old signature.
+  std::optional<std::vector<std::byte>> nest_into;
 };
 
 struct SignResult {
@@ -68,44 +83,128 @@ struct SignResult {
   std::uint32_t checksum = 0;  // the PE checksum written
 };
 
-// Signs `input` into `output` (same path allowed with out.overwrite for --in-place), replacing
-// any existing signature. Streaming; the input is untouched on failure; no temp file survives.
+// Every function that writes an image streams it once (read, hash, write on separate threads)
+// into an AtomicOutput beside the target: the input is untouched on failure, no temp file
+// survives, `output` may equal `input` with out.overwrite (--in-place). Images whose certificate
+// table would not start and end below 4 GiB (PE offsets are 32-bit) are refused.
+
+// Signs `input` into `output`, replacing any existing signature (or nesting into
+// options.nest_into).
 Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
                              const Credentials& creds, const SignOptions& options,
                              const OutputOptions& out);
 
-// Removes the certificate table, clears the directory entry, fixes the checksum.
-Status unsign_file(const fs::path& input, const fs::path& output, const OutputOptions& out);
+// Signs `input` without writing it: the DER PKCS#7 that sign_file would embed with the same
+// options, for `sign --detached-out`.
+Result<std::vector<std::byte>> sign_detached(const fs::path& input, const Credentials& creds,
+                                             const SignOptions& options);
+
+// Embeds a detached signature: the signature's SpcIndirectDataContent digest must equal the
+// image digest of `input` (an input error naming both otherwise; nothing is written). The
+// digest is computed during the same pass that writes the output. `signature_file` names the
+// signature in messages. For `wslplug attach`.
+Result<SignResult> attach_signature(const fs::path& input, const fs::path& output,
+                                    std::span<const std::byte> pkcs7_der,
+                                    const std::string& signature_file, const OutputOptions& out);
 
 // Writes `input` with its certificate table replaced by one WIN_CERTIFICATE holding
 // `pkcs7_der` (8-byte padding, directory entry and checksum exactly as sign_file writes them).
-// The DER is not checked against the image: verify the output (or compare image_digest) when it
-// comes from elsewhere. For attach and timestamp. digest_hex of the result is empty.
+// The DER is not checked against the image: for a signature from elsewhere use
+// attach_signature. For `wslplug timestamp`. digest_hex of the result is empty.
 Result<SignResult> write_signature(const fs::path& input, const fs::path& output,
-                                   std::span<const std::uint8_t> pkcs7_der,
-                                   const OutputOptions& out);
-// The Authenticode digest sign_file would sign (an odd-sized unsigned image is hashed with the
-// zero padding signing appends). Streaming.
-Result<std::vector<std::uint8_t>> image_digest(const fs::path& path, DigestAlgorithm alg);
+                                   std::span<const std::byte> pkcs7_der, const OutputOptions& out);
+
+// Removes the certificate table, clears the directory entry, fixes the checksum.
+Status unsign_file(const fs::path& input, const fs::path& output, const OutputOptions& out);
+
+// The Authenticode digest sign_file would sign: [0, certificate table or end of file) without
+// the CheckSum field and the certificate directory entry, plus the zero padding to 8 bytes that
+// signing appends to an unsigned image. Streaming.
+Result<std::vector<std::byte>> image_digest(const fs::path& path, DigestAlgorithm alg);
+
 // The DER of every WIN_CERTIFICATE entry's PKCS#7, in file order (padding stripped); empty
-// when unsigned. For extract and timestamp.
-Result<std::vector<std::vector<std::uint8_t>>> read_signatures(const fs::path& path);
+// when unsigned.
+Result<std::vector<std::vector<std::byte>>> embedded_signatures(const fs::path& path);
+// The DER PKCS#7 of the image's first WIN_CERTIFICATE of revision 2.0 and type
+// PKCS_SIGNED_DATA (the primary signature, its nested ones inside), checked to be SignedData.
+// An unsigned image is an input error naming the file and the fix.
+Result<std::vector<std::byte>> embedded_signature(const fs::path& path);
+
+// ---------------------------------------------------------------- signature files
+struct IndirectDigest {
+  DigestAlgorithm algorithm = DigestAlgorithm::kSha256;
+  std::vector<std::byte> digest;  // SpcIndirectDataContent.messageDigest.digest
+};
+// The messageDigest of the SpcIndirectDataContent of a DER Authenticode PKCS#7. Errors name
+// `file` and the field (contentType, messageDigest) with a fix.
+Result<IndirectDigest> indirect_data_digest(std::span<const std::byte> pkcs7_der,
+                                            const std::string& file = {});
+// Reads a signature file (DER, or PEM "-----BEGIN PKCS7-----"), checks it is a PKCS#7
+// SignedData with a SignerInfo, and returns its DER (trailing zero padding dropped).
+Result<std::vector<std::byte>> read_signature_file(const fs::path& path);
+// PEM text ("-----BEGIN PKCS7-----") of a DER PKCS#7.
+Result<std::string> pkcs7_der_to_pem(std::span<const std::byte> der);
 
 // ---------------------------------------------------------------- verification
-// Why a signature does not verify, as bits (several can be set).
-enum Verdict : std::uint32_t {
-  kVerdictOk = 0,
-  kVerdictBadDigest = 1u << 0,          // embedded digest != computed (TRUST_E_BAD_DIGEST)
-  kVerdictBadSignature = 1u << 1,       // PKCS#7 signature invalid (TRUST_E_CERT_SIGNATURE)
-  kVerdictUntrustedRoot = 1u << 2,      // chain ends in a root not trusted (CERT_E_UNTRUSTEDROOT)
-  kVerdictChainIncomplete = 1u << 3,    // an intermediate is missing (CERT_E_CHAINING)
-  kVerdictExpired = 1u << 4,            // signer expired at verification time, no valid timestamp
-  kVerdictNotYetValid = 1u << 5,        // signer not yet valid
-  kVerdictWrongUsage = 1u << 6,         // no codeSigning EKU / KeyUsage (CERT_E_WRONG_USAGE)
-  kVerdictMalformed = 1u << 7,          // PKCS#7 or SpcIndirectDataContent malformed
-  kVerdictUnsupportedDigest = 1u << 8,  // digest algorithm not supported
-  kVerdictBadTimestamp = 1u << 9,       // timestamp present but invalid (TRUST_E_TIME_STAMP)
+// Why a signature does not verify, as bits (several can be set). kVerdicts below names each bit
+// and gives the WinVerifyTrust error Windows (and so WSL) reports for it.
+enum class Verdict : std::uint32_t {
+  kOk = 0,
+  kBadDigest = 1u << 0,          // embedded digest != computed
+  kBadSignature = 1u << 1,       // PKCS#7 signature invalid
+  kUntrustedRoot = 1u << 2,      // chain ends in a root that is not trusted
+  kChainIncomplete = 1u << 3,    // an intermediate is missing
+  kExpired = 1u << 4,            // signer expired at verification time, no valid timestamp
+  kNotYetValid = 1u << 5,        // signer not yet valid
+  kWrongUsage = 1u << 6,         // no codeSigning EKU / digitalSignature KeyUsage
+  kMalformed = 1u << 7,          // PKCS#7 or SpcIndirectDataContent malformed
+  kUnsupportedDigest = 1u << 8,  // digest algorithm not supported
+  kBadTimestamp = 1u << 9,       // timestamp present but invalid
 };
+constexpr Verdict operator|(Verdict a, Verdict b) {
+  return static_cast<Verdict>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
+}
+constexpr Verdict operator&(Verdict a, Verdict b) {
+  return static_cast<Verdict>(static_cast<std::uint32_t>(a) & static_cast<std::uint32_t>(b));
+}
+constexpr Verdict operator~(Verdict a) {
+  return static_cast<Verdict>(~static_cast<std::uint32_t>(a));
+}
+constexpr Verdict& operator|=(Verdict& a, Verdict b) { return a = a | b; }
+constexpr Verdict& operator&=(Verdict& a, Verdict b) { return a = a & b; }
+// True when `v` has any of the bits of `bits`.
+constexpr bool has(Verdict v, Verdict bits) { return (v & bits) != Verdict::kOk; }
+
+struct VerdictInfo {
+  Verdict bit;
+  std::string_view name;       // verify --json "verdict" entries (docs/verify-json.md)
+  std::string_view wsl_error;  // the WinVerifyTrust result WSL reports for it
+};
+inline constexpr std::array<VerdictInfo, 10> kVerdicts = {{
+    {Verdict::kBadDigest, "bad-digest", "TRUST_E_BAD_DIGEST"},
+    {Verdict::kBadSignature, "bad-signature", "TRUST_E_CERT_SIGNATURE"},
+    {Verdict::kUntrustedRoot, "untrusted-root", "CERT_E_UNTRUSTEDROOT"},
+    {Verdict::kChainIncomplete, "chain-incomplete", "CERT_E_CHAINING"},
+    {Verdict::kExpired, "expired", "CERT_E_EXPIRED"},
+    {Verdict::kNotYetValid, "not-yet-valid", "CERT_E_EXPIRED"},
+    {Verdict::kWrongUsage, "wrong-usage", "CERT_E_WRONG_USAGE"},
+    {Verdict::kMalformed, "malformed", "TRUST_E_NOSIGNATURE"},
+    {Verdict::kUnsupportedDigest, "unsupported-digest", "NTE_BAD_ALGID"},
+    {Verdict::kBadTimestamp, "bad-timestamp", "TRUST_E_TIME_STAMP"},
+}};
+// The table row of one bit (nullptr for kOk or a combination).
+constexpr const VerdictInfo* verdict_info(Verdict bit) {
+  for (const auto& v : kVerdicts)
+    if (v.bit == bit) return &v;
+  return nullptr;
+}
+// The WinVerifyTrust error of one bit ("" for kOk or a combination).
+constexpr std::string_view wsl_error(Verdict bit) {
+  const auto* v = verdict_info(bit);
+  return v ? v->wsl_error : std::string_view{};
+}
+// The names of the bits set in `v`, in table order.
+std::vector<std::string_view> verdict_names(Verdict v);
 
 struct TimestampReport {
   bool ok = false;
@@ -126,7 +225,7 @@ struct SignatureReport {
   bool chain_ok = false;
   bool eku_ok = false;
   bool validity_ok = false;
-  std::uint32_t verdict = kVerdictOk;
+  Verdict verdict = Verdict::kOk;
   std::string signer_subject;
   std::string signer_issuer;
   std::string signer_thumbprint_sha1;  // uppercase hex, as Windows shows it
@@ -137,7 +236,7 @@ struct SignatureReport {
   std::optional<std::int64_t> signing_time;
   std::optional<TimestampReport> timestamp;
   std::vector<std::string> problems;  // one readable sentence per failed check
-  [[nodiscard]] bool ok() const { return verdict == kVerdictOk; }
+  [[nodiscard]] bool ok() const { return verdict == Verdict::kOk; }
 };
 
 struct FileReport {
@@ -159,6 +258,20 @@ struct VerifyOptions {
 // A well-formed but unsigned or failing file is a FileReport with ok=false (not an error).
 // Errors are for unreadable or structurally broken inputs.
 Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& options);
+
+// ---------------------------------------------------------------- certificates to trust
+// A certificate to trust (register --ps1 --trust-cert): DER bytes re-encoded by OpenSSL (never
+// the input file's bytes, so nothing else, like a private key, can be carried along), its
+// subject and SHA-1 thumbprint (what Windows shows).
+struct TrustCert {
+  std::vector<std::byte> der;
+  std::string subject;     // the library's one name format ("CN=..., O=...")
+  std::string thumbprint;  // SHA-1, upper-case hex, as certlm.msc and PowerShell show it
+  std::string source;      // the file it came from
+};
+// Reads a .cer (DER) or PEM certificate. Refuses private keys and PKCS#12 with a fix; errors
+// name the --trust-cert option.
+Result<TrustCert> load_trust_cert(const fs::path& path);
 
 // ---------------------------------------------------------------- test certificates
 enum class KeyType { kRsa2048, kRsa3072, kRsa4096, kEcdsaP256 };

@@ -3,16 +3,14 @@
 // attribute 1.3.6.1.4.1.311.3.3.1, and verifying a token found in a SignerInfo (TSA signature and
 // chain, message imprint = H(SignerInfo.encryptedDigest), genTime).
 //
-// This header exposes OpenSSL's PKCS7_SIGNER_INFO for the signing engine; commands use the
-// DER-level functions or signing.hpp.
+// The SignerInfo-level functions take OpenSSL's PKCS7_SIGNER_INFO (for the signing engine and
+// tests that inspect attributes); commands use the DER-level functions or signing.hpp.
 #pragma once
 
 #include <openssl/pkcs7.h>
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,15 +21,7 @@
 
 namespace wslplug::signing {
 
-inline constexpr const char* kOidRfc3161Timestamp = "1.3.6.1.4.1.311.3.3.1";
-
-struct TimestampOptions {
-  std::string url;                                    // --timestamp: http://host[:port]/path
-  DigestAlgorithm digest = DigestAlgorithm::kSha256;  // --timestamp-hash: the imprint algorithm
-  int retries = 0;                                    // --timestamp-retries: extra attempts
-  std::chrono::milliseconds timeout{30000};           // --timestamp-timeout: per attempt
-  std::chrono::milliseconds backoff{1000};            // first retry delay; doubles per retry
-};
+// TimestampOptions is in signing.hpp (SignOptions carries one).
 
 // ---------------------------------------------------------------- client, step by step
 struct TimestampRequest {

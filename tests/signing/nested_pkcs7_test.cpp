@@ -1,6 +1,4 @@
 // Nested (dual) signatures at the PKCS#7 level, with osslsigncode as the oracle both ways.
-#include "wslplug/signing/nested.hpp"
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <openssl/pkcs7.h>
@@ -9,10 +7,13 @@
 #include <algorithm>
 #include <regex>
 
+#include "pki.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
-#include "wslplug/signing/detached.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/signing/nested.hpp"
+#include "wslplug/signing/oids.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wt = wslplug::test;
 namespace sg = wslplug::signing;
@@ -25,7 +26,7 @@ std::pair<int, int> nested_attr_shape(const std::vector<std::byte>& der) {
   PKCS7* p7 = d2i_PKCS7(nullptr, &p, static_cast<long>(der.size()));
   if (p7 == nullptr) return {-1, -1};
   PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0);
-  ASN1_OBJECT* obj = OBJ_txt2obj(sg::kOidNestedSignature, 1);
+  ASN1_OBJECT* obj = OBJ_txt2obj(sg::oid::kNestedSignature, 1);
   int attrs = 0, values = 0;
   for (int i = X509at_get_attr_by_OBJ(si->unauth_attr, obj, -1); i >= 0;
        i = X509at_get_attr_by_OBJ(si->unauth_attr, obj, i)) {
@@ -46,13 +47,13 @@ std::vector<std::string> current_digests(const std::string& verify_out) {
 }
 
 struct Pki {
-  wt::CodeSigner a, b;
+  wt::CertPair a, b;
   wt::fs::path both;  // a.pem + b.pem, for osslsigncode -CAfile (it takes one file)
 };
 
 Pki make_pki(const wt::TempDir& dir) {
-  Pki p{wt::make_code_signer(dir.path(), "a", "wslplug nested test A"),
-        wt::make_code_signer(dir.path(), "b", "wslplug nested test B"), dir / "ab.pem"};
+  Pki p{wt::make_cert(dir.path(), "a", {.cn = "wslplug nested test A"}),
+        wt::make_cert(dir.path(), "b", {.cn = "wslplug nested test B"}), dir / "ab.pem"};
   wt::write_text(p.both, wt::read_text(p.a.cert) + wt::read_text(p.b.cert));
   return p;
 }
@@ -65,7 +66,7 @@ std::string hex(const std::vector<std::byte>& d) {
 
 }  // namespace
 
-TEST(Nested, ReadsOsslsigncodeNestedSignatures) {
+TEST(NestedPkcs7, ReadsOsslsigncodeNestedSignatures) {
   wt::TempDir dir;
   auto pki = make_pki(dir);
   auto dll = wt::copy_to(wt::build_dll({.name = "nested-x64"}), dir.path(), "p.dll");
@@ -78,7 +79,7 @@ TEST(Nested, ReadsOsslsigncodeNestedSignatures) {
                     (dir / "s3.dll").string()});
   auto img = wslplug::pe::Image::open(dir / "s3.dll");
   ASSERT_TRUE(img) << img.error().describe();
-  auto sig = sg::embedded_signature(*img);
+  auto sig = sg::embedded_signature(dir / "s3.dll");
   ASSERT_TRUE(sig) << sig.error().describe();
   EXPECT_EQ(nested_attr_shape(*sig), std::make_pair(1, 2));  // one attribute, two values
   auto all = sg::all_pkcs7(*sig);
@@ -110,12 +111,12 @@ TEST(Nested, ReadsOsslsigncodeNestedSignatures) {
                                                     sg::DigestAlgorithm::kSha512}));
 }
 
-TEST(Nested, OsslsigncodeVerifiesOurNestedSignatures) {
+TEST(NestedPkcs7, OsslsigncodeVerifiesOurNestedSignatures) {
   wt::TempDir dir;
   auto pki = make_pki(dir);
   auto dll = wt::copy_to(wt::build_dll({.name = "nested-x64"}), dir.path(), "p.dll");
   // Three independent signatures of the same file, made by osslsigncode.
-  const std::vector<std::pair<const wt::CodeSigner*, std::string>> sigs = {
+  const std::vector<std::pair<const wt::CertPair*, std::string>> sigs = {
       {&pki.a, "sha256"}, {&pki.b, "sha1"}, {&pki.b, "sha384"}};
   std::vector<std::vector<std::byte>> ders;
   for (std::size_t i = 0; i < sigs.size(); ++i) {
@@ -125,7 +126,7 @@ TEST(Nested, OsslsigncodeVerifiesOurNestedSignatures) {
                       "-out", out.string()});
     auto img = wslplug::pe::Image::open(out);
     ASSERT_TRUE(img) << img.error().describe();
-    auto der = sg::embedded_signature(*img);
+    auto der = sg::embedded_signature(out);
     ASSERT_TRUE(der) << der.error().describe();
     ders.push_back(*der);
   }
@@ -144,7 +145,7 @@ TEST(Nested, OsslsigncodeVerifiesOurNestedSignatures) {
   auto img = wslplug::pe::Image::open(dir / "s0.dll");
   ASSERT_TRUE(img) << img.error().describe();
   auto out = dir / "nested.dll";
-  auto st = sg::write_signed_image(*img, out, *nested, {});
+  auto st = sg::write_signature(dir / "s0.dll", out, *nested, {});
   ASSERT_TRUE(st) << st.error().describe();
   auto v = wt::run({"osslsigncode", "verify", "-CAfile", pki.both.string(), out.string()});
   EXPECT_EQ(v.rc, 0) << v.both();
@@ -160,7 +161,7 @@ TEST(Nested, OsslsigncodeVerifiesOurNestedSignatures) {
   }
 }
 
-TEST(Nested, RejectsGarbage) {
+TEST(NestedPkcs7, RejectsGarbage) {
   wt::TempDir dir;
   auto pki = make_pki(dir);
   auto dll = wt::copy_to(wt::build_dll({.name = "nested-x64"}), dir.path(), "p.dll");
@@ -168,7 +169,7 @@ TEST(Nested, RejectsGarbage) {
                     dll.string(), "-out", (dir / "s.dll").string()});
   auto img = wslplug::pe::Image::open(dir / "s.dll");
   ASSERT_TRUE(img);
-  auto der = sg::embedded_signature(*img);
+  auto der = sg::embedded_signature(dir / "s.dll");
   ASSERT_TRUE(der);
   const std::string junk = "junk";
   auto r = sg::nest_pkcs7(*der, std::as_bytes(std::span(junk)), "outer.p7");

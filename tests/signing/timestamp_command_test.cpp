@@ -1,10 +1,11 @@
 // `wslplug timestamp` end to end: the real binary, the local TSA, osslsigncode as the verifier.
 #include <gtest/gtest.h>
 
+#include "pki.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
-#include "wslplug/signing/detached.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/signing/signing.hpp"
 #include "wslplug/signing/timestamp.hpp"
 
 namespace wt = wslplug::test;
@@ -14,12 +15,12 @@ namespace {
 
 struct Signed {
   wt::TempDir dir;
-  wt::CodeSigner signer;
+  wt::CertPair signer;
   wt::fs::path dll;
 };
 
 void make_signed(Signed& s) {
-  s.signer = wt::make_code_signer(s.dir.path(), "signer", "wslplug timestamp cli test");
+  s.signer = wt::make_cert(s.dir.path(), "signer", {.cn = "wslplug timestamp cli test"});
   auto plain = wt::copy_to(wt::build_dll({.name = "ts-cli-x64"}), s.dir.path(), "plain.dll");
   s.dll = s.dir / "plugin.dll";
   wt::osslsigncode({"sign", "-certs", s.signer.cert.string(), "-key", s.signer.key.string(), "-in",
@@ -61,7 +62,7 @@ TEST(TimestampCommand, AddsATimestampOsslsigncodeVerifies) {
   EXPECT_NE(v.out.find("Timestamp Server Signature verification: ok"), std::string::npos) << v.out;
   auto img = wslplug::pe::Image::open(s.dll);
   ASSERT_TRUE(img) << img.error().describe();
-  auto sig = sg::embedded_signature(*img);
+  auto sig = sg::embedded_signature(s.dll);
   ASSERT_TRUE(sig) << sig.error().describe();
   auto rep = sg::verify_pkcs7_timestamp(*sig, {tsa.root_cert()});
   ASSERT_TRUE(rep && rep->has_value());
@@ -176,7 +177,7 @@ TEST(TimestampCommand, TimestampsANestedSignatureByIndex) {
   EXPECT_EQ(count, 1u) << v.out;
   auto img = wslplug::pe::Image::open(two);
   ASSERT_TRUE(img);
-  auto sig = sg::embedded_signature(*img);
+  auto sig = sg::embedded_signature(two);
   ASSERT_TRUE(sig);
   auto primary = sg::verify_pkcs7_timestamp(*sig, {tsa.root_cert()});
   ASSERT_TRUE(primary);

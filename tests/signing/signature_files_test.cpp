@@ -1,15 +1,15 @@
-// Detached-signature helpers: the embedded signature, signature files (DER/PEM), the claimed
-// Authenticode digest, and writing an image with a given signature, against osslsigncode.
-#include "wslplug/signing/detached.hpp"
-
+// Signature files and embedded signatures: the embedded signature, signature files (DER/PEM), the
+// claimed Authenticode digest, and writing an image with a given signature, against osslsigncode.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <regex>
 
+#include "pki.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wt = wslplug::test;
 namespace sg = wslplug::signing;
@@ -18,13 +18,13 @@ namespace {
 
 struct Fixture {
   wt::TempDir dir;
-  wt::CodeSigner signer;
+  wt::CertPair signer;
   wt::fs::path unsigned_dll, signed_dll, sig_der, sig_pem;
 };
 
 // An odd-sized DLL (so signing must pad it) signed by osslsigncode with a fixed signing time.
 void make(Fixture& f) {
-  f.signer = wt::make_code_signer(f.dir.path(), "signer", "wslplug detached test");
+  f.signer = wt::make_cert(f.dir.path(), "signer", {.cn = "wslplug detached test"});
   f.unsigned_dll =
       wt::copy_to(wt::build_dll({.name = "detached-odd", .odd_size = true}), f.dir.path(), "p.dll");
   f.signed_dll = f.dir / "osc.dll";
@@ -40,12 +40,12 @@ void make(Fixture& f) {
 
 }  // namespace
 
-TEST(Detached, EmbeddedSignatureEqualsOsslsigncodeExtract) {
+TEST(SignatureFiles, EmbeddedSignatureEqualsOsslsigncodeExtract) {
   Fixture f;
   make(f);
   auto img = wslplug::pe::Image::open(f.signed_dll);
   ASSERT_TRUE(img) << img.error().describe();
-  auto sig = sg::embedded_signature(*img);
+  auto sig = sg::embedded_signature(f.signed_dll);
   ASSERT_TRUE(sig) << sig.error().describe();
   EXPECT_EQ(*sig, wt::read_bytes(f.sig_der));
 
@@ -55,7 +55,7 @@ TEST(Detached, EmbeddedSignatureEqualsOsslsigncodeExtract) {
   EXPECT_EQ(*pem, wt::read_text(f.sig_pem));
 }
 
-TEST(Detached, ReadsDerAndPemSignatureFiles) {
+TEST(SignatureFiles, ReadsDerAndPemSignatureFiles) {
   Fixture f;
   make(f);
   auto der = sg::read_signature_file(f.sig_der);
@@ -86,7 +86,7 @@ TEST(Detached, ReadsDerAndPemSignatureFiles) {
   ASSERT_FALSE(missing);
 }
 
-TEST(Detached, IndirectDigestMatchesOsslsigncode) {
+TEST(SignatureFiles, IndirectDigestMatchesOsslsigncode) {
   Fixture f;
   make(f);
   auto d = sg::indirect_data_digest(wt::read_bytes(f.sig_der));
@@ -102,7 +102,7 @@ TEST(Detached, IndirectDigestMatchesOsslsigncode) {
   EXPECT_EQ(hex, m[1].str());
 }
 
-TEST(Detached, WriteSignedImageIsByteIdenticalToOsslsigncode) {
+TEST(SignatureFiles, WriteSignatureIsByteIdenticalToOsslsigncode) {
   Fixture f;
   make(f);
   ASSERT_NE(wt::fs::file_size(f.unsigned_dll) % 8, 0u);  // padding is exercised
@@ -112,7 +112,7 @@ TEST(Detached, WriteSignedImageIsByteIdenticalToOsslsigncode) {
   ASSERT_TRUE(sig);
   const auto before = wt::sha256_file(f.unsigned_dll);
   auto out = f.dir / "ours.dll";
-  auto st = sg::write_signed_image(*img, out, *sig, {});
+  auto st = sg::write_signature(f.unsigned_dll, out, *sig, {});
   ASSERT_TRUE(st) << st.error().describe();
   EXPECT_EQ(wt::sha256_file(out), wt::sha256_file(f.signed_dll));
   EXPECT_EQ(wt::sha256_file(f.unsigned_dll), before);  // input untouched
@@ -120,7 +120,7 @@ TEST(Detached, WriteSignedImageIsByteIdenticalToOsslsigncode) {
   auto signed_img = wslplug::pe::Image::open(f.signed_dll);
   ASSERT_TRUE(signed_img);
   auto again = f.dir / "again.dll";
-  ASSERT_TRUE(sg::write_signed_image(*signed_img, again, *sig, {}));
+  ASSERT_TRUE(sg::write_signature(f.signed_dll, again, *sig, {}));
   EXPECT_EQ(wt::sha256_file(again), wt::sha256_file(f.signed_dll));
   // pefile agrees with the checksum.
   auto r = wt::run({"/usr/bin/python3", "-c",
@@ -128,18 +128,18 @@ TEST(Detached, WriteSignedImageIsByteIdenticalToOsslsigncode) {
                     out.string()});
   EXPECT_EQ(r.out, "True\n") << r.both();
   // An existing output is refused without overwrite; no temp file is left behind.
-  auto refused = sg::write_signed_image(*img, out, *sig, {});
+  auto refused = sg::write_signature(f.unsigned_dll, out, *sig, {});
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().fix.find("--force"), std::string::npos) << refused.error().fix;
   EXPECT_TRUE(wt::stray_temp_files(f.dir.path()).empty());
 }
 
-TEST(Detached, UnsignedImageHasNoEmbeddedSignature) {
+TEST(SignatureFiles, UnsignedImageHasNoEmbeddedSignature) {
   Fixture f;
   make(f);
   auto img = wslplug::pe::Image::open(f.unsigned_dll);
   ASSERT_TRUE(img);
-  auto sig = sg::embedded_signature(*img);
+  auto sig = sg::embedded_signature(f.unsigned_dll);
   ASSERT_FALSE(sig);
   EXPECT_EQ(sig.error().kind, wslplug::ErrorKind::kInput);
   EXPECT_NE(sig.error().message.find("not signed"), std::string::npos) << sig.error().message;

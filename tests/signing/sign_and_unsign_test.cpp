@@ -358,12 +358,12 @@ TEST(SigningLibrary, CertificateSignVerifyUnsignInProcess) {
   // Without trust anchors (system store): exactly the untrusted-root bit.
   auto untrusted = sg::verify_file(dll, {});
   ASSERT_TRUE(untrusted);
-  EXPECT_EQ(untrusted->signatures[0].verdict, sg::kVerdictUntrustedRoot);
+  EXPECT_EQ(untrusted->signatures[0].verdict, sg::Verdict::kUntrustedRoot);
   // Far in the future: expired as well.
   vo.at_time = made->first.not_after + 86400;
   auto expired = sg::verify_file(dll, vo);
   ASSERT_TRUE(expired);
-  EXPECT_EQ(expired->signatures[0].verdict, sg::kVerdictExpired);
+  EXPECT_EQ(expired->signatures[0].verdict, sg::Verdict::kExpired);
 
   ASSERT_TRUE(sg::unsign_file(dll, dll, oo));
   auto unsigned_rep = sg::verify_file(dll, vo);
@@ -396,19 +396,18 @@ TEST(SigningLibrary, AttachExtractAndDigestMatchOsslsigncode) {
   ASSERT_EQ(
       wt::run({"osslsigncode", "extract-signature", "-in", osc.string(), "-out", sig.string()}).rc,
       0);
-  auto sigs = sg::read_signatures(osc);
+  auto sigs = sg::embedded_signatures(osc);
   ASSERT_TRUE(sigs) << sigs.error().describe();
   ASSERT_EQ(sigs->size(), 1u);
   const auto der = wt::read_bytes(sig);
   ASSERT_EQ(sigs->at(0).size(), der.size());
-  EXPECT_TRUE(
-      std::equal(der.begin(), der.end(), reinterpret_cast<const std::byte*>(sigs->at(0).data())));
+  EXPECT_EQ(sigs->at(0), der);
 
   const auto attached = tmp / "attached.dll";
   auto w = sg::write_signature(dll, attached, sigs->at(0), {});
   ASSERT_TRUE(w) << w.error().describe();
   EXPECT_EQ(wt::read_bytes(attached), wt::read_bytes(osc));
-  EXPECT_TRUE(sg::read_signatures(dll)->empty());
+  EXPECT_TRUE(sg::embedded_signatures(dll)->empty());
 
   // image_digest of the unsigned odd-sized input == the signed digest.
   auto digest = sg::image_digest(dll, sg::DigestAlgorithm::kSha256);
@@ -416,10 +415,10 @@ TEST(SigningLibrary, AttachExtractAndDigestMatchOsslsigncode) {
   auto v =
       wt::run({"osslsigncode", "verify", "-CAfile", signer.cert.string(), "-in", osc.string()});
   std::string hex;
-  for (auto b : *digest) hex += fmt::format("{:02X}", b);
+  for (auto b : *digest) hex += fmt::format("{:02X}", std::to_integer<unsigned>(b));
   EXPECT_NE(v.out.find("Current message digest    : " + hex), std::string::npos) << v.out << hex;
   // Garbage is refused, the output not created.
-  std::vector<std::uint8_t> junk = {1, 2, 3};
+  const std::vector<std::byte> junk = {std::byte{1}, std::byte{2}, std::byte{3}};
   auto bad = sg::write_signature(dll, tmp / "bad.dll", junk, {});
   EXPECT_FALSE(bad);
   EXPECT_FALSE(wt::fs::exists(tmp / "bad.dll"));

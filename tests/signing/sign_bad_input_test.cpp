@@ -1,4 +1,4 @@
-// Every bad input of issue 2 for sign, verify and unsign: a clear message naming the file and
+// Every bad input for sign, verify and unsign: a clear message naming the file and
 // the defect, a non-zero exit, the input unchanged, no output and no temp file left behind.
 #include <fmt/format.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
 // `wslplug extract` end to end, against osslsigncode extract-signature.
 #include <gtest/gtest.h>
 
+#include "pki.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
 #include "wslplug/signing/nested.hpp"
@@ -10,7 +11,7 @@ namespace sg = wslplug::signing;
 
 TEST(ExtractCommand, MatchesOsslsigncodeAndHandlesNested) {
   wt::TempDir dir;
-  auto a = wt::make_code_signer(dir.path(), "a", "wslplug extract test A");
+  auto a = wt::make_cert(dir.path(), "a", {.cn = "wslplug extract test A"});
   auto plain = wt::copy_to(wt::build_dll({.name = "extract-x64"}), dir.path(), "plain.dll");
   auto one = dir / "one.dll";
   auto two = dir / "two.dll";

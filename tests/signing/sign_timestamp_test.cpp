@@ -184,3 +184,24 @@ TEST(SignTimestamp, TsaFailuresWriteNothing) {
     }
   }
 }
+
+// The signer subject and the TSA subject of verify --json come from the one name formatter:
+// both list the RDNs in RFC 2253 order (most specific first), as Windows shows names. Both
+// certificates hold O before CN in their DER, so both must read "CN=..., O=...".
+TEST(SignTimestamp, SignerAndTsaSubjectsUseTheSameNameOrder) {
+  wt::LocalTsa tsa;
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  wt::TempDir dir;
+  auto signer = wt::make_cert(dir.path(), "signer", {.cn = "wslplug order signer", .org = "Org A"});
+  auto dll = wt::copy_to(wt::build_dll({.name = "ts-sign-x64"}), dir.path(), "plugin.dll");
+  auto out = dir / "signed.dll";
+  auto r = wt::wslplug({"sign", dll.string(), "--cert", signer.cert.string(), "--key",
+                        signer.key.string(), "--timestamp", tsa.url(), "-o", out.string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  auto j = verify_json(
+      {out.string(), "--ca", signer.cert.string(), "--tsa-ca", tsa.root_cert().string()}, 0);
+  const auto& sig = j["files"][0]["signatures"][0];
+  EXPECT_EQ(sig["signer"]["subject"], "CN=wslplug order signer, O=Org A") << sig.dump(2);
+  EXPECT_EQ(sig["signer"]["issuer"], "CN=wslplug order signer, O=Org A") << sig.dump(2);
+  EXPECT_EQ(sig["timestamp"]["tsa_subject"], "CN=wslplug test TSA, O=wslplug tests") << sig.dump(2);
+}

@@ -1,7 +1,5 @@
 // RFC 3161 client and token verification against the local TSA (tests/support/tsa.hpp, a real
 // `openssl ts -reply` behind HTTP), with `openssl ts -verify` and osslsigncode as oracles.
-#include "wslplug/signing/timestamp.hpp"
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <openssl/pkcs7.h>
@@ -10,10 +8,13 @@
 #include <chrono>
 #include <ctime>
 
+#include "pki.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
-#include "wslplug/signing/detached.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/signing/oids.hpp"
+#include "wslplug/signing/signing.hpp"
+#include "wslplug/signing/timestamp.hpp"
 
 namespace wt = wslplug::test;
 namespace sg = wslplug::signing;
@@ -36,7 +37,7 @@ sg::TimestampOptions opts(const std::string& url) {
 
 // A DLL signed by osslsigncode (no timestamp) and its extracted signature.
 struct Signed {
-  wt::CodeSigner signer;
+  wt::CertPair signer;
   wt::fs::path dll;  // unsigned copy
   wt::fs::path signed_dll;
   wt::fs::path sig;  // DER PKCS#7
@@ -44,7 +45,7 @@ struct Signed {
 
 Signed osc_signed(const wt::TempDir& dir, const std::vector<std::string>& extra = {}) {
   Signed s;
-  s.signer = wt::make_code_signer(dir.path(), "signer", "wslplug ts test signer");
+  s.signer = wt::make_cert(dir.path(), "signer", {.cn = "wslplug ts test signer"});
   s.dll = wt::copy_to(wt::build_dll({.name = "ts-x64"}), dir.path(), "plugin.dll");
   s.signed_dll = dir / "signed.dll";
   s.sig = dir / "sig.der";
@@ -244,17 +245,17 @@ TEST(TimestampPkcs7, OsslsigncodeVerifiesOurTimestamp) {
   auto sig = wt::read_bytes(s.sig);
   auto stamped = sg::timestamp_pkcs7(sig, opts(tsa.url()), s.sig.string());
   ASSERT_TRUE(stamped) << stamped.error().describe();
-  EXPECT_EQ(count_attrs(*stamped, sg::kOidRfc3161Timestamp), 1);
+  EXPECT_EQ(count_attrs(*stamped, sg::oid::kRfc3161Timestamp), 1);
   // Timestamping again replaces the attribute.
   auto twice = sg::timestamp_pkcs7(*stamped, opts(tsa.url()), s.sig.string());
   ASSERT_TRUE(twice) << twice.error().describe();
-  EXPECT_EQ(count_attrs(*twice, sg::kOidRfc3161Timestamp), 1);
+  EXPECT_EQ(count_attrs(*twice, sg::oid::kRfc3161Timestamp), 1);
   EXPECT_NE(*twice, *stamped);
 
   auto img = wslplug::pe::Image::open(s.signed_dll);
   ASSERT_TRUE(img) << img.error().describe();
   auto out = dir / "stamped.dll";
-  auto st = sg::write_signed_image(*img, out, *twice, {});
+  auto st = sg::write_signature(s.signed_dll, out, *twice, {});
   ASSERT_TRUE(st) << st.error().describe();
   auto r = wt::run({"osslsigncode", "verify", "-CAfile", s.signer.cert.string(), "-TSA-CAfile",
                     tsa.root_cert().string(), out.string()});
@@ -331,4 +332,17 @@ TEST(TimestampPkcs7, GarbageInputIsAnInputError) {
   EXPECT_EQ(r.error().kind, wslplug::ErrorKind::kInput);
   EXPECT_EQ(r.error().file, "sig.p7");
   EXPECT_TRUE(tsa.requests().empty());
+}
+
+// A chunked reply whose chunk size is 2^64 - 1: the size check must not wrap around (the size
+// is parsed with from_chars and compared without adding to the position).
+TEST(TimestampClient, HugeChunkSizeIsAMalformedReply) {
+  wt::LocalTsa tsa({.mode = wt::TsaMode::kHugeChunk});
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  auto r = sg::fetch_timestamp_token(bytes_of("signature value"), opts(tsa.url()));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, wslplug::ErrorKind::kIo);
+  EXPECT_NE(r.error().message.find("malformed chunked body"), std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(tsa.requests().size(), 1u);
 }

@@ -1,0 +1,70 @@
+// The output option group (see output_flags.hpp).
+#include "output_flags.hpp"
+
+#include <fmt/format.h>
+
+namespace wslplug::cli {
+
+namespace fs = std::filesystem;
+
+void add_output_flags(CLI::App* cmd, OutputFlags& flags, OutputStyle style,
+                      const OutputHelp& help) {
+  switch (style) {
+    case OutputStyle::kOutOrInPlace:
+      cmd->add_option("-o,--output", flags.output, help.output);
+      cmd->add_flag("--in-place", flags.in_place, help.in_place);
+      break;
+    case OutputStyle::kInPlaceUnlessOut:
+      cmd->add_option("-o,--output", flags.output, help.output);
+      break;
+    case OutputStyle::kOutRequired:
+      cmd->add_option("-o,--output", flags.output, help.output)->required();
+      break;
+    case OutputStyle::kForceOnly:
+      break;
+  }
+  cmd->add_flag("--force", flags.force, help.force);
+}
+
+Result<OutputTarget> resolve_output(const OutputFlags& flags, OutputStyle style,
+                                    const fs::path& input, std::string_view what, bool dir_ok) {
+  OutputTarget t;
+  switch (style) {
+    case OutputStyle::kOutOrInPlace:
+      if (flags.in_place == !flags.output.empty())
+        return input_error(fmt::format("say where the {} file goes", what), {}, "-o/--in-place",
+                           "give exactly one of -o OUT or --in-place");
+      t.in_place = flags.in_place;
+      break;
+    case OutputStyle::kInPlaceUnlessOut:
+      t.in_place = flags.output.empty();
+      break;
+    case OutputStyle::kOutRequired:
+    case OutputStyle::kForceOnly:
+      break;
+  }
+  t.path = t.in_place ? input : fs::path(flags.output);
+  std::error_code ec;
+  if (dir_ok && !t.in_place && fs::is_directory(t.path, ec)) t.path /= input.filename();
+  t.options.overwrite = t.in_place || flags.force;
+  t.options.keep_mode_of_existing = t.in_place;
+  return t;
+}
+
+Status refuse_existing(const OutputTarget& target, std::string_view flag, std::string_view fix) {
+  std::error_code ec;
+  if (target.options.overwrite || !fs::exists(target.path, ec)) return {};
+  return input_error("the output file exists", target.path.string(), std::string(flag),
+                     std::string(fix));
+}
+
+Status refuse_input_as_output(const fs::path& input, const OutputTarget& target) {
+  if (target.in_place) return {};
+  std::error_code ec;
+  if (fs::exists(target.path, ec) && fs::equivalent(input, target.path, ec))
+    return input_error("the output is the input file", target.path.string(), "-o",
+                       "use --in-place to sign the file where it is");
+  return {};
+}
+
+}  // namespace wslplug::cli

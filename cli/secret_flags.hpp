@@ -1,0 +1,36 @@
+// The secret option group: a password from --<name>-password-env VAR or --<name>-password-file
+// FILE (never from argv), or a prompt on the terminal. One definition for sign (--key, --pfx)
+// and cert new (--pfx).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "wslplug/core/error.hpp"
+#include "wslplug/core/secret.hpp"
+
+namespace wslplug::cli {
+
+struct SecretFlags {
+  std::string name;  // "key" or "pfx": the flags are --<name>-password-env / -file
+  std::string env, file;
+  [[nodiscard]] bool given() const { return !env.empty() || !file.empty(); }
+  [[nodiscard]] std::string hint() const;  // "--key-password-env VAR or --key-password-file FILE"
+};
+
+// Adds --<name>-password-env (and, with `with_file`, --<name>-password-file); `what` completes
+// the help text ("the password of an encrypted --key").
+void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what,
+                      bool with_file = true);
+
+// The secret the flags name (an input error when both are given or the source is unusable);
+// nullopt when neither is given.
+Result<std::optional<SecretString>> secret_from_flags(const SecretFlags& flags);
+
+// Asks on the terminal ("Password for FILE: ", no echo) when stdin is one; nullopt otherwise.
+Result<std::optional<SecretString>> prompt_secret(const SecretFlags& flags,
+                                                  std::string_view for_file);
+
+}  // namespace wslplug::cli

@@ -1,0 +1,225 @@
+// The image digest, the certificate-table reader and the one image writer (see image.hpp).
+#include "image.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "der.hpp"
+
+namespace wslplug::signing::image {
+
+namespace {
+
+constexpr std::uint64_t kMaxSignatureSize = 64u << 20;
+
+std::uint64_t padding_to_8(std::uint64_t end) { return (8 - end % 8) % 8; }
+
+// The one 4 GiB check: PE certificate tables are addressed by a 32-bit file offset and size,
+// so the table must start and end below 4 GiB. `entry_len` is 8 (an empty entry) before the
+// signature is known.
+Status check_table_fits(const pe::Image& image, std::uint64_t table_offset,
+                        std::uint64_t entry_len) {
+  if (table_offset + entry_len <= 0xffffffffull) return {};
+  return input_error(fmt::format("the image is {} bytes; its certificate table would end at byte "
+                                 "{}, past the 4 GiB that PE certificate offsets can address",
+                                 image.layout().signed_data_end(), table_offset + entry_len),
+                     image.path(), "certificate table offset (32-bit)",
+                     "PE certificate offsets are 32-bit: make the image smaller");
+}
+
+// The output side of the rewrite, on the consumer thread: zeroes the certificate directory
+// entry (patched at the end), sums the checksum and writes with positional writes. Whole
+// 4 KiB-aligned chunks go out with O_DIRECT when the file system supports it (no page-cache
+// copy, no dirty pages, so the final fsync has nothing left to flush while the hashing thread
+// works); the unaligned tail and everything after it use buffered writes.
+class CopySink {
+ public:
+  CopySink(AtomicOutput& out, pe::ChecksumAccumulator& acc, std::uint64_t cert_dir)
+      : out_(out), acc_(acc), cert_dir_(cert_dir) {
+    const int flags = ::fcntl(out.fd(), F_GETFL);
+    direct_ = flags >= 0 && ::fcntl(out.fd(), F_SETFL, flags | O_DIRECT) == 0;
+  }
+  CopySink(const CopySink&) = delete;
+  CopySink& operator=(const CopySink&) = delete;
+
+  Status operator()(std::uint64_t off, std::span<std::byte> data) {
+    const std::uint64_t end = off + data.size();
+    for (std::uint64_t i = std::max(cert_dir_, off); i < std::min(cert_dir_ + 8, end); ++i)
+      data[i - off] = std::byte{0};
+    acc_.add(off, data);
+    if (direct_ && (data.size() % 4096 != 0 || off % 4096 != 0)) buffered();
+    if (out_.write_at(off, data)) return {};
+    if (!direct_) return out_.write_at(off, data);  // report the buffered error
+    // Direct I/O refused (alignment rules of this device or file system): continue buffered.
+    buffered();
+    return out_.write_at(off, data);
+  }
+  // Back to buffered writes, with the file offset at `end` for the appends that follow.
+  Status finish(std::uint64_t end) {
+    buffered();
+    if (::lseek(out_.fd(), static_cast<off_t>(end), SEEK_SET) < 0)
+      return io_error("cannot seek in the output", out_.temp_path().string());
+    return {};
+  }
+
+ private:
+  void buffered() {
+    if (!direct_) return;
+    direct_ = false;
+    const int flags = ::fcntl(out_.fd(), F_GETFL);
+    if (flags >= 0) ::fcntl(out_.fd(), F_SETFL, flags & ~O_DIRECT);
+  }
+  AtomicOutput& out_;
+  pe::ChecksumAccumulator& acc_;
+  std::uint64_t cert_dir_;
+  bool direct_ = false;  // only the consumer thread touches it
+};
+
+// WIN_CERTIFICATE: dwLength = 8 + DER + zero padding to 8 (as osslsigncode writes it).
+std::vector<std::byte> win_certificate(std::span<const std::byte> der) {
+  const std::size_t entry_len = (8 + der.size() + 7) & ~std::size_t{7};
+  std::vector<std::byte> table(entry_len);
+  pe::put_le32(table.data(), static_cast<std::uint32_t>(entry_len));
+  pe::put_le16(table.data() + 4, pe::kWinCertRevision2);
+  pe::put_le16(table.data() + 6, pe::kWinCertTypePkcsSignedData);
+  std::memcpy(table.data() + 8, der.data(), der.size());
+  return table;
+}
+
+// Phase 1 of a rewrite: stream [0, end) into `out`, hashing it when asked.
+Status copy_image(const pe::Image& image, const HashRanges& ranges, std::uint64_t end,
+                  std::span<ossl::Hasher> hashes, AtomicOutput& out, pe::ChecksumAccumulator& acc) {
+  CopySink sink(out, acc, *image.layout().cert_dir_offset);
+  Stages stages;
+  stages.consume = [&sink](std::uint64_t off, std::span<std::byte> d) { return sink(off, d); };
+  auto st = stream_image(image.file(), ranges, end, hashes, stages);
+  auto fin = sink.finish(end);
+  if (!st) return std::unexpected(st.error().in_file(image.path()));
+  return fin;
+}
+
+// Phase 2: the padding (hashed and written, as osslsigncode does), the digest, the new table.
+Result<std::uint64_t> append_table(const pe::Image& image, const Rewrite& how, std::uint64_t end,
+                                   std::optional<ossl::Hasher>& hasher, AtomicOutput& out,
+                                   pe::ChecksumAccumulator& acc, std::string& digest_hex) {
+  const std::uint64_t pad = padding_to_8(end);
+  const std::array<std::byte, 8> zeros{};
+  if (pad) {
+    if (hasher) hasher->update(std::span(zeros.data(), pad));
+    if (auto w = out.write(std::span(zeros.data(), pad)); !w) return std::unexpected(w.error());
+  }
+  std::vector<std::byte> digest;
+  if (hasher) {
+    auto d = hasher->finish();
+    if (!d) return std::unexpected(d.error().in_file(image.path()));
+    digest = std::move(*d);
+    digest_hex = ossl::hex_upper(digest);
+  }
+  auto der = how.produce(digest);
+  if (!der) return std::unexpected(der.error().in_file(image.path()));
+  const std::uint64_t table_offset = end + pad;
+  const auto table = win_certificate(*der);
+  if (auto st = check_table_fits(image, table_offset, table.size()); !st)
+    return std::unexpected(st.error());
+  if (auto w = out.write(table); !w) return std::unexpected(w.error());
+  acc.add(table_offset, table);
+  std::array<std::byte, 8> dir{};
+  pe::put_le32(dir.data(), static_cast<std::uint32_t>(table_offset));
+  pe::put_le32(dir.data() + 4, static_cast<std::uint32_t>(table.size()));
+  const std::uint64_t cd = *image.layout().cert_dir_offset;
+  acc.add(cd, dir);
+  if (auto w = out.write_at(cd, dir); !w) return std::unexpected(w.error());
+  return table_offset + table.size();
+}
+
+}  // namespace
+
+Result<std::vector<std::byte>> digest(const pe::Image& image, DigestAlgorithm alg) {
+  if (auto e = image.checked_certificate_entries(); !e) return std::unexpected(e.error());
+  const HashRanges ranges = hash_ranges(image.layout());
+  auto h = ossl::Hasher::start(alg);
+  if (!h) return std::unexpected(h.error().in_file(image.path()));
+  if (auto st = stream_image(image.file(), ranges, ranges.hash_end, std::span(&*h, 1), {}); !st)
+    return std::unexpected(st.error().in_file(image.path()));
+  // An unsigned image that does not end on 8 bytes is hashed with the padding signing adds.
+  const std::array<std::byte, 8> zeros{};
+  h->update(std::span(zeros.data(), padding_to_8(ranges.hash_end)));
+  auto d = h->finish();
+  if (!d) return std::unexpected(d.error().in_file(image.path()));
+  return d;
+}
+
+Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image) {
+  std::vector<SignatureEntry> out;
+  if (!image.layout().cert_dir_offset) return out;  // no slot: cannot be signed
+  auto entries = image.checked_certificate_entries();
+  if (!entries) return std::unexpected(entries.error());
+  for (const auto& e : *entries) {
+    SignatureEntry s{e, {}, {}};
+    if (e.type != pe::kWinCertTypePkcsSignedData) {
+      s.problem = fmt::format(
+          "WIN_CERTIFICATE at {} has type {:#06x}, not WIN_CERT_TYPE_PKCS_SIGNED_DATA (0x0002)",
+          offset_str(e.offset), e.type);
+    } else if (e.data_length() > kMaxSignatureSize) {
+      s.problem = fmt::format("WIN_CERTIFICATE at {} is {} bytes, too large for a signature",
+                              offset_str(e.offset), e.data_length());
+    } else {
+      auto data = image.file().read_vec(e.data_offset(), e.data_length());
+      if (!data) return std::unexpected(data.error());
+      // Drop the zero padding after the DER (kept whole when it is not DER at all).
+      if (auto whole = der::first(*data)) data->resize(whole->size());
+      s.der = std::move(*data);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<SignResult> rewrite(const pe::Image& image, const fs::path& output, const Rewrite& how,
+                           const OutputOptions& out_options) {
+  if (auto e = image.checked_certificate_entries(); !e) return std::unexpected(e.error());
+  const pe::Layout& layout = image.layout();
+  const HashRanges ranges = hash_ranges(layout);
+  const std::uint64_t end = ranges.hash_end;
+  if (how.produce) {
+    if (auto st = check_table_fits(image, end + padding_to_8(end), 8); !st)
+      return std::unexpected(st.error());
+  } else if (!layout.has_cert_table()) {
+    return input_error("the file is not signed (no certificate table)", image.path(),
+                       "certificate table directory (DataDirectory[4])",
+                       "nothing to remove; the file can be used as it is");
+  }
+  std::optional<ossl::Hasher> hasher;
+  if (how.hash) {
+    auto h = ossl::Hasher::start(*how.hash);
+    if (!h) return std::unexpected(h.error().in_file(image.path()));
+    hasher.emplace(std::move(*h));
+  }
+  auto out = AtomicOutput::create(output, out_options);
+  if (!out) return std::unexpected(out.error());
+  pe::ChecksumAccumulator acc(layout.checksum_offset);
+  std::span<ossl::Hasher> hashes;
+  if (hasher) hashes = std::span(&*hasher, 1);
+  if (auto st = copy_image(image, ranges, end, hashes, *out, acc); !st)
+    return std::unexpected(st.error());
+
+  SignResult result;
+  result.output_size = end;  // unsign: the image ends where its table began
+  if (how.produce) {
+    auto total = append_table(image, how, end, hasher, *out, acc, result.digest_hex);
+    if (!total) return std::unexpected(total.error());
+    result.output_size = *total;
+  }
+  result.checksum = acc.finish(result.output_size);
+  std::array<std::byte, 4> cs{};
+  pe::put_le32(cs.data(), result.checksum);
+  if (auto w = out->write_at(layout.checksum_offset, cs); !w) return std::unexpected(w.error());
+  if (auto c = out->commit(); !c) return std::unexpected(c.error());
+  return result;
+}
+
+}  // namespace wslplug::signing::image

@@ -1,0 +1,81 @@
+// The image-signature module: everything that reads or rewrites the signed bytes of a PE image
+// goes through here. One streaming pass (stream_image: a reader thread, the Authenticode hash on
+// the calling thread, and an in-order consumer thread that writes the output) serves the image
+// digest, verification, and the one image writer (rewrite) behind sign, attach, timestamp and
+// unsign; signature_entries is the one reader of the certificate table. Internal.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ossl.hpp"
+#include "wslplug/core/io.hpp"
+#include "wslplug/core/pe.hpp"
+#include "wslplug/signing/signing.hpp"
+
+namespace wslplug::signing::image {
+
+// The Authenticode hash covers [0, hash_end) minus the CheckSum field and the certificate
+// directory entry.
+struct HashRanges {
+  std::uint64_t checksum_offset = 0;
+  std::optional<std::uint64_t> cert_dir_offset;
+  std::uint64_t hash_end = 0;
+};
+HashRanges hash_ranges(const pe::Layout& layout);
+
+// Called with (file offset, bytes) for consecutive chunks; a failure stops the pass.
+using ChunkSink = std::function<Status(std::uint64_t, std::span<std::byte>)>;
+
+struct Stages {
+  // On the reader thread, right after a chunk was read (verify: the PE checksum), so the
+  // hashing thread only hashes.
+  ChunkSink after_read;
+  // On a consumer thread, in file order, after the chunk was hashed (rewrite: zero the
+  // directory entry, sum the checksum, write the output). Without it the chunk's buffer is
+  // reused as soon as it is hashed.
+  ChunkSink consume;
+};
+
+// Reads [0, read_end) of `file` once in 1 MiB page-aligned chunks through a small ring of
+// buffers (memory does not depend on the file size), feeds the bytes the hash covers to every
+// hasher, and runs the stages. A failed hasher update is an error of the pass.
+Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64_t read_end,
+                    std::span<ossl::Hasher> hashes, const Stages& stages);
+
+// The Authenticode digest of an image (with the zero padding to 8 bytes that signing appends to
+// an unsigned image).
+Result<std::vector<std::byte>> digest(const pe::Image& image, DigestAlgorithm alg);
+
+// One WIN_CERTIFICATE entry and, for a PKCS_SIGNED_DATA entry of sane size, its DER without
+// the alignment padding; `problem` says why `der` is empty otherwise.
+struct SignatureEntry {
+  pe::CertificateEntry header;
+  std::vector<std::byte> der;
+  std::string problem;
+};
+// Every entry of the (checked) certificate table, in file order; empty when unsigned.
+Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image);
+
+// The new certificate table of a rewrite, from the image digest (empty when no hash was asked
+// for): the DER PKCS#7 to embed.
+using SignatureProducer =
+    std::function<Result<std::vector<std::byte>>(std::span<const std::byte> digest)>;
+struct Rewrite {
+  std::optional<DigestAlgorithm> hash;  // computed during the pass and passed to `produce`
+  SignatureProducer produce;            // empty: remove the certificate table (unsign)
+};
+// The one image writer: copies the image up to its certificate table into an AtomicOutput
+// (O_DIRECT for the aligned bulk when the file system allows it), then either appends the zero
+// padding to 8 bytes and one WIN_CERTIFICATE (revision 2.0, PKCS_SIGNED_DATA, dwLength = 8 +
+// DER rounded up to 8, as osslsigncode writes it) or nothing, patches the directory entry and
+// the checksum (summed while writing, never read back) and commits.
+Result<SignResult> rewrite(const pe::Image& image, const fs::path& output, const Rewrite& how,
+                           const OutputOptions& out);
+
+}  // namespace wslplug::signing::image
