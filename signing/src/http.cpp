@@ -207,6 +207,123 @@ Result<Url> parse_url(std::string_view text) {
   return url;
 }
 
+namespace {
+
+Status send_all(const Url& url, int fd, std::string_view request, Clock::time_point deadline,
+                std::chrono::milliseconds timeout) {
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    if (!wait_fd(fd, POLLOUT, deadline))
+      return net_error(url,
+                       fmt::format("timed out after {} ms sending the request", timeout.count()));
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      return net_error(url, fmt::format("sending the request failed: {}", std::strerror(errno)));
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+// The raw reply and what its headers announce.
+struct RawReply {
+  std::string data;
+  std::size_t header_end = std::string::npos;  // offset of "\r\n\r\n"
+  std::size_t content_length = 0;
+  bool have_length = false;
+  bool chunked = false;
+};
+
+Status parse_headers(const Url& url, RawReply& r) {
+  const std::string head = r.data.substr(0, r.header_end);
+  const std::string head_l = lower(head);
+  const auto cl = header_value(head_l, head, "content-length");
+  if (!cl.empty()) {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), v);
+    if (ec != std::errc{} || end != cl.data() + cl.size())
+      return net_error(url, fmt::format("bad Content-Length '{}' in the reply", cl));
+    r.content_length = static_cast<std::size_t>(v);
+    r.have_length = true;
+  }
+  r.chunked =
+      lower(header_value(head_l, head, "transfer-encoding")).find("chunked") != std::string::npos;
+  if (r.chunked) r.have_length = false;
+  return {};
+}
+
+// Reads until the connection closes or the announced body is complete.
+Result<RawReply> read_reply(const Url& url, int fd, Clock::time_point deadline,
+                            std::chrono::milliseconds timeout, std::size_t max_body) {
+  RawReply r;
+  char buf[16384];
+  for (;;) {
+    if (r.header_end != std::string::npos && r.have_length &&
+        r.data.size() - r.header_end - 4 >= r.content_length)
+      break;
+    if (!wait_fd(fd, POLLIN, deadline))
+      return net_error(url, fmt::format("no reply within {} ms (the server accepted the "
+                                        "connection but did not answer)",
+                                        timeout.count()));
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      return net_error(url, fmt::format("reading the reply failed: {}", std::strerror(errno)));
+    }
+    if (n == 0) break;
+    r.data.append(buf, static_cast<std::size_t>(n));
+    if (r.data.size() > max_body + 65536)
+      return net_error(url, fmt::format("the reply is larger than {} bytes", max_body));
+    if (r.header_end == std::string::npos) {
+      r.header_end = r.data.find("\r\n\r\n");
+      if (r.header_end != std::string::npos) {
+        if (auto st = parse_headers(url, r); !st) return std::unexpected(st.error());
+      }
+    }
+  }
+  if (r.data.empty()) return net_error(url, "the server closed the connection without a reply");
+  if (r.header_end == std::string::npos || r.data.compare(0, 5, "HTTP/") != 0)
+    return net_error(url, "the reply is not an HTTP response");
+  return r;
+}
+
+// Status line, content type and the (de-chunked, length-checked) body.
+Result<Response> to_response(const Url& url, const RawReply& r, std::size_t max_body) {
+  Response resp;
+  const std::string head = r.data.substr(0, r.header_end);
+  const std::string status_line = head.substr(0, head.find("\r\n"));
+  const auto sp1 = status_line.find(' ');
+  if (sp1 == std::string::npos || status_line.size() < sp1 + 4)
+    return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
+  const auto code = std::string_view(status_line).substr(sp1 + 1, 3);
+  const auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), resp.status);
+  if (ec != std::errc{} || end != code.data() + code.size())
+    return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
+  if (status_line.size() > sp1 + 5) resp.reason = status_line.substr(sp1 + 5);
+  resp.content_type = header_value(lower(head), head, "content-type");
+  std::string_view raw_body = std::string_view(r.data).substr(r.header_end + 4);
+  std::string decoded;
+  if (r.chunked) {
+    auto d = dechunk(raw_body);
+    if (!d) return net_error(url, "malformed chunked body in the reply");
+    decoded = std::move(*d);
+    raw_body = decoded;
+  } else if (r.have_length) {
+    if (raw_body.size() < r.content_length)
+      return net_error(url, fmt::format("the reply was cut off after {} of {} body bytes",
+                                        raw_body.size(), r.content_length));
+    raw_body = raw_body.substr(0, r.content_length);
+  }
+  if (raw_body.size() > max_body)
+    return net_error(url, fmt::format("the reply is larger than {} bytes", max_body));
+  const auto body_bytes = std::as_bytes(std::span(raw_body));
+  resp.body.assign(body_bytes.begin(), body_bytes.end());
+  return resp;
+}
+
+}  // namespace
+
 Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
                       std::span<const std::byte> body, std::chrono::milliseconds timeout,
                       std::size_t max_body) {
@@ -214,110 +331,20 @@ Result<Response> post(const Url& url, std::string_view content_type, std::string
   auto fd_or = connect_any(url, deadline, timeout);
   if (!fd_or) return std::unexpected(fd_or.error());
   Fd fd(*fd_or);
-
-  bool default_port = url.port == "80";
-  std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  const bool default_port = url.port == "80";
+  const std::string host =
+      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   std::string request = fmt::format(
       "POST {} HTTP/1.1\r\nHost: {}{}\r\nUser-Agent: wslplug/{}\r\nContent-Type: {}\r\n"
       "Accept: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
       url.path, host, default_port ? "" : ":" + url.port, kVersion, content_type, accept,
       body.size());
   request.append(reinterpret_cast<const char*>(body.data()), body.size());
-
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    if (!wait_fd(fd.fd, POLLOUT, deadline))
-      return net_error(url,
-                       fmt::format("timed out after {} ms sending the request", timeout.count()));
-    ssize_t n = ::send(fd.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      return net_error(url, fmt::format("sending the request failed: {}", std::strerror(errno)));
-    }
-    sent += static_cast<std::size_t>(n);
-  }
-
-  // Read until the connection closes or the announced body is complete.
-  std::string data;
-  std::size_t header_end = std::string::npos;
-  std::size_t content_length = 0;
-  bool have_length = false;
-  bool chunked = false;
-  char buf[16384];
-  for (;;) {
-    if (header_end != std::string::npos && have_length &&
-        data.size() >= header_end + 4 + content_length)
-      break;
-    if (!wait_fd(fd.fd, POLLIN, deadline))
-      return net_error(url, fmt::format("no reply within {} ms (the server accepted the "
-                                        "connection but did not answer)",
-                                        timeout.count()));
-    ssize_t n = ::recv(fd.fd, buf, sizeof buf, 0);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      return net_error(url, fmt::format("reading the reply failed: {}", std::strerror(errno)));
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-    if (data.size() > max_body + 65536)
-      return net_error(url, fmt::format("the reply is larger than {} bytes", max_body));
-    if (header_end == std::string::npos) {
-      header_end = data.find("\r\n\r\n");
-      if (header_end != std::string::npos) {
-        std::string head = data.substr(0, header_end);
-        std::string head_l = lower(head);
-        auto cl = header_value(head_l, head, "content-length");
-        if (!cl.empty()) {
-          try {
-            content_length = std::stoull(cl);
-            have_length = true;
-          } catch (...) {
-            return net_error(url, fmt::format("bad Content-Length '{}' in the reply", cl));
-          }
-        }
-        chunked = lower(header_value(head_l, head, "transfer-encoding")).find("chunked") !=
-                  std::string::npos;
-        if (chunked) have_length = false;
-      }
-    }
-  }
-  if (data.empty()) return net_error(url, "the server closed the connection without a reply");
-  if (header_end == std::string::npos || data.compare(0, 5, "HTTP/") != 0)
-    return net_error(url, "the reply is not an HTTP response");
-
-  Response resp;
-  std::string head = data.substr(0, header_end);
-  std::string head_l = lower(head);
-  auto line_end = head.find("\r\n");
-  std::string status_line = head.substr(0, line_end);
-  auto sp1 = status_line.find(' ');
-  if (sp1 == std::string::npos || status_line.size() < sp1 + 4)
-    return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
-  try {
-    resp.status = std::stoi(status_line.substr(sp1 + 1, 3));
-  } catch (...) {
-    return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
-  }
-  if (status_line.size() > sp1 + 5) resp.reason = status_line.substr(sp1 + 5);
-  resp.content_type = header_value(head_l, head, "content-type");
-  std::string_view raw_body = std::string_view(data).substr(header_end + 4);
-  std::string decoded;
-  if (chunked) {
-    auto d = dechunk(raw_body);
-    if (!d) return net_error(url, "malformed chunked body in the reply");
-    decoded = std::move(*d);
-    raw_body = decoded;
-  } else if (have_length) {
-    if (raw_body.size() < content_length)
-      return net_error(url, fmt::format("the reply was cut off after {} of {} body bytes",
-                                        raw_body.size(), content_length));
-    raw_body = raw_body.substr(0, content_length);
-  }
-  if (raw_body.size() > max_body)
-    return net_error(url, fmt::format("the reply is larger than {} bytes", max_body));
-  const auto body_bytes = std::as_bytes(std::span(raw_body));
-  resp.body.assign(body_bytes.begin(), body_bytes.end());
-  return resp;
+  if (auto st = send_all(url, fd.fd, request, deadline, timeout); !st)
+    return std::unexpected(st.error());
+  auto reply = read_reply(url, fd.fd, deadline, timeout, max_body);
+  if (!reply) return std::unexpected(reply.error());
+  return to_response(url, *reply, max_body);
 }
 
 }  // namespace wslplug::signing::http

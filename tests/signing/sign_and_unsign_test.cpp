@@ -377,7 +377,7 @@ TEST(SigningLibrary, CertificateSignVerifyUnsignInProcess) {
 
 namespace {
 
-// write_signature / read_signatures / image_digest: an osslsigncode signature moved onto the
+// write_signature / embedded_signatures / image_digest: an osslsigncode signature moved onto the
 // unsigned image gives exactly osslsigncode's signed file; the digest matches the one
 // osslsigncode reports.
 TEST(SigningLibrary, AttachExtractAndDigestMatchOsslsigncode) {

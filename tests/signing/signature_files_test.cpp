@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "pki.hpp"
+#include "signed_dll.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
 #include "wslplug/core/pe.hpp"
@@ -16,24 +17,19 @@ namespace sg = wslplug::signing;
 
 namespace {
 
-struct Fixture {
+struct Fixture : wt::SignedDll {
   wt::TempDir dir;
-  wt::CertPair signer;
-  wt::fs::path unsigned_dll, signed_dll, sig_der, sig_pem;
+  wt::fs::path sig_pem;
 };
 
 // An odd-sized DLL (so signing must pad it) signed by osslsigncode with a fixed signing time.
 void make(Fixture& f) {
-  f.signer = wt::make_cert(f.dir.path(), "signer", {.cn = "wslplug detached test"});
-  f.unsigned_dll =
-      wt::copy_to(wt::build_dll({.name = "detached-odd", .odd_size = true}), f.dir.path(), "p.dll");
-  f.signed_dll = f.dir / "osc.dll";
-  f.sig_der = f.dir / "sig.der";
+  static_cast<wt::SignedDll&>(f) =
+      wt::make_signed_dll(f.dir.path(), {.fixture = "detached-odd",
+                                         .odd_size = true,
+                                         .signer_cn = "wslplug detached test",
+                                         .sign_args = {"-time", "1700000000"}});
   f.sig_pem = f.dir / "sig.pem";
-  wt::osslsigncode({"sign", "-certs", f.signer.cert.string(), "-key", f.signer.key.string(), "-h",
-                    "sha256", "-time", "1700000000", "-in", f.unsigned_dll.string(), "-out",
-                    f.signed_dll.string()});
-  wt::osslsigncode({"extract-signature", "-in", f.signed_dll.string(), "-out", f.sig_der.string()});
   wt::osslsigncode(
       {"extract-signature", "-pem", "-in", f.signed_dll.string(), "-out", f.sig_pem.string()});
 }

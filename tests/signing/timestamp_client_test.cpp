@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "pki.hpp"
+#include "signed_dll.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
 #include "wslplug/core/pe.hpp"
@@ -36,26 +37,9 @@ sg::TimestampOptions opts(const std::string& url) {
 }
 
 // A DLL signed by osslsigncode (no timestamp) and its extracted signature.
-struct Signed {
-  wt::CertPair signer;
-  wt::fs::path dll;  // unsigned copy
-  wt::fs::path signed_dll;
-  wt::fs::path sig;  // DER PKCS#7
-};
-
-Signed osc_signed(const wt::TempDir& dir, const std::vector<std::string>& extra = {}) {
-  Signed s;
-  s.signer = wt::make_cert(dir.path(), "signer", {.cn = "wslplug ts test signer"});
-  s.dll = wt::copy_to(wt::build_dll({.name = "ts-x64"}), dir.path(), "plugin.dll");
-  s.signed_dll = dir / "signed.dll";
-  s.sig = dir / "sig.der";
-  std::vector<std::string> args{
-      "sign", "-certs", s.signer.cert.string(), "-key", s.signer.key.string(), "-h", "sha256"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  args.insert(args.end(), {"-in", s.dll.string(), "-out", s.signed_dll.string()});
-  wt::osslsigncode(args);
-  wt::osslsigncode({"extract-signature", "-in", s.signed_dll.string(), "-out", s.sig.string()});
-  return s;
+wt::SignedDll osc_signed(const wt::TempDir& dir, const std::vector<std::string>& extra = {}) {
+  return wt::make_signed_dll(
+      dir.path(), {.fixture = "ts-x64", .signer_cn = "wslplug ts test signer", .sign_args = extra});
 }
 
 int count_attrs(const std::vector<std::byte>& der, const char* oid_text, int* values = nullptr) {
@@ -242,12 +226,12 @@ TEST(TimestampPkcs7, OsslsigncodeVerifiesOurTimestamp) {
   ASSERT_TRUE(tsa.ok()) << tsa.error();
   wt::TempDir dir;
   auto s = osc_signed(dir);
-  auto sig = wt::read_bytes(s.sig);
-  auto stamped = sg::timestamp_pkcs7(sig, opts(tsa.url()), s.sig.string());
+  auto sig = wt::read_bytes(s.sig_der);
+  auto stamped = sg::timestamp_pkcs7(sig, opts(tsa.url()), s.sig_der.string());
   ASSERT_TRUE(stamped) << stamped.error().describe();
   EXPECT_EQ(count_attrs(*stamped, sg::oid::kRfc3161Timestamp), 1);
   // Timestamping again replaces the attribute.
-  auto twice = sg::timestamp_pkcs7(*stamped, opts(tsa.url()), s.sig.string());
+  auto twice = sg::timestamp_pkcs7(*stamped, opts(tsa.url()), s.sig_der.string());
   ASSERT_TRUE(twice) << twice.error().describe();
   EXPECT_EQ(count_attrs(*twice, sg::oid::kRfc3161Timestamp), 1);
   EXPECT_NE(*twice, *stamped);
@@ -287,8 +271,8 @@ TEST(TimestampPkcs7, WeVerifyOsslsigncodeTimestamp) {
   ASSERT_TRUE(tsa.ok()) << tsa.error();
   wt::TempDir dir;
   auto s = osc_signed(dir, {"-ts", tsa.url()});
-  auto sig = wt::read_bytes(s.sig);
-  auto rep = sg::verify_pkcs7_timestamp(sig, {tsa.root_cert()}, s.sig.string());
+  auto sig = wt::read_bytes(s.sig_der);
+  auto rep = sg::verify_pkcs7_timestamp(sig, {tsa.root_cert()}, s.sig_der.string());
   ASSERT_TRUE(rep) << rep.error().describe();
   ASSERT_TRUE(rep->has_value()) << "no timestamp found";
   const auto& t = **rep;
@@ -319,7 +303,7 @@ TEST(TimestampPkcs7, WeVerifyOsslsigncodeTimestamp) {
   // An unstamped signature has no timestamp.
   wt::TempDir dir2;
   auto plain = osc_signed(dir2);
-  auto none = sg::verify_pkcs7_timestamp(wt::read_bytes(plain.sig), {tsa.root_cert()});
+  auto none = sg::verify_pkcs7_timestamp(wt::read_bytes(plain.sig_der), {tsa.root_cert()});
   ASSERT_TRUE(none) << none.error().describe();
   EXPECT_FALSE(none->has_value());
 }

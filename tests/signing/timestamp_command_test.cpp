@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "pki.hpp"
+#include "signed_dll.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
 #include "wslplug/core/pe.hpp"
@@ -13,18 +14,15 @@ namespace sg = wslplug::signing;
 
 namespace {
 
-struct Signed {
+struct Signed : wt::SignedDll {
   wt::TempDir dir;
-  wt::CertPair signer;
-  wt::fs::path dll;
+  wt::fs::path dll;  // the signed DLL
 };
 
 void make_signed(Signed& s) {
-  s.signer = wt::make_cert(s.dir.path(), "signer", {.cn = "wslplug timestamp cli test"});
-  auto plain = wt::copy_to(wt::build_dll({.name = "ts-cli-x64"}), s.dir.path(), "plain.dll");
-  s.dll = s.dir / "plugin.dll";
-  wt::osslsigncode({"sign", "-certs", s.signer.cert.string(), "-key", s.signer.key.string(), "-in",
-                    plain.string(), "-out", s.dll.string()});
+  static_cast<wt::SignedDll&>(s) = wt::make_signed_dll(
+      s.dir.path(), {.fixture = "ts-cli-x64", .signer_cn = "wslplug timestamp cli test"});
+  s.dll = s.signed_dll;
 }
 
 wt::RunResult osc_verify(const Signed& s, const wt::fs::path& file, const wt::fs::path& tsa_root) {
@@ -125,7 +123,7 @@ TEST(TimestampCommand, UsageAndInputErrors) {
   auto r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp", tsa.url()});
   EXPECT_EQ(r.rc, 2) << r.both();
   // An unsigned file.
-  auto plain = s.dir / "plain.dll";
+  auto plain = s.unsigned_dll;
   r = wt::wslplug(
       {"timestamp", plain.string(), "--timestamp", tsa.url(), "-o", (s.dir / "x.dll").string()});
   EXPECT_EQ(r.rc, 2) << r.both();
