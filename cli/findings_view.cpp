@@ -10,11 +10,12 @@
 namespace wslplug::cli {
 
 nlohmann::json finding_json(const Finding& f) {
-  return {{"id", f.id},
-          {"severity", std::string(severity_name(f.severity))},
-          {"wsl_error", f.wsl_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.wsl_error)},
-          {"message", f.message},
-          {"fix", f.fix}};
+  return {
+      {"id", f.id},
+      {"severity", std::string(severity_name(f.severity))},
+      {"wsl_error", f.wsl_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.wsl_error)},
+      {"message", f.message},
+      {"fix", f.fix}};
 }
 
 nlohmann::json findings_json(const std::vector<Finding>& findings) {

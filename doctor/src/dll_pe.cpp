@@ -3,7 +3,6 @@
 // "WSLPluginAPIV1_EntryPoint"), the WSL plugin error table.
 #include <fmt/format.h>
 
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -168,7 +167,6 @@ bool contains(const std::array<std::string_view, N>& list, std::string_view name
   return std::find(list.begin(), list.end(), name) != list.end();
 }
 
-
 // _WSLPluginAPIV1_EntryPoint@8 or WSLPluginAPIV1_EntryPoint@8 (x86 stdcall decoration).
 bool is_decorated(std::string_view name) {
   if (name.starts_with('_')) name.remove_prefix(1);
@@ -199,20 +197,24 @@ std::vector<Finding> check_machine(const pe::Layout& layout, const std::string& 
       m == static_cast<std::uint16_t>(pe::Machine::kArm64)) {
     // Fine for its own host; say which one when it is the less common ARM64.
     if (m == static_cast<std::uint16_t>(pe::Machine::kArm64))
-      out.push_back(make_finding(finding::kMachineArm64, fmt::format("{}: ARM64 DLL: loads on Windows on ARM only (an x64 "
-                                     "Windows fails with ERROR_BAD_EXE_FORMAT)",
-                                     file),
-                         "ship an x64 build as well for x64 machines"));
+      out.push_back(make_finding(finding::kMachineArm64,
+                                 fmt::format("{}: ARM64 DLL: loads on Windows on ARM only (an x64 "
+                                             "Windows fails with ERROR_BAD_EXE_FORMAT)",
+                                             file),
+                                 "ship an x64 build as well for x64 machines"));
   } else {
-    out.push_back(
-        make_finding(finding::kWrongMachine, fmt::format("{}: COFF header field Machine is {} ({:#06x}); wslservice is a 64-bit "
-                         "process and loads only x64 or ARM64 DLLs",
-                         file, pe::machine_name(m), m),
-             "build for x64 (x86_64-w64-mingw32, x86_64-pc-windows-msvc) or ARM64 "
-             "(aarch64-pc-windows-msvc)"));
+    out.push_back(make_finding(
+        finding::kWrongMachine,
+        fmt::format("{}: COFF header field Machine is {} ({:#06x}); wslservice is a 64-bit "
+                    "process and loads only x64 or ARM64 DLLs",
+                    file, pe::machine_name(m), m),
+        "build for x64 (x86_64-w64-mingw32, x86_64-pc-windows-msvc) or ARM64 "
+        "(aarch64-pc-windows-msvc)"));
   }
   if (!layout.is_dll()) {
-    out.push_back(make_finding(finding::kNotDll, fmt::format("{}: COFF Characteristics {:#06x} lack IMAGE_FILE_DLL (0x2000): this is an "
+    out.push_back(make_finding(
+        finding::kNotDll,
+        fmt::format("{}: COFF Characteristics {:#06x} lack IMAGE_FILE_DLL (0x2000): this is an "
                     "executable, not a DLL; its runtime is never initialised when LoadLibrary maps "
                     "it, so the plugin would crash wslservice",
                     file, layout.characteristics),
@@ -227,10 +229,12 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
   for (const auto& e : exports) {
     if (e.name != kEntryPoint) continue;
     if (!e.forwarder.empty())
-      out.push_back(make_finding(finding::kEntryPointForwarded, fmt::format("{}: export {} is forwarded to {}; GetProcAddress fails if "
-                                     "that DLL or function cannot be found",
-                                     file, kEntryPoint, e.forwarder),
-                         "export the function from the plugin DLL itself"));
+      out.push_back(
+          make_finding(finding::kEntryPointForwarded,
+                       fmt::format("{}: export {} is forwarded to {}; GetProcAddress fails if "
+                                   "that DLL or function cannot be found",
+                                   file, kEntryPoint, e.forwarder),
+                       "export the function from the plugin DLL itself"));
     return out;
   }
   const std::string fix_c =
@@ -241,34 +245,42 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
     if (e.name.empty()) continue;
     const bool mentions = e.name.find(kEntryPoint) != std::string::npos;
     if (is_decorated(e.name)) {
-      out.push_back(make_finding(finding::kEntryPointDecorated, fmt::format("{}: the entry point is exported as '{}' (x86 stdcall "
-                                     "decoration); WSL looks up exactly '{}'",
-                                     file, e.name, kEntryPoint),
-                         "use the default calling convention and build for x64/ARM64; with a "
-                         ".def file export the undecorated name"));
+      out.push_back(
+          make_finding(finding::kEntryPointDecorated,
+                       fmt::format("{}: the entry point is exported as '{}' (x86 stdcall "
+                                   "decoration); WSL looks up exactly '{}'",
+                                   file, e.name, kEntryPoint),
+                       "use the default calling convention and build for x64/ARM64; with a "
+                       ".def file export the undecorated name"));
       return out;
     }
     if (mentions && (e.name.starts_with("_Z") || e.name.starts_with("?"))) {
-      out.push_back(make_finding(finding::kEntryPointMangled, fmt::format("{}: the entry point is exported under the C++-mangled name "
-                                     "'{}'; WSL looks up exactly '{}'",
-                                     file, e.name, kEntryPoint),
-                         fix_c));
+      out.push_back(
+          make_finding(finding::kEntryPointMangled,
+                       fmt::format("{}: the entry point is exported under the C++-mangled name "
+                                   "'{}'; WSL looks up exactly '{}'",
+                                   file, e.name, kEntryPoint),
+                       fix_c));
       return out;
     }
     if (e.name == "WSLPLUGINAPI_ENTRYPOINTV1") {
-      out.push_back(make_finding(finding::kEntryPointMacroName, fmt::format("{}: exports the macro name 'WSLPLUGINAPI_ENTRYPOINTV1' "
-                                     "instead of the name it expands to, '{}'",
-                                     file, kEntryPoint),
-                         "export WSLPluginAPIV1_EntryPoint (in C/C++ use the macro as the "
-                         "function name so the preprocessor expands it; in a .def file or "
-                         "another language write the expanded name)"));
+      out.push_back(
+          make_finding(finding::kEntryPointMacroName,
+                       fmt::format("{}: exports the macro name 'WSLPLUGINAPI_ENTRYPOINTV1' "
+                                   "instead of the name it expands to, '{}'",
+                                   file, kEntryPoint),
+                       "export WSLPluginAPIV1_EntryPoint (in C/C++ use the macro as the "
+                       "function name so the preprocessor expands it; in a .def file or "
+                       "another language write the expanded name)"));
       return out;
     }
     if (iequals(e.name, kEntryPoint)) {
-      out.push_back(make_finding(finding::kEntryPointWrongCase, fmt::format("{}: exports '{}'; GetProcAddress is case-sensitive and WSL "
-                                     "looks up exactly '{}'",
-                                     file, e.name, kEntryPoint),
-                         fmt::format("rename the export to {}", kEntryPoint)));
+      out.push_back(
+          make_finding(finding::kEntryPointWrongCase,
+                       fmt::format("{}: exports '{}'; GetProcAddress is case-sensitive and WSL "
+                                   "looks up exactly '{}'",
+                                   file, e.name, kEntryPoint),
+                       fmt::format("rename the export to {}", kEntryPoint)));
       return out;
     }
   }
@@ -283,11 +295,12 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
         (names.empty() ? "" : ", ") + (e.name.empty() ? fmt::format("#{}", e.ordinal) : e.name);
     ++shown;
   }
-  out.push_back(
-      make_finding(finding::kEntryPointMissing, exports.empty()
-               ? fmt::format("{}: exports nothing; WSL needs the export '{}'", file, kEntryPoint)
-               : fmt::format("{}: does not export '{}' (exports: {})", file, kEntryPoint, names),
-           "export the entry point: " + fix_c));
+  out.push_back(make_finding(
+      finding::kEntryPointMissing,
+      exports.empty()
+          ? fmt::format("{}: exports nothing; WSL needs the export '{}'", file, kEntryPoint)
+          : fmt::format("{}: does not export '{}' (exports: {})", file, kEntryPoint, names),
+      "export the entry point: " + fix_c));
   return out;
 }
 
@@ -299,7 +312,9 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
     if (kind == ImportKind::kSystem) continue;
     const std::string how = imp.delayed ? "delay-loads" : "imports";
     if (imp.delayed) {
-      out.push_back(make_finding(finding::kDelayImport, fmt::format("{}: delay-loads {}, which is not a System32 DLL: loading succeeds, but the "
+      out.push_back(make_finding(
+          finding::kDelayImport,
+          fmt::format("{}: delay-loads {}, which is not a System32 DLL: loading succeeds, but the "
                       "first call into it raises an exception inside wslservice when Windows "
                       "cannot find it (the plugin's folder is not searched)",
                       file, imp.dll),
@@ -309,7 +324,9 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
     }
     switch (kind) {
       case ImportKind::kMingwRuntime:
-        out.push_back(make_finding(finding::kImportMingwRuntime, fmt::format("{}: {} {}, a MinGW runtime DLL that Windows does not ship; wslservice "
+        out.push_back(make_finding(
+            finding::kImportMingwRuntime,
+            fmt::format("{}: {} {}, a MinGW runtime DLL that Windows does not ship; wslservice "
                         "loads plugins with the default search order (not the plugin's folder), "
                         "so LoadLibrary fails",
                         file, how, imp.dll),
@@ -317,13 +334,17 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
             "-Wl,-Bstatic -lwinpthread for libwinpthread-1.dll)"));
         break;
       case ImportKind::kDebugRuntime:
-        out.push_back(make_finding(finding::kImportDebugRuntime, fmt::format("{}: {} {}, the debug C runtime, which exists only where Visual Studio is "
+        out.push_back(make_finding(
+            finding::kImportDebugRuntime,
+            fmt::format("{}: {} {}, the debug C runtime, which exists only where Visual Studio is "
                         "installed",
                         file, how, imp.dll),
             "build Release with the static runtime (/MT); never ship Debug builds"));
         break;
       case ImportKind::kVcRuntime:
-        out.push_back(make_finding(finding::kImportVcRuntime, fmt::format("{}: {} {}, part of the VC++ Redistributable: the plugin loads only on "
+        out.push_back(make_finding(
+            finding::kImportVcRuntime,
+            fmt::format("{}: {} {}, part of the VC++ Redistributable: the plugin loads only on "
                         "machines where it is installed",
                         file, how, imp.dll),
             "link the C runtime statically (/MT; Rust: -C target-feature=+crt-static) or install "
@@ -331,7 +352,9 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
         break;
       case ImportKind::kOther:
       case ImportKind::kSystem:
-        out.push_back(make_finding(finding::kImportNotSystem, fmt::format("{}: {} {}, which is not a System32 DLL; wslservice loads plugins with "
+        out.push_back(make_finding(
+            finding::kImportNotSystem,
+            fmt::format("{}: {} {}, which is not a System32 DLL; wslservice loads plugins with "
                         "the default search order, which does not include the plugin's folder, so "
                         "LoadLibrary fails unless the DLL is on the system PATH",
                         file, how, imp.dll),
@@ -348,16 +371,18 @@ std::vector<Finding> check_image(const pe::Image& image) {
   auto out = check_machine(image.layout(), file);
   auto exports = image.exports();
   if (!exports) {
-    out.push_back(make_finding(finding::kMalformedExports, exports.error().describe(),
-                       exports.error().fix.empty() ? "rebuild the DLL" : exports.error().fix));
+    out.push_back(
+        make_finding(finding::kMalformedExports, exports.error().describe(),
+                     exports.error().fix.empty() ? "rebuild the DLL" : exports.error().fix));
   } else {
     auto f = check_exports(*exports, file);
     out.insert(out.end(), f.begin(), f.end());
   }
   auto imports = image.imports();
   if (!imports) {
-    out.push_back(make_finding(finding::kMalformedImports, imports.error().describe(),
-                       imports.error().fix.empty() ? "rebuild the DLL" : imports.error().fix));
+    out.push_back(
+        make_finding(finding::kMalformedImports, imports.error().describe(),
+                     imports.error().fix.empty() ? "rebuild the DLL" : imports.error().fix));
   } else {
     auto f = check_imports(*imports, file);
     out.insert(out.end(), f.begin(), f.end());
@@ -382,10 +407,10 @@ Result<PeCheck> check_pe_file(const fs::path& path) {
                                           e.describe()),
                               "register the plugin DLL itself (not an import library, object or "
                               "Linux .so)")
-               : make_finding(finding::kMalformedPe,
-                              fmt::format("{} (LoadLibrary fails with ERROR_BAD_EXE_FORMAT)",
-                                          e.describe()),
-                              e.fix.empty() ? "rebuild the DLL" : e.fix));
+               : make_finding(
+                     finding::kMalformedPe,
+                     fmt::format("{} (LoadLibrary fails with ERROR_BAD_EXE_FORMAT)", e.describe()),
+                     e.fix.empty() ? "rebuild the DLL" : e.fix));
     return out;
   }
   out.is_pe = true;

@@ -36,30 +36,37 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
     return s.problems.empty() ? std::string(fallback) : s.problems.front();
   };
   if (v & kVerdictMalformed)
-    out.push_back(make_finding(finding::kSignatureMalformed, fmt::format("{}: the PKCS#7 signature or its SpcIndirectDataContent is "
-                                   "malformed ({}); Windows cannot decode it",
-                                   who, detail("malformed")),
-                       kResign));
+    out.push_back(
+        make_finding(finding::kSignatureMalformed,
+                     fmt::format("{}: the PKCS#7 signature or its SpcIndirectDataContent is "
+                                 "malformed ({}); Windows cannot decode it",
+                                 who, detail("malformed")),
+                     kResign));
   if (v & kVerdictBadDigest)
-    out.push_back(make_finding(finding::kDigestMismatch, fmt::format("{}: the file changed after signing: signed {} digest {}, computed {}", who,
+    out.push_back(make_finding(
+        finding::kDigestMismatch,
+        fmt::format("{}: the file changed after signing: signed {} digest {}, computed {}", who,
                     s.digest_algorithm, s.embedded_digest.empty() ? "?" : s.embedded_digest,
                     s.computed_digest.empty() ? "?" : s.computed_digest),
         std::string(kResign) + "; do not modify the DLL after signing"));
   if (v & kVerdictUnsupportedDigest)
-    out.push_back(
-        make_finding(finding::kDigestUnsupported, fmt::format("{}: digest algorithm '{}' is not supported", who, s.digest_algorithm),
-             "re-sign with SHA-256 (wslplug sign --hash sha256)"));
+    out.push_back(make_finding(
+        finding::kDigestUnsupported,
+        fmt::format("{}: digest algorithm '{}' is not supported", who, s.digest_algorithm),
+        "re-sign with SHA-256 (wslplug sign --hash sha256)"));
   if (v & kVerdictBadSignature)
-    out.push_back(make_finding(finding::kSignatureInvalid, fmt::format("{}: the signer's signature does not verify ({})", who,
-                                   detail("bad signature")),
-                       kResign));
+    out.push_back(make_finding(finding::kSignatureInvalid,
+                               fmt::format("{}: the signer's signature does not verify ({})", who,
+                                           detail("bad signature")),
+                               kResign));
   if (v & kVerdictWrongUsage)
-    out.push_back(
-        make_finding(finding::kCertWrongUsage, fmt::format("{}: the signing certificate lacks the Code Signing extended key usage "
-                         "(1.3.6.1.5.5.7.3.3) or the digitalSignature key usage",
-                         who),
-             "create a code-signing certificate (wslplug cert new, or New-SelfSignedCertificate "
-             "-Type CodeSigningCert) and re-sign"));
+    out.push_back(make_finding(
+        finding::kCertWrongUsage,
+        fmt::format("{}: the signing certificate lacks the Code Signing extended key usage "
+                    "(1.3.6.1.5.5.7.3.3) or the digitalSignature key usage",
+                    who),
+        "create a code-signing certificate (wslplug cert new, or New-SelfSignedCertificate "
+        "-Type CodeSigningCert) and re-sign"));
   if (v & (kVerdictExpired | kVerdictNotYetValid)) {
     const bool expired = (v & kVerdictExpired) != 0;
     out.push_back(make_finding(
@@ -73,19 +80,24 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
                 : "check the signing machine's clock, or create a certificate valid from now"));
   }
   if (v & kVerdictChainIncomplete)
-    out.push_back(make_finding(finding::kChainIncomplete, fmt::format("{}: the certificate chain cannot be built: an intermediate "
-                                   "certificate of '{}' is missing",
-                                   who, s.signer_issuer),
-                       "re-sign embedding the intermediates (wslplug sign --chain "
-                       "intermediate.pem ...) or install them into Cert:\\LocalMachine\\CA"));
+    out.push_back(
+        make_finding(finding::kChainIncomplete,
+                     fmt::format("{}: the certificate chain cannot be built: an intermediate "
+                                 "certificate of '{}' is missing",
+                                 who, s.signer_issuer),
+                     "re-sign embedding the intermediates (wslplug sign --chain "
+                     "intermediate.pem ...) or install them into Cert:\\LocalMachine\\CA"));
   if (v & kVerdictUntrustedRoot)
     out.push_back(
-        make_finding(finding::kUntrustedRoot, fmt::format("{}: the chain ends in {} that is not trusted{}", who,
-                         s.self_signed ? "a self-signed certificate" : "a root",
-                         have_ca ? " by the --ca roots" : " by this system's trust store"),
-             trust_fix(s, have_ca)));
+        make_finding(finding::kUntrustedRoot,
+                     fmt::format("{}: the chain ends in {} that is not trusted{}", who,
+                                 s.self_signed ? "a self-signed certificate" : "a root",
+                                 have_ca ? " by the --ca roots" : " by this system's trust store"),
+                     trust_fix(s, have_ca)));
   if (v & kVerdictBadTimestamp)
-    out.push_back(make_finding(finding::kTimestampInvalid, fmt::format("{}: the timestamp countersignature is invalid ({})", who,
+    out.push_back(make_finding(
+        finding::kTimestampInvalid,
+        fmt::format("{}: the timestamp countersignature is invalid ({})", who,
                     s.timestamp && !s.timestamp->problem.empty() ? s.timestamp->problem
                                                                  : detail("invalid timestamp")),
         "re-sign and re-timestamp with a trusted TSA (wslplug timestamp plugin.dll --timestamp "
@@ -99,11 +111,12 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
   const std::string& file = report.file;
   const bool have_ca = !options.ca_files.empty();
   if (!report.is_signed || report.signatures.empty()) {
-    out.push_back(
-        make_finding(finding::kUnsigned, fmt::format("{}: has no Authenticode signature (the certificate table is empty); "
-                         "official WSL builds refuse to load unsigned plugins",
-                         file),
-             std::string(kResign) + ", and trust the certificate in Cert:\\LocalMachine\\Root"));
+    out.push_back(make_finding(
+        finding::kUnsigned,
+        fmt::format("{}: has no Authenticode signature (the certificate table is empty); "
+                    "official WSL builds refuse to load unsigned plugins",
+                    file),
+        std::string(kResign) + ", and trust the certificate in Cert:\\LocalMachine\\Root"));
     return out;
   }
   // WinVerifyTrust checks the primary signature; problems of nested signatures do not stop WSL.
@@ -113,9 +126,11 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
     std::vector<Finding> sig;
     add_signature_findings(file, s, have_ca, sig);
     if (sig.empty())
-      sig.push_back(make_finding(finding::kSignatureProblem, fmt::format("{}: signature #{} does not verify: {}", file, s.index,
-                                     s.problems.empty() ? "unknown problem" : s.problems.front()),
-                         kResign));
+      sig.push_back(
+          make_finding(finding::kSignatureProblem,
+                       fmt::format("{}: signature #{} does not verify: {}", file, s.index,
+                                   s.problems.empty() ? "unknown problem" : s.problems.front()),
+                       kResign));
     if (secondary) {
       for (auto& f : sig) {
         f.severity = Severity::kWarning;
@@ -126,10 +141,12 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
     out.insert(out.end(), sig.begin(), sig.end());
   }
   if (!report.checksum_ok && report.stored_checksum != report.computed_checksum)
-    out.push_back(make_finding(finding::kChecksumMismatch, fmt::format("{}: PE CheckSum is {:#010x}, computed {:#010x} (Windows does "
-                                   "not check it for user-mode DLLs; signing tools update it)",
-                                   file, report.stored_checksum, report.computed_checksum),
-                       "re-sign with wslplug sign, which writes the correct checksum"));
+    out.push_back(
+        make_finding(finding::kChecksumMismatch,
+                     fmt::format("{}: PE CheckSum is {:#010x}, computed {:#010x} (Windows does "
+                                 "not check it for user-mode DLLs; signing tools update it)",
+                                 file, report.stored_checksum, report.computed_checksum),
+                     "re-sign with wslplug sign, which writes the correct checksum"));
   return out;
 }
 
@@ -143,9 +160,10 @@ Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const Verify
     const Error& e = report.error();
     if (e.kind == ErrorKind::kIo || e.kind == ErrorKind::kInternal) return std::unexpected(e);
     // A structurally broken certificate table: Windows cannot read the signature either.
-    out.push_back(
-        make_finding(finding::kSignatureUnreadable, fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
-             e.fix.empty() ? std::string(kResign) : e.fix));
+    out.push_back(make_finding(
+        finding::kSignatureUnreadable,
+        fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
+        e.fix.empty() ? std::string(kResign) : e.fix));
   } else {
     out = signature_findings(*report, options);
   }

@@ -65,9 +65,7 @@ constexpr const FindingKind* kCatalogue[] = {
 
 }  // namespace
 
-std::span<const FindingKind* const> finding_catalogue() {
-  return kCatalogue;
-}
+std::span<const FindingKind* const> finding_catalogue() { return kCatalogue; }
 
 const FindingKind* find_finding_kind(std::string_view id) {
   if (id.starts_with(finding::kNestedPrefix)) id.remove_prefix(finding::kNestedPrefix.size());

@@ -19,87 +19,119 @@ using namespace reg;  // the .reg document model
 
 namespace {
 
-// Findings about a REG_SZ plugin path.
-void check_path(const std::string& at, const std::string& path, std::vector<Finding>& out) {
-  const std::string fix_bare =
-      "store the bare absolute path, e.g. \"C:\\\\Plugins\\\\my_plugin.dll\"";
-  if (path.empty()) {
-    out.push_back(make_finding(finding::kPathEmpty, at + ": the path is empty", fix_bare));
-    return;
-  }
+constexpr std::string_view kFixBare =
+    "store the bare absolute path, e.g. \"C:\\\\Plugins\\\\my_plugin.dll\"";
+
+// Characters a registered path must not have: control characters, quotes, %VARS%.
+void check_path_text(const std::string& at, const std::string& path, std::vector<Finding>& out) {
   if (has_control(path)) {
-    out.push_back(
-        make_finding(finding::kPathControlCharacter, fmt::format("{}: the path \"{}\" contains control characters", at, printable(path)),
-             fix_bare));
+    out.push_back(make_finding(
+        finding::kPathControlCharacter,
+        fmt::format("{}: the path \"{}\" contains control characters", at, printable(path)),
+        std::string(kFixBare)));
   }
   if (path.find('"') != std::string::npos) {
-    out.push_back(make_finding(finding::kPathQuotes, fmt::format("{}: the path {} contains double quotes; WSL passes the value "
-                                   "to CreateFileW as is",
-                                   at, printable(path)),
-                       "remove the quotes: the value is the bare path, even with spaces in it"));
+    out.push_back(
+        make_finding(finding::kPathQuotes,
+                     fmt::format("{}: the path {} contains double quotes; WSL passes the value "
+                                 "to CreateFileW as is",
+                                 at, printable(path)),
+                     "remove the quotes: the value is the bare path, even with spaces in it"));
   }
   if (has_env_var(path)) {
-    out.push_back(make_finding(finding::kPathEnvVar, fmt::format("{}: the path \"{}\" contains an environment variable; WSL "
-                                   "never expands it",
-                                   at, printable(path)),
-                       "write the expanded path, e.g. C:\\\\Program Files\\\\... instead of "
-                       "%ProgramFiles%\\\\..."));
+    out.push_back(
+        make_finding(finding::kPathEnvVar,
+                     fmt::format("{}: the path \"{}\" contains an environment variable; WSL "
+                                 "never expands it",
+                                 at, printable(path)),
+                     "write the expanded path, e.g. C:\\\\Program Files\\\\... instead of "
+                     "%ProgramFiles%\\\\..."));
   }
-  std::string norm = path;
-  std::replace(norm.begin(), norm.end(), '/', '\\');
+}
+
+// What kind of path it is: inside a distribution, a share, a Linux path, relative. `norm` is the
+// path with backslash separators, `drive` and `unc` what it starts with.
+void check_path_root(const std::string& at, const std::string& path, const std::string& norm,
+                     bool drive, bool unc, std::vector<Finding>& out) {
   const std::string lnorm = ascii_lower(norm);
-  const bool unc = lnorm.starts_with("\\\\");
-  const bool drive = norm.size() >= 3 && std::isalpha(static_cast<unsigned char>(norm[0])) &&
-                     norm[1] == ':' && norm[2] == '\\';
   if (unc && (lnorm.starts_with("\\\\wsl$\\") || lnorm.starts_with("\\\\wsl.localhost\\") ||
               lnorm == "\\\\wsl$" || lnorm == "\\\\wsl.localhost")) {
-    out.push_back(make_finding(finding::kPathInDistribution, fmt::format("{}: \"{}\" is a file inside a WSL distribution; the service "
-                                   "loads plugins when it starts, before any distribution runs, "
-                                   "and cannot read it",
-                                   at, printable(path)),
-                       "copy the DLL to a Windows folder (e.g. C:\\\\Plugins\\\\) and register "
-                       "that path"));
+    out.push_back(
+        make_finding(finding::kPathInDistribution,
+                     fmt::format("{}: \"{}\" is a file inside a WSL distribution; the service "
+                                 "loads plugins when it starts, before any distribution runs, "
+                                 "and cannot read it",
+                                 at, printable(path)),
+                     "copy the DLL to a Windows folder (e.g. C:\\\\Plugins\\\\) and register "
+                     "that path"));
   } else if (unc) {
-    out.push_back(make_finding(finding::kPathUnc, fmt::format("{}: \"{}\" is on a network share; the service runs as "
-                                   "LocalSystem and reaches it as the computer account, at boot, "
-                                   "possibly before the network is up",
-                                   at, printable(path)),
-                       "copy the DLL to a local folder (e.g. C:\\\\Plugins\\\\)"));
+    out.push_back(
+        make_finding(finding::kPathUnc,
+                     fmt::format("{}: \"{}\" is on a network share; the service runs as "
+                                 "LocalSystem and reaches it as the computer account, at boot, "
+                                 "possibly before the network is up",
+                                 at, printable(path)),
+                     "copy the DLL to a local folder (e.g. C:\\\\Plugins\\\\)"));
   } else if (path.front() == '/') {
     std::string fix = "register the Windows path of the DLL, e.g. C:\\\\Plugins\\\\my_plugin.dll";
     if (auto w = to_windows_path(path); w) fix = fmt::format("write \"{}\"", escape(w->path));
-    out.push_back(make_finding(finding::kPathLinux, fmt::format("{}: \"{}\" is a Linux path; Windows reads it as a folder on "
-                                   "the current drive",
-                                   at, printable(path)),
-                       fix));
+    out.push_back(
+        make_finding(finding::kPathLinux,
+                     fmt::format("{}: \"{}\" is a Linux path; Windows reads it as a folder on "
+                                 "the current drive",
+                                 at, printable(path)),
+                     fix));
   } else if (!drive) {
     const bool has_dir = norm.find('\\') != std::string::npos;
     Finding f = make_finding(finding::kPathRelative,
                              fmt::format("{}: \"{}\" is not an absolute path; the service "
                                          "resolves it against its own folder",
                                          at, printable(path)),
-                             fix_bare);
+                             std::string(kFixBare));
     if (!has_dir) f.wsl_error = "ERROR_FILE_NOT_FOUND";  // a bare file name
     out.push_back(std::move(f));
   }
+}
+
+// Findings about a REG_SZ plugin path.
+void check_path(const std::string& at, const std::string& path, std::vector<Finding>& out) {
+  if (path.empty()) {
+    out.push_back(
+        make_finding(finding::kPathEmpty, at + ": the path is empty", std::string(kFixBare)));
+    return;
+  }
+  check_path_text(at, path, out);
+  std::string norm = path;
+  std::replace(norm.begin(), norm.end(), '/', '\\');
+  const std::string lnorm = ascii_lower(norm);
+  const bool unc = lnorm.starts_with("\\\\");
+  const bool drive = norm.size() >= 3 && std::isalpha(static_cast<unsigned char>(norm[0])) &&
+                     norm[1] == ':' && norm[2] == '\\';
+  check_path_root(at, path, norm, drive, unc, out);
   if (drive || unc) {
     const std::string rest = norm.substr(drive ? 2 : 2);
     if (auto bad = rest.find_first_of("<>|?*:"); bad != std::string::npos) {
-      out.push_back(make_finding(finding::kPathInvalidCharacter, fmt::format("{}: the path \"{}\" contains '{}', which Windows does not "
-                                     "allow in file names",
-                                     at, printable(path), rest[bad]),
-                         "fix the path"));
+      out.push_back(
+          make_finding(finding::kPathInvalidCharacter,
+                       fmt::format("{}: the path \"{}\" contains '{}', which Windows does not "
+                                   "allow in file names",
+                                   at, printable(path), rest[bad]),
+                       "fix the path"));
     }
   }
   if (drive && path.find('/') != std::string::npos) {
-    out.push_back(make_finding(finding::kPathForwardSlashes, fmt::format("{}: the path \"{}\" uses '/'; LoadLibrary documents only "
-                                   "'\\' as the separator",
-                                   at, printable(path)),
-                       "write backslashes (doubled in a .reg file: C:\\\\Plugins\\\\p.dll)"));
+    out.push_back(
+        make_finding(finding::kPathForwardSlashes,
+                     fmt::format("{}: the path \"{}\" uses '/'; LoadLibrary documents only "
+                                 "'\\' as the separator",
+                                 at, printable(path)),
+                     "write backslashes (doubled in a .reg file: C:\\\\Plugins\\\\p.dll)"));
   }
   if (!lnorm.ends_with(".dll")) {
-    out.push_back(make_finding(finding::kPathNotDll, fmt::format("{}: the path \"{}\" does not end in .dll", at, printable(path)),
-                       "register the plugin DLL itself"));
+    out.push_back(
+        make_finding(finding::kPathNotDll,
+                     fmt::format("{}: the path \"{}\" does not end in .dll", at, printable(path)),
+                     "register the plugin DLL itself"));
   }
 }
 
@@ -124,12 +156,12 @@ void check_other_key(const Key& key, const std::string& lk, const std::string& a
                      std::vector<Finding>& out) {
   const std::string plugins = ascii_lower(kPluginsKey);
   if (lk.find("wow6432node") != std::string::npos && lk.find("lxss") != std::string::npos) {
-    out.push_back(make_finding(finding::kKeyWow6432Node,
-                               at_key + " is in the 32-bit registry view (WOW6432Node); the "
-                                        "64-bit WSL service never reads it, so the plugin is not "
-                                        "loaded",
-                               fmt::format("use [{}] (and reg.exe import FILE /reg:64)",
-                                           kPluginsKey)));
+    out.push_back(
+        make_finding(finding::kKeyWow6432Node,
+                     at_key + " is in the 32-bit registry view (WOW6432Node); the "
+                              "64-bit WSL service never reads it, so the plugin is not "
+                              "loaded",
+                     fmt::format("use [{}] (and reg.exe import FILE /reg:64)", kPluginsKey)));
   } else if (lk.starts_with("hklm\\") && lk.substr(4) == plugins.substr(18)) {
     out.push_back(make_finding(finding::kKeyAbbreviated,
                                at_key + " abbreviates the hive; .reg files need the full name",
@@ -251,10 +283,10 @@ std::vector<Finding> check_registration(const Document& doc, const std::string& 
     }
   }
   if (!any) {
-    out.push_back(make_finding(
-        finding::kNoRegistration,
-        fmt::format("{}: the file sets no value under [{}]", f, kPluginsKey),
-        "generate one with: wslplug register --emit-reg C:\\Plugins\\my_plugin.dll"));
+    out.push_back(
+        make_finding(finding::kNoRegistration,
+                     fmt::format("{}: the file sets no value under [{}]", f, kPluginsKey),
+                     "generate one with: wslplug register --emit-reg C:\\Plugins\\my_plugin.dll"));
   }
   return out;
 }

@@ -1,9 +1,10 @@
 // The .reg model's names and the UTF-8 / UTF-16LE conversions of the registry library (see
 // wslplug/registry/regfile.hpp). The writer is regfile_writer.cpp, the parser regfile_parser.cpp.
+#include "wslplug/registry/regfile.hpp"
+
 #include <algorithm>
 
 #include "utf8.hpp"
-#include "wslplug/registry/regfile.hpp"
 
 namespace wslplug::reg {
 

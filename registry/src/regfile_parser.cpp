@@ -278,8 +278,8 @@ class LineParser {
       digits = trim_right(digits.substr(0, sc));
     }
     if (digits.empty() || digits.size() > 8 || !all_hex(digits)) {
-      return err(i, "bad dword value: expected up to 8 hex digits after dword:",
-                 "write dword:0000002a");
+      return err(
+          i, "bad dword value: expected up to 8 hex digits after dword:", "write dword:0000002a");
     }
     std::uint32_t val = 0;
     for (char c : digits) val = (val << 4) | static_cast<std::uint32_t>(hex_digit(c));

@@ -66,8 +66,7 @@ void trust_step(const TrustCert& cert, ScriptLines& l) {
       "[byte[]][Convert]::FromBase64String($CertBase64))");
   l.push_back("if ($Cert.Thumbprint -ne " + ps_quote(cert.thumbprint) +
               ") { throw 'The embedded certificate is damaged; generate the script again.' }");
-  l.push_back(
-      "Write-Warning '*****************************************************************'");
+  l.push_back("Write-Warning '*****************************************************************'");
   l.push_back(
       "Write-Warning ('TRUSTING A CERTIFICATE FOR THE WHOLE MACHINE: adding {0} (thumbprint {1}) "
       "to Cert:\\LocalMachine\\Root.' -f $Cert.Subject, $Cert.Thumbprint)");
@@ -77,14 +76,12 @@ void trust_step(const TrustCert& cert, ScriptLines& l) {
   l.push_back(
       "Write-Warning ('Undo it with: Remove-Item Cert:\\LocalMachine\\Root\\{0}' -f "
       "$Cert.Thumbprint)");
-  l.push_back(
-      "Write-Warning '*****************************************************************'");
+  l.push_back("Write-Warning '*****************************************************************'");
   l.push_back(
       "$Store = [System.Security.Cryptography.X509Certificates.X509Store]::new("
       "[System.Security.Cryptography.X509Certificates.StoreName]::Root, "
       "[System.Security.Cryptography.X509Certificates.StoreLocation]::LocalMachine)");
-  l.push_back(
-      "$Store.Open([System.Security.Cryptography.X509Certificates.OpenFlags]::ReadWrite)");
+  l.push_back("$Store.Open([System.Security.Cryptography.X509Certificates.OpenFlags]::ReadWrite)");
   l.push_back("try { $Store.Add($Cert) } finally { $Store.Close() }");
   l.push_back(
       "Write-Host ('Trusted certificate {0} in Cert:\\LocalMachine\\Root.' -f $Cert.Thumbprint) "

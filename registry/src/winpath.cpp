@@ -7,8 +7,8 @@
 #include <cctype>
 #include <vector>
 
-#include "wslplug/registry/regfile.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/registry/regfile.hpp"
 
 namespace wslplug::reg {
 
@@ -134,7 +134,8 @@ struct Rooted {
 
 Result<Rooted> unc_root(std::string_view input, const std::string& p) {
   if (p.starts_with("\\\\?\\") || p.starts_with("\\\\.\\")) {
-    return path_error(input, "device and extended-length paths (\\\\?\\, \\\\.\\) are not supported",
+    return path_error(input,
+                      "device and extended-length paths (\\\\?\\, \\\\.\\) are not supported",
                       "write the plain path, e.g. C:\\Plugins\\my_plugin.dll");
   }
   auto server_end = p.find('\\', 2);
@@ -172,8 +173,7 @@ Result<Rooted> split_root(std::string_view input, const std::string& p) {
                         "WSL service",
                         std::string(kFixAbsolute));
     }
-    return Rooted{WindowsPath::Kind::kDrive, std::string(1, drive_letter(p[0])) + ":",
-                  p.substr(2)};
+    return Rooted{WindowsPath::Kind::kDrive, std::string(1, drive_letter(p[0])) + ":", p.substr(2)};
   }
   if (p.starts_with("\\")) {
     return path_error(input, "the path has no drive letter; it would depend on the service's drive",

@@ -7,8 +7,8 @@
 
 #include "pki.hpp"
 #include "support.hpp"
-#include "wslplug/doctor/dll.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/doctor/dll.hpp"
 
 namespace wt = wslplug::test;
 using nlohmann::json;

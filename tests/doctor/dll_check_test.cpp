@@ -62,8 +62,7 @@ json dll_findings(const wt::fs::path& dll) {
 // The finding with this id (and, when given, a message containing `message_has`), or null.
 json finding(const json& findings, const std::string& id, const std::string& message_has = {}) {
   for (const auto& f : findings)
-    if (f.value("id", "") == id &&
-        f.value("message", "").find(message_has) != std::string::npos)
+    if (f.value("id", "") == id && f.value("message", "").find(message_has) != std::string::npos)
       return f;
   return json();
 }
@@ -76,8 +75,7 @@ bool any_wsl_error(const json& findings, const std::string& code) {
 }
 
 const std::vector<std::string> kPeErrors = {"ERROR_PROC_NOT_FOUND", "ERROR_MOD_NOT_FOUND",
-                                            "ERROR_BAD_EXE_FORMAT",
-                                            "TRUST_E_SUBJECT_FORM_UNKNOWN"};
+                                            "ERROR_BAD_EXE_FORMAT", "TRUST_E_SUBJECT_FORM_UNKNOWN"};
 
 // An import library (or, with `delay`, a delay-import library) for a DLL, made with dlltool from
 // a .def file.
@@ -259,11 +257,11 @@ struct Expected {
 struct DllCase {
   std::string fixture;
   std::vector<Expected> findings;
-  std::vector<std::string> tools;             // needed besides MinGW
-  std::vector<std::string> no_error_for;      // WSL errors no error finding may predict
-  std::vector<std::string> no_id;             // ids that must not appear
-  std::vector<std::string> not_in_messages;   // text no message may contain
-  bool pe_clean = false;                      // check_pe_file: a PE without any finding
+  std::vector<std::string> tools;            // needed besides MinGW
+  std::vector<std::string> no_error_for;     // WSL errors no error finding may predict
+  std::vector<std::string> no_id;            // ids that must not appear
+  std::vector<std::string> not_in_messages;  // text no message may contain
+  bool pe_clean = false;                     // check_pe_file: a PE without any finding
 };
 
 const std::vector<DllCase>& dll_cases() {

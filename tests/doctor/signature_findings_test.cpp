@@ -120,7 +120,8 @@ TEST(SignatureFindings, UntrustedRootSaysHowToTrustIt) {
 }
 
 TEST(SignatureFindings, NestedSignatureProblemsAreWarnings) {
-  auto findings = wslplug::doctor::signature_findings(signed_report(sg::kVerdictBadDigest, true), {});
+  auto findings =
+      wslplug::doctor::signature_findings(signed_report(sg::kVerdictBadDigest, true), {});
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].severity, Severity::kWarning);
   EXPECT_EQ(findings[0].id, "nested-digest-mismatch");

@@ -1,6 +1,8 @@
 // The .reg model of the registry library: the writer against hand-made golden files, write ->
 // parse round trips with hostile names and paths, and the parser on regedit's formats and its
 // errors.
+#include "wslplug/registry/regfile.hpp"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "support.hpp"
-#include "wslplug/registry/regfile.hpp"
 #include "wslplug/registry/registration.hpp"
 
 namespace wt = wslplug::test;

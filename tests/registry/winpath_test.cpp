@@ -1,5 +1,7 @@
 // Windows paths for registration: what a user types (drive, WSL mount and UNC paths) turned
 // into the path wslservice opens, the refusals with their reasons and fixes, plugin names.
+#include "wslplug/registry/winpath.hpp"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "support.hpp"
-#include "wslplug/registry/winpath.hpp"
 
 namespace wt = wslplug::test;
 namespace reg = wslplug::reg;

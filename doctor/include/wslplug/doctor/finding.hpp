@@ -24,7 +24,8 @@ std::string_view check_area_name(CheckArea a);  // "signature", "image", "export
 struct FindingKind {
   std::string_view id;  // stable kebab-case identifier, e.g. "entry-point-missing"
   Severity severity = Severity::kError;
-  std::string_view wsl_error;  // symbolic WSL error it causes, e.g. "ERROR_PROC_NOT_FOUND"; may be empty
+  std::string_view
+      wsl_error;  // symbolic WSL error it causes, e.g. "ERROR_PROC_NOT_FOUND"; may be empty
   CheckArea area = CheckArea::kImage;
   std::string_view summary;  // when it is reported, in a few words
 };
@@ -54,12 +55,12 @@ inline constexpr std::string_view kNestedPrefix = "nested-";
 // ---- signature (WinVerifyTrust, official WSL builds) ---------------------------------------
 inline constexpr FindingKind kUnsigned{"unsigned", Severity::kError, "TRUST_E_NOSIGNATURE",
                                        CheckArea::kSignature, "no certificate table"};
-inline constexpr FindingKind kSignatureUnreadable{
-    "signature-unreadable", Severity::kError, "TRUST_E_NOSIGNATURE", CheckArea::kSignature,
-    "the certificate table is structurally broken"};
-inline constexpr FindingKind kSignatureMalformed{
-    "signature-malformed", Severity::kError, "TRUST_E_NOSIGNATURE", CheckArea::kSignature,
-    "PKCS#7 / SpcIndirectDataContent malformed"};
+inline constexpr FindingKind kSignatureUnreadable{"signature-unreadable", Severity::kError,
+                                                  "TRUST_E_NOSIGNATURE", CheckArea::kSignature,
+                                                  "the certificate table is structurally broken"};
+inline constexpr FindingKind kSignatureMalformed{"signature-malformed", Severity::kError,
+                                                 "TRUST_E_NOSIGNATURE", CheckArea::kSignature,
+                                                 "PKCS#7 / SpcIndirectDataContent malformed"};
 inline constexpr FindingKind kDigestMismatch{"digest-mismatch", Severity::kError,
                                              "TRUST_E_BAD_DIGEST", CheckArea::kSignature,
                                              "the file changed after signing"};
@@ -104,17 +105,17 @@ inline constexpr FindingKind kMalformedPe{"malformed-pe", Severity::kError, "ERR
 inline constexpr FindingKind kWrongMachine{"wrong-machine", Severity::kError,
                                            "ERROR_BAD_EXE_FORMAT", CheckArea::kImage,
                                            "Machine is not x64 or ARM64 (x86, ARM32)"};
-inline constexpr FindingKind kMachineArm64{"machine-arm64", Severity::kInfo, "",
-                                           CheckArea::kImage, "ARM64 DLL: Windows on ARM only"};
+inline constexpr FindingKind kMachineArm64{"machine-arm64", Severity::kInfo, "", CheckArea::kImage,
+                                           "ARM64 DLL: Windows on ARM only"};
 inline constexpr FindingKind kNotDll{
     "not-dll", Severity::kError, "", CheckArea::kImage,
     "an EXE (no IMAGE_FILE_DLL): its runtime is never initialised"};
 inline constexpr FindingKind kImportMingwRuntime{
     "import-mingw-runtime", Severity::kError, "ERROR_MOD_NOT_FOUND", CheckArea::kImage,
     "imports libstdc++-6.dll, libgcc_s_*.dll, libwinpthread-1.dll, ..."};
-inline constexpr FindingKind kImportDebugRuntime{
-    "import-debug-runtime", Severity::kError, "ERROR_MOD_NOT_FOUND", CheckArea::kImage,
-    "imports VCRUNTIME140D.dll, ucrtbased.dll, ..."};
+inline constexpr FindingKind kImportDebugRuntime{"import-debug-runtime", Severity::kError,
+                                                 "ERROR_MOD_NOT_FOUND", CheckArea::kImage,
+                                                 "imports VCRUNTIME140D.dll, ucrtbased.dll, ..."};
 inline constexpr FindingKind kImportVcRuntime{
     "import-vc-runtime", Severity::kWarning, "ERROR_MOD_NOT_FOUND", CheckArea::kImage,
     "imports VCRUNTIME140.dll, MSVCP140.dll, ...: loads only where the VC++ Redistributable is "
@@ -166,8 +167,7 @@ inline constexpr FindingKind kKeyWow6432Node{
 inline constexpr FindingKind kKeyAbbreviated{"key-abbreviated", Severity::kError, "",
                                              CheckArea::kRegistration,
                                              "HKLM\\... instead of the full hive name"};
-inline constexpr FindingKind kKeyWrong{"key-wrong", Severity::kError, "",
-                                       CheckArea::kRegistration,
+inline constexpr FindingKind kKeyWrong{"key-wrong", Severity::kError, "", CheckArea::kRegistration,
                                        "an Lxss key that is not the Plugins key"};
 inline constexpr FindingKind kKeyOther{"key-other", Severity::kInfo, "", CheckArea::kRegistration,
                                        "values under an unrelated key"};
@@ -201,8 +201,7 @@ inline constexpr FindingKind kPathControlCharacter{"path-control-character", Sev
                                                    "ERROR_INVALID_NAME", CheckArea::kRegistration,
                                                    "control characters in the path"};
 inline constexpr FindingKind kPathQuotes{"path-quotes", Severity::kError, "ERROR_INVALID_NAME",
-                                         CheckArea::kRegistration,
-                                         "double quotes in the path"};
+                                         CheckArea::kRegistration, "double quotes in the path"};
 inline constexpr FindingKind kPathEnvVar{"path-env-var", Severity::kError, "ERROR_PATH_NOT_FOUND",
                                          CheckArea::kRegistration,
                                          "%VARS% in the path (never expanded)"};
@@ -222,11 +221,9 @@ inline constexpr FindingKind kPathInvalidCharacter{"path-invalid-character", Sev
                                                    "ERROR_INVALID_NAME", CheckArea::kRegistration,
                                                    "< > | ? * or ':' past the drive"};
 inline constexpr FindingKind kPathForwardSlashes{"path-forward-slashes", Severity::kWarning, "",
-                                                 CheckArea::kRegistration,
-                                                 "'/' as the separator"};
+                                                 CheckArea::kRegistration, "'/' as the separator"};
 inline constexpr FindingKind kPathNotDll{"path-not-dll", Severity::kWarning, "",
-                                         CheckArea::kRegistration,
-                                         "the path does not end in .dll"};
+                                         CheckArea::kRegistration, "the path does not end in .dll"};
 
 }  // namespace finding
 
