@@ -87,3 +87,18 @@ TEST(FindingCatalogue, NoModuleComparesIdsAsStrings) {
     }
   }
 }
+
+// Every constant declared in the header is in finding_catalogue() (which the docs table and the
+// lookups use).
+TEST(FindingCatalogue, EveryDeclaredConstantIsListed) {
+  const std::string header =
+      wt::read_text(wt::source_dir() / "doctor" / "include" / "wslplug" / "doctor" / "finding.hpp");
+  const std::regex decl(R"re(inline constexpr FindingKind k\w+\{\s*"([a-z0-9-]+)")re");
+  std::set<std::string> declared;
+  for (auto it = std::sregex_iterator(header.begin(), header.end(), decl);
+       it != std::sregex_iterator(); ++it)
+    declared.insert((*it)[1]);
+  std::set<std::string> listed;
+  for (const auto* k : wslplug::finding_catalogue()) listed.insert(std::string(k->id));
+  EXPECT_EQ(declared, listed);
+}
