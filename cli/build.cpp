@@ -8,7 +8,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "wslplug/project/builder.hpp"
-#include "wslplug/doctor/dll_check.hpp"
+#include "wslplug/doctor/dll.hpp"
 #include "wslplug/doctor/finding.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/project/manifest.hpp"
@@ -196,12 +196,12 @@ int run_build(const BuildFlags& f) {
       project / (manifest->cert_dir.empty() ? ".wslplug" : manifest->cert_dir) / "cert.pem";
   std::error_code ec;
   if (fs::exists(project_cert, ec)) vo.ca_files.push_back(project_cert);
-  auto checked = signing::check_plugin_dll(built->artifact, vo);
+  auto checked = doctor::check_plugin_dll(built->artifact, vo);
   if (!checked) return failed(checked.error());
   std::vector<Finding> findings = std::move(*checked);
   // Unsigned is the normal state of a fresh build: a warning here (an error for doctor).
   for (auto& finding : findings)
-    if (!f.sign && finding.id == "unsigned") finding.severity = Severity::kWarning;
+    if (!f.sign && finding.is(finding::kUnsigned)) finding.severity = Severity::kWarning;
   for (const auto& finding : findings) doc["findings"].push_back(finding_json(finding));
   const int rc = has_errors(findings) ? kExitBad : kExitOk;
 

@@ -4,7 +4,6 @@
 // never writes the registry itself.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -12,8 +11,10 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "findings_view.hpp"
 #include "wslplug/core/io.hpp"
-#include "wslplug/core/pe.hpp"
+#include "wslplug/core/text.hpp"
+#include "wslplug/doctor/dll.hpp"
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
 #include "wslplug/signing/signing.hpp"
@@ -69,47 +70,23 @@ int no_emit_reg(const std::string& command) {
 
 fs::path with_suffix(const fs::path& reg_path, const std::string& suffix) {
   std::string file = reg_path.filename().string();
-  if (file.size() > 4) {
-    std::string ext = file.substr(file.size() - 4);
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (ext == ".reg") file.resize(file.size() - 4);
-  }
+  if (file.size() > 4 && iends_with(file, ".reg")) file.resize(file.size() - 4);
   return reg_path.parent_path() / (file + suffix);
 }
 
-// When DLL_PATH is a WSL mount path that exists here, a quick look at the DLL: problems that
-// would make WSL fail to load it are warnings (the registration file itself is still right).
+// When DLL_PATH is a WSL mount path that exists here, the image and export checks of doctor --dll
+// on it: problems that would make WSL fail to load it are warnings (the registration file itself
+// is still right). A file that cannot be read is a warning too.
 void warn_about_local_dll(const fs::path& file) {
-  auto img = pe::Image::open(file);
-  if (!img) {
-    warn(
-        fmt::format("{} is not a PE image ({}); WSL would fail with ERROR_BAD_EXE_FORMAT; run "
-                    "wslplug doctor --dll on it",
-                    file.string(), img.error().message));
+  auto checked = doctor::check_pe_file(file);
+  if (!checked) {
+    warn(fmt::format("cannot check {}: {}", file.string(), checked.error().describe()));
     return;
   }
-  const auto& l = img->layout();
-  if (!l.is_dll()) {
-    warn(fmt::format("{} is an executable, not a DLL; WSL loads plugins with LoadLibrary",
+  warn_findings(checked->findings);
+  if (has_errors(checked->findings))
+    warn(fmt::format("run wslplug doctor --dll {} for the whole check (signature included)",
                      file.string()));
-  }
-  if (l.machine != 0x8664 && l.machine != 0xaa64) {
-    warn(
-        fmt::format("{} is a {} image; the WSL service is 64-bit (x64 or ARM64) and fails with "
-                    "ERROR_BAD_EXE_FORMAT",
-                    file.string(), pe::machine_name(l.machine)));
-  }
-  auto exports = img->exports();
-  const bool has_entry =
-      exports && std::any_of(exports->begin(), exports->end(), [](const pe::Export& e) {
-        return e.name == "WSLPluginAPIV1_EntryPoint";
-      });
-  if (!has_entry) {
-    warn(
-        fmt::format("{} does not export WSLPluginAPIV1_EntryPoint; WSL fails with "
-                    "ERROR_PROC_NOT_FOUND (run wslplug doctor --dll on it)",
-                    file.string()));
-  }
 }
 
 // ------------------------------------------------------------------------------- register

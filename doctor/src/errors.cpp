@@ -9,27 +9,15 @@
 #include <charconv>
 
 #include "errors_tables.hpp"
+#include "wslplug/core/text.hpp"
 
 namespace wslplug::errors {
 namespace {
 
-// ASCII only (error names and hex digits); cheap enough for the did-you-mean inner loop.
-constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (upper(a[i]) != upper(b[i])) return false;
-  return true;
-}
-
-std::string to_upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = upper(c);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
+// Strips what surrounds a code when it is pasted: whitespace, quotes, backticks, brackets, and
+// separators (',' ';' and a trailing '.'). Not a plain trim: those characters never belong to a
+// code.
+std::string_view strip_pasted(std::string_view s) {
   auto is_trim = [](char c) {
     return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '`' ||
            c == ',' || c == ';' || c == '(' || c == ')' || c == '[' || c == ']';
@@ -48,8 +36,8 @@ const detail::NamedCode* first_with_value(std::span<const detail::NamedCode> tab
   return &*it;
 }
 
-// Levenshtein distance; `a` is uppercase, `b` is compared case-insensitively. Both are at most
-// kMaxName characters (callers check), so the rows live on the stack.
+// Levenshtein distance of two lower-case names. Both are at most kMaxName characters (callers
+// check), so the rows live on the stack.
 constexpr std::size_t kMaxName = 128;
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::array<std::size_t, kMaxName + 1> row_a, row_b;
@@ -59,17 +47,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t sub = prev[j - 1] + (a[i - 1] == upper(b[j - 1]) ? 0 : 1);
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
     }
     std::swap(prev, cur);
   }
   return prev[b.size()];
-}
-
-bool icontains(std::string_view haystack, std::string_view upper_needle) {
-  return std::search(haystack.begin(), haystack.end(), upper_needle.begin(), upper_needle.end(),
-                     [](char h, char n) { return upper(h) == n; }) != haystack.end();
 }
 
 struct ContextName {
@@ -226,7 +209,7 @@ std::optional<std::uint32_t> symbol_value(std::string_view name) {
 }
 
 std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
-  const std::string want = to_upper(name);
+  const std::string want = ascii_lower(name);
   // Names are at most ~60 characters; longer input is not a near miss (and would be slow).
   if (want.size() < 3 || want.size() > 80 || max == 0) return {};
   static_assert(kMaxName >= 80);
@@ -239,12 +222,15 @@ std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
   std::vector<Candidate> found;
   auto consider = [&](std::string_view candidate, int rank) {
     if (candidate.size() > kMaxName) return;
-    std::size_t score = limit + 1;
     const std::size_t diff = candidate.size() > want.size() ? candidate.size() - want.size()
                                                             : want.size() - candidate.size();
-    if (diff <= limit) score = edit_distance(want, candidate);
+    const bool fragment = want.size() >= 6;
+    if (diff > limit && !fragment) return;
+    const std::string lower = ascii_lower(candidate);
+    std::size_t score = limit + 1;
+    if (diff <= limit) score = edit_distance(want, lower);
     // "NOSIGNATURE" for TRUST_E_NOSIGNATURE: a distinctive fragment of a longer name.
-    if (score > limit && want.size() >= 6 && icontains(candidate, want)) score = limit;
+    if (score > limit && fragment && lower.find(want) != std::string::npos) score = limit;
     if (score <= limit) found.push_back({score, rank, std::string(candidate)});
   };
   for (const auto& e : knowledge_base()) {
@@ -285,170 +271,199 @@ std::string_view input_form_name(InputForm form) {
   return "hex";
 }
 
-Result<ParsedCode> parse_code(std::string_view raw) {
-  std::string_view text = trim(raw);
-  ParsedCode out;
-  out.input = std::string(text);
-  if (text.empty()) return std::unexpected(not_a_code(raw, "", "the input is empty"));
+namespace {
 
-  // The message wsl.exe printed above the code, when it was pasted too.
-  {
-    const std::string up = to_upper(text);
-    for (std::string_view marker : {"BY PLUGIN '", "THE PLUGIN '"}) {
-      const auto at = up.find(marker);
-      if (at == std::string::npos) continue;
-      const auto start = at + marker.size();
-      const auto end = text.find('\'', start);
-      if (end != std::string_view::npos) out.plugin = std::string(text.substr(start, end - start));
-      break;
-    }
-    const auto msg = up.find("ERROR MESSAGE: '");
-    if (msg != std::string::npos) {
-      const auto start = msg + 16;
-      const auto code_at = up.find("ERROR CODE:", start);
-      auto end = text.rfind('\'', code_at == std::string::npos ? text.size() : code_at);
-      if (end != std::string_view::npos && end > start)
-        out.plugin_message = std::string(text.substr(start, end - start));
-    }
+// The wsl.exe message pasted above the code: "... by plugin 'NAME'. Error message: 'TEXT'" or
+// "The plugin 'NAME' requires a newer version of WSL".
+void read_pasted_message(std::string_view text, ParsedCode& out) {
+  const std::string low = ascii_lower(text);  // same offsets as `text` (ASCII lower case)
+  for (std::string_view marker : {"by plugin '", "the plugin '"}) {
+    const auto at = low.find(marker);
+    if (at == std::string::npos) continue;
+    const auto start = at + marker.size();
+    const auto end = text.find('\'', start);
+    if (end != std::string_view::npos) out.plugin = std::string(text.substr(start, end - start));
+    break;
   }
-  // "Error code: Wsl/Service/..." (anywhere in a pasted line).
-  {
-    const std::string up = to_upper(text);
-    const auto pos = up.rfind("ERROR CODE:");
-    if (pos != std::string::npos) text = trim(text.substr(pos + 11));
+  constexpr std::string_view kMessage = "error message: '";
+  const auto msg = low.find(kMessage);
+  if (msg != std::string::npos) {
+    const auto start = msg + kMessage.size();
+    const auto code_at = low.find("error code:", start);
+    auto end = text.rfind('\'', code_at == std::string::npos ? text.size() : code_at);
+    if (end != std::string_view::npos && end > start)
+      out.plugin_message = std::string(text.substr(start, end - start));
   }
-  // A pasted line may still hold words around the code: take the last word.
+}
+
+// The code string of a pasted line: the text after "Error code:" (anywhere in the line), and of
+// that the last word.
+std::string_view code_string(std::string_view text) {
+  constexpr std::string_view kErrorCode = "error code:";
+  const auto pos = ascii_lower(text).rfind(kErrorCode);
+  if (pos != std::string::npos) text = strip_pasted(text.substr(pos + kErrorCode.size()));
   if (auto sp = text.find_last_of(" \t"); sp != std::string_view::npos)
-    text = trim(text.substr(sp + 1));
+    text = strip_pasted(text.substr(sp + 1));
+  return text;
+}
 
-  // Context components, then the code.
-  std::string_view code = text;
-  if (auto slash = text.rfind('/'); slash != std::string_view::npos) {
-    code = text.substr(slash + 1);
-    std::string_view ctx = text.substr(0, slash);
-    static constexpr ContextName kNames[] = {
-        {"Wsl", nullptr},
-        {"Service", nullptr},
-        {"CreateInstance", &Context::create_instance},
-        {"CreateVm", &Context::create_vm},
-        {"Plugin", &Context::plugin},
-        {"WslC", &Context::wslc},
-    };
-    while (!ctx.empty()) {
-      auto next = ctx.find('/');
-      std::string_view part = ctx.substr(0, next);
-      ctx = next == std::string_view::npos ? std::string_view{} : ctx.substr(next + 1);
-      if (part.empty()) continue;
-      out.context.components.emplace_back(part);
-      bool known = false;
-      for (const auto& n : kNames) {
-        if (iequals(n.name, part)) {
-          known = true;
-          if (n.flag) out.context.*(n.flag) = true;
-        }
-      }
-      if (!known) out.context.unknown.emplace_back(part);
-    }
-  }
-  code = trim(code);
-  out.code = std::string(code);
-  if (code.empty())
-    return std::unexpected(not_a_code(out.input, code, "nothing follows the last '/'"));
-
-  // HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND) / HRESULT_FROM_WIN32(126), as written in source.
-  constexpr std::string_view kFromWin32 = "HRESULT_FROM_WIN32(";
-  if (code.size() > kFromWin32.size() && iequals(code.substr(0, kFromWin32.size()), kFromWin32)) {
-    std::string_view inner = trim(code.substr(kFromWin32.size()));
-    std::optional<std::uint32_t> win32;
-    out.form = InputForm::kWin32Decimal;
-    if (all_of(inner, is_dec_digit) && inner.size() <= 5) {
-      std::uint32_t v = 0;
-      std::from_chars(inner.data(), inner.data() + inner.size(), v);
-      if (v <= 0xffff) win32 = v;
-    } else if (all_of(inner, is_name_char)) {
-      auto v = symbol_value(inner);
-      if (v && (split_hresult(*v).facility == 7 || *v == 0)) win32 = *v & 0xffffu;
-      out.form = InputForm::kSymbol;
-    }
-    if (!win32)
-      return std::unexpected(
-          not_a_code(out.input, inner, "HRESULT_FROM_WIN32 takes a Win32 error name or number"));
-    out.hresult = hresult_from_win32(*win32);
-    return out;
-  }
-
-  auto parse_uint = [](std::string_view digits, int base) -> std::optional<std::uint64_t> {
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
-    if (ec != std::errc{} || p != digits.data() + digits.size()) return std::nullopt;
-    return v;
+// Splits `Wsl/Service/.../CODE` into the context components (into `context`) and the code.
+std::string_view split_context(std::string_view text, Context& context) {
+  const auto slash = text.rfind('/');
+  if (slash == std::string_view::npos) return text;
+  static constexpr ContextName kNames[] = {
+      {"Wsl", nullptr},
+      {"Service", nullptr},
+      {"CreateInstance", &Context::create_instance},
+      {"CreateVm", &Context::create_vm},
+      {"Plugin", &Context::plugin},
+      {"WslC", &Context::wslc},
   };
+  std::string_view ctx = text.substr(0, slash);
+  while (!ctx.empty()) {
+    auto next = ctx.find('/');
+    std::string_view part = ctx.substr(0, next);
+    ctx = next == std::string_view::npos ? std::string_view{} : ctx.substr(next + 1);
+    if (part.empty()) continue;
+    context.components.emplace_back(part);
+    bool known = false;
+    for (const auto& n : kNames) {
+      if (iequals(n.name, part)) {
+        known = true;
+        if (n.flag) context.*(n.flag) = true;
+      }
+    }
+    if (!known) context.unknown.emplace_back(part);
+  }
+  return text.substr(slash + 1);
+}
 
-  if (code.size() > 1 && code[0] == '-' && all_of(code.substr(1), is_dec_digit)) {
-    auto v = parse_uint(code.substr(1), 10);
-    if (!v || *v > 0x80000000ull)
-      return std::unexpected(
-          not_a_code(out.input, code, "a negative HRESULT must be at least -2147483648"));
-    out.hresult = static_cast<std::uint32_t>(0x100000000ull - *v) & 0xffffffffu;
-    out.form = InputForm::kSignedDecimal;
-    return out;
+std::optional<std::uint64_t> parse_uint(std::string_view digits, int base) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
+  if (ec != std::errc{} || p != digits.data() + digits.size()) return std::nullopt;
+  return v;
+}
+
+// HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND) / HRESULT_FROM_WIN32(126), as written in source.
+constexpr std::string_view kFromWin32 = "HRESULT_FROM_WIN32(";
+
+Status read_from_win32(std::string_view code, ParsedCode& out) {
+  std::string_view inner = strip_pasted(code.substr(kFromWin32.size()));
+  std::optional<std::uint32_t> win32;
+  out.form = InputForm::kWin32Decimal;
+  if (all_of(inner, is_dec_digit) && inner.size() <= 5) {
+    std::uint32_t v = 0;
+    std::from_chars(inner.data(), inner.data() + inner.size(), v);
+    if (v <= 0xffff) win32 = v;
+  } else if (all_of(inner, is_name_char)) {
+    auto v = symbol_value(inner);
+    if (v && (split_hresult(*v).facility == 7 || *v == 0)) win32 = *v & 0xffffu;
+    out.form = InputForm::kSymbol;
   }
-  if (code.size() > 2 && code[0] == '0' && (code[1] == 'x' || code[1] == 'X')) {
-    auto digits = code.substr(2);
-    auto v = all_of(digits, is_hex_digit) ? parse_uint(digits, 16) : std::nullopt;
-    if (!v || *v > 0xffffffffull)
-      return std::unexpected(
-          not_a_code(out.input, code, "a hex HRESULT has at most 8 hex digits after 0x"));
-    if (*v != 0 && *v <= 0xffff) {
-      out.hresult = hresult_from_win32(static_cast<std::uint32_t>(*v));
-      out.form = InputForm::kWin32Hex;
-    } else {
-      out.hresult = static_cast<std::uint32_t>(*v);
-      out.form = InputForm::kHex;
-    }
-    return out;
+  if (!win32)
+    return std::unexpected(
+        not_a_code(out.input, inner, "HRESULT_FROM_WIN32 takes a Win32 error name or number"));
+  out.hresult = hresult_from_win32(*win32);
+  return {};
+}
+
+// -2147024770
+Status read_signed_decimal(std::string_view code, ParsedCode& out) {
+  auto v = parse_uint(code.substr(1), 10);
+  if (!v || *v > 0x80000000ull)
+    return std::unexpected(
+        not_a_code(out.input, code, "a negative HRESULT must be at least -2147483648"));
+  out.hresult = static_cast<std::uint32_t>(0x100000000ull - *v) & 0xffffffffu;
+  out.form = InputForm::kSignedDecimal;
+  return {};
+}
+
+// 0x8007007f (an HRESULT) or 0x7e (a Win32 code).
+Status read_prefixed_hex(std::string_view code, ParsedCode& out) {
+  auto digits = code.substr(2);
+  auto v = all_of(digits, is_hex_digit) ? parse_uint(digits, 16) : std::nullopt;
+  if (!v || *v > 0xffffffffull)
+    return std::unexpected(
+        not_a_code(out.input, code, "a hex HRESULT has at most 8 hex digits after 0x"));
+  if (*v != 0 && *v <= 0xffff) {
+    out.hresult = hresult_from_win32(static_cast<std::uint32_t>(*v));
+    out.form = InputForm::kWin32Hex;
+  } else {
+    out.hresult = static_cast<std::uint32_t>(*v);
+    out.form = InputForm::kHex;
   }
-  if (all_of(code, is_dec_digit)) {
-    auto v = parse_uint(code, 10);
-    if (v && *v <= 0xffff) {
-      out.hresult = hresult_from_win32(static_cast<std::uint32_t>(*v));
-      out.form = InputForm::kWin32Decimal;
-      return out;
-    }
-    if (v && *v >= 0x80000000ull && *v <= 0xffffffffull) {
-      out.hresult = static_cast<std::uint32_t>(*v);
-      out.form = InputForm::kDecimal;
-      return out;
-    }
-    // 80070002: an unprefixed hex HRESULT that happens to have no letters.
-    if (code.size() <= 8) {
-      out.hresult = static_cast<std::uint32_t>(*parse_uint(code, 16));
-      out.form = InputForm::kHex;
-      return out;
-    }
-    if (v && *v <= 0xffffffffull) {
-      out.hresult = static_cast<std::uint32_t>(*v);
-      out.form = InputForm::kDecimal;
-      return out;
-    }
-    return std::unexpected(not_a_code(out.input, code, "the number does not fit in 32 bits"));
+  return {};
+}
+
+// 126 (Win32), 2147942526 (HRESULT) or 80070002 (unprefixed hex without letters).
+Status read_digits(std::string_view code, ParsedCode& out) {
+  auto v = parse_uint(code, 10);
+  if (v && *v <= 0xffff) {
+    out.hresult = hresult_from_win32(static_cast<std::uint32_t>(*v));
+    out.form = InputForm::kWin32Decimal;
+    return {};
   }
+  if (v && *v >= 0x80000000ull && *v <= 0xffffffffull) {
+    out.hresult = static_cast<std::uint32_t>(*v);
+    out.form = InputForm::kDecimal;
+    return {};
+  }
+  // 80070002: an unprefixed hex HRESULT that happens to have no letters.
+  if (code.size() <= 8) {
+    out.hresult = static_cast<std::uint32_t>(*parse_uint(code, 16));
+    out.form = InputForm::kHex;
+    return {};
+  }
+  if (v && *v <= 0xffffffffull) {
+    out.hresult = static_cast<std::uint32_t>(*v);
+    out.form = InputForm::kDecimal;
+    return {};
+  }
+  return std::unexpected(not_a_code(out.input, code, "the number does not fit in 32 bits"));
+}
+
+// The value of the code part, in whichever form it is written.
+Status read_value(std::string_view code, ParsedCode& out) {
+  if (code.size() > kFromWin32.size() && iequals(code.substr(0, kFromWin32.size()), kFromWin32))
+    return read_from_win32(code, out);
+  if (code.size() > 1 && code[0] == '-' && all_of(code.substr(1), is_dec_digit))
+    return read_signed_decimal(code, out);
+  if (code.size() > 2 && code[0] == '0' && (code[1] == 'x' || code[1] == 'X'))
+    return read_prefixed_hex(code, out);
+  if (all_of(code, is_dec_digit)) return read_digits(code, out);
   if (code.size() <= 8 && all_of(code, is_hex_digit)) {
     out.hresult = static_cast<std::uint32_t>(*parse_uint(code, 16));
     out.form = InputForm::kHex;
-    return out;
+    return {};
   }
   if (all_of(code, is_name_char)) {
     if (auto v = symbol_value(code)) {
       out.hresult = *v;
       out.form = InputForm::kSymbol;
-      return out;
+      return {};
     }
     return std::unexpected(not_a_code(out.input, code, "no error has this name"));
   }
   return std::unexpected(not_a_code(out.input, code,
                                     "expected a name (TRUST_E_NOSIGNATURE), hex (0x8007007E) "
                                     "or a decimal number"));
+}
+
+}  // namespace
+
+Result<ParsedCode> parse_code(std::string_view raw) {
+  std::string_view text = strip_pasted(raw);
+  ParsedCode out;
+  out.input = std::string(text);
+  if (text.empty()) return std::unexpected(not_a_code(raw, "", "the input is empty"));
+  read_pasted_message(text, out);
+  const std::string_view code = strip_pasted(split_context(code_string(text), out.context));
+  out.code = std::string(code);
+  if (code.empty())
+    return std::unexpected(not_a_code(out.input, code, "nothing follows the last '/'"));
+  if (auto st = read_value(code, out); !st) return std::unexpected(st.error());
+  return out;
 }
 
 namespace {

@@ -1,11 +1,14 @@
+// Windows paths for plugin registration (see wslplug/registry/winpath.hpp).
 #include "wslplug/registry/winpath.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <vector>
 
-#include "wslplug/registry/regfile.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/registry/regfile.hpp"
 
 namespace wslplug::reg {
 
@@ -13,7 +16,6 @@ namespace {
 
 constexpr std::string_view kWhere = "DLL_PATH";
 
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // A short, printable form of user input for messages (control characters as \xNN).
@@ -64,10 +66,15 @@ bool has_env_var(std::string_view s) {
   return false;
 }
 
-Result<WindowsPath> to_windows_path(std::string_view input, const PathOptions& options) {
-  constexpr std::string_view kFixAbsolute =
-      "give an absolute Windows path (C:\\Plugins\\my_plugin.dll) or a WSL mount path "
-      "(/mnt/c/Plugins/my_plugin.dll)";
+namespace {
+
+constexpr std::string_view kFixAbsolute =
+    "give an absolute Windows path (C:\\Plugins\\my_plugin.dll) or a WSL mount path "
+    "(/mnt/c/Plugins/my_plugin.dll)";
+
+// Refuses text that can never be a registered path: empty, invalid UTF-8, control characters,
+// quotes, %VARS%.
+Status check_path_text(std::string_view input) {
   if (input.empty()) return path_error(input, "the path is empty", std::string(kFixAbsolute));
   if (!valid_utf8(input)) {
     return path_error(input, "the path is not valid UTF-8", "pass the path as UTF-8 text");
@@ -89,88 +96,98 @@ Result<WindowsPath> to_windows_path(std::string_view input, const PathOptions& o
                       "write the expanded path, e.g. C:\\Program Files\\... instead of "
                       "%ProgramFiles%\\...");
   }
+  return {};
+}
 
-  WindowsPath out;
-  std::string p(input);
-  // WSL mount paths and other Linux paths.
-  if (p.size() >= 1 && p[0] == '/' && !(p.size() >= 2 && p[1] == '/')) {
-    std::string root = options.automount_root.empty() ? "/mnt/" : options.automount_root;
-    if (root.front() != '/') root.insert(root.begin(), '/');
-    if (root.back() != '/') root.push_back('/');
-    const bool under_root = p.starts_with(root) && p.size() > root.size() &&
-                            is_letter(p[root.size()]) &&
-                            (p.size() == root.size() + 1 || p[root.size() + 1] == '/');
-    if (!under_root) {
-      return path_error(
-          input,
-          fmt::format("this is a Linux path outside the Windows drives mounted under {}; the WSL "
-                      "service runs on Windows and cannot load a DLL from inside a distribution",
-                      root),
-          fmt::format("copy the DLL to a Windows folder (e.g. {}c/Plugins/) and register that "
-                      "path; if your drives are mounted elsewhere, pass --automount-root",
-                      root));
-    }
-    out.from_wsl_mount = true;
-    std::string rest = p.substr(root.size() + 1);
-    p = std::string(1, upper(p[root.size()])) + ":" + (rest.empty() ? "\\" : rest);
+char drive_letter(char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); }
+
+// A Linux path (starting with one '/'): a WSL mount path becomes "X:rest" (with '/'), anything
+// else is refused.
+Result<std::string> from_mount_path(std::string_view input, const std::string& p,
+                                    const PathOptions& options) {
+  std::string root = options.automount_root.empty() ? "/mnt/" : options.automount_root;
+  if (root.front() != '/') root.insert(root.begin(), '/');
+  if (root.back() != '/') root.push_back('/');
+  const bool under_root = p.starts_with(root) && p.size() > root.size() &&
+                          is_letter(p[root.size()]) &&
+                          (p.size() == root.size() + 1 || p[root.size() + 1] == '/');
+  if (!under_root) {
+    return path_error(
+        input,
+        fmt::format("this is a Linux path outside the Windows drives mounted under {}; the WSL "
+                    "service runs on Windows and cannot load a DLL from inside a distribution",
+                    root),
+        fmt::format("copy the DLL to a Windows folder (e.g. {}c/Plugins/) and register that "
+                    "path; if your drives are mounted elsewhere, pass --automount-root",
+                    root));
   }
-  for (char& c : p)
-    if (c == '/') c = '\\';
+  std::string rest = p.substr(root.size() + 1);
+  return std::string(1, drive_letter(p[root.size()])) + ":" + (rest.empty() ? "\\" : rest);
+}
 
+// The root of a path with '\' separators ("C:" or "\\server\share") and what follows it.
+struct Rooted {
+  WindowsPath::Kind kind = WindowsPath::Kind::kDrive;
   std::string prefix;
   std::string rest;
-  if (p.starts_with("\\\\")) {
-    if (p.starts_with("\\\\?\\") || p.starts_with("\\\\.\\")) {
-      return path_error(input,
-                        "device and extended-length paths (\\\\?\\, \\\\.\\) are not supported",
-                        "write the plain path, e.g. C:\\Plugins\\my_plugin.dll");
-    }
-    auto server_end = p.find('\\', 2);
-    std::string server =
-        p.substr(2, server_end == std::string::npos ? std::string::npos : server_end - 2);
-    if (iequals(server, "wsl$") || iequals(server, "wsl.localhost")) {
-      return path_error(input,
-                        "\\\\wsl$\\ and \\\\wsl.localhost\\ paths point inside a distribution; the "
-                        "WSL service loads plugins when it starts, before any distribution runs, "
-                        "and cannot read them",
-                        "copy the DLL to a Windows folder (e.g. C:\\Plugins\\) and register that "
-                        "path");
-    }
-    auto share_end =
-        server_end == std::string::npos ? std::string::npos : p.find('\\', server_end + 1);
-    std::string share =
-        server_end == std::string::npos
-            ? std::string()
-            : p.substr(server_end + 1, share_end == std::string::npos ? std::string::npos
-                                                                      : share_end - server_end - 1);
-    if (server.empty() || share.empty()) {
-      return path_error(input,
-                        "a UNC path needs a server and a share (\\\\server\\share\\file.dll)",
-                        "write \\\\server\\share\\folder\\my_plugin.dll");
-    }
-    out.kind = WindowsPath::Kind::kUnc;
-    prefix = "\\\\" + server + "\\" + share;
-    rest = share_end == std::string::npos ? std::string() : p.substr(share_end);
-  } else if (p.size() >= 2 && is_letter(p[0]) && p[1] == ':') {
+};
+
+Result<Rooted> unc_root(std::string_view input, const std::string& p) {
+  if (p.starts_with("\\\\?\\") || p.starts_with("\\\\.\\")) {
+    return path_error(input,
+                      "device and extended-length paths (\\\\?\\, \\\\.\\) are not supported",
+                      "write the plain path, e.g. C:\\Plugins\\my_plugin.dll");
+  }
+  auto server_end = p.find('\\', 2);
+  std::string server =
+      p.substr(2, server_end == std::string::npos ? std::string::npos : server_end - 2);
+  if (iequals(server, "wsl$") || iequals(server, "wsl.localhost")) {
+    return path_error(input,
+                      "\\\\wsl$\\ and \\\\wsl.localhost\\ paths point inside a distribution; the "
+                      "WSL service loads plugins when it starts, before any distribution runs, "
+                      "and cannot read them",
+                      "copy the DLL to a Windows folder (e.g. C:\\Plugins\\) and register that "
+                      "path");
+  }
+  auto share_end =
+      server_end == std::string::npos ? std::string::npos : p.find('\\', server_end + 1);
+  std::string share =
+      server_end == std::string::npos
+          ? std::string()
+          : p.substr(server_end + 1, share_end == std::string::npos ? std::string::npos
+                                                                    : share_end - server_end - 1);
+  if (server.empty() || share.empty()) {
+    return path_error(input, "a UNC path needs a server and a share (\\\\server\\share\\file.dll)",
+                      "write \\\\server\\share\\folder\\my_plugin.dll");
+  }
+  return Rooted{WindowsPath::Kind::kUnc, "\\\\" + server + "\\" + share,
+                share_end == std::string::npos ? std::string() : p.substr(share_end)};
+}
+
+Result<Rooted> split_root(std::string_view input, const std::string& p) {
+  if (p.starts_with("\\\\")) return unc_root(input, p);
+  if (p.size() >= 2 && is_letter(p[0]) && p[1] == ':') {
     if (p.size() == 2 || p[2] != '\\') {
       return path_error(input,
                         "a drive-relative path (C:file.dll) depends on the current folder of the "
                         "WSL service",
                         std::string(kFixAbsolute));
     }
-    out.kind = WindowsPath::Kind::kDrive;
-    prefix = std::string(1, upper(p[0])) + ":";
-    rest = p.substr(2);
-  } else if (p.starts_with("\\")) {
+    return Rooted{WindowsPath::Kind::kDrive, std::string(1, drive_letter(p[0])) + ":", p.substr(2)};
+  }
+  if (p.starts_with("\\")) {
     return path_error(input, "the path has no drive letter; it would depend on the service's drive",
                       std::string(kFixAbsolute));
-  } else {
-    return path_error(input,
-                      "the path is relative; the WSL service resolves it against its own folder, "
-                      "not yours",
-                      std::string(kFixAbsolute));
   }
+  return path_error(input,
+                    "the path is relative; the WSL service resolves it against its own folder, "
+                    "not yours",
+                    std::string(kFixAbsolute));
+}
 
+// The components after the root: empty ones and "." dropped, ".." resolved, each checked for
+// characters Windows forbids or strips; the last must name a .dll.
+Result<std::vector<std::string>> components(std::string_view input, const std::string& rest) {
   std::vector<std::string> parts;
   std::size_t pos = 0;
   while (pos <= rest.size()) {
@@ -206,8 +223,29 @@ Result<WindowsPath> to_windows_path(std::string_view input, const PathOptions& o
     return path_error(input, "the path does not name a .dll file",
                       "register the plugin DLL itself, e.g. C:\\Plugins\\my_plugin.dll");
   }
-  out.path = prefix;
-  for (const auto& part : parts) out.path += "\\" + part;
+  return parts;
+}
+
+}  // namespace
+
+Result<WindowsPath> to_windows_path(std::string_view input, const PathOptions& options) {
+  if (auto st = check_path_text(input); !st) return std::unexpected(st.error());
+  WindowsPath out;
+  std::string p(input);
+  if (p.size() >= 1 && p[0] == '/' && !(p.size() >= 2 && p[1] == '/')) {
+    auto windows = from_mount_path(input, p, options);
+    if (!windows) return std::unexpected(windows.error());
+    p = std::move(*windows);
+    out.from_wsl_mount = true;
+  }
+  std::replace(p.begin(), p.end(), '/', '\\');
+  auto root = split_root(input, p);
+  if (!root) return std::unexpected(root.error());
+  auto parts = components(input, root->rest);
+  if (!parts) return std::unexpected(parts.error());
+  out.kind = root->kind;
+  out.path = root->prefix;
+  for (const auto& part : *parts) out.path += "\\" + part;
   return out;
 }
 

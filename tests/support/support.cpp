@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -264,19 +266,52 @@ std::map<std::string, std::string> wine_env() {
           {"DISPLAY", ""}};
 }
 
-void wine_warm_up() {
+namespace {
+
+// An exclusive flock on <prefix>.lock for as long as it lives (released when the file is closed).
+class PrefixLock {
+ public:
+  explicit PrefixLock(const fs::path& prefix) {
+    const std::string lock = prefix.string() + ".lock";
+    fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0)
+      ADD_FAILURE() << "cannot lock " << lock << ": " << std::strerror(errno);
+  }
+  ~PrefixLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PrefixLock(const PrefixLock&) = delete;
+  PrefixLock& operator=(const PrefixLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+const RunResult& wine_warm_up() {
   // The first wine start without a running wineserver boots the prefix's services, which inherit
   // the stdout/stderr of the wine process that started them, so run() would wait until they exit
   // (80 s seen). Start a server that lingers 30 s after the last wine process and boot the
   // services with output to /dev/null; later calls reuse both. Once per test process; never
   // killed here, because other test processes may share it (it exits by itself).
-  static std::once_flag once;
-  std::call_once(once, [] {
-    run({"/bin/sh", "-c",
-         "wineserver -p30 </dev/null >/dev/null 2>&1; "
-         "wine reg query 'HKLM\\Software' </dev/null >/dev/null 2>&1"},
-        wine_env());
-  });
+  //
+  // The prefix is shared by every test process of the build (a prefix of its own per process
+  // would cost a full wineboot, 15-30 s and ~500 MB, in each of them). Using one prefix from
+  // several processes is what wine supports: one wineserver per prefix serialises access. What
+  // is not safe is two processes creating or booting the prefix at the same time, so that part
+  // runs under an exclusive flock on <prefix>.lock, which parallel ctest processes wait for.
+  static const RunResult result = [] {
+    const fs::path prefix = fixture_dir() / "wineprefix";
+    std::error_code ec;
+    fs::create_directories(prefix.parent_path(), ec);
+    PrefixLock lock(prefix);
+    return run({"/bin/sh", "-c",
+                "wineserver -p30 </dev/null >/dev/null 2>&1; "
+                "wine reg query 'HKLM\\Software' </dev/null >/dev/null 2>&1"},
+               wine_env());
+  }();
+  return result;
 }
 
 RunResult wine(const std::vector<std::string>& args, const fs::path& cwd) {

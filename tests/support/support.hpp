@@ -97,8 +97,10 @@ fs::path copy_to(const fs::path& fixture, const fs::path& dir, const std::string
 // Environment for running wine headless with a prefix shared by this build's tests
 // (WINEDEBUG=-all, WINEPREFIX=<build>/test-fixtures/wineprefix).
 std::map<std::string, std::string> wine_env();
-// Starts a lingering wineserver and boots the prefix once per process (wine() calls it).
-void wine_warm_up();
+// Starts a lingering wineserver and boots the prefix once per process (wine() calls it); the
+// creation and boot of the shared prefix are serialised across test processes with a flock.
+// Returns the result of the boot command.
+const RunResult& wine_warm_up();
 // Runs `wine ARGS...` in that prefix.
 RunResult wine(const std::vector<std::string>& args, const fs::path& cwd = {});
 

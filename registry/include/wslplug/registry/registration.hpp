@@ -1,6 +1,7 @@
 // WSL plugin registration: the .reg documents that add and remove a plugin's REG_SZ value under
-// HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins, the static checker behind
-// `wslplug doctor --reg`, and the PowerShell script behind `wslplug register --ps1`.
+// HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins, and the PowerShell script
+// behind `wslplug register --ps1` (registry/src/script.cpp). The checker behind
+// `wslplug doctor --reg` is in the doctor library (wslplug/doctor/reg.hpp).
 #pragma once
 
 #include <cstddef>
@@ -12,7 +13,6 @@
 #include <vector>
 
 #include "wslplug/core/error.hpp"
-#include "wslplug/doctor/finding.hpp"
 #include "wslplug/registry/regfile.hpp"
 
 namespace wslplug::reg {
@@ -30,16 +30,6 @@ inline constexpr std::string_view kPluginsSubkey =
 Document registration_document(std::string_view name, std::string_view windows_path);
 // [Plugins] "name"=-
 Document removal_document(std::string_view name);
-
-// Static check of a registration .reg file (doctor --reg). Parse errors are returned as errors
-// (input, naming the file and line); everything else is a finding. Checks: the key (exact
-// Plugins key; WOW6432Node, HKCU and abbreviations flagged), the value type (only REG_SZ is
-// loaded; hex(2)/REG_EXPAND_SZ and others are skipped silently by WSL), the path (absolute, no
-// quotes, no %VARS%, no \\wsl$, a .dll, Windows characters), the name, duplicates, the file's
-// encoding. Each finding carries the WSL error it would cause where one applies.
-Result<std::vector<Finding>> check_registration_file(const fs::path& path);
-// The same on a parsed document; `file` names the file in messages.
-std::vector<Finding> check_registration(const Document& doc, const std::string& file);
 
 struct ScriptOptions {
   std::string name;          // plugin (value) name, checked

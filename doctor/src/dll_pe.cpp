@@ -1,15 +1,16 @@
-// PE-level preflight of WSL plugin DLLs (see wslplug/preflight.hpp). Facts: WSL's LoadPlugin
-// (signature check, LoadLibrary with the default search order, GetProcAddress of
+// The image and export checks of a WSL plugin DLL (see wslplug/doctor/dll.hpp). Facts: WSL's
+// LoadPlugin (signature check, LoadLibrary with the default search order, GetProcAddress of
 // "WSLPluginAPIV1_EntryPoint"), the WSL plugin error table.
-#include "wslplug/doctor/preflight.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
-namespace wslplug::preflight {
+#include "wslplug/core/text.hpp"
+#include "wslplug/doctor/dll.hpp"
+
+namespace wslplug::doctor {
 namespace {
 
 // DLLs that ship in %SystemRoot%\System32 of Windows 10/11 (x64 and ARM64) and that a plugin may
@@ -161,22 +162,9 @@ constexpr std::array<std::string_view, 6> kDebugRuntime = {
     "vcruntime140_1d.dll", "msvcp140_1d.dll", "concrt140d.dll",
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
-}
-
-bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
-
-Finding make(std::string id, Severity sev, std::string wsl_error, std::string message,
-             std::string fix) {
-  return Finding{std::move(id), sev, std::move(wsl_error), std::move(message), std::move(fix)};
 }
 
 // _WSLPluginAPIV1_EntryPoint@8 or WSLPluginAPIV1_EntryPoint@8 (x86 stdcall decoration).
@@ -192,7 +180,7 @@ bool is_decorated(std::string_view name) {
 }  // namespace
 
 ImportKind classify_import(std::string_view dll) {
-  const std::string n = lower(dll);
+  const std::string n = ascii_lower(dll);
   if (n.starts_with("api-ms-win-") || n.starts_with("ext-ms-win-")) return ImportKind::kSystem;
   if (std::binary_search(std::begin(kSystemDlls), std::end(kSystemDlls), n))
     return ImportKind::kSystem;
@@ -209,23 +197,23 @@ std::vector<Finding> check_machine(const pe::Layout& layout, const std::string& 
       m == static_cast<std::uint16_t>(pe::Machine::kArm64)) {
     // Fine for its own host; say which one when it is the less common ARM64.
     if (m == static_cast<std::uint16_t>(pe::Machine::kArm64))
-      out.push_back(make("machine-arm64", Severity::kInfo, "",
-                         fmt::format("{}: ARM64 DLL: loads on Windows on ARM only (an x64 "
-                                     "Windows fails with ERROR_BAD_EXE_FORMAT)",
-                                     file),
-                         "ship an x64 build as well for x64 machines"));
+      out.push_back(make_finding(finding::kMachineArm64,
+                                 fmt::format("{}: ARM64 DLL: loads on Windows on ARM only (an x64 "
+                                             "Windows fails with ERROR_BAD_EXE_FORMAT)",
+                                             file),
+                                 "ship an x64 build as well for x64 machines"));
   } else {
-    out.push_back(
-        make("wrong-machine", Severity::kError, "ERROR_BAD_EXE_FORMAT",
-             fmt::format("{}: COFF header field Machine is {} ({:#06x}); wslservice is a 64-bit "
-                         "process and loads only x64 or ARM64 DLLs",
-                         file, pe::machine_name(m), m),
-             "build for x64 (x86_64-w64-mingw32, x86_64-pc-windows-msvc) or ARM64 "
-             "(aarch64-pc-windows-msvc)"));
+    out.push_back(make_finding(
+        finding::kWrongMachine,
+        fmt::format("{}: COFF header field Machine is {} ({:#06x}); wslservice is a 64-bit "
+                    "process and loads only x64 or ARM64 DLLs",
+                    file, pe::machine_name(m), m),
+        "build for x64 (x86_64-w64-mingw32, x86_64-pc-windows-msvc) or ARM64 "
+        "(aarch64-pc-windows-msvc)"));
   }
   if (!layout.is_dll()) {
-    out.push_back(make(
-        "not-dll", Severity::kError, "",
+    out.push_back(make_finding(
+        finding::kNotDll,
         fmt::format("{}: COFF Characteristics {:#06x} lack IMAGE_FILE_DLL (0x2000): this is an "
                     "executable, not a DLL; its runtime is never initialised when LoadLibrary maps "
                     "it, so the plugin would crash wslservice",
@@ -241,11 +229,12 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
   for (const auto& e : exports) {
     if (e.name != kEntryPoint) continue;
     if (!e.forwarder.empty())
-      out.push_back(make("entry-point-forwarded", Severity::kWarning, "ERROR_PROC_NOT_FOUND",
-                         fmt::format("{}: export {} is forwarded to {}; GetProcAddress fails if "
-                                     "that DLL or function cannot be found",
-                                     file, kEntryPoint, e.forwarder),
-                         "export the function from the plugin DLL itself"));
+      out.push_back(
+          make_finding(finding::kEntryPointForwarded,
+                       fmt::format("{}: export {} is forwarded to {}; GetProcAddress fails if "
+                                   "that DLL or function cannot be found",
+                                   file, kEntryPoint, e.forwarder),
+                       "export the function from the plugin DLL itself"));
     return out;
   }
   const std::string fix_c =
@@ -256,38 +245,42 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
     if (e.name.empty()) continue;
     const bool mentions = e.name.find(kEntryPoint) != std::string::npos;
     if (is_decorated(e.name)) {
-      out.push_back(make("entry-point-decorated", Severity::kError, "ERROR_PROC_NOT_FOUND",
-                         fmt::format("{}: the entry point is exported as '{}' (x86 stdcall "
-                                     "decoration); WSL looks up exactly '{}'",
-                                     file, e.name, kEntryPoint),
-                         "use the default calling convention and build for x64/ARM64; with a "
-                         ".def file export the undecorated name"));
+      out.push_back(
+          make_finding(finding::kEntryPointDecorated,
+                       fmt::format("{}: the entry point is exported as '{}' (x86 stdcall "
+                                   "decoration); WSL looks up exactly '{}'",
+                                   file, e.name, kEntryPoint),
+                       "use the default calling convention and build for x64/ARM64; with a "
+                       ".def file export the undecorated name"));
       return out;
     }
     if (mentions && (e.name.starts_with("_Z") || e.name.starts_with("?"))) {
-      out.push_back(make("entry-point-mangled", Severity::kError, "ERROR_PROC_NOT_FOUND",
-                         fmt::format("{}: the entry point is exported under the C++-mangled name "
-                                     "'{}'; WSL looks up exactly '{}'",
-                                     file, e.name, kEntryPoint),
-                         fix_c));
+      out.push_back(
+          make_finding(finding::kEntryPointMangled,
+                       fmt::format("{}: the entry point is exported under the C++-mangled name "
+                                   "'{}'; WSL looks up exactly '{}'",
+                                   file, e.name, kEntryPoint),
+                       fix_c));
       return out;
     }
     if (e.name == "WSLPLUGINAPI_ENTRYPOINTV1") {
-      out.push_back(make("entry-point-macro-name", Severity::kError, "ERROR_PROC_NOT_FOUND",
-                         fmt::format("{}: exports the macro name 'WSLPLUGINAPI_ENTRYPOINTV1' "
-                                     "instead of the name it expands to, '{}'",
-                                     file, kEntryPoint),
-                         "export WSLPluginAPIV1_EntryPoint (in C/C++ use the macro as the "
-                         "function name so the preprocessor expands it; in a .def file or "
-                         "another language write the expanded name)"));
+      out.push_back(
+          make_finding(finding::kEntryPointMacroName,
+                       fmt::format("{}: exports the macro name 'WSLPLUGINAPI_ENTRYPOINTV1' "
+                                   "instead of the name it expands to, '{}'",
+                                   file, kEntryPoint),
+                       "export WSLPluginAPIV1_EntryPoint (in C/C++ use the macro as the "
+                       "function name so the preprocessor expands it; in a .def file or "
+                       "another language write the expanded name)"));
       return out;
     }
     if (iequals(e.name, kEntryPoint)) {
-      out.push_back(make("entry-point-wrong-case", Severity::kError, "ERROR_PROC_NOT_FOUND",
-                         fmt::format("{}: exports '{}'; GetProcAddress is case-sensitive and WSL "
-                                     "looks up exactly '{}'",
-                                     file, e.name, kEntryPoint),
-                         fmt::format("rename the export to {}", kEntryPoint)));
+      out.push_back(
+          make_finding(finding::kEntryPointWrongCase,
+                       fmt::format("{}: exports '{}'; GetProcAddress is case-sensitive and WSL "
+                                   "looks up exactly '{}'",
+                                   file, e.name, kEntryPoint),
+                       fmt::format("rename the export to {}", kEntryPoint)));
       return out;
     }
   }
@@ -302,12 +295,12 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
         (names.empty() ? "" : ", ") + (e.name.empty() ? fmt::format("#{}", e.ordinal) : e.name);
     ++shown;
   }
-  out.push_back(
-      make("entry-point-missing", Severity::kError, "ERROR_PROC_NOT_FOUND",
-           exports.empty()
-               ? fmt::format("{}: exports nothing; WSL needs the export '{}'", file, kEntryPoint)
-               : fmt::format("{}: does not export '{}' (exports: {})", file, kEntryPoint, names),
-           "export the entry point: " + fix_c));
+  out.push_back(make_finding(
+      finding::kEntryPointMissing,
+      exports.empty()
+          ? fmt::format("{}: exports nothing; WSL needs the export '{}'", file, kEntryPoint)
+          : fmt::format("{}: does not export '{}' (exports: {})", file, kEntryPoint, names),
+      "export the entry point: " + fix_c));
   return out;
 }
 
@@ -319,8 +312,8 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
     if (kind == ImportKind::kSystem) continue;
     const std::string how = imp.delayed ? "delay-loads" : "imports";
     if (imp.delayed) {
-      out.push_back(make(
-          "delay-import", Severity::kWarning, "ERROR_MOD_NOT_FOUND",
+      out.push_back(make_finding(
+          finding::kDelayImport,
           fmt::format("{}: delay-loads {}, which is not a System32 DLL: loading succeeds, but the "
                       "first call into it raises an exception inside wslservice when Windows "
                       "cannot find it (the plugin's folder is not searched)",
@@ -331,8 +324,8 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
     }
     switch (kind) {
       case ImportKind::kMingwRuntime:
-        out.push_back(make(
-            "import-mingw-runtime", Severity::kError, "ERROR_MOD_NOT_FOUND",
+        out.push_back(make_finding(
+            finding::kImportMingwRuntime,
             fmt::format("{}: {} {}, a MinGW runtime DLL that Windows does not ship; wslservice "
                         "loads plugins with the default search order (not the plugin's folder), "
                         "so LoadLibrary fails",
@@ -341,16 +334,16 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
             "-Wl,-Bstatic -lwinpthread for libwinpthread-1.dll)"));
         break;
       case ImportKind::kDebugRuntime:
-        out.push_back(make(
-            "import-debug-runtime", Severity::kError, "ERROR_MOD_NOT_FOUND",
+        out.push_back(make_finding(
+            finding::kImportDebugRuntime,
             fmt::format("{}: {} {}, the debug C runtime, which exists only where Visual Studio is "
                         "installed",
                         file, how, imp.dll),
             "build Release with the static runtime (/MT); never ship Debug builds"));
         break;
       case ImportKind::kVcRuntime:
-        out.push_back(make(
-            "import-vc-runtime", Severity::kWarning, "ERROR_MOD_NOT_FOUND",
+        out.push_back(make_finding(
+            finding::kImportVcRuntime,
             fmt::format("{}: {} {}, part of the VC++ Redistributable: the plugin loads only on "
                         "machines where it is installed",
                         file, how, imp.dll),
@@ -359,8 +352,8 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
         break;
       case ImportKind::kOther:
       case ImportKind::kSystem:
-        out.push_back(make(
-            "import-not-system", Severity::kError, "ERROR_MOD_NOT_FOUND",
+        out.push_back(make_finding(
+            finding::kImportNotSystem,
             fmt::format("{}: {} {}, which is not a System32 DLL; wslservice loads plugins with "
                         "the default search order, which does not include the plugin's folder, so "
                         "LoadLibrary fails unless the DLL is on the system PATH",
@@ -378,18 +371,18 @@ std::vector<Finding> check_image(const pe::Image& image) {
   auto out = check_machine(image.layout(), file);
   auto exports = image.exports();
   if (!exports) {
-    out.push_back(make("malformed-exports", Severity::kError, "ERROR_PROC_NOT_FOUND",
-                       exports.error().describe(),
-                       exports.error().fix.empty() ? "rebuild the DLL" : exports.error().fix));
+    out.push_back(
+        make_finding(finding::kMalformedExports, exports.error().describe(),
+                     exports.error().fix.empty() ? "rebuild the DLL" : exports.error().fix));
   } else {
     auto f = check_exports(*exports, file);
     out.insert(out.end(), f.begin(), f.end());
   }
   auto imports = image.imports();
   if (!imports) {
-    out.push_back(make("malformed-imports", Severity::kError, "ERROR_BAD_EXE_FORMAT",
-                       imports.error().describe(),
-                       imports.error().fix.empty() ? "rebuild the DLL" : imports.error().fix));
+    out.push_back(
+        make_finding(finding::kMalformedImports, imports.error().describe(),
+                     imports.error().fix.empty() ? "rebuild the DLL" : imports.error().fix));
   } else {
     auto f = check_imports(*imports, file);
     out.insert(out.end(), f.begin(), f.end());
@@ -406,16 +399,18 @@ Result<PeCheck> check_pe_file(const fs::path& path) {
     const Error& e = image.error();
     if (e.kind != ErrorKind::kInput) return std::unexpected(e);
     const bool not_pe = e.message.starts_with("not a PE image");
-    out.findings.push_back(make(
-        not_pe ? "not-pe" : "malformed-pe", Severity::kError,
-        not_pe ? "TRUST_E_SUBJECT_FORM_UNKNOWN" : "ERROR_BAD_EXE_FORMAT",
-        not_pe ? fmt::format("{} (official WSL builds fail the signature check with "
-                             "TRUST_E_SUBJECT_FORM_UNKNOWN; builds without it fail LoadLibrary "
-                             "with ERROR_BAD_EXE_FORMAT)",
-                             e.describe())
-               : fmt::format("{} (LoadLibrary fails with ERROR_BAD_EXE_FORMAT)", e.describe()),
-        not_pe ? "register the plugin DLL itself (not an import library, object or Linux .so)"
-               : (e.fix.empty() ? "rebuild the DLL" : e.fix)));
+    out.findings.push_back(
+        not_pe ? make_finding(finding::kNotPe,
+                              fmt::format("{} (official WSL builds fail the signature check with "
+                                          "TRUST_E_SUBJECT_FORM_UNKNOWN; builds without it fail "
+                                          "LoadLibrary with ERROR_BAD_EXE_FORMAT)",
+                                          e.describe()),
+                              "register the plugin DLL itself (not an import library, object or "
+                              "Linux .so)")
+               : make_finding(
+                     finding::kMalformedPe,
+                     fmt::format("{} (LoadLibrary fails with ERROR_BAD_EXE_FORMAT)", e.describe()),
+                     e.fix.empty() ? "rebuild the DLL" : e.fix));
     return out;
   }
   out.is_pe = true;
@@ -423,4 +418,4 @@ Result<PeCheck> check_pe_file(const fs::path& path) {
   return out;
 }
 
-}  // namespace wslplug::preflight
+}  // namespace wslplug::doctor

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support.hpp"
+#include "wslplug/doctor/reg.hpp"
 #include "wslplug/registry/regfile.hpp"
 #include "wslplug/registry/registration.hpp"
 
@@ -275,15 +276,8 @@ TEST(RegisterWine, ImportQueryExportAndRemove) {
   WSLPLUG_REQUIRE_TOOL("wine");
   WSLPLUG_REQUIRE_TOOL("iconv");
   WSLPLUG_REQUIRE_TOOL("wineserver");
-  // Each wine start without a running wineserver boots the prefix's services (1-2 s, more on
-  // a loaded machine), and those services inherit the stdout/stderr of the wine process that
-  // started them, so run() would wait for them. Start a server that stays up 20 s after the last
-  // wine process (never killed here: another test may share it; it exits by itself) and boot
-  // the services with output to /dev/null; the calls below then reuse both.
-  auto warm = wt::run({"/bin/sh", "-c",
-                       "wineserver -p20 </dev/null >/dev/null 2>&1; "
-                       "wine reg query 'HKLM\\Software' </dev/null >/dev/null 2>&1"},
-                      wt::wine_env());
+  // The shared prefix booted, with a lingering wineserver (tests/support: wine_warm_up).
+  const auto& warm = wt::wine_warm_up();
   ASSERT_EQ(warm.rc, 0) << warm.both();
   wt::TempDir tmp;
   // 1. Plain names and paths, both encodings: reg import, reg query, removal.
@@ -365,7 +359,7 @@ TEST(RegisterWine, ImportQueryExportAndRemove) {
   const std::string exported = iconv_utf16(tmp / "types.reg");
   EXPECT_NE(exported.find("\"" + expand + "\"=hex(2):"), std::string::npos) << exported;
   EXPECT_NE(exported.find(",\\\r\n  "), std::string::npos) << "no continuation line to parse";
-  auto findings = reg::check_registration_file(tmp / "types.reg");
+  auto findings = wslplug::doctor::check_registration_file(tmp / "types.reg");
   ASSERT_TRUE(findings) << findings.error().describe();
   std::set<std::string> flagged;
   for (const auto& f : *findings) {

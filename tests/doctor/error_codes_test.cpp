@@ -1,8 +1,6 @@
 // The error-code knowledge base, parser and decoder (wslplug/errors.hpp), table-driven over every
 // code of the knowledge base and every input form a user pastes. MinGW's winerror.h, parsed here
 // independently of the build-time generator, is the oracle for values and names.
-#include "wslplug/doctor/errors.hpp"
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
@@ -13,6 +11,7 @@
 #include <set>
 
 #include "support.hpp"
+#include "wslplug/doctor/errors.hpp"
 
 namespace er = wslplug::errors;
 

@@ -7,15 +7,15 @@
 
 #include "pki.hpp"
 #include "support.hpp"
-#include "wslplug/doctor/dll_check.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/doctor/dll.hpp"
 
 namespace wt = wslplug::test;
 using nlohmann::json;
 
 namespace {
 
-class DoctorDllSigning : public ::testing::Test {
+class DllCheckSigned : public ::testing::Test {
  protected:
   void SetUp() override {
     auto r =
@@ -68,7 +68,7 @@ class DoctorDllSigning : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(DoctorDllSigning, SignedGoodPluginWithItsRootIsOk) {
+TEST_F(DllCheckSigned, SignedGoodPluginWithItsRootIsOk) {
   auto dll = sign(good_, cert_, key_, "good.dll");
   auto j = doctor(dll, cert_);
   EXPECT_EQ(j["ok"], true) << j.dump(2);
@@ -76,12 +76,12 @@ TEST_F(DoctorDllSigning, SignedGoodPluginWithItsRootIsOk) {
   // The library function the build command calls agrees.
   wslplug::signing::VerifyOptions vo;
   vo.ca_files.push_back(cert_);
-  auto findings = wslplug::signing::check_plugin_dll(dll, vo);
+  auto findings = wslplug::doctor::check_plugin_dll(dll, vo);
   ASSERT_TRUE(findings) << findings.error().describe();
   EXPECT_TRUE(findings->empty());
 }
 
-TEST_F(DoctorDllSigning, SelfSignedWithoutCaIsUntrustedRoot) {
+TEST_F(DllCheckSigned, SelfSignedWithoutCaIsUntrustedRoot) {
   auto dll = sign(good_, cert_, key_, "good.dll");
   auto j = doctor(dll);
   auto f = with_error(j, "CERT_E_UNTRUSTEDROOT");
@@ -91,7 +91,7 @@ TEST_F(DoctorDllSigning, SelfSignedWithoutCaIsUntrustedRoot) {
   EXPECT_NE(f["message"].get<std::string>().find("self-signed"), std::string::npos);
 }
 
-TEST_F(DoctorDllSigning, UnsignedIsNoSignature) {
+TEST_F(DllCheckSigned, UnsignedIsNoSignature) {
   auto j = doctor(wt::copy_to(good_, tmp_.path(), "unsigned.dll"), cert_);
   auto f = with_error(j, "TRUST_E_NOSIGNATURE");
   ASSERT_FALSE(f.is_null()) << j.dump(2);
@@ -99,7 +99,7 @@ TEST_F(DoctorDllSigning, UnsignedIsNoSignature) {
   EXPECT_EQ(j["findings"].size(), 1u) << j.dump(2);
 }
 
-TEST_F(DoctorDllSigning, TamperedIsBadDigest) {
+TEST_F(DllCheckSigned, TamperedIsBadDigest) {
   auto dll = sign(good_, cert_, key_, "tampered.dll");
   auto bytes = wt::read_bytes(dll);
   auto img = wslplug::pe::Image::open(dll);
@@ -114,7 +114,7 @@ TEST_F(DoctorDllSigning, TamperedIsBadDigest) {
   EXPECT_EQ(f["id"], "digest-mismatch");
 }
 
-TEST_F(DoctorDllSigning, ServerAuthCertificateIsWrongUsage) {
+TEST_F(DllCheckSigned, ServerAuthCertificateIsWrongUsage) {
   auto tls = wt::make_cert(tmp_.path(), "tls", {.cn = "wslplug tls server", .eku = "serverAuth"});
   ASSERT_FALSE(tls.cert.empty());
   auto dll = sign(good_, tls.cert, tls.key, "tls.dll");
@@ -124,7 +124,7 @@ TEST_F(DoctorDllSigning, ServerAuthCertificateIsWrongUsage) {
   EXPECT_EQ(f["severity"], "error");
 }
 
-TEST_F(DoctorDllSigning, ExpiredCertificateWithoutTimestampIsExpired) {
+TEST_F(DllCheckSigned, ExpiredCertificateWithoutTimestampIsExpired) {
   auto old = wt::make_cert(
       tmp_.path(), "old",
       {.cn = "wslplug expired signer", .start = "20200101000000Z", .end = "20210101000000Z"});
@@ -138,7 +138,7 @@ TEST_F(DoctorDllSigning, ExpiredCertificateWithoutTimestampIsExpired) {
   ASSERT_FALSE(f.is_null()) << j.dump(2);
 }
 
-TEST_F(DoctorDllSigning, SignatureFindingsComeBeforePeFindings) {
+TEST_F(DllCheckSigned, SignatureFindingsComeBeforePeFindings) {
   auto mangled = wt::build_dll(
       {.name = "doctor-mangled",
        .source = "#include <windows.h>\n__declspec(dllexport) HRESULT "
@@ -158,7 +158,7 @@ TEST_F(DoctorDllSigning, SignatureFindingsComeBeforePeFindings) {
   EXPECT_EQ(j["findings"][0]["id"], "entry-point-mangled");
 }
 
-TEST_F(DoctorDllSigning, NotAPeSkipsTheSignatureCheck) {
+TEST_F(DllCheckSigned, NotAPeSkipsTheSignatureCheck) {
   const auto text = tmp_ / "notes.dll";
   wt::write_text(text, "MZ but nothing else\n");
   auto j = doctor(text, cert_);

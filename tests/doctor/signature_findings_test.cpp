@@ -1,9 +1,9 @@
-// Signature findings of the plugin DLL check (wslplug/dll_check.hpp) as a pure function of a
+// Signature findings of the plugin DLL check (wslplug/doctor/dll.hpp) as a pure function of a
 // signing::FileReport: every Verdict bit maps to the WinVerifyTrust error official WSL builds
 // report. Reports are constructed here; end-to-end tests with real signed DLLs run the binary.
 #include <gtest/gtest.h>
 
-#include "wslplug/doctor/dll_check.hpp"
+#include "wslplug/doctor/dll.hpp"
 #include "wslplug/doctor/errors.hpp"
 
 namespace sg = wslplug::signing;
@@ -47,7 +47,7 @@ const Finding* by_error(const std::vector<Finding>& v, std::string_view wsl_erro
 
 }  // namespace
 
-TEST(DoctorSignature, EachVerdictMapsToItsWslError) {
+TEST(SignatureFindings, EachVerdictMapsToItsWslError) {
   struct Case {
     sg::Verdict verdict;
     std::string wsl_error;
@@ -67,7 +67,7 @@ TEST(DoctorSignature, EachVerdictMapsToItsWslError) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.id);
-    auto findings = sg::signature_findings(signed_report(c.verdict), {});
+    auto findings = wslplug::doctor::signature_findings(signed_report(c.verdict), {});
     ASSERT_EQ(findings.size(), 1u);
     EXPECT_EQ(findings[0].wsl_error, c.wsl_error);
     EXPECT_EQ(findings[0].id, c.id);
@@ -79,33 +79,32 @@ TEST(DoctorSignature, EachVerdictMapsToItsWslError) {
   }
 }
 
-TEST(DoctorSignature, UnsignedIsNoSignature) {
+TEST(SignatureFindings, UnsignedIsNoSignature) {
   sg::FileReport r;
   r.file = "plugin.dll";
   r.checksum_ok = true;
-  auto findings = sg::signature_findings(r, {});
+  auto findings = wslplug::doctor::signature_findings(r, {});
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].id, "unsigned");
   EXPECT_EQ(findings[0].wsl_error, "TRUST_E_NOSIGNATURE");
   EXPECT_NE(findings[0].fix.find("wslplug sign"), std::string::npos);
 }
 
-TEST(DoctorSignature, GoodSignatureHasNoFindings) {
-  EXPECT_TRUE(sg::signature_findings(signed_report(sg::Verdict::kOk), {}).empty());
+TEST(SignatureFindings, GoodSignatureHasNoFindings) {
+  EXPECT_TRUE(wslplug::doctor::signature_findings(signed_report(sg::Verdict::kOk), {}).empty());
 }
 
-TEST(DoctorSignature, SeveralBitsGiveSeveralFindings) {
-  auto findings = sg::signature_findings(
-      signed_report(sg::Verdict::kWrongUsage | sg::Verdict::kUntrustedRoot | sg::Verdict::kExpired),
-      {});
+TEST(SignatureFindings, SeveralBitsGiveSeveralFindings) {
+  auto findings = wslplug::doctor::signature_findings(
+      signed_report(sg::Verdict::kWrongUsage | sg::Verdict::kUntrustedRoot | sg::Verdict::kExpired), {});
   EXPECT_EQ(findings.size(), 3u);
   EXPECT_NE(by_error(findings, "CERT_E_WRONG_USAGE"), nullptr);
   EXPECT_NE(by_error(findings, "CERT_E_UNTRUSTEDROOT"), nullptr);
   EXPECT_NE(by_error(findings, "CERT_E_EXPIRED"), nullptr);
 }
 
-TEST(DoctorSignature, UntrustedRootSaysHowToTrustIt) {
-  auto findings = sg::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), {});
+TEST(SignatureFindings, UntrustedRootSaysHowToTrustIt) {
+  auto findings = wslplug::doctor::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), {});
   const auto* f = by_error(findings, "CERT_E_UNTRUSTEDROOT");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->fix.find("Cert:\\LocalMachine\\Root"), std::string::npos) << f->fix;
@@ -114,26 +113,27 @@ TEST(DoctorSignature, UntrustedRootSaysHowToTrustIt) {
   EXPECT_NE(f->message.find("self-signed"), std::string::npos);
   sg::VerifyOptions with_ca;
   with_ca.ca_files.emplace_back("root.pem");
-  findings = sg::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), with_ca);
+  findings = wslplug::doctor::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), with_ca);
   f = by_error(findings, "CERT_E_UNTRUSTEDROOT");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->message.find("--ca"), std::string::npos);
 }
 
-TEST(DoctorSignature, NestedSignatureProblemsAreWarnings) {
-  auto findings = sg::signature_findings(signed_report(sg::Verdict::kBadDigest, true), {});
+TEST(SignatureFindings, NestedSignatureProblemsAreWarnings) {
+  auto findings =
+      wslplug::doctor::signature_findings(signed_report(sg::Verdict::kBadDigest, true), {});
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].severity, Severity::kWarning);
   EXPECT_EQ(findings[0].id, "nested-digest-mismatch");
   EXPECT_FALSE(wslplug::has_errors(findings));
 }
 
-TEST(DoctorSignature, ChecksumMismatchIsInformational) {
+TEST(SignatureFindings, ChecksumMismatchIsInformational) {
   auto r = signed_report(sg::Verdict::kOk);
   r.checksum_ok = false;
   r.stored_checksum = 0;
   r.computed_checksum = 0x1234;
-  auto findings = sg::signature_findings(r, {});
+  auto findings = wslplug::doctor::signature_findings(r, {});
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].id, "checksum-mismatch");
   EXPECT_EQ(findings[0].severity, Severity::kInfo);

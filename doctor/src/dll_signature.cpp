@@ -1,19 +1,15 @@
-// Signature findings of the WSL plugin DLL check (see wslplug/dll_check.hpp). WSL (official
-// builds) calls WinVerifyTrust(WINTRUST_ACTION_GENERIC_VERIFY_V2) as LocalSystem before
+// The signature check of a WSL plugin DLL and the whole check (see wslplug/doctor/dll.hpp). WSL
+// (official builds) calls WinVerifyTrust(WINTRUST_ACTION_GENERIC_VERIFY_V2) as LocalSystem before
 // LoadLibrary and passes its result through as the error code; only the primary signature counts.
-#include "wslplug/doctor/dll_check.hpp"
-
 #include <fmt/format.h>
 
-#include "wslplug/doctor/preflight.hpp"
+#include "wslplug/doctor/dll.hpp"
 
-namespace wslplug::signing {
+namespace wslplug::doctor {
+
+using namespace signing;  // the verification report and its verdict bits
+
 namespace {
-
-Finding make(std::string id, Severity sev, std::string wsl_error, std::string message,
-             std::string fix) {
-  return Finding{std::move(id), sev, std::move(wsl_error), std::move(message), std::move(fix)};
-}
 
 constexpr const char* kResign =
     "sign the DLL as the last build step: wslplug sign plugin.dll --cert cert.pem --key key.pem "
@@ -40,43 +36,41 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
     return s.problems.empty() ? std::string(fallback) : s.problems.front();
   };
   if (has(v, Verdict::kMalformed))
-    out.push_back(make("signature-malformed", Severity::kError,
-                       std::string(wsl_error(Verdict::kMalformed)),
-                       fmt::format("{}: the PKCS#7 signature or its SpcIndirectDataContent is "
-                                   "malformed ({}); Windows cannot decode it",
-                                   who, detail("malformed")),
-                       kResign));
+    out.push_back(
+        make_finding(finding::kSignatureMalformed,
+                     fmt::format("{}: the PKCS#7 signature or its SpcIndirectDataContent is "
+                                 "malformed ({}); Windows cannot decode it",
+                                 who, detail("malformed")),
+                     kResign));
   if (has(v, Verdict::kBadDigest))
-    out.push_back(make(
-        "digest-mismatch", Severity::kError, std::string(wsl_error(Verdict::kBadDigest)),
+    out.push_back(make_finding(
+        finding::kDigestMismatch,
         fmt::format("{}: the file changed after signing: signed {} digest {}, computed {}", who,
                     s.digest_algorithm, s.embedded_digest.empty() ? "?" : s.embedded_digest,
                     s.computed_digest.empty() ? "?" : s.computed_digest),
         std::string(kResign) + "; do not modify the DLL after signing"));
   if (has(v, Verdict::kUnsupportedDigest))
-    out.push_back(make(
-        "digest-unsupported", Severity::kError, std::string(wsl_error(Verdict::kUnsupportedDigest)),
+    out.push_back(make_finding(
+        finding::kDigestUnsupported,
         fmt::format("{}: digest algorithm '{}' is not supported", who, s.digest_algorithm),
         "re-sign with SHA-256 (wslplug sign --hash sha256)"));
   if (has(v, Verdict::kBadSignature))
-    out.push_back(make("signature-invalid", Severity::kError,
-                       std::string(wsl_error(Verdict::kBadSignature)),
-                       fmt::format("{}: the signer's signature does not verify ({})", who,
-                                   detail("bad signature")),
-                       kResign));
+    out.push_back(make_finding(finding::kSignatureInvalid,
+                               fmt::format("{}: the signer's signature does not verify ({})", who,
+                                           detail("bad signature")),
+                               kResign));
   if (has(v, Verdict::kWrongUsage))
-    out.push_back(
-        make("cert-wrong-usage", Severity::kError, std::string(wsl_error(Verdict::kWrongUsage)),
-             fmt::format("{}: the signing certificate lacks the Code Signing extended key usage "
-                         "(1.3.6.1.5.5.7.3.3) or the digitalSignature key usage",
-                         who),
-             "create a code-signing certificate (wslplug cert new, or New-SelfSignedCertificate "
-             "-Type CodeSigningCert) and re-sign"));
+    out.push_back(make_finding(
+        finding::kCertWrongUsage,
+        fmt::format("{}: the signing certificate lacks the Code Signing extended key usage "
+                    "(1.3.6.1.5.5.7.3.3) or the digitalSignature key usage",
+                    who),
+        "create a code-signing certificate (wslplug cert new, or New-SelfSignedCertificate "
+        "-Type CodeSigningCert) and re-sign"));
   if (has(v, Verdict::kExpired | Verdict::kNotYetValid)) {
     const bool expired = has(v, Verdict::kExpired);
-    out.push_back(make(
-        expired ? "cert-expired" : "cert-not-yet-valid", Severity::kError,
-        std::string(wsl_error(expired ? Verdict::kExpired : Verdict::kNotYetValid)),
+    out.push_back(make_finding(
+        expired ? finding::kCertExpired : finding::kCertNotYetValid,
         fmt::format("{}: the signing certificate is {} (valid from unix time {} to {}) and the "
                     "signature has no valid timestamp",
                     who, expired ? "expired" : "not yet valid", s.signer_not_before,
@@ -86,23 +80,23 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
                 : "check the signing machine's clock, or create a certificate valid from now"));
   }
   if (has(v, Verdict::kChainIncomplete))
-    out.push_back(make("chain-incomplete", Severity::kError,
-                       std::string(wsl_error(Verdict::kChainIncomplete)),
-                       fmt::format("{}: the certificate chain cannot be built: an intermediate "
-                                   "certificate of '{}' is missing",
-                                   who, s.signer_issuer),
-                       "re-sign embedding the intermediates (wslplug sign --chain "
-                       "intermediate.pem ...) or install them into Cert:\\LocalMachine\\CA"));
+    out.push_back(
+        make_finding(finding::kChainIncomplete,
+                     fmt::format("{}: the certificate chain cannot be built: an intermediate "
+                                 "certificate of '{}' is missing",
+                                 who, s.signer_issuer),
+                     "re-sign embedding the intermediates (wslplug sign --chain "
+                     "intermediate.pem ...) or install them into Cert:\\LocalMachine\\CA"));
   if (has(v, Verdict::kUntrustedRoot))
     out.push_back(
-        make("untrusted-root", Severity::kError, std::string(wsl_error(Verdict::kUntrustedRoot)),
-             fmt::format("{}: the chain ends in {} that is not trusted{}", who,
-                         s.self_signed ? "a self-signed certificate" : "a root",
-                         have_ca ? " by the --ca roots" : " by this system's trust store"),
-             trust_fix(s, have_ca)));
+        make_finding(finding::kUntrustedRoot,
+                     fmt::format("{}: the chain ends in {} that is not trusted{}", who,
+                                 s.self_signed ? "a self-signed certificate" : "a root",
+                                 have_ca ? " by the --ca roots" : " by this system's trust store"),
+                     trust_fix(s, have_ca)));
   if (has(v, Verdict::kBadTimestamp))
-    out.push_back(make(
-        "timestamp-invalid", Severity::kError, std::string(wsl_error(Verdict::kBadTimestamp)),
+    out.push_back(make_finding(
+        finding::kTimestampInvalid,
         fmt::format("{}: the timestamp countersignature is invalid ({})", who,
                     s.timestamp && !s.timestamp->problem.empty() ? s.timestamp->problem
                                                                  : detail("invalid timestamp")),
@@ -117,12 +111,12 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
   const std::string& file = report.file;
   const bool have_ca = !options.ca_files.empty();
   if (!report.is_signed || report.signatures.empty()) {
-    out.push_back(
-        make("unsigned", Severity::kError, "TRUST_E_NOSIGNATURE",
-             fmt::format("{}: has no Authenticode signature (the certificate table is empty); "
-                         "official WSL builds refuse to load unsigned plugins",
-                         file),
-             std::string(kResign) + ", and trust the certificate in Cert:\\LocalMachine\\Root"));
+    out.push_back(make_finding(
+        finding::kUnsigned,
+        fmt::format("{}: has no Authenticode signature (the certificate table is empty); "
+                    "official WSL builds refuse to load unsigned plugins",
+                    file),
+        std::string(kResign) + ", and trust the certificate in Cert:\\LocalMachine\\Root"));
     return out;
   }
   // WinVerifyTrust checks the primary signature; problems of nested signatures do not stop WSL.
@@ -132,30 +126,32 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
     std::vector<Finding> sig;
     add_signature_findings(file, s, have_ca, sig);
     if (sig.empty())
-      sig.push_back(make("signature-problem", Severity::kError, "TRUST_E_FAIL",
-                         fmt::format("{}: signature #{} does not verify: {}", file, s.index,
-                                     s.problems.empty() ? "unknown problem" : s.problems.front()),
-                         kResign));
+      sig.push_back(
+          make_finding(finding::kSignatureProblem,
+                       fmt::format("{}: signature #{} does not verify: {}", file, s.index,
+                                   s.problems.empty() ? "unknown problem" : s.problems.front()),
+                       kResign));
     if (secondary) {
       for (auto& f : sig) {
         f.severity = Severity::kWarning;
-        f.id = "nested-" + f.id;
+        f.id = std::string(finding::kNestedPrefix) + f.id;
         f.message += " (a nested signature: WinVerifyTrust checks only the primary one)";
       }
     }
     out.insert(out.end(), sig.begin(), sig.end());
   }
   if (!report.checksum_ok && report.stored_checksum != report.computed_checksum)
-    out.push_back(make("checksum-mismatch", Severity::kInfo, "",
-                       fmt::format("{}: PE CheckSum is {:#010x}, computed {:#010x} (Windows does "
-                                   "not check it for user-mode DLLs; signing tools update it)",
-                                   file, report.stored_checksum, report.computed_checksum),
-                       "re-sign with wslplug sign, which writes the correct checksum"));
+    out.push_back(
+        make_finding(finding::kChecksumMismatch,
+                     fmt::format("{}: PE CheckSum is {:#010x}, computed {:#010x} (Windows does "
+                                 "not check it for user-mode DLLs; signing tools update it)",
+                                 file, report.stored_checksum, report.computed_checksum),
+                     "re-sign with wslplug sign, which writes the correct checksum"));
   return out;
 }
 
 Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const VerifyOptions& options) {
-  auto pe = preflight::check_pe_file(path);
+  auto pe = check_pe_file(path);
   if (!pe) return std::unexpected(pe.error());
   if (!pe->is_pe) return std::move(pe->findings);
   std::vector<Finding> out;
@@ -164,10 +160,10 @@ Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const Verify
     const Error& e = report.error();
     if (e.kind == ErrorKind::kIo || e.kind == ErrorKind::kInternal) return std::unexpected(e);
     // A structurally broken certificate table: Windows cannot read the signature either.
-    out.push_back(
-        make("signature-unreadable", Severity::kError, "TRUST_E_NOSIGNATURE",
-             fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
-             e.fix.empty() ? std::string(kResign) : e.fix));
+    out.push_back(make_finding(
+        finding::kSignatureUnreadable,
+        fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
+        e.fix.empty() ? std::string(kResign) : e.fix));
   } else {
     out = signature_findings(*report, options);
   }
@@ -176,4 +172,4 @@ Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const Verify
   return out;
 }
 
-}  // namespace wslplug::signing
+}  // namespace wslplug::doctor

@@ -1,0 +1,59 @@
+// The shared text and JSON view of findings (see findings_view.hpp).
+#include "findings_view.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common.hpp"
+
+namespace wslplug::cli {
+
+nlohmann::json finding_json(const Finding& f) {
+  return {
+      {"id", f.id},
+      {"severity", std::string(severity_name(f.severity))},
+      {"wsl_error", f.wsl_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.wsl_error)},
+      {"message", f.message},
+      {"fix", f.fix}};
+}
+
+nlohmann::json findings_json(const std::vector<Finding>& findings) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& f : findings) a.push_back(finding_json(f));
+  return a;
+}
+
+void print_findings(const std::vector<Finding>& findings) {
+  for (const auto& f : findings) {
+    fmt::print("  {} [{}]{}\n", severity_name(f.severity), f.id,
+               f.wsl_error.empty() ? "" : fmt::format(" -> {}", f.wsl_error));
+    fmt::print("    {}\n", f.message);
+    if (!f.fix.empty()) fmt::print("    fix: {}\n", f.fix);
+  }
+}
+
+std::string_view findings_headline(const std::vector<Finding>& findings, std::string_view bad,
+                                   std::string_view ok) {
+  if (has_errors(findings)) return bad;
+  const bool warnings = std::any_of(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.severity == Severity::kWarning;
+  });
+  return warnings ? "usable, with warnings" : ok;
+}
+
+std::string_view first_wsl_error(const std::vector<Finding>& findings) {
+  for (const auto& f : findings)
+    if (f.severity == Severity::kError && !f.wsl_error.empty()) return f.wsl_error;
+  return {};
+}
+
+void warn_findings(const std::vector<Finding>& findings) {
+  for (const auto& f : findings) {
+    if (f.severity == Severity::kInfo) continue;
+    warn(f.wsl_error.empty() ? f.message
+                             : fmt::format("{} (WSL would fail with {})", f.message, f.wsl_error));
+  }
+}
+
+}  // namespace wslplug::cli

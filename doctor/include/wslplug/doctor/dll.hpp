@@ -1,0 +1,66 @@
+// The static check of a WSL plugin DLL, in the order an official WSL build loads a plugin:
+// signature (WinVerifyTrust), then the image (machine, DLL flag, imports: LoadLibrary), then the
+// export (GetProcAddress of WSLPluginAPIV1_EntryPoint). Every finding is a catalogue kind
+// (wslplug/doctor/finding.hpp) and names the WSL error the problem would cause. Used by
+// `wslplug doctor --dll`, `build` and `register`. Nothing here modifies the input.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wslplug/core/error.hpp"
+#include "wslplug/core/io.hpp"
+#include "wslplug/core/pe.hpp"
+#include "wslplug/doctor/finding.hpp"
+#include "wslplug/signing/signing.hpp"
+
+namespace wslplug::doctor {
+
+// The export WSL looks up, exactly (GetProcAddress is case-sensitive).
+inline constexpr std::string_view kEntryPoint = "WSLPluginAPIV1_EntryPoint";
+
+// ---- the whole check --------------------------------------------------------------------------
+// Signature findings first, then PE findings. A file that is not a PE gives only the "not-pe"
+// finding. Errors are for files that cannot be read (I/O). `options.ca_files` are the roots the
+// signature is checked against (none: the system store).
+Result<std::vector<Finding>> check_plugin_dll(const fs::path& path,
+                                              const signing::VerifyOptions& options);
+
+// ---- the signature part -----------------------------------------------------------------------
+// Findings for a verification report: unsigned, digest mismatch, wrong usage, expired without a
+// timestamp, untrusted root, ... (problems of nested signatures as warnings). A pure function of
+// the report; `options` only tells whether a --ca was given (for the wording of fixes).
+std::vector<Finding> signature_findings(const signing::FileReport& report,
+                                        const signing::VerifyOptions& options);
+
+// ---- the PE part (image and export) -----------------------------------------------------------
+// The outcome of the PE-level checks. is_pe is false when the file is not a (valid) PE image;
+// then the findings say so and the signature cannot be checked either.
+struct PeCheck {
+  std::vector<Finding> findings;
+  bool is_pe = false;
+};
+
+// Opens `path` and runs every PE-level check. A file that is not a PE or is malformed is a
+// finding ("not-pe", "malformed-pe"), not an error; errors are for files that cannot be read.
+Result<PeCheck> check_pe_file(const fs::path& path);
+// The checks on an opened image (headers, exports, imports).
+std::vector<Finding> check_image(const pe::Image& image);
+
+// Individual checks, for callers that already hold the data.
+std::vector<Finding> check_machine(const pe::Layout& layout, const std::string& file);
+std::vector<Finding> check_exports(const std::vector<pe::Export>& exports, const std::string& file);
+std::vector<Finding> check_imports(const std::vector<pe::Import>& imports, const std::string& file);
+
+// How Windows will resolve an imported DLL when wslservice loads the plugin.
+enum class ImportKind {
+  kSystem,        // ships in System32 (or is an API set): found
+  kMingwRuntime,  // libstdc++-6, libgcc_s_*, libwinpthread-1, ...: not found
+  kVcRuntime,  // VCRUNTIME140, MSVCP140, ...: found only if the VC++ Redistributable is installed
+  kDebugRuntime,  // VCRUNTIME140D, ucrtbased, ...: never on end-user machines
+  kOther,         // anything else: not found (the plugin's folder is not searched)
+};
+ImportKind classify_import(std::string_view dll);
+
+}  // namespace wslplug::doctor

@@ -1,0 +1,300 @@
+// The registration check behind `wslplug doctor --reg` (see wslplug/doctor/reg.hpp): what would
+// make WSL skip or refuse the plugin a .reg file registers. WSL reads REG_SZ values under
+// HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins (64-bit view) and passes each
+// value to LoadLibrary as is.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "wslplug/core/text.hpp"
+#include "wslplug/doctor/reg.hpp"
+#include "wslplug/registry/registration.hpp"
+#include "wslplug/registry/winpath.hpp"
+
+namespace wslplug::doctor {
+
+using namespace reg;  // the .reg document model
+
+namespace {
+
+constexpr std::string_view kFixBare =
+    "store the bare absolute path, e.g. \"C:\\\\Plugins\\\\my_plugin.dll\"";
+
+// Characters a registered path must not have: control characters, quotes, %VARS%.
+void check_path_text(const std::string& at, const std::string& path, std::vector<Finding>& out) {
+  if (has_control(path)) {
+    out.push_back(make_finding(
+        finding::kPathControlCharacter,
+        fmt::format("{}: the path \"{}\" contains control characters", at, printable(path)),
+        std::string(kFixBare)));
+  }
+  if (path.find('"') != std::string::npos) {
+    out.push_back(
+        make_finding(finding::kPathQuotes,
+                     fmt::format("{}: the path {} contains double quotes; WSL passes the value "
+                                 "to CreateFileW as is",
+                                 at, printable(path)),
+                     "remove the quotes: the value is the bare path, even with spaces in it"));
+  }
+  if (has_env_var(path)) {
+    out.push_back(
+        make_finding(finding::kPathEnvVar,
+                     fmt::format("{}: the path \"{}\" contains an environment variable; WSL "
+                                 "never expands it",
+                                 at, printable(path)),
+                     "write the expanded path, e.g. C:\\\\Program Files\\\\... instead of "
+                     "%ProgramFiles%\\\\..."));
+  }
+}
+
+// What kind of path it is: inside a distribution, a share, a Linux path, relative. `norm` is the
+// path with backslash separators, `drive` and `unc` what it starts with.
+void check_path_root(const std::string& at, const std::string& path, const std::string& norm,
+                     bool drive, bool unc, std::vector<Finding>& out) {
+  const std::string lnorm = ascii_lower(norm);
+  if (unc && (lnorm.starts_with("\\\\wsl$\\") || lnorm.starts_with("\\\\wsl.localhost\\") ||
+              lnorm == "\\\\wsl$" || lnorm == "\\\\wsl.localhost")) {
+    out.push_back(
+        make_finding(finding::kPathInDistribution,
+                     fmt::format("{}: \"{}\" is a file inside a WSL distribution; the service "
+                                 "loads plugins when it starts, before any distribution runs, "
+                                 "and cannot read it",
+                                 at, printable(path)),
+                     "copy the DLL to a Windows folder (e.g. C:\\\\Plugins\\\\) and register "
+                     "that path"));
+  } else if (unc) {
+    out.push_back(
+        make_finding(finding::kPathUnc,
+                     fmt::format("{}: \"{}\" is on a network share; the service runs as "
+                                 "LocalSystem and reaches it as the computer account, at boot, "
+                                 "possibly before the network is up",
+                                 at, printable(path)),
+                     "copy the DLL to a local folder (e.g. C:\\\\Plugins\\\\)"));
+  } else if (path.front() == '/') {
+    std::string fix = "register the Windows path of the DLL, e.g. C:\\\\Plugins\\\\my_plugin.dll";
+    if (auto w = to_windows_path(path); w) fix = fmt::format("write \"{}\"", escape(w->path));
+    out.push_back(
+        make_finding(finding::kPathLinux,
+                     fmt::format("{}: \"{}\" is a Linux path; Windows reads it as a folder on "
+                                 "the current drive",
+                                 at, printable(path)),
+                     fix));
+  } else if (!drive) {
+    const bool has_dir = norm.find('\\') != std::string::npos;
+    Finding f = make_finding(finding::kPathRelative,
+                             fmt::format("{}: \"{}\" is not an absolute path; the service "
+                                         "resolves it against its own folder",
+                                         at, printable(path)),
+                             std::string(kFixBare));
+    if (!has_dir) f.wsl_error = "ERROR_FILE_NOT_FOUND";  // a bare file name
+    out.push_back(std::move(f));
+  }
+}
+
+// Findings about a REG_SZ plugin path.
+void check_path(const std::string& at, const std::string& path, std::vector<Finding>& out) {
+  if (path.empty()) {
+    out.push_back(
+        make_finding(finding::kPathEmpty, at + ": the path is empty", std::string(kFixBare)));
+    return;
+  }
+  check_path_text(at, path, out);
+  std::string norm = path;
+  std::replace(norm.begin(), norm.end(), '/', '\\');
+  const std::string lnorm = ascii_lower(norm);
+  const bool unc = lnorm.starts_with("\\\\");
+  const bool drive = norm.size() >= 3 && std::isalpha(static_cast<unsigned char>(norm[0])) &&
+                     norm[1] == ':' && norm[2] == '\\';
+  check_path_root(at, path, norm, drive, unc, out);
+  if (drive || unc) {
+    const std::string rest = norm.substr(drive ? 2 : 2);
+    if (auto bad = rest.find_first_of("<>|?*:"); bad != std::string::npos) {
+      out.push_back(
+          make_finding(finding::kPathInvalidCharacter,
+                       fmt::format("{}: the path \"{}\" contains '{}', which Windows does not "
+                                   "allow in file names",
+                                   at, printable(path), rest[bad]),
+                       "fix the path"));
+    }
+  }
+  if (drive && path.find('/') != std::string::npos) {
+    out.push_back(
+        make_finding(finding::kPathForwardSlashes,
+                     fmt::format("{}: the path \"{}\" uses '/'; LoadLibrary documents only "
+                                 "'\\' as the separator",
+                                 at, printable(path)),
+                     "write backslashes (doubled in a .reg file: C:\\\\Plugins\\\\p.dll)"));
+  }
+  if (!lnorm.ends_with(".dll")) {
+    out.push_back(
+        make_finding(finding::kPathNotDll,
+                     fmt::format("{}: the path \"{}\" does not end in .dll", at, printable(path)),
+                     "register the plugin DLL itself"));
+  }
+}
+
+void check_encoding(const Document& doc, const std::string& f, std::vector<Finding>& out) {
+  if (doc.encoding == Encoding::kUtf8 && doc.had_bom) {
+    out.push_back(make_finding(finding::kEncodingUtf8Bom,
+                               f + ": the file starts with a UTF-8 byte-order mark, which reg "
+                                   "import (Wine's, at least) refuses",
+                               "save it as UTF-16 LE with BOM (wslplug register --emit-reg does)"));
+  }
+  if (doc.non_ascii_without_bom) {
+    out.push_back(make_finding(finding::kEncodingNonAscii,
+                               f + ": the file has non-ASCII text but no byte-order mark; regedit "
+                                   "and reg.exe read it in the ANSI code page, so names and paths "
+                                   "change",
+                               "save it as UTF-16 LE with BOM (wslplug register --emit-reg does)"));
+  }
+}
+
+// A key other than the plugins key (`lk`: its path in lower case).
+void check_other_key(const Key& key, const std::string& lk, const std::string& at_key,
+                     std::vector<Finding>& out) {
+  const std::string plugins = ascii_lower(kPluginsKey);
+  if (lk.find("wow6432node") != std::string::npos && lk.find("lxss") != std::string::npos) {
+    out.push_back(
+        make_finding(finding::kKeyWow6432Node,
+                     at_key + " is in the 32-bit registry view (WOW6432Node); the "
+                              "64-bit WSL service never reads it, so the plugin is not "
+                              "loaded",
+                     fmt::format("use [{}] (and reg.exe import FILE /reg:64)", kPluginsKey)));
+  } else if (lk.starts_with("hklm\\") && lk.substr(4) == plugins.substr(18)) {
+    out.push_back(make_finding(finding::kKeyAbbreviated,
+                               at_key + " abbreviates the hive; .reg files need the full name",
+                               fmt::format("write [{}]", kPluginsKey)));
+  } else if (lk.find("lxss") != std::string::npos) {
+    out.push_back(make_finding(finding::kKeyWrong,
+                               at_key + " is not the key WSL reads plugins from",
+                               fmt::format("write [{}]", kPluginsKey)));
+  } else if (!key.values.empty()) {
+    out.push_back(make_finding(finding::kKeyOther,
+                               at_key + " is not the WSL plugins key; its values are not plugin "
+                                        "registrations",
+                               "keep registration files to the plugins key"));
+  }
+}
+
+// What the values under the plugins key have set so far (for duplicates).
+struct Seen {
+  std::map<std::string, int> names;  // lower-case name -> line (value names are case-insensitive)
+  std::map<std::string, std::pair<std::string, int>> paths;  // lower-case path -> (name, line)
+};
+
+void check_name(const Value& v, const std::string& at, Seen& seen, std::vector<Finding>& out) {
+  if (v.is_default) {
+    out.push_back(make_finding(finding::kNameDefaultValue,
+                               at + " is the key's unnamed default value; the plugin would have "
+                                    "an empty name in WSL's error messages",
+                               "use a named value: "
+                               "\"my-plugin\"=\"C:\\\\Plugins\\\\my_plugin.dll\""));
+    return;
+  }
+  if (v.name.empty() || has_control(v.name)) {
+    out.push_back(make_finding(finding::kNameInvalid,
+                               at + ": the plugin name is empty or contains control characters",
+                               "use a short descriptive name: users see it in WSL's error "
+                               "messages"));
+  }
+  const std::string ln = ascii_lower(v.name);
+  if (auto it = seen.names.find(ln); it != seen.names.end()) {
+    out.push_back(make_finding(finding::kNameDuplicate,
+                               fmt::format("{}: the name was already set on line {}; the later "
+                                           "line wins",
+                                           at, it->second),
+                               "keep one line per plugin"));
+  }
+  seen.names[ln] = v.line;
+}
+
+// A value that is not REG_SZ: WSL skips it.
+Finding not_reg_sz(const Value& v, const std::string& at) {
+  std::string what = std::string(value_kind_name(v.kind));
+  if (v.kind == ValueKind::kExpandString) what += " (hex(2))";
+  std::string fix = "write it as a string value: \"NAME\"=\"C:\\\\Plugins\\\\my_plugin.dll\"";
+  if (v.kind == ValueKind::kExpandString || v.kind == ValueKind::kMultiString) {
+    fix = fmt::format("write it as a string value with the expanded path: \"{}\"=\"...\"",
+                      escape(printable(v.name)));
+    if (!v.text.empty()) fix += fmt::format(" (it holds \"{}\")", printable(v.text));
+  }
+  return make_finding(finding::kValueNotRegSz,
+                      fmt::format("{} is {}; WSL loads only REG_SZ values and skips this one "
+                                  "silently (no error, the plugin just never loads)",
+                                  at, what),
+                      fix);
+}
+
+// One value under the plugins key: its name, its type, then its path.
+void check_value(const Value& v, const std::string& f, Seen& seen, std::vector<Finding>& out) {
+  const std::string shown_name = v.is_default ? std::string("@ (default)") : printable(v.name);
+  const std::string at = fmt::format("{}: line {}: value \"{}\"", f, v.line, shown_name);
+  check_name(v, at, seen, out);
+  if (v.kind == ValueKind::kDelete) {
+    out.push_back(
+        make_finding(finding::kValueRemoved, at + " is removed (\"name\"=-)", "nothing to do"));
+    return;
+  }
+  if (v.kind != ValueKind::kString) {
+    out.push_back(not_reg_sz(v, at));
+    return;
+  }
+  check_path(at, v.text, out);
+  std::string lp = ascii_lower(v.text);
+  std::replace(lp.begin(), lp.end(), '/', '\\');
+  if (auto it = seen.paths.find(lp); it != seen.paths.end() && !v.text.empty()) {
+    out.push_back(make_finding(finding::kPathDuplicate,
+                               fmt::format("{}: the same DLL is registered as \"{}\" on line {}; "
+                                           "WSL loads it once, under the first name",
+                                           at, printable(it->second.first), it->second.second),
+                               "register each DLL once"));
+  } else {
+    seen.paths[lp] = {shown_name, v.line};
+  }
+}
+
+}  // namespace
+
+std::vector<Finding> check_registration(const Document& doc, const std::string& file) {
+  std::vector<Finding> out;
+  const std::string f = file.empty() ? std::string("(registration)") : file;
+  check_encoding(doc, f, out);
+  const std::string plugins = ascii_lower(kPluginsKey);
+  Seen seen;
+  bool any = false;
+  for (const auto& key : doc.keys) {
+    const std::string lk = ascii_lower(key.path);
+    const std::string at_key = fmt::format("{}: line {}: key [{}{}]", f, key.line,
+                                           key.remove ? "-" : "", printable(key.path));
+    if (lk != plugins) {
+      check_other_key(key, lk, at_key, out);
+    } else if (key.remove) {
+      out.push_back(make_finding(finding::kKeyDeleted,
+                                 at_key + " deletes the whole plugins key: every plugin "
+                                          "registration on the machine is removed",
+                                 "remove single plugins with \"NAME\"=- lines instead"));
+    } else {
+      for (const auto& v : key.values) {
+        any = true;
+        check_value(v, f, seen, out);
+      }
+    }
+  }
+  if (!any) {
+    out.push_back(
+        make_finding(finding::kNoRegistration,
+                     fmt::format("{}: the file sets no value under [{}]", f, kPluginsKey),
+                     "generate one with: wslplug register --emit-reg C:\\Plugins\\my_plugin.dll"));
+  }
+  return out;
+}
+
+Result<std::vector<Finding>> check_registration_file(const std::filesystem::path& path) {
+  auto doc = parse_file(path);
+  if (!doc) return std::unexpected(doc.error());
+  return check_registration(*doc, path.string());
+}
+
+}  // namespace wslplug::doctor

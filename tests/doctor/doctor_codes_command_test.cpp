@@ -1,0 +1,221 @@
+// `wslplug doctor CODE...` through the real binary: every form of pasted code (text and --json),
+// pasted wsl.exe output on stdin (and its size limit), did-you-mean and exit codes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+#include "wslplug/doctor/advice.hpp"
+#include "wslplug/doctor/errors.hpp"
+
+namespace wt = wslplug::test;
+using nlohmann::json;
+
+namespace {
+
+json parse_json(const wt::RunResult& r) {
+  try {
+    return json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "stdout is not JSON: " << e.what() << "\n" << r.both();
+    return json();
+  }
+}
+
+}  // namespace
+
+TEST(DoctorCodes, EveryIssueFormViaTheBinary) {
+  struct Case {
+    std::string input, hresult, symbol;
+  };
+  const std::vector<Case> cases = {
+      {"Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f", "0x8007007F",
+       "ERROR_PROC_NOT_FOUND"},
+      {"Wsl/Service/CreateInstance/CreateVm/Plugin/TRUST_E_NOSIGNATURE", "0x800B0100",
+       "TRUST_E_NOSIGNATURE"},
+      {"Wsl/Service/CreateInstance/Plugin/E_FAIL", "0x80004005", "E_FAIL"},
+      {"Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/CERT_E_UNTRUSTEDROOT", "0x800B0109",
+       "CERT_E_UNTRUSTEDROOT"},
+      {"trust_e_nosignature", "0x800B0100", "TRUST_E_NOSIGNATURE"},
+      {"0x8007007f", "0x8007007F", "ERROR_PROC_NOT_FOUND"},
+      {"8007007E", "0x8007007E", "ERROR_MOD_NOT_FOUND"},
+      {"8007007e", "0x8007007E", "ERROR_MOD_NOT_FOUND"},
+      {"-2147024770", "0x8007007E", "ERROR_MOD_NOT_FOUND"},
+      {"2147942526", "0x8007007E", "ERROR_MOD_NOT_FOUND"},
+      {"126", "0x8007007E", "ERROR_MOD_NOT_FOUND"},
+  };
+  std::vector<std::string> args = {"doctor", "--json"};
+  for (const auto& c : cases) args.push_back(c.input);
+  auto r = wt::wslplug(args);
+  ASSERT_EQ(r.rc, 0) << r.both();
+  json j = parse_json(r);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].input);
+    const auto& o = j[i];
+    EXPECT_EQ(o["input"], cases[i].input);
+    EXPECT_EQ(o["hresult"], cases[i].hresult);
+    EXPECT_EQ(o["symbol"], cases[i].symbol);
+    EXPECT_EQ(o["known"], true);
+    for (auto key : {"stages", "causes", "checks", "fixes", "notes"})
+      EXPECT_TRUE(o[key].is_array()) << key;
+    EXPECT_FALSE(o["causes"].empty());
+    EXPECT_FALSE(o["checks"].empty());
+    EXPECT_FALSE(o["fixes"].empty());
+    EXPECT_TRUE(o["summary"].is_string());
+    EXPECT_FALSE(o["stages"].empty());
+  }
+  // Context decoding reaches the JSON.
+  EXPECT_EQ(j[0]["stages"], json::array({"load"}));
+  EXPECT_NE(j[0]["context"]["failed"].get<std::string>().find("GetProcAddress"), std::string::npos);
+  EXPECT_EQ(j[2]["stages"], json::array({"distribution-started"}));
+  EXPECT_NE(j[2]["context"]["wsl_action"].get<std::string>().find("did not start"),
+            std::string::npos);
+}
+
+// Every knowledge-base code through the binary, as WSL prints it after the full context.
+TEST(DoctorCodes, EveryKnowledgeBaseCodeAsWslPrintsIt) {
+  std::vector<std::string> args = {"doctor", "--json"};
+  for (const auto& e : wslplug::errors::knowledge_base())
+    args.push_back("Wsl/Service/CreateInstance/CreateVm/Plugin/" +
+                   wslplug::errors::wsl_code_string(e.hresult));
+  auto r = wt::wslplug(args);
+  ASSERT_EQ(r.rc, 0) << r.both();
+  json j = parse_json(r);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), wslplug::errors::knowledge_base().size());
+  std::size_t i = 0;
+  for (const auto& e : wslplug::errors::knowledge_base()) {
+    const auto& o = j[i++];
+    SCOPED_TRACE(std::string(e.symbol));
+    EXPECT_EQ(o["symbol"], std::string(e.symbol));
+    EXPECT_EQ(o["known"], true);
+    EXPECT_EQ(o["wsl_prints"], wslplug::errors::wsl_code_string(e.hresult));
+    EXPECT_FALSE(o["stages"].empty());
+    EXPECT_TRUE(o["context"]["failed"].is_string());
+    EXPECT_TRUE(o["context"]["wsl_action"].is_string());
+    // Under CreateVm/Plugin only load or OnVMStarted are possible.
+    for (const auto& st : o["stages"]) EXPECT_TRUE(st == "load" || st == "vm-started") << st;
+  }
+}
+
+TEST(DoctorCodes, OneCodeIsTheObjectItself) {
+  auto r = wt::wslplug({"doctor", "--json", "0x800B0109"});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  json j = parse_json(r);
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["symbol"], "CERT_E_UNTRUSTEDROOT");
+  EXPECT_EQ(j["facility"]["name"], "FACILITY_CERT");
+  bool store = false;
+  for (const auto& f : j["fixes"])
+    store |= f.get<std::string>().find("Cert:\\LocalMachine\\Root") != std::string::npos;
+  EXPECT_TRUE(store) << j["fixes"].dump();
+}
+
+TEST(DoctorCodes, TextOutputExplainsTheCode) {
+  auto r = wt::wslplug({"doctor", "Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f"});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  for (auto s : {"ERROR_PROC_NOT_FOUND", "0x8007007F", "GetProcAddress", "extern \"C\"",
+                 "wslplug doctor --dll", "Likely causes", "Fixes", "What WSL did"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+  // ERROR_MOD_NOT_FOUND: the docs-vs-source note.
+  r = wt::wslplug({"doctor", "ERROR_MOD_NOT_FOUND"});
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_NE(r.out.find("ERROR_FILE_NOT_FOUND"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("libstdc++-6.dll"), std::string::npos) << r.out;
+}
+
+TEST(DoctorCodes, UnknownCodesAreDecoded) {
+  auto r = wt::wslplug({"doctor", "--json", "0x80070070"});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  json j = parse_json(r);
+  EXPECT_EQ(j["known"], false);
+  EXPECT_EQ(j["symbol"], "ERROR_DISK_FULL");
+  EXPECT_EQ(j["win32_name"], "ERROR_DISK_FULL");
+  EXPECT_EQ(j["severity"], "error");
+  EXPECT_EQ(j["facility"]["number"], 7);
+  EXPECT_EQ(j["facility"]["name"], "FACILITY_WIN32");
+  EXPECT_EQ(j["code"], 112);
+  r = wt::wslplug({"doctor", "0x80991234"});
+  EXPECT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.out.find("0x80991234"), std::string::npos);
+}
+
+TEST(DoctorCodes, NotACodeIsAnInputErrorWithDidYouMean) {
+  auto r = wt::wslplug({"doctor", "TRUST_E_NOSIGNATUR"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("did you mean TRUST_E_NOSIGNATURE"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  // With --json the bad item carries an error object, the good one its diagnosis.
+  r = wt::wslplug({"doctor", "--json", "E_FAIL", "ERROR_MOD_NOTFOUND"});
+  EXPECT_EQ(r.rc, 2);
+  json j = parse_json(r);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["symbol"], "E_FAIL");
+  EXPECT_EQ(j[1]["error"]["kind"], "input");
+  EXPECT_NE(j[1]["error"]["fix"].get<std::string>().find("ERROR_MOD_NOT_FOUND"), std::string::npos);
+  // Usage errors.
+  EXPECT_EQ(wt::wslplug({"doctor"}).rc, 2);
+  EXPECT_EQ(wt::wslplug({"doctor", "--bogus"}).rc, 2);
+  EXPECT_EQ(wt::wslplug({"doctor", "--dll", "/nonexistent/plugin.dll"}).rc, 2);
+}
+
+TEST(DoctorCodes, ReadsPastedOutputFromStdin) {
+  const std::string pasted =
+      "PS C:\\> wsl\r\n"
+      "A fatal error was returned by plugin 'demo'. Error message: 'no network'\r\n"
+      "Error code: Wsl/Service/CreateInstance/Plugin/E_FAIL\r\n"
+      "\r\n"
+      "The plugin 'old' requires a newer version of WSL. Please run: wsl.exe --update\r\n"
+      "Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/WSL_E_PLUGIN_REQUIRES_UPDATE\r\n";
+  auto r = wt::wslplug({"doctor", "--json", "-"}, {}, pasted);
+  ASSERT_EQ(r.rc, 0) << r.both();
+  json j = parse_json(r);
+  ASSERT_TRUE(j.is_array()) << j.dump(2);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["symbol"], "E_FAIL");
+  EXPECT_EQ(j[0]["plugin"], "demo");
+  EXPECT_EQ(j[0]["plugin_message"], "no network");
+  EXPECT_EQ(j[1]["symbol"], "WSL_E_PLUGIN_REQUIRES_UPDATE");
+  EXPECT_EQ(j[1]["plugin"], "old");
+  // Bare codes, one per line.
+  r = wt::wslplug({"doctor", "--json", "-"}, {}, "0x8007007f\n126\n");
+  ASSERT_EQ(r.rc, 0) << r.both();
+  j = parse_json(r);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[1]["symbol"], "ERROR_MOD_NOT_FOUND");
+  // Nothing usable.
+  r = wt::wslplug({"doctor", "-"}, {}, "\n\n");
+  EXPECT_EQ(r.rc, 2);
+}
+
+TEST(DoctorCodes, HelpHasExamples) {
+  auto r = wt::wslplug({"doctor", "--help"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_NE(r.out.find("Examples:"), std::string::npos);
+  EXPECT_NE(r.out.find("--dll"), std::string::npos);
+  EXPECT_NE(r.out.find("--json"), std::string::npos);
+}
+
+// More than doctor reads of pasted text is refused with exit 2 and a message, never cut: a cut
+// could drop the very "Error code:" line that was pasted last.
+TEST(DoctorCodes, PastedTextOverTheLimitIsRefusedNotCut) {
+  const std::string line = "Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f\n";
+  std::string big(wslplug::doctor::kMaxPastedText, ' ');
+  big += line;  // the code is past the limit
+  auto r = wt::wslplug({"doctor", "--json", "-"}, {}, big);
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out.substr(0, 200);
+  EXPECT_NE(r.err.find("larger than 4 MiB"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("<stdin>"), std::string::npos) << r.err;
+  // Exactly the limit is read whole: the code at its very end is found.
+  std::string fits(wslplug::doctor::kMaxPastedText - line.size(), ' ');
+  fits += line;
+  r = wt::wslplug({"doctor", "--json", "-"}, {}, fits);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(parse_json(r)["symbol"], "ERROR_PROC_NOT_FOUND");
+}

@@ -1,0 +1,174 @@
+// The registration checker (doctor --reg) on the golden files and on each bad variant: the
+// finding id, its severity and the WSL error it predicts; encodings and parse errors.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+#include "wslplug/doctor/reg.hpp"
+#include "wslplug/registry/regfile.hpp"
+#include "wslplug/registry/registration.hpp"
+
+namespace wt = wslplug::test;
+namespace reg = wslplug::reg;
+
+namespace {
+
+wt::fs::path golden(const std::string& name) {
+  return wt::source_dir() / "tests" / "golden" / "registry" / name;
+}
+
+std::vector<std::byte> bytes_of(std::string_view s) {
+  std::vector<std::byte> v(s.size());
+  std::transform(s.begin(), s.end(), v.begin(), [](char c) { return std::byte(c); });
+  return v;
+}
+
+reg::Document parse_ok(std::string_view text) {
+  auto d = reg::parse(bytes_of(text), "t.reg");
+  EXPECT_TRUE(d) << (d ? "" : d.error().describe());
+  return d ? *d : reg::Document{};
+}
+
+std::vector<std::byte> utf16_file(std::string_view utf8) {
+  auto b = reg::encode(utf8, reg::Encoding::kUtf16le);
+  EXPECT_TRUE(b);
+  return *b;
+}
+
+const std::string kKey = std::string(reg::kPluginsKey);
+
+const std::string kHead = "Windows Registry Editor Version 5.00\r\n\r\n[" + kKey + "]\r\n";
+
+std::vector<wslplug::Finding> check_text(const std::string& text) {
+  return wslplug::doctor::check_registration(parse_ok(text), "t.reg");
+}
+
+const wslplug::Finding* find_id(const std::vector<wslplug::Finding>& fs, std::string_view id) {
+  for (const auto& f : fs)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+std::string ids(const std::vector<wslplug::Finding>& fs) {
+  std::string s;
+  for (const auto& f : fs) s += f.id + " ";
+  return s;
+}
+
+}  // namespace
+
+TEST(RegCheck, GoodFilesHaveNoFindings) {
+  for (const char* g : {"my_plugin.reg", "my_plugin.utf8.reg", "hostile.reg"}) {
+    auto f = wslplug::doctor::check_registration_file(golden(g));
+    ASSERT_TRUE(f) << f.error().describe();
+    EXPECT_TRUE(f->empty()) << g << ": " << ids(*f);
+  }
+  auto f = wslplug::doctor::check_registration_file(golden("my_plugin.unregister.reg"));
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->size(), 1u);
+  EXPECT_EQ((*f)[0].id, "value-removed");
+  EXPECT_EQ((*f)[0].severity, wslplug::Severity::kInfo);
+}
+
+TEST(RegCheck, FlagsEachBadVariantWithTheWslError) {
+  using S = wslplug::Severity;
+  struct Case {
+    std::string body;  // lines after the header
+    std::string id;
+    S severity;
+    std::string wsl_error;
+  };
+  const std::string k = "[" + kKey + "]\r\n";
+  const std::vector<Case> cases = {
+      {k + "\"p\"=hex(2):43,00,3a,00,5c,00,70,00,2e,00,64,00,6c,00,6c,00,00,00\r\n",
+       "value-not-reg-sz", S::kError, ""},
+      {k + "\"p\"=hex(7):43,00,00,00,00,00\r\n", "value-not-reg-sz", S::kError, ""},
+      {k + "\"p\"=dword:00000001\r\n", "value-not-reg-sz", S::kError, ""},
+      {k + "\"p\"=\"\\\"C:\\\\Plugins\\\\p.dll\\\"\"\r\n", "path-quotes", S::kError,
+       "ERROR_INVALID_NAME"},
+      {k + "\"p\"=\"%ProgramFiles%\\\\p.dll\"\r\n", "path-env-var", S::kError,
+       "ERROR_PATH_NOT_FOUND"},
+      {k + "\"p\"=\"p.dll\"\r\n", "path-relative", S::kError, "ERROR_FILE_NOT_FOUND"},
+      {k + "\"p\"=\"build\\\\p.dll\"\r\n", "path-relative", S::kError, "ERROR_PATH_NOT_FOUND"},
+      {k + "\"p\"=\"/mnt/c/Plugins/p.dll\"\r\n", "path-linux", S::kError, "ERROR_PATH_NOT_FOUND"},
+      {k + "\"p\"=\"\\\\\\\\wsl$\\\\Ubuntu\\\\p.dll\"\r\n", "path-in-distribution", S::kError, ""},
+      {k + "\"p\"=\"\\\\\\\\wsl.localhost\\\\Ubuntu\\\\p.dll\"\r\n", "path-in-distribution",
+       S::kError, ""},
+      {k + "\"p\"=\"\\\\\\\\srv\\\\share\\\\p.dll\"\r\n", "path-unc", S::kWarning,
+       "ERROR_ACCESS_DENIED"},
+      {k + "\"p\"=\"C:\\\\Plugins\\\\p.exe\"\r\n", "path-not-dll", S::kWarning, ""},
+      {k + "\"p\"=\"C:/Plugins/p.dll\"\r\n", "path-forward-slashes", S::kWarning, ""},
+      {k + "\"p\"=\"C:\\\\a|b\\\\p.dll\"\r\n", "path-invalid-character", S::kError,
+       "ERROR_INVALID_NAME"},
+      {k + "\"p\"=\"\"\r\n", "path-empty", S::kError, "ERROR_PATH_NOT_FOUND"},
+      {k + "\"\"=\"C:\\\\p.dll\"\r\n", "name-invalid", S::kError, ""},
+      {k + "@=\"C:\\\\p.dll\"\r\n", "name-default-value", S::kWarning, ""},
+      {k + "\"p\"=\"C:\\\\p.dll\"\r\n\"P\"=\"C:\\\\q.dll\"\r\n", "name-duplicate", S::kWarning, ""},
+      {k + "\"p\"=\"C:\\\\p.dll\"\r\n\"q\"=\"c:\\\\P.DLL\"\r\n", "path-duplicate", S::kWarning, ""},
+      {"[HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Lxss\\"
+       "Plugins]\r\n\"p\"=\"C:\\\\p.dll\"\r\n",
+       "key-wow6432node", S::kError, ""},
+      {"[HKEY_CURRENT_USER\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins]\r\n"
+       "\"p\"=\"C:\\\\p.dll\"\r\n",
+       "key-wrong", S::kError, ""},
+      {"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugin]\r\n"
+       "\"p\"=\"C:\\\\p.dll\"\r\n",
+       "key-wrong", S::kError, ""},
+      {"[HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins]\r\n"
+       "\"p\"=\"C:\\\\p.dll\"\r\n",
+       "key-abbreviated", S::kError, ""},
+      {"[-" + kKey + "]\r\n", "key-deleted", S::kWarning, ""},
+      {"[HKEY_CURRENT_USER\\Software\\Other]\r\n\"x\"=\"y\"\r\n", "no-registration", S::kWarning,
+       ""},
+  };
+  for (const auto& c : cases) {
+    auto fs = check_text("Windows Registry Editor Version 5.00\r\n\r\n" + c.body);
+    const auto* f = find_id(fs, c.id);
+    ASSERT_NE(f, nullptr) << "no " << c.id << " for:\n" << c.body << "\ngot: " << ids(fs);
+    EXPECT_EQ(f->severity, c.severity) << c.id;
+    EXPECT_EQ(f->wsl_error, c.wsl_error) << c.id;
+    EXPECT_NE(f->message.find("t.reg"), std::string::npos) << f->message;
+    EXPECT_FALSE(f->fix.empty()) << c.id;
+  }
+  // The fix for a Linux path names the converted Windows path.
+  auto fs = check_text(kHead + "\"p\"=\"/mnt/d/P/p.dll\"\r\n");
+  const auto* f = find_id(fs, "path-linux");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->fix.find("D:\\\\P\\\\p.dll"), std::string::npos) << f->fix;
+  // A hex(2) finding shows the expandable text and the line.
+  fs = check_text(kHead + "\"p\"=hex(2):25,00,41,00,25,00,00,00\r\n");
+  f = find_id(fs, "value-not-reg-sz");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->message.find("REG_EXPAND_SZ"), std::string::npos);
+  EXPECT_NE(f->message.find("line 4"), std::string::npos);
+  EXPECT_NE(f->fix.find("%A%"), std::string::npos);
+}
+
+TEST(RegCheck, FlagsEncodingProblemsAndReportsParseErrors) {
+  wt::TempDir tmp;
+  const std::string text = kHead + "\"caf\u00e9\"=\"C:\\\\caf\u00e9.dll\"\r\n";
+  wt::write_text(tmp / "ansi.reg", text);
+  auto f = wslplug::doctor::check_registration_file(tmp / "ansi.reg");
+  ASSERT_TRUE(f);
+  ASSERT_NE(find_id(*f, "encoding-non-ascii"), nullptr) << ids(*f);
+  wt::write_text(tmp / "bom.reg", "\xef\xbb\xbf" + kHead + "\"a\"=\"C:\\\\a.dll\"\r\n");
+  f = wslplug::doctor::check_registration_file(tmp / "bom.reg");
+  ASSERT_TRUE(f);
+  ASSERT_NE(find_id(*f, "encoding-utf8-bom"), nullptr) << ids(*f);
+  wt::write_text(tmp / "u16.reg", "");
+  wt::write_bytes(tmp / "u16.reg", utf16_file(text));
+  f = wslplug::doctor::check_registration_file(tmp / "u16.reg");
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->empty()) << ids(*f);
+  wt::write_text(tmp / "broken.reg", kHead + "\"a\"=\"open\r\n");
+  f = wslplug::doctor::check_registration_file(tmp / "broken.reg");
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().where, "line 4");
+  EXPECT_EQ(f.error().file, (tmp / "broken.reg").string());
+  f = wslplug::doctor::check_registration_file(tmp / "missing.reg");
+  ASSERT_FALSE(f);
+}

@@ -1,0 +1,119 @@
+// Windows paths for registration: what a user types (drive, WSL mount and UNC paths) turned
+// into the path wslservice opens, the refusals with their reasons and fixes, plugin names.
+#include "wslplug/registry/winpath.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+namespace wt = wslplug::test;
+namespace reg = wslplug::reg;
+
+TEST(RegistryPaths, ConvertsDriveMountAndUncPaths) {
+  struct Case {
+    std::string in, root, out;
+    reg::WindowsPath::Kind kind;
+    bool mount;
+  };
+  using K = reg::WindowsPath::Kind;
+  const std::vector<Case> cases = {
+      {"C:\\Plugins\\my_plugin.dll", "", "C:\\Plugins\\my_plugin.dll", K::kDrive, false},
+      {"c:/Plugins/my_plugin.DLL", "", "C:\\Plugins\\my_plugin.DLL", K::kDrive, false},
+      {"C:\\\\Plugins\\\\.\\x\\..\\p.dll", "", "C:\\Plugins\\p.dll", K::kDrive, false},
+      {"D:/a b/\u00fc \U0001F680/p.dll", "", "D:\\a b\\\u00fc \U0001F680\\p.dll", K::kDrive, false},
+      {"C:\\100%\\p.dll", "", "C:\\100%\\p.dll", K::kDrive, false},
+      {"/mnt/c/Plugins/my_plugin.dll", "", "C:\\Plugins\\my_plugin.dll", K::kDrive, true},
+      {"/mnt/d/x//y/p.dll", "/mnt", "D:\\x\\y\\p.dll", K::kDrive, true},
+      {"/win/e/p.dll", "/win/", "E:\\p.dll", K::kDrive, true},
+      {"/win/e/p.dll", "win", "E:\\p.dll", K::kDrive, true},
+      {"/c/tools/p.dll", "/", "C:\\tools\\p.dll", K::kDrive, true},
+      {"\\\\server\\share\\dir\\p.dll", "", "\\\\server\\share\\dir\\p.dll", K::kUnc, false},
+      {"//server/share/p.dll", "", "\\\\server\\share\\p.dll", K::kUnc, false},
+  };
+  for (const auto& c : cases) {
+    reg::PathOptions o;
+    if (!c.root.empty()) o.automount_root = c.root;
+    auto w = reg::to_windows_path(c.in, o);
+    ASSERT_TRUE(w) << c.in << ": " << w.error().describe();
+    EXPECT_EQ(w->path, c.out) << c.in;
+    EXPECT_EQ(w->kind, c.kind) << c.in;
+    EXPECT_EQ(w->from_wsl_mount, c.mount) << c.in;
+  }
+  EXPECT_EQ(reg::windows_stem("C:\\Plugins\\my_plugin.dll"), "my_plugin");
+  EXPECT_EQ(reg::windows_stem("C:\\P\\My.Plugin.DLL"), "My.Plugin");
+}
+
+TEST(RegistryPaths, RefusesWithReasonAndFix) {
+  struct Case {
+    std::string in, root, reason;
+  };
+  const std::vector<Case> cases = {
+      {"", "", "empty"},
+      {"my_plugin.dll", "", "relative"},
+      {".\\my_plugin.dll", "", "relative"},
+      {"build/my_plugin.dll", "", "relative"},
+      {"C:my_plugin.dll", "", "drive-relative"},
+      {"\\Plugins\\p.dll", "", "no drive letter"},
+      {"/home/me/p.dll", "", "Linux path"},
+      {"/mnt/c/p.dll", "/win/", "Linux path"},
+      {"/mnt/wsl/p.dll", "", "Linux path"},
+      {"\\\\wsl$\\Ubuntu\\home\\p.dll", "", "inside a distribution"},
+      {"\\\\WSL.LOCALHOST\\Ubuntu\\p.dll", "", "inside a distribution"},
+      {"//wsl$/Ubuntu/p.dll", "", "inside a distribution"},
+      {"\\\\?\\C:\\p.dll", "", "device"},
+      {"\\\\.\\C:\\p.dll", "", "device"},
+      {"\\\\server", "", "server and a share"},
+      {"%ProgramFiles%\\p.dll", "", "environment variable"},
+      {"C:\\%USERNAME%\\p.dll", "", "environment variable"},
+      {"\"C:\\Plugins\\p.dll\"", "", "double quote"},
+      {"C:\\Plugins\\p.dll\n", "", "control character 0x0a"},
+      {"C:\\Plug\tins\\p.dll", "", "control character 0x09"},
+      {"C:\\Plug\u0085ins\\p.dll", "", "control character U+0085"},
+      {"C:\\Plugins\\\u202egpj.dll", "", "text-direction"},
+      {"C:\\Plugins\\p.exe", "", "does not name a .dll"},
+      {"C:\\Plugins\\", "", "does not name a .dll"},
+      {"C:\\Plugins\\.dll", "", "does not name a .dll"},
+      {"C:\\a<b\\p.dll", "", "'<'"},
+      {"C:\\a\\p?.dll", "", "'?'"},
+      {"C:\\a:b\\p.dll", "", "':'"},
+      {"C:\\dir.\\p.dll", "", "space or a dot"},
+      {"C:\\dir \\p.dll", "", "space or a dot"},
+      {"C:\\..\\p.dll", "", "above the root"},
+      {"C:\\\xff.dll", "", "UTF-8"},
+  };
+  for (const auto& c : cases) {
+    reg::PathOptions o;
+    if (!c.root.empty()) o.automount_root = c.root;
+    auto w = reg::to_windows_path(c.in, o);
+    ASSERT_FALSE(w) << "accepted: " << c.in << " -> " << w->path;
+    EXPECT_EQ(w.error().kind, wslplug::ErrorKind::kInput);
+    EXPECT_EQ(w.error().where, "DLL_PATH");
+    EXPECT_NE(w.error().message.find(c.reason), std::string::npos)
+        << c.in << " -> " << w.error().message;
+    EXPECT_FALSE(w.error().fix.empty()) << c.in;
+    EXPECT_EQ(w.error().message.find('\n'), std::string::npos) << "raw control char in message";
+  }
+}
+
+TEST(RegistryPaths, ValidatesNames) {
+  EXPECT_TRUE(reg::validate_plugin_name("my-plugin"));
+  EXPECT_TRUE(reg::validate_plugin_name("Contoso \"Quoted\" \\ \u00fc \U0001F680"));
+  for (std::string bad :
+       {std::string(), std::string("a\tb"), std::string("a\nb"), std::string("a\0b", 3),
+        std::string("a\x7f"), std::string("a\u0085"), std::string("\u202eevil"),
+        std::string("\xc3"), std::string(16384, 'n')}) {
+    auto st = reg::validate_plugin_name(bad);
+    ASSERT_FALSE(st) << "accepted a bad name of size " << bad.size();
+    EXPECT_EQ(st.error().where, "--name");
+    EXPECT_FALSE(st.error().fix.empty());
+  }
+  EXPECT_TRUE(reg::validate_plugin_name(std::string(16383, 'n')));
+  EXPECT_EQ(reg::file_safe_name("a/b\\c:d*e?f\"g<h>i|j\tk"), "a_b_c_d_e_f_g_h_i_j_k");
+  EXPECT_EQ(reg::file_safe_name(".."), "plugin");
+  EXPECT_EQ(reg::file_safe_name("caf\u00e9"), "caf\u00e9");
+}
