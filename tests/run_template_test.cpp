@@ -1,7 +1,8 @@
 // wslplug run on whole plugins: the C++ template (scaffolded with `wslplug new`, built with
 // `wslplug build`) and the clean fixture (every hook, version checks) pass at every default WSL
 // version, with --null-strings and --repeat; in a project folder run finds the project's DLL and
-// name; usage errors (not a file, not a PE, an ARM64 DLL, bad flags) exit 2 with a JSON error.
+// name; --distro adds and replaces distributions; usage errors (not a file, not a PE, an ARM64
+// DLL, bad flags) exit 2 with a JSON error, harness failures (no wine, no host program) exit 3.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -170,8 +171,63 @@ TEST(RunUsage, BadFlagsExitTwo) {
     auto r = wt::wslplug(args, wt::run_env());
     EXPECT_EQ(r.rc, 2) << extra[0] << ": " << r.both();
     EXPECT_FALSE(r.err.empty()) << extra[0];
+    // With --json the error is the one JSON document on stdout, whatever the mistake.
+    args.push_back("--json");
+    auto j = wt::wslplug(args, wt::run_env());
+    EXPECT_EQ(j.rc, 2) << extra[0] << ": " << j.both();
+    const auto doc = json::parse(j.out, nullptr, false);
+    ASSERT_FALSE(doc.is_discarded()) << extra[0] << ": no JSON on stdout:\n" << j.both();
+    EXPECT_EQ(doc["exit_code"], 2) << extra[0];
+    EXPECT_TRUE(doc["error"].is_object()) << extra[0];
   }
   auto help = wt::wslplug({"run", "--help"});
   EXPECT_EQ(help.rc, 0);
   EXPECT_NE(help.out.find("--hook-timeout"), std::string::npos);
+}
+
+TEST(RunTemplate, DistroOptionAddsAndReplacesDistributions) {
+  const auto dll = wt::run_fixture("clean.cpp");
+  ASSERT_FALSE(dll.empty());
+  auto r = wt::run_json(
+      {dll.string(), "--wsl-version", "2.4.4", "--distro",
+       "Store,package=CanonicalGroupLimited.Ubuntu_79rhkp1fndgsc,flavor=ubuntu,version=22.04",
+       "--distro", "ubuntu,flavor=NULL,version=NULL"});
+  EXPECT_EQ(r.result.rc, 0) << r.context();
+  EXPECT_EQ(r.doc["host"]["kind"], "wine");
+  EXPECT_TRUE(r.doc["host"]["wine_version"].get<std::string>().starts_with("wine-")) << r.context();
+  ASSERT_EQ(r.doc["distributions"].size(), 3u) << r.context();  // Ubuntu replaced, Store added
+  const json* run = r.run("2.4.4");
+  ASSERT_NE(run, nullptr) << r.context();
+  const std::string out = (*run)["output"];
+  // What the plugin received: the package of the Store distribution, the flavor now NULL.
+  EXPECT_NE(out.find("OnDistributionStarted name=Store package=CanonicalGroupLimited.Ubuntu_"
+                     "79rhkp1fndgsc pid="),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("flavor=ubuntu version=22.04"), std::string::npos) << out;
+  EXPECT_EQ(out.find("version=24.04"), std::string::npos) << out;
+  EXPECT_NE(wt::find_event(*run, "OnDistributionStarted", "Store"), nullptr) << r.context();
+}
+
+TEST(RunUsage, HarnessFailuresExitThree) {
+  const auto dll = wt::run_fixture("clean.cpp");
+  ASSERT_FALSE(dll.empty());
+  auto wine = wt::run_json({dll.string()}, {{"WSLPLUG_WINE", "/nonexistent/wine64"}});
+  EXPECT_EQ(wine.result.rc, 3) << wine.context();
+  EXPECT_EQ(wine.doc["exit_code"], 3);
+  EXPECT_NE(wine.doc["error"].dump().find("wine64"), std::string::npos) << wine.context();
+  auto host = wt::run_json({dll.string()}, {{"WSLPLUG_HOST_EXE", "/nonexistent/wslplug-host.exe"}});
+  EXPECT_EQ(host.result.rc, 3) << host.context();
+  EXPECT_NE(host.doc["error"].dump().find("WSLPLUG_HOST_EXE"), std::string::npos) << host.context();
+}
+
+TEST(RunUsage, OptionsBeforeTheDll) {
+  // An option takes one value: the DLL after a repeatable option is the DLL, not a second value.
+  const auto dll = wt::run_fixture("clean.cpp");
+  ASSERT_FALSE(dll.empty());
+  auto r = wt::run_json({"--wsl-version", "2.4.4", "--distro", "Debian", dll.string()});
+  EXPECT_EQ(r.result.rc, 0) << r.context();
+  EXPECT_EQ(r.doc["plugin"]["file"], dll.string()) << r.context();
+  EXPECT_EQ(r.doc["runs"].size(), 1u) << r.context();
+  EXPECT_EQ(r.doc["distributions"].size(), 3u) << r.context();
 }
