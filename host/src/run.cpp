@@ -1051,6 +1051,9 @@ json VersionRun::run() {
     if (ev.hook == "OnVMStarted" && failed(hr)) break;  // WSL tears the VM down
     if (ev.hook == "OnDistributionStarted" && failed(hr) && d) failed_start[d->name] = true;
   }
+  // After a crash report the host ends itself.
+  if (!crash_.is_null() || !abi_.is_null())
+    wait_until([&] { return host_exited_; }, Clock::now() + std::chrono::seconds(5));
   // The plugin's worker threads: give them a moment to make their calls, as a service that
   // keeps running would.
   if (!host_exited_) {
@@ -1585,7 +1588,7 @@ json VersionRun::finish() {
   run["outcome"] = outcome;
   run["summary"] = utf8(summary);
   run["load"] = load;
-  run["hooks_set"] = hooks_set_names_;
+  run["hooks_set"] = load_reported && !failed(load_hr) ? hooks_set_names_ : json::array();
   run["events"] = events;
   run["late_api_calls"] = late;
   run["problems"] = problems;
@@ -1602,6 +1605,8 @@ json VersionRun::finish() {
 }  // namespace
 
 Result<nlohmann::json> run(const Options& options, const Environment& environment) {
+  // A host that dies while the driver writes to it must not kill the driver.
+  ::signal(SIGPIPE, SIG_IGN);
   std::error_code ec;
   if (!fs::is_regular_file(options.dll, ec))
     return input_error("no such file", options.dll.string(), {},
