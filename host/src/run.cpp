@@ -1038,7 +1038,7 @@ json VersionRun::run() {
                {"distribution", d ? json(d->name) : json(nullptr)},
                {"seconds", o_.hook_timeout_s}};
       events_.back()["duration_ms"] = round1(ms(Clock::now() - begun));
-      events_.back()["slow"] = true;
+      events_.back()["slow"] = o_.hook_timeout_s * 1000.0 > kSlowMs;
       kill_host();
       break;
     }
