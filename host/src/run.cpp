@@ -23,6 +23,7 @@
 #include "internal.hpp"
 #include "wslplug/errors.hpp"
 #include "wslplug/pe.hpp"
+#include "wslplug/process.hpp"
 #include "wslplug/text.hpp"
 
 namespace wslplug::host {
@@ -187,6 +188,17 @@ std::string windows_path_of(const fs::path& p) {
   for (char& c : s)
     if (c == '/') c = '\\';
   return "Z:" + s;
+}
+
+// Inside WSL: the Windows path of a Linux path (wslpath -w); the path itself if that fails.
+std::string interop_path(const fs::path& p) {
+  process::Options po;
+  po.capture_stdout = true;
+  auto r = process::run({"wslpath", "-w", fs::absolute(p).string()}, po);
+  if (!r || !r->ok()) return fs::absolute(p).string();
+  std::string out = r->captured;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
 }
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
@@ -996,7 +1008,7 @@ json VersionRun::run() {
   }
   running_seq_ = -1;
   send(fmt::format("load {} {} {}", kSessionId, v_.text(),
-                   encode(e_.kind == "wine" ? windows_path_of(o_.dll) : o_.dll.string())));
+                   encode(e_.kind == "wine" ? windows_path_of(o_.dll) : interop_path(o_.dll))));
   const bool loaded_in_time = wait_until(
       [&] { return load_done_ || !crash_.is_null() || !abi_.is_null(); }, Clock::now() + timeout);
   if (!loaded_in_time && !host_exited_) {
