@@ -95,6 +95,17 @@ TEST(RunTemplate, CppTemplateIsCleanAtEveryDefaultVersion) {
 
   // The contract a future WSL may use (NULL PackageFamilyName), and retried stop/start pairs.
   expect_clean_everywhere(wt::run_json({"--null-strings", "--repeat", "2"}, {}, dir));
+
+  // build --run: one document, run's, with build's under "build".
+  auto br = wt::wslplug({"build", "-C", dir.string(), "--run", "--wsl-version", "2.4.4", "--json"},
+                        wt::run_env());
+  EXPECT_EQ(br.rc, 0) << br.both();
+  const auto doc = json::parse(br.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << br.both();
+  EXPECT_EQ(doc["build"]["artifact"], (dir / "build/x86_64-release/tpl-run.dll").string());
+  ASSERT_EQ(doc["runs"].size(), 1u) << doc.dump(2);
+  EXPECT_EQ(doc["runs"][0]["wsl_version"], "2.4.4");
+  EXPECT_EQ(doc["runs"][0]["outcome"], "ok");
 }
 
 TEST(RunTemplate, CleanFixtureWithEveryHookAndVersionCheck) {

@@ -13,7 +13,7 @@ namespace wslplug::test {
 
 using nlohmann::json;
 
-fs::path run_fixture(const std::string& file) {
+fs::path run_fixture(const std::string& file, const std::vector<std::string>& extra_flags) {
   const fs::path src = source_dir() / "tests/fixtures/run" / file;
   const std::string text = read_text(src);
   if (text.empty()) {
@@ -34,6 +34,7 @@ fs::path run_fixture(const std::string& file) {
                 "-Werror",
                 "-static",
                 "-lws2_32"};
+  spec.flags.insert(spec.flags.end(), extra_flags.begin(), extra_flags.end());
   return build_dll(spec);
 }
 

@@ -15,7 +15,7 @@ namespace wslplug::test {
 // Builds tests/fixtures/run/FILE (C or C++ against the template's WslPluginApi.h, statically
 // linked) once per build tree; the cache key includes the source's digest, so an edited fixture
 // is rebuilt. Empty path (and a test failure) when the build fails.
-fs::path run_fixture(const std::string& file);
+fs::path run_fixture(const std::string& file, const std::vector<std::string>& extra_flags = {});
 // The Rust fixture tests/fixtures/run/rust-panic, built with /usr/bin/cargo for
 // x86_64-pc-windows-gnu once per build tree (serialised between test processes).
 fs::path rust_panic_fixture();
