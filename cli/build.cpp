@@ -287,7 +287,7 @@ const Registrar registrar{CommandSpec{
                     "run); with --json one document: run's, with build's under \"build\"");
       cmd->add_option("--wsl-version", flags->run_versions,
                       "With --run: WSL version to emulate (repeatable; default: run's matrix)")
-          ->expected(1);
+          ->allow_extra_args(false);
       cmd->add_option("--cargo", flags->cargo,
                       "The cargo to run (default: $CARGO, then cargo on PATH); the rustc beside it "
                       "is used unless RUSTC is set");

@@ -379,12 +379,11 @@ const Registrar registrar{CommandSpec{
       cmd->add_option(
              "--wsl-version", f->versions,
              "WSL version to emulate, X.Y.Z; repeatable (default: 2.0.5 2.1.3 2.4.4 2.9.5)")
-          ->take_all()
-          ->expected(1);
+          ->allow_extra_args(false);
       cmd->add_option("--distro", f->distros,
                       "Add or replace a distribution: 'NAME[,package=PFN][,flavor=F|NULL]"
                       "[,version=V|NULL][,guid=G]'; repeatable")
-          ->expected(1);
+          ->allow_extra_args(false);
       cmd->add_option("--scenario", f->scenario,
                       "JSON scenario file (events, data, expectations, "
                       "canned command replies; docs/run.md)");
