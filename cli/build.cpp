@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "run_command.hpp"
 #include "wslplug/project/builder.hpp"
 #include "wslplug/doctor/dll.hpp"
 #include "wslplug/doctor/finding.hpp"
@@ -28,6 +29,8 @@ struct BuildFlags {
   std::string cargo;
   bool sign = false;
   bool emit_reg = false;
+  bool run = false;
+  std::vector<std::string> run_versions;
 };
 
 struct Registration {
@@ -215,7 +218,19 @@ int run_build(const BuildFlags& f) {
                            {"file", registration->add_file.string()},
                            {"unregister_file", registration->remove_file.string()}};
   }
+  RunFlags rf;
+  if (f.run) {
+    rf.dll = built->artifact.string();
+    rf.versions = f.run_versions;
+    rf.name = manifest->registry_name.empty() ? manifest->name : manifest->registry_name;
+    rf.json = f.json;
+  }
   if (f.json) {
+    if (f.run) {
+      // One document: the run's, with the build's under "build".
+      const nlohmann::json extra = {{"build", doc}};
+      return combine_exit(rc, run_plugin(rf, &extra));
+    }
     print_json(doc);
     return rc;
   }
@@ -238,6 +253,10 @@ int run_build(const BuildFlags& f) {
                       registration->windows_path));
     note(fmt::format("on Windows, elevated: reg.exe import {} /reg:64, then sc.exe stop wslservice",
                      registration->add_file.filename().string()));
+  }
+  if (f.run) {
+    std::fflush(stdout);
+    return combine_exit(rc, run_plugin(rf));
   }
   return rc;
 }
@@ -263,13 +282,20 @@ const Registrar registrar{CommandSpec{
                     "Write the registration files (.wslplug/NAME.reg and NAME.unregister.reg) for "
                     "the DLL: its own path when on a Windows drive (/mnt/c/...), else "
                     "C:\\Plugins\\<dll>");
+      cmd->add_flag("--run", flags->run,
+                    "Then run the built DLL through its lifecycle in the WSL plugin host (wslplug "
+                    "run); with --json one document: run's, with build's under \"build\"");
+      cmd->add_option("--wsl-version", flags->run_versions,
+                      "With --run: WSL version to emulate (repeatable; default: run's matrix)")
+          ->allow_extra_args(false);
       cmd->add_option("--cargo", flags->cargo,
                       "The cargo to run (default: $CARGO, then cargo on PATH); the rustc beside it "
                       "is used unless RUSTC is set");
       set_examples(cmd, {"wslplug build", "wslplug build -C my-plugin --json",
                          "wslplug build --cargo /usr/bin/cargo   # Debian's Rust with "
                          "libstd-rust-dev-windows",
-                         "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug", "",
+                         "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug",
+                         "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run", "",
                          "Exit codes: 0 built, 1 the build failed or the DLL has errors, 2 no "
                          "project or a toolchain is missing (the fix says what to install), 3 I/O "
                          "error."});

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 #include "command.hpp"
 #include "common.hpp"
@@ -50,6 +51,24 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // `run --json` promises one JSON document whatever the mistake (also a flag CLI11 rejects).
+    const bool run_json = argc > 1 && std::string_view(argv[1]) == "run" &&
+                          std::any_of(argv + 2, argv + argc, [](const char* a) {
+                            return std::string_view(a) == "--json";
+                          });
+    if (run_json) {
+      wslplug::Error error{wslplug::ErrorKind::kInput, e.what(), {}, {}, "see wslplug run --help"};
+      print_json({{"schema", 1},
+                  {"ok", false},
+                  {"exit_code", kExitUsage},
+                  {"error", error_json(error)},
+                  {"plugin", nullptr},
+                  {"host", nullptr},
+                  {"options", nullptr},
+                  {"distributions", nlohmann::json::array()},
+                  {"runs", nlohmann::json::array()}});
+      return kExitUsage;
+    }
     app.exit(e);  // prints the message and a "Run with --help" hint
     return kExitUsage;
   }

@@ -15,6 +15,13 @@ _wslplug() {
     [[ ${words[i]} == -* ]] && break
     path+=("${words[i]}")
   done
+  # Values of `run` (and `build --run`) options.
+  case $prev in
+    --wsl-version) COMPREPLY=($(compgen -W "2.0.5 2.1.3 2.4.4 2.9.5" -- "$cur")); return ;;
+    --scenario) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur")); return ;;
+    --distro) COMPREPLY=($(compgen -W "Ubuntu bare" -- "$cur")); return ;;
+    --hook-timeout|--repeat|--name) return ;;
+  esac
   local help
   help=$("$bin" "${path[@]}" --help 2>/dev/null) || return
   if [[ $cur == -* ]]; then

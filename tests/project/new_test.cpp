@@ -196,8 +196,8 @@ TEST(NewRust, ProjectFilesAndManifest) {
   EXPECT_EQ(m["paths"]["cert_dir"], ".wslplug");
   EXPECT_EQ(m["requires"], "");
   const auto readme = wt::read_text(dir / "README.md");
-  for (const char* step : {"wslplug build", "wslplug cert new", "wslplug sign", "wslplug register",
-                           "wslplug doctor", "my_plugin.dll"})
+  for (const char* step : {"wslplug build", "wslplug run", "wslplug cert new", "wslplug sign",
+                           "wslplug register", "wslplug doctor", "my_plugin.dll", "catch_unwind"})
     EXPECT_NE(readme.find(step), std::string::npos) << step;
   EXPECT_EQ(readme.find("{{"), std::string::npos);
   EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());

@@ -1,0 +1,418 @@
+// wslplug run: loads the plugin DLL in a faithful WSL plugin host (wslplug-host.exe under wine,
+// or natively through WSL interop), drives its lifecycle with real Linux processes for
+// ExecuteBinary, and prints what WSL would do with every result: a transcript on stdout, or the
+// JSON document of docs/run-json.md.
+#include "wslplug/host/run.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "command.hpp"
+#include "common.hpp"
+#include "run_command.hpp"
+#include "wslplug/project/builder.hpp"
+#include "wslplug/core/io.hpp"
+#include "wslplug/project/manifest.hpp"
+
+namespace wslplug::cli {
+namespace {
+
+using json = nlohmann::json;
+
+std::string str(const json& j, std::string_view fallback = "NULL") {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_null()) return std::string(fallback);
+  return j.dump();
+}
+
+// A string argument as C code would show it.
+std::string quoted(const json& j) {
+  if (!j.is_string()) return j.is_null() ? "NULL" : j.dump();
+  return json(j.get<std::string>()).dump();
+}
+
+std::string indent(std::string_view text, std::string_view prefix, std::size_t max_lines = 40) {
+  std::string out;
+  std::size_t lines = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t nl = text.find('\n', i);
+    if (nl == std::string_view::npos) nl = text.size();
+    if (++lines > max_lines) {
+      out += fmt::format("{}... ({} more bytes)\n", prefix, text.size() - i);
+      break;
+    }
+    out += fmt::format("{}{}\n", prefix, text.substr(i, nl - i));
+    i = nl + 1;
+  }
+  return out;
+}
+
+std::string call_text(const json& c) {
+  const std::string name = c["call"].get<std::string>();
+  const json& a = c["args"];
+  std::string args;
+  if (name == "ExecuteBinary" || name == "ExecuteBinaryInDistribution" ||
+      name == "WSLCCreateProcess") {
+    std::vector<std::string> parts;
+    parts.push_back(fmt::format("session {}", a.value("session", 0LL)));
+    if (name == "ExecuteBinaryInDistribution")
+      parts.push_back(a["distribution_name"].is_string()
+                          ? a["distribution_name"].get<std::string>()
+                          : str(a.value("distribution", json(nullptr))));
+    parts.push_back(quoted(a.value("path", json(nullptr))));
+    std::string list = "[";
+    if (a["arguments"].is_array()) {
+      for (std::size_t i = 0; i < a["arguments"].size(); ++i)
+        list += (i ? ", " : "") + quoted(a["arguments"][i]);
+    } else {
+      list = "NULL";
+    }
+    parts.push_back(list == "NULL" ? list : list + "]");
+    for (std::size_t i = 0; i < parts.size(); ++i) args += (i ? ", " : "") + parts[i];
+  } else if (name == "MountFolder") {
+    args = fmt::format("session {}, {}, {}, {}, {}", a.value("session", 0LL),
+                       quoted(a["windows_path"]), quoted(a["linux_path"]),
+                       a.value("read_only", false) ? "read-only" : "read-write", quoted(a["name"]));
+  } else if (name == "PluginError") {
+    args = quoted(a["message"]);
+  } else {
+    std::string sep;
+    for (const auto& [k, v] : a.items()) {
+      args += sep + k + "=" + (v.is_string() ? quoted(v) : v.dump());
+      sep = ", ";
+    }
+  }
+  std::string out = fmt::format("{}({}) -> {}", name, args, str(c["symbol"], str(c["hresult"])));
+  const std::string thread = str(c["thread"]);
+  if (thread != "hook") out += fmt::format("  [{} thread]", thread);
+  return out;
+}
+
+void print_calls(const json& calls, std::string_view pad) {
+  for (const auto& c : calls) {
+    fmt::print("{}{}\n", pad, call_text(c));
+    if (c["note"].is_string()) fmt::print("{}  {}\n", pad, c["note"].get<std::string>());
+    if (c.contains("served_by") && c["served_by"].is_string() && c["served_by"] != "refused") {
+      if (c["output"].is_string() && !c["output"].get<std::string>().empty())
+        fmt::print("{}", indent(c["output"].get<std::string>(), std::string(pad) + "  | "));
+      if (c["exit_code"].is_number())
+        fmt::print("{}  {} exited with {}\n", pad,
+                   c["served_by"] == "canned" ? "canned reply" : "process",
+                   c["exit_code"].get<int>());
+    }
+  }
+}
+
+void print_wsl(const json& w, std::string_view pad) {
+  if (!w.is_object()) return;
+  if (w["fails"].get<bool>()) {
+    fmt::print("{}WSL: {}\n", pad, str(w["effect"]));
+    if (w["message"].is_string()) fmt::print("{}  {}\n", pad, w["message"].get<std::string>());
+    if (w["error_code"].is_string())
+      fmt::print("{}  Error code: {}\n", pad, w["error_code"].get<std::string>());
+  } else {
+    fmt::print("{}WSL: {}\n", pad, str(w["effect"]));
+  }
+  if (w["explanation"].is_string())
+    fmt::print("{}doctor: {}\n", pad, w["explanation"].get<std::string>());
+  if (w["fix"].is_string() && !w["fix"].get<std::string>().empty())
+    fmt::print("{}  fix: {}\n", pad, w["fix"].get<std::string>());
+}
+
+std::string duration(const json& d) {
+  if (!d.is_number()) return "-";
+  const double v = d.get<double>();
+  return v >= 1000 ? fmt::format("{:.2f} s", v / 1000) : fmt::format("{:.1f} ms", v);
+}
+
+void print_run(const json& r) {
+  fmt::print("\nWSL {}: {}\n", r["wsl_version"].get<std::string>(),
+             r["outcome"].get<std::string>());
+  const json& load = r["load"];
+  fmt::print("  load ({})  {}  {}\n", str(load["step"], "not reached"),
+             str(load["symbol"], str(load["hresult"], "-")), duration(load["duration_ms"]));
+  print_calls(load["api_calls"], "      ");
+  print_wsl(load["wsl"], "      ");
+  if (!r["hooks_set"].empty()) {
+    std::string hooks;
+    for (const auto& h : r["hooks_set"])
+      hooks += (hooks.empty() ? "" : ", ") + h.get<std::string>();
+    fmt::print("  hooks set: {}\n", hooks);
+  }
+  for (const auto& ev : r["events"]) {
+    std::string label = ev["hook"].get<std::string>();
+    if (ev["distribution"].is_string()) label += "(" + ev["distribution"].get<std::string>() + ")";
+    if (ev["iteration"].get<int>() > 1) label += fmt::format(" #{}", ev["iteration"].get<int>());
+    fmt::print("  {:<40} {:<22} {}{}\n", label,
+               ev["hresult"].is_null() ? "(did not return)" : str(ev["symbol"], str(ev["hresult"])),
+               duration(ev["duration_ms"]), ev["slow"].get<bool>() ? "  SLOW (> 10 s)" : "");
+    print_calls(ev["api_calls"], "      ");
+    if (ev["plugin_error"].is_string())
+      fmt::print("      PluginError text: {}\n", ev["plugin_error"].get<std::string>());
+    if (ev["expect"].is_string())
+      fmt::print("      expected {}: {}\n", ev["expect"].get<std::string>(),
+                 ev["expectation_met"].is_boolean() && ev["expectation_met"].get<bool>()
+                     ? "met"
+                     : "NOT met");
+    print_wsl(ev["wsl"], "      ");
+  }
+  if (!r["late_api_calls"].empty()) {
+    fmt::print("  calls made while no hook ran:\n");
+    print_calls(r["late_api_calls"], "      ");
+  }
+  if (r["crash"].is_object()) {
+    const json& c = r["crash"];
+    fmt::print("  CRASH in {}: {}\n", str(c["hook"], "the plugin"), str(c["description"]));
+    if (c["code"].is_string())
+      fmt::print("      exception {} {} at {}+{} ({} thread)\n", c["code"].get<std::string>(),
+                 str(c["name"], ""), str(c["module"], "?"), str(c["offset"], "?"),
+                 str(c["thread"]));
+    fmt::print("      WSL: {}\n", str(c["wsl_effect"]));
+  }
+  if (r["abi_violation"].is_object()) {
+    fmt::print("  ABI VIOLATION: {}\n", r["abi_violation"]["message"].get<std::string>());
+    fmt::print("      in {} ({} thread), at {}+{}\n", str(r["abi_violation"]["hook"]),
+               str(r["abi_violation"]["thread"]), str(r["abi_violation"]["module"], "?"),
+               str(r["abi_violation"]["module_offset"], "?"));
+  }
+  if (r["hang"].is_object())
+    fmt::print("  HANG: {} did not return within {} s; the host was killed\n",
+               r["hang"]["hook"].get<std::string>(), r["hang"]["seconds"].get<int>());
+  if (!r["dmesg"].get<std::string>().empty()) {
+    fmt::print("  dmesg (stderr of the Linux processes):\n");
+    fmt::print("{}", indent(r["dmesg"].get<std::string>(), "      "));
+  }
+  if (!r["output"].get<std::string>().empty()) {
+    fmt::print("  plugin output (stdout/stderr):\n");
+    fmt::print("{}", indent(r["output"].get<std::string>(), "      "));
+  }
+  if (!r["files"].empty()) {
+    fmt::print("  files written on C:\\:\n");
+    for (const auto& f : r["files"])
+      fmt::print("      {} ({} bytes, {})  {}\n", f["path"].get<std::string>(),
+                 f["size"].get<std::uintmax_t>(), f["change"].get<std::string>(),
+                 f["host_path"].get<std::string>());
+  }
+  for (const auto& p : r["problems"]) {
+    if (p["severity"] == "warning")
+      fmt::print("  warning [{}]: {}\n      fix: {}\n", p["id"].get<std::string>(),
+                 p["message"].get<std::string>(), p["fix"].get<std::string>());
+  }
+  if (r["error"].is_object())
+    fmt::print("  harness error: {}\n      fix: {}\n", str(r["error"]["message"]),
+               str(r["error"]["fix"], ""));
+  fmt::print("  result: {} ({})\n", r["ok"].get<bool>() ? "ok" : "FAIL",
+             r["summary"].get<std::string>());
+}
+
+void print_report(const json& doc) {
+  const json& host = doc["host"];
+  fmt::print("wslplug run: plugin '{}' ({}), host {}{}\n", doc["plugin"]["name"].get<std::string>(),
+             doc["plugin"]["file"].get<std::string>(), host["kind"].get<std::string>(),
+             host["wine_version"].is_string() ? " " + host["wine_version"].get<std::string>() : "");
+  for (const auto& r : doc["runs"]) print_run(r);
+  if (doc["runs"].size() > 1) {
+    fmt::print("\n{:<10} {:<20} {}\n", "WSL", "outcome", "summary");
+    for (const auto& r : doc["runs"])
+      fmt::print("{:<10} {:<20} {}\n", r["wsl_version"].get<std::string>(),
+                 r["outcome"].get<std::string>(), r["summary"].get<std::string>());
+  }
+  fmt::print("\n{}\n",
+             doc["ok"].get<bool>()
+                 ? "OK: WSL would load the plugin and every hook that can fail succeeded"
+                 : "FAIL: WSL would fail, crash or hang because of this plugin (see above)");
+}
+
+// The project's most recently built DLL (CMake or cargo layout), for `run` without a DLL.
+Result<std::pair<fs::path, std::string>> project_dll(const fs::path& dir) {
+  auto manifest = detect_project(dir);
+  if (!manifest)
+    return input_error("no PLUGIN.dll given and no project here", fs::absolute(dir).string(), {},
+                       "give the DLL (wslplug run build/x86_64-release/my_plugin.dll) or run in a "
+                       "project folder made by wslplug new");
+  const Manifest& m = *manifest;
+  std::vector<fs::path> candidates;
+  const std::string arch(arch_name(m.target));
+  const std::string build_dir =
+      m.build_dir.empty() ? (m.language == Language::kRust ? "target" : "build") : m.build_dir;
+  for (const char* profile : {"release", "debug"}) {
+    candidates.push_back(dir / build_dir / fmt::format("{}-{}", arch, profile) / m.dll);
+    candidates.push_back(dir / build_dir / build::rust_triple(m.target) / profile / m.dll);
+  }
+  std::optional<fs::path> best;
+  fs::file_time_type best_time{};
+  std::error_code ec;
+  for (const auto& c : candidates) {
+    if (!fs::is_regular_file(c, ec)) continue;
+    const auto t = fs::last_write_time(c, ec);
+    if (!best || t > best_time) {
+      best = c;
+      best_time = t;
+    }
+  }
+  if (!best)
+    return input_error(fmt::format("the project '{}' has no built DLL ({})", m.name, m.dll),
+                       fs::absolute(dir).string(), {},
+                       "build it first: wslplug build --run (builds, then runs)");
+  return std::pair{fs::absolute(*best).lexically_normal(),
+                   m.registry_name.empty() ? m.name : m.registry_name};
+}
+
+}  // namespace
+
+int run_plugin(const RunFlags& f, const json* extra) {
+  auto fail_with = [&](const Error& e) {
+    if (f.json) {
+      json doc = {{"schema", 1},
+                  {"ok", false},
+                  {"exit_code", exit_code(e.kind)},
+                  {"error", error_json(e)},
+                  {"plugin", nullptr},
+                  {"host", nullptr},
+                  {"options", nullptr},
+                  {"distributions", json::array()},
+                  {"runs", json::array()}};
+      if (extra) doc.update(*extra);
+      print_json(doc);
+      return exit_code(e.kind);
+    }
+    return report(e);
+  };
+  host::Options o;
+  // The plugin and its name.
+  if (!f.dll.empty()) {
+    o.dll = fs::absolute(f.dll).lexically_normal();
+    o.plugin_name = o.dll.stem().string();
+  } else {
+    auto found = project_dll(f.dir);
+    if (!found) return fail_with(found.error());
+    o.dll = found->first;
+    o.plugin_name = found->second;
+  }
+  if (!f.name.empty()) o.plugin_name = f.name;
+  for (const auto& v : f.versions) {
+    auto parsed = host::parse_wsl_version(v);
+    if (!parsed) return fail_with(parsed.error());
+    if (std::find(o.versions.begin(), o.versions.end(), *parsed) == o.versions.end())
+      o.versions.push_back(*parsed);
+  }
+  if (f.repeat < 1 || f.repeat > 100)
+    return fail_with(Error{ErrorKind::kInput,
+                           fmt::format("--repeat {} is out of range", f.repeat),
+                           {},
+                           "--repeat",
+                           "give 1 to 100"});
+  if (f.hook_timeout < 1 || f.hook_timeout > 3600)
+    return fail_with(Error{ErrorKind::kInput,
+                           fmt::format("--hook-timeout {} is out of range", f.hook_timeout),
+                           {},
+                           "--hook-timeout",
+                           "give 1 to 3600 seconds"});
+  o.repeat = f.repeat;
+  o.no_exec = f.no_exec;
+  o.null_strings = f.null_strings;
+  o.hook_timeout_s = f.hook_timeout;
+  o.distributions = host::default_distributions();
+  if (!f.scenario.empty()) {
+    if (f.repeat != 1)
+      return fail_with(Error{ErrorKind::kInput,
+                             "--repeat cannot be combined with --scenario",
+                             {},
+                             "--repeat",
+                             "repeat the events in the scenario file instead"});
+    auto text = read_text_file(f.scenario, 4u << 20);
+    if (!text) return fail_with(text.error());
+    auto scenario = host::parse_scenario(*text, f.scenario);
+    if (!scenario) return fail_with(scenario.error());
+    if (scenario->distributions) o.distributions = *scenario->distributions;
+    o.events = scenario->events;
+    o.commands = scenario->commands;
+    o.vm_flags = scenario->vm_flags;
+    o.scenario_file = fs::absolute(f.scenario).lexically_normal().string();
+  }
+  for (const auto& spec : f.distros)
+    if (auto ok = host::apply_distro_spec(o.distributions, spec); !ok) return fail_with(ok.error());
+  o.progress = [](std::string_view line) { note(line); };
+  // Pre-checks of the input before anything starts.
+  std::error_code ec;
+  if (!fs::is_regular_file(o.dll, ec))
+    return fail_with(Error{ErrorKind::kInput,
+                           "no such file",
+                           o.dll.string(),
+                           {},
+                           "give the plugin DLL (wslplug build prints where it is)"});
+  auto environment = host::prepare_environment(o.progress);
+  if (!environment) return fail_with(environment.error());
+  auto doc = host::run(o, *environment);
+  if (!doc) return fail_with(doc.error());
+  if (extra) doc->update(*extra);
+  const int rc = (*doc)["exit_code"].get<int>();
+  if (f.json) {
+    print_json(*doc);
+  } else {
+    print_report(*doc);
+    if (rc == kExitIo && (*doc)["error"].is_object())
+      report(Error{ErrorKind::kIo,
+                   str((*doc)["error"]["message"]),
+                   {},
+                   {},
+                   str((*doc)["error"]["fix"], "")});
+  }
+  return rc;
+}
+
+namespace {
+
+const Registrar registrar{CommandSpec{
+    "run", 25, [](CLI::App& root) -> Runner {
+      auto f = std::make_shared<RunFlags>();
+      auto* cmd = root.add_subcommand(
+          "run",
+          "Load the plugin in a faithful WSL plugin host (under wine) and drive its lifecycle with "
+          "real Linux processes: shows every hook's result, API call, crash, hang and ABI "
+          "violation, and what WSL would print.");
+      cmd->add_option("PLUGIN.dll", f->dll,
+                      "The plugin DLL (default: the project's built DLL in -C DIR)");
+      cmd->add_option("-C,--dir", f->dir, "Project directory when no DLL is given (default: .)");
+      cmd->add_option(
+             "--wsl-version", f->versions,
+             "WSL version to emulate, X.Y.Z; repeatable (default: 2.0.5 2.1.3 2.4.4 2.9.5)")
+          ->allow_extra_args(false);
+      cmd->add_option("--distro", f->distros,
+                      "Add or replace a distribution: 'NAME[,package=PFN][,flavor=F|NULL]"
+                      "[,version=V|NULL][,guid=G]'; repeatable")
+          ->allow_extra_args(false);
+      cmd->add_option("--scenario", f->scenario,
+                      "JSON scenario file (events, data, expectations, "
+                      "canned command replies; docs/run.md)");
+      cmd->add_option("--repeat", f->repeat,
+                      "Run the distributions' start/stop pair N times (default 1)");
+      cmd->add_flag("--no-exec", f->no_exec,
+                    "Refuse every ExecuteBinary / ExecuteBinaryInDistribution with E_FAIL");
+      cmd->add_flag("--null-strings", f->null_strings,
+                    "Pass NULL PackageFamilyName (the header's contract) instead of \"\" (what WSL "
+                    "passes today)");
+      cmd->add_option("--hook-timeout", f->hook_timeout,
+                      "Seconds before a hook that has not returned counts as a hang (default 30)");
+      cmd->add_option("--name", f->name,
+                      "Plugin name in WSL's messages (default: the project's registry value name, "
+                      "else the DLL's stem)");
+      cmd->add_flag("--json", f->json, "Print one JSON document (docs/run-json.md) on stdout");
+      set_examples(cmd,
+                   {"wslplug run build/x86_64-release/my_plugin.dll",
+                    "wslplug run                       # in a project folder: its built DLL",
+                    "wslplug run my.dll --wsl-version 2.4.4 --null-strings",
+                    "wslplug run my.dll --distro 'Store,package=Canonical.Ubuntu_79rhkp1fndgsc'",
+                    "wslplug run my.dll --scenario deny-unpackaged.json --json",
+                    "wslplug build --run               # build, then run", "",
+                    "Exit codes: 0 WSL would load the plugin and every hook that can fail WSL "
+                    "succeeded, 1 WSL would fail, crash or hang because of the plugin, 2 usage or "
+                    "input error, 3 the harness failed (no host program, no wine: the fix names "
+                    "the package)."});
+      return [f] { return run_plugin(*f); };
+    }}};
+
+}  // namespace
+}  // namespace wslplug::cli

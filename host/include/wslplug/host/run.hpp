@@ -1,0 +1,138 @@
+// The driver of `wslplug run`: runs a plugin DLL in wslplug-host.exe (a WSL plugin host built with
+// MinGW-w64) under wine, or natively through WSL interop, through a scenario of WSL events, serves
+// its ExecuteBinary calls with real Linux processes, and computes what WSL would do with every
+// result. The report is the JSON document of docs/run-json.md. Never prints: progress goes to
+// Options::progress.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wslplug/core/error.hpp"
+
+namespace wslplug::host {
+
+namespace fs = std::filesystem;
+
+// ------------------------------------------------------------------ WSL versions and the ABI
+struct WslVersion {
+  unsigned major = 0, minor = 0, revision = 0;
+  [[nodiscard]] std::string text() const;  // "2.4.4"
+  auto operator<=>(const WslVersion&) const = default;
+};
+// "X.Y.Z" (each part decimal, at most 4 digits). Input error naming `where` otherwise.
+Result<WslVersion> parse_wsl_version(std::string_view text,
+                                     std::string_view where = "--wsl-version");
+// 2.0.5, 2.1.3, 2.4.4, 2.9.5.
+std::vector<WslVersion> default_versions();
+
+// One slot or field of a table the host passes, in ABI order (x64 offsets).
+struct AbiField {
+  std::string_view name;
+  unsigned offset = 0;
+  unsigned size = 0;
+  WslVersion since;  // {0,0,0}: in the base API
+};
+// Tables: "api", "hooks", "WSLSessionInformation", "WSLVmCreationSettings",
+// "WSLDistributionInformation", "WslOfflineDistributionInformation". Empty for an unknown name.
+std::span<const AbiField> abi_fields(std::string_view table);
+// The table's size at `version` (what the host allocates before the guard page).
+unsigned abi_size(std::string_view table, WslVersion version);
+// The hook slot names that exist at `version`, in slot order.
+std::vector<std::string_view> hook_slots(WslVersion version);
+
+// ------------------------------------------------------------------ distributions and scenarios
+struct Distribution {
+  std::string name;
+  std::string guid;                    // "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}", lowercase
+  std::optional<std::string> package;  // PackageFamilyName; nullopt: not a Store package
+  std::optional<std::string> flavor;   // os-release ID; nullopt: init did not report it
+  std::optional<std::string> version;  // os-release VERSION_ID; nullopt: not reported
+  std::uint64_t pid_namespace = 4026532281;
+  std::uint32_t init_pid = 1841;
+};
+// "Ubuntu" (os-release reported) and "bare" (nothing reported), both as `wsl --import` makes them.
+std::vector<Distribution> default_distributions();
+// Applies one --distro 'NAME[,package=PFN][,flavor=F|NULL][,version=V|NULL][,guid=G]': replaces
+// the distribution of that name (case-insensitive) or adds one.
+Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_view spec);
+// A GUID in any of the usual spellings, normalised to "{...}" lowercase; nullopt if malformed.
+std::optional<std::string> normalize_guid(std::string_view text);
+
+// A string field value: nullopt is NULL.
+using FieldValue = std::optional<std::string>;
+
+struct ScenarioEvent {
+  std::string hook;          // OnVMStarted, ...
+  std::string distribution;  // distribution hooks only
+  int iteration = 1;
+  std::optional<std::string> expect;         // "success" | "failure" | "any" | an HRESULT
+  std::map<std::string, FieldValue> fields;  // exact struct field values for this call
+};
+
+struct CannedCommand {
+  std::string path;
+  std::optional<std::vector<std::string>> arguments;
+  std::string stdout_text;
+  std::optional<std::uint32_t> result;  // refuse with this HRESULT
+};
+
+struct Scenario {
+  std::optional<std::vector<Distribution>> distributions;  // replaces the defaults
+  int vm_flags = 0;  // WSLVmCreationSettings.CustomConfigurationFlags
+  std::vector<ScenarioEvent> events;
+  std::vector<CannedCommand> commands;
+};
+// Parses a scenario file's text (docs/run.md). Errors name `file` and the JSON path.
+Result<Scenario> parse_scenario(std::string_view text, const std::string& file);
+// The default lifecycle over `distributions` with the start/stop pair `repeat` times.
+std::vector<ScenarioEvent> default_events(const std::vector<Distribution>& distributions,
+                                          int repeat);
+
+// ------------------------------------------------------------------ the run
+struct Options {
+  fs::path dll;
+  std::string plugin_name;
+  std::vector<WslVersion> versions;         // empty: default_versions()
+  std::vector<Distribution> distributions;  // after defaults/scenario/--distro
+  std::vector<ScenarioEvent> events;        // empty: default_events(distributions, repeat)
+  std::vector<CannedCommand> commands;
+  int vm_flags = 0;
+  int repeat = 1;
+  bool no_exec = false;
+  bool null_strings = false;
+  int hook_timeout_s = 30;
+  std::string scenario_file;                       // for the report only
+  std::function<void(std::string_view)> progress;  // status lines (stderr in the CLI)
+};
+
+// Where and how the host runs.
+struct Environment {
+  std::string kind;  // "wine" | "windows"
+  fs::path exe;      // wslplug-host.exe
+  fs::path wine;     // wine64 loader (kind "wine")
+  fs::path wineserver;
+  std::string wine_version;
+  fs::path prefix;   // WINEPREFIX (kind "wine")
+  fs::path drive_c;  // the stand-in for C:\ (empty: not watched)
+};
+
+// Finds the host program ($WSLPLUG_HOST_EXE; beside the running binary;
+// ../libexec/wslplug/), wine, and prepares the prefix (created on first use, with progress).
+// Errors: kIo (exit 3) naming what to install.
+Result<Environment> prepare_environment(const std::function<void(std::string_view)>& progress);
+
+// Runs every version. The document of docs/run-json.md; exit code in doc["exit_code"].
+// An Error only for input errors found before anything ran (the DLL is not a PE, ARM64, ...).
+Result<nlohmann::json> run(const Options& options, const Environment& environment);
+
+}  // namespace wslplug::host

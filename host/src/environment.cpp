@@ -1,0 +1,238 @@
+// Where the host runs: finding wslplug-host.exe and wine, and the persistent wine prefix
+// (created on first use under an flock, wineserver kept warm without holding anyone's pipes).
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+#include "internal.hpp"
+#include "wslplug/host/run.hpp"
+#include "wslplug/core/process.hpp"
+
+namespace wslplug::host {
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback = {}) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+bool executable_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+Result<fs::path> find_host_exe() {
+  const std::string fix =
+      "install g++-mingw-w64-x86-64 (apt-get install g++-mingw-w64-x86-64), reconfigure and "
+      "rebuild wslplug (the build makes wslplug-host.exe beside the wslplug binary), or set "
+      "WSLPLUG_HOST_EXE to a built wslplug-host.exe";
+  if (const std::string env = env_or("WSLPLUG_HOST_EXE"); !env.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(env, ec))
+      return io_error("WSLPLUG_HOST_EXE names no file", env,
+                      "point WSLPLUG_HOST_EXE at wslplug-host.exe, or unset it");
+    return fs::absolute(env);
+  }
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path dir = self.parent_path();
+    for (const fs::path& candidate :
+         {dir / "wslplug-host.exe", dir / ".." / "libexec" / "wslplug" / "wslplug-host.exe"}) {
+      if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal();
+    }
+  }
+  return io_error("the plugin host wslplug-host.exe is not installed (it is built with MinGW-w64)",
+                  self.empty() ? std::string() : (self.parent_path() / "wslplug-host.exe").string(),
+                  fix);
+}
+
+bool inside_wsl() {
+  if (env_or("WSLPLUG_RUN_HOST") == "wine") return false;
+  if (env_or("WSLPLUG_RUN_HOST") == "windows") return true;
+  std::error_code ec;
+  return !env_or("WSL_INTEROP").empty() || fs::exists("/proc/sys/fs/binfmt_misc/WSLInterop", ec) ||
+         fs::exists("/proc/sys/fs/binfmt_misc/WSLInterop-late", ec);
+}
+
+Result<fs::path> find_wine() {
+  const std::string fix =
+      "install wine: sudo apt-get install --no-install-recommends wine64 wine (Debian/Ubuntu), "
+      "or set WSLPLUG_WINE to the wine64 loader";
+  if (const std::string env = env_or("WSLPLUG_WINE"); !env.empty()) {
+    if (auto p = process::find_program(env)) return *p;
+    return io_error("WSLPLUG_WINE names no executable", env, fix);
+  }
+  // The loader itself, not Debian's wrapper script: one exec less per run.
+  if (executable_file("/usr/lib/wine/wine64")) return fs::path("/usr/lib/wine/wine64");
+  for (const char* name : {"wine64", "wine"})
+    if (auto p = process::find_program(name)) return *p;
+  return io_error("wine is not installed (wslplug run loads the plugin in a Windows host program)",
+                  {}, fix);
+}
+
+fs::path find_wineserver(const fs::path& wine) {
+  for (const fs::path& candidate :
+       {wine.parent_path() / "wineserver", fs::path("/usr/lib/wine/wineserver64"),
+        fs::path("/usr/lib/wine/wineserver")})
+    if (executable_file(candidate)) return candidate;
+  if (auto p = process::find_program("wineserver")) return *p;
+  return {};
+}
+
+fs::path prefix_dir() {
+  if (const std::string env = env_or("WSLPLUG_WINEPREFIX"); !env.empty()) return fs::absolute(env);
+  std::string cache = env_or("XDG_CACHE_HOME");
+  if (cache.empty()) cache = env_or("HOME", "/tmp") + "/.cache";
+  return fs::absolute(fs::path(cache) / "wslplug" / "wine");
+}
+
+// Runs a wine tool with every standard stream on /dev/null, in its own session, so that whatever
+// it leaves behind (wineserver, the prefix's services) never holds a caller's pipe. Waits for it.
+int run_detached(const std::vector<std::string>& argv,
+                 const std::map<std::string, std::string>& env) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    ::setsid();
+    const int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+    }
+    ::close_range(3, ~0u, 0);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    ::unsetenv("DISPLAY");
+    ::unsetenv("WAYLAND_DISPLAY");
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string read_first_line(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> wine_environment(const Environment& e) {
+  return {{"WINEPREFIX", e.prefix.string()},
+          {"WINEDEBUG", "-all"},
+          {"WINELOADER", e.wine.string()},
+          {"WINESERVER", e.wineserver.string()},
+          {"WINEDLLOVERRIDES", "mscoree,mshtml=;winemenubuilder.exe=d"}};
+}
+
+void keep_wineserver_warm(const Environment& e) {
+  if (e.kind != "wine" || e.wineserver.empty()) return;
+  // Persistent for 10 minutes after the last wine process; exits at once when one already runs.
+  run_detached({e.wineserver.string(), "-p600"}, wine_environment(e));
+}
+
+Result<Environment> prepare_environment(const std::function<void(std::string_view)>& progress) {
+  Environment e;
+  auto exe = find_host_exe();
+  if (!exe) return std::unexpected(exe.error());
+  e.exe = *exe;
+  if (inside_wsl()) {
+    e.kind = "windows";
+    return e;
+  }
+  e.kind = "wine";
+  auto wine = find_wine();
+  if (!wine) return std::unexpected(wine.error());
+  e.wine = *wine;
+  e.wineserver = find_wineserver(e.wine);
+  if (e.wineserver.empty())
+    return io_error("wineserver is not installed beside " + e.wine.string(), {},
+                    "install wine: sudo apt-get install --no-install-recommends wine64 wine");
+  e.prefix = prefix_dir();
+  e.drive_c = e.prefix / "drive_c";
+  std::error_code ec;
+  fs::create_directories(e.prefix.parent_path(), ec);
+  if (ec)
+    return io_error("cannot create the cache folder: " + ec.message(),
+                    e.prefix.parent_path().string(),
+                    "set XDG_CACHE_HOME (or WSLPLUG_WINEPREFIX) to a writable folder");
+  const fs::path lock_path = e.prefix.string() + ".lock";
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0)
+    return io_error(fmt::format("cannot open the prefix lock: {}", std::strerror(errno)),
+                    lock_path.string(), "make the cache folder writable");
+  while (::flock(lock, LOCK_EX) < 0 && errno == EINTR) {
+  }
+  const fs::path marker = e.prefix / ".wslplug-ready";
+  struct stat wine_stat {};
+  ::stat(e.wine.c_str(), &wine_stat);
+  const std::string stamp = fmt::format("{}", static_cast<long long>(wine_stat.st_mtime));
+  Status status;
+  if (!fs::exists(marker, ec) || read_first_line(e.prefix / ".wslplug-wine-stamp") != stamp) {
+    const auto start = std::chrono::steady_clock::now();
+    if (progress)
+      progress(
+          fmt::format("Creating the wine prefix for `wslplug run` in {} (first use, takes "
+                      "about 20 s)...",
+                      e.prefix.string()));
+    fs::create_directories(e.prefix, ec);
+    const auto env = wine_environment(e);
+    keep_wineserver_warm(e);
+    const int rc = run_detached({e.wine.string(), "wineboot", "-i"}, env);
+    // No debugger and no crash dialog, ever: the host reports crashes itself.
+    const fs::path reg = e.prefix / "wslplug-aedebug.reg";
+    {
+      std::ofstream out(reg);
+      out << "REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows "
+             "NT\\CurrentVersion\\AeDebug]\n\"Auto\"=\"0\"\n\"Debugger\"=\"\"\n\n";
+    }
+    const int rc2 = run_detached({e.wine.string(), "regedit", "/S", "Z:" + reg.string()}, env);
+    if (rc != 0 || rc2 != 0 || !fs::exists(e.drive_c, ec)) {
+      status = io_error(fmt::format("creating the wine prefix failed (wineboot exit {}, regedit "
+                                    "exit {})",
+                                    rc, rc2),
+                        e.prefix.string(),
+                        "remove the folder and try again; check that `wine64 wineboot` works "
+                        "(WINEPREFIX=" +
+                            e.prefix.string() + ")");
+    } else {
+      // The version is recorded once, so later runs do not start wine just to ask.
+      process::Options po;
+      po.capture_stdout = true;
+      auto v = process::run({e.wine.string(), "--version"}, po);
+      std::ofstream(e.prefix / ".wslplug-wine-version")
+          << (v ? trim_line(v->captured) : "") << "\n";
+      std::ofstream(e.prefix / ".wslplug-wine-stamp") << stamp << "\n";
+      std::ofstream(marker) << "1\n";
+      if (progress)
+        progress(fmt::format(
+            "Wine prefix ready ({:.1f} s)",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
+    }
+  }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+  if (!status) return std::unexpected(status.error());
+  e.wine_version = read_first_line(e.prefix / ".wslplug-wine-version");
+  keep_wineserver_warm(e);
+  return e;
+}
+
+}  // namespace wslplug::host

@@ -1,0 +1,509 @@
+// WSL versions, the ABI tables by version, distributions (--distro) and scenario files.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <set>
+
+#include "wslplug/doctor/errors.hpp"
+#include "wslplug/host/run.hpp"
+#include "wslplug/core/text.hpp"
+
+namespace wslplug::host {
+
+std::string WslVersion::text() const { return fmt::format("{}.{}.{}", major, minor, revision); }
+
+Result<WslVersion> parse_wsl_version(std::string_view text, std::string_view where) {
+  WslVersion v;
+  unsigned* parts[3] = {&v.major, &v.minor, &v.revision};
+  std::string_view rest = text;
+  for (int i = 0; i < 3; ++i) {
+    const size_t dot = rest.find('.');
+    const std::string_view part = i < 2 ? rest.substr(0, dot) : rest;
+    const bool bad_dot = (i < 2 && dot == std::string_view::npos);
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (bad_dot || part.empty() || part.size() > 4 || ec != std::errc() ||
+        ptr != part.data() + part.size())
+      return input_error(fmt::format("'{}' is not a WSL version", printable(text)), {},
+                         std::string(where),
+                         "give MAJOR.MINOR.REVISION, e.g. --wsl-version 2.4.4 (the numbers of "
+                         "`wsl --version`'s first line)");
+    *parts[i] = value;
+    if (i < 2) rest = rest.substr(dot + 1);
+  }
+  return v;
+}
+
+std::vector<WslVersion> default_versions() { return {{2, 0, 5}, {2, 1, 3}, {2, 4, 4}, {2, 9, 5}}; }
+
+namespace {
+
+constexpr WslVersion kBase{0, 0, 0};
+constexpr WslVersion k205{2, 0, 5};
+constexpr WslVersion k212{2, 1, 2};
+constexpr WslVersion k244{2, 4, 4};
+constexpr WslVersion k290{2, 9, 0};
+constexpr WslVersion k295{2, 9, 5};
+
+constexpr std::array kApi{
+    AbiField{"Version", 0, 12, kBase},
+    AbiField{"MountFolder", 16, 8, kBase},
+    AbiField{"ExecuteBinary", 24, 8, kBase},
+    AbiField{"PluginError", 32, 8, kBase},
+    AbiField{"ExecuteBinaryInDistribution", 40, 8, k212},
+    AbiField{"WSLCMountFolder", 48, 8, k290},
+    AbiField{"WSLCUnmountFolder", 56, 8, k290},
+    AbiField{"WSLCCreateProcess", 64, 8, k290},
+    AbiField{"WSLCProcessGetFd", 72, 8, k290},
+    AbiField{"WSLCProcessGetExitEvent", 80, 8, k290},
+    AbiField{"WSLCProcessGetExitCode", 88, 8, k290},
+    AbiField{"WSLCReleaseProcess", 96, 8, k290},
+};
+constexpr std::array kHooks{
+    AbiField{"OnVMStarted", 0, 8, kBase},
+    AbiField{"OnVMStopping", 8, 8, kBase},
+    AbiField{"OnDistributionStarted", 16, 8, kBase},
+    AbiField{"OnDistributionStopping", 24, 8, kBase},
+    AbiField{"OnDistributionRegistered", 32, 8, k212},
+    AbiField{"OnDistributionUnregistered", 40, 8, k212},
+    AbiField{"OnSessionCreated", 48, 8, k290},
+    AbiField{"OnSessionStopping", 56, 8, k290},
+    AbiField{"ContainerStarted", 64, 8, k290},
+    AbiField{"ContainerStopping", 72, 8, k290},
+    AbiField{"ImageCreated", 80, 8, k290},
+    AbiField{"ImageDeleted", 88, 8, k290},
+    AbiField{"WslcVmStarted", 96, 8, k295},
+    AbiField{"WslcVmStopping", 104, 8, k295},
+};
+constexpr std::array kSession{
+    AbiField{"SessionId", 0, 4, kBase},
+    AbiField{"UserToken", 8, 8, kBase},
+    AbiField{"UserSid", 16, 8, kBase},
+};
+constexpr std::array kVm{AbiField{"CustomConfigurationFlags", 0, 4, kBase}};
+constexpr std::array kDistribution{
+    AbiField{"Id", 0, 16, kBase},           AbiField{"Name", 16, 8, kBase},
+    AbiField{"PidNamespace", 24, 8, kBase}, AbiField{"PackageFamilyName", 32, 8, kBase},
+    AbiField{"InitPid", 40, 8, k205},       AbiField{"Flavor", 48, 8, k244},
+    AbiField{"Version", 56, 8, k244},
+};
+constexpr std::array kOffline{
+    AbiField{"Id", 0, 16, kBase},
+    AbiField{"Name", 16, 8, kBase},
+    AbiField{"PackageFamilyName", 24, 8, kBase},
+    AbiField{"Flavor", 32, 8, k244},
+    AbiField{"Version", 40, 8, k244},
+};
+
+}  // namespace
+
+std::span<const AbiField> abi_fields(std::string_view table) {
+  if (table == "api") return kApi;
+  if (table == "hooks") return kHooks;
+  if (table == "WSLSessionInformation") return kSession;
+  if (table == "WSLVmCreationSettings") return kVm;
+  if (table == "WSLDistributionInformation") return kDistribution;
+  if (table == "WslOfflineDistributionInformation") return kOffline;
+  return {};
+}
+
+unsigned abi_size(std::string_view table, WslVersion version) {
+  unsigned end = 0;
+  for (const AbiField& f : abi_fields(table))
+    if (f.since <= version) end = std::max(end, f.offset + f.size);
+  if (table == "WSLVmCreationSettings") return end;
+  return (end + 7) & ~7u;  // x64 struct alignment
+}
+
+std::vector<std::string_view> hook_slots(WslVersion version) {
+  std::vector<std::string_view> out;
+  for (const AbiField& f : kHooks)
+    if (f.since <= version) out.push_back(f.name);
+  return out;
+}
+
+// ------------------------------------------------------------------ distributions
+std::vector<Distribution> default_distributions() {
+  Distribution ubuntu{"Ubuntu",     "{8a2f4c1e-5b7d-4e0a-9c3b-1d6e2f7a8b90}",
+                      std::nullopt, "ubuntu",
+                      "24.04",      4026532281,
+                      1841};
+  Distribution bare{"bare",       "{3c9d1e7f-2a4b-4c6d-8e0f-5a7b9c1d3e5f}",
+                    std::nullopt, std::nullopt,
+                    std::nullopt, 4026532345,
+                    2210};
+  return {ubuntu, bare};
+}
+
+std::optional<std::string> normalize_guid(std::string_view text) {
+  std::string_view s = text;
+  if (s.size() == 38 && s.front() == '{' && s.back() == '}') s = s.substr(1, 36);
+  if (s.size() != 36) return std::nullopt;
+  std::string out = "{";
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool dash = (i == 8 || i == 13 || i == 18 || i == 23);
+    if (dash) {
+      if (c != '-') return std::nullopt;
+    } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  out.push_back('}');
+  return out;
+}
+
+namespace {
+
+// A stable GUID derived from a name (FNV-1a), for distributions given without one.
+std::string guid_from_name(std::string_view name) {
+  std::uint64_t h1 = 1469598103934665603ull, h2 = 1099511628211ull ^ 0x9e3779b97f4a7c15ull;
+  for (unsigned char c : name) {
+    h1 = (h1 ^ c) * 1099511628211ull;
+    h2 = (h2 ^ c) * 0x100000001b3ull + 0x7f4a7c15u;
+  }
+  return fmt::format("{{{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}}}", h1 >> 32, (h1 >> 16) & 0xffff,
+                     h1 & 0xfff, 0x8000 | (h2 >> 48 & 0x3fff), h2 & 0xffffffffffffull);
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_view spec) {
+  const std::string where = fmt::format("--distro '{}'", printable(spec));
+  std::vector<std::string_view> parts;
+  for (size_t i = 0;;) {
+    const size_t comma = spec.find(',', i);
+    parts.push_back(
+        spec.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i));
+    if (comma == std::string_view::npos) break;
+    i = comma + 1;
+  }
+  const std::string name = trim(parts[0]);
+  if (!valid_name(name))
+    return input_error(
+        "the distribution name must be 1-64 letters, digits, '-', '_' or '.'", {}, where,
+        "use --distro 'NAME[,package=PFN][,flavor=F|NULL][,version=V|NULL][,guid=G]'");
+  auto it = std::find_if(distributions.begin(), distributions.end(),
+                         [&](const Distribution& d) { return iequals(d.name, name); });
+  Distribution d;
+  if (it != distributions.end()) {
+    d = *it;
+    d.name = name;
+  } else {
+    d.name = name;
+    d.guid = guid_from_name(name);
+    d.pid_namespace = 4026532400 + distributions.size();
+    d.init_pid = static_cast<std::uint32_t>(2300 + 17 * distributions.size());
+  }
+  std::set<std::string> seen;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    const std::string_view part = parts[i];
+    const size_t eq = part.find('=');
+    const std::string key = ascii_lower(trim(part.substr(0, eq)));
+    if (eq == std::string_view::npos || key.empty())
+      return input_error(fmt::format("'{}' is not KEY=VALUE", printable(part)), {}, where,
+                         "keys: package, flavor, version, guid");
+    if (!seen.insert(key).second)
+      return input_error(fmt::format("'{}' is given twice", key), {}, where, "give each key once");
+    const std::string value(part.substr(eq + 1));
+    const bool is_null = value == "NULL";
+    if (key == "package") {
+      d.package = value;
+    } else if (key == "flavor") {
+      d.flavor = is_null ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "version") {
+      d.version = is_null ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "guid") {
+      auto guid = normalize_guid(value);
+      if (!guid)
+        return input_error(fmt::format("'{}' is not a GUID", printable(value)), {}, where,
+                           "write it as {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}");
+      d.guid = *guid;
+    } else {
+      return input_error(fmt::format("unknown key '{}'", printable(key)), {}, where,
+                         "keys: package, flavor, version, guid");
+    }
+  }
+  for (const Distribution& other : distributions)
+    if (!iequals(other.name, name) && other.guid == d.guid)
+      return input_error(fmt::format("GUID {} is already used by '{}'", d.guid, other.name), {},
+                         where, "give each distribution its own guid=");
+  if (it != distributions.end())
+    *it = d;
+  else
+    distributions.push_back(d);
+  return {};
+}
+
+// ------------------------------------------------------------------ scenarios
+namespace {
+
+constexpr std::array<std::string_view, 6> kScenarioHooks{"OnVMStarted",
+                                                         "OnVMStopping",
+                                                         "OnDistributionStarted",
+                                                         "OnDistributionStopping",
+                                                         "OnDistributionRegistered",
+                                                         "OnDistributionUnregistered"};
+constexpr std::array<std::string_view, 6> kEventFields{"Name",    "PackageFamilyName", "Flavor",
+                                                       "Version", "PidNamespace",      "InitPid"};
+
+bool is_distribution_hook(std::string_view hook) { return hook.starts_with("OnDistribution"); }
+
+using json = nlohmann::json;
+
+struct Ctx {
+  const std::string& file;
+  std::unexpected<Error> err(const std::string& path, const std::string& message,
+                             const std::string& fix = {}) const {
+    return input_error(message, file, path, fix.empty() ? "see docs/run.md (Scenario files)" : fix);
+  }
+};
+
+Status only_keys(const Ctx& c, const json& obj, const std::string& path,
+                 std::initializer_list<std::string_view> keys) {
+  for (const auto& [k, v] : obj.items()) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+      std::string list;
+      for (auto key : keys) list += (list.empty() ? "" : ", ") + std::string(key);
+      return c.err(path, fmt::format("unknown key '{}'", printable(k)), "known keys: " + list);
+    }
+  }
+  return {};
+}
+
+Result<std::optional<std::string>> nullable_string(const Ctx& c, const json& v,
+                                                   const std::string& path) {
+  if (v.is_null()) return std::optional<std::string>();
+  if (!v.is_string()) return c.err(path, "must be a string or null");
+  return std::optional<std::string>(v.get<std::string>());
+}
+
+Result<std::uint32_t> parse_hresult_text(std::string_view text) {
+  if (auto value = errors::symbol_value(text)) return *value;
+  std::string_view s = text;
+  if (s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
+  std::uint32_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size())
+    return input_error(fmt::format("'{}' is not an HRESULT", printable(text)));
+  return v;
+}
+
+}  // namespace
+
+Result<Scenario> parse_scenario(std::string_view text, const std::string& file) {
+  const Ctx c{file};
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) {
+    // Find the position for the message.
+    try {
+      const json again = json::parse(text);
+      (void)again;
+    } catch (const json::parse_error& e) {
+      return input_error(fmt::format("not valid JSON: {}", e.what()), file,
+                         offset_str(e.byte > 0 ? e.byte - 1 : 0), "fix the JSON syntax");
+    }
+    return input_error("not valid JSON", file, {}, "fix the JSON syntax");
+  }
+  if (!doc.is_object()) return c.err("(top level)", "must be a JSON object");
+  if (auto ok = only_keys(c, doc, "(top level)",
+                          {"schema", "distributions", "vm_settings", "events", "commands"});
+      !ok)
+    return std::unexpected(ok.error());
+  if (doc.contains("schema") && doc["schema"] != 1)
+    return c.err("schema", "unsupported schema (this wslplug reads schema 1)");
+  Scenario s;
+  if (doc.contains("distributions")) {
+    const json& list = doc["distributions"];
+    if (!list.is_array()) return c.err("distributions", "must be an array");
+    std::vector<Distribution> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = fmt::format("distributions[{}]", i);
+      const json& d = list[i];
+      if (!d.is_object()) return c.err(path, "must be an object");
+      if (auto ok = only_keys(
+              c, d, path,
+              {"name", "guid", "package", "flavor", "version", "pid_namespace", "init_pid"});
+          !ok)
+        return std::unexpected(ok.error());
+      if (!d.contains("name") || !d["name"].is_string() ||
+          !valid_name(d["name"].get<std::string>()))
+        return c.err(path + ".name", "required: 1-64 letters, digits, '-', '_' or '.'");
+      Distribution dist;
+      dist.name = d["name"].get<std::string>();
+      for (const Distribution& other : out)
+        if (iequals(other.name, dist.name))
+          return c.err(path + ".name", fmt::format("'{}' is given twice", dist.name));
+      dist.guid = guid_from_name(dist.name);
+      dist.pid_namespace = 4026532400 + i;
+      dist.init_pid = static_cast<std::uint32_t>(2300 + 17 * i);
+      if (d.contains("guid")) {
+        auto g =
+            d["guid"].is_string() ? normalize_guid(d["guid"].get<std::string>()) : std::nullopt;
+        if (!g) return c.err(path + ".guid", "must be a GUID string {xxxxxxxx-xxxx-...}");
+        dist.guid = *g;
+      }
+      for (auto [key, field] :
+           {std::pair{"package", &dist.package}, std::pair{"flavor", &dist.flavor},
+            std::pair{"version", &dist.version}}) {
+        if (!d.contains(key)) continue;
+        auto v = nullable_string(c, d[key], path + "." + key);
+        if (!v) return std::unexpected(v.error());
+        *field = *v;
+      }
+      if (d.contains("pid_namespace")) {
+        if (!d["pid_namespace"].is_number_unsigned())
+          return c.err(path + ".pid_namespace", "must be a non-negative integer");
+        dist.pid_namespace = d["pid_namespace"].get<std::uint64_t>();
+      }
+      if (d.contains("init_pid")) {
+        if (!d["init_pid"].is_number_unsigned() || d["init_pid"].get<std::uint64_t>() > 0xffffffffu)
+          return c.err(path + ".init_pid", "must be an integer 0..4294967295");
+        dist.init_pid = d["init_pid"].get<std::uint32_t>();
+      }
+      out.push_back(dist);
+    }
+    s.distributions = out;
+  }
+  if (doc.contains("vm_settings")) {
+    const json& v = doc["vm_settings"];
+    if (!v.is_object()) return c.err("vm_settings", "must be an object");
+    if (auto ok = only_keys(c, v, "vm_settings", {"custom_kernel", "custom_kernel_command_line"});
+        !ok)
+      return std::unexpected(ok.error());
+    for (auto [key, bit] :
+         {std::pair{"custom_kernel", 1}, std::pair{"custom_kernel_command_line", 2}}) {
+      if (!v.contains(key)) continue;
+      if (!v[key].is_boolean())
+        return c.err(std::string("vm_settings.") + key, "must be true or false");
+      if (v[key].get<bool>()) s.vm_flags |= bit;
+    }
+  }
+  if (!doc.contains("events") || !doc["events"].is_array() || doc["events"].empty())
+    return c.err("events", "required: a non-empty array of events");
+  const std::vector<Distribution> names =
+      s.distributions ? *s.distributions : default_distributions();
+  for (size_t i = 0; i < doc["events"].size(); ++i) {
+    const std::string path = fmt::format("events[{}]", i);
+    const json& e = doc["events"][i];
+    if (!e.is_object()) return c.err(path, "must be an object");
+    if (auto ok = only_keys(c, e, path, {"hook", "distribution", "expect", "fields", "iteration"});
+        !ok)
+      return std::unexpected(ok.error());
+    ScenarioEvent ev;
+    if (!e.contains("hook") || !e["hook"].is_string() ||
+        std::find(kScenarioHooks.begin(), kScenarioHooks.end(), e["hook"].get<std::string>()) ==
+            kScenarioHooks.end())
+      return c.err(
+          path + ".hook",
+          "required: OnVMStarted, OnVMStopping, OnDistributionStarted, "
+          "OnDistributionStopping, OnDistributionRegistered or OnDistributionUnregistered");
+    ev.hook = e["hook"].get<std::string>();
+    if (is_distribution_hook(ev.hook)) {
+      if (!e.contains("distribution") || !e["distribution"].is_string())
+        return c.err(path + ".distribution", "required for " + ev.hook + ": a distribution name");
+      ev.distribution = e["distribution"].get<std::string>();
+      // Names given with --distro are checked again when the run starts.
+      (void)names;
+    } else if (e.contains("distribution")) {
+      return c.err(path + ".distribution", ev.hook + " has no distribution");
+    }
+    if (e.contains("iteration")) {
+      if (!e["iteration"].is_number_unsigned()) return c.err(path + ".iteration", "must be >= 1");
+      ev.iteration = std::max(1, e["iteration"].get<int>());
+    }
+    if (e.contains("expect")) {
+      if (!e["expect"].is_string()) return c.err(path + ".expect", "must be a string");
+      const std::string x = e["expect"].get<std::string>();
+      if (x != "success" && x != "failure" && x != "any" && !parse_hresult_text(x))
+        return c.err(path + ".expect",
+                     fmt::format("'{}' is not success, failure, any or an HRESULT", printable(x)));
+      ev.expect = x;
+    }
+    if (e.contains("fields")) {
+      const json& f = e["fields"];
+      if (!f.is_object()) return c.err(path + ".fields", "must be an object");
+      if (!is_distribution_hook(ev.hook))
+        return c.err(path + ".fields", ev.hook + " has no fields");
+      for (const auto& [k, v] : f.items()) {
+        if (std::find(kEventFields.begin(), kEventFields.end(), k) == kEventFields.end())
+          return c.err(path + ".fields." + k, "unknown field",
+                       "fields: Name, PackageFamilyName, Flavor, Version, PidNamespace, InitPid");
+        if (k == "PidNamespace" || k == "InitPid") {
+          if (!v.is_number_unsigned())
+            return c.err(path + ".fields." + k, "must be a non-negative integer");
+          ev.fields[k] = std::to_string(v.get<std::uint64_t>());
+        } else {
+          auto value = nullable_string(c, v, path + ".fields." + k);
+          if (!value) return std::unexpected(value.error());
+          ev.fields[k] = *value;
+        }
+      }
+    }
+    s.events.push_back(std::move(ev));
+  }
+  if (doc.contains("commands")) {
+    const json& list = doc["commands"];
+    if (!list.is_array()) return c.err("commands", "must be an array");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = fmt::format("commands[{}]", i);
+      const json& cmd = list[i];
+      if (!cmd.is_object()) return c.err(path, "must be an object");
+      if (auto ok = only_keys(c, cmd, path, {"path", "arguments", "stdout", "result"}); !ok)
+        return std::unexpected(ok.error());
+      CannedCommand cc;
+      if (!cmd.contains("path") || !cmd["path"].is_string())
+        return c.err(path + ".path", "required: the Linux path the plugin runs");
+      cc.path = cmd["path"].get<std::string>();
+      if (cmd.contains("arguments")) {
+        const json& a = cmd["arguments"];
+        if (!a.is_array() ||
+            !std::all_of(a.begin(), a.end(), [](const json& x) { return x.is_string(); }))
+          return c.err(path + ".arguments", "must be an array of strings");
+        cc.arguments = a.get<std::vector<std::string>>();
+      }
+      if (cmd.contains("stdout")) {
+        if (!cmd["stdout"].is_string()) return c.err(path + ".stdout", "must be a string");
+        cc.stdout_text = cmd["stdout"].get<std::string>();
+      }
+      if (cmd.contains("result")) {
+        if (!cmd["result"].is_string()) return c.err(path + ".result", "must be a string");
+        auto hr = parse_hresult_text(cmd["result"].get<std::string>());
+        if (!hr)
+          return c.err(path + ".result", hr.error().message, "e.g. \"E_FAIL\" or \"0x80004005\"");
+        cc.result = *hr;
+      }
+      s.commands.push_back(std::move(cc));
+    }
+  }
+  return s;
+}
+
+std::vector<ScenarioEvent> default_events(const std::vector<Distribution>& distributions,
+                                          int repeat) {
+  std::vector<ScenarioEvent> out;
+  out.push_back({"OnVMStarted", {}, 1, {}, {}});
+  for (const auto& d : distributions)
+    out.push_back({"OnDistributionRegistered", d.name, 1, {}, {}});
+  for (int i = 1; i <= std::max(1, repeat); ++i) {
+    for (const auto& d : distributions) out.push_back({"OnDistributionStarted", d.name, i, {}, {}});
+    for (const auto& d : distributions)
+      out.push_back({"OnDistributionStopping", d.name, i, {}, {}});
+  }
+  out.push_back({"OnVMStopping", {}, 1, {}, {}});
+  for (const auto& d : distributions)
+    out.push_back({"OnDistributionUnregistered", d.name, 1, {}, {}});
+  return out;
+}
+
+}  // namespace wslplug::host

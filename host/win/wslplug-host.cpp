@@ -1,0 +1,986 @@
+// wslplug-host.exe: a WSL plugin host for `wslplug run`. It loads a plugin DLL the way the WSL
+// service does, calls its hooks when the driver (the wslplug_host library) asks, implements the
+// plugin API with WSL's rules, and reports facts: HRESULTs, API calls with their arguments and
+// results, exceptions, and accesses past the end of every table and struct it hands the plugin.
+// It never decides a verdict.
+//
+// The struct layouts below are written from the ABI facts (field order and the WSL version that
+// added each field), independently of any plugin header.
+//
+// Usage: wslplug-host.exe PORT
+//   PORT: the driver's loopback TCP port for ExecuteBinary / ExecuteBinaryInDistribution.
+//
+// Protocol (version 1). Lines of space-separated tokens, UTF-8, '\n'-terminated. A string token
+// is "~" for NULL or "=" followed by the bytes percent-encoded (%XX for every byte outside
+// [A-Za-z0-9._/:-]), so "=" alone is the empty string. Numbers are decimal, HRESULTs 0x%08X.
+// Driver -> host, on the host's stdin:
+//   load SESSION X.Y.Z PATH        load the plugin (PATH: Windows path) for WSL X.Y.Z; the
+//                                  session id the hooks will carry is SESSION
+//   call SEQ OnVMStarted FLAGS
+//   call SEQ OnVMStopping
+//   call SEQ OnDistributionStarted|OnDistributionStopping GUID NAME PIDNS PFN INITPID FLAVOR
+//   VERSION call SEQ OnDistributionRegistered|OnDistributionUnregistered GUID NAME PFN FLAVOR
+//   VERSION threads                        count the threads the plugin started quit end the
+//   process (WSL never unloads a plugin: no FreeLibrary)
+// Host -> driver, on a private duplicate of the host's stdout (the process's stdout is redirected
+// to stderr before the plugin loads, so a plugin that prints cannot corrupt the protocol):
+//   ready 1 PID
+//   load STEP HRESULT MICROS       STEP: LoadLibrary | GetProcAddress | EntryPoint (last reached)
+//   hooks I,J,...|-                indices of the hook slots the entry point set
+//   begin SEQ HOOK T               T: microseconds since the host started
+//   end SEQ HOOK HRESULT MICROS
+//   api CID SEQ THREAD NAME HRESULT T KEY=VALUE...   one plugin API call (SEQ 0: no hook ran;
+//                                  -1: the entry point); THREAD: hook | worker | entry-point;
+//                                  VALUE is a string token or a raw number; "arg" repeats
+//   crash CODE ADDRESS MODULE OFFSET ACCESS FAULT THREAD SEQ
+//   guard REGION KIND OFFSET ACCESS THREAD SEQ MODULE MODOFFSET
+//                                  KIND: past-end | expired | read-only
+//   threads N
+//   error TEXT                     a malformed command (a driver bug)
+//   bye
+// After "crash" or "guard" the host terminates itself with exit code 199.
+// ExecuteBinary*: the host connects to 127.0.0.1:PORT and sends
+//   exec CID KIND GUID PATH ARG...\n   KIND: vm | distribution; GUID "-" for vm
+// and reads one line back: "ok" (the socket now carries the process's stdin and stdout) or
+// "fail HRESULT". The socket is then handed to the plugin.
+#include <winsock2.h>
+#include <ws2tcpip.h>
+// winsock2.h must come before windows.h
+#include <fcntl.h>
+#include <io.h>
+#include <tlhelp32.h>
+#include <windows.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr HRESULT kIllegalMethodCall = static_cast<HRESULT>(0x8000000EL);
+constexpr HRESULT kIllegalStateChange = static_cast<HRESULT>(0x8000000DL);
+constexpr HRESULT kWslcVmNotRunning = static_cast<HRESULT>(0x80040610L);
+constexpr HRESULT kRpcDisconnected = static_cast<HRESULT>(0x80010108L);
+constexpr UINT kCrashExit = 199;
+constexpr std::size_t kPage = 4096;
+
+// ---------------------------------------------------------------- the ABI (x64 layout)
+struct HostVersion {
+  uint32_t Major, Minor, Revision;
+};
+
+// The newest layout of each table; a version's table is a prefix of it.
+struct ApiTable {
+  HostVersion Version;
+  void* MountFolder;
+  void* ExecuteBinary;
+  void* PluginError;
+  void* ExecuteBinaryInDistribution;  // 2.1.2
+  void* WslcMountFolder;              // 2.9.0 ...
+  void* WslcUnmountFolder;
+  void* WslcCreateProcess;
+  void* WslcProcessGetFd;
+  void* WslcProcessGetExitEvent;
+  void* WslcProcessGetExitCode;
+  void* WslcReleaseProcess;
+};
+static_assert(sizeof(ApiTable) == 104);
+
+constexpr int kHookSlots = 14;  // 4 base, 2 (2.1.2), 6 WSLC (2.9.0), 2 WSLC VM (2.9.5)
+
+struct SessionInformation {
+  DWORD SessionId;
+  HANDLE UserToken;
+  PSID UserSid;
+};
+static_assert(sizeof(SessionInformation) == 24);
+
+struct VmCreationSettings {
+  int CustomConfigurationFlags;
+};
+
+struct DistributionInformation {
+  GUID Id;
+  LPCWSTR Name;
+  uint64_t PidNamespace;
+  LPCWSTR PackageFamilyName;
+  uint32_t InitPid;  // 2.0.5
+  LPCWSTR Flavor;    // 2.4.4
+  LPCWSTR Version;   // 2.4.4
+};
+static_assert(sizeof(DistributionInformation) == 64);
+
+struct OfflineDistributionInformation {
+  GUID Id;
+  LPCWSTR Name;
+  LPCWSTR PackageFamilyName;
+  LPCWSTR Flavor;   // 2.4.4
+  LPCWSTR Version;  // 2.4.4
+};
+static_assert(sizeof(OfflineDistributionInformation) == 48);
+
+bool AtLeast(const HostVersion& v, uint32_t major, uint32_t minor, uint32_t revision) {
+  if (v.Major != major) return v.Major > major;
+  if (v.Minor != minor) return v.Minor > minor;
+  return v.Revision >= revision;
+}
+
+size_t ApiSize(const HostVersion& v) {
+  if (AtLeast(v, 2, 9, 0)) return sizeof(ApiTable);
+  if (AtLeast(v, 2, 1, 2)) return 48;
+  return 40;
+}
+int HookCount(const HostVersion& v) {
+  if (AtLeast(v, 2, 9, 5)) return 14;
+  if (AtLeast(v, 2, 9, 0)) return 12;
+  if (AtLeast(v, 2, 1, 2)) return 6;
+  return 4;
+}
+size_t DistributionSize(const HostVersion& v) {
+  if (AtLeast(v, 2, 4, 4)) return sizeof(DistributionInformation);
+  if (AtLeast(v, 2, 0, 5)) return 48;
+  return 40;
+}
+size_t OfflineSize(const HostVersion& v) {
+  return AtLeast(v, 2, 4, 4) ? sizeof(OfflineDistributionInformation) : 32;
+}
+
+// ---------------------------------------------------------------- guarded memory
+// DATA pages followed by one PAGE_NOACCESS page; the struct is placed so that it ends exactly at
+// the guard page. Strings handed with a struct live at the start of its data pages, so expiring
+// the region (PAGE_NOACCESS after the call) also catches reads of the strings.
+struct Region {
+  const char* name = "";
+  BYTE* data = nullptr;
+  size_t data_size = 0;
+  BYTE* base = nullptr;  // the struct
+  size_t size = 0;
+  bool read_only = false;
+  std::atomic<bool> expired{false};
+
+  bool Allocate(const char* region_name, size_t pages) {
+    name = region_name;
+    data_size = pages * kPage;
+    data = static_cast<BYTE*>(
+        VirtualAlloc(nullptr, data_size + kPage, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE));
+    if (!data) return false;
+    DWORD old = 0;
+    return VirtualProtect(data + data_size, kPage, PAGE_NOACCESS, &old) != 0;
+  }
+  BYTE* End() const { return data + data_size; }
+  void Place(size_t struct_size) {
+    size = struct_size;
+    base = End() - struct_size;
+  }
+  void Open() {
+    DWORD old = 0;
+    VirtualProtect(data, data_size, PAGE_READWRITE, &old);
+    expired = false;
+  }
+  void Seal(DWORD protection) {
+    DWORD old = 0;
+    VirtualProtect(data, data_size, protection, &old);
+  }
+  void Expire() {
+    expired = true;
+    Seal(PAGE_NOACCESS);
+  }
+};
+
+Region g_api_region, g_hooks_region, g_session_region, g_vm_region, g_distribution_region,
+    g_offline_region;
+Region* const g_regions[] = {&g_api_region, &g_hooks_region,        &g_session_region,
+                             &g_vm_region,  &g_distribution_region, &g_offline_region};
+
+// Copies strings into a region's data pages (below the struct); nullptr stays nullptr.
+class StringArena {
+ public:
+  explicit StringArena(Region& r) : next_(r.data), limit_(r.base) {}
+  LPCWSTR Put(const std::wstring* s) {
+    if (!s) return nullptr;
+    const size_t bytes = (s->size() + 1) * sizeof(wchar_t);
+    if (next_ + bytes > limit_) return nullptr;
+    std::memcpy(next_, s->c_str(), bytes);
+    auto* out = reinterpret_cast<LPCWSTR>(next_);
+    next_ += (bytes + 7) & ~size_t{7};
+    return out;
+  }
+
+ private:
+  BYTE* next_;
+  BYTE* limit_;
+};
+
+// ---------------------------------------------------------------- state
+HANDLE g_proto = INVALID_HANDLE_VALUE;
+CRITICAL_SECTION g_proto_lock;
+DWORD g_main_thread = 0;
+LARGE_INTEGER g_qpc_start, g_qpc_freq;
+HostVersion g_version{};
+DWORD g_session_id = 0;
+unsigned short g_port = 0;
+std::atomic<long> g_seq{0};  // the hook running now; -1: the entry point; 0: none
+std::atomic<bool> g_plugin_error_set{false};
+std::atomic<long> g_next_cid{1};
+HMODULE g_plugin = nullptr;
+void* g_hooks[kHookSlots] = {};
+HANDLE g_token = nullptr;
+BYTE g_sid[SECURITY_MAX_SID_SIZE] = {};
+long g_thread_baseline = 0;
+
+double MicrosNow() {
+  LARGE_INTEGER now;
+  QueryPerformanceCounter(&now);
+  return static_cast<double>(now.QuadPart - g_qpc_start.QuadPart) * 1e6 /
+         static_cast<double>(g_qpc_freq.QuadPart);
+}
+
+void WriteAll(HANDLE h, const char* data, size_t size) {
+  while (size > 0) {
+    DWORD written = 0;
+    if (!WriteFile(h, data, static_cast<DWORD>(size), &written, nullptr) || written == 0) return;
+    data += written;
+    size -= written;
+  }
+}
+
+void Emit(const std::string& line) {
+  EnterCriticalSection(&g_proto_lock);
+  std::string out = line;
+  out.push_back('\n');
+  WriteAll(g_proto, out.data(), out.size());
+  LeaveCriticalSection(&g_proto_lock);
+}
+
+std::string Hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08lX", static_cast<unsigned long>(v));
+  return buf;
+}
+std::string Hex64(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%016llX", static_cast<unsigned long long>(v));
+  return buf;
+}
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+bool Plain(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '/' || c == ':' || c == '-';
+}
+std::string EncodeBytes(const char* s, size_t n) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out = "=";
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (Plain(c)) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+std::string Encode(const char* s) { return s ? EncodeBytes(s, std::strlen(s)) : "~"; }
+std::string Utf8(const wchar_t* s) {
+  const int n = static_cast<int>(wcslen(s));
+  if (n == 0) return {};
+  const int size = WideCharToMultiByte(CP_UTF8, 0, s, n, nullptr, 0, nullptr, nullptr);
+  std::string out(static_cast<size_t>(size), '\0');
+  WideCharToMultiByte(CP_UTF8, 0, s, n, out.data(), size, nullptr, nullptr);
+  return out;
+}
+std::string EncodeWide(const wchar_t* s) {
+  if (!s) return "~";
+  const std::string u = Utf8(s);
+  return EncodeBytes(u.data(), u.size());
+}
+
+// Decodes a string token; false when malformed. *is_null for "~".
+bool Decode(const std::string& token, std::string* out, bool* is_null) {
+  out->clear();
+  *is_null = false;
+  if (token == "~") {
+    *is_null = true;
+    return true;
+  }
+  if (token.empty() || token[0] != '=') return false;
+  for (size_t i = 1; i < token.size(); ++i) {
+    if (token[i] == '%') {
+      if (i + 2 >= token.size()) return false;
+      out->push_back(static_cast<char>(std::strtoul(token.substr(i + 1, 2).c_str(), nullptr, 16)));
+      i += 2;
+    } else {
+      out->push_back(token[i]);
+    }
+  }
+  return true;
+}
+std::wstring Wide(const std::string& u) {
+  if (u.empty()) return {};
+  const int n = MultiByteToWideChar(CP_UTF8, 0, u.data(), static_cast<int>(u.size()), nullptr, 0);
+  std::wstring out(static_cast<size_t>(n), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, u.data(), static_cast<int>(u.size()), out.data(), n);
+  return out;
+}
+
+const char* ThreadKind() {
+  if (GetCurrentThreadId() != g_main_thread) return "worker";
+  return g_seq.load() < 0 ? "entry-point" : "hook";
+}
+
+// Reports one API call.
+void ReportCall(long cid, const char* name, HRESULT hr, const std::string& args) {
+  Emit("api " + std::to_string(cid) + " " + std::to_string(g_seq.load()) + " " + ThreadKind() +
+       " " + name + " " + Hex32(static_cast<uint32_t>(hr)) + " " + Num(MicrosNow()) + args);
+}
+
+std::string ArgList(LPCSTR* args) {
+  std::string out;
+  if (!args) return " arguments=~";
+  for (int i = 0; i < 256 && args[i]; ++i) out += " arg" + Encode(args[i]);
+  return out;
+}
+
+std::string GuidText(const GUID& g) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "{%08lx-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x}",
+                static_cast<unsigned long>(g.Data1), g.Data2, g.Data3, g.Data4[0], g.Data4[1],
+                g.Data4[2], g.Data4[3], g.Data4[4], g.Data4[5], g.Data4[6], g.Data4[7]);
+  return buf;
+}
+bool ParseGuid(const std::string& text, GUID* g) {
+  unsigned long d1 = 0;
+  unsigned d2 = 0, d3 = 0, b[8] = {};
+  if (std::sscanf(text.c_str(), "{%8lx-%4x-%4x-%2x%2x-%2x%2x%2x%2x%2x%2x}", &d1, &d2, &d3, &b[0],
+                  &b[1], &b[2], &b[3], &b[4], &b[5], &b[6], &b[7]) != 11)
+    return false;
+  g->Data1 = d1;
+  g->Data2 = static_cast<unsigned short>(d2);
+  g->Data3 = static_cast<unsigned short>(d3);
+  for (int i = 0; i < 8; ++i) g->Data4[i] = static_cast<unsigned char>(b[i]);
+  return true;
+}
+
+// ---------------------------------------------------------------- ExecuteBinary transport
+bool RecvLine(SOCKET s, std::string* line) {
+  line->clear();
+  for (;;) {
+    char c = 0;
+    const int n = recv(s, &c, 1, 0);
+    if (n != 1) return false;
+    if (c == '\n') return true;
+    if (line->size() > 256) return false;
+    line->push_back(c);
+  }
+}
+
+// Asks the driver to start the process; on success *out is the connected socket.
+HRESULT StartProcess(long cid, const char* kind, const GUID* distribution, LPCSTR path,
+                     LPCSTR* args, SOCKET* out) {
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (s == INVALID_SOCKET) return E_FAIL;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(g_port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    closesocket(s);
+    return E_FAIL;
+  }
+  std::string request = "exec " + std::to_string(cid) + " " + kind + " " +
+                        (distribution ? GuidText(*distribution) : std::string("-")) + " " +
+                        Encode(path);
+  if (args)
+    for (int i = 0; i < 256 && args[i]; ++i) request += " " + Encode(args[i]);
+  request.push_back('\n');
+  size_t sent = 0;
+  while (sent < request.size()) {
+    const int n = send(s, request.data() + sent, static_cast<int>(request.size() - sent), 0);
+    if (n <= 0) {
+      closesocket(s);
+      return E_FAIL;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  std::string reply;
+  if (!RecvLine(s, &reply)) {
+    closesocket(s);
+    return E_FAIL;
+  }
+  if (reply == "ok") {
+    *out = s;
+    return S_OK;
+  }
+  closesocket(s);
+  if (reply.rfind("fail ", 0) == 0)
+    return static_cast<HRESULT>(std::strtoul(reply.c_str() + 5, nullptr, 16));
+  return E_FAIL;
+}
+
+// ---------------------------------------------------------------- the plugin API
+HRESULT ApiMountFolder(DWORD session, LPCWSTR windows_path, LPCWSTR linux_path, BOOL read_only,
+                       LPCWSTR name) {
+  const long cid = g_next_cid++;
+  HRESULT hr = S_OK;
+  if (session != g_session_id) {
+    hr = kRpcDisconnected;
+  } else if (!windows_path || !linux_path) {
+    hr = E_INVALIDARG;
+  } else if (GetFileAttributesW(windows_path) == INVALID_FILE_ATTRIBUTES) {
+    hr = HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+  }
+  ReportCall(cid, "MountFolder", hr,
+             " session=" + std::to_string(session) + " windows_path" + EncodeWide(windows_path) +
+                 " linux_path" + EncodeWide(linux_path) +
+                 " read_only=" + std::to_string(read_only ? 1 : 0) + " name" + EncodeWide(name));
+  return hr;
+}
+
+HRESULT ApiExecuteBinary(DWORD session, LPCSTR path, LPCSTR* args, SOCKET* socket_out) {
+  const long cid = g_next_cid++;
+  HRESULT hr = S_OK;
+  if (session != g_session_id) {
+    hr = kRpcDisconnected;
+  } else if (!path || !socket_out) {
+    hr = E_INVALIDARG;
+  } else {
+    hr = StartProcess(cid, "vm", nullptr, path, args, socket_out);
+  }
+  ReportCall(cid, "ExecuteBinary", hr,
+             " session=" + std::to_string(session) + " path" + Encode(path) + ArgList(args));
+  return hr;
+}
+
+HRESULT ApiExecuteBinaryInDistribution(DWORD session, const GUID* distribution, LPCSTR path,
+                                       LPCSTR* args, SOCKET* socket_out) {
+  const long cid = g_next_cid++;
+  HRESULT hr = S_OK;
+  if (session != g_session_id) {
+    hr = kRpcDisconnected;
+  } else if (!distribution || !path || !socket_out) {
+    hr = E_INVALIDARG;
+  } else {
+    hr = StartProcess(cid, "distribution", distribution, path, args, socket_out);
+  }
+  ReportCall(cid, "ExecuteBinaryInDistribution", hr,
+             " session=" + std::to_string(session) + " distribution" +
+                 (distribution ? Encode(GuidText(*distribution).c_str()) : std::string("~")) +
+                 " path" + Encode(path) + ArgList(args));
+  return hr;
+}
+
+HRESULT ApiPluginError(LPCWSTR message) {
+  const long cid = g_next_cid++;
+  HRESULT hr = S_OK;
+  if (!message) {
+    hr = E_INVALIDARG;
+  } else if (GetCurrentThreadId() != g_main_thread || g_seq.load() <= 0) {
+    hr = kIllegalMethodCall;
+  } else if (g_plugin_error_set.exchange(true)) {
+    hr = kIllegalStateChange;
+  }
+  ReportCall(cid, "PluginError", hr, " message" + EncodeWide(message));
+  return hr;
+}
+
+// WSLC: no WSLC session exists here, so no VM runs for any session.
+HRESULT ApiWslcMountFolder(DWORD session, LPCWSTR windows_path, LPCSTR mountpoint, BOOL read_only) {
+  const long cid = g_next_cid++;
+  const HRESULT hr = (!windows_path || !mountpoint) ? E_POINTER : kWslcVmNotRunning;
+  ReportCall(cid, "WSLCMountFolder", hr,
+             " session=" + std::to_string(session) + " windows_path" + EncodeWide(windows_path) +
+                 " mountpoint" + Encode(mountpoint) +
+                 " read_only=" + std::to_string(read_only ? 1 : 0));
+  return hr;
+}
+HRESULT ApiWslcUnmountFolder(DWORD session, LPCSTR mountpoint) {
+  const long cid = g_next_cid++;
+  const HRESULT hr = !mountpoint ? E_POINTER : kWslcVmNotRunning;
+  ReportCall(cid, "WSLCUnmountFolder", hr,
+             " session=" + std::to_string(session) + " mountpoint" + Encode(mountpoint));
+  return hr;
+}
+HRESULT ApiWslcCreateProcess(DWORD session, LPCSTR executable, LPCSTR* args, LPCSTR* /*env*/,
+                             void** process, int* /*errno_out*/) {
+  const long cid = g_next_cid++;
+  const HRESULT hr = (!executable || !process) ? E_POINTER : kWslcVmNotRunning;
+  ReportCall(cid, "WSLCCreateProcess", hr,
+             " session=" + std::to_string(session) + " path" + Encode(executable) + ArgList(args));
+  return hr;
+}
+// No process handle was ever handed out, so every handle is invalid.
+HRESULT ApiWslcProcessGetFd(void* process, int fd, HANDLE* out) {
+  const long cid = g_next_cid++;
+  const HRESULT hr = (!process || !out) ? E_POINTER : E_INVALIDARG;
+  ReportCall(cid, "WSLCProcessGetFd", hr, " fd=" + std::to_string(fd));
+  return hr;
+}
+HRESULT ApiWslcProcessGetExitEvent(void* process, HANDLE* out) {
+  const long cid = g_next_cid++;
+  const HRESULT hr = (!process || !out) ? E_POINTER : E_INVALIDARG;
+  ReportCall(cid, "WSLCProcessGetExitEvent", hr, "");
+  return hr;
+}
+HRESULT ApiWslcProcessGetExitCode(void* process, int* out) {
+  const long cid = g_next_cid++;
+  const HRESULT hr = (!process || !out) ? E_POINTER : E_INVALIDARG;
+  ReportCall(cid, "WSLCProcessGetExitCode", hr, "");
+  return hr;
+}
+void ApiWslcReleaseProcess(void* /*process*/) {
+  const long cid = g_next_cid++;
+  ReportCall(cid, "WSLCReleaseProcess", S_OK, "");
+}
+
+// ---------------------------------------------------------------- crashes
+struct CrashInfo {
+  EXCEPTION_RECORD record;
+  DWORD64 rip;
+  DWORD thread;
+  long seq;
+};
+CrashInfo g_crash;
+std::atomic<long> g_crashing{0};
+HANDLE g_crash_event = nullptr;
+
+bool FatalCode(DWORD code) {
+  switch (code) {
+    case EXCEPTION_ACCESS_VIOLATION:
+    case EXCEPTION_STACK_OVERFLOW:
+    case EXCEPTION_ILLEGAL_INSTRUCTION:
+    case EXCEPTION_PRIV_INSTRUCTION:
+    case EXCEPTION_INT_DIVIDE_BY_ZERO:
+    case EXCEPTION_INT_OVERFLOW:
+    case EXCEPTION_IN_PAGE_ERROR:
+    case EXCEPTION_DATATYPE_MISALIGNMENT:
+    case EXCEPTION_ARRAY_BOUNDS_EXCEEDED:
+    case EXCEPTION_NONCONTINUABLE_EXCEPTION:
+    case 0xC0000374:  // STATUS_HEAP_CORRUPTION
+    case 0xC0000409:  // STATUS_STACK_BUFFER_OVERRUN (fail-fast)
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Runs on the faulting thread with little stack left (stack overflow): it only copies the facts
+// and wakes the reporter thread, which formats them and ends the process.
+LONG Capture(EXCEPTION_POINTERS* info) {
+  if (g_crashing.exchange(1) != 0) {
+    for (;;) Sleep(INFINITE);
+  }
+  g_crash.record = *info->ExceptionRecord;
+  g_crash.rip = info->ContextRecord ? info->ContextRecord->Rip : 0;
+  g_crash.thread = GetCurrentThreadId();
+  g_crash.seq = g_seq.load();
+  SetEvent(g_crash_event);
+  for (;;) Sleep(INFINITE);
+}
+
+LONG CALLBACK VectoredHandler(EXCEPTION_POINTERS* info) {
+  if (!FatalCode(info->ExceptionRecord->ExceptionCode)) return EXCEPTION_CONTINUE_SEARCH;
+  return Capture(info);
+}
+LONG WINAPI UnhandledFilter(EXCEPTION_POINTERS* info) { return Capture(info); }
+
+void ModuleOf(uintptr_t address, std::string* name, uintptr_t* offset) {
+  HMODULE module = nullptr;
+  *name = "~";
+  *offset = 0;
+  if (!address || !GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                                          GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                                      reinterpret_cast<LPCWSTR>(address), &module))
+    return;
+  wchar_t path[MAX_PATH] = {};
+  if (GetModuleFileNameW(module, path, MAX_PATH) == 0) return;
+  const wchar_t* base = path;
+  for (const wchar_t* p = path; *p; ++p)
+    if (*p == L'\\' || *p == L'/') base = p + 1;
+  *name = EncodeWide(base);
+  *offset = address - reinterpret_cast<uintptr_t>(module);
+}
+
+DWORD WINAPI Reporter(void*) {
+  WaitForSingleObject(g_crash_event, INFINITE);
+  const EXCEPTION_RECORD& r = g_crash.record;
+  const auto address = reinterpret_cast<uintptr_t>(r.ExceptionAddress);
+  std::string module;
+  uintptr_t offset = 0;
+  ModuleOf(address, &module, &offset);
+  const char* thread = g_crash.thread != g_main_thread ? "worker"
+                       : g_crash.seq < 0               ? "entry-point"
+                                                       : "hook";
+  std::string access = "-";
+  uintptr_t fault = 0;
+  bool have_fault = false;
+  if (r.ExceptionCode == EXCEPTION_ACCESS_VIOLATION && r.NumberParameters >= 2) {
+    access = r.ExceptionInformation[0] == 0   ? "read"
+             : r.ExceptionInformation[0] == 8 ? "execute"
+                                              : "write";
+    fault = r.ExceptionInformation[1];
+    have_fault = true;
+    for (Region* region : g_regions) {
+      if (!region->data) continue;
+      const auto begin = reinterpret_cast<uintptr_t>(region->data);
+      const auto end = reinterpret_cast<uintptr_t>(region->End());
+      const auto base = reinterpret_cast<uintptr_t>(region->base);
+      const char* kind = nullptr;
+      if (fault >= end && fault < end + kPage) {
+        kind = "past-end";
+      } else if (fault >= begin && fault < end && region->expired) {
+        kind = "expired";
+      } else if (fault >= begin && fault < end && region->read_only && access == "write") {
+        kind = "read-only";
+      }
+      if (!kind) continue;
+      const long long at = static_cast<long long>(fault) - static_cast<long long>(base);
+      Emit(std::string("guard ") + region->name + " " + kind + " " + std::to_string(at) + " " +
+           access + " " + thread + " " + std::to_string(g_crash.seq) + " " + module + " " +
+           Hex64(offset));
+      TerminateProcess(GetCurrentProcess(), kCrashExit);
+    }
+  }
+  Emit("crash " + Hex32(r.ExceptionCode) + " " + Hex64(address) + " " + module + " " +
+       Hex64(offset) + " " + access + " " + (have_fault ? Hex64(fault) : std::string("-")) + " " +
+       thread + " " + std::to_string(g_crash.seq));
+  TerminateProcess(GetCurrentProcess(), kCrashExit);
+  return 0;
+}
+
+// ---------------------------------------------------------------- commands
+std::vector<std::string> Split(const std::string& line) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    const size_t j = line.find(' ', i);
+    out.push_back(line.substr(i, j == std::string::npos ? std::string::npos : j - i));
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+
+bool ReadLine(HANDLE in, std::string* line) {
+  static std::string buffer;
+  line->clear();
+  for (;;) {
+    const size_t nl = buffer.find('\n');
+    if (nl != std::string::npos) {
+      *line = buffer.substr(0, nl);
+      buffer.erase(0, nl + 1);
+      if (!line->empty() && line->back() == '\r') line->pop_back();
+      return true;
+    }
+    char chunk[4096];
+    DWORD got = 0;
+    if (!ReadFile(in, chunk, sizeof chunk, &got, nullptr) || got == 0) return false;
+    buffer.append(chunk, got);
+  }
+}
+
+long CountThreads() {
+  HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+  if (snap == INVALID_HANDLE_VALUE) return 0;
+  THREADENTRY32 entry{};
+  entry.dwSize = sizeof entry;
+  long n = 0;
+  const DWORD pid = GetCurrentProcessId();
+  if (Thread32First(snap, &entry)) {
+    do {
+      if (entry.th32OwnerProcessID == pid) ++n;
+    } while (Thread32Next(snap, &entry));
+  }
+  CloseHandle(snap);
+  return n;
+}
+
+using EntryPoint = HRESULT (*)(const ApiTable*, void**);
+
+void Load(const std::vector<std::string>& t) {
+  // load SESSION X.Y.Z PATH
+  std::string path;
+  bool is_null = false;
+  unsigned major = 0, minor = 0, revision = 0;
+  if (t.size() != 4 || std::sscanf(t[2].c_str(), "%u.%u.%u", &major, &minor, &revision) != 3 ||
+      !Decode(t[3], &path, &is_null) || is_null) {
+    Emit("error malformed load command");
+    return;
+  }
+  g_session_id = static_cast<DWORD>(std::strtoul(t[1].c_str(), nullptr, 10));
+  g_version = HostVersion{major, minor, revision};
+
+  ApiTable api{};
+  api.Version = g_version;
+  api.MountFolder = reinterpret_cast<void*>(&ApiMountFolder);
+  api.ExecuteBinary = reinterpret_cast<void*>(&ApiExecuteBinary);
+  api.PluginError = reinterpret_cast<void*>(&ApiPluginError);
+  api.ExecuteBinaryInDistribution = reinterpret_cast<void*>(&ApiExecuteBinaryInDistribution);
+  api.WslcMountFolder = reinterpret_cast<void*>(&ApiWslcMountFolder);
+  api.WslcUnmountFolder = reinterpret_cast<void*>(&ApiWslcUnmountFolder);
+  api.WslcCreateProcess = reinterpret_cast<void*>(&ApiWslcCreateProcess);
+  api.WslcProcessGetFd = reinterpret_cast<void*>(&ApiWslcProcessGetFd);
+  api.WslcProcessGetExitEvent = reinterpret_cast<void*>(&ApiWslcProcessGetExitEvent);
+  api.WslcProcessGetExitCode = reinterpret_cast<void*>(&ApiWslcProcessGetExitCode);
+  api.WslcReleaseProcess = reinterpret_cast<void*>(&ApiWslcReleaseProcess);
+  g_api_region.Place(ApiSize(g_version));
+  std::memcpy(g_api_region.base, &api, g_api_region.size);
+  // WSL's table is static const data: writing it faults there too.
+  g_api_region.read_only = true;
+  g_api_region.Seal(PAGE_READONLY);
+
+  const int hook_count = HookCount(g_version);
+  g_hooks_region.Place(static_cast<size_t>(hook_count) * sizeof(void*));
+  std::memset(g_hooks_region.data, 0, g_hooks_region.data_size);
+
+  g_thread_baseline = CountThreads();
+  const double t0 = MicrosNow();
+  const std::wstring wide = Wide(path);
+  g_plugin = LoadLibraryW(wide.c_str());
+  if (!g_plugin) {
+    const DWORD error = GetLastError();
+    Emit("load LoadLibrary " + Hex32(static_cast<uint32_t>(HRESULT_FROM_WIN32(error))) + " " +
+         Num(MicrosNow() - t0));
+    return;
+  }
+  // A plugin's runtime may install its own filter while loading; WSL's crash path is ours.
+  SetUnhandledExceptionFilter(UnhandledFilter);
+  auto entry = reinterpret_cast<EntryPoint>(
+      reinterpret_cast<void*>(GetProcAddress(g_plugin, "WSLPluginAPIV1_EntryPoint")));
+  if (!entry) {
+    Emit("load GetProcAddress " +
+         Hex32(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND))) + " " +
+         Num(MicrosNow() - t0));
+    return;
+  }
+  g_seq = -1;
+  const HRESULT hr = entry(reinterpret_cast<const ApiTable*>(g_api_region.base),
+                           reinterpret_cast<void**>(g_hooks_region.base));
+  g_seq = 0;
+  const double elapsed = MicrosNow() - t0;
+  std::string set;
+  auto** slots = reinterpret_cast<void**>(g_hooks_region.base);
+  for (int i = 0; i < hook_count; ++i) {
+    g_hooks[i] = slots[i];
+    if (slots[i]) set += (set.empty() ? "" : ",") + std::to_string(i);
+  }
+  // WSL passes the hook table on its stack: it is gone once the entry point returned.
+  g_hooks_region.Expire();
+  Emit("load EntryPoint " + Hex32(static_cast<uint32_t>(hr)) + " " + Num(elapsed));
+  Emit("hooks " + (set.empty() ? std::string("-") : set));
+}
+
+int HookIndex(const std::string& name) {
+  static const char* const kNames[] = {"OnVMStarted",
+                                       "OnVMStopping",
+                                       "OnDistributionStarted",
+                                       "OnDistributionStopping",
+                                       "OnDistributionRegistered",
+                                       "OnDistributionUnregistered"};
+  for (int i = 0; i < 6; ++i)
+    if (name == kNames[i]) return i;
+  return -1;
+}
+
+struct Str {
+  bool null = true;
+  std::wstring value;
+  const std::wstring* Ptr() const { return null ? nullptr : &value; }
+};
+bool DecodeWide(const std::string& token, Str* out) {
+  std::string u;
+  if (!Decode(token, &u, &out->null)) return false;
+  out->value = Wide(u);
+  return true;
+}
+
+void Call(const std::vector<std::string>& t) {
+  if (t.size() < 3) {
+    Emit("error malformed call command");
+    return;
+  }
+  const long seq = std::strtol(t[1].c_str(), nullptr, 10);
+  const std::string& hook = t[2];
+  const int index = HookIndex(hook);
+  if (index < 0 || index >= HookCount(g_version) || !g_hooks[index] || seq <= 0) {
+    Emit("error call of a hook that is not set: " + hook);
+    return;
+  }
+  // The session (valid during the call).
+  g_session_region.Open();
+  g_session_region.Place(sizeof(SessionInformation));
+  SessionInformation session{g_session_id, g_token, reinterpret_cast<PSID>(g_sid)};
+  std::memcpy(g_session_region.base, &session, sizeof session);
+  const auto* session_ptr = reinterpret_cast<const SessionInformation*>(g_session_region.base);
+
+  using VmHook = HRESULT (*)(const SessionInformation*, const VmCreationSettings*);
+  using StopHook = HRESULT (*)(const SessionInformation*);
+  using DistroHook = HRESULT (*)(const SessionInformation*, const void*);
+  Region* used = nullptr;
+  HRESULT hr = E_FAIL;
+  if (index == 0) {
+    if (t.size() != 4) return Emit("error malformed OnVMStarted");
+    g_vm_region.Open();
+    g_vm_region.Place(sizeof(VmCreationSettings));
+    VmCreationSettings settings{static_cast<int>(std::strtol(t[3].c_str(), nullptr, 10))};
+    std::memcpy(g_vm_region.base, &settings, sizeof settings);
+    used = &g_vm_region;
+  } else if (index == 2 || index == 3) {
+    // GUID NAME PIDNS PFN INITPID FLAVOR VERSION
+    Str name, pfn, flavor, version;
+    GUID id{};
+    if (t.size() != 10 || !ParseGuid(t[3], &id) || !DecodeWide(t[4], &name) ||
+        !DecodeWide(t[6], &pfn) || !DecodeWide(t[8], &flavor) || !DecodeWide(t[9], &version))
+      return Emit("error malformed " + hook);
+    Region& r = g_distribution_region;
+    r.Open();
+    r.Place(DistributionSize(g_version));
+    std::memset(r.data, 0, r.data_size);
+    StringArena arena(r);
+    DistributionInformation d{};
+    d.Id = id;
+    d.Name = arena.Put(name.Ptr());
+    d.PidNamespace = std::strtoull(t[5].c_str(), nullptr, 10);
+    d.PackageFamilyName = arena.Put(pfn.Ptr());
+    d.InitPid = static_cast<uint32_t>(std::strtoul(t[7].c_str(), nullptr, 10));
+    d.Flavor = arena.Put(flavor.Ptr());
+    d.Version = arena.Put(version.Ptr());
+    std::memcpy(r.base, &d, r.size);
+    used = &r;
+  } else if (index == 4 || index == 5) {
+    // GUID NAME PFN FLAVOR VERSION
+    Str name, pfn, flavor, version;
+    GUID id{};
+    if (t.size() != 8 || !ParseGuid(t[3], &id) || !DecodeWide(t[4], &name) ||
+        !DecodeWide(t[5], &pfn) || !DecodeWide(t[6], &flavor) || !DecodeWide(t[7], &version))
+      return Emit("error malformed " + hook);
+    Region& r = g_offline_region;
+    r.Open();
+    r.Place(OfflineSize(g_version));
+    std::memset(r.data, 0, r.data_size);
+    StringArena arena(r);
+    OfflineDistributionInformation d{};
+    d.Id = id;
+    d.Name = arena.Put(name.Ptr());
+    d.PackageFamilyName = arena.Put(pfn.Ptr());
+    d.Flavor = arena.Put(flavor.Ptr());
+    d.Version = arena.Put(version.Ptr());
+    std::memcpy(r.base, &d, r.size);
+    used = &r;
+  }
+
+  g_plugin_error_set = false;
+  g_seq = seq;
+  const double t0 = MicrosNow();
+  Emit("begin " + std::to_string(seq) + " " + hook + " " + Num(t0));
+  switch (index) {
+    case 0:
+      hr = reinterpret_cast<VmHook>(g_hooks[0])(
+          session_ptr, reinterpret_cast<const VmCreationSettings*>(used->base));
+      break;
+    case 1:
+      hr = reinterpret_cast<StopHook>(g_hooks[1])(session_ptr);
+      break;
+    default:
+      hr = reinterpret_cast<DistroHook>(g_hooks[index])(session_ptr, used->base);
+      break;
+  }
+  const double elapsed = MicrosNow() - t0;
+  g_seq = 0;
+  g_session_region.Expire();
+  if (used) used->Expire();
+  Emit("end " + std::to_string(seq) + " " + hook + " " + Hex32(static_cast<uint32_t>(hr)) + " " +
+       Num(elapsed));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  g_main_thread = GetCurrentThreadId();
+  QueryPerformanceFrequency(&g_qpc_freq);
+  QueryPerformanceCounter(&g_qpc_start);
+  // No error dialogs, no debugger: crashes are reported by the handlers below.
+  SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
+  InitializeCriticalSection(&g_proto_lock);
+
+  // The protocol gets a private duplicate of stdout; the plugin's stdout goes to stderr.
+  HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
+  HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
+  if (!DuplicateHandle(GetCurrentProcess(), out, GetCurrentProcess(), &g_proto, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS))
+    g_proto = out;
+  SetStdHandle(STD_OUTPUT_HANDLE, err);
+  std::fflush(stdout);
+  _dup2(_fileno(stderr), _fileno(stdout));
+  setvbuf(stdout, nullptr, _IONBF, 0);
+
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: wslplug-host.exe PORT (run by wslplug run)\n");
+    return 2;
+  }
+  g_port = static_cast<unsigned short>(std::strtoul(argv[1], nullptr, 10));
+
+  // What the WSL service has done before it loads plugins.
+  WSADATA wsa;
+  WSAStartup(MAKEWORD(2, 2), &wsa);
+  // A real user token and SID: this process's.
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY | TOKEN_DUPLICATE, &g_token)) {
+    BYTE buffer[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    DWORD size = 0;
+    if (GetTokenInformation(g_token, TokenUser, buffer, sizeof buffer, &size)) {
+      const auto* user = reinterpret_cast<TOKEN_USER*>(buffer);
+      CopySid(sizeof g_sid, g_sid, user->User.Sid);
+    }
+  }
+
+  bool allocated = g_api_region.Allocate("api", 1) && g_hooks_region.Allocate("hooks", 1) &&
+                   g_session_region.Allocate("WSLSessionInformation", 1) &&
+                   g_vm_region.Allocate("WSLVmCreationSettings", 1) &&
+                   g_distribution_region.Allocate("WSLDistributionInformation", 4) &&
+                   g_offline_region.Allocate("WslOfflineDistributionInformation", 4);
+  if (!allocated) {
+    Emit("error cannot allocate the guarded tables");
+    return 3;
+  }
+  for (Region* r : {&g_session_region, &g_vm_region, &g_distribution_region, &g_offline_region})
+    r->Expire();
+
+  g_crash_event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  CreateThread(nullptr, 64 * 1024, Reporter, nullptr, 0, nullptr);
+  AddVectoredExceptionHandler(1, VectoredHandler);
+  SetUnhandledExceptionFilter(UnhandledFilter);
+
+  Emit("ready 1 " + std::to_string(GetCurrentProcessId()));
+  HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+  std::string line;
+  while (ReadLine(in, &line)) {
+    const std::vector<std::string> t = Split(line);
+    if (t.empty()) continue;
+    if (t[0] == "load") {
+      Load(t);
+    } else if (t[0] == "call") {
+      Call(t);
+    } else if (t[0] == "threads") {
+      const long n = CountThreads() - g_thread_baseline;
+      Emit("threads " + std::to_string(n < 0 ? 0 : n));
+    } else if (t[0] == "quit") {
+      break;
+    } else {
+      Emit("error unknown command " + t[0]);
+    }
+  }
+  Emit("bye");
+  FlushFileBuffers(g_proto);
+  TerminateProcess(GetCurrentProcess(), 0);
+  return 0;
+}
