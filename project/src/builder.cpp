@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wslplug/core/process.hpp"
+#include "wslplug/core/text.hpp"
 
 namespace wslplug::build {
 
@@ -117,8 +118,7 @@ Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch)
   q.output_fd = o.output_fd;
   auto sysroot = process::run({rustc->string(), "--print", "sysroot"}, q);
   if (!sysroot) return std::unexpected(sysroot.error());
-  std::string root = sysroot->captured;
-  while (!root.empty() && (root.back() == '\n' || root.back() == '\r')) root.pop_back();
+  const std::string root(trim_right(sysroot->captured, "\r\n"));
   const fs::path std_dir = fs::path(root) / "lib" / "rustlib" / outcome.triple / "lib";
   std::error_code ec;
   if (!sysroot->ok() || !fs::is_directory(std_dir, ec)) {

@@ -17,8 +17,8 @@ struct CertSpec {
   std::string key = "rsa2048";       // "rsa2048", "rsa3072", "ec-p256"
   bool ca = false;                   // CA:TRUE + keyCertSign (no EKU)
   std::string eku = "codeSigning";   // leaf EKU; empty: no EKU extension
-  std::string start;                 // "YYYYMMDDHHMMSSZ"; empty: now - 1 day
-  std::string end;                   // empty: now + 365 days
+  std::string start = {};            // "YYYYMMDDHHMMSSZ"; empty: now - 1 day
+  std::string end = {};              // empty: now + 365 days
   const CertPair* issuer = nullptr;  // nullptr: self-signed
 };
 

@@ -1,0 +1,108 @@
+// Making a new plugin project (`wslplug new`): the spec vocabulary (plugin names, hooks, WSL
+// version requirements and capabilities), the manifest a spec means, the project's files rendered
+// from the embedded templates (wslplug/templates/templates.hpp), and writing them. Nothing here
+// touches the file system except write_project().
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wslplug/core/error.hpp"
+#include "wslplug/project/manifest.hpp"
+
+namespace wslplug::scaffold {
+
+namespace fs = std::filesystem;
+
+// ---- hooks -------------------------------------------------------------------------------------
+enum class Hook {
+  kVmStarted,
+  kVmStopping,
+  kDistributionStarted,
+  kDistributionStopping,
+  kDistributionRegistered,
+  kDistributionUnregistered,
+};
+inline constexpr Hook kAllHooks[] = {Hook::kVmStarted,
+                                     Hook::kVmStopping,
+                                     Hook::kDistributionStarted,
+                                     Hook::kDistributionStopping,
+                                     Hook::kDistributionRegistered,
+                                     Hook::kDistributionUnregistered};
+std::string_view hook_name(Hook hook);  // "vm-started"
+// "vm-started,distribution-started" (also '_' for '-'), "all", "none" or "". Duplicates are
+// ignored; the result is in ABI order. An unknown name is an input error naming --hooks.
+Result<std::vector<Hook>> parse_hooks(std::string_view list);
+// The hooks `new` uses without --hooks: the four base hooks (no capability needed).
+std::vector<Hook> default_hooks();
+
+// ---- requirement -------------------------------------------------------------------------------
+struct Version {
+  std::uint32_t major = 0, minor = 0, revision = 0;
+  auto operator<=>(const Version&) const = default;
+  [[nodiscard]] std::string str() const;  // "2.1.2"
+};
+
+// wslplugins-rs WSLVersionCapability values (name as in the crate) and their minimum WSL version.
+enum class Capability {
+  kDistributionInitPid,
+  kDistributionRegisteredHook,
+  kDistributionUnregisteredHook,
+  kExecuteBinaryInDistribution,
+  kDistributionFlavor,
+  kDistributionVersion,
+};
+std::string_view capability_name(Capability c);  // "DistributionRegisteredHook"
+Version capability_version(Capability c);        // 2.1.2
+
+// What the plugin requires of the host: nothing, a version, or capabilities.
+struct Requirement {
+  std::optional<Version> version;
+  std::vector<Capability> capabilities;  // sorted, unique
+  [[nodiscard]] bool empty() const { return !version && capabilities.empty(); }
+  // The minimum WSL version this requirement means (0.0.0 when empty).
+  [[nodiscard]] Version min_version() const;
+};
+// "2.1.3", "2.1" (revision 0), or capability names separated by ',' or '|'
+// ("DistributionFlavor", "distribution-flavor", "WSLVersionCapability::DistributionFlavor").
+Result<Requirement> parse_requirement(std::string_view text);
+// The requirement with the capabilities the hooks need added (registration hooks need 2.1.2).
+// A version requirement is raised to the capabilities' version when lower.
+Requirement with_hook_capabilities(Requirement requirement, std::span<const Hook> hooks);
+
+// ---- names -------------------------------------------------------------------------------------
+// Cargo's crate naming rules plus what a registry value and a file name need: ASCII letter first,
+// then letters, digits, '-' or '_', at most 64 characters, not a Rust keyword or a reserved
+// Windows device name. Path separators and ".." get their own message.
+Status validate_name(std::string_view name);
+
+// ---- the project -------------------------------------------------------------------------------
+struct ProjectSpec {
+  std::string name;
+  Language language = Language::kRust;
+  std::vector<Hook> hooks;
+  Requirement requirement;  // as given with --require (hook capabilities are added by render)
+};
+
+struct RenderedFile {
+  std::string path;  // relative to the project directory, '/'-separated: ".cargo/config.toml"
+  std::string content;
+};
+
+// The manifest `new` writes for a spec.
+Manifest project_manifest(const ProjectSpec& spec);
+// Every file of the project, wslplug.json included. Validates the name.
+Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec);
+
+// Writes the files into `dir`. A missing `dir` is created whole (rendered into a temp directory
+// beside it, then renamed, so a failure leaves nothing behind). An existing non-empty `dir` is
+// refused unless `force`; with `force` the files are written one by one (atomically each),
+// replacing files of the same name and keeping others.
+Status write_project(const fs::path& dir, const std::vector<RenderedFile>& files, bool force);
+
+}  // namespace wslplug::scaffold
