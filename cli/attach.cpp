@@ -28,7 +28,7 @@ int run_attach(const AttachArgs& a) {
 }
 
 const Registrar kRegistrar{
-    {"attach", 64, [](CLI::App& root) -> Runner {
+    {"attach", [](CLI::App& root) -> Runner {
        auto a = std::make_shared<AttachArgs>();
        auto* cmd = root.add_subcommand(
            "attach",

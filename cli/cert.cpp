@@ -69,7 +69,7 @@ int run_cert_new(const CertNewArgs& a) {
 }
 
 const Registrar kRegistrar{
-    {"cert", 30, [](CLI::App& root) -> Runner {
+    {"cert", [](CLI::App& root) -> Runner {
        auto* cert = root.add_subcommand("cert", "Create test code-signing certificates");
        cert->require_subcommand(1);
        auto args = std::make_shared<CertNewArgs>();

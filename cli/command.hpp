@@ -1,6 +1,7 @@
-// Command registry: each cli/<command>.cpp registers itself with a static Registrar, so adding a
-// command never touches main.cpp. setup() adds the subcommand (flags, help, examples) and returns
-// the function main() runs when that subcommand was given; it returns the process exit code.
+// Command registry: each cli/<command>.cpp registers itself with one static Registrar named
+// kRegistrar. setup() adds the subcommand (flags, help, examples) and returns the function main()
+// runs when that subcommand was given; it returns the process exit code. The order of the commands
+// in --help is the one list kHelpOrder in main.cpp (add the new command's name there).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -14,7 +15,6 @@ using Runner = std::function<int()>;
 
 struct CommandSpec {
   std::string name;  // the subcommand name, e.g. "sign" or "cert"
-  int order;         // position in --help
   std::function<Runner(CLI::App& root)> setup;
 };
 

@@ -302,7 +302,7 @@ Runner setup(CLI::App& root) {
   };
 }
 
-const Registrar kRegistrar{{"doctor", 90, setup}};
+const Registrar kRegistrar{{"doctor", setup}};
 
 }  // namespace
 }  // namespace wslplug::cli

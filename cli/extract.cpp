@@ -50,7 +50,7 @@ int run_extract(const ExtractArgs& a) {
 }
 
 const Registrar kRegistrar{
-    {"extract", 66, [](CLI::App& root) -> Runner {
+    {"extract", [](CLI::App& root) -> Runner {
        auto a = std::make_shared<ExtractArgs>();
        auto* cmd = root.add_subcommand(
            "extract", "Write the embedded Authenticode signature (PKCS#7) of a PE file out");

@@ -4,17 +4,36 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <string_view>
+#include <utility>
 
 #include "command.hpp"
 #include "common.hpp"
 #include "wslplug/core/version.hpp"
 
 namespace wslplug::cli {
+
 std::vector<CommandSpec>& command_registry() {
   static std::vector<CommandSpec> registry;
   return registry;
 }
+
+namespace {
+
+// The commands in the order --help lists them: making a project, signing, registering,
+// diagnosing. A registered command missing here is listed after these, by name.
+constexpr std::string_view kHelpOrder[] = {
+    "new",       "build",  "run",     "cert",     "sign",       "verify", "unsign",
+    "timestamp", "attach", "extract", "register", "unregister", "doctor",
+};
+
+std::size_t help_position(const std::string& name) {
+  const auto it = std::find(std::begin(kHelpOrder), std::end(kHelpOrder), name);
+  return static_cast<std::size_t>(it - std::begin(kHelpOrder));
+}
+
+}  // namespace
 }  // namespace wslplug::cli
 
 int main(int argc, char** argv) {
@@ -37,8 +56,9 @@ int main(int argc, char** argv) {
                 "3 I/O or internal error."});
 
   auto& registry = command_registry();
-  std::sort(registry.begin(), registry.end(),
-            [](const CommandSpec& a, const CommandSpec& b) { return a.order < b.order; });
+  std::sort(registry.begin(), registry.end(), [](const CommandSpec& a, const CommandSpec& b) {
+    return std::pair{help_position(a.name), a.name} < std::pair{help_position(b.name), b.name};
+  });
   std::vector<std::pair<std::string, Runner>> runners;
   for (auto& spec : registry) runners.emplace_back(spec.name, spec.setup(app));
 

@@ -1,15 +1,16 @@
 // wslplug new NAME: scaffolds a WSL plugin project (Rust on wslplugins-rs, or C++ with CMake)
-// from the templates embedded in the binary (templates/), plus its wslplug.json.
+// with wslplug.json: parses the flags into a project spec, asks the project library to render and
+// write it, and says what was made.
 #include <fmt/format.h>
 
 #include "command.hpp"
 #include "common.hpp"
-#include "wslplug/templates/scaffold.hpp"
+#include "wslplug/project/scaffold.hpp"
 
 namespace wslplug::cli {
 namespace {
 
-namespace tp = wslplug::templates;
+namespace sc = wslplug::scaffold;
 
 struct NewFlags {
   std::string name;
@@ -22,9 +23,9 @@ struct NewFlags {
 };
 
 int run_new(const NewFlags& f) {
-  tp::ProjectSpec spec;
+  sc::ProjectSpec spec;
   spec.name = f.name;
-  if (auto ok = tp::validate_name(f.name); !ok) return report(ok.error());
+  if (auto ok = sc::validate_name(f.name); !ok) return report(ok.error());
   auto lang = parse_language(f.lang);
   if (!lang)
     return report(Error{ErrorKind::kInput,
@@ -34,22 +35,22 @@ int run_new(const NewFlags& f) {
                         "use --lang rust or --lang cpp"});
   spec.language = *lang;
   if (f.hooks_given) {
-    auto hooks = tp::parse_hooks(f.hooks);
+    auto hooks = sc::parse_hooks(f.hooks);
     if (!hooks) return report(hooks.error());
     spec.hooks = *hooks;
   } else {
-    spec.hooks = tp::default_hooks();
+    spec.hooks = sc::default_hooks();
   }
-  auto req = tp::parse_requirement(f.require);
+  auto req = sc::parse_requirement(f.require);
   if (!req) return report(req.error());
   spec.requirement = *req;
 
-  auto files = tp::render_project(spec);
+  auto files = sc::render_project(spec);
   if (!files) return report(files.error());
   const fs::path dir = f.dir.empty() ? fs::path(f.name) : fs::path(f.dir);
-  if (auto ok = tp::write_project(dir, *files, f.force); !ok) return report(ok.error());
+  if (auto ok = sc::write_project(dir, *files, f.force); !ok) return report(ok.error());
 
-  const Manifest m = tp::project_manifest(spec);
+  const Manifest m = sc::project_manifest(spec);
   fmt::print("Created {} plugin '{}' in {} ({} files)\n", language_name(spec.language), spec.name,
              dir.string(), files->size());
   std::string hooks;
@@ -63,8 +64,8 @@ int run_new(const NewFlags& f) {
   return kExitOk;
 }
 
-const Registrar registrar{CommandSpec{
-    "new", 10, [](CLI::App& root) -> Runner {
+const Registrar kRegistrar{CommandSpec{
+    "new", [](CLI::App& root) -> Runner {
       auto flags = std::make_shared<NewFlags>();
       auto* cmd = root.add_subcommand(
           "new",

@@ -295,8 +295,8 @@ Runner setup_unregister(CLI::App& root) {
   return [args] { return run_unregister(*args); };
 }
 
-const Registrar kRegister{{"register", 80, setup_register}};
-const Registrar kUnregister{{"unregister", 81, setup_unregister}};
+const Registrar kRegistrar{{"register", setup_register}};
+const Registrar kUnregisterRegistrar{{"unregister", setup_unregister}};
 
 }  // namespace
 }  // namespace wslplug::cli

@@ -365,8 +365,8 @@ int run_plugin(const RunFlags& f, const json* extra) {
 
 namespace {
 
-const Registrar registrar{CommandSpec{
-    "run", 25, [](CLI::App& root) -> Runner {
+const Registrar kRegistrar{CommandSpec{
+    "run", [](CLI::App& root) -> Runner {
       auto f = std::make_shared<RunFlags>();
       auto* cmd = root.add_subcommand(
           "run",

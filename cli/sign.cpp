@@ -191,7 +191,7 @@ int run_sign(const SignArgs& a) {
 }
 
 const Registrar kRegistrar{
-    {"sign", 40, [](CLI::App& root) -> Runner {
+    {"sign", [](CLI::App& root) -> Runner {
        auto a = std::make_shared<SignArgs>();
        auto* cmd =
            root.add_subcommand("sign",

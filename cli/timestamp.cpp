@@ -44,7 +44,7 @@ int run_timestamp(const TimestampArgs& a) {
 }
 
 const Registrar kRegistrar{
-    {"timestamp", 62, [](CLI::App& root) -> Runner {
+    {"timestamp", [](CLI::App& root) -> Runner {
        auto a = std::make_shared<TimestampArgs>();
        auto* cmd = root.add_subcommand(
            "timestamp",

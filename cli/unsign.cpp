@@ -15,7 +15,7 @@ struct UnsignArgs {
 };
 
 const Registrar kRegistrar{
-    {"unsign", 60, [](CLI::App& root) -> Runner {
+    {"unsign", [](CLI::App& root) -> Runner {
        auto a = std::make_shared<UnsignArgs>();
        auto* cmd = root.add_subcommand(
            "unsign",

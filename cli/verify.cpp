@@ -146,7 +146,7 @@ int run_verify(const VerifyArgs& a) {
 }
 
 const Registrar kRegistrar{
-    {"verify", 50, [](CLI::App& root) -> Runner {
+    {"verify", [](CLI::App& root) -> Runner {
        auto a = std::make_shared<VerifyArgs>();
        auto* cmd = root.add_subcommand(
            "verify",

@@ -39,46 +39,63 @@ Result<Image> Image::open(const fs::path& path) {
   return from_file(std::move(*file));
 }
 
-Result<Image> Image::from_file(InputFile file) {
-  const std::string& path = file.path();
-  const std::uint64_t size = file.size();
-  const char* not_pe_fix = "pass a Windows PE file (a .dll or .exe built for Windows)";
-  if (size < 64) {
-    return input_error(fmt::format("not a PE image: {} bytes is too small for a DOS header", size),
-                       path, {}, not_pe_fix);
-  }
-  std::vector<std::byte> head(static_cast<std::size_t>(std::min(size, kMaxHeaderRead)));
-  if (auto st = file.read_at(0, head); !st) return std::unexpected(st.error());
+namespace {
+
+constexpr const char* kNotPeFix = "pass a Windows PE file (a .dll or .exe built for Windows)";
+
+// What the COFF file header says about the headers that follow it.
+struct CoffHeader {
+  std::uint16_t nsections = 0;
+  std::uint16_t opt_size = 0;
+  std::uint64_t opt = 0;  // file offset of the optional header
+};
+
+// The DOS header: the 'MZ' signature and e_lfanew, which must leave room for the PE signature and
+// the COFF header inside the bytes read.
+Status read_dos_header(const std::string& path, std::span<const std::byte> head, Layout& l) {
   const std::byte* h = head.data();
   if (h[0] != std::byte{'M'} || h[1] != std::byte{'Z'}) {
-    return input_error("not a PE image: no 'MZ' signature", path, offset_str(0), not_pe_fix);
+    return input_error("not a PE image: no 'MZ' signature", path, offset_str(0), kNotPeFix);
   }
-  Layout l;
-  l.file_size = size;
   l.e_lfanew = le32(h + 0x3c);
   if (static_cast<std::uint64_t>(l.e_lfanew) + 24 > head.size()) {
     return input_error(
-        fmt::format("e_lfanew ({:#x}) points beyond the {} of the file", l.e_lfanew,
-                    static_cast<std::uint64_t>(l.e_lfanew) + 24 > size ? "end" : "first 64 KiB"),
+        fmt::format(
+            "e_lfanew ({:#x}) points beyond the {} of the file", l.e_lfanew,
+            static_cast<std::uint64_t>(l.e_lfanew) + 24 > l.file_size ? "end" : "first 64 KiB"),
         path, "offset 0x3c (e_lfanew)", "the file is truncated or not a PE image; rebuild it");
   }
-  const std::byte* pe = h + l.e_lfanew;
+  return {};
+}
+
+// The PE signature and the COFF file header (machine, section count, optional header size).
+Result<CoffHeader> read_coff_header(const std::string& path, std::span<const std::byte> head,
+                                    Layout& l) {
+  const std::byte* pe = head.data() + l.e_lfanew;
   if (std::memcmp(pe, "PE\0\0", 4) != 0) {
     return input_error("not a PE image: no 'PE\\0\\0' signature where e_lfanew points", path,
-                       offset_str(l.e_lfanew), not_pe_fix);
+                       offset_str(l.e_lfanew), kNotPeFix);
   }
+  CoffHeader c;
   l.machine = le16(pe + 4);
-  const std::uint16_t nsections = le16(pe + 6);
-  const std::uint16_t opt_size = le16(pe + 20);
+  c.nsections = le16(pe + 6);
+  c.opt_size = le16(pe + 20);
   l.characteristics = le16(pe + 22);
-  const std::uint64_t opt = static_cast<std::uint64_t>(l.e_lfanew) + 24;
-  if (opt_size < 2 || opt + opt_size > head.size()) {
+  c.opt = static_cast<std::uint64_t>(l.e_lfanew) + 24;
+  if (c.opt_size < 2 || c.opt + c.opt_size > head.size()) {
     return input_error(fmt::format("optional header (SizeOfOptionalHeader {}) is truncated or out "
                                    "of range",
-                                   opt_size),
-                       path, offset_str(opt), "the file is truncated or corrupt; rebuild it");
+                                   c.opt_size),
+                       path, offset_str(c.opt), "the file is truncated or corrupt; rebuild it");
   }
-  const std::byte* o = h + opt;
+  return c;
+}
+
+// The optional header: PE32 or PE32+, the fields the tools use, the data directories (the
+// certificate table's among them) and where the section table starts.
+Status read_optional_header(const std::string& path, std::span<const std::byte> head,
+                            const CoffHeader& c, Layout& l) {
+  const std::byte* o = head.data() + c.opt;
   const std::uint16_t magic = le16(o);
   if (magic == 0x10b) {
     l.pe32plus = false;
@@ -88,14 +105,14 @@ Result<Image> Image::from_file(InputFile file) {
     return input_error(fmt::format("unknown optional header magic {:#x} (expected 0x10b for PE32 "
                                    "or 0x20b for PE32+)",
                                    magic),
-                       path, offset_str(opt) + " (OptionalHeader.Magic)", not_pe_fix);
+                       path, offset_str(c.opt) + " (OptionalHeader.Magic)", kNotPeFix);
   }
   const std::uint32_t dir_start = l.pe32plus ? 112 : 96;
-  if (opt_size < dir_start) {
+  if (c.opt_size < dir_start) {
     return input_error(fmt::format("optional header is {} bytes, shorter than the {} a {} header "
                                    "needs",
-                                   opt_size, dir_start, l.pe32plus ? "PE32+" : "PE32"),
-                       path, offset_str(opt), "the file is corrupt; rebuild it");
+                                   c.opt_size, dir_start, l.pe32plus ? "PE32+" : "PE32"),
+                       path, offset_str(c.opt), "the file is corrupt; rebuild it");
   }
   l.image_base = l.pe32plus ? (static_cast<std::uint64_t>(le32(o + 24)) |
                                (static_cast<std::uint64_t>(le32(o + 28)) << 32))
@@ -104,33 +121,38 @@ Result<Image> Image::from_file(InputFile file) {
   l.file_alignment = le32(o + 36);
   l.size_of_image = le32(o + 56);
   l.size_of_headers = le32(o + 60);
-  l.checksum_offset = opt + 64;
+  l.checksum_offset = c.opt + 64;
   l.stored_checksum = le32(o + 64);
   l.subsystem = le16(o + 68);
   l.dll_characteristics = le16(o + 70);
   l.number_of_rva_and_sizes = le32(o + dir_start - 4);
   const std::uint32_t ndirs =
-      std::min<std::uint32_t>({l.number_of_rva_and_sizes, 16, (opt_size - dir_start) / 8});
+      std::min<std::uint32_t>({l.number_of_rva_and_sizes, 16, (c.opt_size - dir_start) / 8u});
   for (std::uint32_t i = 0; i < ndirs; ++i) {
     const std::byte* d = o + dir_start + 8 * i;
     l.directories.push_back({le32(d), le32(d + 4)});
   }
   if (ndirs > kDirSecurity) {
-    l.cert_dir_offset = opt + dir_start + 8 * kDirSecurity;
+    l.cert_dir_offset = c.opt + dir_start + 8 * kDirSecurity;
     l.cert_table = l.directories[kDirSecurity];
   }
-  l.section_table_offset = opt + opt_size;
-  const std::uint64_t sect_end = l.section_table_offset + 40ull * nsections;
-  if (sect_end > size) {
+  l.section_table_offset = c.opt + c.opt_size;
+  return {};
+}
+
+// The section table, read from the file (it may lie beyond the first 64 KiB).
+Status read_section_table(const InputFile& file, const CoffHeader& c, Layout& l) {
+  const std::uint64_t sect_end = l.section_table_offset + 40ull * c.nsections;
+  if (sect_end > l.file_size) {
     return input_error(fmt::format("section table ({} sections, ends at {:#x}) lies beyond the end "
                                    "of the file ({} bytes)",
-                                   nsections, sect_end, size),
-                       path, offset_str(l.section_table_offset),
+                                   c.nsections, sect_end, l.file_size),
+                       file.path(), offset_str(l.section_table_offset),
                        "the file is truncated; rebuild or re-copy it");
   }
-  std::vector<std::byte> sect(40ull * nsections);
+  std::vector<std::byte> sect(40ull * c.nsections);
   if (auto st = file.read_at(l.section_table_offset, sect); !st) return std::unexpected(st.error());
-  for (std::uint16_t i = 0; i < nsections; ++i) {
+  for (std::uint16_t i = 0; i < c.nsections; ++i) {
     const std::byte* s = sect.data() + 40ull * i;
     Section sec;
     const char* name = reinterpret_cast<const char*>(s);
@@ -142,6 +164,29 @@ Result<Image> Image::from_file(InputFile file) {
     sec.characteristics = le32(s + 36);
     l.sections.push_back(std::move(sec));
   }
+  return {};
+}
+
+}  // namespace
+
+// Validates the headers phase by phase (DOS header, COFF header, optional header, section
+// table); each phase reports the first defect it finds.
+Result<Image> Image::from_file(InputFile file) {
+  const std::string& path = file.path();
+  const std::uint64_t size = file.size();
+  if (size < 64) {
+    return input_error(fmt::format("not a PE image: {} bytes is too small for a DOS header", size),
+                       path, {}, kNotPeFix);
+  }
+  std::vector<std::byte> head(static_cast<std::size_t>(std::min(size, kMaxHeaderRead)));
+  if (auto st = file.read_at(0, head); !st) return std::unexpected(st.error());
+  Layout l;
+  l.file_size = size;
+  if (auto st = read_dos_header(path, head, l); !st) return std::unexpected(st.error());
+  auto coff = read_coff_header(path, head, l);
+  if (!coff) return std::unexpected(coff.error());
+  if (auto st = read_optional_header(path, head, *coff, l); !st) return std::unexpected(st.error());
+  if (auto st = read_section_table(file, *coff, l); !st) return std::unexpected(st.error());
   return Image(std::move(file), std::move(l));
 }
 

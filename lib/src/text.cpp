@@ -7,7 +7,6 @@
 namespace wslplug {
 
 namespace {
-char lower_char(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_control(char c) {
   const auto u = static_cast<unsigned char>(c);
   return u < 0x20 || u == 0x7f;
@@ -16,21 +15,40 @@ bool is_control(char c) {
 
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = lower_char(c);
+  for (auto& c : out) c = ascii_lower(c);
   return out;
 }
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
+std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = ascii_upper(c);
+  return out;
+}
+
+std::string trim(std::string_view s) { return std::string(trim_view(s)); }
+
+std::string_view trim_view(std::string_view s, std::string_view chars) {
+  return trim_right(trim_left(s, chars), chars);
+}
+
+std::string_view trim_left(std::string_view s, std::string_view chars) {
+  const auto b = s.find_first_not_of(chars);
+  return b == std::string_view::npos ? std::string_view{} : s.substr(b);
+}
+
+std::string_view trim_right(std::string_view s, std::string_view chars) {
+  const auto e = s.find_last_not_of(chars);
+  return e == std::string_view::npos ? std::string_view{} : s.substr(0, e + 1);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower_char(x) == lower_char(y);
+           return ascii_lower(x) == ascii_lower(y);
          });
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
 bool iends_with(std::string_view s, std::string_view suffix) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wslplug/core/process.hpp"
+#include "wslplug/core/text.hpp"
 
 namespace wslplug::build {
 
@@ -65,16 +66,17 @@ std::vector<fs::path> cargo_dlls(const std::string& messages) {
   return out;
 }
 
-Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch) {
-  if (arch == TargetArch::kArm64 && !on_windows()) return std::unexpected(arm64_unsupported(m));
-  Outcome outcome;
-  outcome.target = arch;
-  outcome.triple = rust_triple(arch);
-  outcome.profile = o.debug ? "debug" : "release";
-  const std::string install_rust =
-      "install Rust (https://rustup.rs, then `rustup target add " + outcome.triple +
-      "`), or on Debian/Ubuntu `apt-get install cargo rustc libstd-rust-dev-windows`";
+// The cargo and rustc a Rust build uses, and how cargo is run.
+struct RustToolchain {
+  fs::path cargo;
+  fs::path rustc;
+  process::Options popt;  // cwd, output and environment for cargo
+};
 
+// cargo: --cargo, then $CARGO, then PATH; rustc: $RUSTC, else the rustc beside a cargo chosen
+// with --cargo / CARGO, else PATH.
+Result<RustToolchain> find_rust_toolchain(const Options& o, Outcome& outcome,
+                                          const std::string& install_rust) {
   // cargo: --cargo, then $CARGO, then PATH.
   std::string cargo_name = o.cargo;
   std::string cargo_source = "--cargo";
@@ -110,21 +112,25 @@ Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch)
   if (!rustc)
     return fail(ErrorKind::kInput, fmt::format("rustc not found ({})", rustc_name), {}, "RUSTC",
                 install_rust);
+  return RustToolchain{*cargo, *rustc, std::move(popt)};
+}
 
-  // The target's standard library must be installed for this rustc.
+// The target's standard library must be installed for this rustc, and (on Linux) the MinGW-w64
+// linker must be on PATH.
+Status check_rust_target(const fs::path& rustc, const Options& o, const Outcome& outcome,
+                         TargetArch arch) {
   process::Options q;
   q.capture_stdout = true;
   q.output_fd = o.output_fd;
-  auto sysroot = process::run({rustc->string(), "--print", "sysroot"}, q);
+  auto sysroot = process::run({rustc.string(), "--print", "sysroot"}, q);
   if (!sysroot) return std::unexpected(sysroot.error());
-  std::string root = sysroot->captured;
-  while (!root.empty() && (root.back() == '\n' || root.back() == '\r')) root.pop_back();
+  const std::string root(trim_right(sysroot->captured, "\r\n"));
   const fs::path std_dir = fs::path(root) / "lib" / "rustlib" / outcome.triple / "lib";
   std::error_code ec;
   if (!sysroot->ok() || !fs::is_directory(std_dir, ec)) {
     const bool rustup =
         fs::exists(fs::path(root) / "lib" / "rustlib" / "multirust-channel-manifest.toml", ec) ||
-        rustc->string().find(".cargo/bin") != std::string::npos ||
+        rustc.string().find(".cargo/bin") != std::string::npos ||
         root.find(".rustup") != std::string::npos;
     std::string fix =
         rustup ? fmt::format("rustup target add {}", outcome.triple)
@@ -133,7 +139,7 @@ Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch)
         "; or choose another toolchain with --cargo PATH / CARGO and RUSTC (e.g. --cargo "
         "/usr/bin/cargo with Debian's libstd-rust-dev-windows)");
     return fail(ErrorKind::kInput,
-                fmt::format("{} has no standard library for {} (looked in {})", rustc->string(),
+                fmt::format("{} has no standard library for {} (looked in {})", rustc.string(),
                             outcome.triple, std_dir.string()),
                 {}, "target " + outcome.triple, fix);
   }
@@ -143,12 +149,17 @@ Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch)
                 "linker for " + outcome.triple,
                 "apt-get install gcc-mingw-w64-x86-64 (Debian/Ubuntu), or your distribution's "
                 "mingw64-gcc package");
+  return {};
+}
 
-  outcome.command = {cargo->string(), "build", "--target", outcome.triple,
+// Runs cargo and finds the cdylib it built.
+Status run_cargo(const Manifest& m, const Options& o, RustToolchain& tc, Outcome& outcome) {
+  std::error_code ec;
+  outcome.command = {tc.cargo.string(), "build", "--target", outcome.triple,
                      "--message-format=json-render-diagnostics"};
   if (!o.debug) outcome.command.insert(outcome.command.begin() + 2, "--release");
-  popt.capture_stdout = true;
-  auto run = process::run(outcome.command, popt);
+  tc.popt.capture_stdout = true;
+  auto run = process::run(outcome.command, tc.popt);
   if (!run) return std::unexpected(run.error());
   if (!run->ok())
     return fail(ErrorKind::kBad, fmt::format("cargo failed (exit {})", run->exit_code),
@@ -166,6 +177,24 @@ Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch)
   if (outcome.artifact.filename() != m.dll && !m.dll.empty())
     outcome.notes.push_back(fmt::format("the DLL is {}, not {} as wslplug.json says",
                                         outcome.artifact.filename().string(), m.dll));
+  return {};
+}
+
+Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch) {
+  if (arch == TargetArch::kArm64 && !on_windows()) return std::unexpected(arm64_unsupported(m));
+  Outcome outcome;
+  outcome.target = arch;
+  outcome.triple = rust_triple(arch);
+  outcome.profile = o.debug ? "debug" : "release";
+  const std::string install_rust =
+      "install Rust (https://rustup.rs, then `rustup target add " + outcome.triple +
+      "`), or on Debian/Ubuntu `apt-get install cargo rustc libstd-rust-dev-windows`";
+
+  auto tc = find_rust_toolchain(o, outcome, install_rust);
+  if (!tc) return std::unexpected(tc.error());
+  if (auto ok = check_rust_target(tc->rustc, o, outcome, arch); !ok)
+    return std::unexpected(ok.error());
+  if (auto ok = run_cargo(m, o, *tc, outcome); !ok) return std::unexpected(ok.error());
   return outcome;
 }
 

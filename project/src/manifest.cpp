@@ -172,7 +172,7 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& file) 
         return std::unexpected(s.error());
     }
   }
-  if (m.dll.find_first_of("/\\") != std::string::npos || !ascii_lower(m.dll).ends_with(".dll"))
+  if (m.dll.find_first_of("/\\") != std::string::npos || !iends_with(m.dll, ".dll"))
     return input_error(fmt::format("'{}' is not a DLL file name", m.dll), file, "field paths.dll",
                        "give the file name only, ending in .dll");
   if (doc.contains("hooks") && doc["hooks"].is_array())

@@ -256,12 +256,12 @@ struct Expected {
 
 struct DllCase {
   std::string fixture;
-  std::vector<Expected> findings;
-  std::vector<std::string> tools;            // needed besides MinGW
-  std::vector<std::string> no_error_for;     // WSL errors no error finding may predict
-  std::vector<std::string> no_id;            // ids that must not appear
-  std::vector<std::string> not_in_messages;  // text no message may contain
-  bool pe_clean = false;                     // check_pe_file: a PE without any finding
+  std::vector<Expected> findings = {};
+  std::vector<std::string> tools = {};            // needed besides MinGW
+  std::vector<std::string> no_error_for = {};     // WSL errors no error finding may predict
+  std::vector<std::string> no_id = {};            // ids that must not appear
+  std::vector<std::string> not_in_messages = {};  // text no message may contain
+  bool pe_clean = false;                          // check_pe_file: a PE without any finding
 };
 
 const std::vector<DllCase>& dll_cases() {

@@ -15,12 +15,12 @@ struct CertPair {
 
 struct CertSpec {
   std::string cn = "wslplug test signer";
-  std::string org;                   // O=...; the DER holds O before CN ("CN=x, O=y" shown)
+  std::string org = {};              // O=...; the DER holds O before CN ("CN=x, O=y" shown)
   std::string key = "rsa2048";       // "rsa2048", "rsa3072", "ec-p256"
   bool ca = false;                   // CA:TRUE + keyCertSign (no EKU)
   std::string eku = "codeSigning";   // leaf EKU ("critical,timeStamping" for a TSA); empty: none
-  std::string start;                 // "YYYYMMDDHHMMSSZ"; empty: now - 1 day
-  std::string end;                   // empty: now + 365 days
+  std::string start = {};            // "YYYYMMDDHHMMSSZ"; empty: now - 1 day
+  std::string end = {};              // empty: now + 365 days
   const CertPair* issuer = nullptr;  // nullptr: self-signed
 };
 

@@ -16,7 +16,7 @@ struct SignedDllSpec {
   std::string fixture = "signed-x64";  // the DllSpec name (cache key) of the unsigned DLL
   bool odd_size = false;               // an odd-sized image, so signing must pad it
   std::string signer_cn = "wslplug test signer";
-  std::vector<std::string> sign_args;  // extra osslsigncode sign arguments (-time T, -ts URL)
+  std::vector<std::string> sign_args = {};  // extra osslsigncode sign arguments (-time T, -ts URL)
 };
 
 struct SignedDll {

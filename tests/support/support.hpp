@@ -78,11 +78,11 @@ enum class Arch { kX64, kX86, kArm64 };
 struct DllSpec {
   std::string name;  // cache key and file stem: unique per distinct fixture
   Arch arch = Arch::kX64;
-  std::string source;              // C or C++ source text; empty: good_plugin_c_source()
-  bool cplusplus = false;          // compile as C++
-  std::vector<std::string> flags;  // extra compiler/linker flags (e.g. "-static-libstdc++")
-  std::size_t overlay = 0;         // bytes of overlay data appended after the image (deterministic)
-  bool odd_size = false;           // pad the file (before overlay) so its size is odd
+  std::string source = {};              // C or C++ source text; empty: good_plugin_c_source()
+  bool cplusplus = false;               // compile as C++
+  std::vector<std::string> flags = {};  // extra compiler/linker flags (e.g. "-static-libstdc++")
+  std::size_t overlay = 0;  // bytes of overlay data appended after the image (deterministic)
+  bool odd_size = false;    // pad the file (before overlay) so its size is odd
 };
 
 // A plugin source that exports WSLPluginAPIV1_EntryPoint with C linkage and returns S_OK.

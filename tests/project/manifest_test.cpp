@@ -1,16 +1,15 @@
-// Library-level checks of the manifest (wslplug.json), project detection and the template engine
-// used by `wslplug new` and `wslplug build`.
+// The project manifest (wslplug.json) round-trips and names bad fields; projects without one are
+// detected from Cargo.toml or CMakeLists.txt.
+#include "wslplug/project/manifest.hpp"
+
 #include <gtest/gtest.h>
 
 #include "support.hpp"
-#include "wslplug/project/manifest.hpp"
-#include "wslplug/templates/scaffold.hpp"
 
 namespace wt = wslplug::test;
-namespace tp = wslplug::templates;
 using wslplug::Language;
 
-TEST(NewManifest, RoundTripsAndNamesBadFields) {
+TEST(ProjectManifest, RoundTripsAndNamesBadFields) {
   wslplug::Manifest m;
   m.name = "my-plugin";
   m.registry_name = "My Plugin";
@@ -60,7 +59,7 @@ TEST(NewManifest, RoundTripsAndNamesBadFields) {
   }
 }
 
-TEST(NewManifest, DetectsCargoAndCMakeProjects) {
+TEST(ProjectManifest, DetectsCargoAndCMakeProjects) {
   wt::TempDir tmp;
   wt::write_text(tmp / "Cargo.toml",
                  "# comment\n[package]\nname = \"pkg-name\"\nversion = \"0.1.0\"\n\n"
@@ -92,49 +91,4 @@ TEST(NewManifest, DetectsCargoAndCMakeProjects) {
   auto none = wslplug::detect_project(empty.path());
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().kind, wslplug::ErrorKind::kInput);
-}
-
-TEST(NewTemplates, EngineSubstitutesAndRejectsMistakes) {
-  tp::Vars vars{{"name", "x"}};
-  tp::Flags flags{{"on", true}, {"off", false}};
-  auto r = tp::render(
-      "a {{name}} b\n{{#on}}\nkept {{name}}\n{{/on}}\n  {{#off}}\ndropped\n"
-      "  {{/off}}\n{{^off}}\ninverted\n{{/off}}\nend",
-      vars, flags, "t");
-  ASSERT_TRUE(r) << r.error().describe();
-  EXPECT_EQ(*r, "a x b\nkept x\ninverted\nend");
-  EXPECT_FALSE(tp::render("{{nope}}\n", vars, flags, "t"));
-  EXPECT_FALSE(tp::render("{{#nope}}\n{{/nope}}\n", vars, flags, "t"));
-  EXPECT_FALSE(tp::render("{{#on}}\n", vars, flags, "t"));
-  EXPECT_FALSE(tp::render("{{/on}}\n", vars, flags, "t"));
-  EXPECT_FALSE(tp::render("{{name\n", vars, flags, "t"));
-  auto e = tp::render("{{#on}}\n{{/off}}\n", vars, flags, "my/template");
-  ASSERT_FALSE(e);
-  EXPECT_NE(e.error().message.find("my/template"), std::string::npos);
-}
-
-TEST(NewTemplates, EveryEmbeddedFileIsATemplateFileOnDisk) {
-  // The embedded copies are byte-identical to templates/ (the build-time embedding works).
-  std::size_t rust = 0, cpp = 0;
-  for (const auto& f : tp::embedded_files()) {
-    const auto disk = wt::source_dir() / "templates" / std::string(f.path);
-    ASSERT_TRUE(wt::fs::exists(disk)) << f.path;
-    EXPECT_EQ(wt::read_text(disk), f.content) << f.path;
-    rust += f.path.starts_with("rust/");
-    cpp += f.path.starts_with("cpp/");
-  }
-  EXPECT_EQ(rust, 5u);
-  EXPECT_EQ(cpp, 6u);
-  // Rendering every combination leaves no template syntax behind.
-  for (auto lang : {Language::kRust, Language::kCpp})
-    for (const char* hooks : {"all", "none", "vm-stopping,distribution-unregistered"})
-      for (const char* req : {"", "2.1.3", "DistributionVersion"}) {
-        tp::ProjectSpec spec{"p", lang, *tp::parse_hooks(hooks), *tp::parse_requirement(req)};
-        auto files = tp::render_project(spec);
-        ASSERT_TRUE(files) << files.error().describe();
-        for (const auto& f : *files) {
-          EXPECT_EQ(f.content.find("{{"), std::string::npos) << f.path;
-          EXPECT_EQ(f.path.find("dot-"), std::string::npos) << f.path;
-        }
-      }
 }

@@ -1,12 +1,12 @@
-// Project scaffolding for `wslplug new`: the embedded templates (templates/rust, templates/cpp,
-// compiled into the binary by embed_templates.cmake), name validation, hook and requirement
-// parsing, and rendering a project's files. Nothing here touches the file system except
-// write_project().
+// Making a new plugin project (`wslplug new`): the spec vocabulary (plugin names, hooks, WSL
+// version requirements and capabilities), the manifest a spec means, the project's files rendered
+// from the embedded templates (wslplug/templates/templates.hpp), and writing them. Nothing here
+// touches the file system except write_project().
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,16 +15,9 @@
 #include "wslplug/core/error.hpp"
 #include "wslplug/project/manifest.hpp"
 
-namespace wslplug::templates {
+namespace wslplug::scaffold {
 
 namespace fs = std::filesystem;
-
-struct TemplateFile {
-  std::string_view path;  // relative to templates/: "rust/src/lib.rs", "cpp/dot-gitignore"
-  std::string_view content;
-};
-// Every embedded template file, sorted by path.
-std::span<const TemplateFile> embedded_files();
 
 // ---- hooks -------------------------------------------------------------------------------------
 enum class Hook {
@@ -88,15 +81,7 @@ Requirement with_hook_capabilities(Requirement requirement, std::span<const Hook
 // Windows device name. Path separators and ".." get their own message.
 Status validate_name(std::string_view name);
 
-// ---- rendering ---------------------------------------------------------------------------------
-// A tiny template language: {{var}} substitutes; a line holding only {{#flag}} ... {{/flag}}
-// keeps the lines between when the flag is set, {{^flag}} ... {{/flag}} when it is not.
-// Unknown variables or flags and unbalanced sections are errors naming the template.
-using Vars = std::map<std::string, std::string, std::less<>>;
-using Flags = std::map<std::string, bool, std::less<>>;
-Result<std::string> render(std::string_view text, const Vars& vars, const Flags& flags,
-                           std::string_view template_name);
-
+// ---- the project -------------------------------------------------------------------------------
 struct ProjectSpec {
   std::string name;
   Language language = Language::kRust;
@@ -120,4 +105,4 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec);
 // replacing files of the same name and keeping others.
 Status write_project(const fs::path& dir, const std::vector<RenderedFile>& files, bool force);
 
-}  // namespace wslplug::templates
+}  // namespace wslplug::scaffold

@@ -1,22 +1,16 @@
-#include "wslplug/templates/scaffold.hpp"
-
+// The vocabulary of a new project's spec: hook names, WSL versions and wslplugins-rs
+// capabilities, requirements, and the rules for a plugin name.
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <set>
 
-#include "wslplug/core/io.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/project/scaffold.hpp"
 
-namespace wslplug::templates {
+namespace wslplug::scaffold {
 
 namespace {
 
@@ -49,8 +43,7 @@ constexpr std::array<CapabilityInfo, 6> kCapabilities = {{
 std::string squash(std::string_view s) {
   std::string out;
   for (char c : s)
-    if (c != '-' && c != '_')
-      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (c != '-' && c != '_') out.push_back(ascii_lower(c));
   return out;
 }
 
@@ -229,7 +222,7 @@ Status validate_name(std::string_view name) {
     return input_error(fmt::format("'{}' contains '..'", n), {}, where, rule);
   if (n.size() > 64)
     return input_error(fmt::format("the name is {} characters long", n.size()), {}, where, rule);
-  if (!std::isalpha(static_cast<unsigned char>(n[0])) || static_cast<unsigned char>(n[0]) > 127)
+  if (!ascii_is_letter(n[0]))
     return input_error(fmt::format("'{}' does not start with an ASCII letter", n), {}, where, rule);
   for (std::size_t i = 0; i < n.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(n[i]);
@@ -249,216 +242,4 @@ Status validate_name(std::string_view name) {
   return {};
 }
 
-Result<std::string> render(std::string_view text, const Vars& vars, const Flags& flags,
-                           std::string_view template_name) {
-  std::string out;
-  // Stack of (flag name, lines kept) for open sections.
-  std::vector<std::pair<std::string, bool>> stack;
-  auto active = [&] {
-    return std::all_of(stack.begin(), stack.end(), [](const auto& s) { return s.second; });
-  };
-  std::size_t pos = 0;
-  int line_no = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    const bool has_nl = nl != std::string_view::npos;
-    if (!has_nl) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    const std::string where = fmt::format("line {}", line_no);
-    const std::string t = trim(line);
-    if (t.size() > 5 && t.starts_with("{{") && t.ends_with("}}") &&
-        (t[2] == '#' || t[2] == '^' || t[2] == '/') && t.find("}}") == t.size() - 2) {
-      const std::string flag = t.substr(3, t.size() - 5);
-      if (t[2] == '/') {
-        if (stack.empty() || stack.back().first != flag)
-          return internal_error(
-              fmt::format("template {}: {}: unbalanced {{{{/{}}}}}", template_name, where, flag));
-        stack.pop_back();
-        continue;
-      }
-      auto it = flags.find(flag);
-      if (it == flags.end())
-        return internal_error(
-            fmt::format("template {}: {}: unknown flag '{}'", template_name, where, flag));
-      stack.emplace_back(flag, t[2] == '#' ? it->second : !it->second);
-      continue;
-    }
-    if (!active()) continue;
-    std::size_t p = 0;
-    while (true) {
-      auto open = line.find("{{", p);
-      if (open == std::string_view::npos) {
-        out.append(line.substr(p));
-        break;
-      }
-      auto close = line.find("}}", open + 2);
-      if (close == std::string_view::npos)
-        return internal_error(
-            fmt::format("template {}: {}: unterminated {{{{", template_name, where));
-      out.append(line.substr(p, open - p));
-      const std::string_view var = line.substr(open + 2, close - open - 2);
-      auto it = vars.find(var);
-      if (it == vars.end())
-        return internal_error(
-            fmt::format("template {}: {}: unknown variable '{}'", template_name, where, var));
-      out += it->second;
-      p = close + 2;
-    }
-    if (has_nl) out.push_back('\n');
-  }
-  if (!stack.empty())
-    return internal_error(
-        fmt::format("template {}: section '{}' is not closed", template_name, stack.back().first));
-  return out;
-}
-
-Manifest project_manifest(const ProjectSpec& spec) {
-  Manifest m;
-  m.name = spec.name;
-  m.registry_name = spec.name;
-  m.language = spec.language;
-  m.dll = spec.language == Language::kRust ? cargo_dll_name(spec.name) : spec.name + ".dll";
-  m.build_dir = spec.language == Language::kRust ? "target" : "build";
-  for (auto h : spec.hooks) m.hooks.emplace_back(hook_name(h));
-  const Requirement req = spec.language == Language::kRust
-                              ? with_hook_capabilities(spec.requirement, spec.hooks)
-                              : spec.requirement;
-  if (!req.empty()) m.requires_version = req.min_version().str();
-  return m;
-}
-
-Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
-  if (auto ok = validate_name(spec.name); !ok) return std::unexpected(ok.error());
-  const Manifest manifest = project_manifest(spec);
-  const bool rust = spec.language == Language::kRust;
-  const Requirement req =
-      rust ? with_hook_capabilities(spec.requirement, spec.hooks) : spec.requirement;
-  const Version min = req.min_version();
-
-  Vars vars;
-  vars["name"] = spec.name;
-  vars["registry_name"] = manifest.registry_name;
-  vars["dll_name"] = manifest.dll;
-  vars["dll_stem"] = manifest.dll.substr(0, manifest.dll.size() - 4);
-  vars["artifact_hint"] = rust ? "target/x86_64-pc-windows-gnu/release/" + manifest.dll
-                               : "build/x86_64-release/" + manifest.dll;
-  vars["req_version"] = min.str();
-  vars["req_major"] = std::to_string(min.major);
-  vars["req_minor"] = std::to_string(min.minor);
-  vars["req_revision"] = std::to_string(min.revision);
-  vars["requirement_text"] = req.empty() ? "any WSL with plugin support" : min.str();
-  std::string requirement;  // the #[wsl_plugin_v1...] arguments
-  if (req.version) {
-    requirement = fmt::format("({}, {}, {})", min.major, min.minor, min.revision);
-  } else if (!req.capabilities.empty()) {
-    std::string list;
-    for (auto c : req.capabilities)
-      list +=
-          (list.empty() ? "" : " | ") + fmt::format("WSLVersionCapability::{}", capability_name(c));
-    requirement = "(" + list + ")";
-  }
-  vars["requirement"] = requirement;
-  std::string hooks_text;
-  for (auto h : spec.hooks)
-    hooks_text += (hooks_text.empty() ? "" : ", ") + std::string(hook_name(h));
-  vars["hooks_text"] = hooks_text.empty() ? "none" : hooks_text;
-
-  Flags flags;
-  for (auto h : kAllHooks) {
-    std::string key(hook_name(h));
-    std::replace(key.begin(), key.end(), '-', '_');
-    flags[key] = std::find(spec.hooks.begin(), spec.hooks.end(), h) != spec.hooks.end();
-  }
-  flags["registration_hooks"] =
-      flags["distribution_registered"] || flags["distribution_unregistered"];
-  flags["has_requirement"] = !req.empty();
-
-  const std::string prefix = rust ? "rust/" : "cpp/";
-  std::vector<RenderedFile> files;
-  for (const auto& tf : embedded_files()) {
-    if (!tf.path.starts_with(prefix)) continue;
-    auto text = render(tf.content, vars, flags, tf.path);
-    if (!text) return std::unexpected(text.error());
-    // "dot-gitignore" -> ".gitignore", "dot-cargo/config.toml" -> ".cargo/config.toml"
-    std::string rel(tf.path.substr(prefix.size()));
-    std::string path;
-    std::size_t pos = 0;
-    while (pos <= rel.size()) {
-      auto slash = rel.find('/', pos);
-      if (slash == std::string::npos) slash = rel.size();
-      std::string part = rel.substr(pos, slash - pos);
-      if (part.starts_with("dot-")) part = "." + part.substr(4);
-      path += (path.empty() ? "" : "/") + part;
-      pos = slash + 1;
-    }
-    files.push_back({path, std::move(*text)});
-  }
-  if (files.empty()) return internal_error("no embedded templates for " + prefix);
-  files.push_back({std::string(kManifestFile), manifest_to_json(manifest)});
-  return files;
-}
-
-namespace {
-
-Status write_files(const fs::path& dir, const std::vector<RenderedFile>& files, bool overwrite) {
-  for (const auto& f : files) {
-    const fs::path target = dir / f.path;
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    if (ec)
-      return io_error("cannot create directory: " + ec.message(), target.parent_path().string());
-    OutputOptions options;
-    options.overwrite = overwrite;
-    if (auto ok = write_file_atomic(target, f.content, options); !ok)
-      return std::unexpected(ok.error());
-  }
-  return {};
-}
-
-}  // namespace
-
-Status write_project(const fs::path& dir, const std::vector<RenderedFile>& files, bool force) {
-  std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec))
-      return input_error("exists and is not a directory", dir.string(), {},
-                         "choose another --dir or remove the file");
-    const bool empty = fs::directory_iterator(dir, ec) == fs::directory_iterator();
-    if (ec) return io_error("cannot read directory: " + ec.message(), dir.string());
-    if (!empty && !force)
-      return input_error("directory exists and is not empty", dir.string(), {},
-                         "choose another --dir, or pass --force to write the project into it "
-                         "(files of the same name are replaced)");
-    return write_files(dir, files, true);
-  }
-  // A fresh directory: render into a temp directory beside it, then rename it into place.
-  const fs::path absolute = fs::absolute(dir, ec);
-  const fs::path parent = absolute.parent_path();
-  if (!fs::is_directory(parent, ec))
-    return input_error("parent directory does not exist", parent.string(), {},
-                       "create it first, or choose another --dir");
-  std::string temp;
-  for (int attempt = 0; attempt < 100 && temp.empty(); ++attempt) {
-    std::string candidate =
-        (parent / fmt::format(".{}.{}.{}.tmp", absolute.filename().string(), getpid(), attempt))
-            .string();
-    if (::mkdir(candidate.c_str(), 0755) == 0) temp = candidate;
-  }
-  if (temp.empty()) return io_error("cannot create a temporary directory", parent.string());
-  auto cleanup = [&] { fs::remove_all(temp, ec); };
-  if (auto ok = write_files(temp, files, false); !ok) {
-    cleanup();
-    return ok;
-  }
-  if (::rename(temp.c_str(), absolute.c_str()) != 0) {
-    const int err = errno;
-    cleanup();
-    return io_error(fmt::format("cannot rename the new project into place: {}", strerror(err)),
-                    absolute.string());
-  }
-  return {};
-}
-
-}  // namespace wslplug::templates
+}  // namespace wslplug::scaffold

@@ -1,0 +1,61 @@
+// What `wslplug build` does with a project after the toolchain built its DLL, one step per
+// function so a caller can report each step as it happens: sign the DLL with the project's test
+// certificate (created on first use), check it as `doctor --dll` would, and write the
+// registration files. The builder itself is wslplug/project/builder.hpp.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "wslplug/core/error.hpp"
+#include "wslplug/doctor/finding.hpp"
+#include "wslplug/project/manifest.hpp"
+
+namespace wslplug::workflow {
+
+namespace fs = std::filesystem;
+
+// The project's test certificate: DIR/<paths.cert_dir>/cert.pem (and key.pem beside it).
+fs::path project_cert_dir(const Manifest& manifest, const fs::path& project_dir);
+fs::path project_cert(const Manifest& manifest, const fs::path& project_dir);
+
+struct SignedWith {
+  fs::path cert_pem;     // the project's certificate
+  bool created = false;  // created by this call (first use)
+  std::string subject;   // the signer's subject
+};
+
+// Signs `dll` in place with the project's test certificate, creating the certificate and key
+// ("CN=<name> test code signing") when neither exists. Only one of the two is an input error
+// naming paths.cert_dir.
+Result<SignedWith> sign_with_project_cert(const Manifest& manifest, const fs::path& project_dir,
+                                          const fs::path& dll);
+
+struct CheckOptions {
+  // True when the build was asked to sign: an unsigned DLL is then an error (as for doctor);
+  // otherwise it is the normal state of a fresh build and only a warning.
+  bool signing_requested = false;
+};
+
+// The doctor --dll checks of a built DLL, findings in the order WSL would hit them. A DLL signed
+// with the project's certificate (by this or an earlier build) is verified against it, since
+// Windows will need that certificate in LocalMachine\Root. Errors are for unreadable files.
+Result<std::vector<Finding>> check_built_dll(const Manifest& manifest, const fs::path& project_dir,
+                                             const fs::path& dll, const CheckOptions& options);
+
+struct Registration {
+  std::string name;           // the REG_SZ value name
+  std::string windows_path;   // the value: where Windows loads the DLL from
+  bool path_guessed = false;  // the DLL is not on a Windows drive: C:\Plugins\<dll> assumed
+  fs::path add_file, remove_file;
+};
+
+// Writes DIR/<paths.registration>/<name>.reg (registers the plugin's REG_SZ value) and
+// <name>.unregister.reg, UTF-16LE as regedit writes them. They are build outputs: replaced on
+// every build. A DLL on a Windows drive (WSL: /mnt/c/...) is registered where it is; otherwise
+// at C:\Plugins\<dll>, where the README says to copy it.
+Result<Registration> emit_registration(const Manifest& manifest, const fs::path& project_dir,
+                                       const fs::path& dll);
+
+}  // namespace wslplug::workflow

@@ -1,0 +1,155 @@
+// A new project from its spec: the manifest, the files rendered from the embedded templates, and
+// writing them into a fresh (or, with force, an existing) directory.
+#include "wslplug/project/scaffold.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "wslplug/core/io.hpp"
+#include "wslplug/templates/templates.hpp"
+
+namespace wslplug::scaffold {
+
+Manifest project_manifest(const ProjectSpec& spec) {
+  Manifest m;
+  m.name = spec.name;
+  m.registry_name = spec.name;
+  m.language = spec.language;
+  m.dll = spec.language == Language::kRust ? cargo_dll_name(spec.name) : spec.name + ".dll";
+  m.build_dir = spec.language == Language::kRust ? "target" : "build";
+  for (auto h : spec.hooks) m.hooks.emplace_back(hook_name(h));
+  const Requirement req = spec.language == Language::kRust
+                              ? with_hook_capabilities(spec.requirement, spec.hooks)
+                              : spec.requirement;
+  if (!req.empty()) m.requires_version = req.min_version().str();
+  return m;
+}
+
+Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
+  if (auto ok = validate_name(spec.name); !ok) return std::unexpected(ok.error());
+  const Manifest manifest = project_manifest(spec);
+  const bool rust = spec.language == Language::kRust;
+  const Requirement req =
+      rust ? with_hook_capabilities(spec.requirement, spec.hooks) : spec.requirement;
+  const Version min = req.min_version();
+
+  templates::Vars vars;
+  vars["name"] = spec.name;
+  vars["registry_name"] = manifest.registry_name;
+  vars["dll_name"] = manifest.dll;
+  vars["dll_stem"] = manifest.dll.substr(0, manifest.dll.size() - 4);
+  vars["artifact_hint"] = rust ? "target/x86_64-pc-windows-gnu/release/" + manifest.dll
+                               : "build/x86_64-release/" + manifest.dll;
+  vars["req_version"] = min.str();
+  vars["req_major"] = std::to_string(min.major);
+  vars["req_minor"] = std::to_string(min.minor);
+  vars["req_revision"] = std::to_string(min.revision);
+  vars["requirement_text"] = req.empty() ? "any WSL with plugin support" : min.str();
+  std::string requirement;  // the #[wsl_plugin_v1...] arguments
+  if (req.version) {
+    requirement = fmt::format("({}, {}, {})", min.major, min.minor, min.revision);
+  } else if (!req.capabilities.empty()) {
+    std::string list;
+    for (auto c : req.capabilities)
+      list +=
+          (list.empty() ? "" : " | ") + fmt::format("WSLVersionCapability::{}", capability_name(c));
+    requirement = "(" + list + ")";
+  }
+  vars["requirement"] = requirement;
+  std::string hooks_text;
+  for (auto h : spec.hooks)
+    hooks_text += (hooks_text.empty() ? "" : ", ") + std::string(hook_name(h));
+  vars["hooks_text"] = hooks_text.empty() ? "none" : hooks_text;
+
+  templates::Flags flags;
+  for (auto h : kAllHooks) {
+    std::string key(hook_name(h));
+    std::replace(key.begin(), key.end(), '-', '_');
+    flags[key] = std::find(spec.hooks.begin(), spec.hooks.end(), h) != spec.hooks.end();
+  }
+  flags["registration_hooks"] =
+      flags["distribution_registered"] || flags["distribution_unregistered"];
+  flags["has_requirement"] = !req.empty();
+
+  const std::string prefix = rust ? "rust/" : "cpp/";
+  std::vector<RenderedFile> files;
+  for (const auto& tf : templates::embedded_files()) {
+    if (!tf.path.starts_with(prefix)) continue;
+    auto text = templates::render(tf.content, vars, flags, tf.path);
+    if (!text) return std::unexpected(text.error());
+    // "dot-gitignore" -> ".gitignore", "dot-cargo/config.toml" -> ".cargo/config.toml"
+    files.push_back({templates::project_path(tf.path.substr(prefix.size())), std::move(*text)});
+  }
+  if (files.empty()) return internal_error("no embedded templates for " + prefix);
+  files.push_back({std::string(kManifestFile), manifest_to_json(manifest)});
+  return files;
+}
+
+namespace {
+
+Status write_files(const fs::path& dir, const std::vector<RenderedFile>& files, bool overwrite) {
+  for (const auto& f : files) {
+    const fs::path target = dir / f.path;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec)
+      return io_error("cannot create directory: " + ec.message(), target.parent_path().string());
+    OutputOptions options;
+    options.overwrite = overwrite;
+    if (auto ok = write_file_atomic(target, f.content, options); !ok)
+      return std::unexpected(ok.error());
+  }
+  return {};
+}
+
+}  // namespace
+
+Status write_project(const fs::path& dir, const std::vector<RenderedFile>& files, bool force) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec))
+      return input_error("exists and is not a directory", dir.string(), {},
+                         "choose another --dir or remove the file");
+    const bool empty = fs::directory_iterator(dir, ec) == fs::directory_iterator();
+    if (ec) return io_error("cannot read directory: " + ec.message(), dir.string());
+    if (!empty && !force)
+      return input_error("directory exists and is not empty", dir.string(), {},
+                         "choose another --dir, or pass --force to write the project into it "
+                         "(files of the same name are replaced)");
+    return write_files(dir, files, true);
+  }
+  // A fresh directory: render into a temp directory beside it, then rename it into place.
+  const fs::path absolute = fs::absolute(dir, ec);
+  const fs::path parent = absolute.parent_path();
+  if (!fs::is_directory(parent, ec))
+    return input_error("parent directory does not exist", parent.string(), {},
+                       "create it first, or choose another --dir");
+  std::string temp;
+  for (int attempt = 0; attempt < 100 && temp.empty(); ++attempt) {
+    std::string candidate =
+        (parent / fmt::format(".{}.{}.{}.tmp", absolute.filename().string(), getpid(), attempt))
+            .string();
+    if (::mkdir(candidate.c_str(), 0755) == 0) temp = candidate;
+  }
+  if (temp.empty()) return io_error("cannot create a temporary directory", parent.string());
+  auto cleanup = [&] { fs::remove_all(temp, ec); };
+  if (auto ok = write_files(temp, files, false); !ok) {
+    cleanup();
+    return ok;
+  }
+  if (::rename(temp.c_str(), absolute.c_str()) != 0) {
+    const int err = errno;
+    cleanup();
+    return io_error(fmt::format("cannot rename the new project into place: {}", strerror(err)),
+                    absolute.string());
+  }
+  return {};
+}
+
+}  // namespace wslplug::scaffold

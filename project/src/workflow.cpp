@@ -1,0 +1,113 @@
+#include "wslplug/project/workflow.hpp"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "wslplug/core/io.hpp"
+#include "wslplug/doctor/dll.hpp"
+#include "wslplug/registry/regfile.hpp"
+#include "wslplug/registry/registration.hpp"
+#include "wslplug/registry/winpath.hpp"
+#include "wslplug/signing/signing.hpp"
+
+namespace wslplug::workflow {
+
+namespace {
+
+// The manifest's paths default to .wslplug when empty.
+fs::path state_dir(const fs::path& project_dir, const std::string& configured) {
+  return project_dir / (configured.empty() ? ".wslplug" : configured);
+}
+
+// The windows path the registration names (see emit_registration).
+std::pair<std::string, bool> registered_path(const fs::path& dll) {
+  if (auto path = reg::to_windows_path(fs::absolute(dll).lexically_normal().string()))
+    return {path->path, false};
+  return {"C:\\Plugins\\" + dll.filename().string(), true};
+}
+
+}  // namespace
+
+fs::path project_cert_dir(const Manifest& m, const fs::path& project_dir) {
+  return state_dir(project_dir, m.cert_dir);
+}
+
+fs::path project_cert(const Manifest& m, const fs::path& project_dir) {
+  return project_cert_dir(m, project_dir) / "cert.pem";
+}
+
+Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& project_dir,
+                                          const fs::path& dll) {
+  const fs::path dir = project_cert_dir(m, project_dir);
+  const fs::path cert = dir / "cert.pem", key = dir / "key.pem";
+  std::error_code ec;
+  const bool have_cert = fs::exists(cert, ec), have_key = fs::exists(key, ec);
+  SignedWith out{cert, false, {}};
+  if (have_cert != have_key)
+    return input_error(fmt::format("{} exists but {} does not", (have_cert ? cert : key).string(),
+                                   (have_cert ? key : cert).string()),
+                       dir.string(), "paths.cert_dir",
+                       "restore the missing file, or remove both to let build --sign create a new "
+                       "test certificate");
+  if (!have_cert) {
+    signing::CertRequest request;
+    request.subject = fmt::format("CN={} test code signing", m.name);
+    auto created = signing::create_test_certificate(request, dir, false, nullptr, false);
+    if (!created) return std::unexpected(created.error());
+    out.created = true;
+  }
+  auto creds = signing::Credentials::from_pem(cert, key, {}, nullptr);
+  if (!creds) return std::unexpected(creds.error());
+  out.subject = creds->subject();
+  signing::SignOptions options;
+  options.description = m.name;
+  OutputOptions oo;
+  oo.overwrite = true;
+  oo.keep_mode_of_existing = true;
+  auto signed_file = signing::sign_file(dll, dll, *creds, options, oo);
+  if (!signed_file) return std::unexpected(signed_file.error());
+  return out;
+}
+
+Result<std::vector<Finding>> check_built_dll(const Manifest& m, const fs::path& project_dir,
+                                             const fs::path& dll, const CheckOptions& options) {
+  signing::VerifyOptions vo;
+  const fs::path cert = project_cert(m, project_dir);
+  std::error_code ec;
+  if (fs::exists(cert, ec)) vo.ca_files.push_back(cert);
+  auto checked = doctor::check_plugin_dll(dll, vo);
+  if (!checked) return std::unexpected(checked.error());
+  std::vector<Finding> findings = std::move(*checked);
+  for (auto& finding : findings)
+    if (!options.signing_requested && finding.is(finding::kUnsigned))
+      finding.severity = Severity::kWarning;
+  return findings;
+}
+
+Result<Registration> emit_registration(const Manifest& m, const fs::path& project_dir,
+                                       const fs::path& dll) {
+  Registration r;
+  r.name = m.registry_name.empty() ? m.name : m.registry_name;
+  if (auto ok = reg::validate_plugin_name(r.name); !ok) return std::unexpected(ok.error());
+  std::tie(r.windows_path, r.path_guessed) = registered_path(dll);
+  const fs::path dir = state_dir(project_dir, m.registration);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return io_error("cannot create directory: " + ec.message(), dir.string());
+  const std::string stem = reg::file_safe_name(r.name);
+  r.add_file = dir / (stem + ".reg");
+  r.remove_file = dir / (stem + ".unregister.reg");
+  OutputOptions oo;
+  oo.overwrite = true;
+  for (const auto& [file, doc] :
+       {std::pair{r.add_file, reg::registration_document(r.name, r.windows_path)},
+        std::pair{r.remove_file, reg::removal_document(r.name)}}) {
+    auto bytes = reg::serialize(doc, reg::Encoding::kUtf16le);
+    if (!bytes) return std::unexpected(bytes.error());
+    if (auto ok = write_file_atomic(file, *bytes, oo); !ok) return std::unexpected(ok.error());
+  }
+  return r;
+}
+
+}  // namespace wslplug::workflow
