@@ -169,6 +169,8 @@ using CheckFn = std::function<Result<std::vector<Finding>>(const std::string& pa
 struct CheckWording {
   const char* bad;  // headline when a finding has severity error
   const char* ok;   // headline when there is nothing to report
+  // Shown under each file's findings in text mode (what the static check cannot see); may be null.
+  const char* next = nullptr;
 };
 
 // Runs a static check (--dll, --reg) on each path and prints its findings (text or JSON).
@@ -196,6 +198,8 @@ int run_checks(const std::vector<std::string>& paths, bool json_out, const Check
     print_findings(*findings);
     if (auto code = first_wsl_error(*findings); !code.empty())
       fmt::print("  explain a code: wslplug doctor {}\n", code);
+    if (wording.next != nullptr)
+      fmt::print("  {}\n", fmt::format(fmt::runtime(wording.next), path));
   }
   if (json_out) print_json(all.size() == 1 ? all[0] : all);
   return rc;
@@ -207,7 +211,9 @@ int run_dlls(const DoctorOptions& o) {
   return run_checks(o.dlls, o.json,
                     [&](const std::string& path) { return doctor::check_plugin_dll(path, vo); },
                     {"WSL would fail to load this plugin",
-                     "ok: no problems found that would stop WSL from loading it"});
+                     "ok: no problems found that would stop WSL from loading it",
+                     "static checks only: `wslplug run {}` loads it as WSL does and drives its "
+                     "hooks (dependencies, crashes, ABI misuse)"});
 }
 
 int run_regs(const DoctorOptions& o) {

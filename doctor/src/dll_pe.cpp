@@ -234,7 +234,8 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
                        fmt::format("{}: export {} is forwarded to {}; GetProcAddress fails if "
                                    "that DLL or function cannot be found",
                                    file, kEntryPoint, e.forwarder),
-                       "export the function from the plugin DLL itself"));
+                       "export the function from the plugin DLL itself; `wslplug run` shows "
+                       "whether GetProcAddress resolves it"));
     return out;
   }
   const std::string fix_c =
@@ -319,7 +320,7 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
                       "cannot find it (the plugin's folder is not searched)",
                       file, imp.dll),
           "link the code statically or load the DLL yourself with LoadLibraryExW and a full "
-          "path"));
+          "path; `wslplug run` drives the hooks, so a first call that fails shows as a crash"));
       continue;
     }
     switch (kind) {
@@ -359,7 +360,8 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
                         "LoadLibrary fails unless the DLL is on the system PATH",
                         file, how, imp.dll),
             "link that library statically, or install it into System32, or delay-load it and "
-            "load it with LoadLibraryExW(full path)"));
+            "load it with LoadLibraryExW(full path); `wslplug run` loads the DLL as WSL does "
+            "and confirms"));
         break;
     }
   }

@@ -19,14 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-json parse_json(const wt::RunResult& r) {
-  try {
-    return json::parse(r.out);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "stdout is not JSON: " << e.what() << "\n" << r.both();
-    return json();
-  }
-}
+json parse_json(const wt::RunResult& r) { return wt::stdout_json(r); }
 
 // Findings of `doctor --dll FILE --json` (asserting the schema, the exit code and that every id
 // is a catalogue kind with the catalogue's severity and WSL error on the way).

@@ -15,14 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-json parse_json(const wt::RunResult& r) {
-  try {
-    return json::parse(r.out);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "stdout is not JSON: " << e.what() << "\n" << r.both();
-    return json();
-  }
-}
+json parse_json(const wt::RunResult& r) { return wt::stdout_json(r); }
 
 }  // namespace
 

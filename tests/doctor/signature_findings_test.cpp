@@ -96,7 +96,8 @@ TEST(SignatureFindings, GoodSignatureHasNoFindings) {
 
 TEST(SignatureFindings, SeveralBitsGiveSeveralFindings) {
   auto findings = wslplug::doctor::signature_findings(
-      signed_report(sg::Verdict::kWrongUsage | sg::Verdict::kUntrustedRoot | sg::Verdict::kExpired), {});
+      signed_report(sg::Verdict::kWrongUsage | sg::Verdict::kUntrustedRoot | sg::Verdict::kExpired),
+      {});
   EXPECT_EQ(findings.size(), 3u);
   EXPECT_NE(by_error(findings, "CERT_E_WRONG_USAGE"), nullptr);
   EXPECT_NE(by_error(findings, "CERT_E_UNTRUSTEDROOT"), nullptr);
@@ -104,7 +105,8 @@ TEST(SignatureFindings, SeveralBitsGiveSeveralFindings) {
 }
 
 TEST(SignatureFindings, UntrustedRootSaysHowToTrustIt) {
-  auto findings = wslplug::doctor::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), {});
+  auto findings =
+      wslplug::doctor::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), {});
   const auto* f = by_error(findings, "CERT_E_UNTRUSTEDROOT");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->fix.find("Cert:\\LocalMachine\\Root"), std::string::npos) << f->fix;
@@ -113,7 +115,8 @@ TEST(SignatureFindings, UntrustedRootSaysHowToTrustIt) {
   EXPECT_NE(f->message.find("self-signed"), std::string::npos);
   sg::VerifyOptions with_ca;
   with_ca.ca_files.emplace_back("root.pem");
-  findings = wslplug::doctor::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), with_ca);
+  findings =
+      wslplug::doctor::signature_findings(signed_report(sg::Verdict::kUntrustedRoot), with_ca);
   f = by_error(findings, "CERT_E_UNTRUSTEDROOT");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->message.find("--ca"), std::string::npos);

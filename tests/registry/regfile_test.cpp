@@ -22,11 +22,7 @@ wt::fs::path golden(const std::string& name) {
   return wt::source_dir() / "tests" / "golden" / "registry" / name;
 }
 
-std::vector<std::byte> bytes_of(std::string_view s) {
-  std::vector<std::byte> v(s.size());
-  std::transform(s.begin(), s.end(), v.begin(), [](char c) { return std::byte(c); });
-  return v;
-}
+using wt::bytes_of;
 
 reg::Document parse_ok(std::string_view text) {
   auto d = reg::parse(bytes_of(text), "t.reg");

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -319,6 +320,25 @@ RunResult wine(const std::vector<std::string>& args, const fs::path& cwd) {
   std::vector<std::string> argv{"wine"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv, wine_env(), {}, cwd);
+}
+
+}  // namespace wslplug::test
+
+namespace wslplug::test {
+
+nlohmann::json stdout_json(const RunResult& r) {
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "stdout is not JSON: " << e.what() << "\n" << r.both();
+    return nlohmann::json();
+  }
+}
+
+std::vector<std::byte> bytes_of(std::string_view s) {
+  std::vector<std::byte> v(s.size());
+  std::transform(s.begin(), s.end(), v.begin(), [](char c) { return std::byte(c); });
+  return v;
 }
 
 }  // namespace wslplug::test

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,12 @@ RunResult wslplug(const std::vector<std::string>& args,
                   const fs::path& cwd = {});
 // Runs a command line through /bin/sh -c (for pipelines in tests; prefer run()).
 RunResult sh(const std::string& command);
+
+// The command's stdout as one JSON document; fails the calling test (and returns null) when it
+// is not one.
+nlohmann::json stdout_json(const RunResult& r);
+// The bytes of a text, for parsers that take bytes.
+std::vector<std::byte> bytes_of(std::string_view s);
 
 std::string wslplug_bin();
 fs::path source_dir();
