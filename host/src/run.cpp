@@ -21,10 +21,10 @@
 #include <optional>
 
 #include "internal.hpp"
-#include "wslplug/doctor/errors.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/doctor/errors.hpp"
 
 namespace wslplug::host {
 
@@ -306,6 +306,27 @@ struct Call {
   json j;
 };
 
+// What finish() gathers, phase by phase, for a version's report.
+struct Verdict {
+  json problems = json::array();
+  json load_calls = json::array(), late = json::array();
+  json load, crash, abi;
+  std::string outcome = "ok";
+  std::string summary = "loaded; every hook succeeded";
+  bool load_reported = false;
+  std::uint32_t load_hr = 0;
+  bool hook_failed = false, expectation_failed = false;
+  std::string first_failure;
+  void problem(const char* severity, const char* id, std::string message, std::string fix,
+               const json& hook) {
+    problems.push_back({{"severity", severity},
+                        {"id", id},
+                        {"message", utf8(message)},
+                        {"fix", fix},
+                        {"hook", hook}});
+  }
+};
+
 // ------------------------------------------------------------------ one version
 class VersionRun {
  public:
@@ -345,18 +366,41 @@ class VersionRun {
   }
   void send(const std::string& line);
   void on_line(const std::string& line);
+  void on_api_line(const std::vector<std::string>& t);
+  void on_crash_line(const std::vector<std::string>& t);
+  void on_guard_line(const std::vector<std::string>& t);
   void on_accept();
   void exec_header(Exec& x);
+  void spawn(Exec& x, const std::string& path, std::vector<std::string> args);
   void exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pollfd* err, const pollfd* pid);
   void reap_host(bool block);
   void kill_host();
   void cleanup();
+  // the run's phases
+  void harness_error(std::string message, std::string fix);
+  bool start_host();
+  bool load_plugin();
+  void drive_events();
+  void give_workers_grace();
+  void quit_host();
+  void drain_execs();
   // scenario
   const Distribution* distribution(const std::string& name) const;
   std::string call_line(long seq, const ScenarioEvent& ev, const Distribution& d,
                         json* passed) const;
   // verdicts
   json finish();
+  void attach_exec(Call& c, const std::map<long, Exec*>& by_cid);
+  void note_call(Call& c, const json& where, Verdict& v);
+  void attribute_calls(Verdict& v);
+  void judge_load(Verdict& v);
+  void judge_events(Verdict& v);
+  json hook_of_seq(long seq);
+  json abi_violation();
+  json exit_crash();
+  void judge_crash(Verdict& v);
+  void judge_violations(Verdict& v);
+  void choose_outcome(Verdict& v);
   json wsl_for_event(const json& event, std::uint32_t hr, bool has_hr);
 
   const Options& o_;
@@ -611,27 +655,29 @@ void reply(int fd, std::string_view line) {
   }
 }
 
+// Answers the host's exec request with a failure; the plugin's call returns `hr`.
+void refuse(Exec& x, std::uint32_t hr, std::string note) {
+  x.served_by = "refused";
+  x.note = std::move(note);
+  reply(x.tcp, "fail " + hex8(hr));
+  close_fd(x.tcp);
+}
+
 void VersionRun::exec_header(Exec& x) {
   const std::vector<std::string> t = split(x.header);
   // exec CID KIND GUID PATH ARG...
-  auto refuse = [&](std::uint32_t hr, std::string note) {
-    x.served_by = "refused";
-    x.note = std::move(note);
-    reply(x.tcp, "fail " + hex8(hr));
-    close_fd(x.tcp);
-  };
-  if (t.size() < 5 || t[0] != "exec") return refuse(kEFail, "malformed request from the host");
+  if (t.size() < 5 || t[0] != "exec") return refuse(x, kEFail, "malformed request from the host");
   x.cid = std::strtol(t[1].c_str(), nullptr, 10);
   auto path = decode(t[4]);
   std::vector<std::string> args;
   for (size_t i = 5; i < t.size(); ++i) args.push_back(decode(t[i]).value_or(""));
-  if (!path) return refuse(kEFail, "malformed request from the host");
+  if (!path) return refuse(x, kEFail, "malformed request from the host");
   if (t[2] == "distribution") {
     const auto guid = normalize_guid(t[3]);
     const bool known = guid && std::any_of(o_.distributions.begin(), o_.distributions.end(),
                                            [&](const Distribution& d) { return d.guid == *guid; });
     if (!known)
-      return refuse(kNotFound,
+      return refuse(x, kNotFound,
                     fmt::format("no distribution has GUID {} (ERROR_NOT_FOUND is this harness's "
                                 "answer; WSL's exact code for an unknown distribution is not "
                                 "documented)",
@@ -640,7 +686,7 @@ void VersionRun::exec_header(Exec& x) {
   for (const CannedCommand& c : o_.commands) {
     if (c.path != *path) continue;
     if (c.arguments && *c.arguments != args) continue;
-    if (c.result) return refuse(*c.result, "refused by the scenario's canned reply");
+    if (c.result) return refuse(x, *c.result, "refused by the scenario's canned reply");
     x.canned = true;
     x.served_by = "canned";
     reply(x.tcp, "ok");
@@ -649,17 +695,24 @@ void VersionRun::exec_header(Exec& x) {
     x.child_eof = true;
     return;
   }
-  if (o_.no_exec) return refuse(kEFail, "--no-exec refuses every command with E_FAIL");
+  if (o_.no_exec) return refuse(x, kEFail, "--no-exec refuses every command with E_FAIL");
   struct stat st {};
   if (::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(path->c_str(), X_OK) != 0)
-    return refuse(kEFail, fmt::format("{} is not an executable file on this machine (WSL answers "
-                                      "E_FAIL for a binary that does not exist)",
-                                      utf8(*path)));
+    return refuse(x, kEFail,
+                  fmt::format("{} is not an executable file on this machine (WSL answers "
+                              "E_FAIL for a binary that does not exist)",
+                              utf8(*path)));
+  spawn(x, *path, std::move(args));
+}
+
+// Starts `path` as a real Linux process for the exec request: stdin and stdout on a socket pair,
+// stderr on a pipe; a failed execve comes back over a close-on-exec status pipe.
+void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string> args) {
   int sp[2], err[2], status[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
       ::pipe2(err, O_CLOEXEC) != 0 || ::pipe2(status, O_CLOEXEC) != 0)
-    return refuse(kEFail, fmt::format("cannot create pipes: {}", std::strerror(errno)));
-  if (args.empty()) args.push_back(*path);
+    return refuse(x, kEFail, fmt::format("cannot create pipes: {}", std::strerror(errno)));
+  if (args.empty()) args.push_back(path);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -678,7 +731,7 @@ void VersionRun::exec_header(Exec& x) {
     char env1[] = "LANG=C.UTF-8";
     char env2[] = "HOME=/root";
     char* envp[] = {env0, env1, env2, nullptr};
-    ::execve(path->c_str(), argv.data(), envp);
+    ::execve(path.c_str(), argv.data(), envp);
     const int e = errno;
     if (::write(3, &e, sizeof e) < 0) {
     }
@@ -691,7 +744,7 @@ void VersionRun::exec_header(Exec& x) {
     ::close(sp[0]);
     ::close(err[0]);
     ::close(status[0]);
-    return refuse(kEFail, fmt::format("fork failed: {}", std::strerror(errno)));
+    return refuse(x, kEFail, fmt::format("fork failed: {}", std::strerror(errno)));
   }
   ::setpgid(pid, pid);
   int child_errno = 0;
@@ -702,8 +755,9 @@ void VersionRun::exec_header(Exec& x) {
     ::waitpid(pid, &st2, 0);
     ::close(sp[0]);
     ::close(err[0]);
-    return refuse(kEFail, fmt::format("{} cannot be executed: {} (WSL answers E_FAIL)", utf8(*path),
-                                      std::strerror(child_errno)));
+    return refuse(x, kEFail,
+                  fmt::format("{} cannot be executed: {} (WSL answers E_FAIL)", utf8(path),
+                              std::strerror(child_errno)));
   }
   x.pid = pid;
   x.pidfd = pidfd_open(pid);
@@ -847,78 +901,11 @@ void VersionRun::on_line(const std::string& line) {
     running_seq_ = 0;
     ended_seq_ = seq;
   } else if (kind == "api" && t.size() >= 7) {
-    Call c;
-    c.cid = std::strtol(t[1].c_str(), nullptr, 10);
-    c.seq = std::strtol(t[2].c_str(), nullptr, 10);
-    c.name = t[4];
-    c.hr = parse_hex(t[5]);
-    json args = json::object();
-    for (size_t i = 7; i < t.size(); ++i) {
-      const std::string& kv = t[i];
-      if (kv.starts_with("arg=") || kv.starts_with("arg~")) {
-        if (!args.contains("arguments") || args["arguments"].is_null())
-          args["arguments"] = json::array();
-        args["arguments"].push_back(token_json(kv.substr(3)));
-        continue;
-      }
-      // KEY followed by a string token ("=..." or "~"); session, read_only and fd are numbers.
-      size_t split_at = 0;
-      while (split_at < kv.size() && kv[split_at] != '=' && kv[split_at] != '~') ++split_at;
-      const std::string key = kv.substr(0, split_at);
-      const std::string value = kv.substr(split_at);
-      json v;
-      if (key == "session" || key == "read_only" || key == "fd")
-        v = value.size() > 1 ? json(std::strtoll(value.c_str() + 1, nullptr, 10)) : json(nullptr);
-      else
-        v = token_json(value);
-      if (key == "read_only") v = v.is_number() && v.get<long long>() != 0;
-      args[key] = v;
-    }
-    if ((c.name == "ExecuteBinary" || c.name == "ExecuteBinaryInDistribution" ||
-         c.name == "WSLCCreateProcess") &&
-        !args.contains("arguments"))
-      args["arguments"] = json::array();
-    if (c.name == "ExecuteBinaryInDistribution" && args.contains("distribution") &&
-        args["distribution"].is_string()) {
-      args["distribution_name"] = nullptr;
-      if (auto g = normalize_guid(args["distribution"].get<std::string>()))
-        for (const auto& d : o_.distributions)
-          if (d.guid == *g) args["distribution_name"] = d.name;
-    }
-    c.j = {{"call", c.name},
-           {"args", args},
-           {"hresult", hex8(c.hr)},
-           {"symbol", symbol_of(c.hr)},
-           {"thread", t[3]},
-           {"hook", nullptr},
-           {"t_ms", round1(std::strtod(t[6].c_str(), nullptr) / 1000.0)},
-           {"note", nullptr}};
-    calls_.push_back(std::move(c));
+    on_api_line(t);
   } else if (kind == "crash" && t.size() >= 9) {
-    const std::uint32_t code = parse_hex(t[1]);
-    auto name = errors::ntstatus_name(code);
-    json crash = {{"code", hex8(code)},
-                  {"name", name ? json(std::string(*name)) : json(nullptr)},
-                  {"kind", "exception"},
-                  {"address", t[2]},
-                  {"module", token_json(t[3])},
-                  {"offset", fmt::format("0x{:X}", parse_hex(t[4]))},
-                  {"access", t[5] == "-" ? json(nullptr) : json(t[5])},
-                  {"fault_address", t[6] == "-" ? json(nullptr) : json(t[6])},
-                  {"thread", t[7]},
-                  {"seq", std::strtol(t[8].c_str(), nullptr, 10)},
-                  {"exit_code", nullptr}};
-    if (t[3] == "~") crash["offset"] = nullptr;
-    crash_ = crash;
+    on_crash_line(t);
   } else if (kind == "guard" && t.size() >= 9) {
-    abi_ = {{"region", t[1]},
-            {"kind", t[2]},
-            {"offset", std::strtoll(t[3].c_str(), nullptr, 10)},
-            {"access", t[4]},
-            {"thread", t[5]},
-            {"seq", std::strtol(t[6].c_str(), nullptr, 10)},
-            {"module", token_json(t[7])},
-            {"module_offset", fmt::format("0x{:X}", parse_hex(t[8]))}};
+    on_guard_line(t);
   } else if (kind == "threads" && t.size() >= 2) {
     threads_ = std::strtol(t[1].c_str(), nullptr, 10);
   } else if (kind == "bye") {
@@ -926,6 +913,88 @@ void VersionRun::on_line(const std::string& line) {
   } else if (kind == "error") {
     protocol_errors_.push_back(line);
   }
+}
+
+// api CID SEQ THREAD NAME HRESULT T KEY=VALUE...: one call the plugin made into the API table.
+void VersionRun::on_api_line(const std::vector<std::string>& t) {
+  Call c;
+  c.cid = std::strtol(t[1].c_str(), nullptr, 10);
+  c.seq = std::strtol(t[2].c_str(), nullptr, 10);
+  c.name = t[4];
+  c.hr = parse_hex(t[5]);
+  json args = json::object();
+  for (size_t i = 7; i < t.size(); ++i) {
+    const std::string& kv = t[i];
+    if (kv.starts_with("arg=") || kv.starts_with("arg~")) {
+      if (!args.contains("arguments") || args["arguments"].is_null())
+        args["arguments"] = json::array();
+      args["arguments"].push_back(token_json(kv.substr(3)));
+      continue;
+    }
+    // KEY followed by a string token ("=..." or "~"); session, read_only and fd are numbers.
+    size_t split_at = 0;
+    while (split_at < kv.size() && kv[split_at] != '=' && kv[split_at] != '~') ++split_at;
+    const std::string key = kv.substr(0, split_at);
+    const std::string value = kv.substr(split_at);
+    json v;
+    if (key == "session" || key == "read_only" || key == "fd")
+      v = value.size() > 1 ? json(std::strtoll(value.c_str() + 1, nullptr, 10)) : json(nullptr);
+    else
+      v = token_json(value);
+    if (key == "read_only") v = v.is_number() && v.get<long long>() != 0;
+    args[key] = v;
+  }
+  if ((c.name == "ExecuteBinary" || c.name == "ExecuteBinaryInDistribution" ||
+       c.name == "WSLCCreateProcess") &&
+      !args.contains("arguments"))
+    args["arguments"] = json::array();
+  if (c.name == "ExecuteBinaryInDistribution" && args.contains("distribution") &&
+      args["distribution"].is_string()) {
+    args["distribution_name"] = nullptr;
+    if (auto g = normalize_guid(args["distribution"].get<std::string>()))
+      for (const auto& d : o_.distributions)
+        if (d.guid == *g) args["distribution_name"] = d.name;
+  }
+  c.j = {{"call", c.name},
+         {"args", args},
+         {"hresult", hex8(c.hr)},
+         {"symbol", symbol_of(c.hr)},
+         {"thread", t[3]},
+         {"hook", nullptr},
+         {"t_ms", round1(std::strtod(t[6].c_str(), nullptr) / 1000.0)},
+         {"note", nullptr}};
+  calls_.push_back(std::move(c));
+}
+
+// crash CODE ADDRESS MODULE OFFSET ACCESS FAULT_ADDRESS THREAD SEQ: an unhandled exception.
+void VersionRun::on_crash_line(const std::vector<std::string>& t) {
+  const std::uint32_t code = parse_hex(t[1]);
+  auto name = errors::ntstatus_name(code);
+  json crash = {{"code", hex8(code)},
+                {"name", name ? json(std::string(*name)) : json(nullptr)},
+                {"kind", "exception"},
+                {"address", t[2]},
+                {"module", token_json(t[3])},
+                {"offset", fmt::format("0x{:X}", parse_hex(t[4]))},
+                {"access", t[5] == "-" ? json(nullptr) : json(t[5])},
+                {"fault_address", t[6] == "-" ? json(nullptr) : json(t[6])},
+                {"thread", t[7]},
+                {"seq", std::strtol(t[8].c_str(), nullptr, 10)},
+                {"exit_code", nullptr}};
+  if (t[3] == "~") crash["offset"] = nullptr;
+  crash_ = crash;
+}
+
+// guard REGION KIND OFFSET ACCESS THREAD SEQ MODULE MODULE_OFFSET: an ABI violation.
+void VersionRun::on_guard_line(const std::vector<std::string>& t) {
+  abi_ = {{"region", t[1]},
+          {"kind", t[2]},
+          {"offset", std::strtoll(t[3].c_str(), nullptr, 10)},
+          {"access", t[4]},
+          {"thread", t[5]},
+          {"seq", std::strtol(t[6].c_str(), nullptr, 10)},
+          {"module", token_json(t[7])},
+          {"module_offset", fmt::format("0x{:X}", parse_hex(t[8]))}};
 }
 
 // ------------------------------------------------------------------ the scenario
@@ -984,28 +1053,52 @@ std::string VersionRun::call_line(long seq, const ScenarioEvent& ev, const Distr
 
 json VersionRun::run() {
   const Snapshot before = snapshot(e_.drive_c);
-  const auto timeout = std::chrono::seconds(o_.hook_timeout_s);
-  auto harness = [&](std::string message, std::string fix) {
-    error_ = {{"kind", "internal"},
-              {"message", message},
-              {"file", nullptr},
-              {"where", nullptr},
-              {"fix", fix}};
-  };
+  if (!start_host()) return finish();
+  if (load_plugin()) drive_events();
+  // After a crash report the host ends itself.
+  if (!crash_.is_null() || !abi_.is_null())
+    wait_until([&] { return host_exited_; }, Clock::now() + std::chrono::seconds(5));
+  if (!host_exited_) {
+    give_workers_grace();
+    quit_host();
+  }
+  drain_execs();
+  cleanup();
+  files_ = file_changes(before, snapshot(e_.drive_c), e_.drive_c);
+  return finish();
+}
+
+void VersionRun::harness_error(std::string message, std::string fix) {
+  error_ = {{"kind", "internal"},
+            {"message", message},
+            {"file", nullptr},
+            {"where", nullptr},
+            {"fix", fix}};
+}
+
+// The host program up and ready for the plugin; false (with error_ set) if it is not.
+bool VersionRun::start_host() {
   prestart();
   if (!start_status_) {
-    harness(start_status_.error().message, start_status_.error().fix);
-    return finish();
+    harness_error(start_status_.error().message, start_status_.error().fix);
+    return false;
   }
   if (!wait_until([&] { return ready_; }, Clock::now() + std::chrono::seconds(120))) {
     kill_host();
-    harness(fmt::format("the host program did not start ({}exit status {})",
-                        host_exited_ ? "" : "killed after 120 s; ", status_code(host_status_)),
-            e_.kind == "wine" ? "check that `" + e_.wine.string() + " " + e_.exe.string() +
-                                    "` starts (WINEPREFIX=" + e_.prefix.string() + ")"
-                              : "check that Windows interop works (run any .exe)");
-    return finish();
+    harness_error(
+        fmt::format("the host program did not start ({}exit status {})",
+                    host_exited_ ? "" : "killed after 120 s; ", status_code(host_status_)),
+        e_.kind == "wine" ? "check that `" + e_.wine.string() + " " + e_.exe.string() +
+                                "` starts (WINEPREFIX=" + e_.prefix.string() + ")"
+                          : "check that Windows interop works (run any .exe)");
+    return false;
   }
+  return true;
+}
+
+// Loads the DLL and calls its entry point; true if that succeeded, so the hooks can run.
+bool VersionRun::load_plugin() {
+  const auto timeout = std::chrono::seconds(o_.hook_timeout_s);
   running_seq_ = -1;
   send(fmt::format("load {} {} {}", kSessionId, v_.text(),
                    encode(e_.kind == "wine" ? windows_path_of(o_.dll) : interop_path(o_.dll))));
@@ -1019,10 +1112,17 @@ json VersionRun::run() {
                        load_.value("hresult", "") == hex8(kSOk) && crash_.is_null() &&
                        abi_.is_null();
   if (load_ok) running_seq_ = 0;
+  return load_ok;
+}
+
+// The scenario's events, one hook call each, as WSL's service would make them; stops at a crash,
+// an ABI violation, a hang, or a failed OnVMStarted.
+void VersionRun::drive_events() {
+  const auto timeout = std::chrono::seconds(o_.hook_timeout_s);
   long seq = 0;
   std::map<std::string, bool> failed_start;  // distribution name -> failed in this iteration
   int iteration_seen = 0;
-  for (const ScenarioEvent& ev : (load_ok ? o_.events : std::vector<ScenarioEvent>{})) {
+  for (const ScenarioEvent& ev : o_.events) {
     const auto slot = std::find(slots_.begin(), slots_.end(), ev.hook);
     if (slot == slots_.end()) continue;  // this WSL version has no such hook
     const size_t index = static_cast<size_t>(slot - slots_.begin());
@@ -1079,55 +1179,50 @@ json VersionRun::run() {
       break;
     }
     const std::uint32_t hr = parse_hex(events_.back()["hresult"].get<std::string>());
-    const bool expected_failure =
-        ev.expect && (*ev.expect == "failure" || *ev.expect == "any" ||
-                      (*ev.expect != "success" &&
-                       failed(errors::symbol_value(*ev.expect).value_or(parse_hex(*ev.expect)))));
-    (void)expected_failure;
     if (ev.hook == "OnVMStarted" && failed(hr)) break;  // WSL tears the VM down
     if (ev.hook == "OnDistributionStarted" && failed(hr) && d) failed_start[d->name] = true;
   }
-  // After a crash report the host ends itself.
-  if (!crash_.is_null() || !abi_.is_null())
-    wait_until([&] { return host_exited_; }, Clock::now() + std::chrono::seconds(5));
-  // The plugin's worker threads: give them a moment to make their calls, as a service that
-  // keeps running would.
-  if (!host_exited_) {
-    threads_.reset();
-    if (const long now = count_threads(); now >= 0 && baseline_threads_ >= 0) {
-      // Wine's threads are Linux threads of the host process: no round trip needed.
-      threads_ = now - baseline_threads_;
-    } else {
-      send("threads");
-      wait_until([&] { return threads_.has_value(); }, Clock::now() + std::chrono::seconds(5));
-    }
-    const bool busy =
-        std::any_of(execs_.begin(), execs_.end(), [](const auto& x) { return !x->finished(); });
-    if ((threads_ && *threads_ > 0) || busy) {
-      const auto until = Clock::now() + kGrace;
-      while (Clock::now() < until && !host_exited_) pump(std::chrono::milliseconds(20));
-    }
+}
+
+// The plugin's worker threads: give them a moment to make their calls, as a service that
+// keeps running would.
+void VersionRun::give_workers_grace() {
+  threads_.reset();
+  if (const long now = count_threads(); now >= 0 && baseline_threads_ >= 0) {
+    // Wine's threads are Linux threads of the host process: no round trip needed.
+    threads_ = now - baseline_threads_;
+  } else {
+    send("threads");
+    wait_until([&] { return threads_.has_value(); }, Clock::now() + std::chrono::seconds(5));
   }
-  if (!host_exited_) {
-    send("quit");
-    close_fd(to_host_);
-    wait_until([&] { return host_exited_ || bye_; }, Clock::now() + std::chrono::seconds(5));
-    // After "bye" the host has nothing left to do: end it now rather than wait for wine's
-    // process teardown. Only the host process: wine's services may share its process group.
-    if (!host_exited_ && host_pid_ > 0) {
-      ::kill(host_pid_, SIGKILL);
-      reap_host(true);
-    }
-    kill_host();
+  const bool busy =
+      std::any_of(execs_.begin(), execs_.end(), [](const auto& x) { return !x->finished(); });
+  if ((threads_ && *threads_ > 0) || busy) {
+    const auto until = Clock::now() + kGrace;
+    while (Clock::now() < until && !host_exited_) pump(std::chrono::milliseconds(20));
   }
-  // Let finished processes' last bytes through before the report.
+}
+
+void VersionRun::quit_host() {
+  if (host_exited_) return;
+  send("quit");
+  close_fd(to_host_);
+  wait_until([&] { return host_exited_ || bye_; }, Clock::now() + std::chrono::seconds(5));
+  // After "bye" the host has nothing left to do: end it now rather than wait for wine's
+  // process teardown. Only the host process: wine's services may share its process group.
+  if (!host_exited_ && host_pid_ > 0) {
+    ::kill(host_pid_, SIGKILL);
+    reap_host(true);
+  }
+  kill_host();
+}
+
+// Lets finished processes' last bytes through before the report.
+void VersionRun::drain_execs() {
   for (int i = 0; i < 20 && std::any_of(execs_.begin(), execs_.end(),
                                         [](const auto& x) { return x->sp >= 0 || x->err >= 0; });
        ++i)
     pump(std::chrono::milliseconds(5));
-  cleanup();
-  files_ = file_changes(before, snapshot(e_.drive_c), e_.drive_c);
-  return finish();
 }
 
 // ------------------------------------------------------------------ verdicts
@@ -1226,130 +1321,135 @@ json VersionRun::wsl_for_event(const json& event, std::uint32_t hr, bool has_hr)
   return nullptr;
 }
 
-json VersionRun::finish() {
-  json run = {{"wsl_version", v_.text()}};
-  json problems = json::array();
-  auto problem = [&](const char* severity, const char* id, std::string message, std::string fix,
-                     const json& hook) {
-    problems.push_back({{"severity", severity},
-                        {"id", id},
-                        {"message", utf8(message)},
-                        {"fix", fix},
-                        {"hook", hook}});
-  };
-  // Calls: into the entry point, the hooks, or "late".
-  json load_calls = json::array(), late = json::array();
-  std::map<long, Exec*> by_cid;
-  for (auto& x : execs_)
-    if (x->cid > 0) by_cid[x->cid] = x.get();
-  for (Call& c : calls_) {
-    json& j = c.j;
-    const bool exec_call = c.name == "ExecuteBinary" || c.name == "ExecuteBinaryInDistribution";
-    if (exec_call) {
-      j["served_by"] = nullptr;
-      j["output"] = nullptr;
-      j["input"] = nullptr;
-      j["exit_code"] = nullptr;
-      j["dmesg"] = nullptr;
-      if (auto it = by_cid.find(c.cid); it != by_cid.end()) {
-        const Exec& x = *it->second;
-        j["served_by"] = x.served_by;
-        if (x.served_by != "refused") {
-          j["output"] = utf8(x.output);
-          j["input"] = utf8(x.input);
-          j["dmesg"] = utf8(x.dmesg);
-          j["exit_code"] = x.exit_code ? json(*x.exit_code) : json(nullptr);
-        }
-        if (!x.note.empty()) j["note"] = utf8(x.note);
+// An ExecuteBinary call's process: who served it, its output, input, stderr and exit code.
+void VersionRun::attach_exec(Call& c, const std::map<long, Exec*>& by_cid) {
+  json& j = c.j;
+  const bool exec_call = c.name == "ExecuteBinary" || c.name == "ExecuteBinaryInDistribution";
+  if (exec_call) {
+    j["served_by"] = nullptr;
+    j["output"] = nullptr;
+    j["input"] = nullptr;
+    j["exit_code"] = nullptr;
+    j["dmesg"] = nullptr;
+    if (auto it = by_cid.find(c.cid); it != by_cid.end()) {
+      const Exec& x = *it->second;
+      j["served_by"] = x.served_by;
+      if (x.served_by != "refused") {
+        j["output"] = utf8(x.output);
+        j["input"] = utf8(x.input);
+        j["dmesg"] = utf8(x.dmesg);
+        j["exit_code"] = x.exit_code ? json(*x.exit_code) : json(nullptr);
       }
+      if (!x.note.empty()) j["note"] = utf8(x.note);
     }
-    const json hook_name = c.seq > 0 && event_index_.count(c.seq)
-                               ? events_[event_index_[c.seq]]["hook"]
-                               : (c.seq < 0 ? json("EntryPoint") : json(nullptr));
-    j["hook"] = hook_name;
-    const json where = hook_name;
-    if (c.hr == kRpcDisconnected) {
-      j["note"] = fmt::format(
-          "unknown session id {} (this run's session is {}): WSL answers "
-          "RPC_E_DISCONNECTED for an unknown or stale session",
-          j["args"].value("session", 0LL), kSessionId);
-      problem("warning", "stale-session",
+  }
+}
+
+// WSL's answer to one call, where it needs a word, and the problem it shows in the plugin.
+void VersionRun::note_call(Call& c, const json& where, Verdict& v) {
+  json& j = c.j;
+  const bool exec_call = c.name == "ExecuteBinary" || c.name == "ExecuteBinaryInDistribution";
+  if (c.hr == kRpcDisconnected) {
+    j["note"] = fmt::format(
+        "unknown session id {} (this run's session is {}): WSL answers "
+        "RPC_E_DISCONNECTED for an unknown or stale session",
+        j["args"].value("session", 0LL), kSessionId);
+    v.problem("warning", "stale-session",
               fmt::format("{} used session id {}", c.name, j["args"].value("session", 0LL)),
               "use the SessionId of the WSLSessionInformation WSL passed to the hook", where);
-    } else if (c.name == "PluginError") {
-      if (c.hr == kEInvalidArg) {
-        j["note"] = "NULL message: WSL answers E_INVALIDARG";
-        problem("warning", "plugin-error-null", "PluginError was called with a NULL message",
+  } else if (c.name == "PluginError") {
+    if (c.hr == kEInvalidArg) {
+      j["note"] = "NULL message: WSL answers E_INVALIDARG";
+      v.problem("warning", "plugin-error-null", "PluginError was called with a NULL message",
                 "pass the text users should see", where);
-      } else if (c.hr == kIllegalMethodCall) {
-        const std::string from = j["thread"] == "worker"        ? "a worker thread"
-                                 : j["thread"] == "entry-point" ? "the entry point"
-                                                                : "outside a hook";
-        j["note"] =
-            "PluginError is allowed only synchronously, on the thread running "
-            "OnVMStarted or OnDistributionStarted: WSL answers E_ILLEGAL_METHOD_CALL";
-        problem("warning", "plugin-error-outside-hook",
+    } else if (c.hr == kIllegalMethodCall) {
+      const std::string from = j["thread"] == "worker"        ? "a worker thread"
+                               : j["thread"] == "entry-point" ? "the entry point"
+                                                              : "outside a hook";
+      j["note"] =
+          "PluginError is allowed only synchronously, on the thread running "
+          "OnVMStarted or OnDistributionStarted: WSL answers E_ILLEGAL_METHOD_CALL";
+      v.problem("warning", "plugin-error-outside-hook",
                 fmt::format("PluginError was called from {}: WSL refuses it with "
                             "E_ILLEGAL_METHOD_CALL and the message never reaches the user",
                             from),
                 "call PluginError on the hook's own thread before the hook returns its failure",
                 where);
-      } else if (c.hr == kIllegalStateChange) {
-        j["note"] =
-            "PluginError was already called in this hook: WSL answers "
-            "E_ILLEGAL_STATE_CHANGE and keeps the first message";
-        problem("warning", "plugin-error-twice", "PluginError was called twice in one hook",
-                "call PluginError once per hook", where);
-      }
-    } else if (c.name == "MountFolder" && c.hr == kFileNotFound) {
+    } else if (c.hr == kIllegalStateChange) {
       j["note"] =
-          "the Windows folder does not exist: WSL answers "
-          "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)";
-      problem("warning", "mount-missing",
+          "PluginError was already called in this hook: WSL answers "
+          "E_ILLEGAL_STATE_CHANGE and keeps the first message";
+      v.problem("warning", "plugin-error-twice", "PluginError was called twice in one hook",
+                "call PluginError once per hook", where);
+    }
+  } else if (c.name == "MountFolder" && c.hr == kFileNotFound) {
+    j["note"] =
+        "the Windows folder does not exist: WSL answers "
+        "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)";
+    v.problem("warning", "mount-missing",
               fmt::format("MountFolder of a Windows path that does not exist ({})",
                           j["args"]["windows_path"].is_string()
                               ? j["args"]["windows_path"].get<std::string>()
                               : "NULL"),
               "create the folder first, or check the path", where);
-    } else if (c.name == "MountFolder" && c.hr == kSOk) {
-      j["note"] = "recorded (there is no VM here: nothing is mounted)";
-    } else if (c.name.starts_with("WSLC") && c.hr == kWslcVmNotRunning) {
-      j["note"] = "no WSLC session runs in this scenario: WSLC calls answer WSLC_E_VM_NOT_RUNNING";
-    } else if (c.hr == kEInvalidArg || c.hr == 0x80004003) {
-      j["note"] = "a required argument is NULL";
-      problem("warning", "invalid-argument", c.name + " was called with a NULL argument",
+  } else if (c.name == "MountFolder" && c.hr == kSOk) {
+    j["note"] = "recorded (there is no VM here: nothing is mounted)";
+  } else if (c.name.starts_with("WSLC") && c.hr == kWslcVmNotRunning) {
+    j["note"] = "no WSLC session runs in this scenario: WSLC calls answer WSLC_E_VM_NOT_RUNNING";
+  } else if (c.hr == kEInvalidArg || c.hr == 0x80004003) {
+    j["note"] = "a required argument is NULL";
+    v.problem("warning", "invalid-argument", c.name + " was called with a NULL argument",
               "pass every required argument", where);
-    } else if (exec_call && failed(c.hr) && j["served_by"] != "canned") {
-      problem(
-          "warning", "exec-failed",
-          fmt::format("{} of {} failed: {}", c.name,
-                      j["args"]["path"].is_string() ? j["args"]["path"].get<std::string>() : "NULL",
-                      j["note"].is_string() ? j["note"].get<std::string>() : name_or_hex(c.hr)),
-          "check the path exists in the VM (or the distribution)", where);
-    }
+  } else if (exec_call && failed(c.hr) && j["served_by"] != "canned") {
+    v.problem(
+        "warning", "exec-failed",
+        fmt::format("{} of {} failed: {}", c.name,
+                    j["args"]["path"].is_string() ? j["args"]["path"].get<std::string>() : "NULL",
+                    j["note"].is_string() ? j["note"].get<std::string>() : name_or_hex(c.hr)),
+        "check the path exists in the VM (or the distribution)", where);
+  }
+}
+
+// Calls: into the entry point, the hooks, or "late".
+void VersionRun::attribute_calls(Verdict& v) {
+  std::map<long, Exec*> by_cid;
+  for (auto& x : execs_)
+    if (x->cid > 0) by_cid[x->cid] = x.get();
+  for (Call& c : calls_) {
+    json& j = c.j;
+    attach_exec(c, by_cid);
+    const json hook_name = c.seq > 0 && event_index_.count(c.seq)
+                               ? events_[event_index_[c.seq]]["hook"]
+                               : (c.seq < 0 ? json("EntryPoint") : json(nullptr));
+    j["hook"] = hook_name;
+    const json where = hook_name;
+    note_call(c, where, v);
     if (c.seq > 0 && event_index_.count(c.seq)) {
       json& ev = events_[event_index_[c.seq]];
       if (c.name == "PluginError" && c.hr == kSOk && ev["plugin_error"].is_null())
         ev["plugin_error"] = j["args"]["message"];
       ev["api_calls"].push_back(j);
     } else if (c.seq < 0) {
-      load_calls.push_back(j);
+      v.load_calls.push_back(j);
     } else {
-      late.push_back(j);
+      v.late.push_back(j);
     }
   }
-  // Load.
-  json load = load_;
+}
+
+// The load: the entry point's result and, if it failed, what WSL makes of it.
+void VersionRun::judge_load(Verdict& v) {
+  json& load = v.load;
+  load = load_;
   if (!load.contains("step")) {
     load = {{"step", nullptr}, {"hresult", nullptr}, {"symbol", nullptr}, {"duration_ms", nullptr}};
   }
-  load["api_calls"] = load_calls;
+  load["api_calls"] = v.load_calls;
   load["wsl"] = nullptr;
-  std::string outcome = "ok";
-  std::string summary = "loaded; every hook succeeded";
-  const bool load_reported = load.contains("hresult") && load["hresult"].is_string();
-  const std::uint32_t load_hr = load_reported ? parse_hex(load["hresult"].get<std::string>()) : 0;
-  if (load_reported && failed(load_hr)) {
+  v.load_reported = load.contains("hresult") && load["hresult"].is_string();
+  v.load_hr = v.load_reported ? parse_hex(load["hresult"].get<std::string>()) : 0;
+  const std::uint32_t load_hr = v.load_hr;
+  if (v.load_reported && failed(load_hr)) {
     auto [expl, fix] = explain(load_hr);
     const bool update = load_hr == kRequiresUpdate;
     load["wsl"] = {
@@ -1365,18 +1465,20 @@ json VersionRun::finish() {
         {"explanation", expl},
         {"fix", fix}};
     if (update) {
-      outcome = "requires-update";
-      summary = fmt::format(
+      v.outcome = "requires-update";
+      v.summary = fmt::format(
           "the plugin requires a newer WSL than {} (WSL_E_PLUGIN_REQUIRES_UPDATE)", v_.text());
     } else {
-      outcome = "load-failed";
-      summary = fmt::format("{} failed: {}", load["step"].get<std::string>(), name_or_hex(load_hr));
-      problem("error", "load-failed", summary, fix, "EntryPoint");
+      v.outcome = "load-failed";
+      v.summary =
+          fmt::format("{} failed: {}", load["step"].get<std::string>(), name_or_hex(load_hr));
+      v.problem("error", "load-failed", v.summary, fix, "EntryPoint");
     }
   }
-  // Events: WSL's view of each result.
-  bool hook_failed = false, expectation_failed = false;
-  std::string first_failure;
+}
+
+// Events: WSL's view of each result, the expectations, and the problems they show.
+void VersionRun::judge_events(Verdict& v) {
   for (json& ev : events_) {
     const bool has_hr = ev["hresult"].is_string();
     const std::uint32_t hr = has_hr ? parse_hex(ev["hresult"].get<std::string>()) : 0;
@@ -1387,11 +1489,12 @@ json VersionRun::finish() {
             ? fmt::format("{}({})", hook, ev["distribution"].get<std::string>())
             : hook;
     if (ev["slow"].get<bool>() && has_hr)
-      problem("warning", "slow-hook",
-              fmt::format("{} took {:.1f} s: WSL's slow-operation watcher logs hooks over 10 s, "
-                          "and WSL waits for it",
-                          label, ev["duration_ms"].get<double>() / 1000),
-              "do slow work on a worker thread; hooks block VM and distribution start", ev["hook"]);
+      v.problem("warning", "slow-hook",
+                fmt::format("{} took {:.1f} s: WSL's slow-operation watcher logs hooks over 10 s, "
+                            "and WSL waits for it",
+                            label, ev["duration_ms"].get<double>() / 1000),
+                "do slow work on a worker thread; hooks block VM and distribution start",
+                ev["hook"]);
     if (ev["expect"].is_string()) {
       if (!has_hr) continue;
       const std::string x = ev["expect"].get<std::string>();
@@ -1400,192 +1503,200 @@ json VersionRun::finish() {
         met = hr == errors::symbol_value(x).value_or(parse_hex(x));
       ev["expectation_met"] = met;
       if (!met) {
-        expectation_failed = true;
-        problem("error", "expectation",
-                fmt::format("{} returned {}, the scenario expected {}", label, name_or_hex(hr), x),
-                "fix the plugin or the scenario's expect", ev["hook"]);
-        if (first_failure.empty())
-          first_failure = fmt::format("{} returned {} (expected {})", label, name_or_hex(hr), x);
+        v.expectation_failed = true;
+        v.problem(
+            "error", "expectation",
+            fmt::format("{} returned {}, the scenario expected {}", label, name_or_hex(hr), x),
+            "fix the plugin or the scenario's expect", ev["hook"]);
+        if (v.first_failure.empty())
+          v.first_failure = fmt::format("{} returned {} (expected {})", label, name_or_hex(hr), x);
       }
       continue;
     }
     if (ev["wsl"].is_object() && ev["wsl"]["fails"].get<bool>()) {
-      hook_failed = true;
+      v.hook_failed = true;
       const bool with_success = !failed(hr);
-      problem("error", with_success ? "plugin-error-with-success" : "hook-failed",
-              with_success ? fmt::format("{} called PluginError but returned S_OK: WSL fails the "
-                                         "start with E_ILLEGAL_STATE_CHANGE",
-                                         label)
-                           : fmt::format("{} failed: {}", label, name_or_hex(hr)),
-              ev["wsl"]["fix"].get<std::string>(), ev["hook"]);
-      if (first_failure.empty())
-        first_failure = with_success ? label + " called PluginError and returned S_OK"
-                                     : fmt::format("{} failed: {}", label, name_or_hex(hr));
+      v.problem("error", with_success ? "plugin-error-with-success" : "hook-failed",
+                with_success ? fmt::format("{} called PluginError but returned S_OK: WSL fails the "
+                                           "start with E_ILLEGAL_STATE_CHANGE",
+                                           label)
+                             : fmt::format("{} failed: {}", label, name_or_hex(hr)),
+                ev["wsl"]["fix"].get<std::string>(), ev["hook"]);
+      if (v.first_failure.empty())
+        v.first_failure = with_success ? label + " called PluginError and returned S_OK"
+                                       : fmt::format("{} failed: {}", label, name_or_hex(hr));
     } else if (ev["plugin_error"].is_string() && !is_start_hook(hook)) {
-      problem("warning", "plugin-error-ignored",
-              fmt::format("{} called PluginError: WSL shows messages only for OnVMStarted and "
-                          "OnDistributionStarted failures, so this one is discarded",
-                          label),
-              "log the text instead", ev["hook"]);
+      v.problem("warning", "plugin-error-ignored",
+                fmt::format("{} called PluginError: WSL shows messages only for OnVMStarted and "
+                            "OnDistributionStarted failures, so this one is discarded",
+                            label),
+                "log the text instead", ev["hook"]);
     }
   }
-  // Which hook a crash / violation happened in.
-  auto hook_of_seq = [&](long seq) -> json {
-    if (seq < 0) return "EntryPoint";
-    if (auto it = event_index_.find(seq); it != event_index_.end())
-      return events_[it->second]["hook"];
-    return nullptr;
-  };
-  json crash = crash_, abi = nullptr;
-  if (!abi_.is_null()) {
-    const std::string region = abi_["region"].get<std::string>();
-    const std::string kind = abi_["kind"].get<std::string>();
-    const long long offset = abi_["offset"].get<long long>();
-    const std::string access = abi_["access"].get<std::string>();
-    const long seq = abi_["seq"].get<long>();
-    json slot = nullptr, since = nullptr;
-    for (const AbiField& f : abi_fields(region))
-      if (offset >= f.offset && offset < f.offset + f.size) {
-        slot = std::string(f.name);
-        since = f.since == WslVersion{} ? json(nullptr) : json(f.since.text());
-      }
-    const std::string verb = access == "write"     ? "wrote"
-                             : access == "execute" ? "executed"
-                                                   : "read";
-    const std::string what = region == "hooks" ? "hook slot"
-                             : region == "api" ? "API slot"
-                                               : "field";
-    const std::string slot_text =
-        slot.is_string() ? slot.get<std::string>() : fmt::format("offset {}", offset);
-    const std::string of_table = region == "hooks" || region == "api" ? "" : " of " + region;
-    std::string message;
-    if (kind == "past-end") {
-      message = fmt::format(
-          "{} {} {}{}, which WSL {} does not have{}: on a real {} host this {}", verb, what,
-          slot_text, of_table, v_.text(),
-          since.is_string() ? fmt::format(" (it came with {})", since.get<std::string>()) : "",
-          v_.text(),
-          access == "write" ? "writes into wslservice's memory"
-          : region == "api" ? "reads whatever follows the table, and calling it crashes wslservice"
-                            : "reads whatever follows the struct in wslservice's memory");
-    } else if (kind == "expired") {
-      message = fmt::format(
-          "{} {} {}{} after {} returned: WSL passes it on its stack, valid only during the call; "
-          "on a real host this {} freed stack memory of wslservice",
-          verb, what, slot_text, of_table,
-          region == "hooks"              ? std::string("the entry point")
-          : hook_of_seq(seq).is_string() ? hook_of_seq(seq).get<std::string>()
-                                         : std::string("the hook"),
-          access == "write" ? "corrupts" : "reads");
-    } else {
-      message = fmt::format(
-          "wrote {} {} of the API table: WSL's table is read-only static data, "
-          "so this write crashes wslservice",
-          what, slot_text);
+}
+
+// Which hook a crash / violation happened in.
+json VersionRun::hook_of_seq(long seq) {
+  if (seq < 0) return "EntryPoint";
+  if (auto it = event_index_.find(seq); it != event_index_.end())
+    return events_[it->second]["hook"];
+  return nullptr;
+}
+
+// The ABI violation the host's guard pages caught, named by table, slot and WSL version.
+json VersionRun::abi_violation() {
+  const std::string region = abi_["region"].get<std::string>();
+  const std::string kind = abi_["kind"].get<std::string>();
+  const long long offset = abi_["offset"].get<long long>();
+  const std::string access = abi_["access"].get<std::string>();
+  const long seq = abi_["seq"].get<long>();
+  json slot = nullptr, since = nullptr;
+  for (const AbiField& f : abi_fields(region))
+    if (offset >= f.offset && offset < f.offset + f.size) {
+      slot = std::string(f.name);
+      since = f.since == WslVersion{} ? json(nullptr) : json(f.since.text());
     }
-    abi = {{"table", region},
-           {"slot", slot},
-           {"offset", offset},
-           {"access", access},
-           {"kind", kind},
-           {"since", since},
-           {"hook", hook_of_seq(seq)},
-           {"thread", abi_["thread"]},
-           {"module", abi_["module"]},
-           {"module_offset", abi_["module_offset"]},
-           {"message", message}};
-  } else if (crash.is_null() && hang_.is_null() && host_exited_ && !bye_ && ready_ &&
-             (running_seq_ != 0) && error_.is_null()) {
-    // Ended inside the plugin's code without a report: abort, fail-fast, exit().
-    const int status = status_code(host_status_);
-    const auto code =
-        static_cast<std::uint32_t>(WIFEXITED(host_status_) ? WEXITSTATUS(host_status_) : status);
-    std::string description = exit_description(status);
-    if (output_.find("panicked at") != std::string::npos)
-      description =
-          "a Rust panic aborted the process (a panic unwinding out of an extern \"C\" "
-          "function cannot unwind and aborts): " +
-          description;
-    else if (output_.find("terminate called") != std::string::npos)
-      description = "a C++ exception escaped and std::terminate aborted the process";
-    crash = {{"code", nullptr},          {"name", nullptr},
-             {"kind", "exit"},           {"description", description},
-             {"address", nullptr},       {"module", nullptr},
-             {"offset", nullptr},        {"access", nullptr},
-             {"fault_address", nullptr}, {"thread", running_seq_ < 0 ? "entry-point" : "hook"},
-             {"seq", running_seq_},      {"exit_code", code}};
+  const std::string verb = access == "write" ? "wrote" : access == "execute" ? "executed" : "read";
+  const std::string what = region == "hooks" ? "hook slot" : region == "api" ? "API slot" : "field";
+  const std::string slot_text =
+      slot.is_string() ? slot.get<std::string>() : fmt::format("offset {}", offset);
+  const std::string of_table = region == "hooks" || region == "api" ? "" : " of " + region;
+  std::string message;
+  if (kind == "past-end") {
+    message = fmt::format(
+        "{} {} {}{}, which WSL {} does not have{}: on a real {} host this {}", verb, what,
+        slot_text, of_table, v_.text(),
+        since.is_string() ? fmt::format(" (it came with {})", since.get<std::string>()) : "",
+        v_.text(),
+        access == "write" ? "writes into wslservice's memory"
+        : region == "api" ? "reads whatever follows the table, and calling it crashes wslservice"
+                          : "reads whatever follows the struct in wslservice's memory");
+  } else if (kind == "expired") {
+    message = fmt::format(
+        "{} {} {}{} after {} returned: WSL passes it on its stack, valid only during the call; "
+        "on a real host this {} freed stack memory of wslservice",
+        verb, what, slot_text, of_table,
+        region == "hooks"              ? std::string("the entry point")
+        : hook_of_seq(seq).is_string() ? hook_of_seq(seq).get<std::string>()
+                                       : std::string("the hook"),
+        access == "write" ? "corrupts" : "reads");
+  } else {
+    message = fmt::format(
+        "wrote {} {} of the API table: WSL's table is read-only static data, "
+        "so this write crashes wslservice",
+        what, slot_text);
   }
-  if (!crash.is_null()) {
-    const long seq = crash.value("seq", 0L);
-    crash["hook"] = hook_of_seq(seq);
-    if (crash["kind"] == "exception") {
-      const std::uint32_t code = parse_hex(crash["code"].get<std::string>());
-      std::string d = crash["name"].is_string() ? crash["name"].get<std::string>() : hex8(code);
-      if (code == 0xC0000005 && crash["access"].is_string())
-        d = fmt::format("access violation {} address {}",
-                        crash["access"] == "read"    ? "reading"
-                        : crash["access"] == "write" ? "writing"
-                                                     : "executing",
-                        crash["fault_address"].get<std::string>());
-      else if (code == 0xC00000FD)
-        d = "stack overflow";
-      else if (code == 0x20474343)
-        d = "a C++ exception (GCC/MinGW, or a Rust panic from a -gnu build) escaped the plugin "
-            "unhandled";
-      else if (code == 0xE06D7363)
-        d = "a C++ exception (MSVC, or a Rust panic from an -msvc build) escaped the plugin "
-            "unhandled";
-      else if (code == 0xC0000409)
-        d = "fail-fast (STATUS_STACK_BUFFER_OVERRUN): abort or a detected buffer overrun";
-      else if (code == 0xC0000374)
-        d = "heap corruption";
-      if (crash["thread"] == "worker") d += " (on a worker thread of the plugin)";
-      crash["description"] = d;
-    }
-    crash["wsl_effect"] =
-        crash_effect(crash["hook"].is_string() ? crash["hook"].get<std::string>() : "");
-    crash.erase("seq");
-    if (auto it = event_index_.find(seq); it != event_index_.end()) {
-      auto [expl, fix] = explain(kRpcCallFailed);
-      events_[it->second]["wsl"] = {
-          {"fails", true},
-          {"error_code", errors::wsl_code_string(kRpcCallFailed)},
-          {"message", "The remote procedure call failed."},
-          {"effect", crash["wsl_effect"]},
-          {"explanation", expl},
-          {"fix", "find the crash (module " +
-                      (crash["module"].is_string() ? crash["module"].get<std::string>()
-                                                   : std::string("?")) +
-                      ", offset " +
-                      (crash["offset"].is_string() ? crash["offset"].get<std::string>()
-                                                   : std::string("?")) +
-                      ") and fix it; catch every exception at the hook boundary"}};
-    }
-    problem("error", "crash",
+  return {{"table", region},
+          {"slot", slot},
+          {"offset", offset},
+          {"access", access},
+          {"kind", kind},
+          {"since", since},
+          {"hook", hook_of_seq(seq)},
+          {"thread", abi_["thread"]},
+          {"module", abi_["module"]},
+          {"module_offset", abi_["module_offset"]},
+          {"message", message}};
+}
+
+// The host ended inside the plugin's code without a report: abort, fail-fast, exit().
+json VersionRun::exit_crash() {
+  const int status = status_code(host_status_);
+  const auto code =
+      static_cast<std::uint32_t>(WIFEXITED(host_status_) ? WEXITSTATUS(host_status_) : status);
+  std::string description = exit_description(status);
+  if (output_.find("panicked at") != std::string::npos)
+    description =
+        "a Rust panic aborted the process (a panic unwinding out of an extern \"C\" "
+        "function cannot unwind and aborts): " +
+        description;
+  else if (output_.find("terminate called") != std::string::npos)
+    description = "a C++ exception escaped and std::terminate aborted the process";
+  return {{"code", nullptr},          {"name", nullptr},
+          {"kind", "exit"},           {"description", description},
+          {"address", nullptr},       {"module", nullptr},
+          {"offset", nullptr},        {"access", nullptr},
+          {"fault_address", nullptr}, {"thread", running_seq_ < 0 ? "entry-point" : "hook"},
+          {"seq", running_seq_},      {"exit_code", code}};
+}
+
+// The crash: what it was, the hook it ended, and WSL's view of that hook.
+void VersionRun::judge_crash(Verdict& v) {
+  json& crash = v.crash;
+  if (crash.is_null()) return;
+  const long seq = crash.value("seq", 0L);
+  crash["hook"] = hook_of_seq(seq);
+  if (crash["kind"] == "exception") {
+    const std::uint32_t code = parse_hex(crash["code"].get<std::string>());
+    std::string d = crash["name"].is_string() ? crash["name"].get<std::string>() : hex8(code);
+    if (code == 0xC0000005 && crash["access"].is_string())
+      d = fmt::format("access violation {} address {}",
+                      crash["access"] == "read"    ? "reading"
+                      : crash["access"] == "write" ? "writing"
+                                                   : "executing",
+                      crash["fault_address"].get<std::string>());
+    else if (code == 0xC00000FD)
+      d = "stack overflow";
+    else if (code == 0x20474343)
+      d = "a C++ exception (GCC/MinGW, or a Rust panic from a -gnu build) escaped the plugin "
+          "unhandled";
+    else if (code == 0xE06D7363)
+      d = "a C++ exception (MSVC, or a Rust panic from an -msvc build) escaped the plugin "
+          "unhandled";
+    else if (code == 0xC0000409)
+      d = "fail-fast (STATUS_STACK_BUFFER_OVERRUN): abort or a detected buffer overrun";
+    else if (code == 0xC0000374)
+      d = "heap corruption";
+    if (crash["thread"] == "worker") d += " (on a worker thread of the plugin)";
+    crash["description"] = d;
+  }
+  crash["wsl_effect"] =
+      crash_effect(crash["hook"].is_string() ? crash["hook"].get<std::string>() : "");
+  crash.erase("seq");
+  if (auto it = event_index_.find(seq); it != event_index_.end()) {
+    auto [expl, fix] = explain(kRpcCallFailed);
+    events_[it->second]["wsl"] = {
+        {"fails", true},
+        {"error_code", errors::wsl_code_string(kRpcCallFailed)},
+        {"message", "The remote procedure call failed."},
+        {"effect", crash["wsl_effect"]},
+        {"explanation", expl},
+        {"fix",
+         "find the crash (module " +
+             (crash["module"].is_string() ? crash["module"].get<std::string>() : std::string("?")) +
+             ", offset " +
+             (crash["offset"].is_string() ? crash["offset"].get<std::string>() : std::string("?")) +
+             ") and fix it; catch every exception at the hook boundary"}};
+  }
+  v.problem("error", "crash",
             fmt::format("the plugin crashed{}: {}",
                         crash["hook"].is_string() ? " in " + crash["hook"].get<std::string>() : "",
                         crash["description"].get<std::string>()),
             "fix the crash; a crash in WSL's service stops every running distribution",
             crash["hook"]);
-  }
+}
+
+// The ABI violation and the hang as problems; a host protocol error as the run's error.
+void VersionRun::judge_violations(Verdict& v) {
+  const json& abi = v.abi;
   if (!abi.is_null())
-    problem("error", "abi-violation", abi["message"].get<std::string>(),
-            abi["table"] == "hooks" || abi["table"] == "api"
-                ? "check Api->Version before touching a slot newer than the base API "
-                  "(WSL_PLUGIN_REQUIRE_VERSION or a version comparison)"
-                : "check Api->Version before reading a field newer than the base API, and copy "
-                  "what you need during the call",
-            abi["hook"]);
+    v.problem("error", "abi-violation", abi["message"].get<std::string>(),
+              abi["table"] == "hooks" || abi["table"] == "api"
+                  ? "check Api->Version before touching a slot newer than the base API "
+                    "(WSL_PLUGIN_REQUIRE_VERSION or a version comparison)"
+                  : "check Api->Version before reading a field newer than the base API, and copy "
+                    "what you need during the call",
+              abi["hook"]);
   if (!hang_.is_null())
-    problem("error", "hang",
-            fmt::format("{}{} was still running after {} s: the host was killed. WSL waits for "
-                        "hooks without a time limit, so wsl.exe would hang",
-                        hang_["hook"].get<std::string>(),
-                        hang_["distribution"].is_string()
-                            ? "(" + hang_["distribution"].get<std::string>() + ")"
-                            : "",
-                        o_.hook_timeout_s),
-            "never block in a hook: do long work on a worker thread", hang_["hook"]);
+    v.problem("error", "hang",
+              fmt::format("{}{} was still running after {} s: the host was killed. WSL waits for "
+                          "hooks without a time limit, so wsl.exe would hang",
+                          hang_["hook"].get<std::string>(),
+                          hang_["distribution"].is_string()
+                              ? "(" + hang_["distribution"].get<std::string>() + ")"
+                              : "",
+                          o_.hook_timeout_s),
+              "never block in a hook: do long work on a worker thread", hang_["hook"]);
   for (const std::string& e : protocol_errors_)
     if (error_.is_null())
       error_ = {{"kind", "internal"},
@@ -1593,28 +1704,35 @@ json VersionRun::finish() {
                 {"file", nullptr},
                 {"where", nullptr},
                 {"fix", "this is a wslplug bug: please report it"}};
+}
+
+// The run's outcome and its one-line summary, by precedence.
+void VersionRun::choose_outcome(Verdict& v) {
+  std::string& outcome = v.outcome;
+  std::string& summary = v.summary;
+  const json& problems = v.problems;
   if (!error_.is_null()) {
     outcome = "harness-error";
     summary = error_["message"].get<std::string>();
-  } else if (!crash.is_null()) {
+  } else if (!v.crash.is_null()) {
     outcome = "crashed";
     summary = problems.back()["message"].get<std::string>();
     for (const auto& p : problems)
       if (p["id"] == "crash") summary = p["message"].get<std::string>();
-  } else if (!abi.is_null()) {
+  } else if (!v.abi.is_null()) {
     outcome = "abi-violation";
-    summary = abi["message"].get<std::string>();
+    summary = v.abi["message"].get<std::string>();
   } else if (!hang_.is_null()) {
     outcome = "hung";
     summary = fmt::format("{} never returned (killed after {} s)", hang_["hook"].get<std::string>(),
                           o_.hook_timeout_s);
-  } else if (outcome == "ok" && hook_failed) {
+  } else if (outcome == "ok" && v.hook_failed) {
     outcome = "hook-failed";
-    summary = first_failure;
-  } else if (outcome == "ok" && expectation_failed) {
+    summary = v.first_failure;
+  } else if (outcome == "ok" && v.expectation_failed) {
     outcome = "expectation-failed";
-    summary = first_failure;
-  } else if (outcome == "ok" && !load_reported) {
+    summary = v.first_failure;
+  } else if (outcome == "ok" && !v.load_reported) {
     outcome = "harness-error";
     summary = "the host ended before reporting the load";
   } else if (outcome == "ok") {
@@ -1629,18 +1747,35 @@ json VersionRun::finish() {
               {"file", nullptr},
               {"where", nullptr},
               {"fix", "run again; if it persists, report it with the output above"}};
+}
+
+json VersionRun::finish() {
+  Verdict v;
+  attribute_calls(v);
+  judge_load(v);
+  judge_events(v);
+  v.crash = crash_;
+  if (!abi_.is_null())
+    v.abi = abi_violation();
+  else if (v.crash.is_null() && hang_.is_null() && host_exited_ && !bye_ && ready_ &&
+           (running_seq_ != 0) && error_.is_null())
+    v.crash = exit_crash();
+  judge_crash(v);
+  judge_violations(v);
+  choose_outcome(v);
+  json run = {{"wsl_version", v_.text()}};
   json events = json::array();
   for (auto& ev : events_) events.push_back(ev);
-  run["ok"] = outcome == "ok" || outcome == "requires-update";
-  run["outcome"] = outcome;
-  run["summary"] = utf8(summary);
-  run["load"] = load;
-  run["hooks_set"] = load_reported && !failed(load_hr) ? hooks_set_names_ : json::array();
+  run["ok"] = v.outcome == "ok" || v.outcome == "requires-update";
+  run["outcome"] = v.outcome;
+  run["summary"] = utf8(v.summary);
+  run["load"] = v.load;
+  run["hooks_set"] = v.load_reported && !failed(v.load_hr) ? hooks_set_names_ : json::array();
   run["events"] = events;
-  run["late_api_calls"] = late;
-  run["problems"] = problems;
-  run["crash"] = crash;
-  run["abi_violation"] = abi;
+  run["late_api_calls"] = v.late;
+  run["problems"] = v.problems;
+  run["crash"] = v.crash;
+  run["abi_violation"] = v.abi;
   run["hang"] = hang_;
   run["dmesg"] = utf8(dmesg_);
   run["output"] = utf8(output_);

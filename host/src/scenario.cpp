@@ -6,9 +6,9 @@
 #include <charconv>
 #include <set>
 
+#include "wslplug/core/text.hpp"
 #include "wslplug/doctor/errors.hpp"
 #include "wslplug/host/run.hpp"
-#include "wslplug/core/text.hpp"
 
 namespace wslplug::host {
 
@@ -299,10 +299,8 @@ Result<std::uint32_t> parse_hresult_text(std::string_view text) {
   return v;
 }
 
-}  // namespace
-
-Result<Scenario> parse_scenario(std::string_view text, const std::string& file) {
-  const Ctx c{file};
+// The document, or where its JSON syntax breaks.
+Result<json> parse_document(std::string_view text, const std::string& file) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) {
     // Find the position for the message.
@@ -315,6 +313,179 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& file) 
     }
     return input_error("not valid JSON", file, {}, "fix the JSON syntax");
   }
+  return doc;
+}
+
+// distributions[i]; `earlier` are the ones before it (names must be unique).
+Result<Distribution> parse_distribution(const Ctx& c, const json& d, size_t i,
+                                        const std::vector<Distribution>& earlier) {
+  const std::string path = fmt::format("distributions[{}]", i);
+  if (!d.is_object()) return c.err(path, "must be an object");
+  if (auto ok =
+          only_keys(c, d, path,
+                    {"name", "guid", "package", "flavor", "version", "pid_namespace", "init_pid"});
+      !ok)
+    return std::unexpected(ok.error());
+  if (!d.contains("name") || !d["name"].is_string() || !valid_name(d["name"].get<std::string>()))
+    return c.err(path + ".name", "required: 1-64 letters, digits, '-', '_' or '.'");
+  Distribution dist;
+  dist.name = d["name"].get<std::string>();
+  for (const Distribution& other : earlier)
+    if (iequals(other.name, dist.name))
+      return c.err(path + ".name", fmt::format("'{}' is given twice", dist.name));
+  dist.guid = guid_from_name(dist.name);
+  dist.pid_namespace = 4026532400 + i;
+  dist.init_pid = static_cast<std::uint32_t>(2300 + 17 * i);
+  if (d.contains("guid")) {
+    auto g = d["guid"].is_string() ? normalize_guid(d["guid"].get<std::string>()) : std::nullopt;
+    if (!g) return c.err(path + ".guid", "must be a GUID string {xxxxxxxx-xxxx-...}");
+    dist.guid = *g;
+  }
+  for (auto [key, field] : {std::pair{"package", &dist.package}, std::pair{"flavor", &dist.flavor},
+                            std::pair{"version", &dist.version}}) {
+    if (!d.contains(key)) continue;
+    auto v = nullable_string(c, d[key], path + "." + key);
+    if (!v) return std::unexpected(v.error());
+    *field = *v;
+  }
+  if (d.contains("pid_namespace")) {
+    if (!d["pid_namespace"].is_number_unsigned())
+      return c.err(path + ".pid_namespace", "must be a non-negative integer");
+    dist.pid_namespace = d["pid_namespace"].get<std::uint64_t>();
+  }
+  if (d.contains("init_pid")) {
+    if (!d["init_pid"].is_number_unsigned() || d["init_pid"].get<std::uint64_t>() > 0xffffffffu)
+      return c.err(path + ".init_pid", "must be an integer 0..4294967295");
+    dist.init_pid = d["init_pid"].get<std::uint32_t>();
+  }
+  return dist;
+}
+
+Result<std::vector<Distribution>> parse_distributions(const Ctx& c, const json& list) {
+  if (!list.is_array()) return c.err("distributions", "must be an array");
+  std::vector<Distribution> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto dist = parse_distribution(c, list[i], i, out);
+    if (!dist) return std::unexpected(dist.error());
+    out.push_back(*dist);
+  }
+  return out;
+}
+
+// vm_settings: the CustomConfigurationFlags bits OnVMStarted gets.
+Status parse_vm_settings(const Ctx& c, const json& v, int& flags) {
+  if (!v.is_object()) return c.err("vm_settings", "must be an object");
+  if (auto ok = only_keys(c, v, "vm_settings", {"custom_kernel", "custom_kernel_command_line"});
+      !ok)
+    return std::unexpected(ok.error());
+  for (auto [key, bit] :
+       {std::pair{"custom_kernel", 1}, std::pair{"custom_kernel_command_line", 2}}) {
+    if (!v.contains(key)) continue;
+    if (!v[key].is_boolean())
+      return c.err(std::string("vm_settings.") + key, "must be true or false");
+    if (v[key].get<bool>()) flags |= bit;
+  }
+  return {};
+}
+
+// events[i].fields: the struct values a distribution hook passes instead of the defaults.
+Status parse_event_fields(const Ctx& c, const json& f, const std::string& path, ScenarioEvent& ev) {
+  if (!f.is_object()) return c.err(path + ".fields", "must be an object");
+  if (!is_distribution_hook(ev.hook)) return c.err(path + ".fields", ev.hook + " has no fields");
+  for (const auto& [k, v] : f.items()) {
+    if (std::find(kEventFields.begin(), kEventFields.end(), k) == kEventFields.end())
+      return c.err(path + ".fields." + k, "unknown field",
+                   "fields: Name, PackageFamilyName, Flavor, Version, PidNamespace, InitPid");
+    if (k == "PidNamespace" || k == "InitPid") {
+      if (!v.is_number_unsigned())
+        return c.err(path + ".fields." + k, "must be a non-negative integer");
+      ev.fields[k] = std::to_string(v.get<std::uint64_t>());
+    } else {
+      auto value = nullable_string(c, v, path + ".fields." + k);
+      if (!value) return std::unexpected(value.error());
+      ev.fields[k] = *value;
+    }
+  }
+  return {};
+}
+
+Result<ScenarioEvent> parse_event(const Ctx& c, const json& e, size_t i) {
+  const std::string path = fmt::format("events[{}]", i);
+  if (!e.is_object()) return c.err(path, "must be an object");
+  if (auto ok = only_keys(c, e, path, {"hook", "distribution", "expect", "fields", "iteration"});
+      !ok)
+    return std::unexpected(ok.error());
+  ScenarioEvent ev;
+  if (!e.contains("hook") || !e["hook"].is_string() ||
+      std::find(kScenarioHooks.begin(), kScenarioHooks.end(), e["hook"].get<std::string>()) ==
+          kScenarioHooks.end())
+    return c.err(path + ".hook",
+                 "required: OnVMStarted, OnVMStopping, OnDistributionStarted, "
+                 "OnDistributionStopping, OnDistributionRegistered or OnDistributionUnregistered");
+  ev.hook = e["hook"].get<std::string>();
+  if (is_distribution_hook(ev.hook)) {
+    if (!e.contains("distribution") || !e["distribution"].is_string())
+      return c.err(path + ".distribution", "required for " + ev.hook + ": a distribution name");
+    // The name is checked against the distributions when the run starts (--distro adds some).
+    ev.distribution = e["distribution"].get<std::string>();
+  } else if (e.contains("distribution")) {
+    return c.err(path + ".distribution", ev.hook + " has no distribution");
+  }
+  if (e.contains("iteration")) {
+    if (!e["iteration"].is_number_unsigned()) return c.err(path + ".iteration", "must be >= 1");
+    ev.iteration = std::max(1, e["iteration"].get<int>());
+  }
+  if (e.contains("expect")) {
+    if (!e["expect"].is_string()) return c.err(path + ".expect", "must be a string");
+    const std::string x = e["expect"].get<std::string>();
+    if (x != "success" && x != "failure" && x != "any" && !parse_hresult_text(x))
+      return c.err(path + ".expect",
+                   fmt::format("'{}' is not success, failure, any or an HRESULT", printable(x)));
+    ev.expect = x;
+  }
+  if (e.contains("fields"))
+    if (auto ok = parse_event_fields(c, e["fields"], path, ev); !ok)
+      return std::unexpected(ok.error());
+  return ev;
+}
+
+Result<CannedCommand> parse_command(const Ctx& c, const json& cmd, size_t i) {
+  const std::string path = fmt::format("commands[{}]", i);
+  if (!cmd.is_object()) return c.err(path, "must be an object");
+  if (auto ok = only_keys(c, cmd, path, {"path", "arguments", "stdout", "result"}); !ok)
+    return std::unexpected(ok.error());
+  CannedCommand cc;
+  if (!cmd.contains("path") || !cmd["path"].is_string())
+    return c.err(path + ".path", "required: the Linux path the plugin runs");
+  cc.path = cmd["path"].get<std::string>();
+  if (cmd.contains("arguments")) {
+    const json& a = cmd["arguments"];
+    if (!a.is_array() ||
+        !std::all_of(a.begin(), a.end(), [](const json& x) { return x.is_string(); }))
+      return c.err(path + ".arguments", "must be an array of strings");
+    cc.arguments = a.get<std::vector<std::string>>();
+  }
+  if (cmd.contains("stdout")) {
+    if (!cmd["stdout"].is_string()) return c.err(path + ".stdout", "must be a string");
+    cc.stdout_text = cmd["stdout"].get<std::string>();
+  }
+  if (cmd.contains("result")) {
+    if (!cmd["result"].is_string()) return c.err(path + ".result", "must be a string");
+    auto hr = parse_hresult_text(cmd["result"].get<std::string>());
+    if (!hr)
+      return c.err(path + ".result", hr.error().message, "e.g. \"E_FAIL\" or \"0x80004005\"");
+    cc.result = *hr;
+  }
+  return cc;
+}
+
+}  // namespace
+
+Result<Scenario> parse_scenario(std::string_view text, const std::string& file) {
+  const Ctx c{file};
+  auto parsed = parse_document(text, file);
+  if (!parsed) return std::unexpected(parsed.error());
+  const json& doc = *parsed;
   if (!doc.is_object()) return c.err("(top level)", "must be a JSON object");
   if (auto ok = only_keys(c, doc, "(top level)",
                           {"schema", "distributions", "vm_settings", "events", "commands"});
@@ -324,166 +495,27 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& file) 
     return c.err("schema", "unsupported schema (this wslplug reads schema 1)");
   Scenario s;
   if (doc.contains("distributions")) {
-    const json& list = doc["distributions"];
-    if (!list.is_array()) return c.err("distributions", "must be an array");
-    std::vector<Distribution> out;
-    for (size_t i = 0; i < list.size(); ++i) {
-      const std::string path = fmt::format("distributions[{}]", i);
-      const json& d = list[i];
-      if (!d.is_object()) return c.err(path, "must be an object");
-      if (auto ok = only_keys(
-              c, d, path,
-              {"name", "guid", "package", "flavor", "version", "pid_namespace", "init_pid"});
-          !ok)
-        return std::unexpected(ok.error());
-      if (!d.contains("name") || !d["name"].is_string() ||
-          !valid_name(d["name"].get<std::string>()))
-        return c.err(path + ".name", "required: 1-64 letters, digits, '-', '_' or '.'");
-      Distribution dist;
-      dist.name = d["name"].get<std::string>();
-      for (const Distribution& other : out)
-        if (iequals(other.name, dist.name))
-          return c.err(path + ".name", fmt::format("'{}' is given twice", dist.name));
-      dist.guid = guid_from_name(dist.name);
-      dist.pid_namespace = 4026532400 + i;
-      dist.init_pid = static_cast<std::uint32_t>(2300 + 17 * i);
-      if (d.contains("guid")) {
-        auto g =
-            d["guid"].is_string() ? normalize_guid(d["guid"].get<std::string>()) : std::nullopt;
-        if (!g) return c.err(path + ".guid", "must be a GUID string {xxxxxxxx-xxxx-...}");
-        dist.guid = *g;
-      }
-      for (auto [key, field] :
-           {std::pair{"package", &dist.package}, std::pair{"flavor", &dist.flavor},
-            std::pair{"version", &dist.version}}) {
-        if (!d.contains(key)) continue;
-        auto v = nullable_string(c, d[key], path + "." + key);
-        if (!v) return std::unexpected(v.error());
-        *field = *v;
-      }
-      if (d.contains("pid_namespace")) {
-        if (!d["pid_namespace"].is_number_unsigned())
-          return c.err(path + ".pid_namespace", "must be a non-negative integer");
-        dist.pid_namespace = d["pid_namespace"].get<std::uint64_t>();
-      }
-      if (d.contains("init_pid")) {
-        if (!d["init_pid"].is_number_unsigned() || d["init_pid"].get<std::uint64_t>() > 0xffffffffu)
-          return c.err(path + ".init_pid", "must be an integer 0..4294967295");
-        dist.init_pid = d["init_pid"].get<std::uint32_t>();
-      }
-      out.push_back(dist);
-    }
-    s.distributions = out;
+    auto list = parse_distributions(c, doc["distributions"]);
+    if (!list) return std::unexpected(list.error());
+    s.distributions = *list;
   }
-  if (doc.contains("vm_settings")) {
-    const json& v = doc["vm_settings"];
-    if (!v.is_object()) return c.err("vm_settings", "must be an object");
-    if (auto ok = only_keys(c, v, "vm_settings", {"custom_kernel", "custom_kernel_command_line"});
-        !ok)
+  if (doc.contains("vm_settings"))
+    if (auto ok = parse_vm_settings(c, doc["vm_settings"], s.vm_flags); !ok)
       return std::unexpected(ok.error());
-    for (auto [key, bit] :
-         {std::pair{"custom_kernel", 1}, std::pair{"custom_kernel_command_line", 2}}) {
-      if (!v.contains(key)) continue;
-      if (!v[key].is_boolean())
-        return c.err(std::string("vm_settings.") + key, "must be true or false");
-      if (v[key].get<bool>()) s.vm_flags |= bit;
-    }
-  }
   if (!doc.contains("events") || !doc["events"].is_array() || doc["events"].empty())
     return c.err("events", "required: a non-empty array of events");
-  const std::vector<Distribution> names =
-      s.distributions ? *s.distributions : default_distributions();
   for (size_t i = 0; i < doc["events"].size(); ++i) {
-    const std::string path = fmt::format("events[{}]", i);
-    const json& e = doc["events"][i];
-    if (!e.is_object()) return c.err(path, "must be an object");
-    if (auto ok = only_keys(c, e, path, {"hook", "distribution", "expect", "fields", "iteration"});
-        !ok)
-      return std::unexpected(ok.error());
-    ScenarioEvent ev;
-    if (!e.contains("hook") || !e["hook"].is_string() ||
-        std::find(kScenarioHooks.begin(), kScenarioHooks.end(), e["hook"].get<std::string>()) ==
-            kScenarioHooks.end())
-      return c.err(
-          path + ".hook",
-          "required: OnVMStarted, OnVMStopping, OnDistributionStarted, "
-          "OnDistributionStopping, OnDistributionRegistered or OnDistributionUnregistered");
-    ev.hook = e["hook"].get<std::string>();
-    if (is_distribution_hook(ev.hook)) {
-      if (!e.contains("distribution") || !e["distribution"].is_string())
-        return c.err(path + ".distribution", "required for " + ev.hook + ": a distribution name");
-      ev.distribution = e["distribution"].get<std::string>();
-      // Names given with --distro are checked again when the run starts.
-      (void)names;
-    } else if (e.contains("distribution")) {
-      return c.err(path + ".distribution", ev.hook + " has no distribution");
-    }
-    if (e.contains("iteration")) {
-      if (!e["iteration"].is_number_unsigned()) return c.err(path + ".iteration", "must be >= 1");
-      ev.iteration = std::max(1, e["iteration"].get<int>());
-    }
-    if (e.contains("expect")) {
-      if (!e["expect"].is_string()) return c.err(path + ".expect", "must be a string");
-      const std::string x = e["expect"].get<std::string>();
-      if (x != "success" && x != "failure" && x != "any" && !parse_hresult_text(x))
-        return c.err(path + ".expect",
-                     fmt::format("'{}' is not success, failure, any or an HRESULT", printable(x)));
-      ev.expect = x;
-    }
-    if (e.contains("fields")) {
-      const json& f = e["fields"];
-      if (!f.is_object()) return c.err(path + ".fields", "must be an object");
-      if (!is_distribution_hook(ev.hook))
-        return c.err(path + ".fields", ev.hook + " has no fields");
-      for (const auto& [k, v] : f.items()) {
-        if (std::find(kEventFields.begin(), kEventFields.end(), k) == kEventFields.end())
-          return c.err(path + ".fields." + k, "unknown field",
-                       "fields: Name, PackageFamilyName, Flavor, Version, PidNamespace, InitPid");
-        if (k == "PidNamespace" || k == "InitPid") {
-          if (!v.is_number_unsigned())
-            return c.err(path + ".fields." + k, "must be a non-negative integer");
-          ev.fields[k] = std::to_string(v.get<std::uint64_t>());
-        } else {
-          auto value = nullable_string(c, v, path + ".fields." + k);
-          if (!value) return std::unexpected(value.error());
-          ev.fields[k] = *value;
-        }
-      }
-    }
-    s.events.push_back(std::move(ev));
+    auto ev = parse_event(c, doc["events"][i], i);
+    if (!ev) return std::unexpected(ev.error());
+    s.events.push_back(std::move(*ev));
   }
   if (doc.contains("commands")) {
     const json& list = doc["commands"];
     if (!list.is_array()) return c.err("commands", "must be an array");
     for (size_t i = 0; i < list.size(); ++i) {
-      const std::string path = fmt::format("commands[{}]", i);
-      const json& cmd = list[i];
-      if (!cmd.is_object()) return c.err(path, "must be an object");
-      if (auto ok = only_keys(c, cmd, path, {"path", "arguments", "stdout", "result"}); !ok)
-        return std::unexpected(ok.error());
-      CannedCommand cc;
-      if (!cmd.contains("path") || !cmd["path"].is_string())
-        return c.err(path + ".path", "required: the Linux path the plugin runs");
-      cc.path = cmd["path"].get<std::string>();
-      if (cmd.contains("arguments")) {
-        const json& a = cmd["arguments"];
-        if (!a.is_array() ||
-            !std::all_of(a.begin(), a.end(), [](const json& x) { return x.is_string(); }))
-          return c.err(path + ".arguments", "must be an array of strings");
-        cc.arguments = a.get<std::vector<std::string>>();
-      }
-      if (cmd.contains("stdout")) {
-        if (!cmd["stdout"].is_string()) return c.err(path + ".stdout", "must be a string");
-        cc.stdout_text = cmd["stdout"].get<std::string>();
-      }
-      if (cmd.contains("result")) {
-        if (!cmd["result"].is_string()) return c.err(path + ".result", "must be a string");
-        auto hr = parse_hresult_text(cmd["result"].get<std::string>());
-        if (!hr)
-          return c.err(path + ".result", hr.error().message, "e.g. \"E_FAIL\" or \"0x80004005\"");
-        cc.result = *hr;
-      }
-      s.commands.push_back(std::move(cc));
+      auto cc = parse_command(c, list[i], i);
+      if (!cc) return std::unexpected(cc.error());
+      s.commands.push_back(std::move(*cc));
     }
   }
   return s;
