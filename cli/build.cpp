@@ -29,7 +29,7 @@ struct BuildFlags {
   std::string cargo;
   bool sign = false;
   bool emit_reg = false;
-  bool run = false;                      // then `wslplug run` the built DLL
+  bool run = false;                       // then `wslplug run` the built DLL
   std::vector<std::string> run_versions;  // --wsl-version for the run
 };
 

@@ -11,8 +11,8 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "run_command.hpp"
-#include "wslplug/project/builder.hpp"
 #include "wslplug/core/io.hpp"
+#include "wslplug/project/builder.hpp"
 #include "wslplug/project/manifest.hpp"
 
 namespace wslplug::cli {

@@ -12,8 +12,8 @@
 #include <fstream>
 
 #include "internal.hpp"
-#include "wslplug/host/run.hpp"
 #include "wslplug/core/process.hpp"
+#include "wslplug/host/run.hpp"
 
 namespace wslplug::host {
 
