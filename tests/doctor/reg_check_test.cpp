@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "reg_text.hpp"
 #include "support.hpp"
 #include "wslplug/doctor/reg.hpp"
 #include "wslplug/registry/regfile.hpp"
@@ -17,30 +18,10 @@ namespace reg = wslplug::reg;
 
 namespace {
 
-wt::fs::path golden(const std::string& name) {
-  return wt::source_dir() / "tests" / "golden" / "registry" / name;
-}
-
 using wt::bytes_of;
 
-reg::Document parse_ok(std::string_view text) {
-  auto d = reg::parse(bytes_of(text), "t.reg");
-  EXPECT_TRUE(d) << (d ? "" : d.error().describe());
-  return d ? *d : reg::Document{};
-}
-
-std::vector<std::byte> utf16_file(std::string_view utf8) {
-  auto b = reg::encode(utf8, reg::Encoding::kUtf16le);
-  EXPECT_TRUE(b);
-  return *b;
-}
-
-const std::string kKey = std::string(reg::kPluginsKey);
-
-const std::string kHead = "Windows Registry Editor Version 5.00\r\n\r\n[" + kKey + "]\r\n";
-
 std::vector<wslplug::Finding> check_text(const std::string& text) {
-  return wslplug::doctor::check_registration(parse_ok(text), "t.reg");
+  return wslplug::doctor::check_registration(wt::parse_reg_ok(text), "t.reg");
 }
 
 const wslplug::Finding* find_id(const std::vector<wslplug::Finding>& fs, std::string_view id) {
@@ -59,11 +40,11 @@ std::string ids(const std::vector<wslplug::Finding>& fs) {
 
 TEST(RegCheck, GoodFilesHaveNoFindings) {
   for (const char* g : {"my_plugin.reg", "my_plugin.utf8.reg", "hostile.reg"}) {
-    auto f = wslplug::doctor::check_registration_file(golden(g));
+    auto f = wslplug::doctor::check_registration_file(wt::reg_golden(g));
     ASSERT_TRUE(f) << f.error().describe();
     EXPECT_TRUE(f->empty()) << g << ": " << ids(*f);
   }
-  auto f = wslplug::doctor::check_registration_file(golden("my_plugin.unregister.reg"));
+  auto f = wslplug::doctor::check_registration_file(wt::reg_golden("my_plugin.unregister.reg"));
   ASSERT_TRUE(f);
   ASSERT_EQ(f->size(), 1u);
   EXPECT_EQ((*f)[0].id, "value-removed");
@@ -78,7 +59,7 @@ TEST(RegCheck, FlagsEachBadVariantWithTheWslError) {
     S severity;
     std::string wsl_error;
   };
-  const std::string k = "[" + kKey + "]\r\n";
+  const std::string k = "[" + wt::kRegPluginsKey + "]\r\n";
   const std::vector<Case> cases = {
       {k + "\"p\"=hex(2):43,00,3a,00,5c,00,70,00,2e,00,64,00,6c,00,6c,00,00,00\r\n",
        "value-not-reg-sz", S::kError, ""},
@@ -117,7 +98,7 @@ TEST(RegCheck, FlagsEachBadVariantWithTheWslError) {
       {"[HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins]\r\n"
        "\"p\"=\"C:\\\\p.dll\"\r\n",
        "key-abbreviated", S::kError, ""},
-      {"[-" + kKey + "]\r\n", "key-deleted", S::kWarning, ""},
+      {"[-" + wt::kRegPluginsKey + "]\r\n", "key-deleted", S::kWarning, ""},
       {"[HKEY_CURRENT_USER\\Software\\Other]\r\n\"x\"=\"y\"\r\n", "no-registration", S::kWarning,
        ""},
   };
@@ -131,12 +112,12 @@ TEST(RegCheck, FlagsEachBadVariantWithTheWslError) {
     EXPECT_FALSE(f->fix.empty()) << c.id;
   }
   // The fix for a Linux path names the converted Windows path.
-  auto fs = check_text(kHead + "\"p\"=\"/mnt/d/P/p.dll\"\r\n");
+  auto fs = check_text(wt::kRegHead + "\"p\"=\"/mnt/d/P/p.dll\"\r\n");
   const auto* f = find_id(fs, "path-linux");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->fix.find("D:\\\\P\\\\p.dll"), std::string::npos) << f->fix;
   // A hex(2) finding shows the expandable text and the line.
-  fs = check_text(kHead + "\"p\"=hex(2):25,00,41,00,25,00,00,00\r\n");
+  fs = check_text(wt::kRegHead + "\"p\"=hex(2):25,00,41,00,25,00,00,00\r\n");
   f = find_id(fs, "value-not-reg-sz");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->message.find("REG_EXPAND_SZ"), std::string::npos);
@@ -146,21 +127,21 @@ TEST(RegCheck, FlagsEachBadVariantWithTheWslError) {
 
 TEST(RegCheck, FlagsEncodingProblemsAndReportsParseErrors) {
   wt::TempDir tmp;
-  const std::string text = kHead + "\"caf\u00e9\"=\"C:\\\\caf\u00e9.dll\"\r\n";
+  const std::string text = wt::kRegHead + "\"caf\u00e9\"=\"C:\\\\caf\u00e9.dll\"\r\n";
   wt::write_text(tmp / "ansi.reg", text);
   auto f = wslplug::doctor::check_registration_file(tmp / "ansi.reg");
   ASSERT_TRUE(f);
   ASSERT_NE(find_id(*f, "encoding-non-ascii"), nullptr) << ids(*f);
-  wt::write_text(tmp / "bom.reg", "\xef\xbb\xbf" + kHead + "\"a\"=\"C:\\\\a.dll\"\r\n");
+  wt::write_text(tmp / "bom.reg", "\xef\xbb\xbf" + wt::kRegHead + "\"a\"=\"C:\\\\a.dll\"\r\n");
   f = wslplug::doctor::check_registration_file(tmp / "bom.reg");
   ASSERT_TRUE(f);
   ASSERT_NE(find_id(*f, "encoding-utf8-bom"), nullptr) << ids(*f);
   wt::write_text(tmp / "u16.reg", "");
-  wt::write_bytes(tmp / "u16.reg", utf16_file(text));
+  wt::write_bytes(tmp / "u16.reg", wt::utf16_reg_file(text));
   f = wslplug::doctor::check_registration_file(tmp / "u16.reg");
   ASSERT_TRUE(f);
   EXPECT_TRUE(f->empty()) << ids(*f);
-  wt::write_text(tmp / "broken.reg", kHead + "\"a\"=\"open\r\n");
+  wt::write_text(tmp / "broken.reg", wt::kRegHead + "\"a\"=\"open\r\n");
   f = wslplug::doctor::check_registration_file(tmp / "broken.reg");
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().where, "line 4");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "reg_text.hpp"
 #include "support.hpp"
 #include "wslplug/registry/registration.hpp"
 
@@ -18,27 +19,7 @@ namespace reg = wslplug::reg;
 
 namespace {
 
-wt::fs::path golden(const std::string& name) {
-  return wt::source_dir() / "tests" / "golden" / "registry" / name;
-}
-
 using wt::bytes_of;
-
-reg::Document parse_ok(std::string_view text) {
-  auto d = reg::parse(bytes_of(text), "t.reg");
-  EXPECT_TRUE(d) << (d ? "" : d.error().describe());
-  return d ? *d : reg::Document{};
-}
-
-std::vector<std::byte> utf16_file(std::string_view utf8) {
-  auto b = reg::encode(utf8, reg::Encoding::kUtf16le);
-  EXPECT_TRUE(b);
-  return *b;
-}
-
-const std::string kKey = std::string(reg::kPluginsKey);
-
-const std::string kHead = "Windows Registry Editor Version 5.00\r\n\r\n[" + kKey + "]\r\n";
 
 }  // namespace
 
@@ -62,10 +43,10 @@ TEST(RegistryWriter, MatchesGoldenFilesByteForByte) {
   for (const auto& c : cases) {
     auto add = reg::serialize(reg::registration_document(c.name, c.path), c.enc);
     ASSERT_TRUE(add) << add.error().describe();
-    EXPECT_EQ(*add, wt::read_bytes(golden(c.add))) << c.add;
+    EXPECT_EQ(*add, wt::read_bytes(wt::reg_golden(c.add))) << c.add;
     auto del = reg::serialize(reg::removal_document(c.name), c.enc);
     ASSERT_TRUE(del) << del.error().describe();
-    EXPECT_EQ(*del, wt::read_bytes(golden(c.del))) << c.del;
+    EXPECT_EQ(*del, wt::read_bytes(wt::reg_golden(c.del))) << c.del;
   }
 }
 
@@ -123,7 +104,7 @@ TEST(RegistryRoundTrip, HostileNamesAndPathsSurviveWriteThenParse) {
       EXPECT_EQ(back->encoding, enc);
       EXPECT_EQ(back->had_bom, enc == reg::Encoding::kUtf16le);
       ASSERT_EQ(back->keys.size(), 1u);
-      EXPECT_EQ(back->keys[0].path, kKey);
+      EXPECT_EQ(back->keys[0].path, wt::kRegPluginsKey);
       ASSERT_EQ(back->keys[0].values.size(), 2u) << name;
       const auto& v = back->keys[0].values[0];
       EXPECT_EQ(v.name, name);
@@ -146,7 +127,7 @@ TEST(RegistryParser, ReadsRegeditFormats) {
       "[-HKEY_CURRENT_USER\\Software\\Old]\n"
       "\n"
       "[" +
-      kKey +
+      wt::kRegPluginsKey +
       "]\n"
       "@=\"default\"\n"
       "  \"n\" = \"v\"   ; trailing comment\n"
@@ -160,7 +141,7 @@ TEST(RegistryParser, ReadsRegeditFormats) {
       "\"s1\"=hex(1):43,00,3a,00,5c,00,70,00,2e,00,64,00,6c,00,6c,00,00,00\n"
       "\"none\"=hex(0):\n"
       "\"gone\"=-\n";
-  auto d = parse_ok(text);
+  auto d = wt::parse_reg_ok(text);
   ASSERT_EQ(d.keys.size(), 2u);
   EXPECT_TRUE(d.keys[0].remove);
   EXPECT_EQ(d.keys[0].path, "HKEY_CURRENT_USER\\Software\\Old");
@@ -187,15 +168,15 @@ TEST(RegistryParser, ReadsRegeditFormats) {
   EXPECT_EQ(vs[8].kind, reg::ValueKind::kOtherHex);
   EXPECT_EQ(vs[9].kind, reg::ValueKind::kDelete);
   // CR-only line ends and REGEDIT4.
-  auto d4 = parse_ok("REGEDIT4\r\r[" + kKey + "]\r\"a\"=\"b\"\r");
+  auto d4 = wt::parse_reg_ok("REGEDIT4\r\r[" + wt::kRegPluginsKey + "]\r\"a\"=\"b\"\r");
   EXPECT_EQ(d4.header, "REGEDIT4");
   ASSERT_EQ(d4.keys.size(), 1u);
   EXPECT_EQ(d4.keys[0].values.at(0).text, "b");
 }
 
 TEST(RegistryParser, DetectsEncodings) {
-  const std::string text = kHead + "\"caf\u00e9\"=\"C:\\\\caf\u00e9.dll\"\r\n";
-  auto u16 = reg::parse(utf16_file(text), "a.reg");
+  const std::string text = wt::kRegHead + "\"caf\u00e9\"=\"C:\\\\caf\u00e9.dll\"\r\n";
+  auto u16 = reg::parse(wt::utf16_reg_file(text), "a.reg");
   ASSERT_TRUE(u16);
   EXPECT_EQ(u16->encoding, reg::Encoding::kUtf16le);
   EXPECT_FALSE(u16->non_ascii_without_bom);
@@ -212,7 +193,7 @@ TEST(RegistryParser, DetectsEncodings) {
   EXPECT_TRUE(bom->had_bom);
   EXPECT_EQ(bom->header, reg::kHeaderV5);
   // ANSI (Latin-1 0xE9 for e-acute): decoded, not refused.
-  std::string ansi = kHead + "\"caf\xe9\"=\"x\"\r\n";
+  std::string ansi = wt::kRegHead + "\"caf\xe9\"=\"x\"\r\n";
   auto an = reg::parse(bytes_of(ansi), "d.reg");
   ASSERT_TRUE(an) << an.error().describe();
   EXPECT_EQ(an->keys.at(0).values.at(0).name, "caf\u00e9");
@@ -221,13 +202,13 @@ TEST(RegistryParser, DetectsEncodings) {
   auto be = reg::parse(bytes_of(std::string("\xfe\xff\0W", 4)), "e.reg");
   ASSERT_FALSE(be);
   EXPECT_NE(be.error().message.find("big-endian"), std::string::npos);
-  auto nobom = utf16_file(text);
+  auto nobom = wt::utf16_reg_file(text);
   nobom.erase(nobom.begin(), nobom.begin() + 2);
   auto nb = reg::parse(nobom, "f.reg");
   ASSERT_FALSE(nb);
   EXPECT_NE(nb.error().message.find("without a byte-order mark"), std::string::npos);
   // Odd-sized UTF-16.
-  auto odd = utf16_file(text);
+  auto odd = wt::utf16_reg_file(text);
   odd.pop_back();
   EXPECT_FALSE(reg::parse(odd, "g.reg"));
 }
@@ -239,22 +220,22 @@ TEST(RegistryParser, ErrorsNameFileAndLine) {
   const std::vector<Case> cases = {
       {"", "line 1", "empty"},
       {"REGEDIT5\r\n", "line 1", "header"},
-      {"[" + kKey + "]\r\n", "line 1", "header"},
+      {"[" + wt::kRegPluginsKey + "]\r\n", "line 1", "header"},
       {"Windows Registry Editor Version 5.00\r\n\"a\"=\"b\"\r\n", "line 2", "before the first key"},
-      {kHead + "\"a\"=\"unterminated\r\n", "line 4", "unterminated string"},
-      {kHead + "\"a=\"b\"\r\n", "line 4", "expected '='"},
-      {kHead + "\"a\r\n", "line 4", "unterminated value name"},
-      {kHead + "\"a\"\r\n", "line 4", "expected '='"},
-      {kHead + "\"a\"=\"b\"x\r\n", "line 4", "after the closing quote"},
-      {kHead + "\"a\"=dword:1234567890\r\n", "line 4", "dword"},
-      {kHead + "\"a\"=hex(zz):00\r\n", "line 4", "hex(N)"},
-      {kHead + "\"a\"=hex:0g\r\n", "line 4", "bad hex data"},
-      {kHead + "\"a\"=hex:00,\\\r\n", "line 4", "past the end"},
-      {kHead + "\"a\"=whatever\r\n", "line 4", "unknown value data"},
-      {kHead + "\"a\"=-x\r\n", "line 4", "after '=-'"},
-      {kHead + "[HKEY_LOCAL_MACHINE\\x\r\n", "line 4", "closing ']'"},
-      {kHead + "[-]\r\n", "line 4", "empty key"},
-      {kHead + "garbage\r\n", "line 4", "unexpected line"},
+      {wt::kRegHead + "\"a\"=\"unterminated\r\n", "line 4", "unterminated string"},
+      {wt::kRegHead + "\"a=\"b\"\r\n", "line 4", "expected '='"},
+      {wt::kRegHead + "\"a\r\n", "line 4", "unterminated value name"},
+      {wt::kRegHead + "\"a\"\r\n", "line 4", "expected '='"},
+      {wt::kRegHead + "\"a\"=\"b\"x\r\n", "line 4", "after the closing quote"},
+      {wt::kRegHead + "\"a\"=dword:1234567890\r\n", "line 4", "dword"},
+      {wt::kRegHead + "\"a\"=hex(zz):00\r\n", "line 4", "hex(N)"},
+      {wt::kRegHead + "\"a\"=hex:0g\r\n", "line 4", "bad hex data"},
+      {wt::kRegHead + "\"a\"=hex:00,\\\r\n", "line 4", "past the end"},
+      {wt::kRegHead + "\"a\"=whatever\r\n", "line 4", "unknown value data"},
+      {wt::kRegHead + "\"a\"=-x\r\n", "line 4", "after '=-'"},
+      {wt::kRegHead + "[HKEY_LOCAL_MACHINE\\x\r\n", "line 4", "closing ']'"},
+      {wt::kRegHead + "[-]\r\n", "line 4", "empty key"},
+      {wt::kRegHead + "garbage\r\n", "line 4", "unexpected line"},
   };
   for (const auto& c : cases) {
     auto d = reg::parse(bytes_of(c.text), "bad.reg");

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "reg_text.hpp"
 #include "support.hpp"
 #include "wslplug/doctor/reg.hpp"
 #include "wslplug/registry/regfile.hpp"
@@ -24,10 +25,6 @@ namespace {
 
 const std::string kQueryKey = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins";
 
-wt::fs::path golden(const std::string& name) {
-  return wt::source_dir() / "tests" / "golden" / "registry" / name;
-}
-
 std::set<std::string> files_in(const wt::fs::path& dir) {
   std::set<std::string> out;
   for (const auto& e : wt::fs::directory_iterator(dir)) out.insert(e.path().filename().string());
@@ -36,7 +33,7 @@ std::set<std::string> files_in(const wt::fs::path& dir) {
 
 void expect_same_file(const wt::fs::path& actual, const std::string& golden_name) {
   ASSERT_TRUE(wt::fs::exists(actual)) << actual;
-  EXPECT_EQ(wt::read_bytes(actual), wt::read_bytes(golden(golden_name)))
+  EXPECT_EQ(wt::read_bytes(actual), wt::read_bytes(wt::reg_golden(golden_name)))
       << actual << " differs from golden " << golden_name;
 }
 
