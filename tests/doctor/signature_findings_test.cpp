@@ -65,11 +65,14 @@ TEST(SignatureFindings, EachVerdictMapsToItsWslError) {
       {sg::Verdict::kUnsupportedDigest, "NTE_BAD_ALGID", "digest-unsupported"},
       {sg::Verdict::kBadTimestamp, "TRUST_E_TIME_STAMP", "timestamp-invalid"},
   };
+  ASSERT_EQ(cases.size(), sg::kVerdicts.size());  // every verdict bit has its case
   for (const auto& c : cases) {
     SCOPED_TRACE(c.id);
     auto findings = wslplug::doctor::signature_findings(signed_report(c.verdict), {});
     ASSERT_EQ(findings.size(), 1u);
     EXPECT_EQ(findings[0].wsl_error, c.wsl_error);
+    // The finding catalogue and the signing library's verdict table name the same WSL error.
+    EXPECT_EQ(findings[0].wsl_error, sg::wsl_error(c.verdict));
     EXPECT_EQ(findings[0].id, c.id);
     EXPECT_EQ(findings[0].severity, Severity::kError);
     EXPECT_NE(findings[0].message.find("plugin.dll"), std::string::npos);
