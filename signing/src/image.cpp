@@ -15,6 +15,9 @@ namespace wslplug::signing::image {
 namespace {
 
 constexpr std::uint64_t kMaxSignatureSize = 64u << 20;
+// Writes in flight while copying an image: with one, each 1 MiB direct write waits for the
+// device before the next is issued (bench/RESULTS.md has the measurements).
+constexpr unsigned kWriters = 4;
 
 std::uint64_t padding_to_8(std::uint64_t end) { return (8 - end % 8) % 8; }
 
@@ -31,52 +34,73 @@ Status check_table_fits(const pe::Image& image, std::uint64_t table_offset,
                      "PE certificate offsets are 32-bit: make the image smaller");
 }
 
-// The output side of the rewrite, on the consumer thread: zeroes the certificate directory
-// entry (patched at the end), sums the checksum and writes with positional writes. Whole
-// 4 KiB-aligned chunks go out with O_DIRECT when the file system supports it (no page-cache
-// copy, no dirty pages, so the final fsync has nothing left to flush while the hashing thread
-// works); the unaligned tail and everything after it use buffered writes.
+// The output side of the rewrite. `prepare` runs in file order: it zeroes the certificate
+// directory entry (patched at the end) and sums the checksum. `write` runs on several writer
+// threads at once and writes with positional writes. Whole 4 KiB-aligned chunks go out through
+// a second descriptor of the temporary file opened with O_DIRECT, when the file system supports
+// it (no page-cache copy and no dirty pages, so the final fsync has little left to flush, and
+// several writes in flight keep the device busy while the hashing thread works); the unaligned
+// tail, everything after it and any write that O_DIRECT refuses use the buffered descriptor.
 class CopySink {
  public:
   CopySink(AtomicOutput& out, pe::ChecksumAccumulator& acc, std::uint64_t cert_dir)
       : out_(out), acc_(acc), cert_dir_(cert_dir) {
-    const int flags = ::fcntl(out.fd(), F_GETFL);
-    direct_ = flags >= 0 && ::fcntl(out.fd(), F_SETFL, flags | O_DIRECT) == 0;
+    // Reopened through /proc so it is the same file, never whatever now has its name.
+    const std::string self = fmt::format("/proc/self/fd/{}", out.fd());
+    direct_fd_ = ::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    direct_ok_ = direct_fd_ >= 0;
   }
   CopySink(const CopySink&) = delete;
   CopySink& operator=(const CopySink&) = delete;
+  ~CopySink() {
+    if (direct_fd_ >= 0) ::close(direct_fd_);
+  }
 
-  Status operator()(std::uint64_t off, std::span<std::byte> data) {
+  Status prepare(std::uint64_t off, std::span<std::byte> data) {
     const std::uint64_t end = off + data.size();
     for (std::uint64_t i = std::max(cert_dir_, off); i < std::min(cert_dir_ + 8, end); ++i)
       data[i - off] = std::byte{0};
     acc_.add(off, data);
-    if (direct_ && (data.size() % 4096 != 0 || off % 4096 != 0)) buffered();
-    if (out_.write_at(off, data)) return {};
-    if (!direct_) return out_.write_at(off, data);  // report the buffered error
-    // Direct I/O refused (alignment rules of this device or file system): continue buffered.
-    buffered();
+    return {};
+  }
+
+  Status write(std::uint64_t off, std::span<const std::byte> data) {
+    if (direct_ok_ && data.size() % 4096 == 0 && off % 4096 == 0 && write_direct(off, data))
+      return {};
     return out_.write_at(off, data);
   }
-  // Back to buffered writes, with the file offset at `end` for the appends that follow.
+
+  // Everything after the copy goes through the buffered descriptor, from `end` on.
   Status finish(std::uint64_t end) {
-    buffered();
     if (::lseek(out_.fd(), static_cast<off_t>(end), SEEK_SET) < 0)
       return io_error("cannot seek in the output", out_.temp_path().string());
     return {};
   }
 
  private:
-  void buffered() {
-    if (!direct_) return;
-    direct_ = false;
-    const int flags = ::fcntl(out_.fd(), F_GETFL);
-    if (flags >= 0) ::fcntl(out_.fd(), F_SETFL, flags & ~O_DIRECT);
+  // False when O_DIRECT refused the write (alignment rules of this device or file system): the
+  // caller writes it buffered, and so does every later write.
+  bool write_direct(std::uint64_t off, std::span<const std::byte> data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t n = ::pwrite(direct_fd_, data.data() + done, data.size() - done,
+                                 static_cast<off_t>(off + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || (done + static_cast<std::size_t>(n)) % 4096 != 0) {
+        // A short direct write leaves the rest unaligned: the caller rewrites the whole chunk.
+        direct_ok_ = false;
+        return false;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
   }
+
   AtomicOutput& out_;
   pe::ChecksumAccumulator& acc_;
   std::uint64_t cert_dir_;
-  bool direct_ = false;  // only the consumer thread touches it
+  int direct_fd_ = -1;
+  std::atomic<bool> direct_ok_ = false;
 };
 
 // WIN_CERTIFICATE: dwLength = 8 + DER + zero padding to 8 (as osslsigncode writes it).
@@ -95,7 +119,13 @@ Status copy_image(const pe::Image& image, const HashRanges& ranges, std::uint64_
                   std::span<ossl::Hasher> hashes, AtomicOutput& out, pe::ChecksumAccumulator& acc) {
   CopySink sink(out, acc, *image.layout().cert_dir_offset);
   Stages stages;
-  stages.consume = [&sink](std::uint64_t off, std::span<std::byte> d) { return sink(off, d); };
+  stages.in_order = [&sink](std::uint64_t off, std::span<std::byte> d) {
+    return sink.prepare(off, d);
+  };
+  stages.consume = [&sink](std::uint64_t off, std::span<std::byte> d) {
+    return sink.write(off, d);
+  };
+  stages.writers = kWriters;
   auto st = stream_image(image.file(), ranges, end, hashes, stages);
   auto fin = sink.finish(end);
   if (!st) return std::unexpected(st.error().in_file(image.path()));

@@ -1,6 +1,6 @@
 // The image-signature module: everything that reads or rewrites the signed bytes of a PE image
 // goes through here. One streaming pass (stream_image: a reader thread, the Authenticode hash on
-// the calling thread, and an in-order consumer thread that writes the output) serves the image
+// the calling thread, an in-order thread and a few writer threads for the output) serves the image
 // digest, verification, and the one image writer (rewrite) behind sign, attach, timestamp and
 // unsign; signature_entries is the one reader of the certificate table. Internal.
 #pragma once
@@ -36,10 +36,14 @@ struct Stages {
   // On the reader thread, right after a chunk was read (verify: the PE checksum), so the
   // hashing thread only hashes.
   ChunkSink after_read;
-  // On a consumer thread, in file order, after the chunk was hashed (rewrite: zero the
-  // directory entry, sum the checksum, write the output). Without it the chunk's buffer is
-  // reused as soon as it is hashed.
+  // On one thread, in file order, after the chunk was hashed (rewrite: zero the directory
+  // entry, sum the checksum).
+  ChunkSink in_order;
+  // After `in_order`, on one of `writers` threads, in any order (rewrite: the positional write
+  // of the output), so several writes are in flight at once. Without it the chunk's buffer is
+  // reused as soon as the earlier stages are done with it.
   ChunkSink consume;
+  unsigned writers = 1;
 };
 
 // Reads [0, read_end) of `file` once in 1 MiB page-aligned chunks through a small ring of

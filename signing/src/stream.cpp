@@ -1,6 +1,7 @@
 // The streaming pass over a PE image (see image.hpp): a reader thread fills page-aligned 1 MiB
-// buffers, the calling thread hashes them, and an optional consumer thread writes them out, so
-// hashing (the critical path) overlaps reading and writing.
+// buffers, the calling thread hashes them, an optional in-order thread prepares them for the
+// output and optional writer threads write them out, several at once, so hashing (the critical
+// path) overlaps reading and writing and the device sees more than one write at a time.
 #include <algorithm>
 #include <array>
 #include <condition_variable>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "image.hpp"
 
@@ -21,7 +23,8 @@ HashRanges hash_ranges(const pe::Layout& layout) {
 namespace {
 
 constexpr std::size_t kChunk = 1u << 20;
-constexpr std::size_t kBuffers = 8;  // absorbs scheduling delays of the consumer thread
+constexpr std::size_t kBuffers = 8;  // absorbs scheduling delays of the later stages
+constexpr unsigned kMaxWriters = 8;
 constexpr std::size_t kAlign = 4096;
 
 // Feeds the bytes of [off, off+data.size()) that the Authenticode hash covers.
@@ -65,11 +68,16 @@ class Pipeline {
   Status run() {
     if (auto st = allocate(); !st) return st;
     std::thread reader([this] { read_all(); });
-    std::thread consumer;
-    if (stages_.consume) consumer = std::thread([this] { consume_all(); });
+    std::thread orderer;
+    if (stages_.in_order) orderer = std::thread([this] { order_all(); });
+    std::vector<std::thread> writers;
+    if (stages_.consume) {
+      for (unsigned i = 0; i < writer_count(); ++i) writers.emplace_back([this] { consume_all(); });
+    }
     hash_all();
     reader.join();
-    if (consumer.joinable()) consumer.join();
+    if (orderer.joinable()) orderer.join();
+    for (auto& w : writers) w.join();
     if (error_) return std::unexpected(*error_);
     return {};
   }
@@ -81,12 +89,15 @@ class Pipeline {
     std::size_t n = 0;
   };
 
+  unsigned writer_count() const { return std::clamp(stages_.writers, 1u, kMaxWriters); }
+  bool later_stages() const { return stages_.in_order || stages_.consume; }
+
   Status allocate() {
     chunk_ = static_cast<std::size_t>(
         std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(read_end_, 1)));
     const std::size_t alloc = (chunk_ + kAlign - 1) / kAlign * kAlign;
     // Page-aligned, so the consumer may write them with O_DIRECT.
-    const std::size_t nbuf = stages_.consume ? kBuffers : 4;
+    const std::size_t nbuf = later_stages() ? kBuffers + writer_count() : 4;
     for (std::size_t i = 0; i < nbuf; ++i) {
       storage_.emplace_back(static_cast<std::byte*>(std::aligned_alloc(kAlign, alloc)));
       if (!storage_.back()) return internal_error("out of memory for the I/O buffers");
@@ -171,7 +182,7 @@ class Pipeline {
                    "check the OpenSSL configuration (OPENSSL_CONF and its providers)"});
         break;
       }
-      if (stages_.consume) {
+      if (later_stages()) {
         push(hashed_q_, it);
       } else {
         release(it.buf);
@@ -180,9 +191,30 @@ class Pipeline {
     finish(hashing_done_);
   }
 
-  void consume_all() {
+  void order_all() {
     Item it;
     while (pop(hashed_q_, hashing_done_, it)) {
+      Status st = stages_.in_order(it.off, span_of(it));
+      if (!st) {
+        release(it.buf);
+        fail(st.error());
+        break;
+      }
+      if (stages_.consume) {
+        push(ordered_q_, it);
+      } else {
+        release(it.buf);
+      }
+    }
+    finish(ordering_done_);
+  }
+
+  void consume_all() {
+    // Without an in-order stage the writers take the hashed chunks directly.
+    auto& q = stages_.in_order ? ordered_q_ : hashed_q_;
+    const bool& done = stages_.in_order ? ordering_done_ : hashing_done_;
+    Item it;
+    while (pop(q, done, it)) {
       Status st = stages_.consume(it.off, span_of(it));
       release(it.buf);
       if (!st) {
@@ -204,11 +236,13 @@ class Pipeline {
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<std::size_t> free_;
-  std::deque<Item> read_q_;    // read, waiting to be hashed
-  std::deque<Item> hashed_q_;  // hashed, waiting for the consumer
-  bool reading_done_ = false;  // the reader has queued its last chunk (or failed)
-  bool hashing_done_ = false;  // the hasher has queued its last chunk (or failed)
-  bool stop_ = false;          // an error anywhere: every stage winds down
+  std::deque<Item> read_q_;     // read, waiting to be hashed
+  std::deque<Item> hashed_q_;   // hashed, waiting for the in-order stage (or the writers)
+  std::deque<Item> ordered_q_;  // through the in-order stage, waiting for a writer
+  bool reading_done_ = false;   // the reader has queued its last chunk (or failed)
+  bool hashing_done_ = false;   // the hasher has queued its last chunk (or failed)
+  bool ordering_done_ = false;  // the in-order stage has queued its last chunk (or failed)
+  bool stop_ = false;           // an error anywhere: every stage winds down
   std::optional<Error> error_;
 };
 
