@@ -1,4 +1,4 @@
-#include "http.hpp"
+#include "wslplug/signing/http.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -282,9 +282,6 @@ Result<RawReply> read_reply(const Url& url, int fd, Clock::time_point deadline,
       }
     }
   }
-  if (r.data.empty()) return net_error(url, "the server closed the connection without a reply");
-  if (r.header_end == std::string::npos || r.data.compare(0, 5, "HTTP/") != 0)
-    return net_error(url, "the reply is not an HTTP response");
   return r;
 }
 
@@ -324,6 +321,17 @@ Result<Response> to_response(const Url& url, const RawReply& r, std::size_t max_
 
 }  // namespace
 
+Result<Response> parse_response(const Url& url, std::string_view raw, std::size_t max_body) {
+  if (raw.empty()) return net_error(url, "the server closed the connection without a reply");
+  RawReply r;
+  r.data = std::string(raw);
+  r.header_end = r.data.find("\r\n\r\n");
+  if (r.header_end == std::string::npos || r.data.compare(0, 5, "HTTP/") != 0)
+    return net_error(url, "the reply is not an HTTP response");
+  if (auto st = parse_headers(url, r); !st) return std::unexpected(st.error());
+  return to_response(url, r, max_body);
+}
+
 Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
                       std::span<const std::byte> body, std::chrono::milliseconds timeout,
                       std::size_t max_body) {
@@ -344,7 +352,7 @@ Result<Response> post(const Url& url, std::string_view content_type, std::string
     return std::unexpected(st.error());
   auto reply = read_reply(url, fd.fd, deadline, timeout, max_body);
   if (!reply) return std::unexpected(reply.error());
-  return to_response(url, *reply, max_body);
+  return parse_response(url, reply->data, max_body);
 }
 
 }  // namespace wslplug::signing::http
