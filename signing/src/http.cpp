@@ -293,9 +293,11 @@ Result<Response> to_response(const Url& url, const RawReply& r, std::size_t max_
   const auto sp1 = status_line.find(' ');
   if (sp1 == std::string::npos || status_line.size() < sp1 + 4)
     return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
+  // Three digits: from_chars alone would take "-01" as -1.
   const auto code = std::string_view(status_line).substr(sp1 + 1, 3);
   const auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), resp.status);
-  if (ec != std::errc{} || end != code.data() + code.size())
+  if (ec != std::errc{} || end != code.data() + code.size() ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
   if (status_line.size() > sp1 + 5) resp.reason = status_line.substr(sp1 + 5);
   resp.content_type = header_value(lower(head), head, "content-type");
