@@ -499,7 +499,9 @@ std::uint32_t ChecksumAccumulator::finish(std::uint64_t file_size) const {
 
 Result<std::uint32_t> compute_checksum(const InputFile& file, std::uint64_t checksum_offset) {
   ChecksumAccumulator acc(checksum_offset);
-  std::vector<std::byte> buf(1 << 20);
+  // 1 MiB at a time, no more than the file needs (a small DLL costs no 1 MiB buffer).
+  std::vector<std::byte> buf(
+      static_cast<std::size_t>(std::min<std::uint64_t>(std::uint64_t{1} << 20, file.size())));
   for (std::uint64_t off = 0; off < file.size();) {
     const std::size_t n =
         static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), file.size() - off));
