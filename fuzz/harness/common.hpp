@@ -19,12 +19,12 @@ namespace wslplug::fuzz {
 
 // An invariant of the code under test: when it does not hold, the harness aborts, which
 // libFuzzer reports as a crash (and the replay test as a failure).
-#define WSLPLUG_FUZZ_CHECK(cond)                                                          \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
+#define WSLPLUG_FUZZ_CHECK(cond)                                                        \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
       std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
+      std::abort();                                                                     \
+    }                                                                                   \
   } while (0)
 
 inline std::span<const std::byte> bytes(const std::uint8_t* data, std::size_t size) {
@@ -55,8 +55,8 @@ class MemFile {
     if (::ftruncate(fd_, 0) != 0) std::abort();
     std::size_t done = 0;
     while (done < data.size()) {
-      const ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
-                                 static_cast<off_t>(done));
+      const ssize_t n =
+          ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(done));
       if (n <= 0) std::abort();
       done += static_cast<std::size_t>(n);
     }

@@ -1,6 +1,8 @@
 // The HTTP reply parser and chunked-transfer decoder of the time-stamp client
 // (wslplug/signing/http.hpp) on arbitrary bytes: status line, headers, Content-Length, chunked
 // bodies. A decoded body re-encoded as one chunk must decode to itself.
+#include "wslplug/signing/http.hpp"
+
 #include <fmt/format.h>
 
 #include <cstddef>
@@ -8,7 +10,6 @@
 #include <string>
 
 #include "common.hpp"
-#include "wslplug/signing/http.hpp"
 
 namespace http = wslplug::signing::http;
 namespace wf = wslplug::fuzz;

@@ -1,10 +1,11 @@
 // The project manifest reader (wslplug/project/manifest.hpp) on arbitrary text: JSON parsing,
 // every field's type and value checks; what parsed must serialise and parse back the same.
+#include "wslplug/project/manifest.hpp"
+
 #include <cstddef>
 #include <cstdint>
 
 #include "common.hpp"
-#include "wslplug/project/manifest.hpp"
 
 namespace wf = wslplug::fuzz;
 

@@ -2,11 +2,12 @@
 // directories, the certificate table, exports, imports and delay imports, RVA mapping, the
 // checksum; then what sits on top of it: doctor's image checks and the signing library's
 // certificate-table reader and image digest.
+#include "wslplug/core/pe.hpp"
+
 #include <cstddef>
 #include <cstdint>
 
 #include "common.hpp"
-#include "wslplug/core/pe.hpp"
 #include "wslplug/doctor/dll.hpp"
 #include "wslplug/signing/signing.hpp"
 

@@ -26,8 +26,8 @@ namespace wf = wslplug::fuzz;
 namespace {
 
 struct State {
-  fs::path dir;                      // holds the root certificate; removed at exit
-  sg::VerifyOptions verify;          // --ca and --tsa-ca: that root; a fixed verification time
+  fs::path dir;              // holds the root certificate; removed at exit
+  sg::VerifyOptions verify;  // --ca and --tsa-ca: that root; a fixed verification time
   std::optional<sg::TimestampRequest> request;  // what check_timestamp_response compares with
 };
 
@@ -51,32 +51,32 @@ std::vector<std::byte> pe_template() {
   p[0x40] = std::byte{'P'};
   p[0x41] = std::byte{'E'};
   auto* coff = p + 0x44;
-  pe::put_le16(coff + 0, 0x8664);  // Machine
-  pe::put_le16(coff + 2, 1);       // NumberOfSections
-  pe::put_le16(coff + 16, 0xf0);   // SizeOfOptionalHeader
+  pe::put_le16(coff + 0, 0x8664);   // Machine
+  pe::put_le16(coff + 2, 1);        // NumberOfSections
+  pe::put_le16(coff + 16, 0xf0);    // SizeOfOptionalHeader
   pe::put_le16(coff + 18, 0x2022);  // EXECUTABLE_IMAGE | LARGE_ADDRESS_AWARE | DLL
   auto* opt = p + 0x58;
-  pe::put_le16(opt + 0, 0x20b);                // PE32+
-  pe::put_le32(opt + 4, 0x200);                // SizeOfCode
-  pe::put_le32(opt + 20, 0x1000);              // BaseOfCode
-  pe::put_le32(opt + 24, 0x80000000);          // ImageBase (low half)
-  pe::put_le32(opt + 28, 0x1);                 // ImageBase (high half)
-  pe::put_le32(opt + 32, 0x1000);              // SectionAlignment
-  pe::put_le32(opt + 36, 0x200);               // FileAlignment
-  pe::put_le16(opt + 40, 6);                   // MajorOperatingSystemVersion
-  pe::put_le16(opt + 48, 6);                   // MajorSubsystemVersion
-  pe::put_le32(opt + 56, 0x2000);              // SizeOfImage
-  pe::put_le32(opt + 60, 0x200);               // SizeOfHeaders
-  pe::put_le16(opt + 68, 3);                   // Subsystem: console
-  pe::put_le16(opt + 70, 0x160);               // DllCharacteristics
-  pe::put_le32(opt + 108, 16);                 // NumberOfRvaAndSizes
+  pe::put_le16(opt + 0, 0x20b);        // PE32+
+  pe::put_le32(opt + 4, 0x200);        // SizeOfCode
+  pe::put_le32(opt + 20, 0x1000);      // BaseOfCode
+  pe::put_le32(opt + 24, 0x80000000);  // ImageBase (low half)
+  pe::put_le32(opt + 28, 0x1);         // ImageBase (high half)
+  pe::put_le32(opt + 32, 0x1000);      // SectionAlignment
+  pe::put_le32(opt + 36, 0x200);       // FileAlignment
+  pe::put_le16(opt + 40, 6);           // MajorOperatingSystemVersion
+  pe::put_le16(opt + 48, 6);           // MajorSubsystemVersion
+  pe::put_le32(opt + 56, 0x2000);      // SizeOfImage
+  pe::put_le32(opt + 60, 0x200);       // SizeOfHeaders
+  pe::put_le16(opt + 68, 3);           // Subsystem: console
+  pe::put_le16(opt + 70, 0x160);       // DllCharacteristics
+  pe::put_le32(opt + 108, 16);         // NumberOfRvaAndSizes
   auto* sec = p + 0x58 + 0xf0;
   std::memcpy(sec, ".text", 5);
-  pe::put_le32(sec + 8, 0x200);         // VirtualSize
-  pe::put_le32(sec + 12, 0x1000);       // VirtualAddress
-  pe::put_le32(sec + 16, 0x200);        // SizeOfRawData
-  pe::put_le32(sec + 20, 0x200);        // PointerToRawData
-  pe::put_le32(sec + 36, 0x60000020);   // code, execute, read
+  pe::put_le32(sec + 8, 0x200);        // VirtualSize
+  pe::put_le32(sec + 12, 0x1000);      // VirtualAddress
+  pe::put_le32(sec + 16, 0x200);       // SizeOfRawData
+  pe::put_le32(sec + 20, 0x200);       // PointerToRawData
+  pe::put_le32(sec + 36, 0x60000020);  // code, execute, read
   for (std::size_t i = 0x200; i < 0x400; ++i) p[i] = std::byte{0xc3};
   return f;
 }
@@ -120,8 +120,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   s.verify.tsa_ca_files = {made->second.cert_pem};
   s.verify.at_time = 1780000000;  // 2026-05-28: fixed, so a run is reproducible
   const std::string data = "wslplug fuzz";
-  auto request = sg::make_timestamp_request(wf::bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()),
-                                            sg::DigestAlgorithm::kSha256);
+  auto request = sg::make_timestamp_request(
+      wf::bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()),
+      sg::DigestAlgorithm::kSha256);
   if (!request) std::abort();
   s.request = std::move(*request);
   return 0;
@@ -137,8 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto all = sg::all_pkcs7(der, "fuzz.p7")) {
     WSLPLUG_FUZZ_CHECK(!all->empty());
     for (const auto& one : *all) {
-      if (auto d = sg::indirect_data_digest(one, "fuzz.p7"))
-        WSLPLUG_FUZZ_CHECK(!d->digest.empty());
+      if (auto d = sg::indirect_data_digest(one, "fuzz.p7")) WSLPLUG_FUZZ_CHECK(!d->digest.empty());
       (void)sg::pkcs7_timestamp_time(one);
       (void)sg::verify_pkcs7_timestamp(one, s.verify.tsa_ca_files, "fuzz.p7");
     }

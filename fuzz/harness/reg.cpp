@@ -2,13 +2,14 @@
 // (UTF-16LE with BOM, UTF-8 with or without BOM, ANSI), then doctor's registration checks on
 // what parsed; the writer's output must parse back to the same keys and values, and the UTF-8 /
 // UTF-16 helpers must produce valid text for any input.
+#include "wslplug/doctor/reg.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "common.hpp"
-#include "wslplug/doctor/reg.hpp"
 #include "wslplug/registry/regfile.hpp"
 
 namespace reg = wslplug::reg;

@@ -74,9 +74,10 @@ std::vector<std::byte> raw_tsa_reply(const wt::LocalTsa& tsa) {
   addr.sin_port = htons(static_cast<std::uint16_t>(tsa.port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  std::string request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                        "application/timestamp-query\r\nContent-Length: " +
-                        std::to_string(req->der.size()) + "\r\nConnection: close\r\n\r\n";
+  std::string request =
+      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+      "application/timestamp-query\r\nContent-Length: " +
+      std::to_string(req->der.size()) + "\r\nConnection: close\r\n\r\n";
   request.append(reinterpret_cast<const char*>(req->der.data()), req->der.size());
   EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(request.size()));
@@ -123,8 +124,8 @@ int __stdcall _DllMainCRTStartup(void* h, unsigned long r, void* p) { (void)h; (
                "-o", (tmp / "p.obj").string()});
   EXPECT_EQ(r.rc, 0) << r.both();
   r = wt::run({"lld-link", "/dll", "/nodefaultlib", "/entry:_DllMainCRTStartup", "/machine:x64",
-               (tmp / "p.obj").string(), (tmp / "fuzzdep.lib").string(),
-               "/delayload:fuzzdep.dll", "/out:" + (tmp / "d.dll").string()});
+               (tmp / "p.obj").string(), (tmp / "fuzzdep.lib").string(), "/delayload:fuzzdep.dll",
+               "/out:" + (tmp / "d.dll").string()});
   EXPECT_EQ(r.rc, 0) << r.both();
   if (r.rc != 0) return {};
   fs::copy_file(tmp / "d.dll", dll.string() + ".part", fs::copy_options::overwrite_existing);
@@ -215,8 +216,8 @@ TEST(FuzzSeeds, RegFiles) {
     seed("reg", "unregister." + name + ".reg", *b);
   }
   for (const auto& e : fs::directory_iterator(wt::source_dir() / "tests/golden/registry"))
-    if (e.path().extension() == ".reg") seed_file("reg", "golden-" + e.path().filename().string(),
-                                                  e.path());
+    if (e.path().extension() == ".reg")
+      seed_file("reg", "golden-" + e.path().filename().string(), e.path());
   const std::string every_kind =
       "Windows Registry Editor Version 5.00\r\n\r\n; a comment\r\n"
       "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins]\r\n"
@@ -230,8 +231,9 @@ TEST(FuzzSeeds, RegFiles) {
   auto utf16 = reg::encode(every_kind, reg::Encoding::kUtf16le);
   ASSERT_TRUE(utf16);
   seed("reg", "every-kind.utf16.reg", *utf16);
-  seed_text("reg", "ansi.reg",
-            "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Caf\xe9]\r\n\"Na\xefve\"=\"\xe9t\xe9\"\r\n");
+  seed_text(
+      "reg", "ansi.reg",
+      "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Caf\xe9]\r\n\"Na\xefve\"=\"\xe9t\xe9\"\r\n");
   replay("reg", 12);
 }
 
@@ -270,8 +272,7 @@ TEST(FuzzSeeds, ErrorCodes) {
     seed_text("errcode", n + "-wsl.txt",
               "Wsl/Service/CreateInstance/CreateVm/Plugin/" +
                   wslplug::errors::wsl_code_string(e.hresult));
-    seed_text("errcode", n + "-signed.txt",
-              std::to_string(static_cast<std::int32_t>(e.hresult)));
+    seed_text("errcode", n + "-signed.txt", std::to_string(static_cast<std::int32_t>(e.hresult)));
   }
   seed_text("errcode", "win32.txt", "126");
   seed_text("errcode", "win32-hex.txt", "0x7e");
