@@ -42,7 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto exports = img->exports()) {
     for (const auto& e : *exports) WSLPLUG_FUZZ_CHECK(e.name.size() <= 4096);
   }
-  (void)img->imports();
+  if (auto imports = img->imports()) {
+    // Bounded whatever the tables claim: descriptors that share one thunk table must not
+    // multiply into millions of entries.
+    std::size_t functions = 0;
+    for (const auto& i : *imports) functions += i.functions.size();
+    WSLPLUG_FUZZ_CHECK(functions <= (1u << 16));
+  }
 
   // RVA mapping at the edges of every section and directory.
   std::vector<std::uint32_t> rvas = {0, l.size_of_headers, l.size_of_image};

@@ -389,6 +389,9 @@ Result<std::vector<Import>> Image::imports() const {
   const unsigned thunk = l.pe32plus ? 8 : 4;
   const std::uint64_t ord_flag = l.pe32plus ? (1ull << 63) : (1ull << 31);
 
+  // One budget for every DLL's functions: descriptors may share one thunk table, so per-DLL
+  // limits alone would let a 600 KB file list 4096 x 65536 imports (hours, gigabytes).
+  std::uint64_t total = 0;
   auto read_thunks = [&](std::uint32_t rva, std::vector<std::string>& fns) -> Status {
     auto off = rva_to_offset(rva);
     if (!off) return {};
@@ -399,6 +402,11 @@ Result<std::vector<Import>> Image::imports() const {
       std::uint64_t v = le32(t.data());
       if (thunk == 8) v |= static_cast<std::uint64_t>(le32(t.data() + 4)) << 32;
       if (v == 0) break;
+      if (total++ == kMaxImportFunctions) {
+        return input_error(
+            fmt::format("the import tables list more than {} functions", kMaxImportFunctions),
+            path(), offset_str(*off + thunk * i), "the file is corrupt; rebuild it");
+      }
       if (v & ord_flag) {
         fns.push_back(fmt::format("#{}", v & 0xffff));
       } else {
