@@ -36,20 +36,32 @@ const detail::NamedCode* first_with_value(std::span<const detail::NamedCode> tab
   return &*it;
 }
 
-// Levenshtein distance of two lower-case names. Both are at most kMaxName characters (callers
-// check), so the rows live on the stack.
+// Levenshtein distance of two lower-case names, or limit + 1 as soon as it is sure to exceed
+// `limit`: only the band |i - j| <= limit is computed (every cell outside it exceeds the limit),
+// and the work stops at the first row whose band lies above the limit (row minima never
+// decrease), so an unrelated name costs a few rows of a narrow band instead of the whole table.
+// Both are at most kMaxName characters (callers check), so the rows live on the stack.
 constexpr std::size_t kMaxName = 128;
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::array<std::size_t, kMaxName + 1> row_a, row_b;
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  const std::size_t over = limit + 1;
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return over;
+  std::array<std::size_t, kMaxName + 2> row_a, row_b;
   std::size_t* prev = row_a.data();
   std::size_t* cur = row_b.data();
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = std::min(j, over);
+  if (b.size() < kMaxName + 1) prev[b.size() + 1] = over;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
+    const std::size_t lo = i > limit ? i - limit : 1;
+    const std::size_t hi = std::min(b.size(), i + limit);
+    cur[lo - 1] = lo == 1 ? std::min(i, over) : over;
+    std::size_t row_min = cur[lo - 1];
+    for (std::size_t j = lo; j <= hi; ++j) {
       const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub, over});
+      row_min = std::min(row_min, cur[j]);
     }
+    if (hi < b.size()) cur[hi + 1] = over;
+    if (row_min > limit) return over;
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -220,27 +232,57 @@ std::vector<std::string> did_you_mean(std::string_view name, std::size_t max) {
     std::string name;
   };
   std::vector<Candidate> found;
-  auto consider = [&](std::string_view candidate, int rank) {
-    if (candidate.size() > kMaxName) return;
-    const std::size_t diff = candidate.size() > want.size() ? candidate.size() - want.size()
-                                                            : want.size() - candidate.size();
-    const bool fragment = want.size() >= 6;
-    if (diff > limit && !fragment) return;
-    const std::string lower = ascii_lower(candidate);
-    std::size_t score = limit + 1;
-    if (diff <= limit) score = edit_distance(want, lower);
-    // "NOSIGNATURE" for TRUST_E_NOSIGNATURE: a distinctive fragment of a longer name.
-    if (score > limit && fragment && lower.find(want) != std::string::npos) score = limit;
-    if (score <= limit) found.push_back({score, rank, std::string(candidate)});
+  // The letter counts of `want`: a name whose counts differ from them by more than `limit`
+  // letters is more than `limit` edits away (an edit changes at most one count by one), which
+  // rules out most names without the edit table.
+  std::array<std::uint8_t, 256> want_counts{};
+  for (unsigned char c : want) ++want_counts[c];
+  auto bag_distance = [&](std::string_view lower) {
+    auto counts = want_counts;
+    std::size_t extra = 0;
+    for (unsigned char c : lower) {
+      if (counts[c] != 0) {
+        --counts[c];
+      } else {
+        ++extra;
+      }
+    }
+    const std::size_t missing = want.size() - (lower.size() - extra);
+    return std::max(extra, missing);
   };
-  for (const auto& e : knowledge_base()) {
-    consider(e.symbol, 0);
-    for (auto a : e.aliases)
-      if (!a.empty()) consider(a, 0);
+  // Every known name, lower-cased once per process: this loop runs for each lookup.
+  struct Known {
+    std::string lower;
+    std::string_view name;
+    int rank;
+  };
+  static const std::vector<Known> known = [] {
+    std::vector<Known> k;
+    auto add = [&](std::string_view n, int rank) {
+      if (!n.empty() && n.size() <= kMaxName) k.push_back({ascii_lower(n), n, rank});
+    };
+    for (const auto& e : knowledge_base()) {
+      add(e.symbol, 0);
+      for (auto a : e.aliases) add(a, 0);
+    }
+    for (const auto& n : detail::hresult_names()) add(n.name, 1);
+    for (const auto& n : detail::win32_names()) add(n.name, 1);
+    for (const auto& n : detail::ntstatus_names()) add(n.name, 1);
+    return k;
+  }();
+  const bool fragment = want.size() >= 6;
+  for (const auto& k : known) {
+    const std::string_view lower = k.lower;
+    std::size_t score = limit + 1;
+    const std::size_t diff =
+        lower.size() > want.size() ? lower.size() - want.size() : want.size() - lower.size();
+    if (diff <= limit && bag_distance(lower) <= limit) score = edit_distance(want, lower, limit);
+    // "NOSIGNATURE" for TRUST_E_NOSIGNATURE: a distinctive fragment of a longer name.
+    if (score > limit && fragment && lower.size() > want.size() &&
+        lower.find(want) != std::string_view::npos)
+      score = limit;
+    if (score <= limit) found.push_back({score, k.rank, std::string(k.name)});
   }
-  for (const auto& n : detail::hresult_names()) consider(n.name, 1);
-  for (const auto& n : detail::win32_names()) consider(n.name, 1);
-  for (const auto& n : detail::ntstatus_names()) consider(n.name, 1);
   std::stable_sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
     return a.score != b.score ? a.score < b.score : a.rank < b.rank;
   });

@@ -389,6 +389,9 @@ Result<std::vector<Import>> Image::imports() const {
   const unsigned thunk = l.pe32plus ? 8 : 4;
   const std::uint64_t ord_flag = l.pe32plus ? (1ull << 63) : (1ull << 31);
 
+  // One budget for every DLL's functions: descriptors may share one thunk table, so per-DLL
+  // limits alone would let a 600 KB file list 4096 x 65536 imports (hours, gigabytes).
+  std::uint64_t total = 0;
   auto read_thunks = [&](std::uint32_t rva, std::vector<std::string>& fns) -> Status {
     auto off = rva_to_offset(rva);
     if (!off) return {};
@@ -399,6 +402,11 @@ Result<std::vector<Import>> Image::imports() const {
       std::uint64_t v = le32(t.data());
       if (thunk == 8) v |= static_cast<std::uint64_t>(le32(t.data() + 4)) << 32;
       if (v == 0) break;
+      if (total++ == kMaxImportFunctions) {
+        return input_error(
+            fmt::format("the import tables list more than {} functions", kMaxImportFunctions),
+            path(), offset_str(*off + thunk * i), "the file is corrupt; rebuild it");
+      }
       if (v & ord_flag) {
         fns.push_back(fmt::format("#{}", v & 0xffff));
       } else {
@@ -499,7 +507,9 @@ std::uint32_t ChecksumAccumulator::finish(std::uint64_t file_size) const {
 
 Result<std::uint32_t> compute_checksum(const InputFile& file, std::uint64_t checksum_offset) {
   ChecksumAccumulator acc(checksum_offset);
-  std::vector<std::byte> buf(1 << 20);
+  // 1 MiB at a time, no more than the file needs (a small DLL costs no 1 MiB buffer).
+  std::vector<std::byte> buf(
+      static_cast<std::size_t>(std::min<std::uint64_t>(std::uint64_t{1} << 20, file.size())));
   for (std::uint64_t off = 0; off < file.size();) {
     const std::size_t n =
         static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), file.size() - off));

@@ -1,4 +1,4 @@
-#include "http.hpp"
+#include "wslplug/signing/http.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -282,9 +282,6 @@ Result<RawReply> read_reply(const Url& url, int fd, Clock::time_point deadline,
       }
     }
   }
-  if (r.data.empty()) return net_error(url, "the server closed the connection without a reply");
-  if (r.header_end == std::string::npos || r.data.compare(0, 5, "HTTP/") != 0)
-    return net_error(url, "the reply is not an HTTP response");
   return r;
 }
 
@@ -296,9 +293,11 @@ Result<Response> to_response(const Url& url, const RawReply& r, std::size_t max_
   const auto sp1 = status_line.find(' ');
   if (sp1 == std::string::npos || status_line.size() < sp1 + 4)
     return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
+  // Three digits: from_chars alone would take "-01" as -1.
   const auto code = std::string_view(status_line).substr(sp1 + 1, 3);
   const auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), resp.status);
-  if (ec != std::errc{} || end != code.data() + code.size())
+  if (ec != std::errc{} || end != code.data() + code.size() ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
   if (status_line.size() > sp1 + 5) resp.reason = status_line.substr(sp1 + 5);
   resp.content_type = header_value(lower(head), head, "content-type");
@@ -324,6 +323,17 @@ Result<Response> to_response(const Url& url, const RawReply& r, std::size_t max_
 
 }  // namespace
 
+Result<Response> parse_response(const Url& url, std::string_view raw, std::size_t max_body) {
+  if (raw.empty()) return net_error(url, "the server closed the connection without a reply");
+  RawReply r;
+  r.data = std::string(raw);
+  r.header_end = r.data.find("\r\n\r\n");
+  if (r.header_end == std::string::npos || r.data.compare(0, 5, "HTTP/") != 0)
+    return net_error(url, "the reply is not an HTTP response");
+  if (auto st = parse_headers(url, r); !st) return std::unexpected(st.error());
+  return to_response(url, r, max_body);
+}
+
 Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
                       std::span<const std::byte> body, std::chrono::milliseconds timeout,
                       std::size_t max_body) {
@@ -344,7 +354,7 @@ Result<Response> post(const Url& url, std::string_view content_type, std::string
     return std::unexpected(st.error());
   auto reply = read_reply(url, fd.fd, deadline, timeout, max_body);
   if (!reply) return std::unexpected(reply.error());
-  return to_response(url, *reply, max_body);
+  return parse_response(url, reply->data, max_body);
 }
 
 }  // namespace wslplug::signing::http

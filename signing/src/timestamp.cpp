@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "der.hpp"
-#include "http.hpp"
 #include "ossl.hpp"
+#include "wslplug/signing/http.hpp"
 #include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/oids.hpp"
 

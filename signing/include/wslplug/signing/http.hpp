@@ -1,5 +1,6 @@
 // A minimal HTTP/1.1 client for RFC 3161 time-stamp requests: one POST over a plain TCP socket
-// with a connect/read deadline. Internal to wslplug_signing (used by timestamp.cpp).
+// with a connect/read deadline. Used by timestamp.cpp; public so that the reply parser can be
+// exercised on its own (fuzz/, tests) without a socket.
 #pragma once
 
 #include <chrono>
@@ -38,6 +39,12 @@ struct Response {
 Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
                       std::span<const std::byte> body, std::chrono::milliseconds timeout,
                       std::size_t max_body = 4u << 20);
+
+// Parses a complete reply as read from the connection (status line, headers, then the body,
+// de-chunked or cut to Content-Length): what post() does after reading. `max_body` bounds the
+// decoded body. Errors (kind kIo) name the URL and say what is malformed.
+Result<Response> parse_response(const Url& url, std::string_view raw,
+                                std::size_t max_body = 4u << 20);
 
 // Decodes a chunked transfer-coded body (RFC 9112 7.1); nullopt when malformed: a size that is
 // not hex or does not fit 64 bits, a chunk longer than the data, a chunk not followed by CRLF.
