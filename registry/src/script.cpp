@@ -360,10 +360,10 @@ std::string crlf(std::string_view text) {
 std::string powershell_script(const ScriptOptions& o) {
   std::string s =
       header("Installs", o.name, o.generator, "[-Source DLL] [-Restart] [-LogFile FILE]");
-  s += "#   -Source   the DLL to install (default: below); -Restart  restart wslservice so the "
-       "plugin\n"
-       "#   loads now, which ends every running WSL session; -LogFile  also write the output "
-       "there.\n";
+  s += "#   -Source   the DLL to install (default: $DefaultSource below, else the DLL's file name\n"
+       "#             beside this script)\n"
+       "#   -Restart  restart wslservice so the plugin loads now (ends every running WSL session)\n"
+       "#   -LogFile  also write the output to this file\n";
   s += param_block(true);
   s += "$PluginName = " + ps_quote(o.name) + "\n";
   s += "$PluginPath = " + ps_quote(o.windows_path) + "\n";
@@ -387,9 +387,9 @@ std::string powershell_script(const ScriptOptions& o) {
 
 std::string uninstall_script(const UninstallScriptOptions& o) {
   std::string s = header("Uninstalls", o.name, o.generator, "[-Restart] [-LogFile FILE]");
-  s += "#   -Restart  stop wslservice first, so a loaded DLL can be deleted (ends every running "
-       "WSL\n"
-       "#   session); -LogFile  also write the output there.\n";
+  s += "#   -Restart  stop wslservice first, so a loaded DLL can be deleted (ends every running\n"
+       "#             WSL session)\n"
+       "#   -LogFile  also write the output to this file\n";
   s += param_block(false);
   s += "$PluginName = " + ps_quote(o.name) + "\n";
   s += "$KeyPath = " + ps_quote(kPluginsSubkey) + "\n";
