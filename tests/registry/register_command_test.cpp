@@ -54,12 +54,13 @@ std::string iconv_utf16(const wt::fs::path& file) {
 
 TEST(RegisterCommand, EveryPathSpellingGivesTheGoldenFiles) {
   const std::vector<std::vector<std::string>> variants = {
-      {"C:\\Plugins\\my_plugin.dll"},
-      {"C:/Plugins/my_plugin.dll"},
-      {"c:\\\\Plugins\\.\\my_plugin.dll"},
-      {"/mnt/c/Plugins/my_plugin.dll"},
-      {"--automount-root", "/win/", "/win/c/Plugins/sub/../my_plugin.dll"},
-      {"--name", "my_plugin", "C:\\Plugins\\my_plugin.dll"},
+      {"C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"},
+      {"C:/Program Files/WSL Plugins/my_plugin/my_plugin.dll"},
+      {"c:\\\\Program Files\\WSL Plugins\\.\\my_plugin\\\\my_plugin.dll"},
+      {"/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll"},
+      {"--automount-root", "/win/",
+       "/win/c/Program Files/WSL Plugins/my_plugin/sub/../my_plugin.dll"},
+      {"--name", "my_plugin", "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"},
   };
   for (const auto& v : variants) {
     SCOPED_TRACE(v.back());
@@ -78,14 +79,16 @@ TEST(RegisterCommand, EveryPathSpellingGivesTheGoldenFiles) {
 
 TEST(RegisterCommand, Utf8HostileNamesOutputPathsAndUnregister) {
   wt::TempDir tmp;
-  auto r = wt::wslplug({"register", "--emit-reg", "--encoding", "utf8",
-                        "/mnt/c/Plugins/my_plugin.dll", "-o", "out/plug.reg"},
-                       {}, {}, tmp.path());
+  auto r = wt::wslplug(
+      {"register", "--emit-reg", "--encoding", "utf8",
+       "/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll", "-o", "out/plug.reg"},
+      {}, {}, tmp.path());
   EXPECT_NE(r.rc, 0) << "writing into a missing folder must fail";
   wt::fs::create_directories(tmp / "out");
-  r = wt::wslplug({"register", "--emit-reg", "--encoding", "utf8", "/mnt/c/Plugins/my_plugin.dll",
-                   "-o", "out/plug.reg"},
-                  {}, {}, tmp.path());
+  r = wt::wslplug(
+      {"register", "--emit-reg", "--encoding", "utf8",
+       "/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll", "-o", "out/plug.reg"},
+      {}, {}, tmp.path());
   ASSERT_EQ(r.rc, 0) << r.both();
   expect_same_file(tmp / "out" / "plug.reg", "my_plugin.utf8.reg");
   expect_same_file(tmp / "out" / "plug.unregister.reg", "my_plugin.utf8.unregister.reg");
@@ -168,7 +171,10 @@ TEST(RegisterCommand, RefusesBadInputAndWritesNothing) {
   EXPECT_EQ(wt::wslplug({"unregister", "--emit-reg"}).rc, 2);
   // Without --emit-reg (writing .reg files is what the commands do) the same files come out.
   wt::TempDir tmp;
-  ASSERT_EQ(wt::wslplug({"register", "C:\\Plugins\\my_plugin.dll"}, {}, {}, tmp.path()).rc, 0);
+  ASSERT_EQ(wt::wslplug({"register", "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"},
+                        {}, {}, tmp.path())
+                .rc,
+            0);
   expect_same_file(tmp / "my_plugin.reg", "my_plugin.reg");
   expect_same_file(tmp / "my_plugin.unregister.reg", "my_plugin.unregister.reg");
   ASSERT_EQ(
@@ -179,15 +185,17 @@ TEST(RegisterCommand, RefusesBadInputAndWritesNothing) {
 TEST(RegisterCommand, ExistingOutputsNeedForce) {
   wt::TempDir tmp;
   wt::write_text(tmp / "my_plugin.unregister.reg", "keep me");
-  auto r =
-      wt::wslplug({"register", "--emit-reg", "C:\\Plugins\\my_plugin.dll"}, {}, {}, tmp.path());
+  auto r = wt::wslplug(
+      {"register", "--emit-reg", "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"}, {},
+      {}, tmp.path());
   EXPECT_EQ(r.rc, 2) << r.both();
   EXPECT_NE(r.err.find("--force"), std::string::npos);
   EXPECT_EQ(wt::read_text(tmp / "my_plugin.unregister.reg"), "keep me");
   EXPECT_FALSE(wt::fs::exists(tmp / "my_plugin.reg")) << "one existing output must refuse all";
   EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());
-  r = wt::wslplug({"register", "--emit-reg", "--force", "C:\\Plugins\\my_plugin.dll"}, {}, {},
-                  tmp.path());
+  r = wt::wslplug({"register", "--emit-reg", "--force",
+                   "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"},
+                  {}, {}, tmp.path());
   ASSERT_EQ(r.rc, 0) << r.both();
   expect_same_file(tmp / "my_plugin.reg", "my_plugin.reg");
   expect_same_file(tmp / "my_plugin.unregister.reg", "my_plugin.unregister.reg");
@@ -230,7 +238,7 @@ TEST(RegisterCommand, PowerShellScriptAndTrustedCertificate) {
   ASSERT_EQ(thumb.size(), 40u);
 
   r = wt::wslplug({"register", "--emit-reg", "--ps1", "--trust-cert", "cert.cer",
-                   "/mnt/c/Plugins/my_plugin.dll"},
+                   "/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll"},
                   {}, {}, tmp.path());
   ASSERT_EQ(r.rc, 0) << r.both();
   EXPECT_NE(r.err.find("Cert:\\LocalMachine\\Root"), std::string::npos) << r.err;
@@ -248,7 +256,8 @@ TEST(RegisterCommand, PowerShellScriptAndTrustedCertificate) {
   EXPECT_NE(ps1.find("StoreName]::Root"), std::string::npos);
   EXPECT_NE(ps1.find("StoreLocation]::LocalMachine"), std::string::npos);
   EXPECT_NE(ps1.find("TRUSTING A CERTIFICATE FOR THE WHOLE MACHINE"), std::string::npos);
-  EXPECT_NE(ps1.find("$PluginPath = 'C:\\Plugins\\my_plugin.dll'"), std::string::npos);
+  EXPECT_NE(ps1.find("$PluginPath = 'C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll'"),
+            std::string::npos);
   EXPECT_NE(ps1.find("RegistryView]::Registry64"), std::string::npos);
   EXPECT_NE(ps1.find("RegistryValueKind]::String"), std::string::npos);
   EXPECT_NE(ps1.find("Stop-Service -Name wslservice -Force"), std::string::npos);
@@ -269,9 +278,9 @@ TEST(RegisterCommand, PowerShellScriptAndTrustedCertificate) {
             0);
   for (const char* bad : {"key.pem", "cert.pfx"}) {
     wt::TempDir out;
-    r = wt::wslplug(
-        {"register", "--ps1", "--trust-cert", (tmp / bad).string(), "C:\\Program Files\\WSL Plugins\\p\\p.dll"}, {},
-        {}, out.path());
+    r = wt::wslplug({"register", "--ps1", "--trust-cert", (tmp / bad).string(),
+                     "C:\\Program Files\\WSL Plugins\\p\\p.dll"},
+                    {}, {}, out.path());
     EXPECT_EQ(r.rc, 2) << bad << r.both();
     EXPECT_TRUE(files_in(out.path()).empty()) << bad;
   }
