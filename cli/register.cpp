@@ -276,13 +276,14 @@ int run_register(const RegisterArgs& a) {
   }
   std::optional<fs::path> install_script;
   if (ps1) {
-    // Without -Source the script copies from the DLL's Windows path when --source is on a
-    // Windows drive, else from the file of that name beside the script.
+    // Without -Source the script copies from --source's Windows path when that is on a Windows
+    // drive, else from the file of --source's name beside the script.
     std::string default_source;
     if (!a.source.empty()) {
       auto local = reg::to_windows_path(fs::absolute(a.source).lexically_normal().string(),
                                         reg::PathOptions{.automount_root = a.automount_root});
-      if (local && local->from_wsl_mount) default_source = local->path;
+      default_source =
+          local && local->from_wsl_mount ? local->path : fs::path(a.source).filename().string();
     }
     reg::ScriptOptions so{
         .name = name,

@@ -230,8 +230,11 @@ function Test-PluginLoads {
 
 constexpr std::string_view kInstallMain = R"PS(
 function Invoke-Install {
-  if (-not $Source) { $Source = $DefaultSource }
-  if (-not $Source) { $Source = Join-Path $PSScriptRoot $DllFile }
+  if (-not $Source) {
+    $Source = $DefaultSource
+    if (-not $Source) { $Source = $DllFile }
+    if (-not [System.IO.Path]::IsPathRooted($Source)) { $Source = Join-Path $PSScriptRoot $Source }
+  }
   if (-not (Test-Path -LiteralPath $Source -PathType Leaf)) { throw ('The DLL to install, {0}, does not exist; pass it with -Source FILE.' -f $Source) }
   $From = (Resolve-Path -LiteralPath $Source).ProviderPath
   $AddedThumbprint = ''

@@ -43,8 +43,8 @@ inline constexpr std::string_view kSidUsers = "S-1-5-32-545";
 struct ScriptOptions {
   std::string name;          // plugin (value) name, checked
   std::string windows_path;  // where the DLL is installed and registered, checked
-  // The Windows path the script copies the DLL from when run without -Source; empty: the DLL's
-  // file name beside the script.
+  // What the script copies the DLL from when run without -Source: a Windows path, or a bare file
+  // name meaning beside the script; empty: windows_path's file name beside the script.
   std::string default_source;
   // The certificate to trust machine-wide first (DER, e.g. signing::load_trust_cert) and its
   // SHA-1 thumbprint (upper-case hex) the script checks; empty: no trust step.
