@@ -150,10 +150,15 @@ int run_elevated(const Interop& interop, const std::string& automount_root, cons
         "--restart: the script stops wslservice, which ends every running WSL session, this "
         "one included; wslplug may be cut off before it can show the result (the plugin loads "
         "when the service starts again, at the next wsl.exe)");
-  } else {
+  } else if (install) {
     note(
         "wslservice is left running, so the plugin loads when it next starts (pass --restart to "
         "restart it now, which ends every running WSL session, this one included)");
+  } else {
+    note(
+        "wslservice is left running: a plugin it has loaded cannot be deleted until it stops "
+        "(pass --restart to stop it first, which ends every running WSL session, this one "
+        "included)");
   }
   std::vector<std::string> argv{interop.powershell.string()};
   for (auto& arg : reg::powershell_arguments(reg::elevated_run_command(run)))
@@ -444,12 +449,36 @@ struct UnregisterArgs {
   std::string output;
   std::string encoding = "utf16";
   bool ps1 = false;
+  bool install = false;  // run the uninstall script through interop
+  bool restart = false;
+  bool no_restart = false;
+  std::string automount_root = "/mnt/";
   bool force = false;
 };
 
 int run_unregister(const UnregisterArgs& a) {
+  if (a.restart && a.no_restart) {
+    return report(Error{ErrorKind::kInput,
+                        "--restart and --no-restart contradict each other",
+                        {},
+                        "--restart",
+                        "pass one of them (--no-restart is the default)"});
+  }
+  if (a.restart && !a.install) {
+    return report(Error{ErrorKind::kInput,
+                        "--restart applies to --uninstall; the script itself takes -Restart",
+                        {},
+                        "--restart",
+                        "add --uninstall, or run the script with -Restart"});
+  }
   auto encoding = parse_encoding(a.encoding);
   if (!encoding) return report(encoding.error());
+  std::optional<Interop> interop;
+  if (a.install) {
+    auto found = find_interop(a.automount_root, "--uninstall");
+    if (!found) return report(found.error());
+    interop = std::move(*found);
+  }
   if (auto st = reg::validate_plugin_name(a.name); !st) return report(st.error());
   const fs::path out = a.output.empty() ? fs::path(reg::file_safe_name(a.name) + ".unregister.reg")
                                         : fs::path(a.output);
@@ -457,7 +486,7 @@ int run_unregister(const UnregisterArgs& a) {
   if (!del) return report(del.error());
   std::vector<PlannedOutput> outputs;
   outputs.push_back({out, std::move(*del), fmt::format("removes plugin \"{}\"", a.name)});
-  if (a.ps1) {
+  if (a.ps1 || a.install) {
     outputs.push_back(
         {with_suffix(out, ".ps1"),
          reg::ps1_bytes(reg::uninstall_script({.name = a.name, .generator = "wslplug"})),
@@ -465,6 +494,7 @@ int run_unregister(const UnregisterArgs& a) {
          "recorded (DLL, folders, a certificate it added)"});
   }
   if (int rc = write_outputs(outputs, a.force); rc != kExitOk) return rc;
+  if (interop) return run_elevated(*interop, a.automount_root, outputs.back().path, {}, a.restart);
   fmt::print("next, on Windows, from an elevated prompt:\n");
   if (a.ps1) {
     fmt::print("  powershell.exe -NoProfile -ExecutionPolicy Bypass -File {} [-Restart]\n",
@@ -492,9 +522,21 @@ Runner setup_unregister(CLI::App& root) {
                 "Also write the elevated uninstall script (beside the .reg file, .ps1): removes "
                 "the registration, the installed DLL and folders and a certificate the install "
                 "added");
+  cmd->add_flag("--uninstall", args->install,
+                "Inside WSL: write the uninstall script, then run it elevated on Windows through "
+                "powershell.exe (a UAC prompt)");
+  cmd->add_flag("--restart", args->restart,
+                "With --uninstall: stop wslservice first so a loaded DLL can be deleted (ends "
+                "every running WSL session, this one included)");
+  cmd->add_flag("--no-restart", args->no_restart,
+                "With --uninstall: leave wslservice running (the default)");
+  cmd->add_option("--automount-root", args->automount_root,
+                  "Where WSL mounts Windows drives (wsl.conf [automount] root)")
+      ->capture_default_str();
   cmd->add_flag("--force", args->force, "Replace existing output files");
   set_examples(cmd,
                {"wslplug unregister --name my_plugin",
+                "wslplug unregister --name my_plugin --uninstall --restart   # inside WSL",
                 "wslplug unregister --name my-plugin --ps1 -o remove-my-plugin.reg", "",
                 "Then, on Windows (elevated): reg.exe import my_plugin.unregister.reg /reg:64;",
                 "sc.exe stop wslservice. Or run the .ps1 (it stops wslservice with -Restart).", "",

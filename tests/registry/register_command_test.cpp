@@ -561,6 +561,19 @@ TEST(RegisterCommand, InstallRunsTheScriptElevatedThroughInterop) {
   EXPECT_NE(r.err.find("warning: --restart"), std::string::npos) << r.err;
   EXPECT_NE(decoded_command().second.find("$Restart = $true"), std::string::npos);
 
+  // unregister --uninstall runs the uninstall script the same way (no DLL to copy).
+  wt::TempDir out5;
+  r = wt::wslplug({"unregister", "--name", "good", "--uninstall", "--restart"}, env, {},
+                  out5.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_EQ(files_in(out5.path()),
+            (std::set<std::string>{"good.unregister.reg", "good.unregister.ps1"}));
+  {
+    const std::string un = decoded_command().second;
+    EXPECT_NE(un.find("good.unregister.ps1'"), std::string::npos) << un;
+    EXPECT_NE(un.find("$SourceFrom = ''"), std::string::npos) << un;
+    EXPECT_NE(un.find("$Restart = $true"), std::string::npos) << un;
+  }
   // The script failing on Windows is exit 1.
   env["PS_EXIT"] = "1";
   wt::TempDir out4;
