@@ -143,12 +143,12 @@ function Save-InstallRecord([string[]]$CreatedFolders, [string]$AddedThumbprint)
   try {
     $State = $Base.CreateSubKey($StatePath)
     try {
-      $Folders = @($State.GetValue('CreatedFolders', [string[]]@())) + $CreatedFolders | Select-Object -Unique
+      $Folders = @(@($State.GetValue('CreatedFolders', [string[]]@())) + @($CreatedFolders) | Where-Object { $_ } | Select-Object -Unique)
       $Thumbprint = $AddedThumbprint
       if (-not $Thumbprint) { $Thumbprint = [string]$State.GetValue('TrustedThumbprint', '') }
       $State.SetValue('Name', $PluginName, [Microsoft.Win32.RegistryValueKind]::String)
       $State.SetValue('Path', $PluginPath, [Microsoft.Win32.RegistryValueKind]::String)
-      $State.SetValue('CreatedFolders', [string[]]@($Folders), [Microsoft.Win32.RegistryValueKind]::MultiString)
+      $State.SetValue('CreatedFolders', [string[]]$Folders, [Microsoft.Win32.RegistryValueKind]::MultiString)
       $State.SetValue('TrustedThumbprint', $Thumbprint, [Microsoft.Win32.RegistryValueKind]::String)
     } finally { $State.Close() }
   } finally { $Base.Close() }
