@@ -29,6 +29,8 @@ struct BuildFlags {
   std::string cargo;
   bool sign = false;
   bool emit_reg = false;
+  std::string windows_path;               // --windows-path: what the registration names
+  std::string automount_root = "/mnt/";   // for a /mnt/c/... --windows-path
   bool run = false;                       // then `wslplug run` the built DLL
   std::vector<std::string> run_versions;  // --wsl-version for the run
 };
@@ -149,11 +151,19 @@ Status BuildRun::check() {
 }
 
 Status BuildRun::emit_registration() {
-  auto r = workflow::emit_registration(manifest_, project_, built_.artifact);
+  auto r = workflow::emit_registration(
+      manifest_, project_, built_.artifact,
+      workflow::RegistrationOptions{.windows_path = f_.windows_path,
+                                    .automount_root = f_.automount_root});
   if (!r) return std::unexpected(r.error());
   registration_ = std::move(*r);
+  for (const auto& finding : registration_->location) {
+    findings_.push_back(finding);
+    doc_["findings"].push_back(finding_json(finding));
+  }
   doc_["registration"] = {{"name", registration_->name},
                           {"windows_path", registration_->windows_path},
+                          {"default_path", registration_->default_path},
                           {"file", registration_->add_file.string()},
                           {"unregister_file", registration_->remove_file.string()}};
   return {};
@@ -167,13 +177,11 @@ void BuildRun::print_text() const {
   if (!registration_) return;
   fmt::print("Wrote {} (\"{}\" = {}) and {}\n", registration_->add_file.string(),
              registration_->name, registration_->windows_path, registration_->remove_file.string());
-  if (registration_->path_guessed)
-    note(
-        fmt::format("the DLL is not on a Windows drive: the registration assumes {}; copy it "
-                    "there, or use wslplug register --emit-reg WINDOWS_PATH",
-                    registration_->windows_path));
-  note(fmt::format("on Windows, elevated: reg.exe import {} /reg:64, then sc.exe stop wslservice",
-                   registration_->add_file.filename().string()));
+  note(fmt::format(
+      "on Windows, elevated: copy the DLL to {}, reg.exe import {} /reg:64, then sc.exe stop "
+      "wslservice; or let a script do it safely: wslplug register --ps1 --source {}",
+      registration_->windows_path, registration_->add_file.filename().string(),
+      built_.artifact.string()));
 }
 
 int BuildRun::run() {
@@ -185,7 +193,7 @@ int BuildRun::run() {
     if (auto ok = sign(); !ok) return failed(ok.error());
   if (auto ok = check(); !ok) return failed(ok.error());
   const int rc = has_errors(findings_) ? kExitBad : kExitOk;
-  if (f_.emit_reg)
+  if (f_.emit_reg || !f_.windows_path.empty())
     if (auto ok = emit_registration(); !ok) return failed(ok.error());
   if (f_.run) return combine_exit(rc, run_built());
   if (f_.json) {
@@ -234,8 +242,15 @@ const Registrar kRegistrar{CommandSpec{
                     "key.pem, created on first use)");
       cmd->add_flag("--emit-reg", flags->emit_reg,
                     "Write the registration files (.wslplug/NAME.reg and NAME.unregister.reg) for "
-                    "the DLL: its own path when on a Windows drive (/mnt/c/...), else "
-                    "C:\\Plugins\\<dll>");
+                    "the DLL installed at --windows-path, by default C:\\Program Files\\WSL "
+                    "Plugins\\NAME\\<dll>");
+      cmd->add_option("--windows-path", flags->windows_path,
+                      "With --emit-reg (implied): where Windows loads the DLL from, as register's "
+                      "DLL_PATH (C:\\..., /mnt/c/..., \\\\server\\share\\...)");
+      cmd->add_option("--automount-root", flags->automount_root,
+                      "Where WSL mounts Windows drives (wsl.conf [automount] root), for a "
+                      "/mnt/c/... --windows-path")
+          ->capture_default_str();
       cmd->add_flag("--run", flags->run,
                     "Then run the built DLL through its lifecycle in the WSL plugin host (wslplug "
                     "run); with --json one document: run's, with build's under \"build\"");
@@ -249,7 +264,8 @@ const Registrar kRegistrar{CommandSpec{
                          "wslplug build --cargo /usr/bin/cargo   # Debian's Rust with "
                          "libstd-rust-dev-windows",
                          "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug",
-                         "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run", "",
+                         "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run",
+                         "wslplug build --windows-path '/mnt/c/Program Files/WSL Plugins/p/p.dll'", "",
                          "Exit codes: 0 built, 1 the build failed or the DLL has errors, 2 no "
                          "project or a toolchain is missing (the fix says what to install), 3 I/O "
                          "error."});

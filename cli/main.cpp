@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
                 "wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem --in-place",
                 "wslplug verify plugin.dll --ca certs/cert.pem",
                 "wslplug doctor Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f",
-                "wslplug register --emit-reg 'C:\\Plugins\\my_plugin.dll'", "",
+                "wslplug register --ps1 --source build/my_plugin.dll", "",
                 "Exit codes: 0 success, 1 the checked thing is bad, 2 usage or input error,",
                 "3 I/O or internal error."});
 

@@ -1,7 +1,7 @@
-// `wslplug register --emit-reg` and `wslplug unregister --emit-reg`: write the .reg files (and
-// optionally an elevated PowerShell script) that add or remove a WSL plugin's REG_SZ value under
-// HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins. wslplug runs on Linux, so it
-// never writes the registry itself.
+// `wslplug register` and `wslplug unregister`: write the .reg files (and optionally the elevated
+// PowerShell install and uninstall scripts) that add or remove a WSL plugin's REG_SZ value under
+// HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins. wslplug never writes the registry
+// itself; from inside WSL, --install runs the install script elevated through Windows interop.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -13,8 +13,11 @@
 #include "common.hpp"
 #include "findings_view.hpp"
 #include "wslplug/core/io.hpp"
+#include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/doctor/dll.hpp"
+#include "wslplug/doctor/reg.hpp"
+#include "wslplug/registry/interop.hpp"
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
 #include "wslplug/signing/signing.hpp"
@@ -56,18 +59,6 @@ Result<reg::Encoding> parse_encoding(const std::string& s) {
                      "use utf16 (default, what regedit writes) or utf8 (ASCII text only)");
 }
 
-int no_emit_reg(const std::string& command) {
-  return report(Error{ErrorKind::kInput,
-                      "writing the Windows registry directly needs Windows (and an elevated "
-                      "prompt); wslplug only writes .reg files",
-                      {},
-                      "--emit-reg",
-                      fmt::format("pass --emit-reg to write the .reg file, then import it on "
-                                  "Windows from an elevated prompt: reg.exe import FILE.reg "
-                                  "/reg:64 (wslplug {} --help shows examples)",
-                                  command)});
-}
-
 fs::path with_suffix(const fs::path& reg_path, const std::string& suffix) {
   std::string file = reg_path.filename().string();
   if (file.size() > 4 && iends_with(file, ".reg")) file.resize(file.size() - 4);
@@ -77,22 +68,26 @@ fs::path with_suffix(const fs::path& reg_path, const std::string& suffix) {
 // When DLL_PATH is a WSL mount path that exists here, the image and export checks of doctor --dll
 // on it: problems that would make WSL fail to load it are warnings (the registration file itself
 // is still right). A file that cannot be read is a warning too.
-void warn_about_local_dll(const fs::path& file) {
+// Returns false when the DLL has errors (or cannot be read).
+bool warn_about_local_dll(const fs::path& file) {
   auto checked = doctor::check_pe_file(file);
   if (!checked) {
     warn(fmt::format("cannot check {}: {}", file.string(), checked.error().describe()));
-    return;
+    return false;
   }
   warn_findings(checked->findings);
-  if (has_errors(checked->findings))
+  if (has_errors(checked->findings)) {
     warn(fmt::format("run wslplug doctor --dll {} for the whole check (signature included)",
                      file.string()));
+    return false;
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------------------- register
 
 struct RegisterArgs {
-  bool emit_reg = false;
+  bool emit_reg = false;  // accepted, no effect: writing the .reg files is what register does
   std::string name;
   bool name_given = false;  // --name was passed (possibly empty, which is refused)
   std::string output;
@@ -101,13 +96,95 @@ struct RegisterArgs {
   std::string automount_root = "/mnt/";
   bool ps1 = false;
   std::string trust_cert;
+  std::string source;
+  bool install = false;
+  bool restart = false;
+  bool no_restart = false;
   bool force = false;
   std::string dll;
 };
 
+// What running a script elevated through interop needs: WSL with interop, and powershell.exe.
+struct Interop {
+  reg::WslInterop wsl;
+  fs::path powershell;
+};
+
+Result<Interop> find_interop(const std::string& automount_root, std::string_view flag) {
+  auto wsl = reg::detect_wsl_interop(flag);
+  if (!wsl) return std::unexpected(wsl.error());
+  auto powershell = process::find_program("powershell.exe");
+  if (!powershell) {
+    const fs::path fallback = fs::path(automount_root) / "c" / "Windows" / "System32" /
+                              "WindowsPowerShell" / "v1.0" / "powershell.exe";
+    std::error_code ec;
+    if (fs::exists(fallback, ec)) powershell = fallback;
+  }
+  if (!powershell) {
+    return input_error(
+        "powershell.exe is not on PATH (nor in C:\\Windows\\System32\\WindowsPowerShell\\v1.0 "
+        "under the automount root)",
+        {}, std::string(flag),
+        "let WSL add the Windows PATH ([interop] appendWindowsPath=true in /etc/wsl.conf), or "
+        "run the script on Windows yourself");
+  }
+  return Interop{*wsl, *powershell};
+}
+
+// Runs the written script elevated on Windows through interop (powershell.exe, one UAC prompt).
+// `source` is the DLL to install; empty for the uninstall script.
+int run_elevated(const Interop& interop, const std::string& automount_root, const fs::path& script,
+                 const std::string& source, bool restart) {
+  const bool install = !source.empty();
+  auto script_win = reg::windows_path_of_local(script, automount_root, interop.wsl.distro);
+  if (!script_win) return report(script_win.error());
+  reg::ElevatedRun run{
+      .script_windows_path = *script_win, .source_windows_path = {}, .restart = restart};
+  if (install) {
+    auto source_win = reg::windows_path_of_local(source, automount_root, interop.wsl.distro);
+    if (!source_win) return report(source_win.error());
+    run.source_windows_path = *source_win;
+  }
+  if (restart) {
+    warn(
+        "--restart: the script stops wslservice, which ends every running WSL session, this "
+        "one included; wslplug may be cut off before it can show the result (the plugin loads "
+        "when the service starts again, at the next wsl.exe)");
+  } else if (install) {
+    note(
+        "wslservice is left running, so the plugin loads when it next starts (pass --restart to "
+        "restart it now, which ends every running WSL session, this one included)");
+  } else {
+    note(
+        "wslservice is left running: a plugin it has loaded cannot be deleted until it stops "
+        "(pass --restart to stop it first, which ends every running WSL session, this one "
+        "included)");
+  }
+  std::vector<std::string> argv{interop.powershell.string()};
+  for (auto& arg : reg::powershell_arguments(reg::elevated_run_command(run)))
+    argv.push_back(std::move(arg));
+  note(fmt::format("running {} elevated through {} (Windows asks for administrator rights)",
+                   *script_win, interop.powershell.string()));
+  std::fflush(stdout);
+  auto outcome =
+      process::run(argv, process::Options{.cwd = {}, .env = {}, .unset_env = {}, .output_fd = 2});
+  if (!outcome) return report(outcome.error());
+  if (!outcome->ok()) {
+    return report(Error{ErrorKind::kBad,
+                        fmt::format("the {} script failed on Windows (powershell.exe exit code "
+                                    "{}); its output is above",
+                                    install ? "install" : "uninstall", outcome->exit_code),
+                        script.string(),
+                        {},
+                        "fix what it reports and run the command again"});
+  }
+  fmt::print("{} on Windows by {}\n", install ? "installed" : "uninstalled", *script_win);
+  return kExitOk;
+}
+
 int run_register(const RegisterArgs& a) {
-  if (!a.emit_reg) return no_emit_reg("register");
-  if (!a.trust_cert.empty() && !a.ps1) {
+  const bool ps1 = a.ps1 || a.install;
+  if (!a.trust_cert.empty() && !ps1) {
     return report(Error{ErrorKind::kInput,
                         "--trust-cert needs --ps1: only the PowerShell script "
                         "can import a certificate",
@@ -115,12 +192,71 @@ int run_register(const RegisterArgs& a) {
                         "--trust-cert",
                         "add --ps1"});
   }
+  if (!a.source.empty() && !ps1) {
+    return report(Error{ErrorKind::kInput,
+                        "--source needs --ps1 or --install: only the script copies the DLL",
+                        {},
+                        "--source",
+                        "add --ps1"});
+  }
+  if (a.restart && a.no_restart) {
+    return report(Error{ErrorKind::kInput,
+                        "--restart and --no-restart contradict each other",
+                        {},
+                        "--restart",
+                        "pass one of them (--no-restart is the default)"});
+  }
+  if (a.restart && !a.install) {
+    return report(Error{ErrorKind::kInput,
+                        "--restart applies to --install; the script itself takes -Restart",
+                        {},
+                        "--restart",
+                        "add --install, or run the script with -Restart"});
+  }
+  if (a.install && a.source.empty()) {
+    return report(Error{ErrorKind::kInput,
+                        "--install needs the DLL to install",
+                        {},
+                        "--source",
+                        "add --source FILE (the built, signed DLL, e.g. "
+                        "target/x86_64-pc-windows-gnu/release/my_plugin.dll)"});
+  }
+  if (a.dll.empty() && a.source.empty()) {
+    return report(Error{ErrorKind::kInput,
+                        "no DLL_PATH given",
+                        {},
+                        "DLL_PATH",
+                        fmt::format("pass where Windows loads the DLL from, e.g. wslplug register "
+                                    "'{}', or --ps1 --source FILE to install it at the default "
+                                    "place",
+                                    reg::default_install_path("my_plugin", "my_plugin.dll"))});
+  }
   auto encoding = parse_encoding(a.encoding);
   if (!encoding) return report(encoding.error());
-  auto path = reg::to_windows_path(a.dll, reg::PathOptions{.automount_root = a.automount_root});
+  // Outside WSL --install is refused before anything is written.
+  std::optional<Interop> interop;
+  if (a.install) {
+    auto found = find_interop(a.automount_root, "--install");
+    if (!found) return report(found.error());
+    interop = std::move(*found);
+  }
+  std::error_code ec;
+  if (!a.source.empty() && !fs::is_regular_file(a.source, ec)) {
+    return report(Error{ErrorKind::kInput, "the DLL to install does not exist", a.source,
+                        "--source", "pass the built DLL, e.g. --source build/my_plugin.dll"});
+  }
+  // DLL_PATH defaults (with --source) to the per-plugin folder under Program Files.
+  std::string dll_input = a.dll;
+  if (dll_input.empty()) {
+    const std::string file = fs::path(a.source).filename().string();
+    dll_input = reg::default_install_path(a.name_given ? a.name : reg::windows_stem(file), file);
+  }
+  auto path = reg::to_windows_path(dll_input, reg::PathOptions{.automount_root = a.automount_root});
   if (!path) return report(path.error());
   const std::string name = a.name_given ? a.name : reg::windows_stem(path->path);
   if (auto st = reg::validate_plugin_name(name); !st) return report(st.error());
+  if (ps1)
+    if (auto st = reg::check_install_folder(path->path); !st) return report(st.error());
 
   std::optional<signing::TrustCert> cert;
   if (!a.trust_cert.empty()) {
@@ -143,29 +279,58 @@ int run_register(const RegisterArgs& a) {
     outputs.push_back({with_suffix(reg_path, ".unregister.reg"), std::move(*del),
                        fmt::format("removes plugin \"{}\"", name)});
   }
-  if (a.ps1) {
+  std::optional<fs::path> install_script;
+  if (ps1) {
+    // Without -Source the script copies from --source's Windows path when that is on a Windows
+    // drive, else from the file of --source's name beside the script.
+    std::string default_source;
+    if (!a.source.empty()) {
+      auto local = reg::to_windows_path(fs::absolute(a.source).lexically_normal().string(),
+                                        reg::PathOptions{.automount_root = a.automount_root});
+      default_source =
+          local && local->from_wsl_mount ? local->path : fs::path(a.source).filename().string();
+    }
     reg::ScriptOptions so{
         .name = name,
         .windows_path = path->path,
+        .default_source = default_source,
         .trust_der = cert ? std::span<const std::byte>(cert->der) : std::span<const std::byte>(),
         .trust_thumbprint = cert ? cert->thumbprint : std::string(),
         .generator = "wslplug"};
-    outputs.push_back({with_suffix(reg_path, ".ps1"), reg::ps1_bytes(reg::powershell_script(so)),
-                       cert
-                           ? fmt::format("elevated PowerShell script: trusts certificate {} "
-                                         "machine-wide, registers, restarts wslservice, starts WSL",
-                                         cert->thumbprint)
-                           : std::string("elevated PowerShell script: registers, restarts "
-                                         "wslservice, starts WSL and prints the result")});
+    install_script = with_suffix(reg_path, ".ps1");
+    outputs.push_back(
+        {*install_script, reg::ps1_bytes(reg::powershell_script(so)),
+         fmt::format("elevated install script: {}copies the DLL into {} (write access for SYSTEM "
+                     "and Administrators only), checks its signature, registers it; -Restart "
+                     "restarts wslservice",
+                     cert ? fmt::format("trusts certificate {} machine-wide, ", cert->thumbprint)
+                          : std::string(),
+                     reg::windows_parent(path->path))});
+    if (!a.no_unregister) {
+      outputs.push_back(
+          {with_suffix(reg_path, ".unregister.ps1"),
+           reg::ps1_bytes(reg::uninstall_script({.name = name, .generator = "wslplug"})),
+           "elevated uninstall script: undoes what the install script did"});
+    }
   }
   if (path->from_wsl_mount) {
-    std::error_code ec;
-    if (!fs::is_regular_file(fs::path(a.dll), ec)) {
-      warn(fmt::format("{} does not exist here; the registration points at {} anyway", a.dll,
+    if (!fs::is_regular_file(fs::path(dll_input), ec)) {
+      warn(fmt::format("{} does not exist here; the registration points at {} anyway", dll_input,
                        path->path));
     } else {
-      warn_about_local_dll(a.dll);
+      warn_about_local_dll(dll_input);
     }
+  }
+  if (!a.source.empty() && !warn_about_local_dll(a.source) && a.install) {
+    // A plugin that cannot load makes every WSL 2 start fail: never install one.
+    return report(Error{ErrorKind::kBad,
+                        "the DLL to install would not load (see the warnings above); nothing was "
+                        "written or installed",
+                        a.source, "--source", "fix the DLL, check it with wslplug doctor --dll"});
+  }
+  for (const auto& f : doctor::registered_location_findings(*path, dll_input)) {
+    warn(f.message);
+    note("fix: " + f.fix);
   }
   if (path->kind == reg::WindowsPath::Kind::kUnc) {
     warn(
@@ -176,15 +341,23 @@ int run_register(const RegisterArgs& a) {
   if (cert) {
     warn(
         fmt::format("the script will add certificate \"{}\" (SHA-1 {}) to "
-                    "Cert:\\LocalMachine\\Root: the whole machine will trust it",
+                    "Cert:\\LocalMachine\\Root: the whole machine will trust it (the uninstall "
+                    "script removes it again)",
                     cert->subject, cert->thumbprint));
   }
   if (int rc = write_outputs(outputs, a.force); rc != kExitOk) return rc;
+  if (interop)
+    return run_elevated(*interop, a.automount_root, *install_script, a.source, a.restart);
   fmt::print("next, on Windows, from an elevated prompt:\n");
-  if (a.ps1) {
-    fmt::print("  powershell.exe -NoProfile -ExecutionPolicy Bypass -File {}\n",
-               outputs.back().path.filename().string());
+  if (ps1) {
+    fmt::print("  powershell.exe -NoProfile -ExecutionPolicy Bypass -File {}{}\n",
+               install_script->filename().string(),
+               a.source.empty() ? std::string(" -Source DLL")
+                                : fmt::format("   (the DLL {} beside it, or -Source DLL)",
+                                              fs::path(a.source).filename().string()));
+    fmt::print("  add -Restart to restart wslservice now (ends every running WSL session)\n");
   } else {
+    fmt::print("  copy the DLL to {} (as an administrator)\n", path->path);
     fmt::print("  reg.exe import {} /reg:64\n", reg_path.filename().string());
     fmt::print("  sc.exe stop wslservice\n");
     fmt::print("  wsl.exe --exec /bin/true   (plugins load when the service starts)\n");
@@ -198,18 +371,20 @@ Runner setup_register(CLI::App& root) {
       "register",
       "Write the .reg file that registers a WSL plugin (a REG_SZ value under "
       "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins), the matching removal "
-      "file and optionally an elevated PowerShell script.");
+      "file and optionally elevated PowerShell install and uninstall scripts; from inside WSL, "
+      "--install runs the install script on Windows.");
   cmd->add_flag("--emit-reg", args->emit_reg,
-                "Write .reg files (required: wslplug runs on Linux and never writes the registry "
-                "itself)");
+                "Write the .reg files (what register always does; accepted for older scripts)");
   auto* name_opt =
       cmd->add_option("--name", args->name,
                       "Plugin name (the registry value name users see in WSL errors); default: the "
                       "DLL's file name without .dll");
-  cmd->add_option("-o,--output", args->output,
-                  "Registration file; default NAME.reg in the current folder. The removal file "
-                  "(.unregister.reg) and the script (.ps1) are written beside it");
-  cmd->add_flag("--no-unregister", args->no_unregister, "Do not write the removal file");
+  cmd->add_option(
+      "-o,--output", args->output,
+      "Registration file; default NAME.reg in the current folder. The removal file "
+      "(.unregister.reg) and the scripts (.ps1, .unregister.ps1) are written beside it");
+  cmd->add_flag("--no-unregister", args->no_unregister,
+                "Do not write the removal file (nor the uninstall script)");
   cmd->add_option("--encoding", args->encoding,
                   "utf16 (default: UTF-16LE with BOM and CRLF, what regedit writes) or utf8 "
                   "(CRLF, no BOM; ASCII names and paths only)")
@@ -219,29 +394,47 @@ Runner setup_register(CLI::App& root) {
                   "style paths")
       ->capture_default_str();
   cmd->add_flag("--ps1", args->ps1,
-                "Also write an elevated PowerShell script that sets the value in the 64-bit "
-                "registry view, restarts wslservice, starts WSL and prints the result");
+                "Also write elevated PowerShell scripts: NAME.ps1 copies the DLL into DLL_PATH's "
+                "folder, locks that folder to SYSTEM and Administrators, checks the signature and "
+                "registers it; NAME.unregister.ps1 undoes all of it");
+  cmd->add_option("--source", args->source,
+                  "With --ps1 or --install: the DLL file to install (a local path); DLL_PATH then "
+                  "defaults to C:\\Program Files\\WSL Plugins\\NAME\\<file>");
   cmd->add_option("--trust-cert", args->trust_cert,
                   "With --ps1: the certificate (.cer or PEM) the script first imports into "
-                  "Cert:\\LocalMachine\\Root (machine-wide trust; test machines only)");
+                  "Cert:\\LocalMachine\\Root (machine-wide trust; test machines only; the "
+                  "uninstall script removes it)");
+  cmd->add_flag("--install", args->install,
+                "Inside WSL: write the scripts, then run the install script elevated on Windows "
+                "through powershell.exe (a UAC prompt); needs --source");
+  cmd->add_flag("--restart", args->restart,
+                "With --install: restart wslservice so the plugin loads now (ends every running "
+                "WSL session, this one included)");
+  cmd->add_flag("--no-restart", args->no_restart,
+                "With --install: leave wslservice running (the default); the plugin loads when "
+                "it next starts");
   cmd->add_flag("--force", args->force, "Replace existing output files");
   cmd->add_option("DLL_PATH", args->dll,
-                  "The plugin DLL as Windows will see it: C:\\Plugins\\p.dll, C:/Plugins/p.dll, "
-                  "/mnt/c/Plugins/p.dll or \\\\server\\share\\p.dll")
-      ->required();
-  set_examples(cmd, {
-                        "wslplug register --emit-reg 'C:\\Plugins\\my_plugin.dll'",
-                        "wslplug register --emit-reg /mnt/c/Plugins/my_plugin.dll --name "
-                        "my-plugin -o dist/my-plugin.reg",
-                        "wslplug register --emit-reg --ps1 --trust-cert certs/cert.cer "
-                        "/mnt/c/Plugins/my_plugin.dll",
-                        "wslplug register --emit-reg --encoding utf8 --automount-root /win/ "
-                        "/win/d/plugins/p.dll",
-                        "",
-                        "Then, on Windows (elevated): reg.exe import my_plugin.reg /reg:64;",
-                        "sc.exe stop wslservice; wsl.exe --exec /bin/true. Check a file with",
-                        "wslplug doctor --reg my_plugin.reg.",
-                    });
+                  "Where Windows loads the DLL from: C:\\Program Files\\WSL Plugins\\p\\p.dll, "
+                  "C:/Program Files/..., /mnt/c/Program Files/... or \\\\server\\share\\p.dll "
+                  "(optional with --source)");
+  set_examples(
+      cmd, {
+               "wslplug register 'C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll'",
+               "wslplug register --ps1 --source build/my_plugin.dll --name my-plugin",
+               "wslplug register --ps1 --trust-cert certs/cert.cer --source build/my_plugin.dll",
+               "wslplug register --install --source build/my_plugin.dll   # inside WSL",
+               "wslplug register --encoding utf8 --automount-root /win/ "
+               "'/win/c/Program Files/WSL Plugins/p/p.dll'",
+               "",
+               "Then, on Windows (elevated): powershell.exe -NoProfile -ExecutionPolicy Bypass",
+               "-File my_plugin.ps1 [-Restart]; or copy the DLL to its folder yourself and",
+               "reg.exe import my_plugin.reg /reg:64; sc.exe stop wslservice. Check a file with",
+               "wslplug doctor --reg my_plugin.reg.",
+               "",
+               "Exit codes: 0 written (and installed), 1 the install script failed on Windows,",
+               "2 usage or input error (nothing written), 3 I/O error.",
+           });
   return [args, name_opt] {
     args->name_given = name_opt->count() > 0;
     return run_register(*args);
@@ -251,17 +444,41 @@ Runner setup_register(CLI::App& root) {
 // ------------------------------------------------------------------------------ unregister
 
 struct UnregisterArgs {
-  bool emit_reg = false;
+  bool emit_reg = false;  // accepted, no effect
   std::string name;
   std::string output;
   std::string encoding = "utf16";
+  bool ps1 = false;
+  bool install = false;  // run the uninstall script through interop
+  bool restart = false;
+  bool no_restart = false;
+  std::string automount_root = "/mnt/";
   bool force = false;
 };
 
 int run_unregister(const UnregisterArgs& a) {
-  if (!a.emit_reg) return no_emit_reg("unregister");
+  if (a.restart && a.no_restart) {
+    return report(Error{ErrorKind::kInput,
+                        "--restart and --no-restart contradict each other",
+                        {},
+                        "--restart",
+                        "pass one of them (--no-restart is the default)"});
+  }
+  if (a.restart && !a.install) {
+    return report(Error{ErrorKind::kInput,
+                        "--restart applies to --uninstall; the script itself takes -Restart",
+                        {},
+                        "--restart",
+                        "add --uninstall, or run the script with -Restart"});
+  }
   auto encoding = parse_encoding(a.encoding);
   if (!encoding) return report(encoding.error());
+  std::optional<Interop> interop;
+  if (a.install) {
+    auto found = find_interop(a.automount_root, "--uninstall");
+    if (!found) return report(found.error());
+    interop = std::move(*found);
+  }
   if (auto st = reg::validate_plugin_name(a.name); !st) return report(st.error());
   const fs::path out = a.output.empty() ? fs::path(reg::file_safe_name(a.name) + ".unregister.reg")
                                         : fs::path(a.output);
@@ -269,29 +486,61 @@ int run_unregister(const UnregisterArgs& a) {
   if (!del) return report(del.error());
   std::vector<PlannedOutput> outputs;
   outputs.push_back({out, std::move(*del), fmt::format("removes plugin \"{}\"", a.name)});
+  if (a.ps1 || a.install) {
+    outputs.push_back(
+        {with_suffix(out, ".ps1"),
+         reg::ps1_bytes(reg::uninstall_script({.name = a.name, .generator = "wslplug"})),
+         "elevated uninstall script: removes the registration and what the install script "
+         "recorded (DLL, folders, a certificate it added)"});
+  }
   if (int rc = write_outputs(outputs, a.force); rc != kExitOk) return rc;
+  if (interop) return run_elevated(*interop, a.automount_root, outputs.back().path, {}, a.restart);
   fmt::print("next, on Windows, from an elevated prompt:\n");
-  fmt::print("  reg.exe import {} /reg:64\n", out.filename().string());
-  fmt::print("  sc.exe stop wslservice   (the service unloads plugins only when it stops)\n");
+  if (a.ps1) {
+    fmt::print("  powershell.exe -NoProfile -ExecutionPolicy Bypass -File {} [-Restart]\n",
+               outputs.back().path.filename().string());
+  } else {
+    fmt::print("  reg.exe import {} /reg:64\n", out.filename().string());
+    fmt::print("  sc.exe stop wslservice   (the service unloads plugins only when it stops)\n");
+  }
   return kExitOk;
 }
 
 Runner setup_unregister(CLI::App& root) {
   auto args = std::make_shared<UnregisterArgs>();
   auto* cmd = root.add_subcommand(
-      "unregister", "Write the .reg file that removes a WSL plugin's registration (\"NAME\"=-).");
+      "unregister",
+      "Write the .reg file that removes a WSL plugin's registration (\"NAME\"=-), and "
+      "optionally the elevated script that undoes an install by register --ps1.");
   cmd->add_flag("--emit-reg", args->emit_reg,
-                "Write a .reg file (required: wslplug never writes the registry itself)");
+                "Write the .reg file (what unregister always does; accepted for older scripts)");
   cmd->add_option("--name", args->name, "Plugin name (the registry value name)")->required();
   cmd->add_option("-o,--output", args->output, "Output file; default NAME.unregister.reg");
   cmd->add_option("--encoding", args->encoding, "utf16 (default) or utf8 (ASCII names only)")
       ->capture_default_str();
-  cmd->add_flag("--force", args->force, "Replace an existing output file");
+  cmd->add_flag("--ps1", args->ps1,
+                "Also write the elevated uninstall script (beside the .reg file, .ps1): removes "
+                "the registration, the installed DLL and folders and a certificate the install "
+                "added");
+  cmd->add_flag("--uninstall", args->install,
+                "Inside WSL: write the uninstall script, then run it elevated on Windows through "
+                "powershell.exe (a UAC prompt)");
+  cmd->add_flag("--restart", args->restart,
+                "With --uninstall: stop wslservice first so a loaded DLL can be deleted (ends "
+                "every running WSL session, this one included)");
+  cmd->add_flag("--no-restart", args->no_restart,
+                "With --uninstall: leave wslservice running (the default)");
+  cmd->add_option("--automount-root", args->automount_root,
+                  "Where WSL mounts Windows drives (wsl.conf [automount] root)")
+      ->capture_default_str();
+  cmd->add_flag("--force", args->force, "Replace existing output files");
   set_examples(cmd,
-               {"wslplug unregister --emit-reg --name my_plugin",
-                "wslplug unregister --emit-reg --name my-plugin -o remove-my-plugin.reg", "",
+               {"wslplug unregister --name my_plugin",
+                "wslplug unregister --name my_plugin --uninstall --restart   # inside WSL",
+                "wslplug unregister --name my-plugin --ps1 -o remove-my-plugin.reg", "",
                 "Then, on Windows (elevated): reg.exe import my_plugin.unregister.reg /reg:64;",
-                "sc.exe stop wslservice."});
+                "sc.exe stop wslservice. Or run the .ps1 (it stops wslservice with -Restart).", "",
+                "Exit codes: 0 written, 2 usage or input error (nothing written), 3 I/O error."});
   return [args] { return run_unregister(*args); };
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "wslplug/doctor/dll.hpp"
+#include "wslplug/registry/winpath.hpp"
 
 namespace wslplug::doctor {
 
@@ -153,7 +154,11 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
 Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const VerifyOptions& options) {
   auto pe = check_pe_file(path);
   if (!pe) return std::unexpected(pe.error());
-  if (!pe->is_pe) return std::move(pe->findings);
+  std::vector<Finding> located = location_findings(path);
+  if (!pe->is_pe) {
+    pe->findings.insert(pe->findings.end(), located.begin(), located.end());
+    return std::move(pe->findings);
+  }
   std::vector<Finding> out;
   auto report = verify_file(path, options);
   if (!report) {
@@ -169,7 +174,26 @@ Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const Verify
   }
   out.insert(out.end(), std::make_move_iterator(pe->findings.begin()),
              std::make_move_iterator(pe->findings.end()));
+  out.insert(out.end(), located.begin(), located.end());
   return out;
+}
+
+std::vector<Finding> location_findings(const fs::path& path, std::string_view automount_root) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  if (ec) return {};
+  auto windows =
+      reg::to_windows_path(absolute.lexically_normal().string(),
+                           reg::PathOptions{.automount_root = std::string(automount_root)});
+  if (!windows || !windows->from_wsl_mount) return {};
+  const reg::LocationRisk risk = reg::writable_location(windows->path);
+  if (risk.kind == reg::WritableLocation::kNone) return {};
+  return {make_finding(
+      finding::kDllUserWritable,
+      fmt::format("{} is {} on Windows: {}", path.string(), windows->path, risk.reason),
+      fmt::format("do not register it there: install it where only administrators can write, "
+                  "e.g. with wslplug register --ps1 --source {} (default folder {}\\)",
+                  path.string(), reg::kDefaultInstallRoot))};
 }
 
 }  // namespace wslplug::doctor

@@ -27,6 +27,8 @@ std::string_view check_area_name(CheckArea a) {
       return "export";
     case CheckArea::kRegistration:
       return "registration";
+    case CheckArea::kLocation:
+      return "location";
   }
   return "image";
 }
@@ -61,7 +63,9 @@ constexpr const FindingKind* kCatalogue[] = {
     &kKeyOther, &kKeyDeleted, &kNameDefaultValue, &kNameInvalid, &kNameDuplicate, &kValueRemoved,
     &kValueNotRegSz, &kPathDuplicate, &kNoRegistration, &kPathEmpty, &kPathControlCharacter,
     &kPathQuotes, &kPathEnvVar, &kPathInDistribution, &kPathUnc, &kPathLinux, &kPathRelative,
-    &kPathInvalidCharacter, &kPathForwardSlashes, &kPathNotDll};
+    &kPathInvalidCharacter, &kPathForwardSlashes, &kPathNotDll, &kPathUserWritable,
+    // location
+    &kDllUserWritable};
 
 }  // namespace
 

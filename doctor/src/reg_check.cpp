@@ -20,7 +20,8 @@ using namespace reg;  // the .reg document model
 namespace {
 
 constexpr std::string_view kFixBare =
-    "store the bare absolute path, e.g. \"C:\\\\Plugins\\\\my_plugin.dll\"";
+    "store the bare absolute path, e.g. "
+    "\"C:\\\\Program Files\\\\WSL Plugins\\\\my_plugin\\\\my_plugin.dll\"";
 
 // Characters a registered path must not have: control characters, quotes, %VARS%.
 void check_path_text(const std::string& at, const std::string& path, std::vector<Finding>& out) {
@@ -62,18 +63,23 @@ void check_path_root(const std::string& at, const std::string& path, const std::
                                  "loads plugins when it starts, before any distribution runs, "
                                  "and cannot read it",
                                  at, printable(path)),
-                     "copy the DLL to a Windows folder (e.g. C:\\\\Plugins\\\\) and register "
+                     "copy the DLL to a Windows folder (e.g. C:\\\\Program Files\\\\WSL "
+                     "Plugins\\\\NAME\\\\) and register "
                      "that path"));
   } else if (unc) {
     out.push_back(
         make_finding(finding::kPathUnc,
                      fmt::format("{}: \"{}\" is on a network share; the service runs as "
                                  "LocalSystem and reaches it as the computer account, at boot, "
-                                 "possibly before the network is up",
+                                 "possibly before the network is up, and whoever can write the "
+                                 "share can replace the DLL that LocalSystem loads",
                                  at, printable(path)),
-                     "copy the DLL to a local folder (e.g. C:\\\\Plugins\\\\)"));
+                     "copy the DLL to a local folder only administrators can write (e.g. "
+                     "C:\\\\Program Files\\\\WSL Plugins\\\\NAME\\\\)"));
   } else if (path.front() == '/') {
-    std::string fix = "register the Windows path of the DLL, e.g. C:\\\\Plugins\\\\my_plugin.dll";
+    std::string fix =
+        "register the Windows path of the DLL, e.g. C:\\\\Program Files\\\\WSL "
+        "Plugins\\\\my_plugin\\\\my_plugin.dll";
     if (auto w = to_windows_path(path); w) fix = fmt::format("write \"{}\"", escape(w->path));
     out.push_back(
         make_finding(finding::kPathLinux,
@@ -91,6 +97,27 @@ void check_path_root(const std::string& at, const std::string& path, const std::
     if (!has_dir) f.wsl_error = "ERROR_FILE_NOT_FOUND";  // a bare file name
     out.push_back(std::move(f));
   }
+}
+
+// A drive path (or the WSL mount path of one) in a folder ordinary users can write. Shares are
+// path-unc's.
+void check_location(const std::string& at, const std::string& path, bool drive,
+                    std::vector<Finding>& out) {
+  const bool mount = path.front() == '/';
+  if (!drive && !mount) return;
+  auto windows = to_windows_path(path);
+  if (!windows || windows->kind != WindowsPath::Kind::kDrive) return;
+  const LocationRisk risk = writable_location(windows->path);
+  if (risk.kind == WritableLocation::kNone) return;
+  std::string message = fmt::format("{}: {}", at, risk.reason);
+  if (mount)
+    message += fmt::format(" (\"{}\" is the WSL mount path of {})", printable(path), windows->path);
+  out.push_back(make_finding(
+      finding::kPathUserWritable, std::move(message),
+      fmt::format("install the DLL where only administrators can write, e.g. \"{}\" (wslplug "
+                  "register --ps1 writes a script that copies it there and locks the folder)",
+                  escape(default_install_path(windows_stem(windows->path),
+                                              windows_stem(windows->path) + ".dll")))));
 }
 
 // Findings about a REG_SZ plugin path.
@@ -119,13 +146,15 @@ void check_path(const std::string& at, const std::string& path, std::vector<Find
                        "fix the path"));
     }
   }
+  check_location(at, path, drive, out);
   if (drive && path.find('/') != std::string::npos) {
     out.push_back(
         make_finding(finding::kPathForwardSlashes,
                      fmt::format("{}: the path \"{}\" uses '/'; LoadLibrary documents only "
                                  "'\\' as the separator",
                                  at, printable(path)),
-                     "write backslashes (doubled in a .reg file: C:\\\\Plugins\\\\p.dll)"));
+                     "write backslashes (doubled in a .reg file: C:\\\\Program Files\\\\WSL "
+                     "Plugins\\\\p\\\\p.dll)"));
   }
   if (!lnorm.ends_with(".dll")) {
     out.push_back(
@@ -186,11 +215,12 @@ struct Seen {
 
 void check_name(const Value& v, const std::string& at, Seen& seen, std::vector<Finding>& out) {
   if (v.is_default) {
-    out.push_back(make_finding(finding::kNameDefaultValue,
-                               at + " is the key's unnamed default value; the plugin would have "
-                                    "an empty name in WSL's error messages",
-                               "use a named value: "
-                               "\"my-plugin\"=\"C:\\\\Plugins\\\\my_plugin.dll\""));
+    out.push_back(make_finding(
+        finding::kNameDefaultValue,
+        at + " is the key's unnamed default value; the plugin would have "
+             "an empty name in WSL's error messages",
+        "use a named value: "
+        "\"my-plugin\"=\"C:\\\\Program Files\\\\WSL Plugins\\\\my_plugin\\\\my_plugin.dll\""));
     return;
   }
   if (v.name.empty() || has_control(v.name)) {
@@ -214,7 +244,9 @@ void check_name(const Value& v, const std::string& at, Seen& seen, std::vector<F
 Finding not_reg_sz(const Value& v, const std::string& at) {
   std::string what = std::string(value_kind_name(v.kind));
   if (v.kind == ValueKind::kExpandString) what += " (hex(2))";
-  std::string fix = "write it as a string value: \"NAME\"=\"C:\\\\Plugins\\\\my_plugin.dll\"";
+  std::string fix =
+      "write it as a string value: \"NAME\"=\"C:\\\\Program Files\\\\WSL "
+      "Plugins\\\\my_plugin\\\\my_plugin.dll\"";
   if (v.kind == ValueKind::kExpandString || v.kind == ValueKind::kMultiString) {
     fix = fmt::format("write it as a string value with the expanded path: \"{}\"=\"...\"",
                       escape(printable(v.name)));
@@ -283,12 +315,25 @@ std::vector<Finding> check_registration(const Document& doc, const std::string& 
     }
   }
   if (!any) {
-    out.push_back(
-        make_finding(finding::kNoRegistration,
-                     fmt::format("{}: the file sets no value under [{}]", f, kPluginsKey),
-                     "generate one with: wslplug register --emit-reg C:\\Plugins\\my_plugin.dll"));
+    out.push_back(make_finding(finding::kNoRegistration,
+                               fmt::format("{}: the file sets no value under [{}]", f, kPluginsKey),
+                               "generate one with: wslplug register 'C:\\Program Files\\WSL "
+                               "Plugins\\my_plugin\\my_plugin.dll'"));
   }
   return out;
+}
+
+std::vector<Finding> registered_location_findings(const WindowsPath& path, std::string_view input) {
+  const LocationRisk risk = writable_location(path.path);
+  if (risk.kind == WritableLocation::kNone) return {};
+  std::string message = risk.reason;
+  if (path.from_wsl_mount) message += fmt::format(" (given as its WSL mount path {})", input);
+  const std::string stem = windows_stem(path.path);
+  return {make_finding(
+      finding::kPathUserWritable, std::move(message),
+      fmt::format("register it where only administrators can write, e.g. '{}' (wslplug register "
+                  "--ps1 writes a script that copies it there and locks the folder)",
+                  default_install_path(stem, stem)))};
 }
 
 Result<std::vector<Finding>> check_registration_file(const std::filesystem::path& path) {

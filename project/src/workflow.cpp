@@ -6,6 +6,7 @@
 
 #include "wslplug/core/io.hpp"
 #include "wslplug/doctor/dll.hpp"
+#include "wslplug/doctor/reg.hpp"
 #include "wslplug/registry/regfile.hpp"
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
@@ -18,13 +19,6 @@ namespace {
 // The manifest's paths default to .wslplug when empty.
 fs::path state_dir(const fs::path& project_dir, const std::string& configured) {
   return project_dir / (configured.empty() ? ".wslplug" : configured);
-}
-
-// The windows path the registration names (see emit_registration).
-std::pair<std::string, bool> registered_path(const fs::path& dll) {
-  if (auto path = reg::to_windows_path(fs::absolute(dll).lexically_normal().string()))
-    return {path->path, false};
-  return {"C:\\Plugins\\" + dll.filename().string(), true};
 }
 
 }  // namespace
@@ -86,11 +80,19 @@ Result<std::vector<Finding>> check_built_dll(const Manifest& m, const fs::path& 
 }
 
 Result<Registration> emit_registration(const Manifest& m, const fs::path& project_dir,
-                                       const fs::path& dll) {
+                                       const fs::path& dll, const RegistrationOptions& options) {
   Registration r;
   r.name = m.registry_name.empty() ? m.name : m.registry_name;
   if (auto ok = reg::validate_plugin_name(r.name); !ok) return std::unexpected(ok.error());
-  std::tie(r.windows_path, r.path_guessed) = registered_path(dll);
+  r.default_path = options.windows_path.empty();
+  const std::string input = r.default_path
+                                ? reg::default_install_path(r.name, dll.filename().string())
+                                : options.windows_path;
+  auto path =
+      reg::to_windows_path(input, reg::PathOptions{.automount_root = options.automount_root});
+  if (!path) return std::unexpected(path.error());
+  r.windows_path = path->path;
+  r.location = doctor::registered_location_findings(*path, input);
   const fs::path dir = state_dir(project_dir, m.registration);
   std::error_code ec;
   fs::create_directories(dir, ec);

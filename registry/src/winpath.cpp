@@ -294,3 +294,143 @@ std::string file_safe_name(std::string_view name) {
 }
 
 }  // namespace wslplug::reg
+
+namespace wslplug::reg {
+
+std::string default_install_path(std::string_view plugin_name, std::string_view dll_file_name) {
+  std::string file = file_safe_name(dll_file_name);
+  if (!iends_with(file, ".dll")) file += ".dll";
+  return fmt::format("{}\\{}\\{}", kDefaultInstallRoot, file_safe_name(plugin_name), file);
+}
+
+std::string windows_parent(std::string_view windows_path) {
+  auto slash = windows_path.find_last_of('\\');
+  if (slash == std::string_view::npos) return {};
+  // "C:\p.dll" -> "C:\" (the root keeps its separator).
+  if (slash == 2 && windows_path.size() > 1 && windows_path[1] == ':')
+    return std::string(windows_path.substr(0, 3));
+  return std::string(windows_path.substr(0, slash));
+}
+
+namespace {
+
+std::vector<std::string_view> split_backslash(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    auto next = s.find('\\', pos);
+    auto part = s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+    if (!part.empty()) out.push_back(part);
+    if (next == std::string_view::npos) break;
+    pos = next + 1;
+  }
+  return out;
+}
+
+constexpr std::string_view kWhyAdmins =
+    "anyone who can replace the DLL runs code as LocalSystem when wslservice loads it";
+
+}  // namespace
+
+LocationRisk writable_location(std::string_view path) {
+  LocationRisk out;
+  if (path.starts_with("\\\\")) {
+    const auto parts = split_backslash(path.substr(2));
+    if (parts.empty() || iequals(parts[0], "wsl$") || iequals(parts[0], "wsl.localhost"))
+      return out;
+    const std::string share = parts.size() >= 2 ? fmt::format("\\\\{}\\{}", parts[0], parts[1])
+                                                : fmt::format("\\\\{}", parts[0]);
+    out.kind = WritableLocation::kNetworkShare;
+    out.reason = fmt::format(
+        "{} is on the network share {}: whoever can write that share (or its server) can "
+        "replace it, and {}",
+        path, share, kWhyAdmins);
+    return out;
+  }
+  if (path.size() < 3 || path[1] != ':' || path[2] != '\\') return out;
+  const std::string drive(path.substr(0, 2));
+  const auto parts = split_backslash(path.substr(3));
+  // parts: folders..., file.
+  if (parts.size() >= 2 && iequals(parts[0], "Users")) {
+    out.kind = WritableLocation::kUserProfile;
+    out.reason = fmt::format(
+        "{} is under {}\\Users\\, where user profiles (and Users\\Public, writable by every "
+        "user) live: its owner and programs they run can replace it, and {}",
+        path, drive, kWhyAdmins);
+    return out;
+  }
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (iequals(parts[i], "Temp") || iequals(parts[i], "Tmp")) {
+      std::string folder = drive;
+      for (std::size_t k = 0; k <= i; ++k) folder += "\\" + std::string(parts[k]);
+      out.kind = WritableLocation::kTemp;
+      out.reason = fmt::format(
+          "{} is in the temporary folder {}, where ordinary users can create and often "
+          "replace files, and {}",
+          path, folder, kWhyAdmins);
+      return out;
+    }
+  }
+  if (parts.size() >= 2 && iequals(parts[0], "ProgramData")) {
+    out.kind = WritableLocation::kProgramData;
+    out.reason = fmt::format(
+        "{} is under {}\\ProgramData\\, where every user may create files and folders (a "
+        "user can plant the DLL before it is installed, or own the folder it is in), and {}",
+        path, drive, kWhyAdmins);
+    return out;
+  }
+  const bool protected_root = parts.size() >= 2 && (iequals(parts[0], "Program Files") ||
+                                                    iequals(parts[0], "Program Files (x86)") ||
+                                                    iequals(parts[0], "Windows"));
+  if (!protected_root) {
+    const std::string where =
+        parts.size() >= 2
+            ? fmt::format("the folder {}\\{} at the top of drive {}", drive, parts[0], drive)
+            : fmt::format("the root of drive {}", drive);
+    out.kind = WritableLocation::kDriveTopLevel;
+    out.reason = fmt::format(
+        "{} is in {}: on a default Windows install, files and folders created there inherit "
+        "write access for Authenticated Users from the root of the drive, and {}",
+        path, where, kWhyAdmins);
+  }
+  return out;
+}
+
+}  // namespace wslplug::reg
+
+namespace wslplug::reg {
+
+Status check_install_folder(std::string_view windows_path) {
+  const std::string folder = windows_parent(windows_path);
+  std::string_view rest = folder;
+  std::size_t root_parts = 0;
+  if (rest.starts_with("\\\\")) {
+    rest.remove_prefix(2);
+    root_parts = 2;  // server, share
+  } else if (rest.size() >= 2 && rest[1] == ':') {
+    rest.remove_prefix(2);
+  }
+  const auto parts = split_backslash(rest);
+  std::string why;
+  if (parts.size() <= root_parts) {
+    why = "is the root of a drive or share";
+  } else if (parts.size() == root_parts + 1 ||
+             (parts.size() == root_parts + 2 && (iequals(parts[root_parts], "Windows")))) {
+    for (std::string_view owned :
+         {"Windows", "Program Files", "Program Files (x86)", "ProgramData", "Users", "System32"}) {
+      if (iequals(parts.back(), owned)) why = "is a folder Windows owns";
+    }
+  }
+  if (folder.size() == kDefaultInstallRoot.size() && iequals(folder, kDefaultInstallRoot))
+    why = "is the folder of all wslplug-installed plugins";
+  if (why.empty()) return {};
+  return input_error(
+      fmt::format("cannot install into {}: it {}, and the install script resets the permissions "
+                  "of the DLL's folder",
+                  folder.empty() ? std::string(windows_path) : folder, why),
+      {}, "DLL_PATH",
+      "give the plugin a folder of its own, e.g. " +
+          default_install_path(windows_stem(windows_path), windows_stem(windows_path)));
+}
+
+}  // namespace wslplug::reg

@@ -462,3 +462,33 @@ int wmain(int argc, wchar_t** argv) {
   }
   EXPECT_GE(failures, 6);  // the fixtures do fail in several ways
 }
+
+// A DLL given by its WSL mount path is judged for where it sits on Windows (the file need not
+// exist: only the path matters).
+TEST(DllCheckLocation, NotesUserWritableFoldersOfMountPaths) {
+  namespace fs = std::filesystem;
+  using wslplug::doctor::location_findings;
+  auto notes = location_findings("/mnt/c/Users/me/build/p.dll");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_TRUE(notes[0].is(wslplug::finding::kDllUserWritable));
+  EXPECT_EQ(notes[0].severity, wslplug::Severity::kInfo);
+  EXPECT_NE(notes[0].message.find("C:\\Users\\me\\build\\p.dll"), std::string::npos)
+      << notes[0].message;
+  EXPECT_NE(notes[0].fix.find("C:\\Program Files\\WSL Plugins\\"), std::string::npos)
+      << notes[0].fix;
+  EXPECT_EQ(location_findings("/mnt/d/Temp/p.dll").size(), 1u);
+  EXPECT_EQ(location_findings("/mnt/c/Plugins/p.dll").size(), 1u);
+  EXPECT_TRUE(location_findings("/mnt/c/Program Files/WSL Plugins/p/p.dll").empty());
+  EXPECT_TRUE(location_findings("/home/me/p.dll").empty());
+  EXPECT_TRUE(location_findings("/win/c/Users/p.dll").empty());
+  EXPECT_EQ(location_findings("/win/c/Users/p.dll", "/win/").size(), 1u);
+  // A relative path counts from the current folder.
+  wt::TempDir tmp;
+  const fs::path root = tmp / "mnt";
+  fs::create_directories(root / "c" / "Users");
+  const fs::path old = fs::current_path();
+  fs::current_path(root / "c" / "Users");
+  auto relative = location_findings("p.dll", root.string() + "/");
+  fs::current_path(old);
+  EXPECT_EQ(relative.size(), 1u);
+}

@@ -127,7 +127,7 @@ TEST(RegCheck, FlagsEachBadVariantWithTheWslError) {
 
 TEST(RegCheck, FlagsEncodingProblemsAndReportsParseErrors) {
   wt::TempDir tmp;
-  const std::string text = wt::kRegHead + "\"caf\u00e9\"=\"C:\\\\caf\u00e9.dll\"\r\n";
+  const std::string text = wt::kRegHead + "\"caf\u00e9\"=\"C:\\\\Program Files\\\\caf\u00e9\\\\caf\u00e9.dll\"\r\n";
   wt::write_text(tmp / "ansi.reg", text);
   auto f = wslplug::doctor::check_registration_file(tmp / "ansi.reg");
   ASSERT_TRUE(f);
@@ -148,4 +148,42 @@ TEST(RegCheck, FlagsEncodingProblemsAndReportsParseErrors) {
   EXPECT_EQ(f.error().file, (tmp / "broken.reg").string());
   f = wslplug::doctor::check_registration_file(tmp / "missing.reg");
   ASSERT_FALSE(f);
+}
+
+// A registered path in a folder ordinary users can write is a warning that says why; the WSL
+// mount path of one too (besides path-linux); the default place under Program Files is not.
+TEST(RegCheck, WarnsAboutUserWritableLocations) {
+  struct Case {
+    std::string value, reason;  // reason: "" when no warning is expected
+  };
+  for (const Case& c : std::vector<Case>{
+           {"C:\\\\Users\\\\me\\\\p.dll", "under C:\\Users\\"},
+           {"C:\\\\Users\\\\me\\\\AppData\\\\Local\\\\Temp\\\\p.dll", "under C:\\Users\\"},
+           {"C:\\\\Windows\\\\Temp\\\\p.dll", "temporary folder C:\\Windows\\Temp"},
+           {"C:\\\\Plugins\\\\p.dll", "the folder C:\\Plugins at the top of drive C:"},
+           {"D:\\\\p.dll", "the root of drive D:"},
+           {"C:\\\\ProgramData\\\\x\\\\p.dll", "ProgramData"},
+           {"/mnt/c/Users/me/p.dll", "WSL mount path of C:\\Users\\me\\p.dll"},
+           {"C:\\\\Program Files\\\\WSL Plugins\\\\p\\\\p.dll", ""},
+           {"C:\\\\Windows\\\\System32\\\\p.dll", ""},
+       }) {
+    SCOPED_TRACE(c.value);
+    auto fs = check_text(wt::kRegHead + "\"p\"=\"" + c.value + "\"\r\n");
+    const auto* f = find_id(fs, "path-user-writable");
+    if (c.reason.empty()) {
+      EXPECT_EQ(f, nullptr) << ids(fs);
+      continue;
+    }
+    ASSERT_NE(f, nullptr) << ids(fs);
+    EXPECT_EQ(f->severity, wslplug::Severity::kWarning);
+    EXPECT_NE(f->message.find(c.reason), std::string::npos) << f->message;
+    EXPECT_NE(f->message.find("LocalSystem"), std::string::npos) << f->message;
+    EXPECT_NE(f->fix.find("C:\\\\Program Files\\\\WSL Plugins\\\\p\\\\p.dll"), std::string::npos)
+        << f->fix;
+  }
+  // A share keeps its own finding, which now also says who can replace the DLL.
+  auto fs = check_text(wt::kRegHead + "\"p\"=\"\\\\\\\\server\\\\share\\\\p.dll\"\r\n");
+  const auto* f = find_id(fs, "path-unc");
+  ASSERT_NE(f, nullptr) << ids(fs);
+  EXPECT_NE(f->message.find("whoever can write the share"), std::string::npos) << f->message;
 }

@@ -343,13 +343,16 @@ TEST(BuildCpp, SignCreatesProjectCertificateAndVerifies) {
   EXPECT_EQ(again["signed"], true);
   EXPECT_EQ(wt::read_text(cert), first);
   // --emit-reg: UTF-16LE .reg files under .wslplug/ registering the value name from wslplug.json
-  // (the DLL is not on a Windows drive here, so at C:\Plugins\<dll>).
+  // (by default under C:\Program Files\WSL Plugins\<name>\, where only administrators write).
   const auto reg = dir / ".wslplug/signed.reg", unreg = dir / ".wslplug/signed.unregister.reg";
   EXPECT_EQ(again["registration"]["file"], reg.string());
   EXPECT_EQ(again["registration"]["unregister_file"], unreg.string());
-  EXPECT_EQ(again["registration"]["windows_path"], "C:\\Plugins\\signed.dll");
+  EXPECT_EQ(again["registration"]["windows_path"],
+            "C:\\Program Files\\WSL Plugins\\signed\\signed.dll");
+  EXPECT_EQ(again["registration"]["default_path"], true);
   for (const auto& [file, line] :
-       {std::pair{reg, std::string("\"signed\"=\"C:\\\\Plugins\\\\signed.dll\"")},
+       {std::pair{reg, std::string("\"signed\"=\"C:\\\\Program Files\\\\WSL "
+                                   "Plugins\\\\signed\\\\signed.dll\"")},
         std::pair{unreg, std::string("\"signed\"=-")}}) {
     const auto bytes = wt::read_bytes(file);
     ASSERT_GE(bytes.size(), 2u) << file;
@@ -365,6 +368,16 @@ TEST(BuildCpp, SignCreatesProjectCertificateAndVerifies) {
         << text.out;
     EXPECT_NE(text.out.find(line), std::string::npos) << text.out;
   }
+  // --windows-path (implies --emit-reg) takes the path as register does, with --automount-root;
+  // a folder users can write is a warning finding.
+  auto placed = build_json(
+      dir, {}, {"--windows-path", "/win/c/Plugins/signed.dll", "--automount-root", "/win/"});
+  EXPECT_EQ(placed["registration"]["windows_path"], "C:\\Plugins\\signed.dll");
+  EXPECT_EQ(placed["registration"]["default_path"], false);
+  bool warned = false;
+  for (const auto& f : placed["findings"])
+    if (f["id"] == "path-user-writable" && f["severity"] == "warning") warned = true;
+  EXPECT_TRUE(warned) << placed.dump(2);
   // A plain build after --sign (nothing relinked) still checks clean against the project cert.
   auto plain = build_json(dir);
   EXPECT_TRUE(plain["findings"].empty()) << plain.dump(2);

@@ -95,9 +95,10 @@ TEST(ProjectWorkflow, EmitsRegistrationFilesUnderTheManifestPath) {
   auto r = wf::emit_registration(m, tmp.path(), tmp / "build/p.dll");
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->name, "My Plugin");
-  // Not on a Windows drive: assumed at C:\Plugins\<dll>.
-  EXPECT_TRUE(r->path_guessed);
-  EXPECT_EQ(r->windows_path, "C:\\Plugins\\p.dll");
+  // No Windows path given: the per-plugin folder under Program Files, which users cannot write.
+  EXPECT_TRUE(r->default_path);
+  EXPECT_EQ(r->windows_path, "C:\\Program Files\\WSL Plugins\\My Plugin\\p.dll");
+  EXPECT_TRUE(r->location.empty());
   EXPECT_EQ(r->add_file.parent_path(), tmp / "out/reg");
   EXPECT_EQ(r->add_file.extension(), ".reg");
   EXPECT_TRUE(r->remove_file.filename().string().ends_with(".unregister.reg"));
@@ -107,6 +108,21 @@ TEST(ProjectWorkflow, EmitsRegistrationFilesUnderTheManifestPath) {
     EXPECT_EQ(bytes[0], std::byte{0xff}) << file;  // UTF-16LE BOM
     EXPECT_EQ(bytes[1], std::byte{0xfe}) << file;
   }
+  // A Windows path given as register takes it: converted with the automount root, and a
+  // user-writable folder is reported.
+  auto given = wf::emit_registration(
+      m, tmp.path(), tmp / "build/p.dll",
+      wf::RegistrationOptions{.windows_path = "/win/c/Users/me/p.dll", .automount_root = "/win"});
+  ASSERT_TRUE(given) << given.error().describe();
+  EXPECT_FALSE(given->default_path);
+  EXPECT_EQ(given->windows_path, "C:\\Users\\me\\p.dll");
+  ASSERT_EQ(given->location.size(), 1u);
+  EXPECT_TRUE(given->location[0].is(wslplug::finding::kPathUserWritable));
+  EXPECT_NE(given->location[0].message.find("/win/c/Users/me/p.dll"), std::string::npos);
+  auto refused = wf::emit_registration(m, tmp.path(), tmp / "build/p.dll",
+                                       wf::RegistrationOptions{.windows_path = "p.dll"});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().where, "DLL_PATH");
   // A registry name that cannot be a value name is refused before anything is written.
   m.registry_name = std::string("bad\nname");
   m.registration = "other";

@@ -33,10 +33,10 @@ TEST(RegistryWriter, MatchesGoldenFilesByteForByte) {
   const std::string hostile_path =
       "C:\\Program Files\\Contoso \u00dcn\u00efcode\\plug-in \U0001F680.dll";
   const std::vector<Case> cases = {
-      {"my_plugin", "C:\\Plugins\\my_plugin.dll", reg::Encoding::kUtf16le, "my_plugin.reg",
-       "my_plugin.unregister.reg"},
-      {"my_plugin", "C:\\Plugins\\my_plugin.dll", reg::Encoding::kUtf8, "my_plugin.utf8.reg",
-       "my_plugin.utf8.unregister.reg"},
+      {"my_plugin", "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll",
+       reg::Encoding::kUtf16le, "my_plugin.reg", "my_plugin.unregister.reg"},
+      {"my_plugin", "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll",
+       reg::Encoding::kUtf8, "my_plugin.utf8.reg", "my_plugin.utf8.unregister.reg"},
       {hostile_name, hostile_path, reg::Encoding::kUtf16le, "hostile.reg",
        "hostile.unregister.reg"},
   };

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,12 +54,13 @@ std::string iconv_utf16(const wt::fs::path& file) {
 
 TEST(RegisterCommand, EveryPathSpellingGivesTheGoldenFiles) {
   const std::vector<std::vector<std::string>> variants = {
-      {"C:\\Plugins\\my_plugin.dll"},
-      {"C:/Plugins/my_plugin.dll"},
-      {"c:\\\\Plugins\\.\\my_plugin.dll"},
-      {"/mnt/c/Plugins/my_plugin.dll"},
-      {"--automount-root", "/win/", "/win/c/Plugins/sub/../my_plugin.dll"},
-      {"--name", "my_plugin", "C:\\Plugins\\my_plugin.dll"},
+      {"C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"},
+      {"C:/Program Files/WSL Plugins/my_plugin/my_plugin.dll"},
+      {"c:\\\\Program Files\\WSL Plugins\\.\\my_plugin\\\\my_plugin.dll"},
+      {"/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll"},
+      {"--automount-root", "/win/",
+       "/win/c/Program Files/WSL Plugins/my_plugin/sub/../my_plugin.dll"},
+      {"--name", "my_plugin", "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"},
   };
   for (const auto& v : variants) {
     SCOPED_TRACE(v.back());
@@ -76,14 +79,16 @@ TEST(RegisterCommand, EveryPathSpellingGivesTheGoldenFiles) {
 
 TEST(RegisterCommand, Utf8HostileNamesOutputPathsAndUnregister) {
   wt::TempDir tmp;
-  auto r = wt::wslplug({"register", "--emit-reg", "--encoding", "utf8",
-                        "/mnt/c/Plugins/my_plugin.dll", "-o", "out/plug.reg"},
-                       {}, {}, tmp.path());
+  auto r = wt::wslplug(
+      {"register", "--emit-reg", "--encoding", "utf8",
+       "/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll", "-o", "out/plug.reg"},
+      {}, {}, tmp.path());
   EXPECT_NE(r.rc, 0) << "writing into a missing folder must fail";
   wt::fs::create_directories(tmp / "out");
-  r = wt::wslplug({"register", "--emit-reg", "--encoding", "utf8", "/mnt/c/Plugins/my_plugin.dll",
-                   "-o", "out/plug.reg"},
-                  {}, {}, tmp.path());
+  r = wt::wslplug(
+      {"register", "--emit-reg", "--encoding", "utf8",
+       "/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll", "-o", "out/plug.reg"},
+      {}, {}, tmp.path());
   ASSERT_EQ(r.rc, 0) << r.both();
   expect_same_file(tmp / "out" / "plug.reg", "my_plugin.utf8.reg");
   expect_same_file(tmp / "out" / "plug.unregister.reg", "my_plugin.utf8.unregister.reg");
@@ -124,8 +129,12 @@ TEST(RegisterCommand, RefusesBadInputAndWritesNothing) {
     std::string expect;  // in stderr
   };
   const std::vector<Case> cases = {
-      {{"register", "C:\\Plugins\\p.dll"}, "--emit-reg"},
-      {{"unregister", "--name", "p"}, "--emit-reg"},
+      {{"register", "--ps1", "C:\\Program Files\\p.dll"}, "a folder Windows owns"},
+      {{"register", "--ps1", "C:\\p.dll"}, "root of a drive"},
+      {{"register", "--restart", "C:\\Program Files\\WSL Plugins\\p\\p.dll"}, "--install"},
+      {{"register", "--source", "p.dll", "C:\\Program Files\\WSL Plugins\\p\\p.dll"}, "--ps1"},
+      {{"register", "--ps1", "--source", "missing.dll"}, "does not exist"},
+      {{"register"}, "DLL_PATH"},
       {{"register", "--emit-reg", "p.dll"}, "relative"},
       {{"register", "--emit-reg", "./build/p.dll"}, "relative"},
       {{"register", "--emit-reg", "/home/me/p.dll"}, "Linux path"},
@@ -143,7 +152,8 @@ TEST(RegisterCommand, RefusesBadInputAndWritesNothing) {
       {{"register", "--emit-reg", "--encoding", "utf8", "C:\\caf\u00e9\\p.dll"}, "utf16"},
       {{"register", "--emit-reg", "--encoding", "latin1", "C:\\p.dll"}, "unknown encoding"},
       {{"register", "--emit-reg", "--trust-cert", "c.cer", "C:\\p.dll"}, "--ps1"},
-      {{"register", "--emit-reg", "--ps1", "--trust-cert", "missing.cer", "C:\\p.dll"},
+      {{"register", "--emit-reg", "--ps1", "--trust-cert", "missing.cer",
+        "C:\\Program Files\\WSL Plugins\\p\\p.dll"},
        "missing.cer"},
   };
   for (const auto& c : cases) {
@@ -159,20 +169,33 @@ TEST(RegisterCommand, RefusesBadInputAndWritesNothing) {
   // CLI usage errors (missing operands) are exit 2 as well.
   EXPECT_EQ(wt::wslplug({"register", "--emit-reg"}).rc, 2);
   EXPECT_EQ(wt::wslplug({"unregister", "--emit-reg"}).rc, 2);
+  // Without --emit-reg (writing .reg files is what the commands do) the same files come out.
+  wt::TempDir tmp;
+  ASSERT_EQ(wt::wslplug({"register", "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"},
+                        {}, {}, tmp.path())
+                .rc,
+            0);
+  expect_same_file(tmp / "my_plugin.reg", "my_plugin.reg");
+  expect_same_file(tmp / "my_plugin.unregister.reg", "my_plugin.unregister.reg");
+  ASSERT_EQ(
+      wt::wslplug({"unregister", "--name", "my_plugin", "-o", "u.reg"}, {}, {}, tmp.path()).rc, 0);
+  expect_same_file(tmp / "u.reg", "my_plugin.unregister.reg");
 }
 
 TEST(RegisterCommand, ExistingOutputsNeedForce) {
   wt::TempDir tmp;
   wt::write_text(tmp / "my_plugin.unregister.reg", "keep me");
-  auto r =
-      wt::wslplug({"register", "--emit-reg", "C:\\Plugins\\my_plugin.dll"}, {}, {}, tmp.path());
+  auto r = wt::wslplug(
+      {"register", "--emit-reg", "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"}, {},
+      {}, tmp.path());
   EXPECT_EQ(r.rc, 2) << r.both();
   EXPECT_NE(r.err.find("--force"), std::string::npos);
   EXPECT_EQ(wt::read_text(tmp / "my_plugin.unregister.reg"), "keep me");
   EXPECT_FALSE(wt::fs::exists(tmp / "my_plugin.reg")) << "one existing output must refuse all";
   EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());
-  r = wt::wslplug({"register", "--emit-reg", "--force", "C:\\Plugins\\my_plugin.dll"}, {}, {},
-                  tmp.path());
+  r = wt::wslplug({"register", "--emit-reg", "--force",
+                   "C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll"},
+                  {}, {}, tmp.path());
   ASSERT_EQ(r.rc, 0) << r.both();
   expect_same_file(tmp / "my_plugin.reg", "my_plugin.reg");
   expect_same_file(tmp / "my_plugin.unregister.reg", "my_plugin.unregister.reg");
@@ -215,7 +238,7 @@ TEST(RegisterCommand, PowerShellScriptAndTrustedCertificate) {
   ASSERT_EQ(thumb.size(), 40u);
 
   r = wt::wslplug({"register", "--emit-reg", "--ps1", "--trust-cert", "cert.cer",
-                   "/mnt/c/Plugins/my_plugin.dll"},
+                   "/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll"},
                   {}, {}, tmp.path());
   ASSERT_EQ(r.rc, 0) << r.both();
   EXPECT_NE(r.err.find("Cert:\\LocalMachine\\Root"), std::string::npos) << r.err;
@@ -228,18 +251,22 @@ TEST(RegisterCommand, PowerShellScriptAndTrustedCertificate) {
       ASSERT_TRUE(i > 0 && ps1[i - 1] == '\r') << "bare LF at " << i;
     }
   EXPECT_NE(ps1.find("$CertBase64 = '" + b64.out + "'"), std::string::npos);
-  EXPECT_NE(ps1.find("if ($Cert.Thumbprint -ne '" + thumb + "')"), std::string::npos);
+  EXPECT_NE(ps1.find("$TrustThumbprint = '" + thumb + "'\r\n"), std::string::npos);
+  EXPECT_NE(ps1.find("if ($Cert.Thumbprint -ne $TrustThumbprint)"), std::string::npos);
   EXPECT_NE(ps1.find("StoreName]::Root"), std::string::npos);
   EXPECT_NE(ps1.find("StoreLocation]::LocalMachine"), std::string::npos);
   EXPECT_NE(ps1.find("TRUSTING A CERTIFICATE FOR THE WHOLE MACHINE"), std::string::npos);
-  EXPECT_NE(ps1.find("$PluginPath = 'C:\\Plugins\\my_plugin.dll'"), std::string::npos);
+  EXPECT_NE(ps1.find("$PluginPath = 'C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll'"),
+            std::string::npos);
   EXPECT_NE(ps1.find("RegistryView]::Registry64"), std::string::npos);
   EXPECT_NE(ps1.find("RegistryValueKind]::String"), std::string::npos);
   EXPECT_NE(ps1.find("Stop-Service -Name wslservice -Force"), std::string::npos);
   EXPECT_NE(ps1.find("& wsl.exe"), std::string::npos);
-  // The trust step comes before the registration, the restart after it.
+  EXPECT_NE(ps1.find("Get-AuthenticodeSignature"), std::string::npos);
+  // The trust step comes before the registration (the order of the steps themselves is checked
+  // in script_test); the uninstall script is written beside it.
   EXPECT_LT(ps1.find("$Store.Add($Cert)"), ps1.find("$Key.SetValue("));
-  EXPECT_LT(ps1.find("$Key.SetValue("), ps1.find("Stop-Service"));
+  EXPECT_TRUE(wt::fs::exists(tmp / "my_plugin.unregister.ps1"));
   EXPECT_EQ(ps1.find("PRIVATE"), std::string::npos);
   EXPECT_EQ(ps1.find("BEGIN"), std::string::npos);
 
@@ -251,9 +278,9 @@ TEST(RegisterCommand, PowerShellScriptAndTrustedCertificate) {
             0);
   for (const char* bad : {"key.pem", "cert.pfx"}) {
     wt::TempDir out;
-    r = wt::wslplug(
-        {"register", "--emit-reg", "--ps1", "--trust-cert", (tmp / bad).string(), "C:\\p.dll"}, {},
-        {}, out.path());
+    r = wt::wslplug({"register", "--ps1", "--trust-cert", (tmp / bad).string(),
+                     "C:\\Program Files\\WSL Plugins\\p\\p.dll"},
+                    {}, {}, out.path());
     EXPECT_EQ(r.rc, 2) << bad << r.both();
     EXPECT_TRUE(files_in(out.path()).empty()) << bad;
   }
@@ -264,7 +291,8 @@ TEST(RegisterCommand, HelpHasExamples) {
     auto r = wt::wslplug({cmd, "--help"});
     EXPECT_EQ(r.rc, 0);
     EXPECT_NE(r.out.find("Examples:"), std::string::npos) << cmd;
-    EXPECT_NE(r.out.find(std::string("wslplug ") + cmd + " --emit-reg"), std::string::npos) << cmd;
+    EXPECT_NE(r.out.find(std::string("wslplug ") + cmd + " "), std::string::npos) << cmd;
+    EXPECT_NE(r.out.find("Exit codes:"), std::string::npos) << cmd;
   }
 }
 
@@ -377,7 +405,7 @@ TEST(RegisterWine, ImportQueryExportAndRemove) {
 // --automount-root points at a temp folder that plays /mnt.
 TEST(RegisterCommand, WarnsAboutALocalDllThatWouldNotLoad) {
   wt::TempDir tmp;
-  const auto drive = tmp / "mnt" / "c" / "Plugins";
+  const auto drive = tmp / "mnt" / "c" / "Program Files" / "WSL Plugins" / "t";
   wt::fs::create_directories(drive);
   const std::string root = (tmp / "mnt").string() + "/";
   auto good = wt::build_dll({.name = "register-good"});
@@ -413,6 +441,144 @@ TEST(RegisterCommand, WarnsAboutALocalDllThatWouldNotLoad) {
     const std::string stem = c.file.substr(0, c.file.size() - 4);
     auto doc = reg::parse_file(out / (stem + ".reg"));
     ASSERT_TRUE(doc) << doc.error().describe();
-    EXPECT_EQ(doc->keys.at(0).values.at(0).text, "C:\\Plugins\\" + c.file);
+    EXPECT_EQ(doc->keys.at(0).values.at(0).text, "C:\\Program Files\\WSL Plugins\\t\\" + c.file);
   }
+}
+
+// The registered path is judged for who can write it: a clear warning with the reason, and none
+// for the default place under Program Files.
+TEST(RegisterCommand, WarnsAboutUserWritableLocations) {
+  struct Case {
+    std::string path, reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"C:\\Users\\me\\plugins\\p.dll", "under C:\\Users\\"},
+           {"/mnt/c/Users/me/p.dll", "given as its WSL mount path /mnt/c/Users/me/p.dll"},
+           {"C:\\Windows\\Temp\\p.dll", "temporary folder C:\\Windows\\Temp"},
+           {"C:\\Plugins\\p.dll", "the folder C:\\Plugins at the top of drive C:"},
+           {"/mnt/d/p.dll", "the root of drive D:"},
+           {"C:\\ProgramData\\p\\p.dll", "ProgramData"},
+           {"\\\\server\\share\\p.dll", "network share \\\\server\\share"},
+           {"C:\\Program Files\\WSL Plugins\\p\\p.dll", ""},
+       }) {
+    SCOPED_TRACE(c.path);
+    wt::TempDir tmp;
+    auto r = wt::wslplug({"register", c.path}, {}, {}, tmp.path());
+    ASSERT_EQ(r.rc, 0) << r.both();
+    if (c.reason.empty()) {
+      EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+      continue;
+    }
+    EXPECT_NE(r.err.find("warning: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.reason), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("LocalSystem"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("C:\\Program Files\\WSL Plugins\\p\\p.dll"), std::string::npos) << r.err;
+  }
+}
+
+// --install from inside WSL: a stand-in powershell.exe on PATH records its arguments; WSL is
+// made detectable with WSLPLUG_WSL_INTEROP_FILE (documented for tests). Outside WSL the command
+// is refused before anything is written.
+TEST(RegisterCommand, InstallRunsTheScriptElevatedThroughInterop) {
+  wt::TempDir tmp;
+  wt::fs::create_directories(tmp / "bin");
+  wt::write_text(tmp / "bin" / "powershell.exe",
+                 "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$PS_RECORD\"\n"
+                 "echo 'stand-in: Installed' >&2\nexit \"${PS_EXIT:-0}\"\n");
+  wt::fs::permissions(tmp / "bin" / "powershell.exe", wt::fs::perms::owner_all);
+  auto good = wt::build_dll({.name = "install-good"});
+  ASSERT_FALSE(good.empty());
+  wt::copy_to(good, tmp.path(), "good.dll");
+  wt::write_text(tmp / "text.dll", "not a PE");
+  const std::string path = (tmp / "bin").string() + ":" + std::getenv("PATH");
+  const std::string record = (tmp / "args").string();
+  std::map<std::string, std::string> env{{"PATH", path},
+                                         {"PS_RECORD", record},
+                                         {"WSL_DISTRO_NAME", "Debian"},
+                                         {"WSLPLUG_WSL_INTEROP_FILE", (tmp / "interop").string()}};
+  auto decoded_command = [&] {
+    const std::string args = wt::read_text(record);
+    const auto last = args.rfind('\n', args.size() - 2);
+    wt::write_text(tmp / "b64", args.substr(last + 1));
+    auto d = wt::run(
+        {"sh", "-c", "base64 -d " + (tmp / "b64").string() + " | iconv -f UTF-16LE -t UTF-8"});
+    EXPECT_EQ(d.rc, 0) << d.both();
+    return std::pair{args, d.out};
+  };
+
+  // Not WSL (the interop file is missing): refused, nothing written, powershell.exe not run.
+  wt::TempDir out1;
+  auto r = wt::wslplug({"register", "--install", "--source", (tmp / "good.dll").string()}, env, {},
+                       out1.path());
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("not WSL"), std::string::npos) << r.err;
+  EXPECT_TRUE(files_in(out1.path()).empty());
+  EXPECT_FALSE(wt::fs::exists(record));
+
+  wt::write_text(tmp / "interop", "enabled\n");
+  // A DLL that would not load is never installed.
+  r = wt::wslplug({"register", "--install", "--source", (tmp / "text.dll").string()}, env, {},
+                  out1.path());
+  EXPECT_EQ(r.rc, 1) << r.both();
+  EXPECT_TRUE(files_in(out1.path()).empty());
+  EXPECT_FALSE(wt::fs::exists(record));
+
+  // Default: no restart, with the warning about what a restart would do.
+  wt::TempDir out2;
+  r = wt::wslplug({"register", "--install", "--source", (tmp / "good.dll").string()}, env, {},
+                  out2.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_EQ(files_in(out2.path()), (std::set<std::string>{"good.reg", "good.unregister.reg",
+                                                          "good.ps1", "good.unregister.ps1"}));
+  EXPECT_NE(r.err.find("ends every running WSL session, this one included"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("stand-in: Installed"), std::string::npos) << r.err;
+  auto [args, command] = decoded_command();
+  EXPECT_TRUE(
+      args.starts_with("-NoProfile\n-NonInteractive\n-ExecutionPolicy\nBypass\n"
+                       "-EncodedCommand\n"))
+      << args;
+  const std::string distro_dir = "\\\\wsl.localhost\\Debian" + std::string(out2.path().string());
+  std::string win_dir = distro_dir;
+  std::replace(win_dir.begin(), win_dir.end(), '/', '\\');
+  EXPECT_NE(command.find("$ScriptFrom = '" + win_dir + "\\good.ps1'"), std::string::npos)
+      << command;
+  std::string win_dll = "\\\\wsl.localhost\\Debian" + (tmp / "good.dll").string();
+  std::replace(win_dll.begin(), win_dll.end(), '/', '\\');
+  EXPECT_NE(command.find("$SourceFrom = '" + win_dll + "'"), std::string::npos) << command;
+  EXPECT_NE(command.find("$Restart = $false"), std::string::npos);
+  EXPECT_NE(command.find("Start-Process -FilePath powershell.exe -Verb RunAs -Wait"),
+            std::string::npos);
+  const std::string ps1 = wt::read_text(out2 / "good.ps1");
+  EXPECT_NE(ps1.find("$PluginPath = 'C:\\Program Files\\WSL Plugins\\good\\good.dll'"),
+            std::string::npos);
+
+  // --restart: passed on, with the warning that it ends this session.
+  wt::TempDir out3;
+  r = wt::wslplug({"register", "--install", "--restart", "--source", (tmp / "good.dll").string()},
+                  env, {}, out3.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.err.find("warning: --restart"), std::string::npos) << r.err;
+  EXPECT_NE(decoded_command().second.find("$Restart = $true"), std::string::npos);
+
+  // unregister --uninstall runs the uninstall script the same way (no DLL to copy).
+  wt::TempDir out5;
+  r = wt::wslplug({"unregister", "--name", "good", "--uninstall", "--restart"}, env, {},
+                  out5.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_EQ(files_in(out5.path()),
+            (std::set<std::string>{"good.unregister.reg", "good.unregister.ps1"}));
+  {
+    const std::string un = decoded_command().second;
+    EXPECT_NE(un.find("good.unregister.ps1'"), std::string::npos) << un;
+    EXPECT_NE(un.find("$SourceFrom = ''"), std::string::npos) << un;
+    EXPECT_NE(un.find("$Restart = $true"), std::string::npos) << un;
+  }
+  // The script failing on Windows is exit 1.
+  env["PS_EXIT"] = "1";
+  wt::TempDir out4;
+  r = wt::wslplug({"register", "--install", "--source", (tmp / "good.dll").string()}, env, {},
+                  out4.path());
+  EXPECT_EQ(r.rc, 1) << r.both();
+  EXPECT_NE(r.err.find("failed on Windows"), std::string::npos) << r.err;
 }

@@ -117,3 +117,80 @@ TEST(RegistryPaths, ValidatesNames) {
   EXPECT_EQ(reg::file_safe_name(".."), "plugin");
   EXPECT_EQ(reg::file_safe_name("caf\u00e9"), "caf\u00e9");
 }
+
+TEST(RegistryPaths, DefaultInstallPathIsUnderProgramFiles) {
+  EXPECT_EQ(reg::default_install_path("my-plugin", "my_plugin.dll"),
+            "C:\\Program Files\\WSL Plugins\\my-plugin\\my_plugin.dll");
+  EXPECT_EQ(reg::default_install_path("a/b:c", "x"),
+            "C:\\Program Files\\WSL Plugins\\a_b_c\\x.dll");
+  EXPECT_EQ(reg::windows_parent("C:\\Program Files\\WSL Plugins\\p\\p.dll"),
+            "C:\\Program Files\\WSL Plugins\\p");
+  EXPECT_EQ(reg::windows_parent("C:\\p.dll"), "C:\\");
+  // The default is not user-writable, and the install script may take its folder over.
+  EXPECT_EQ(reg::writable_location(reg::default_install_path("p", "p.dll")).kind,
+            reg::WritableLocation::kNone);
+  EXPECT_TRUE(reg::check_install_folder(reg::default_install_path("p", "p.dll")));
+}
+
+TEST(RegistryPaths, JudgesUserWritableLocations) {
+  using W = reg::WritableLocation;
+  struct Case {
+    std::string path;
+    W kind;
+    std::string in_reason;  // "" for kNone
+  };
+  const std::vector<Case> cases = {
+      {"C:\\Program Files\\WSL Plugins\\p\\p.dll", W::kNone, ""},
+      {"C:\\Program Files (x86)\\Contoso\\p.dll", W::kNone, ""},
+      {"c:\\windows\\system32\\p.dll", W::kNone, ""},
+      {"D:\\Program Files\\p\\p.dll", W::kNone, ""},
+      {"C:\\Users\\me\\AppData\\Local\\p.dll", W::kUserProfile, "C:\\Users\\"},
+      {"C:\\users\\Public\\p.dll", W::kUserProfile, "Users\\Public"},
+      {"C:\\Users\\me\\AppData\\Local\\Temp\\p.dll", W::kUserProfile, "C:\\Users\\"},
+      {"C:\\Windows\\Temp\\p.dll", W::kTemp, "C:\\Windows\\Temp"},
+      {"C:\\Temp\\x\\p.dll", W::kTemp, "C:\\Temp"},
+      {"E:\\tmp\\p.dll", W::kTemp, "E:\\tmp"},
+      {"C:\\ProgramData\\Contoso\\p.dll", W::kProgramData, "ProgramData"},
+      {"C:\\Plugins\\p.dll", W::kDriveTopLevel, "the folder C:\\Plugins at the top of drive C:"},
+      {"C:\\tools\\wsl\\plugins\\p.dll", W::kDriveTopLevel, "C:\\tools"},
+      {"D:\\p.dll", W::kDriveTopLevel, "the root of drive D:"},
+      {"C:\\Program Files.evil\\p.dll", W::kDriveTopLevel, "Authenticated Users"},
+      {"\\\\server\\share\\p.dll", W::kNetworkShare, "\\\\server\\share"},
+      {"\\\\wsl$\\Ubuntu\\p.dll", W::kNone, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    const auto risk = reg::writable_location(c.path);
+    EXPECT_EQ(risk.kind, c.kind) << risk.reason;
+    if (c.kind == W::kNone) {
+      EXPECT_TRUE(risk.reason.empty()) << risk.reason;
+    } else {
+      EXPECT_NE(risk.reason.find(c.path), std::string::npos) << risk.reason;
+      EXPECT_NE(risk.reason.find(c.in_reason), std::string::npos) << risk.reason;
+      EXPECT_NE(risk.reason.find("LocalSystem"), std::string::npos) << risk.reason;
+    }
+  }
+  // A WSL mount path is judged by the Windows path it stands for.
+  auto mount = reg::to_windows_path("/mnt/c/Users/me/p.dll");
+  ASSERT_TRUE(mount);
+  EXPECT_EQ(reg::writable_location(mount->path).kind, W::kUserProfile);
+}
+
+TEST(RegistryPaths, InstallFolderMustBeTheDllsOwn) {
+  for (const std::string bad :
+       {"C:\\p.dll", "C:\\Program Files\\p.dll", "c:\\windows\\p.dll",
+        "C:\\Windows\\System32\\p.dll", "C:\\ProgramData\\p.dll", "C:\\Users\\p.dll",
+        "C:\\Program Files\\WSL Plugins\\p.dll", "\\\\server\\share\\p.dll"}) {
+    SCOPED_TRACE(bad);
+    auto st = reg::check_install_folder(bad);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().where, "DLL_PATH");
+    EXPECT_NE(st.error().fix.find("C:\\Program Files\\WSL Plugins\\p\\p.dll"), std::string::npos)
+        << st.error().fix;
+  }
+  for (const std::string good : {"C:\\Program Files\\Contoso\\p.dll", "D:\\Plugins\\p\\p.dll",
+                                 "\\\\server\\share\\plugins\\p.dll"}) {
+    SCOPED_TRACE(good);
+    EXPECT_TRUE(reg::check_install_folder(good));
+  }
+}

@@ -27,6 +27,14 @@ inline constexpr std::string_view kEntryPoint = "WSLPluginAPIV1_EntryPoint";
 Result<std::vector<Finding>> check_plugin_dll(const fs::path& path,
                                               const signing::VerifyOptions& options);
 
+// ---- where the DLL is ---------------------------------------------------------------------------
+// A DLL reached through a WSL mount path (absolute path under `automount_root`, e.g.
+// /mnt/c/Users/me/p.dll) that sits in a folder ordinary Windows users can write gets one
+// dll-user-writable finding (info): registering it there would let them replace what LocalSystem
+// loads. Any other path: none. check_plugin_dll includes this.
+std::vector<Finding> location_findings(const fs::path& path,
+                                       std::string_view automount_root = "/mnt/");
+
 // ---- the signature part -----------------------------------------------------------------------
 // Findings for a verification report: unsigned, digest mismatch, wrong usage, expired without a
 // timestamp, untrusted root, ... (problems of nested signatures as warnings). A pure function of

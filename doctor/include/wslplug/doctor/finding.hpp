@@ -17,8 +17,9 @@ enum class Severity { kError, kWarning, kInfo };
 std::string_view severity_name(Severity s);
 
 // Which check reports a kind of finding (the sections of docs/doctor.md).
-enum class CheckArea { kSignature, kImage, kExport, kRegistration };
-std::string_view check_area_name(CheckArea a);  // "signature", "image", "export", "registration"
+enum class CheckArea { kSignature, kImage, kExport, kRegistration, kLocation };
+// "signature", "image", "export", "registration", "location".
+std::string_view check_area_name(CheckArea a);
 
 // One kind of finding: an entry of the catalogue.
 struct FindingKind {
@@ -224,6 +225,15 @@ inline constexpr FindingKind kPathForwardSlashes{"path-forward-slashes", Severit
                                                  CheckArea::kRegistration, "'/' as the separator"};
 inline constexpr FindingKind kPathNotDll{"path-not-dll", Severity::kWarning, "",
                                          CheckArea::kRegistration, "the path does not end in .dll"};
+inline constexpr FindingKind kPathUserWritable{
+    "path-user-writable", Severity::kWarning, "", CheckArea::kRegistration,
+    "in a folder ordinary users can write: C:\\Users\\, a temp folder, ProgramData, a top-level "
+    "folder of a drive, or the WSL mount path of one"};
+
+// ---- location (doctor --dll on a WSL mount path) -------------------------------------------
+inline constexpr FindingKind kDllUserWritable{
+    "dll-user-writable", Severity::kInfo, "", CheckArea::kLocation,
+    "a DLL given by its WSL mount path (/mnt/c/...) is in a folder ordinary users can write"};
 
 }  // namespace finding
 

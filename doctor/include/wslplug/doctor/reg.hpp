@@ -13,6 +13,7 @@
 #include "wslplug/core/error.hpp"
 #include "wslplug/doctor/finding.hpp"
 #include "wslplug/registry/regfile.hpp"
+#include "wslplug/registry/winpath.hpp"
 
 namespace wslplug::doctor {
 
@@ -21,5 +22,11 @@ namespace wslplug::doctor {
 Result<std::vector<Finding>> check_registration_file(const std::filesystem::path& path);
 // The same on a parsed document; `file` names the file in messages.
 std::vector<Finding> check_registration(const reg::Document& doc, const std::string& file);
+
+// A path about to be registered (register, build --emit-reg) in a folder ordinary users can
+// write: one path-user-writable finding (warning) naming why, else none. `input` is what the user
+// typed (named when it was a WSL mount path).
+std::vector<Finding> registered_location_findings(const reg::WindowsPath& path,
+                                                  std::string_view input);
 
 }  // namespace wslplug::doctor

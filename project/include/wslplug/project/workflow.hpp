@@ -45,17 +45,27 @@ Result<std::vector<Finding>> check_built_dll(const Manifest& manifest, const fs:
                                              const fs::path& dll, const CheckOptions& options);
 
 struct Registration {
-  std::string name;           // the REG_SZ value name
-  std::string windows_path;   // the value: where Windows loads the DLL from
-  bool path_guessed = false;  // the DLL is not on a Windows drive: C:\Plugins\<dll> assumed
+  std::string name;               // the REG_SZ value name
+  std::string windows_path;       // the value: where Windows loads the DLL from
+  bool default_path = false;      // no Windows path given: C:\Program Files\WSL Plugins\NAME\<dll>
+  std::vector<Finding> location;  // path-user-writable when the path is in a user-writable folder
   fs::path add_file, remove_file;
+};
+
+struct RegistrationOptions {
+  // Where Windows loads the DLL from, as register's DLL_PATH takes it (C:\..., /mnt/c/...,
+  // \\server\share\...); empty: the default install path under Program Files.
+  std::string windows_path;
+  std::string automount_root = "/mnt/";  // for /mnt/c/... style paths
 };
 
 // Writes DIR/<paths.registration>/<name>.reg (registers the plugin's REG_SZ value) and
 // <name>.unregister.reg, UTF-16LE as regedit writes them. They are build outputs: replaced on
-// every build. A DLL on a Windows drive (WSL: /mnt/c/...) is registered where it is; otherwise
-// at C:\Plugins\<dll>, where the README says to copy it.
+// every build. The registered path is options.windows_path, checked like register's DLL_PATH (a
+// refused path is an input error naming it), or by default
+// C:\Program Files\WSL Plugins\<name>\<dll file>, where only administrators can write.
 Result<Registration> emit_registration(const Manifest& manifest, const fs::path& project_dir,
-                                       const fs::path& dll);
+                                       const fs::path& dll,
+                                       const RegistrationOptions& options = {});
 
 }  // namespace wslplug::workflow

@@ -48,6 +48,39 @@ Status validate_plugin_name(std::string_view name);
 // '<', '>', '|' and control characters become '_'; empty or "."/".." becomes "plugin".
 std::string file_safe_name(std::string_view name);
 
+// Where wslplug installs plugins by default: a folder under %ProgramFiles% (which on a default
+// Windows install grants write access only to SYSTEM, Administrators and TrustedInstaller).
+inline constexpr std::string_view kDefaultInstallRoot = "C:\\Program Files\\WSL Plugins";
+// C:\Program Files\WSL Plugins\<file_safe_name(name)>\<dll_file_name> (".dll" appended when
+// missing).
+std::string default_install_path(std::string_view plugin_name, std::string_view dll_file_name);
+// The folder part of a checked Windows path (everything before the last '\').
+std::string windows_parent(std::string_view windows_path);
+
+// Refuses a DLL path whose folder the install script must not take over (it resets that folder's
+// permissions): the root of a drive or share, a folder Windows owns (Windows, Program Files,
+// Program Files (x86), ProgramData, Users) or the WSL Plugins root itself. Input errors name
+// "DLL_PATH".
+Status check_install_folder(std::string_view windows_path);
+
+// Why a Windows path is in a place ordinary (non-administrator) users can write on a default
+// Windows install, judged from the path alone.
+enum class WritableLocation {
+  kNone,           // not known to be user-writable (Program Files, Windows, ...)
+  kUserProfile,    // under X:\Users\ (profiles, Public)
+  kTemp,           // a Temp or Tmp folder anywhere (X:\Windows\Temp, AppData\Local\Temp, X:\Temp)
+  kProgramData,    // under X:\ProgramData\, where users may create files and folders
+  kDriveTopLevel,  // the root of a drive or a folder created under it (X:\Plugins\p.dll)
+  kNetworkShare,   // \\server\share\...: whoever can write the share
+};
+struct LocationRisk {
+  WritableLocation kind = WritableLocation::kNone;
+  std::string reason;  // a sentence naming the folder and who can write it; empty for kNone
+};
+// Judges a Windows path as to_windows_path returns it (drive or UNC, '\' separators). Paths
+// inside a distribution (\\wsl$\...) are kNone here: they are refused elsewhere.
+LocationRisk writable_location(std::string_view windows_path);
+
 // Detects %NAME% (a non-empty run without separators between two '%'): environment variables
 // that WSL never expands (it reads only REG_SZ values).
 bool has_env_var(std::string_view s);
