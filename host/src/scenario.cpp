@@ -82,6 +82,11 @@ constexpr std::array kSession{
     AbiField{"UserToken", 8, 8, kBase},
     AbiField{"UserSid", 16, 8, kBase},
 };
+constexpr std::array kWslcSession{
+    AbiField{"SessionId", 0, 4, k290},       AbiField{"DisplayName", 8, 8, k290},
+    AbiField{"ApplicationPid", 16, 4, k290}, AbiField{"UserToken", 24, 8, k290},
+    AbiField{"UserSid", 32, 8, k290},
+};
 constexpr std::array kVm{AbiField{"CustomConfigurationFlags", 0, 4, kBase}};
 constexpr std::array kDistribution{
     AbiField{"Id", 0, 16, kBase},           AbiField{"Name", 16, 8, kBase},
@@ -106,6 +111,7 @@ std::span<const AbiField> abi_fields(std::string_view table) {
   if (table == "WSLVmCreationSettings") return kVm;
   if (table == "WSLDistributionInformation") return kDistribution;
   if (table == "WslOfflineDistributionInformation") return kOffline;
+  if (table == "WSLCSessionInformation") return kWslcSession;
   return {};
 }
 

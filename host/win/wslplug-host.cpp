@@ -59,6 +59,8 @@
 #include <string>
 #include <vector>
 
+#include "wslplug-host-abi.h"
+
 namespace {
 
 constexpr HRESULT kIllegalMethodCall = static_cast<HRESULT>(0x8000000EL);
@@ -69,59 +71,13 @@ constexpr UINT kCrashExit = 199;
 constexpr std::size_t kPage = 4096;
 
 // ---------------------------------------------------------------- the ABI (x64 layout)
-struct HostVersion {
-  uint32_t Major, Minor, Revision;
-};
-
-// The newest layout of each table; a version's table is a prefix of it.
-struct ApiTable {
-  HostVersion Version;
-  void* MountFolder;
-  void* ExecuteBinary;
-  void* PluginError;
-  void* ExecuteBinaryInDistribution;  // 2.1.2
-  void* WslcMountFolder;              // 2.9.0 ...
-  void* WslcUnmountFolder;
-  void* WslcCreateProcess;
-  void* WslcProcessGetFd;
-  void* WslcProcessGetExitEvent;
-  void* WslcProcessGetExitCode;
-  void* WslcReleaseProcess;
-};
+using namespace wslplug_host_abi;
 static_assert(sizeof(ApiTable) == 104);
-
-constexpr int kHookSlots = 14;  // 4 base, 2 (2.1.2), 6 WSLC (2.9.0), 2 WSLC VM (2.9.5)
-
-struct SessionInformation {
-  DWORD SessionId;
-  HANDLE UserToken;
-  PSID UserSid;
-};
+static_assert(sizeof(HookTable) == 112);
 static_assert(sizeof(SessionInformation) == 24);
-
-struct VmCreationSettings {
-  int CustomConfigurationFlags;
-};
-
-struct DistributionInformation {
-  GUID Id;
-  LPCWSTR Name;
-  uint64_t PidNamespace;
-  LPCWSTR PackageFamilyName;
-  uint32_t InitPid;  // 2.0.5
-  LPCWSTR Flavor;    // 2.4.4
-  LPCWSTR Version;   // 2.4.4
-};
 static_assert(sizeof(DistributionInformation) == 64);
-
-struct OfflineDistributionInformation {
-  GUID Id;
-  LPCWSTR Name;
-  LPCWSTR PackageFamilyName;
-  LPCWSTR Flavor;   // 2.4.4
-  LPCWSTR Version;  // 2.4.4
-};
 static_assert(sizeof(OfflineDistributionInformation) == 48);
+static_assert(sizeof(WslcSessionInformation) == 40);
 
 bool AtLeast(const HostVersion& v, uint32_t major, uint32_t minor, uint32_t revision) {
   if (v.Major != major) return v.Major > major;
@@ -726,13 +682,13 @@ void Load(const std::vector<std::string>& t) {
   api.ExecuteBinary = reinterpret_cast<void*>(&ApiExecuteBinary);
   api.PluginError = reinterpret_cast<void*>(&ApiPluginError);
   api.ExecuteBinaryInDistribution = reinterpret_cast<void*>(&ApiExecuteBinaryInDistribution);
-  api.WslcMountFolder = reinterpret_cast<void*>(&ApiWslcMountFolder);
-  api.WslcUnmountFolder = reinterpret_cast<void*>(&ApiWslcUnmountFolder);
-  api.WslcCreateProcess = reinterpret_cast<void*>(&ApiWslcCreateProcess);
-  api.WslcProcessGetFd = reinterpret_cast<void*>(&ApiWslcProcessGetFd);
-  api.WslcProcessGetExitEvent = reinterpret_cast<void*>(&ApiWslcProcessGetExitEvent);
-  api.WslcProcessGetExitCode = reinterpret_cast<void*>(&ApiWslcProcessGetExitCode);
-  api.WslcReleaseProcess = reinterpret_cast<void*>(&ApiWslcReleaseProcess);
+  api.WSLCMountFolder = reinterpret_cast<void*>(&ApiWslcMountFolder);
+  api.WSLCUnmountFolder = reinterpret_cast<void*>(&ApiWslcUnmountFolder);
+  api.WSLCCreateProcess = reinterpret_cast<void*>(&ApiWslcCreateProcess);
+  api.WSLCProcessGetFd = reinterpret_cast<void*>(&ApiWslcProcessGetFd);
+  api.WSLCProcessGetExitEvent = reinterpret_cast<void*>(&ApiWslcProcessGetExitEvent);
+  api.WSLCProcessGetExitCode = reinterpret_cast<void*>(&ApiWslcProcessGetExitCode);
+  api.WSLCReleaseProcess = reinterpret_cast<void*>(&ApiWslcReleaseProcess);
   g_api_region.Place(ApiSize(g_version));
   std::memcpy(g_api_region.base, &api, g_api_region.size);
   // WSL's table is static const data: writing it faults there too.
