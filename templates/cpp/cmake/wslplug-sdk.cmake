@@ -121,12 +121,18 @@ else()
     CXX_STANDARD 17
     OUTPUT_VARIABLE _layout_output)
   if(NOT _layout_ok)
-    if(_layout_output MATCHES "wslplug-layout ([A-Za-z]+\\.[A-Za-z]+) is not at offset ([0-9]+)")
-      set(_first "${CMAKE_MATCH_1} is not at offset ${CMAKE_MATCH_2} in the SDK's header")
-    elseif(_layout_output MATCHES "has no (non-static data )?member named [^A-Za-z_]*([A-Za-z_]+)")
-      set(_first "the SDK's header has no field ${CMAKE_MATCH_2}")
-    else()
-      set(_first "the SDK's header does not compile here")
+    # The compiler's first error decides: a failed static_assert names the field at the wrong
+    # offset; any other error (a missing struct or field) is at the source line that names it.
+    set(_first "the SDK's header does not compile here")
+    string(FIND "${_layout_output}" "error:" _at)
+    if(NOT _at EQUAL -1)
+      string(SUBSTRING "${_layout_output}" ${_at} -1 _rest)
+      if(_rest MATCHES "^error: static assertion failed" AND
+         _rest MATCHES "wslplug-layout ([A-Za-z_]+\\.[A-Za-z_]+) is not at offset ([0-9]+)")
+        set(_first "${CMAKE_MATCH_1} is not at offset ${CMAKE_MATCH_2} in the SDK's header")
+      elseif(_rest MATCHES "offsetof\\(struct ([A-Za-z_]+), ([A-Za-z_]+)\\)")
+        set(_first "the SDK's header has no ${CMAKE_MATCH_1}.${CMAKE_MATCH_2}")
+      endif()
     endif()
     message(FATAL_ERROR
       "WSLPLUG_SDK=${WSLPLUG_SDK}: ${WSLPLUG_API_INCLUDE}/WslPluginApi.h does not have the layout "
