@@ -4,8 +4,8 @@
 // results, exceptions, and accesses past the end of every table and struct it hands the plugin.
 // It never decides a verdict.
 //
-// The struct layouts below are written from the ABI facts (field order and the WSL version that
-// added each field), independently of any plugin header.
+// The struct layouts (wslplug-host-abi.h) are written from the ABI facts (field order and the WSL
+// version that added each field), independently of any plugin header.
 //
 // Usage: wslplug-host.exe PORT
 //   PORT: the driver's loopback TCP port for ExecuteBinary / ExecuteBinaryInDistribution.
@@ -18,10 +18,13 @@
 //                                  session id the hooks will carry is SESSION
 //   call SEQ OnVMStarted FLAGS
 //   call SEQ OnVMStopping
-//   call SEQ OnDistributionStarted|OnDistributionStopping GUID NAME PIDNS PFN INITPID FLAVOR
-//   VERSION call SEQ OnDistributionRegistered|OnDistributionUnregistered GUID NAME PFN FLAVOR
-//   VERSION threads                        count the threads the plugin started quit end the
-//   process (WSL never unloads a plugin: no FreeLibrary)
+//   call SEQ OnDistributionStarted|OnDistributionStopping GUID NAME PIDNS PFN INITPID FLAV VER
+//   call SEQ OnDistributionRegistered|OnDistributionUnregistered GUID NAME PFN FLAVOR VERSION
+//   call SEQ OnSessionCreated|OnSessionStopping|WslcVmStarted|WslcVmStopping ID NAME APPPID
+//   call SEQ ContainerStarted|ContainerStopping|ImageCreated|ImageDeleted ID NAME APPPID ARG
+//   wslc-state SESSION VM          the WSLC session that exists (0: none), its VM running (1/0)
+//   threads                        count the threads the plugin started
+//   quit                           end the process (WSL never unloads a plugin: no FreeLibrary)
 // Host -> driver, on a private duplicate of the host's stdout (the process's stdout is redirected
 // to stderr before the plugin loads, so a plugin that prints cannot corrupt the protocol):
 //   ready 1 PID
@@ -43,6 +46,9 @@
 //   exec CID KIND GUID PATH ARG...\n   KIND: vm | distribution; GUID "-" for vm
 // and reads one line back: "ok" (the socket now carries the process's stdin and stdout) or
 // "fail HRESULT". The socket is then handed to the plugin.
+// WSLCCreateProcess: "exec CID wslc - PATH ARG... [+ ENV...]", reply "ok" or "fail HRESULT ERRNO";
+// the host keeps that socket (stdin raw to the driver; stdout, stderr and the exit code back in
+// frames, see WslcProcess) and gives the plugin pipe handles.
 #include <winsock2.h>
 #include <ws2tcpip.h>
 // winsock2.h must come before windows.h
