@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
 namespace wslplug::cli {
@@ -19,6 +20,8 @@ struct NewFlags {
   std::string hooks;
   bool hooks_given = false;
   std::string require;
+  std::string sdk;
+  std::string sdk_sha256;
   bool force = false;
 };
 
@@ -44,6 +47,22 @@ int run_new(const NewFlags& f) {
   auto req = sc::parse_requirement(f.require);
   if (!req) return report(req.error());
   spec.requirement = *req;
+  if (!f.sdk.empty()) {
+    auto sdk = sc::parse_sdk(f.sdk);
+    if (!sdk) return report(sdk.error());
+    spec.sdk = *sdk;
+  }
+  if (!f.sdk_sha256.empty()) {
+    const bool hex = f.sdk_sha256.size() == 64 &&
+                     f.sdk_sha256.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+    if (!hex || f.sdk.empty())
+      return report(Error{ErrorKind::kInput,
+                          hex ? "--sdk-sha256 needs --sdk" : "not a SHA-256 (64 hex digits)",
+                          {},
+                          "--sdk-sha256",
+                          "pin the .nupkg: --sdk nuget:2.9.3 --sdk-sha256 $(sha256sum FILE)"});
+    spec.sdk_sha256 = ascii_lower(f.sdk_sha256);
+  }
 
   auto files = sc::render_project(spec);
   if (!files) return report(files.error());
@@ -79,9 +98,22 @@ const Registrar kRegistrar{CommandSpec{
       cmd->add_option("--dir", flags->dir, "Directory to create (default: ./NAME)");
       cmd->add_option("--hooks", flags->hooks,
                       "Comma-separated hooks: vm-started, vm-stopping, distribution-started, "
-                      "distribution-stopping, distribution-registered, distribution-unregistered, "
-                      "or all / none (default: the four VM and distribution start/stop hooks)")
+                      "distribution-stopping, distribution-registered, distribution-unregistered; "
+                      "WSL Containers (C++ only): session-created, session-stopping, "
+                      "container-started, container-stopping, image-created, image-deleted, "
+                      "wslc-vm-started, wslc-vm-stopping; or all (the six WSL hooks), wslc (the "
+                      "eight WSLC hooks), none (default: the four VM and distribution start/stop "
+                      "hooks)")
           ->each([flags](const std::string&) { flags->hooks_given = true; });
+      cmd->add_option("--sdk", flags->sdk,
+                      "C++: build against Microsoft's Microsoft.WSL.PluginApi header instead of "
+                      "include/WslPluginApi.h: nuget[:VERSION] (downloaded by CMake, pinned with "
+                      "--sdk-sha256), or a .nupkg or folder you have (checked for the same "
+                      "layout when CMake configures)")
+          ->option_text("nuget[:VERSION]|PATH");
+      cmd->add_option("--sdk-sha256", flags->sdk_sha256,
+                      "SHA-256 of the .nupkg CMake downloads for --sdk nuget[:VERSION]")
+          ->option_text("HEX");
       cmd->add_option("--require", flags->require,
                       "Minimum WSL version X.Y.Z, or wslplugins-rs capabilities "
                       "(DistributionInitPid, DistributionRegisteredHook, "
@@ -90,13 +122,17 @@ const Registrar kRegistrar{CommandSpec{
                       "the chosen hooks need are added for Rust");
       cmd->add_flag("--force", flags->force,
                     "Write into an existing non-empty directory (replaces files of the same name)");
-      set_examples(cmd,
-                   {"wslplug new my-plugin", "wslplug new my-plugin --hooks all --require 2.1.3",
-                    "wslplug new audit --hooks distribution-started "
-                    "--require DistributionFlavor,DistributionVersion",
-                    "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp", "",
-                    "Exit codes: 0 created, 2 bad name/flag or directory not empty, 3 I/O "
-                    "error."});
+      set_examples(
+          cmd,
+          {"wslplug new my-plugin", "wslplug new my-plugin --hooks all --require 2.1.3",
+           "wslplug new audit --hooks distribution-started "
+           "--require DistributionFlavor,DistributionVersion",
+           "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp",
+           "wslplug new containers --lang cpp --hooks container-started,wslc-vm-started",
+           "wslplug new ms-sdk --lang cpp --sdk ~/Downloads/microsoft.wsl.pluginapi.2.9.3.nupkg",
+           "",
+           "Exit codes: 0 created, 2 bad name/flag or directory not empty, 3 I/O "
+           "error."});
       return [flags] { return run_new(*flags); };
     }}};
 

@@ -330,6 +330,7 @@ int run_plugin(const RunFlags& f, const json* extra) {
     o.events = scenario->events;
     o.commands = scenario->commands;
     o.vm_flags = scenario->vm_flags;
+    if (scenario->wslc_session) o.wslc_session = *scenario->wslc_session;
     o.scenario_file = fs::absolute(f.scenario).lexically_normal().string();
   }
   for (const auto& spec : f.distros)

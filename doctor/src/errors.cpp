@@ -539,7 +539,9 @@ ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
           "ContainerStarted (the only WSLC hooks that can veto) returned this error";
       m.wsl_action =
           "WSL aborted the session creation or the container creation (a container a plugin "
-          "rejected is stopped)";
+          "rejected is stopped; when that stop fails WSL shows \"Failed to stop container "
+          "'<id>' after plugin rejection\" instead)";
+      m.message = plugin_message(known, true);
     } else {
       m.failed = "A WSL Containers (WSLC) session operation failed";
       m.wsl_action = "WSL did not attribute the error to a plugin (no 'Plugin' in the context)";

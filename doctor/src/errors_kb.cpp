@@ -120,17 +120,20 @@ constexpr KnownError kTable[] = {
      .step = kStepOpen,
      .wsl_name_since = k258,
      .summary = "Access denied: either LocalSystem cannot read the DLL, or the plugin itself "
-                "refused the VM or distribution.",
-     .causes = {"vm-started/distribution-started: the plugin's own policy vetoed the start (WSL's "
-                "test plugin rejects a custom kernel with it; the wslplugins-rs policy example "
-                "denies unpackaged distributions)",
-                "load: the file ACL does not let SYSTEM read the DLL (copied from a user profile "
-                "with inherited restrictions, EFS-encrypted file)",
-                "load: the DLL lives in a folder SYSTEM cannot traverse (another user's profile)"},
+                "refused the VM, the distribution, a WSLC session or a WSLC container.",
+     .causes =
+         {"vm-started/distribution-started: the plugin's own policy vetoed the start (WSL's "
+          "test plugin rejects a custom kernel with it; the wslplugins-rs policy example "
+          "denies unpackaged distributions)",
+          "WSL Containers (.../Plugin/WslC/): OnSessionCreated vetoed the session (WSL's test "
+          "plugin rejects sessions with it) or ContainerStarted vetoed the container",
+          "load: the file ACL does not let SYSTEM read the DLL (copied from a user profile "
+          "with inherited restrictions, EFS-encrypted file)",
+          "load: the DLL lives in a folder SYSTEM cannot traverse (another user's profile)"},
      .checks = {"Get-Acl C:\\path\\plugin.dll | Format-List", "icacls C:\\path\\plugin.dll",
                 "Read the text after \"Error message:\" (PluginError) and the plugin's log"},
      .fixes = {"If the plugin vetoed: satisfy or change the plugin's policy (e.g. remove "
-               "kernel=/kernelCommandLine= from .wslconfig)",
+               "kernel=/kernelCommandLine= from .wslconfig, or run an image the policy allows)",
                "Install the DLL under C:\\Program Files\\<vendor>\\ and grant SYSTEM read access "
                "(icacls plugin.dll /grant SYSTEM:R)"},
      .notes = {"ERROR_ACCESS_DENIED (5) and E_ACCESSDENIED are the same HRESULT, 0x80070005; WSL "
@@ -676,7 +679,10 @@ constexpr KnownError kTable[] = {
      .stages = A,
      .summary = "A WSLC API call got a null pointer.",
      .causes = {"A WSLC call (WSLCCreateProcess, WSLCProcessGetFd, ...) with a null output or "
-                "input pointer"},
+                "input pointer",
+                "WSLCCreateProcess with a NULL Executable, Arguments or Process (Env and Errno "
+                "may be NULL)",
+                "WSLCMountFolder / WSLCUnmountFolder with a NULL path or mount point"},
      .checks = {"Check the arguments of the failing API call"},
      .fixes = {"Pass valid, non-null pointers"},
      .notes = {"WSL prints this code as hex (0x80004003)."}},
@@ -697,9 +703,13 @@ constexpr KnownError kTable[] = {
      .stages = A | H,
      .wsl_name_since = k258,
      .summary = "The session was not found (out-of-process host callback).",
-     .causes = {"A stale or unknown session id used through the out-of-process host"},
+     .causes = {"A stale or unknown session id used through the out-of-process host",
+                "A WSLC call with a WSLC session id that does not exist (a WSLSessionId passed "
+                "as a WSLCSessionId, or an id kept after OnSessionStopping); wslplug run answers "
+                "this"},
      .checks = {"Log the session id used by the failing call"},
-     .fixes = {"Do not keep session ids across VM lifetimes"},
+     .fixes = {"Do not keep session ids across VM lifetimes",
+               "WSLC: use the SessionId of the WSLCSessionInformation the hook got"},
      .notes = {"The out-of-process host uses ERROR_NOT_FOUND instead of RPC_E_DISCONNECTED so a "
                "stale id is not mistaken for a host crash.",
                kHostNote}},
@@ -708,19 +718,30 @@ constexpr KnownError kTable[] = {
      .stages = A,
      .wsl_name_since = "2.8.0",
      .summary = "WSLCProcessGetExitCode was called before the process exited.",
-     .causes = {"The plugin asked for the exit code without waiting on the exit event"},
-     .checks = {"Check that WSLCProcessGetExitEvent's event is signalled first"},
-     .fixes = {"Wait on the exit event, then read the exit code"},
-     .notes = {}},
+     .causes = {"The plugin asked for the exit code without waiting on the exit event",
+                "The plugin waited on the stdout handle's end of stream instead: a process can "
+                "close its output before it exits"},
+     .checks = {"Check that WSLCProcessGetExitEvent's event is signalled first",
+                "wslplug run plugin.dll --wsl-version 2.9.5 (problem wslc-exit-code-early)"},
+     .fixes = {"Wait on the exit event (WaitForSingleObject), then read the exit code",
+               "Close the fd and event handles, then WSLCReleaseProcess on every path"},
+     .notes = {"Value: HRESULT_FROM_WIN32(ERROR_INVALID_STATE). WSL prints the name since 2.8.0."}},
     {.symbol = "WSLC_E_VM_NOT_RUNNING",
      .hresult = 0x80040610,
      .stages = A,
      .summary = "A WSLC API call was made while the session has no running VM (WSLC calls never "
                 "start a VM).",
-     .causes = {"The plugin calls WSLC APIs before the VM started or after it stopped"},
-     .checks = {"Log WslcVmStarted / WslcVmStopping (2.9.5) around the call"},
-     .fixes = {"Act in WslcVmStarted or after it; stop before WslcVmStopping returns"},
-     .notes = {"Value: MAKE_HRESULT(SEVERITY_ERROR, FACILITY_ITF, 0x0610)."}},
+     .causes = {"The plugin calls WSLC APIs before the VM started or after it stopped",
+                "A WSLC call from OnSessionCreated: the session's VM does not run yet",
+                "A WSLC call from OnSessionStopping, or from a worker thread after WslcVmStopping"},
+     .checks = {"Log WslcVmStarted / WslcVmStopping (2.9.5) around the call",
+                "wslplug run plugin.dll --wsl-version 2.9.5 (problem wslc-vm-not-running names "
+                "the hook)"},
+     .fixes = {"Act in WslcVmStarted or after it; stop before WslcVmStopping returns",
+               "Before 2.9.5 (no VM hooks): act in ContainerStarted, when a container runs"},
+     .notes = {"Value: MAKE_HRESULT(SEVERITY_ERROR, FACILITY_ITF, 0x0610).",
+               "WslcVmStarted fires on every VM (re)start; WslcVmStopping runs while the VM "
+               "still runs."}},
     {.symbol = "ERROR_DYNAMIC_CODE_BLOCKED",
      .hresult = 0x80070677,
      .stages = L | V | D,

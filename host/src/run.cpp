@@ -44,6 +44,7 @@ constexpr std::uint32_t kFileNotFound = 0x80070002;
 constexpr std::uint32_t kNotFound = 0x80070490;
 constexpr std::uint32_t kRpcCallFailed = 0x800706BE;
 constexpr std::uint32_t kWslcVmNotRunning = 0x80040610;
+constexpr std::uint32_t kInvalidState = 0x8007139F;
 constexpr double kSlowMs = 10000.0;  // WSL's SlowOperationWatcher threshold
 constexpr auto kGrace = std::chrono::milliseconds(200);
 constexpr std::size_t kCaptureMax = 64 * 1024;
@@ -268,6 +269,8 @@ std::string msg_requires_update(const std::string& name) {
   return fmt::format(
       "The plugin '{}' requires a newer version of WSL. Please run: wsl.exe --update", name);
 }
+constexpr std::string_view kMsgContainerStopFailed =
+    "Failed to stop container '{}' after plugin rejection";
 constexpr std::string_view kMsgInvalidState =
     "An install, uninstall, or conversion is in progress for this distribution.";
 
@@ -295,6 +298,9 @@ struct Exec {
   std::optional<int> exit_code;
   std::string served_by;  // process | canned | refused
   std::string note;
+  // WSLCCreateProcess: stdout and stderr go to the host in frames, then the exit code.
+  bool wslc = false, exit_sent = false;
+  std::string stderr_text;
   [[nodiscard]] bool finished() const { return tcp < 0 && sp < 0 && err < 0 && pidfd < 0; }
 };
 
@@ -371,7 +377,8 @@ class VersionRun {
   void on_guard_line(const std::vector<std::string>& t);
   void on_accept();
   void exec_header(Exec& x);
-  void spawn(Exec& x, const std::string& path, std::vector<std::string> args);
+  void spawn(Exec& x, const std::string& path, std::vector<std::string> args,
+             const std::vector<std::string>* env = nullptr);
   void exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pollfd* err, const pollfd* pid);
   void reap_host(bool block);
   void kill_host();
@@ -655,11 +662,19 @@ void reply(int fd, std::string_view line) {
   }
 }
 
+// One frame of the WSLC process transport: [type:1][length:4 LE][bytes].
+void append_frame(std::string& to, char type, std::string_view data) {
+  const auto n = static_cast<std::uint32_t>(data.size());
+  to.push_back(type);
+  for (int i = 0; i < 4; ++i) to.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  to.append(data);
+}
+
 // Answers the host's exec request with a failure; the plugin's call returns `hr`.
-void refuse(Exec& x, std::uint32_t hr, std::string note) {
+void refuse(Exec& x, std::uint32_t hr, std::string note, int child_errno = 0) {
   x.served_by = "refused";
   x.note = std::move(note);
-  reply(x.tcp, "fail " + hex8(hr));
+  reply(x.tcp, "fail " + hex8(hr) + (x.wslc ? " " + std::to_string(child_errno) : ""));
   close_fd(x.tcp);
 }
 
@@ -668,10 +683,30 @@ void VersionRun::exec_header(Exec& x) {
   // exec CID KIND GUID PATH ARG...
   if (t.size() < 5 || t[0] != "exec") return refuse(x, kEFail, "malformed request from the host");
   x.cid = std::strtol(t[1].c_str(), nullptr, 10);
+  x.wslc = t[2] == "wslc";
   auto path = decode(t[4]);
   std::vector<std::string> args;
-  for (size_t i = 5; i < t.size(); ++i) args.push_back(decode(t[i]).value_or(""));
+  std::optional<std::vector<std::string>> env;
+  for (size_t i = 5; i < t.size(); ++i) {
+    if (t[i] == "+") {
+      env.emplace();
+      continue;
+    }
+    (env ? *env : args).push_back(decode(t[i]).value_or(""));
+  }
   if (!path) return refuse(x, kEFail, "malformed request from the host");
+  if (x.wslc) {
+    if (o_.no_exec) return refuse(x, kEFail, "--no-exec refuses every command with E_FAIL", ENOENT);
+    struct stat st {};
+    if (::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        ::access(path->c_str(), X_OK) != 0)
+      return refuse(x, kEFail,
+                    fmt::format("{} is not an executable file on this machine (this harness "
+                                "answers E_FAIL with Errno ENOENT/EACCES)",
+                                utf8(*path)),
+                    errno == 0 ? ENOENT : errno);
+    return spawn(x, *path, std::move(args), env ? &*env : nullptr);
+  }
   if (t[2] == "distribution") {
     const auto guid = normalize_guid(t[3]);
     const bool known = guid && std::any_of(o_.distributions.begin(), o_.distributions.end(),
@@ -707,7 +742,8 @@ void VersionRun::exec_header(Exec& x) {
 
 // Starts `path` as a real Linux process for the exec request: stdin and stdout on a socket pair,
 // stderr on a pipe; a failed execve comes back over a close-on-exec status pipe.
-void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string> args) {
+void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string> args,
+                       const std::vector<std::string>* env) {
   int sp[2], err[2], status[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
       ::pipe2(err, O_CLOEXEC) != 0 || ::pipe2(status, O_CLOEXEC) != 0)
@@ -730,8 +766,14 @@ void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string
     char env0[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     char env1[] = "LANG=C.UTF-8";
     char env2[] = "HOME=/root";
-    char* envp[] = {env0, env1, env2, nullptr};
-    ::execve(path.c_str(), argv.data(), envp);
+    std::vector<char*> envp = {env0, env1, env2, nullptr};
+    std::vector<std::string> given = env ? *env : std::vector<std::string>{};
+    if (env) {
+      envp.clear();
+      for (auto& e : given) envp.push_back(e.data());
+      envp.push_back(nullptr);
+    }
+    ::execve(path.c_str(), argv.data(), envp.data());
     const int e = errno;
     if (::write(3, &e, sizeof e) < 0) {
     }
@@ -757,7 +799,8 @@ void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string
     ::close(err[0]);
     return refuse(x, kEFail,
                   fmt::format("{} cannot be executed: {} (WSL answers E_FAIL)", utf8(path),
-                              std::strerror(child_errno)));
+                              std::strerror(child_errno)),
+                  child_errno);
   }
   x.pid = pid;
   x.pidfd = pidfd_open(pid);
@@ -817,7 +860,10 @@ void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pol
       const ssize_t n = ::read(x.sp, buf, sizeof buf);
       if (n > 0) {
         append_capped(x.output, {buf, static_cast<size_t>(n)}, kCaptureMax);
-        x.to_tcp.append(buf, static_cast<size_t>(n));
+        if (x.wslc)
+          append_frame(x.to_tcp, 1, {buf, static_cast<size_t>(n)});
+        else
+          x.to_tcp.append(buf, static_cast<size_t>(n));
       } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         x.child_eof = true;
       }
@@ -832,7 +878,10 @@ void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pol
   }
   if (err && err->revents && x.err >= 0) {
     const ssize_t n = ::read(x.err, buf, sizeof buf);
-    if (n > 0) {
+    if (n > 0 && x.wslc) {
+      append_capped(x.stderr_text, {buf, static_cast<size_t>(n)}, kCaptureMax);
+      append_frame(x.to_tcp, 2, {buf, static_cast<size_t>(n)});
+    } else if (n > 0) {
       append_capped(x.dmesg, {buf, static_cast<size_t>(n)}, kCaptureMax);
       append_capped(dmesg_, {buf, static_cast<size_t>(n)}, kOutputMax);
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -846,12 +895,24 @@ void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pol
       close_fd(x.pidfd);
     }
   }
+  // A WSLC process's exit goes to the host after its last output.
+  if (x.wslc && !x.exit_sent && x.child_eof && x.err < 0 && x.exit_code && x.tcp >= 0) {
+    const auto code = static_cast<std::uint32_t>(*x.exit_code);
+    std::string four;
+    for (int i = 0; i < 4; ++i) four.push_back(static_cast<char>((code >> (8 * i)) & 0xff));
+    append_frame(x.to_tcp, 3, four);
+    x.exit_sent = true;
+    // Start sending now: poll asks for POLLOUT next round.
+    const ssize_t n = ::send(x.tcp, x.to_tcp.data(), x.to_tcp.size(), MSG_NOSIGNAL);
+    if (n > 0) x.to_tcp.erase(0, static_cast<size_t>(n));
+  }
   // Half-closes, in both directions, once the pending bytes are through.
   if (x.tcp_eof && x.to_child.empty() && !x.child_shut && x.sp >= 0) {
     ::shutdown(x.sp, SHUT_WR);
     x.child_shut = true;
   }
-  if (x.child_eof && x.to_tcp.empty() && !x.tcp_shut && x.tcp >= 0 && x.have_header) {
+  if (x.child_eof && x.to_tcp.empty() && !x.tcp_shut && x.tcp >= 0 && x.have_header &&
+      (!x.wslc || x.exit_sent)) {
     ::shutdown(x.tcp, SHUT_WR);
     x.tcp_shut = true;
   }
@@ -925,6 +986,11 @@ void VersionRun::on_api_line(const std::vector<std::string>& t) {
   json args = json::object();
   for (size_t i = 7; i < t.size(); ++i) {
     const std::string& kv = t[i];
+    if (kv.starts_with("env=") || kv.starts_with("env~")) {
+      if (!args.contains("environment")) args["environment"] = json::array();
+      args["environment"].push_back(token_json(kv.substr(3)));
+      continue;
+    }
     if (kv.starts_with("arg=") || kv.starts_with("arg~")) {
       if (!args.contains("arguments") || args["arguments"].is_null())
         args["arguments"] = json::array();
@@ -937,7 +1003,7 @@ void VersionRun::on_api_line(const std::vector<std::string>& t) {
     const std::string key = kv.substr(0, split_at);
     const std::string value = kv.substr(split_at);
     json v;
-    if (key == "session" || key == "read_only" || key == "fd")
+    if (key == "session" || key == "read_only" || key == "fd" || key == "exit_code")
       v = value.size() > 1 ? json(std::strtoll(value.c_str() + 1, nullptr, 10)) : json(nullptr);
     else
       v = token_json(value);
@@ -948,6 +1014,7 @@ void VersionRun::on_api_line(const std::vector<std::string>& t) {
        c.name == "WSLCCreateProcess") &&
       !args.contains("arguments"))
     args["arguments"] = json::array();
+  if (c.name == "WSLCCreateProcess" && !args.contains("environment")) args["environment"] = nullptr;
   if (c.name == "ExecuteBinaryInDistribution" && args.contains("distribution") &&
       args["distribution"].is_string()) {
     args["distribution_name"] = nullptr;
@@ -1122,11 +1189,45 @@ void VersionRun::drive_events() {
   long seq = 0;
   std::map<std::string, bool> failed_start;  // distribution name -> failed in this iteration
   int iteration_seen = 0;
+  // WSLC: the session exists from OnSessionCreated (unless a plugin vetoes it) to the end of
+  // OnSessionStopping; its VM runs from WslcVmStarted to the end of WslcVmStopping (at versions
+  // without those hooks, at the same points of the lifecycle). A vetoed container is not stopped
+  // by ContainerStopping (WSL stops it itself).
+  const WslcSession& ws = o_.wslc_session;
+  bool session_vetoed = false, container_vetoed = false;
+  auto wslc_state = [&](bool exists, bool vm) {
+    send(fmt::format("wslc-state {} {}", exists ? ws.id : 0, vm ? 1 : 0));
+  };
   for (const ScenarioEvent& ev : o_.events) {
+    const bool wslc = is_wslc_hook(ev.hook);
+    if (wslc) {
+      if (ev.hook == "OnSessionCreated") {
+        session_vetoed = false;
+        wslc_state(true, false);
+      } else if (session_vetoed) {
+        continue;  // the session was never created
+      }
+      if (ev.hook == "WslcVmStarted") wslc_state(true, true);
+      if (ev.hook == "ContainerStopping" && container_vetoed) {
+        container_vetoed = false;
+        continue;
+      }
+    }
+    // After the event (also when the hook is not called): the VM or the session ends.
+    auto after = [&] {
+      if (ev.hook == "WslcVmStopping") wslc_state(true, false);
+      if (ev.hook == "OnSessionStopping") wslc_state(false, false);
+    };
     const auto slot = std::find(slots_.begin(), slots_.end(), ev.hook);
-    if (slot == slots_.end()) continue;  // this WSL version has no such hook
+    if (slot == slots_.end()) {
+      after();
+      continue;  // this WSL version has no such hook
+    }
     const size_t index = static_cast<size_t>(slot - slots_.begin());
-    if (index >= hooks_set_.size() || !hooks_set_[index]) continue;  // WSL skips null hooks
+    if (index >= hooks_set_.size() || !hooks_set_[index]) {
+      after();
+      continue;  // WSL skips null hooks
+    }
     if (ev.iteration != iteration_seen) {
       failed_start.clear();
       iteration_seen = ev.iteration;
@@ -1142,6 +1243,26 @@ void VersionRun::drive_events() {
     } else if (ev.hook == "OnVMStarted") {
       line = fmt::format("call {} OnVMStarted {}", seq + 1, o_.vm_flags);
       passed = {{"CustomConfigurationFlags", o_.vm_flags}};
+    } else if (wslc) {
+      line = fmt::format("call {} {} {} {} {}", seq + 1, ev.hook, ws.id,
+                         encode(FieldValue(ws.display_name)), ws.application_pid);
+      passed = {{"SessionId", ws.id},
+                {"DisplayName", utf8(ws.display_name)},
+                {"ApplicationPid", ws.application_pid == 0 ? json("the host process's id")
+                                                           : json(ws.application_pid)},
+                {"UserToken", "the host process's token"},
+                {"UserSid", "the host process's user SID"}};
+      static const std::map<std::string, std::string> kArgument = {
+          {"ContainerStarted", "InspectContainer"},
+          {"ContainerStopping", "ContainerId"},
+          {"ImageCreated", "InspectImage"},
+          {"ImageDeleted", "ImageId"}};
+      if (auto it = kArgument.find(ev.hook); it != kArgument.end()) {
+        const FieldValue arg =
+            ev.argument ? *ev.argument : FieldValue(default_wslc_argument(ev.hook));
+        line += " " + encode(arg);
+        passed[it->second] = arg ? json(utf8(*arg)) : json(nullptr);
+      }
     } else {
       line = fmt::format("call {} {}", seq + 1, ev.hook);
     }
@@ -1179,6 +1300,12 @@ void VersionRun::drive_events() {
       break;
     }
     const std::uint32_t hr = parse_hex(events_.back()["hresult"].get<std::string>());
+    after();
+    if (ev.hook == "OnSessionCreated" && failed(hr)) {
+      session_vetoed = true;  // WSL aborts the session's creation
+      wslc_state(false, false);
+    }
+    if (ev.hook == "ContainerStarted") container_vetoed = failed(hr);
     if (ev.hook == "OnVMStarted" && failed(hr)) break;  // WSL tears the VM down
     if (ev.hook == "OnDistributionStarted" && failed(hr) && d) failed_start[d->name] = true;
   }
@@ -1230,6 +1357,10 @@ namespace {
 
 bool is_start_hook(std::string_view hook) {
   return hook == "OnVMStarted" || hook == "OnDistributionStarted";
+}
+// The WSLC hooks whose failure aborts the operation.
+bool is_wslc_veto_hook(std::string_view hook) {
+  return hook == "OnSessionCreated" || hook == "ContainerStarted";
 }
 
 std::string crash_effect(const std::string& hook) {
@@ -1308,6 +1439,44 @@ json VersionRun::wsl_for_event(const json& event, std::uint32_t hr, bool has_hr)
     }
     return nullptr;
   }
+  if (is_wslc_veto_hook(hook)) {
+    // WSLC reuses the plugin-error rules of the start hooks and names the plugin; the context
+    // bits are Wsl, Service, Plugin and WslC (in ascending bit order).
+    const std::string prefix = "Wsl/Service/Plugin/WslC/";
+    const bool session = hook == "OnSessionCreated";
+    const std::string what =
+        session ? "the WSLC session is not created: the application that asked for it gets the "
+                  "error, and no WSLC hook runs for that session"
+                : "the container is not created: WSL stops the container it had started (if "
+                  "that stop fails, the user sees \"" +
+                      fmt::format(fmt::runtime(kMsgContainerStopFailed), "<container id>") +
+                      "\" instead)";
+    if (failed(hr)) {
+      auto [expl, fix] = explain(hr);
+      return {{"fails", true},
+              {"error_code", prefix + errors::wsl_code_string(hr)},
+              {"message",
+               perr.is_string() ? msg_fatal_with(name, perr.get<std::string>()) : msg_fatal(name)},
+              {"effect", what},
+              {"explanation", expl},
+              {"fix", session ? "if the veto is intended, call PluginError with the reason "
+                                "first so users see it; otherwise return S_OK"
+                              : "if the veto is intended (a policy), call PluginError with the "
+                                "reason first; otherwise return S_OK. " +
+                                    fix}};
+    }
+    if (perr.is_string()) {
+      auto [expl, fix] = explain(kIllegalStateChange);
+      return {{"fails", true},
+              {"error_code", prefix + errors::wsl_code_string(kIllegalStateChange)},
+              {"message", std::string(kMsgInvalidState)},
+              {"effect", what + ": the plugin emitted an error message but returned success, so "
+                                "WSL throws E_ILLEGAL_STATE_CHANGE (the plugin's message is lost)"},
+              {"explanation", expl},
+              {"fix", fix}};
+    }
+    return nullptr;
+  }
   if (failed(hr))
     return {{"fails", false},
             {"error_code", nullptr},
@@ -1338,6 +1507,24 @@ void VersionRun::attach_exec(Call& c, const std::map<long, Exec*>& by_cid) {
         j["output"] = utf8(x.output);
         j["input"] = utf8(x.input);
         j["dmesg"] = utf8(x.dmesg);
+        j["exit_code"] = x.exit_code ? json(*x.exit_code) : json(nullptr);
+      }
+      if (!x.note.empty()) j["note"] = utf8(x.note);
+    }
+  }
+  if (c.name == "WSLCCreateProcess") {
+    j["served_by"] = nullptr;
+    j["output"] = nullptr;
+    j["input"] = nullptr;
+    j["stderr"] = nullptr;
+    j["exit_code"] = nullptr;
+    if (auto it = by_cid.find(c.cid); it != by_cid.end()) {
+      const Exec& x = *it->second;
+      j["served_by"] = x.served_by;
+      if (x.served_by != "refused") {
+        j["output"] = utf8(x.output);
+        j["input"] = utf8(x.input);
+        j["stderr"] = utf8(x.stderr_text);
         j["exit_code"] = x.exit_code ? json(*x.exit_code) : json(nullptr);
       }
       if (!x.note.empty()) j["note"] = utf8(x.note);
@@ -1395,7 +1582,46 @@ void VersionRun::note_call(Call& c, const json& where, Verdict& v) {
   } else if (c.name == "MountFolder" && c.hr == kSOk) {
     j["note"] = "recorded (there is no VM here: nothing is mounted)";
   } else if (c.name.starts_with("WSLC") && c.hr == kWslcVmNotRunning) {
-    j["note"] = "no WSLC session runs in this scenario: WSLC calls answer WSLC_E_VM_NOT_RUNNING";
+    j["note"] =
+        "the WSLC session's VM does not run now (before WslcVmStarted or after WslcVmStopping): "
+        "WSLC calls never start a VM and answer WSLC_E_VM_NOT_RUNNING";
+    v.problem("warning", "wslc-vm-not-running",
+              fmt::format("{} was called while the WSLC session's VM does not run: WSL answers "
+                          "WSLC_E_VM_NOT_RUNNING",
+                          c.name),
+              "make WSLC calls while the VM runs: in WslcVmStarted (2.9.5) or a container hook, "
+              "not in OnSessionCreated or OnSessionStopping",
+              where);
+  } else if (c.name.starts_with("WSLC") && c.hr == kNotFound) {
+    j["note"] = fmt::format(
+        "no WSLC session has id {} (this run's is {}): this harness answers "
+        "HRESULT_FROM_WIN32(ERROR_NOT_FOUND)",
+        j["args"].value("session", 0LL), o_.wslc_session.id);
+    v.problem("warning", "wslc-unknown-session",
+              fmt::format("{} used WSLC session id {}, which does not exist", c.name,
+                          j["args"].value("session", 0LL)),
+              "use the SessionId of the WSLCSessionInformation of the hook (WSLC ids are not "
+              "WSLSessionId values)",
+              where);
+  } else if (c.name == "WSLCProcessGetExitCode" && c.hr == kInvalidState) {
+    j["note"] =
+        "the process has not exited yet: WSL answers HRESULT_FROM_WIN32(ERROR_INVALID_STATE)";
+    v.problem("warning", "wslc-exit-code-early",
+              "WSLCProcessGetExitCode was called before the process exited",
+              "wait for the event of WSLCProcessGetExitEvent first", where);
+  } else if (c.name == "WSLCReleaseProcess" && j["args"].value("state", "") == "unknown") {
+    j["note"] = "this handle is not a live WSLC process (released already, or never created)";
+    v.problem("error", "wslc-release-invalid",
+              "WSLCReleaseProcess was given a handle that is not a live process (a second "
+              "release, or a made-up handle): in WSL's service that is a use after free",
+              "release each process handle exactly once, and set your copy to NULL", where);
+  } else if (c.name == "WSLCCreateProcess" && failed(c.hr) && c.hr != 0x80004003) {
+    v.problem(
+        "warning", "exec-failed",
+        fmt::format("WSLCCreateProcess of {} failed: {}",
+                    j["args"]["path"].is_string() ? j["args"]["path"].get<std::string>() : "NULL",
+                    j["note"].is_string() ? j["note"].get<std::string>() : name_or_hex(c.hr)),
+        "check the path exists in the session's VM", where);
   } else if (c.hr == kEInvalidArg || c.hr == 0x80004003) {
     j["note"] = "a required argument is NULL";
     v.problem("warning", "invalid-argument", c.name + " was called with a NULL argument",
@@ -1434,6 +1660,27 @@ void VersionRun::attribute_calls(Verdict& v) {
     } else {
       v.late.push_back(j);
     }
+  }
+  // WSLC processes never given back: each holds a process, its pipes and an event in the
+  // service until it restarts.
+  std::map<std::string, const Call*> live;
+  for (const Call& c : calls_) {
+    const json& p = c.j["args"].value("process", json(nullptr));
+    if (!p.is_string()) continue;
+    if (c.name == "WSLCCreateProcess" && !failed(c.hr)) live[p.get<std::string>()] = &c;
+    if (c.name == "WSLCReleaseProcess") live.erase(p.get<std::string>());
+  }
+  for (const auto& [handle, c] : live) {
+    const std::string path =
+        c->j["args"]["path"].is_string() ? c->j["args"]["path"].get<std::string>() : "?";
+    v.problem("warning", "wslc-process-leaked",
+              fmt::format("the WSLC process {} ({}) was never released: WSLCReleaseProcess was "
+                          "not called, so WSL keeps the process and its handles until the "
+                          "service stops",
+                          handle, path),
+              "call WSLCReleaseProcess on every path after WSLCCreateProcess succeeded (close "
+              "the handles of WSLCProcessGetFd / WSLCProcessGetExitEvent first)",
+              c->j["hook"]);
   }
 }
 
@@ -1525,10 +1772,11 @@ void VersionRun::judge_events(Verdict& v) {
       if (v.first_failure.empty())
         v.first_failure = with_success ? label + " called PluginError and returned S_OK"
                                        : fmt::format("{} failed: {}", label, name_or_hex(hr));
-    } else if (ev["plugin_error"].is_string() && !is_start_hook(hook)) {
+    } else if (ev["plugin_error"].is_string() && !is_start_hook(hook) && !is_wslc_veto_hook(hook)) {
       v.problem("warning", "plugin-error-ignored",
-                fmt::format("{} called PluginError: WSL shows messages only for OnVMStarted and "
-                            "OnDistributionStarted failures, so this one is discarded",
+                fmt::format("{} called PluginError: WSL shows messages only for failures of "
+                            "OnVMStarted, OnDistributionStarted, OnSessionCreated and "
+                            "ContainerStarted, so this one is discarded",
                             label),
                 "log the text instead", ev["hook"]);
     }

@@ -82,6 +82,11 @@ constexpr std::array kSession{
     AbiField{"UserToken", 8, 8, kBase},
     AbiField{"UserSid", 16, 8, kBase},
 };
+constexpr std::array kWslcSession{
+    AbiField{"SessionId", 0, 4, k290},       AbiField{"DisplayName", 8, 8, k290},
+    AbiField{"ApplicationPid", 16, 4, k290}, AbiField{"UserToken", 24, 8, k290},
+    AbiField{"UserSid", 32, 8, k290},
+};
 constexpr std::array kVm{AbiField{"CustomConfigurationFlags", 0, 4, kBase}};
 constexpr std::array kDistribution{
     AbiField{"Id", 0, 16, kBase},           AbiField{"Name", 16, 8, kBase},
@@ -106,6 +111,7 @@ std::span<const AbiField> abi_fields(std::string_view table) {
   if (table == "WSLVmCreationSettings") return kVm;
   if (table == "WSLDistributionInformation") return kDistribution;
   if (table == "WslOfflineDistributionInformation") return kOffline;
+  if (table == "WSLCSessionInformation") return kWslcSession;
   return {};
 }
 
@@ -248,12 +254,24 @@ Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_v
 // ------------------------------------------------------------------ scenarios
 namespace {
 
-constexpr std::array<std::string_view, 6> kScenarioHooks{"OnVMStarted",
-                                                         "OnVMStopping",
-                                                         "OnDistributionStarted",
-                                                         "OnDistributionStopping",
-                                                         "OnDistributionRegistered",
-                                                         "OnDistributionUnregistered"};
+constexpr std::array<std::string_view, 14> kScenarioHooks{"OnVMStarted",
+                                                          "OnVMStopping",
+                                                          "OnDistributionStarted",
+                                                          "OnDistributionStopping",
+                                                          "OnDistributionRegistered",
+                                                          "OnDistributionUnregistered",
+                                                          "OnSessionCreated",
+                                                          "OnSessionStopping",
+                                                          "ContainerStarted",
+                                                          "ContainerStopping",
+                                                          "ImageCreated",
+                                                          "ImageDeleted",
+                                                          "WslcVmStarted",
+                                                          "WslcVmStopping"};
+bool has_argument(std::string_view hook) {
+  return hook == "ContainerStarted" || hook == "ContainerStopping" || hook == "ImageCreated" ||
+         hook == "ImageDeleted";
+}
 constexpr std::array<std::string_view, 6> kEventFields{"Name",    "PackageFamilyName", "Flavor",
                                                        "Version", "PidNamespace",      "InitPid"};
 
@@ -412,7 +430,8 @@ Status parse_event_fields(const Ctx& c, const json& f, const std::string& path, 
 Result<ScenarioEvent> parse_event(const Ctx& c, const json& e, size_t i) {
   const std::string path = fmt::format("events[{}]", i);
   if (!e.is_object()) return c.err(path, "must be an object");
-  if (auto ok = only_keys(c, e, path, {"hook", "distribution", "expect", "fields", "iteration"});
+  if (auto ok = only_keys(c, e, path,
+                          {"hook", "distribution", "expect", "fields", "iteration", "argument"});
       !ok)
     return std::unexpected(ok.error());
   ScenarioEvent ev;
@@ -421,8 +440,27 @@ Result<ScenarioEvent> parse_event(const Ctx& c, const json& e, size_t i) {
           kScenarioHooks.end())
     return c.err(path + ".hook",
                  "required: OnVMStarted, OnVMStopping, OnDistributionStarted, "
-                 "OnDistributionStopping, OnDistributionRegistered or OnDistributionUnregistered");
+                 "OnDistributionStopping, OnDistributionRegistered, OnDistributionUnregistered, "
+                 "or a WSLC hook: OnSessionCreated, OnSessionStopping, ContainerStarted, "
+                 "ContainerStopping, ImageCreated, ImageDeleted, WslcVmStarted, WslcVmStopping");
   ev.hook = e["hook"].get<std::string>();
+  if (e.contains("argument")) {
+    if (!has_argument(ev.hook))
+      return c.err(path + ".argument", ev.hook + " has no argument",
+                   "argument is for ContainerStarted, ContainerStopping, ImageCreated, "
+                   "ImageDeleted");
+    const json& a = e["argument"];
+    if (a.is_object() || a.is_array())
+      ev.argument = FieldValue(a.dump());
+    else if (a.is_string())
+      ev.argument = FieldValue(a.get<std::string>());
+    else if (a.is_null())
+      ev.argument = FieldValue();
+    else
+      return c.err(path + ".argument",
+                   "must be a JSON object (the inspect document), a string "
+                   "or null");
+  }
   if (is_distribution_hook(ev.hook)) {
     if (!e.contains("distribution") || !e["distribution"].is_string())
       return c.err(path + ".distribution", "required for " + ev.hook + ": a distribution name");
@@ -487,8 +525,9 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& file) 
   if (!parsed) return std::unexpected(parsed.error());
   const json& doc = *parsed;
   if (!doc.is_object()) return c.err("(top level)", "must be a JSON object");
-  if (auto ok = only_keys(c, doc, "(top level)",
-                          {"schema", "distributions", "vm_settings", "events", "commands"});
+  if (auto ok = only_keys(
+          c, doc, "(top level)",
+          {"schema", "distributions", "vm_settings", "events", "commands", "wslc_session"});
       !ok)
     return std::unexpected(ok.error());
   if (doc.contains("schema") && doc["schema"] != 1)
@@ -502,6 +541,31 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& file) 
   if (doc.contains("vm_settings"))
     if (auto ok = parse_vm_settings(c, doc["vm_settings"], s.vm_flags); !ok)
       return std::unexpected(ok.error());
+  if (doc.contains("wslc_session")) {
+    const json& w = doc["wslc_session"];
+    if (!w.is_object()) return c.err("wslc_session", "must be an object");
+    if (auto ok = only_keys(c, w, "wslc_session", {"id", "display_name", "application_pid"}); !ok)
+      return std::unexpected(ok.error());
+    WslcSession ws;
+    if (w.contains("id")) {
+      if (!w["id"].is_number_unsigned() || w["id"].get<std::uint64_t>() == 0 ||
+          w["id"].get<std::uint64_t>() > 0xffffffffu)
+        return c.err("wslc_session.id", "must be an integer 1..4294967295");
+      ws.id = w["id"].get<std::uint32_t>();
+    }
+    if (w.contains("display_name")) {
+      if (!w["display_name"].is_string())
+        return c.err("wslc_session.display_name", "must be a string");
+      ws.display_name = w["display_name"].get<std::string>();
+    }
+    if (w.contains("application_pid")) {
+      if (!w["application_pid"].is_number_unsigned() ||
+          w["application_pid"].get<std::uint64_t>() > 0xffffffffu)
+        return c.err("wslc_session.application_pid", "must be an integer 0..4294967295");
+      ws.application_pid = w["application_pid"].get<std::uint32_t>();
+    }
+    s.wslc_session = ws;
+  }
   if (!doc.contains("events") || !doc["events"].is_array() || doc["events"].empty())
     return c.err("events", "required: a non-empty array of events");
   for (size_t i = 0; i < doc["events"].size(); ++i) {
@@ -524,18 +588,63 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& file) 
 std::vector<ScenarioEvent> default_events(const std::vector<Distribution>& distributions,
                                           int repeat) {
   std::vector<ScenarioEvent> out;
-  out.push_back({"OnVMStarted", {}, 1, {}, {}});
+  out.push_back({"OnVMStarted", {}, 1, {}, {}, {}});
   for (const auto& d : distributions)
-    out.push_back({"OnDistributionRegistered", d.name, 1, {}, {}});
+    out.push_back({"OnDistributionRegistered", d.name, 1, {}, {}, {}});
   for (int i = 1; i <= std::max(1, repeat); ++i) {
-    for (const auto& d : distributions) out.push_back({"OnDistributionStarted", d.name, i, {}, {}});
+    for (const auto& d : distributions) out.push_back({"OnDistributionStarted", d.name, i, {}, {}, {}});
     for (const auto& d : distributions)
-      out.push_back({"OnDistributionStopping", d.name, i, {}, {}});
+      out.push_back({"OnDistributionStopping", d.name, i, {}, {}, {}});
   }
-  out.push_back({"OnVMStopping", {}, 1, {}, {}});
+  out.push_back({"OnVMStopping", {}, 1, {}, {}, {}});
   for (const auto& d : distributions)
-    out.push_back({"OnDistributionUnregistered", d.name, 1, {}, {}});
+    out.push_back({"OnDistributionUnregistered", d.name, 1, {}, {}, {}});
+  // A WSL Containers session: created, its VM started, an image pulled, a container run and
+  // stopped, the image deleted, the VM stopped, the session stopped.
+  for (std::string_view hook :
+       {"OnSessionCreated", "WslcVmStarted", "ImageCreated", "ContainerStarted",
+        "ContainerStopping", "ImageDeleted", "WslcVmStopping", "OnSessionStopping"}) {
+    ScenarioEvent ev;
+    ev.hook = std::string(hook);
+    out.push_back(std::move(ev));
+  }
   return out;
+}
+
+bool is_wslc_hook(std::string_view hook) {
+  return std::find(kScenarioHooks.begin() + 6, kScenarioHooks.end(), hook) != kScenarioHooks.end();
+}
+
+std::string default_wslc_argument(std::string_view hook) {
+  constexpr std::string_view kContainerId =
+      "4f6c2b1e9a7d3c5b8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
+  constexpr std::string_view kImageId =
+      "sha256:9b2f4e6a8c0d1e3f5a7b9c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b5c7d9e1f";
+  if (hook == "ContainerStarted")
+    return json{
+        {"Id", kContainerId},
+        {"Name", "web"},
+        {"Created", "2026-12-01T22:00:00Z"},
+        {"Image", kImageId},
+        {"State", {{"Status", "running"}, {"Running", true}, {"Pid", 4711}, {"ExitCode", 0}}},
+        {"Config",
+         {{"Image", "docker.io/library/nginx:latest"},
+          {"Labels", {{"org.example.team", "web"}}},
+          {"Env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}}},
+        {"Mounts", json::array()},
+        {"Ports", {{"80/tcp", {{{"HostIp", "127.0.0.1"}, {"HostPort", "8080"}}}}}}}
+        .dump();
+  if (hook == "ImageCreated")
+    return json{{"Id", kImageId},
+                {"RepoTags", {"docker.io/library/nginx:latest"}},
+                {"Created", "2026-11-20T10:00:00Z"},
+                {"Size", 192000000},
+                {"Architecture", "amd64"},
+                {"Os", "linux"}}
+        .dump();
+  if (hook == "ContainerStopping") return std::string(kContainerId);
+  if (hook == "ImageDeleted") return std::string(kImageId);
+  return {};
 }
 
 }  // namespace wslplug::host

@@ -4,8 +4,8 @@
 // results, exceptions, and accesses past the end of every table and struct it hands the plugin.
 // It never decides a verdict.
 //
-// The struct layouts below are written from the ABI facts (field order and the WSL version that
-// added each field), independently of any plugin header.
+// The struct layouts (wslplug-host-abi.h) are written from the ABI facts (field order and the WSL
+// version that added each field), independently of any plugin header.
 //
 // Usage: wslplug-host.exe PORT
 //   PORT: the driver's loopback TCP port for ExecuteBinary / ExecuteBinaryInDistribution.
@@ -18,10 +18,13 @@
 //                                  session id the hooks will carry is SESSION
 //   call SEQ OnVMStarted FLAGS
 //   call SEQ OnVMStopping
-//   call SEQ OnDistributionStarted|OnDistributionStopping GUID NAME PIDNS PFN INITPID FLAVOR
-//   VERSION call SEQ OnDistributionRegistered|OnDistributionUnregistered GUID NAME PFN FLAVOR
-//   VERSION threads                        count the threads the plugin started quit end the
-//   process (WSL never unloads a plugin: no FreeLibrary)
+//   call SEQ OnDistributionStarted|OnDistributionStopping GUID NAME PIDNS PFN INITPID FLAV VER
+//   call SEQ OnDistributionRegistered|OnDistributionUnregistered GUID NAME PFN FLAVOR VERSION
+//   call SEQ OnSessionCreated|OnSessionStopping|WslcVmStarted|WslcVmStopping ID NAME APPPID
+//   call SEQ ContainerStarted|ContainerStopping|ImageCreated|ImageDeleted ID NAME APPPID ARG
+//   wslc-state SESSION VM          the WSLC session that exists (0: none), its VM running (1/0)
+//   threads                        count the threads the plugin started
+//   quit                           end the process (WSL never unloads a plugin: no FreeLibrary)
 // Host -> driver, on a private duplicate of the host's stdout (the process's stdout is redirected
 // to stderr before the plugin loads, so a plugin that prints cannot corrupt the protocol):
 //   ready 1 PID
@@ -43,6 +46,9 @@
 //   exec CID KIND GUID PATH ARG...\n   KIND: vm | distribution; GUID "-" for vm
 // and reads one line back: "ok" (the socket now carries the process's stdin and stdout) or
 // "fail HRESULT". The socket is then handed to the plugin.
+// WSLCCreateProcess: "exec CID wslc - PATH ARG... [+ ENV...]", reply "ok" or "fail HRESULT ERRNO";
+// the host keeps that socket (stdin raw to the driver; stdout, stderr and the exit code back in
+// frames, see WslcProcess) and gives the plugin pipe handles.
 #include <winsock2.h>
 #include <ws2tcpip.h>
 // winsock2.h must come before windows.h
@@ -59,6 +65,8 @@
 #include <string>
 #include <vector>
 
+#include "wslplug-host-abi.h"
+
 namespace {
 
 constexpr HRESULT kIllegalMethodCall = static_cast<HRESULT>(0x8000000EL);
@@ -69,59 +77,13 @@ constexpr UINT kCrashExit = 199;
 constexpr std::size_t kPage = 4096;
 
 // ---------------------------------------------------------------- the ABI (x64 layout)
-struct HostVersion {
-  uint32_t Major, Minor, Revision;
-};
-
-// The newest layout of each table; a version's table is a prefix of it.
-struct ApiTable {
-  HostVersion Version;
-  void* MountFolder;
-  void* ExecuteBinary;
-  void* PluginError;
-  void* ExecuteBinaryInDistribution;  // 2.1.2
-  void* WslcMountFolder;              // 2.9.0 ...
-  void* WslcUnmountFolder;
-  void* WslcCreateProcess;
-  void* WslcProcessGetFd;
-  void* WslcProcessGetExitEvent;
-  void* WslcProcessGetExitCode;
-  void* WslcReleaseProcess;
-};
+using namespace wslplug_host_abi;
 static_assert(sizeof(ApiTable) == 104);
-
-constexpr int kHookSlots = 14;  // 4 base, 2 (2.1.2), 6 WSLC (2.9.0), 2 WSLC VM (2.9.5)
-
-struct SessionInformation {
-  DWORD SessionId;
-  HANDLE UserToken;
-  PSID UserSid;
-};
+static_assert(sizeof(HookTable) == 112);
 static_assert(sizeof(SessionInformation) == 24);
-
-struct VmCreationSettings {
-  int CustomConfigurationFlags;
-};
-
-struct DistributionInformation {
-  GUID Id;
-  LPCWSTR Name;
-  uint64_t PidNamespace;
-  LPCWSTR PackageFamilyName;
-  uint32_t InitPid;  // 2.0.5
-  LPCWSTR Flavor;    // 2.4.4
-  LPCWSTR Version;   // 2.4.4
-};
 static_assert(sizeof(DistributionInformation) == 64);
-
-struct OfflineDistributionInformation {
-  GUID Id;
-  LPCWSTR Name;
-  LPCWSTR PackageFamilyName;
-  LPCWSTR Flavor;   // 2.4.4
-  LPCWSTR Version;  // 2.4.4
-};
 static_assert(sizeof(OfflineDistributionInformation) == 48);
+static_assert(sizeof(WslcSessionInformation) == 40);
 
 bool AtLeast(const HostVersion& v, uint32_t major, uint32_t minor, uint32_t revision) {
   if (v.Major != major) return v.Major > major;
@@ -192,9 +154,10 @@ struct Region {
 };
 
 Region g_api_region, g_hooks_region, g_session_region, g_vm_region, g_distribution_region,
-    g_offline_region;
-Region* const g_regions[] = {&g_api_region, &g_hooks_region,        &g_session_region,
-                             &g_vm_region,  &g_distribution_region, &g_offline_region};
+    g_offline_region, g_wslc_session_region, g_wslc_argument_region;
+Region* const g_regions[] = {&g_api_region,          &g_hooks_region,        &g_session_region,
+                             &g_vm_region,           &g_distribution_region, &g_offline_region,
+                             &g_wslc_session_region, &g_wslc_argument_region};
 
 // Copies strings into a region's data pages (below the struct); nullptr stays nullptr.
 class StringArena {
@@ -206,6 +169,15 @@ class StringArena {
     if (next_ + bytes > limit_) return nullptr;
     std::memcpy(next_, s->c_str(), bytes);
     auto* out = reinterpret_cast<LPCWSTR>(next_);
+    next_ += (bytes + 7) & ~size_t{7};
+    return out;
+  }
+  LPCSTR PutNarrow(const std::string* s) {
+    if (!s) return nullptr;
+    const size_t bytes = s->size() + 1;
+    if (next_ + bytes > limit_) return nullptr;
+    std::memcpy(next_, s->c_str(), bytes);
+    auto* out = reinterpret_cast<LPCSTR>(next_);
     next_ += (bytes + 7) & ~size_t{7};
     return out;
   }
@@ -231,6 +203,9 @@ void* g_hooks[kHookSlots] = {};
 HANDLE g_token = nullptr;
 BYTE g_sid[SECURITY_MAX_SID_SIZE] = {};
 long g_thread_baseline = 0;
+// WSLC: the session the driver says exists (0: none) and whether its VM runs.
+std::atomic<DWORD> g_wslc_session{0};
+std::atomic<bool> g_wslc_vm_running{false};
 
 double MicrosNow() {
   LARGE_INTEGER now;
@@ -494,10 +469,20 @@ HRESULT ApiPluginError(LPCWSTR message) {
   return hr;
 }
 
-// WSLC: no WSLC session exists here, so no VM runs for any session.
+// ---------------------------------------------------------------- WSLC
+// WSLC calls check, in WSL's order: NULL arguments (E_POINTER), the session, the VM.
+HRESULT WslcSessionState(DWORD session) {
+  if (g_wslc_session.load() == 0 || session != g_wslc_session.load())
+    return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  if (!g_wslc_vm_running.load()) return kWslcVmNotRunning;
+  return S_OK;
+}
+
 HRESULT ApiWslcMountFolder(DWORD session, LPCWSTR windows_path, LPCSTR mountpoint, BOOL read_only) {
   const long cid = g_next_cid++;
-  const HRESULT hr = (!windows_path || !mountpoint) ? E_POINTER : kWslcVmNotRunning;
+  HRESULT hr = (!windows_path || !mountpoint) ? E_POINTER : WslcSessionState(session);
+  if (SUCCEEDED(hr) && GetFileAttributesW(windows_path) == INVALID_FILE_ATTRIBUTES)
+    hr = HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
   ReportCall(cid, "WSLCMountFolder", hr,
              " session=" + std::to_string(session) + " windows_path" + EncodeWide(windows_path) +
                  " mountpoint" + Encode(mountpoint) +
@@ -506,41 +491,263 @@ HRESULT ApiWslcMountFolder(DWORD session, LPCWSTR windows_path, LPCSTR mountpoin
 }
 HRESULT ApiWslcUnmountFolder(DWORD session, LPCSTR mountpoint) {
   const long cid = g_next_cid++;
-  const HRESULT hr = !mountpoint ? E_POINTER : kWslcVmNotRunning;
+  const HRESULT hr = !mountpoint ? E_POINTER : WslcSessionState(session);
   ReportCall(cid, "WSLCUnmountFolder", hr,
              " session=" + std::to_string(session) + " mountpoint" + Encode(mountpoint));
   return hr;
 }
-HRESULT ApiWslcCreateProcess(DWORD session, LPCSTR executable, LPCSTR* args, LPCSTR* /*env*/,
-                             void** process, int* /*errno_out*/) {
+
+// A process started with WSLCCreateProcess. The driver runs it and talks to the host over one
+// loopback socket: the host sends the plugin's stdin bytes raw (half-close = EOF); the driver
+// sends frames [type:1][length:4 LE][bytes]: 1 stdout, 2 stderr, 3 exit (4-byte exit code, last).
+// The plugin gets pipe handles; two threads copy between the socket and the pipes. Objects are
+// never freed (the host process is short-lived), so a thread never touches freed memory.
+struct WslcProcess {
+  long cid = 0;
+  SOCKET socket = INVALID_SOCKET;
+  HANDLE stdin_read = nullptr, stdin_write = nullptr;  // stdin_write: the plugin's, taken once
+  HANDLE stdout_read = nullptr, stdout_write = nullptr;
+  HANDLE stderr_read = nullptr, stderr_write = nullptr;
+  HANDLE exit_event = nullptr;
+  std::atomic<bool> exited{false};
+  std::atomic<bool> released{false};
+  bool stdin_taken = false;
+  int exit_code = 0;
+};
+std::vector<WslcProcess*> g_wslc_processes;
+CRITICAL_SECTION g_wslc_lock;
+
+std::string ProcessText(const void* p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llX",
+                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(p)));
+  return buf;
+}
+
+WslcProcess* FindProcess(void* handle) {
+  EnterCriticalSection(&g_wslc_lock);
+  WslcProcess* found = nullptr;
+  for (WslcProcess* p : g_wslc_processes)
+    if (p == handle && !p->released) found = p;
+  LeaveCriticalSection(&g_wslc_lock);
+  return found;
+}
+
+bool RecvAll(SOCKET s, char* data, int size) {
+  while (size > 0) {
+    const int n = recv(s, data, size, 0);
+    if (n <= 0) return false;
+    data += n;
+    size -= n;
+  }
+  return true;
+}
+
+void WriteAllPipe(HANDLE h, const char* data, size_t size) {
+  while (h && size > 0) {
+    DWORD written = 0;
+    if (!WriteFile(h, data, static_cast<DWORD>(size), &written, nullptr) || written == 0) return;
+    data += written;
+    size -= written;
+  }
+}
+
+// The driver's frames: the process's stdout and stderr into their pipes, then its exit.
+DWORD WINAPI WslcReader(void* arg) {
+  auto* p = static_cast<WslcProcess*>(arg);
+  std::vector<char> buffer;
+  for (;;) {
+    unsigned char head[5];
+    if (!RecvAll(p->socket, reinterpret_cast<char*>(head), 5)) break;
+    const uint32_t length =
+        head[1] | (head[2] << 8) | (head[3] << 16) | (static_cast<uint32_t>(head[4]) << 24);
+    if (length > (1u << 24)) break;
+    buffer.resize(length);
+    if (length && !RecvAll(p->socket, buffer.data(), static_cast<int>(length))) break;
+    if (head[0] == 1) {
+      WriteAllPipe(p->stdout_write, buffer.data(), length);
+    } else if (head[0] == 2) {
+      WriteAllPipe(p->stderr_write, buffer.data(), length);
+    } else if (head[0] == 3 && length == 4) {
+      std::memcpy(&p->exit_code, buffer.data(), 4);
+      break;
+    }
+  }
+  // End of both streams for the plugin, then the exit (also when the driver went away).
+  CloseHandle(p->stdout_write);
+  CloseHandle(p->stderr_write);
+  p->exited = true;
+  SetEvent(p->exit_event);
+  return 0;
+}
+
+// The plugin's stdin pipe onto the socket; EOF when the plugin closes its handle.
+DWORD WINAPI WslcWriter(void* arg) {
+  auto* p = static_cast<WslcProcess*>(arg);
+  char chunk[4096];
+  for (;;) {
+    DWORD got = 0;
+    if (!ReadFile(p->stdin_read, chunk, sizeof chunk, &got, nullptr) || got == 0) break;
+    DWORD sent = 0;
+    while (sent < got) {
+      const int n = send(p->socket, chunk + sent, static_cast<int>(got - sent), 0);
+      if (n <= 0) return 0;
+      sent += static_cast<DWORD>(n);
+    }
+  }
+  shutdown(p->socket, SD_SEND);
+  return 0;
+}
+
+// Asks the driver to run the process: "exec CID wslc - PATH ARG... [+ ENV...]"; the reply is
+// "ok" or "fail HRESULT ERRNO".
+HRESULT StartWslcProcess(long cid, LPCSTR path, LPCSTR* args, LPCSTR* env, WslcProcess** out,
+                         int* errno_out) {
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (s == INVALID_SOCKET) return E_FAIL;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(g_port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    closesocket(s);
+    return E_FAIL;
+  }
+  std::string request = "exec " + std::to_string(cid) + " wslc - " + Encode(path);
+  if (args)
+    for (int i = 0; i < 256 && args[i]; ++i) request += " " + Encode(args[i]);
+  if (env) {
+    request += " +";
+    for (int i = 0; i < 256 && env[i]; ++i) request += " " + Encode(env[i]);
+  }
+  request.push_back('\n');
+  if (send(s, request.data(), static_cast<int>(request.size()), 0) !=
+      static_cast<int>(request.size())) {
+    closesocket(s);
+    return E_FAIL;
+  }
+  std::string reply;
+  if (!RecvLine(s, &reply)) {
+    closesocket(s);
+    return E_FAIL;
+  }
+  if (reply != "ok") {
+    closesocket(s);
+    HRESULT hr = E_FAIL;
+    unsigned long hr_value = 0;
+    int child_errno = 0;
+    if (std::sscanf(reply.c_str(), "fail %lx %d", &hr_value, &child_errno) >= 1)
+      hr = static_cast<HRESULT>(hr_value);
+    if (errno_out && child_errno) *errno_out = child_errno;
+    return hr;
+  }
+  auto* p = new WslcProcess;
+  p->cid = cid;
+  p->socket = s;
+  SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, FALSE};
+  constexpr DWORD kPipeSize = 1 << 20;
+  CreatePipe(&p->stdin_read, &p->stdin_write, &sa, kPipeSize);
+  CreatePipe(&p->stdout_read, &p->stdout_write, &sa, kPipeSize);
+  CreatePipe(&p->stderr_read, &p->stderr_write, &sa, kPipeSize);
+  p->exit_event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  EnterCriticalSection(&g_wslc_lock);
+  g_wslc_processes.push_back(p);
+  LeaveCriticalSection(&g_wslc_lock);
+  CreateThread(nullptr, 64 * 1024, WslcReader, p, 0, nullptr);
+  CreateThread(nullptr, 64 * 1024, WslcWriter, p, 0, nullptr);
+  *out = p;
+  return S_OK;
+}
+
+HRESULT ApiWslcCreateProcess(DWORD session, LPCSTR executable, LPCSTR* args, LPCSTR* env,
+                             void** process, int* errno_out) {
   const long cid = g_next_cid++;
-  const HRESULT hr = (!executable || !process) ? E_POINTER : kWslcVmNotRunning;
+  HRESULT hr = (!executable || !args || !process) ? E_POINTER : WslcSessionState(session);
+  WslcProcess* p = nullptr;
+  if (SUCCEEDED(hr)) hr = StartWslcProcess(cid, executable, args, env, &p, errno_out);
+  if (SUCCEEDED(hr)) *process = p;
+  std::string env_text;
+  if (env)
+    for (int i = 0; i < 256 && env[i]; ++i) env_text += " env" + Encode(env[i]);
   ReportCall(cid, "WSLCCreateProcess", hr,
-             " session=" + std::to_string(session) + " path" + Encode(executable) + ArgList(args));
+             " session=" + std::to_string(session) + " path" + Encode(executable) + ArgList(args) +
+                 env_text + " process=" + (p ? ProcessText(p) : "~"));
   return hr;
 }
-// No process handle was ever handed out, so every handle is invalid.
+
 HRESULT ApiWslcProcessGetFd(void* process, int fd, HANDLE* out) {
   const long cid = g_next_cid++;
-  const HRESULT hr = (!process || !out) ? E_POINTER : E_INVALIDARG;
-  ReportCall(cid, "WSLCProcessGetFd", hr, " fd=" + std::to_string(fd));
+  HRESULT hr = S_OK;
+  WslcProcess* p = FindProcess(process);
+  if (!process || !out) {
+    hr = E_POINTER;
+  } else if (!p || fd < 0 || fd > 2) {
+    hr = E_INVALIDARG;
+  } else if (fd == 0) {
+    // The write end goes to the plugin as it is, so closing it is the process's EOF.
+    EnterCriticalSection(&g_wslc_lock);
+    if (p->stdin_taken) {
+      hr = HRESULT_FROM_WIN32(ERROR_INVALID_STATE);
+    } else {
+      p->stdin_taken = true;
+      *out = p->stdin_write;
+    }
+    LeaveCriticalSection(&g_wslc_lock);
+  } else {
+    HANDLE source = fd == 1 ? p->stdout_read : p->stderr_read;
+    if (!DuplicateHandle(GetCurrentProcess(), source, GetCurrentProcess(), out, 0, FALSE,
+                         DUPLICATE_SAME_ACCESS))
+      hr = HRESULT_FROM_WIN32(GetLastError());
+  }
+  ReportCall(cid, "WSLCProcessGetFd", hr,
+             " process=" + ProcessText(process) + " fd=" + std::to_string(fd));
   return hr;
 }
 HRESULT ApiWslcProcessGetExitEvent(void* process, HANDLE* out) {
   const long cid = g_next_cid++;
-  const HRESULT hr = (!process || !out) ? E_POINTER : E_INVALIDARG;
-  ReportCall(cid, "WSLCProcessGetExitEvent", hr, "");
+  HRESULT hr = S_OK;
+  WslcProcess* p = FindProcess(process);
+  if (!process || !out) {
+    hr = E_POINTER;
+  } else if (!p) {
+    hr = E_INVALIDARG;
+  } else if (!DuplicateHandle(GetCurrentProcess(), p->exit_event, GetCurrentProcess(), out, 0,
+                              FALSE, DUPLICATE_SAME_ACCESS)) {
+    hr = HRESULT_FROM_WIN32(GetLastError());
+  }
+  ReportCall(cid, "WSLCProcessGetExitEvent", hr, " process=" + ProcessText(process));
   return hr;
 }
 HRESULT ApiWslcProcessGetExitCode(void* process, int* out) {
   const long cid = g_next_cid++;
-  const HRESULT hr = (!process || !out) ? E_POINTER : E_INVALIDARG;
-  ReportCall(cid, "WSLCProcessGetExitCode", hr, "");
+  HRESULT hr = S_OK;
+  WslcProcess* p = FindProcess(process);
+  if (!process || !out) {
+    hr = E_POINTER;
+  } else if (!p) {
+    hr = E_INVALIDARG;
+  } else if (!p->exited) {
+    hr = HRESULT_FROM_WIN32(ERROR_INVALID_STATE);
+  } else {
+    *out = p->exit_code;
+  }
+  ReportCall(cid, "WSLCProcessGetExitCode", hr,
+             " process=" + ProcessText(process) +
+                 (hr == S_OK ? " exit_code=" + std::to_string(p->exit_code) : std::string()));
   return hr;
 }
-void ApiWslcReleaseProcess(void* /*process*/) {
+void ApiWslcReleaseProcess(void* process) {
   const long cid = g_next_cid++;
-  ReportCall(cid, "WSLCReleaseProcess", S_OK, "");
+  WslcProcess* p = FindProcess(process);
+  const char* state = !process ? "null" : !p ? "unknown" : "released";
+  if (p) {
+    p->released = true;
+    // The host's own ends; the plugin's handles stay the plugin's to close.
+    if (!p->stdin_taken) CloseHandle(p->stdin_write);
+    shutdown(p->socket, SD_BOTH);
+  }
+  ReportCall(cid, "WSLCReleaseProcess", S_OK,
+             " process=" + ProcessText(process) + " state=" + Encode(state));
 }
 
 // ---------------------------------------------------------------- crashes
@@ -726,13 +933,13 @@ void Load(const std::vector<std::string>& t) {
   api.ExecuteBinary = reinterpret_cast<void*>(&ApiExecuteBinary);
   api.PluginError = reinterpret_cast<void*>(&ApiPluginError);
   api.ExecuteBinaryInDistribution = reinterpret_cast<void*>(&ApiExecuteBinaryInDistribution);
-  api.WslcMountFolder = reinterpret_cast<void*>(&ApiWslcMountFolder);
-  api.WslcUnmountFolder = reinterpret_cast<void*>(&ApiWslcUnmountFolder);
-  api.WslcCreateProcess = reinterpret_cast<void*>(&ApiWslcCreateProcess);
-  api.WslcProcessGetFd = reinterpret_cast<void*>(&ApiWslcProcessGetFd);
-  api.WslcProcessGetExitEvent = reinterpret_cast<void*>(&ApiWslcProcessGetExitEvent);
-  api.WslcProcessGetExitCode = reinterpret_cast<void*>(&ApiWslcProcessGetExitCode);
-  api.WslcReleaseProcess = reinterpret_cast<void*>(&ApiWslcReleaseProcess);
+  api.WSLCMountFolder = reinterpret_cast<void*>(&ApiWslcMountFolder);
+  api.WSLCUnmountFolder = reinterpret_cast<void*>(&ApiWslcUnmountFolder);
+  api.WSLCCreateProcess = reinterpret_cast<void*>(&ApiWslcCreateProcess);
+  api.WSLCProcessGetFd = reinterpret_cast<void*>(&ApiWslcProcessGetFd);
+  api.WSLCProcessGetExitEvent = reinterpret_cast<void*>(&ApiWslcProcessGetExitEvent);
+  api.WSLCProcessGetExitCode = reinterpret_cast<void*>(&ApiWslcProcessGetExitCode);
+  api.WSLCReleaseProcess = reinterpret_cast<void*>(&ApiWslcReleaseProcess);
   g_api_region.Place(ApiSize(g_version));
   std::memcpy(g_api_region.base, &api, g_api_region.size);
   // WSL's table is static const data: writing it faults there too.
@@ -786,8 +993,16 @@ int HookIndex(const std::string& name) {
                                        "OnDistributionStarted",
                                        "OnDistributionStopping",
                                        "OnDistributionRegistered",
-                                       "OnDistributionUnregistered"};
-  for (int i = 0; i < 6; ++i)
+                                       "OnDistributionUnregistered",
+                                       "OnSessionCreated",
+                                       "OnSessionStopping",
+                                       "ContainerStarted",
+                                       "ContainerStopping",
+                                       "ImageCreated",
+                                       "ImageDeleted",
+                                       "WslcVmStarted",
+                                       "WslcVmStopping"};
+  for (int i = 0; i < kHookSlots; ++i)
     if (name == kNames[i]) return i;
   return -1;
 }
@@ -804,6 +1019,55 @@ bool DecodeWide(const std::string& token, Str* out) {
   return true;
 }
 
+// call SEQ HOOK WSLCID DISPLAYNAME APPPID [ARGUMENT]: a WSLC hook with its session (APPPID 0:
+// this process's id) and, for the container and image hooks, the LPCSTR argument.
+void CallWslc(const std::vector<std::string>& t, long seq, int index) {
+  const std::string& hook = t[2];
+  const bool has_argument = index >= 8 && index <= 11;
+  Str name;
+  std::string argument;
+  bool argument_null = true;
+  if (t.size() != (has_argument ? 7u : 6u) || !DecodeWide(t[4], &name) ||
+      (has_argument && !Decode(t[6], &argument, &argument_null)))
+    return Emit("error malformed " + hook);
+  Region& r = g_wslc_session_region;
+  r.Open();
+  r.Place(sizeof(WslcSessionInformation));
+  std::memset(r.data, 0, r.data_size);
+  StringArena arena(r);
+  WslcSessionInformation session{};
+  session.SessionId = static_cast<DWORD>(std::strtoul(t[3].c_str(), nullptr, 10));
+  session.DisplayName = arena.Put(name.Ptr());
+  const DWORD pid = static_cast<DWORD>(std::strtoul(t[5].c_str(), nullptr, 10));
+  session.ApplicationPid = pid ? pid : GetCurrentProcessId();
+  session.UserToken = g_token;
+  session.UserSid = reinterpret_cast<PSID>(g_sid);
+  std::memcpy(r.base, &session, sizeof session);
+  LPCSTR arg = nullptr;
+  if (has_argument) {
+    Region& a = g_wslc_argument_region;
+    a.Open();
+    a.Place(0);
+    StringArena strings(a);
+    arg = argument_null ? nullptr : strings.PutNarrow(&argument);
+  }
+  using SessionHook = HRESULT (*)(const WslcSessionInformation*);
+  using ArgumentHook = HRESULT (*)(const WslcSessionInformation*, LPCSTR);
+  const auto* session_ptr = reinterpret_cast<const WslcSessionInformation*>(r.base);
+  g_plugin_error_set = false;
+  g_seq = seq;
+  const double t0 = MicrosNow();
+  Emit("begin " + std::to_string(seq) + " " + hook + " " + Num(t0));
+  const HRESULT hr = has_argument ? reinterpret_cast<ArgumentHook>(g_hooks[index])(session_ptr, arg)
+                                  : reinterpret_cast<SessionHook>(g_hooks[index])(session_ptr);
+  const double elapsed = MicrosNow() - t0;
+  g_seq = 0;
+  r.Expire();
+  if (has_argument) g_wslc_argument_region.Expire();
+  Emit("end " + std::to_string(seq) + " " + hook + " " + Hex32(static_cast<uint32_t>(hr)) + " " +
+       Num(elapsed));
+}
+
 void Call(const std::vector<std::string>& t) {
   if (t.size() < 3) {
     Emit("error malformed call command");
@@ -816,6 +1080,7 @@ void Call(const std::vector<std::string>& t) {
     Emit("error call of a hook that is not set: " + hook);
     return;
   }
+  if (index >= 6) return CallWslc(t, seq, index);
   // The session (valid during the call).
   g_session_region.Open();
   g_session_region.Place(sizeof(SessionInformation));
@@ -912,6 +1177,7 @@ int main(int argc, char** argv) {
   // No error dialogs, no debugger: crashes are reported by the handlers below.
   SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
   InitializeCriticalSection(&g_proto_lock);
+  InitializeCriticalSection(&g_wslc_lock);
 
   // The protocol gets a private duplicate of stdout; the plugin's stdout goes to stderr.
   HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
@@ -947,12 +1213,15 @@ int main(int argc, char** argv) {
                    g_session_region.Allocate("WSLSessionInformation", 1) &&
                    g_vm_region.Allocate("WSLVmCreationSettings", 1) &&
                    g_distribution_region.Allocate("WSLDistributionInformation", 4) &&
-                   g_offline_region.Allocate("WslOfflineDistributionInformation", 4);
+                   g_offline_region.Allocate("WslOfflineDistributionInformation", 4) &&
+                   g_wslc_session_region.Allocate("WSLCSessionInformation", 1) &&
+                   g_wslc_argument_region.Allocate("WSLC hook argument", 64);
   if (!allocated) {
     Emit("error cannot allocate the guarded tables");
     return 3;
   }
-  for (Region* r : {&g_session_region, &g_vm_region, &g_distribution_region, &g_offline_region})
+  for (Region* r : {&g_session_region, &g_vm_region, &g_distribution_region, &g_offline_region,
+                    &g_wslc_session_region, &g_wslc_argument_region})
     r->Expire();
 
   g_crash_event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
@@ -970,6 +1239,10 @@ int main(int argc, char** argv) {
       Load(t);
     } else if (t[0] == "call") {
       Call(t);
+    } else if (t[0] == "wslc-state" && t.size() == 3) {
+      // wslc-state SESSION VM: the WSLC session that exists (0: none), its VM running (1) or not.
+      g_wslc_session = static_cast<DWORD>(std::strtoul(t[1].c_str(), nullptr, 10));
+      g_wslc_vm_running = t[2] == "1";
     } else if (t[0] == "threads") {
       const long n = CountThreads() - g_thread_baseline;
       Emit("threads " + std::to_string(n < 0 ? 0 : n));

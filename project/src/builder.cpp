@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "wslplug/core/io.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
 
@@ -257,6 +258,19 @@ Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch
   if (!run->ok())
     return fail(ErrorKind::kBad, fmt::format("the build failed (exit {})", run->exit_code),
                 o.project_dir.string(), {}, "see the compiler output above");
+  // The template's CMake records which WslPluginApi.h it compiled against (and WSLPLUG_SDK).
+  if (auto header = read_text_file(build_dir / "wslplug-api-header.txt", 64 * 1024)) {
+    const std::string text = *header;
+    const std::string path = text.substr(0, text.find('\n'));
+    const std::string rest =
+        text.find('\n') == std::string::npos ? "" : text.substr(text.find('\n') + 1);
+    const std::string sdk = rest.substr(0, rest.find('\n'));
+    if (!path.empty())
+      outcome.notes.push_back(fmt::format("compiled against {} ({})", path,
+                                          sdk.empty()
+                                              ? "the project's own header"
+                                              : "Microsoft.WSL.PluginApi, WSLPLUG_SDK=" + sdk));
+  }
   for (const fs::path& candidate : {build_dir / m.dll, build_dir / config / m.dll}) {
     if (fs::is_regular_file(candidate, ec)) {
       outcome.artifact = candidate;

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "wslplug/core/io.hpp"
+#include "wslplug/core/text.hpp"
 #include "wslplug/templates/templates.hpp"
 
 namespace wslplug::scaffold {
@@ -35,6 +36,20 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   if (auto ok = validate_name(spec.name); !ok) return std::unexpected(ok.error());
   const Manifest manifest = project_manifest(spec);
   const bool rust = spec.language == Language::kRust;
+  if (rust)
+    for (auto h : spec.hooks)
+      if (is_wslc(h))
+        return input_error(
+            fmt::format("the Rust template has no WSLC hooks ({} is one): wslplugins-rs "
+                        "0.1.0-beta.4, the version it targets, does not generate them",
+                        hook_name(h)),
+            {}, "--hooks",
+            fmt::format("write a WSL Containers plugin with the C++ template: wslplug new {} "
+                        "--lang cpp --hooks {} (or drop the WSLC hooks from --hooks)",
+                        spec.name, hook_name(h)));
+  if (rust && !spec.sdk.empty())
+    return input_error("--sdk is for C++ projects: the Rust template builds on wslplugins-rs", {},
+                       "--sdk", "add --lang cpp, or drop --sdk");
   const Requirement req =
       rust ? with_hook_capabilities(spec.requirement, spec.hooks) : spec.requirement;
   const Version min = req.min_version();
@@ -62,19 +77,31 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
     requirement = "(" + list + ")";
   }
   vars["requirement"] = requirement;
+  vars["sdk"] = spec.sdk;
+  vars["sdk_sha256"] = spec.sdk_sha256;
   std::string hooks_text;
   for (auto h : spec.hooks)
     hooks_text += (hooks_text.empty() ? "" : ", ") + std::string(hook_name(h));
   vars["hooks_text"] = hooks_text.empty() ? "none" : hooks_text;
 
   templates::Flags flags;
-  for (auto h : kAllHooks) {
+  bool any_wslc = false;
+  std::vector<Hook> every(std::begin(kAllHooks), std::end(kAllHooks));
+  every.insert(every.end(), std::begin(kWslcHooks), std::end(kWslcHooks));
+  for (auto h : every) {
     std::string key(hook_name(h));
     std::replace(key.begin(), key.end(), '-', '_');
-    flags[key] = std::find(spec.hooks.begin(), spec.hooks.end(), h) != spec.hooks.end();
+    const bool chosen = std::find(spec.hooks.begin(), spec.hooks.end(), h) != spec.hooks.end();
+    flags[key] = chosen;
+    any_wslc = any_wslc || (chosen && is_wslc(h));
   }
   flags["registration_hooks"] =
       flags["distribution_registered"] || flags["distribution_unregistered"];
+  flags["wslc_vm_hooks"] = flags["wslc_vm_started"] || flags["wslc_vm_stopping"];
+  flags["wslc_hooks"] = flags["session_created"] || flags["session_stopping"] ||
+                        flags["container_started"] || flags["container_stopping"] ||
+                        flags["image_created"] || flags["image_deleted"];
+  flags["versioned_hooks"] = flags["registration_hooks"] || any_wslc;
   flags["has_requirement"] = !req.empty();
 
   const std::string prefix = rust ? "rust/" : "cpp/";
@@ -89,6 +116,30 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   if (files.empty()) return internal_error("no embedded templates for " + prefix);
   files.push_back({std::string(kManifestFile), manifest_to_json(manifest)});
   return files;
+}
+
+Result<std::string> parse_sdk(std::string_view text) {
+  const std::string t = trim(text);
+  if (t == "nuget") return t;
+  if (t.starts_with("nuget:")) {
+    const std::string v = t.substr(6);
+    const bool ok = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+      return (c >= '0' && c <= '9') || c == '.' || (c >= 'a' && c <= 'z') || c == '-';
+    });
+    if (!ok)
+      return input_error(fmt::format("'{}' is not a NuGet version", v), {}, "--sdk",
+                         "give nuget:2.9.3 (Microsoft.WSL.PluginApi's version)");
+    return t;
+  }
+  std::error_code ec;
+  const fs::path p(t);
+  if (t.empty() || !fs::exists(p, ec))
+    return input_error("no such file or folder", t, "--sdk",
+                       "give nuget[:VERSION], a Microsoft.WSL.PluginApi .nupkg, or its folder");
+  if (!fs::is_directory(p, ec) && !iends_with(t, ".nupkg") && !iends_with(t, ".zip"))
+    return input_error("not a .nupkg or a folder", t, "--sdk",
+                       "give the Microsoft.WSL.PluginApi .nupkg or the folder it was extracted to");
+  return fs::absolute(p).lexically_normal().string();
 }
 
 namespace {

@@ -15,13 +15,21 @@ namespace wslplug::scaffold {
 namespace {
 
 // Hook name with '-' as separator, as the flag and the templates' flags use it.
-constexpr std::array<std::pair<Hook, std::string_view>, 6> kHookNames = {{
+constexpr std::array<std::pair<Hook, std::string_view>, 14> kHookNames = {{
     {Hook::kVmStarted, "vm-started"},
     {Hook::kVmStopping, "vm-stopping"},
     {Hook::kDistributionStarted, "distribution-started"},
     {Hook::kDistributionStopping, "distribution-stopping"},
     {Hook::kDistributionRegistered, "distribution-registered"},
     {Hook::kDistributionUnregistered, "distribution-unregistered"},
+    {Hook::kSessionCreated, "session-created"},
+    {Hook::kSessionStopping, "session-stopping"},
+    {Hook::kContainerStarted, "container-started"},
+    {Hook::kContainerStopping, "container-stopping"},
+    {Hook::kImageCreated, "image-created"},
+    {Hook::kImageDeleted, "image-deleted"},
+    {Hook::kWslcVmStarted, "wslc-vm-started"},
+    {Hook::kWslcVmStopping, "wslc-vm-stopping"},
 }};
 
 struct CapabilityInfo {
@@ -87,6 +95,10 @@ std::string_view hook_name(Hook hook) {
   return "?";
 }
 
+bool is_wslc(Hook hook) {
+  return std::find(std::begin(kWslcHooks), std::end(kWslcHooks), hook) != std::end(kWslcHooks);
+}
+
 std::vector<Hook> default_hooks() {
   return {Hook::kVmStarted, Hook::kVmStopping, Hook::kDistributionStarted,
           Hook::kDistributionStopping};
@@ -95,8 +107,6 @@ std::vector<Hook> default_hooks() {
 Result<std::vector<Hook>> parse_hooks(std::string_view list) {
   std::set<Hook> chosen;
   const std::string all = trim(list);
-  if (ascii_lower(all) == "all")
-    return std::vector<Hook>(std::begin(kAllHooks), std::end(kAllHooks));
   if (all.empty() || ascii_lower(all) == "none") return std::vector<Hook>{};
   std::size_t pos = 0;
   while (pos <= all.size()) {
@@ -107,6 +117,17 @@ Result<std::vector<Hook>> parse_hooks(std::string_view list) {
     std::replace(item.begin(), item.end(), '_', '-');
     if (item.starts_with("on-")) item = item.substr(3);
     if (item.empty()) continue;
+    if (item == "all") {
+      chosen.insert(std::begin(kAllHooks), std::end(kAllHooks));
+      continue;
+    }
+    if (item == "wslc") {
+      chosen.insert(std::begin(kWslcHooks), std::end(kWslcHooks));
+      continue;
+    }
+    // Microsoft's slot names, as a user may write them.
+    if (item == "wslcvmstarted" || item == "wslc-vmstarted") item = "wslc-vm-started";
+    if (item == "wslcvmstopping" || item == "wslc-vmstopping") item = "wslc-vm-stopping";
     bool found = false;
     for (const auto& [h, n] : kHookNames)
       if (n == item) {
@@ -117,7 +138,8 @@ Result<std::vector<Hook>> parse_hooks(std::string_view list) {
       std::string names;
       for (const auto& [h, n] : kHookNames) names += (names.empty() ? "" : ", ") + std::string(n);
       return input_error(fmt::format("unknown hook '{}'", item), {}, "--hooks",
-                         "use a comma-separated list of: " + names + " (or all, none)");
+                         "use a comma-separated list of: " + names +
+                             " (or all: the six WSL hooks; wslc: the eight WSLC hooks; none)");
     }
   }
   return std::vector<Hook>(chosen.begin(), chosen.end());

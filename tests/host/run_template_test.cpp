@@ -108,6 +108,56 @@ TEST(RunTemplate, CppTemplateIsCleanAtEveryDefaultVersion) {
   EXPECT_EQ(doc["runs"][0]["outcome"], "ok");
 }
 
+// The C++ template with every WSL and WSLC hook: builds with MinGW, runs clean through the WSL and
+// WSLC lifecycles at 2.9.5 (its WslcVmStarted runs uname in the "VM" and releases the process),
+// and at 2.4.4 sets no WSLC slot (it checks the version before each).
+TEST(RunTemplate, CppTemplateWithWslcHooksIsCleanAndVersionChecked) {
+  WSLPLUG_REQUIRE_TOOL("x86_64-w64-mingw32-g++");
+  WSLPLUG_REQUIRE_TOOL("cmake");
+  wt::TempDir tmp;
+  auto n =
+      wt::wslplug({"new", "tpl-wslc", "--lang", "cpp", "--hooks", "all,wslc"}, {}, {}, tmp.path());
+  ASSERT_EQ(n.rc, 0) << n.both();
+  const auto dir = tmp / "tpl-wslc";
+  auto b = wt::wslplug({"build", "-C", dir.string()});
+  ASSERT_EQ(b.rc, 0) << b.both();
+  auto r = wt::run_json(
+      {"--wsl-version", "2.9.5", "--wsl-version", "2.9.0", "--wsl-version", "2.4.4"}, {}, dir);
+  EXPECT_EQ(r.result.rc, 0) << r.context();
+  const json* now = r.run("2.9.5");
+  ASSERT_NE(now, nullptr) << r.context();
+  EXPECT_EQ((*now)["outcome"], "ok") << r.context();
+  for (const auto& p : (*now)["problems"]) ADD_FAILURE() << p.dump();
+  std::set<std::string> wslc = {"OnSessionCreated",  "OnSessionStopping", "ContainerStarted",
+                                "ContainerStopping", "ImageCreated",      "ImageDeleted",
+                                "WslcVmStarted",     "WslcVmStopping"};
+  std::set<std::string> all = wslc;
+  for (const auto& h : kAllHooks) all.insert(h);
+  EXPECT_EQ(as_set((*now)["hooks_set"]), all) << r.context();
+  for (const auto& e : (*now)["events"]) EXPECT_EQ(e["symbol"], "S_OK") << e.dump();
+  const auto created = wt::api_calls(*now, "WSLCCreateProcess");
+  ASSERT_EQ(created.size(), 1u) << r.context();
+  EXPECT_EQ(created[0]["hook"], "WslcVmStarted");
+  EXPECT_EQ(created[0]["served_by"], "process");
+  EXPECT_EQ(created[0]["exit_code"], 0);
+  EXPECT_FALSE(created[0]["output"].get<std::string>().empty());
+  EXPECT_EQ(wt::api_calls(*now, "WSLCReleaseProcess").size(), 1u);
+  // 2.9.0: the six 2.9.0 WSLC hooks, not the VM ones.
+  const json* mid = r.run("2.9.0");
+  ASSERT_NE(mid, nullptr);
+  EXPECT_EQ((*mid)["outcome"], "ok") << r.context();
+  std::set<std::string> at290 = all;
+  at290.erase("WslcVmStarted");
+  at290.erase("WslcVmStopping");
+  EXPECT_EQ(as_set((*mid)["hooks_set"]), at290);
+  // 2.4.4: no WSLC slot written (a write would be an ABI violation), the WSL hooks all set.
+  const json* old = r.run("2.4.4");
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ((*old)["outcome"], "ok") << r.context();
+  EXPECT_EQ(as_set((*old)["hooks_set"]), as_set(kAllHooks));
+  EXPECT_TRUE((*old)["abi_violation"].is_null());
+}
+
 TEST(RunTemplate, CleanFixtureWithEveryHookAndVersionCheck) {
   const auto dll = wt::run_fixture("clean.cpp");
   ASSERT_FALSE(dll.empty());

@@ -16,7 +16,8 @@ TEST(Scaffold, EveryHookAndRequirementCombinationRendersCleanly) {
   for (auto lang : {Language::kRust, Language::kCpp})
     for (const char* hooks : {"all", "none", "vm-stopping,distribution-unregistered"})
       for (const char* req : {"", "2.1.3", "DistributionVersion"}) {
-        sc::ProjectSpec spec{"p", lang, *sc::parse_hooks(hooks), *sc::parse_requirement(req)};
+        sc::ProjectSpec spec{"p", lang, *sc::parse_hooks(hooks), *sc::parse_requirement(req),
+                             {},  {}};
         auto files = sc::render_project(spec);
         ASSERT_TRUE(files) << files.error().describe();
         for (const auto& f : *files) {
@@ -29,7 +30,7 @@ TEST(Scaffold, EveryHookAndRequirementCombinationRendersCleanly) {
 TEST(Scaffold, ManifestRecordsHooksAndRequirement) {
   // Rust: the registration hooks need a WSL that has them (2.1.2), so the requirement is raised.
   sc::ProjectSpec rust{
-      "my-plugin", Language::kRust, *sc::parse_hooks("distribution-registered"), {}};
+      "my-plugin", Language::kRust, *sc::parse_hooks("distribution-registered"), {}, {}, {}};
   auto m = sc::project_manifest(rust);
   EXPECT_EQ(m.name, "my-plugin");
   EXPECT_EQ(m.registry_name, "my-plugin");
@@ -38,7 +39,7 @@ TEST(Scaffold, ManifestRecordsHooksAndRequirement) {
   EXPECT_EQ(m.hooks, std::vector<std::string>{"distribution-registered"});
   EXPECT_EQ(m.requires_version, "2.1.2");
   // C++: the requirement stays what was given (none).
-  sc::ProjectSpec cpp{"my-plugin", Language::kCpp, rust.hooks, {}};
+  sc::ProjectSpec cpp{"my-plugin", Language::kCpp, rust.hooks, {}, {}, {}};
   m = sc::project_manifest(cpp);
   EXPECT_EQ(m.dll, "my-plugin.dll");
   EXPECT_EQ(m.build_dir, "build");
@@ -93,4 +94,65 @@ TEST(Scaffold, NamesFollowCargoAndWindowsRules) {
   }
   EXPECT_FALSE(sc::validate_name(std::string(65, 'a')));
   EXPECT_TRUE(sc::validate_name(std::string(64, 'a')));
+}
+
+TEST(Scaffold, WslcHooksParseAndOnlyTheCppTemplateHasThem) {
+  auto wslc = sc::parse_hooks("wslc");
+  ASSERT_TRUE(wslc) << wslc.error().describe();
+  EXPECT_EQ(*wslc, std::vector<sc::Hook>(std::begin(sc::kWslcHooks), std::end(sc::kWslcHooks)));
+  auto both = sc::parse_hooks("all, wslc");
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->size(), 14u);
+  auto named = sc::parse_hooks("container-started,On_Session_Created,WslcVmStarted");
+  ASSERT_TRUE(named) << named.error().describe();
+  EXPECT_EQ(*named, (std::vector<sc::Hook>{sc::Hook::kSessionCreated, sc::Hook::kContainerStarted,
+                                           sc::Hook::kWslcVmStarted}));
+  for (auto h : sc::kWslcHooks) EXPECT_TRUE(sc::is_wslc(h)) << sc::hook_name(h);
+  EXPECT_FALSE(sc::is_wslc(sc::Hook::kVmStarted));
+  // "all" stays the six WSL hooks (the Rust template has them all).
+  EXPECT_EQ(sc::parse_hooks("all")->size(), 6u);
+
+  // Rust: refused, naming the hook, the crate version and the C++ command.
+  sc::ProjectSpec rust{
+      "p", Language::kRust, *sc::parse_hooks("vm-started,container-started"), {}, {}, {}};
+  auto refused = sc::render_project(rust);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().where, "--hooks");
+  EXPECT_NE(refused.error().message.find("container-started"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("0.1.0-beta.4"), std::string::npos);
+  EXPECT_NE(refused.error().fix.find("--lang cpp"), std::string::npos) << refused.error().fix;
+
+  // C++: every WSLC slot is written after its version check; nothing left of the template syntax.
+  for (const char* hooks : {"wslc", "all,wslc", "container-started", "wslc-vm-started",
+                            "image-deleted,wslc-vm-stopping"}) {
+    SCOPED_TRACE(hooks);
+    sc::ProjectSpec cpp{"p", Language::kCpp, *sc::parse_hooks(hooks), {}, {}, {}};
+    auto files = sc::render_project(cpp);
+    ASSERT_TRUE(files) << files.error().describe();
+    const auto src = std::find_if(files->begin(), files->end(),
+                                  [](const auto& f) { return f.path == "src/plugin.cpp"; });
+    ASSERT_NE(src, files->end());
+    const std::string& text = src->content;
+    EXPECT_EQ(text.find("{{"), std::string::npos);
+    const auto check290 = text.find("if (HostAtLeast(api->Version, 2, 9, 0))");
+    const auto check295 = text.find("if (HostAtLeast(api->Version, 2, 9, 5))");
+    for (auto h : cpp.hooks) {
+      const std::string_view slot = h == sc::Hook::kSessionCreated      ? "OnSessionCreated"
+                                    : h == sc::Hook::kSessionStopping   ? "OnSessionStopping"
+                                    : h == sc::Hook::kContainerStarted  ? "ContainerStarted"
+                                    : h == sc::Hook::kContainerStopping ? "ContainerStopping"
+                                    : h == sc::Hook::kImageCreated      ? "ImageCreated"
+                                    : h == sc::Hook::kImageDeleted      ? "ImageDeleted"
+                                    : h == sc::Hook::kWslcVmStarted     ? "WslcVmStarted"
+                                    : h == sc::Hook::kWslcVmStopping    ? "WslcVmStopping"
+                                                                        : "";
+      if (slot.empty()) continue;
+      const auto write = text.find("hooks->" + std::string(slot) + " =");
+      ASSERT_NE(write, std::string::npos) << slot;
+      const bool vm = h == sc::Hook::kWslcVmStarted || h == sc::Hook::kWslcVmStopping;
+      const auto check = vm ? check295 : check290;
+      ASSERT_NE(check, std::string::npos) << slot;
+      EXPECT_LT(check, write) << slot;
+    }
+  }
 }

@@ -72,12 +72,25 @@ std::optional<std::string> normalize_guid(std::string_view text);
 using FieldValue = std::optional<std::string>;
 
 struct ScenarioEvent {
-  std::string hook;          // OnVMStarted, ...
+  std::string hook;          // OnVMStarted, ..., OnSessionCreated, ContainerStarted, ...
   std::string distribution;  // distribution hooks only
   int iteration = 1;
   std::optional<std::string> expect;         // "success" | "failure" | "any" | an HRESULT
   std::map<std::string, FieldValue> fields;  // exact struct field values for this call
+  // WSLC container and image hooks: the LPCSTR argument (inspect JSON or id); nullopt: default.
+  std::optional<FieldValue> argument;
 };
+
+// The WSL Containers session the WSLC hooks carry (WSLCSessionInformation).
+struct WslcSession {
+  std::uint32_t id = 1;
+  std::string display_name = "wslplug-session";
+  std::uint32_t application_pid = 0;  // 0: the host process's own id
+};
+// WSLC hooks, in slot order, and which of them can veto.
+bool is_wslc_hook(std::string_view hook);
+// The default LPCSTR argument of a WSLC container/image hook (inspect JSON or id).
+std::string default_wslc_argument(std::string_view hook);
 
 struct CannedCommand {
   std::string path;
@@ -91,10 +104,12 @@ struct Scenario {
   int vm_flags = 0;  // WSLVmCreationSettings.CustomConfigurationFlags
   std::vector<ScenarioEvent> events;
   std::vector<CannedCommand> commands;
+  std::optional<WslcSession> wslc_session;
 };
 // Parses a scenario file's text (docs/run.md). Errors name `file` and the JSON path.
 Result<Scenario> parse_scenario(std::string_view text, const std::string& file);
-// The default lifecycle over `distributions` with the start/stop pair `repeat` times.
+// The default lifecycle over `distributions` with the start/stop pair `repeat` times, then the
+// WSLC session's lifecycle (hooks the plugin or the version does not have are skipped).
 std::vector<ScenarioEvent> default_events(const std::vector<Distribution>& distributions,
                                           int repeat);
 
@@ -106,6 +121,7 @@ struct Options {
   std::vector<Distribution> distributions;  // after defaults/scenario/--distro
   std::vector<ScenarioEvent> events;        // empty: default_events(distributions, repeat)
   std::vector<CannedCommand> commands;
+  WslcSession wslc_session;
   int vm_flags = 0;
   int repeat = 1;
   bool no_exec = false;

@@ -27,16 +27,33 @@ enum class Hook {
   kDistributionStopping,
   kDistributionRegistered,
   kDistributionUnregistered,
+  // WSL Containers (WSLC): 2.9.0, the VM hooks 2.9.5. Only the C++ template has them.
+  kSessionCreated,
+  kSessionStopping,
+  kContainerStarted,
+  kContainerStopping,
+  kImageCreated,
+  kImageDeleted,
+  kWslcVmStarted,
+  kWslcVmStopping,
 };
+// The WSL hooks ("all").
 inline constexpr Hook kAllHooks[] = {Hook::kVmStarted,
                                      Hook::kVmStopping,
                                      Hook::kDistributionStarted,
                                      Hook::kDistributionStopping,
                                      Hook::kDistributionRegistered,
                                      Hook::kDistributionUnregistered};
+// The WSLC hooks ("wslc"), in ABI order.
+inline constexpr Hook kWslcHooks[] = {Hook::kSessionCreated,   Hook::kSessionStopping,
+                                      Hook::kContainerStarted, Hook::kContainerStopping,
+                                      Hook::kImageCreated,     Hook::kImageDeleted,
+                                      Hook::kWslcVmStarted,    Hook::kWslcVmStopping};
+bool is_wslc(Hook hook);
 std::string_view hook_name(Hook hook);  // "vm-started"
-// "vm-started,distribution-started" (also '_' for '-'), "all", "none" or "". Duplicates are
-// ignored; the result is in ABI order. An unknown name is an input error naming --hooks.
+// "vm-started,distribution-started" (also '_' for '-'), "all" (the six WSL hooks), "wslc" (the
+// eight WSLC hooks), "none" or "", combinable ("all,wslc"). Duplicates are ignored; the result
+// is in ABI order. An unknown name is an input error naming --hooks.
 Result<std::vector<Hook>> parse_hooks(std::string_view list);
 // The hooks `new` uses without --hooks: the four base hooks (no capability needed).
 std::vector<Hook> default_hooks();
@@ -87,7 +104,14 @@ struct ProjectSpec {
   Language language = Language::kRust;
   std::vector<Hook> hooks;
   Requirement requirement;  // as given with --require (hook capabilities are added by render)
+  // C++: the WslPluginApi.h the CMake project compiles against (WSLPLUG_SDK): empty (the
+  // project's include/), "nuget" / "nuget:VERSION", or an absolute path to a .nupkg or folder.
+  std::string sdk;
+  std::string sdk_sha256;  // the pinned SHA-256 of the .nupkg (nuget; optional for a file)
 };
+// Checks --sdk: nuget[:VERSION], or an existing .nupkg file or folder (made absolute). Input error
+// naming --sdk otherwise.
+Result<std::string> parse_sdk(std::string_view text);
 
 struct RenderedFile {
   std::string path;  // relative to the project directory, '/'-separated: ".cargo/config.toml"
@@ -96,7 +120,8 @@ struct RenderedFile {
 
 // The manifest `new` writes for a spec.
 Manifest project_manifest(const ProjectSpec& spec);
-// Every file of the project, wslplug.json included. Validates the name.
+// Every file of the project, wslplug.json included. Validates the name; a Rust project with a
+// WSLC hook is an input error naming --hooks (wslplugins-rs 0.1.0-beta.4 has none).
 Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec);
 
 // Writes the files into `dir`. A missing `dir` is created whole (rendered into a temp directory
