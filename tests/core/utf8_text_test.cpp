@@ -25,8 +25,8 @@ TEST(Utf8Text, PrefixNeverSplitsACharacter) {
 
 TEST(Utf8Text, JsonTextReplacesInvalidBytes) {
   nlohmann::json j = {{"name", "caf\xe9"}, {"ok", "\xc3\xa9"}};
-  EXPECT_THROW((void)j.dump(), nlohmann::json::type_error);
+  EXPECT_THROW({ auto t = j.dump(); }, nlohmann::json::type_error);
   const std::string text = wslplug::json_text(j);
   EXPECT_EQ(text, "{\"name\":\"caf\xEF\xBF\xBD\",\"ok\":\"\xc3\xa9\"}");
-  EXPECT_NO_THROW((void)nlohmann::json::parse(text));
+  EXPECT_EQ(nlohmann::json::parse(text)["ok"], "\xc3\xa9");
 }
