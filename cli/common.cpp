@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "wslplug/core/json.hpp"
+
 namespace wslplug::cli {
 
 int report(const Error& error) {
@@ -36,7 +38,7 @@ nlohmann::json error_json(const Error& error) {
           {"fix", error.fix}};
 }
 
-void print_json(const nlohmann::json& doc) { fmt::print("{}\n", doc.dump(2)); }
+void print_json(const nlohmann::json& doc) { fmt::print("{}\n", json_text(doc, 2)); }
 
 void set_examples(CLI::App* cmd, const std::vector<std::string>& examples) {
   std::string text = "\nExamples:\n";

@@ -25,7 +25,8 @@ void warn(std::string_view message);
 void note(std::string_view message);  // informational line on stderr
 // Error as JSON: {"kind": "input"|"bad"|"io"|"internal", "message", "file", "where", "fix"}.
 nlohmann::json error_json(const Error& error);
-// Prints a JSON document on stdout (pretty, 2 spaces, trailing newline).
+// Prints a JSON document on stdout (pretty, 2 spaces, trailing newline). Strings that are not
+// valid UTF-8 are printed with U+FFFD for each invalid sequence (docs/json.md), never an error.
 void print_json(const nlohmann::json& doc);
 // Appends an "Examples:" section to a command's --help.
 void set_examples(CLI::App* cmd, const std::vector<std::string>& examples);

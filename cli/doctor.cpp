@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "command.hpp"
@@ -28,6 +30,7 @@ using nlohmann::json;
 
 struct DoctorOptions {
   std::vector<std::string> codes;
+  std::vector<doctor::PastedCode> pasted;  // the codes and the pasted ones, with counts
   std::vector<std::string> dlls;
   std::vector<std::string> regs;
   std::vector<std::string> ca;
@@ -99,8 +102,9 @@ void print_list(std::string_view title, const List& items, bool numbered) {
   }
 }
 
-void print_diagnosis(const er::Diagnosis& d) {
+void print_diagnosis(const er::Diagnosis& d, std::size_t count) {
   fmt::print("{}\n", d.parsed.input);
+  if (count > 1) fmt::print("  (seen {} times)\n", count);
   std::string head = d.symbol.empty() ? "(no symbolic name)" : d.symbol;
   const bool show_win32 = d.win32_name && *d.win32_name != d.symbol;
   const auto advice = doctor::advise(d);
@@ -138,25 +142,42 @@ void print_diagnosis(const er::Diagnosis& d) {
   print_list("Notes", advice.notes, false);
 }
 
+// The codes to explain, identical ones merged (first occurrence order) with how often each
+// was given or pasted.
+std::vector<doctor::PastedCode> merged_codes(const DoctorOptions& o) {
+  std::vector<doctor::PastedCode> out;
+  std::unordered_map<std::string_view, std::size_t> seen;
+  for (const auto& c : o.pasted) {
+    auto [it, inserted] = seen.try_emplace(c.text, out.size());
+    if (inserted) out.push_back({c.text, 0});
+    out[it->second].count += c.count;
+  }
+  return out;
+}
+
 int run_codes(const DoctorOptions& o) {
   int rc = kExitOk;
   json all = json::array();
   bool first = true;
-  for (const auto& input : o.codes) {
+  for (const auto& [input, count] : merged_codes(o)) {
     auto d = er::diagnose(input);
     if (!d) {
       rc = combine_exit(rc, exit_code(d.error().kind));
-      if (o.json)
-        all.push_back({{"input", input}, {"error", error_json(d.error())}});
-      else
+      if (o.json) {
+        all.push_back({{"input", input}, {"count", count}, {"error", error_json(d.error())}});
+      } else {
         report(d.error());
+        if (count > 1) note(fmt::format("  (seen {} times)", count));
+      }
       continue;
     }
     if (o.json) {
-      all.push_back(diagnosis_json(*d));
+      auto j = diagnosis_json(*d);
+      j["count"] = count;
+      all.push_back(std::move(j));
     } else {
       if (!first) fmt::print("\n");
-      print_diagnosis(*d);
+      print_diagnosis(*d, count);
     }
     first = false;
   }
@@ -223,21 +244,28 @@ int run_regs(const DoctorOptions& o) {
        "ok: WSL would load the plugin this file registers (REG_SZ, absolute path, right key)"});
 }
 
-// "-": replaces the "-" among the codes with the codes in the pasted text on stdin. Reads one
-// byte more than doctor accepts, so that larger input is refused (exit 2) instead of cut.
-Status read_pasted_codes(std::vector<std::string>& codes) {
-  auto dash = std::find(codes.begin(), codes.end(), "-");
-  if (dash == codes.end()) return {};
-  std::string text;
-  char buf[65536];
-  std::size_t n = 0;
-  while (text.size() <= doctor::kMaxPastedText && (n = std::fread(buf, 1, sizeof buf, stdin)) > 0)
-    text.append(buf, n);
-  if (std::ferror(stdin)) return io_error("cannot read standard input", "<stdin>");
-  auto found = doctor::codes_in_pasted_text(text, "<stdin>");
-  if (!found) return std::unexpected(found.error());
-  dash = codes.erase(dash);
-  codes.insert(dash, found->begin(), found->end());
+// The codes with counts into o.pasted: "-" stands for the codes in the pasted text on stdin
+// (read once). Reads one byte more than doctor accepts, so that larger input is refused (exit
+// 2) instead of cut.
+Status read_pasted_codes(DoctorOptions& o) {
+  std::optional<std::vector<doctor::PastedCode>> stdin_codes;
+  for (const auto& code : o.codes) {
+    if (code != "-") {
+      o.pasted.push_back({code, 1});
+      continue;
+    }
+    if (stdin_codes) continue;
+    std::string text;
+    char buf[65536];
+    std::size_t n = 0;
+    while (text.size() <= doctor::kMaxPastedText && (n = std::fread(buf, 1, sizeof buf, stdin)) > 0)
+      text.append(buf, n);
+    if (std::ferror(stdin)) return io_error("cannot read standard input", "<stdin>");
+    auto found = doctor::pasted_codes(text, "<stdin>");
+    if (!found) return std::unexpected(found.error());
+    stdin_codes = std::move(*found);
+    o.pasted.insert(o.pasted.end(), stdin_codes->begin(), stdin_codes->end());
+  }
   return {};
 }
 
@@ -291,7 +319,7 @@ Runner setup(CLI::App& root) {
                             "command line", "run wslplug doctor --help"});
       }
     }
-    if (auto st = read_pasted_codes(opts->codes); !st) return report(st.error());
+    if (auto st = read_pasted_codes(*opts); !st) return report(st.error());
     const int modes = !opts->dlls.empty() + !opts->codes.empty() + !opts->regs.empty();
     if (modes > 1)
       return report(Error{ErrorKind::kInput, "give one of: error codes, --dll, --reg", "",

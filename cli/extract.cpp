@@ -21,20 +21,9 @@ struct ExtractArgs {
 int run_extract(const ExtractArgs& a) {
   auto out = resolve_output(a.out, OutputStyle::kOutRequired, a.file, "extracted");
   if (!out) return report(out.error());
-  auto sig = signing::embedded_signature(a.file);
+  auto sig = signing::signature_at(a.file, a.index);  // verify's numbering
   if (!sig) return report(sig.error());
-  std::vector<std::byte> der = std::move(*sig);
-  if (a.index > 0) {
-    auto all = signing::all_pkcs7(der, a.file);
-    if (!all) return report(all.error());
-    if (a.index >= all->size())
-      return report(Error{ErrorKind::kInput,
-                          fmt::format("there is no signature with index {} (the file has {})",
-                                      a.index, all->size()),
-                          a.file, "--index",
-                          fmt::format("use an index from 0 (primary) to {}", all->size() - 1)});
-    der = std::move((*all)[a.index]);
-  }
+  std::vector<std::byte> der = std::move(sig->der);
   Status st;
   if (a.pem) {
     auto pem = signing::pkcs7_der_to_pem(der);
@@ -60,8 +49,9 @@ const Registrar kRegistrar{
                          .force = "Overwrite an existing output file"});
        cmd->add_flag("--pem", a->pem, "Write PEM (-----BEGIN PKCS7-----) instead of DER");
        cmd->add_option("--index", a->index,
-                       "Which signature: 0 the primary (with its nested ones inside), 1.. a "
-                       "nested signature on its own")
+                       "Which signature, numbered as `verify` lists them: each certificate "
+                       "entry (with its nested ones inside) followed by its nested ones, each "
+                       "on its own")
            ->capture_default_str();
        set_examples(cmd, {"wslplug extract plugin.dll -o plugin.p7",
                           "wslplug extract plugin.dll -o nested.pem --pem --index 1",

@@ -12,6 +12,7 @@
 #include "common.hpp"
 #include "run_command.hpp"
 #include "wslplug/core/io.hpp"
+#include "wslplug/core/json.hpp"
 #include "wslplug/project/builder.hpp"
 #include "wslplug/project/manifest.hpp"
 
@@ -23,13 +24,13 @@ using json = nlohmann::json;
 std::string str(const json& j, std::string_view fallback = "NULL") {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_null()) return std::string(fallback);
-  return j.dump();
+  return json_text(j);
 }
 
 // A string argument as C code would show it.
 std::string quoted(const json& j) {
-  if (!j.is_string()) return j.is_null() ? "NULL" : j.dump();
-  return json(j.get<std::string>()).dump();
+  if (!j.is_string()) return j.is_null() ? "NULL" : json_text(j);
+  return json_text(json(j.get<std::string>()));
 }
 
 std::string indent(std::string_view text, std::string_view prefix, std::size_t max_lines = 40) {
@@ -80,7 +81,7 @@ std::string call_text(const json& c) {
   } else {
     std::string sep;
     for (const auto& [k, v] : a.items()) {
-      args += sep + k + "=" + (v.is_string() ? quoted(v) : v.dump());
+      args += sep + k + "=" + (v.is_string() ? quoted(v) : json_text(v));
       sep = ", ";
     }
   }

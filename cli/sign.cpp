@@ -76,19 +76,19 @@ Result<signing::Credentials> load_credentials(const SignArgs& a) {
   return signing::Credentials::from_pem(a.cert, a.key, chain, *pw ? &**pw : nullptr);
 }
 
-// --append: the signature of `in` the new one is nested into (none when `in` is unsigned),
-// and the index the new signature gets.
+// --append: the new signature is nested into the primary one of `in` (the library keeps every
+// other entry); `nested_index` is the number it gets in verify's numbering (0: `in` is unsigned).
 Status add_nesting(const fs::path& in, signing::SignOptions& opts, std::size_t& nested_index) {
   nested_index = 0;
-  auto img = pe::Image::open(in);
-  if (!img) return std::unexpected(img.error());
-  if (!img->layout().has_cert_table()) return {};
-  auto sig = signing::embedded_signature(in);
-  if (!sig) return std::unexpected(sig.error());
-  auto all = signing::all_pkcs7(*sig, in.string());
-  if (!all) return std::unexpected(all.error());
-  nested_index = all->size();
-  opts.nest_into = std::move(*sig);
+  opts.append = true;
+  auto slots = signing::signature_slots(in);
+  if (!slots) return std::unexpected(slots.error());
+  for (const auto& s : *slots) {
+    if (s.nested != 0 || s.der.empty() || s.type != pe::kWinCertTypePkcsSignedData) continue;
+    nested_index = s.index;
+    for (const auto& t : *slots) nested_index += t.entry == s.entry;
+    break;
+  }
   return {};
 }
 

@@ -28,14 +28,19 @@ int run_timestamp(const TimestampArgs& a) {
   if (auto st = refuse_existing(*out, "-o", "choose another name, or pass --force to overwrite it");
       !st)
     return report(st.error());
-  auto sig = signing::embedded_signature(a.file);
-  if (!sig) return report(sig.error());
-  auto stamped = signing::timestamp_pkcs7(*sig, *options, a.file, a.index);
+  // --index in verify's numbering: the entry holding it is re-stamped, the other entries kept.
+  auto slot = signing::signature_at(a.file, a.index);
+  if (!slot) return report(slot.error());
+  auto entry_sig = signing::signature_at(a.file, slot->index - slot->nested);
+  if (!entry_sig) return report(entry_sig.error());
+  auto stamped = signing::timestamp_pkcs7(entry_sig->der, *options, a.file, slot->nested);
   if (!stamped) return report(stamped.error());
-  if (auto st = signing::write_signature(a.file, out->path, *stamped, out->options); !st)
+  if (auto st =
+          signing::replace_entry_signature(a.file, out->path, slot->entry, *stamped, out->options);
+      !st)
     return report(st.error());
   std::string when;
-  if (auto gen = a.index ? std::nullopt : signing::pkcs7_timestamp_time(*stamped)) {
+  if (auto gen = slot->nested ? std::nullopt : signing::pkcs7_timestamp_time(*stamped)) {
     when = fmt::format(" at {}", iso_utc(*gen));
   }
   fmt::print("timestamped signature {} of {}{} by {} -> {}\n", a.index, a.file, when, a.ts.url,

@@ -19,19 +19,29 @@ struct VerifyArgs {
   bool json = false;
 };
 
+// A check's result: true, false, or null when it could not run.
+nlohmann::json checked(bool ran, bool ok) { return ran ? nlohmann::json(ok) : nullptr; }
+
+// "ok" / the failure word / "not checked", for the text summary line.
+std::string check_word(bool ran, bool ok, std::string_view good, std::string_view bad) {
+  return std::string(!ran ? "not checked" : ok ? good : bad);
+}
+
 nlohmann::json signature_json(const signing::SignatureReport& s) {
   nlohmann::json j = {
       {"index", s.index},
+      {"entry", s.entry},
       {"nested", s.nested},
       {"ok", s.ok()},
+      {"unreadable", s.unreadable.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.unreadable)},
       {"digest_algorithm", s.digest_algorithm},
       {"embedded_digest", s.embedded_digest},
       {"computed_digest", s.computed_digest},
-      {"digest_ok", s.digest_ok},
-      {"signature_ok", s.signature_ok},
-      {"chain_ok", s.chain_ok},
-      {"eku_ok", s.eku_ok},
-      {"validity_ok", s.validity_ok},
+      {"digest_ok", checked(s.digest_checked, s.digest_ok)},
+      {"signature_ok", checked(s.signature_checked, s.signature_ok)},
+      {"chain_ok", checked(s.chain_checked, s.chain_ok)},
+      {"eku_ok", checked(s.chain_checked, s.eku_ok)},
+      {"validity_ok", checked(s.chain_checked, s.validity_ok)},
       {"verdict", signing::verdict_names(s.verdict)},
       {"signer",
        {{"subject", s.signer_subject},
@@ -51,7 +61,9 @@ nlohmann::json signature_json(const signing::SignatureReport& s) {
         {"ok", s.timestamp->ok},
         {"time", s.timestamp->time ? nlohmann::json(iso_utc(s.timestamp->time)) : nullptr},
         {"digest_algorithm", s.timestamp->digest_algorithm},
-        {"tsa_subject", s.timestamp->tsa_subject},
+        {"tsa_subject", s.timestamp->tsa_subject.empty()
+                            ? nlohmann::json(nullptr)
+                            : nlohmann::json(s.timestamp->tsa_subject)},
         {"problem", s.timestamp->problem}};
   }
   return j;
@@ -62,9 +74,12 @@ void print_human(const signing::FileReport& r) {
   fmt::print("  PE checksum: stored 0x{:08X}, computed 0x{:08X} ({})\n", r.stored_checksum,
              r.computed_checksum, r.checksum_ok ? "ok" : "MISMATCH");
   for (const auto& s : r.signatures) {
-    fmt::print("  Signature {}{}: {}\n", s.index, s.nested ? " (nested)" : " (primary)",
-               s.ok() ? "ok" : "FAILED");
-    if (!s.digest_algorithm.empty()) {
+    const std::string role = s.nested       ? fmt::format("nested in certificate entry {}", s.entry)
+                             : s.entry == 0 ? std::string("primary")
+                                            : fmt::format("certificate entry {}", s.entry);
+    fmt::print("  Signature {} ({}): {}\n", s.index, role, s.ok() ? "ok" : "FAILED");
+    if (!s.unreadable.empty()) fmt::print("    Could not read: {}\n", s.unreadable);
+    if (!s.digest_algorithm.empty() && s.digest_checked) {
       fmt::print(
           "    Digest ({}): {} {}\n", s.digest_algorithm, s.embedded_digest,
           s.digest_ok ? "matches the file" : fmt::format("!= computed {}", s.computed_digest));
@@ -76,13 +91,18 @@ void print_human(const signing::FileReport& r) {
                  iso_utc(s.signer_not_after));
     }
     if (s.signing_time) fmt::print("    Signed at:  {}\n", iso_utc(*s.signing_time));
-    if (s.timestamp) {
+    if (s.timestamp && s.timestamp->time != 0) {
       fmt::print("    Timestamp:  {} by {} ({})\n", iso_utc(s.timestamp->time),
-                 s.timestamp->tsa_subject, s.timestamp->ok ? "ok" : s.timestamp->problem);
+                 s.timestamp->tsa_subject.empty() ? "an unnamed TSA" : s.timestamp->tsa_subject,
+                 s.timestamp->ok ? "ok" : s.timestamp->problem);
+    } else if (s.timestamp) {
+      fmt::print("    Timestamp:  present but unreadable ({})\n", s.timestamp->problem);
     }
     fmt::print("    PKCS#7 signature {}, chain {}, code-signing usage {}, validity {}\n",
-               s.signature_ok ? "ok" : "BAD", s.chain_ok ? "trusted" : "NOT TRUSTED",
-               s.eku_ok ? "ok" : "MISSING", s.validity_ok ? "ok" : "BAD");
+               check_word(s.signature_checked, s.signature_ok, "ok", "BAD"),
+               check_word(s.chain_checked, s.chain_ok, "trusted", "NOT TRUSTED"),
+               check_word(s.chain_checked, s.eku_ok, "ok", "MISSING"),
+               check_word(s.chain_checked, s.validity_ok, "ok", "BAD"));
     for (const auto& p : s.problems) fmt::print("    problem: {}\n", p);
   }
   if (!r.is_signed) fmt::print("  the file has no Authenticode signature (TRUST_E_NOSIGNATURE)\n");

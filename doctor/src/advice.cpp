@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <unordered_map>
+
 #include "wslplug/core/text.hpp"
 
 namespace wslplug::doctor {
@@ -99,28 +101,32 @@ Advice generic_advice(const er::Diagnosis& d) {
   return g;
 }
 
-std::vector<std::string> split_lines(std::string_view text) {
-  std::vector<std::string> lines;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    std::string line(text.substr(0, nl));
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-  }
-  return lines;
+// True when `line` has "error code:" (any case). Looks at each ':' (rare in wsl.exe output)
+// instead of lower-casing the line, so the scan costs about one memchr per line.
+bool has_error_code(std::string_view line) {
+  constexpr std::string_view kMarker = "error code";  // followed by ':'
+  for (std::size_t colon = line.find(':'); colon != std::string_view::npos;
+       colon = line.find(':', colon + 1))
+    if (colon >= kMarker.size() &&
+        iequals(line.substr(colon - kMarker.size(), kMarker.size()), kMarker))
+      return true;
+  return false;
 }
 
-bool has_error_code(const std::string& line) {
-  return ascii_lower(line).find("error code:") != std::string::npos;
+// A line without its line ending (LF or CRLF) and surrounding blanks.
+std::string_view line_at(std::string_view text, std::size_t& pos) {
+  const std::size_t nl = text.find('\n', pos);
+  const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+  std::string_view line = text.substr(pos, end - pos);
+  pos = nl == std::string_view::npos ? text.size() : nl + 1;
+  return trim_view(line);
 }
 
 }  // namespace
 
 Advice advise(const er::Diagnosis& d) { return d.known ? known_advice(d) : generic_advice(d); }
 
-Result<std::vector<std::string>> codes_in_pasted_text(std::string_view text,
-                                                      const std::string& where) {
+Result<std::vector<PastedCode>> pasted_codes(std::string_view text, const std::string& where) {
   if (text.size() > kMaxPastedText)
     return input_error(fmt::format("the pasted text is larger than {} MiB; doctor reads wsl.exe "
                                    "output, which is a few lines",
@@ -128,25 +134,48 @@ Result<std::vector<std::string>> codes_in_pasted_text(std::string_view text,
                        where, "",
                        "paste only the lines that end with 'Error code: ...', or pass the codes "
                        "as arguments");
-  const auto lines = split_lines(text);
   bool have_error_code = false;
-  for (const auto& l : lines) have_error_code |= has_error_code(l);
-  std::vector<std::string> out;
-  std::string message;
-  for (const auto& l : lines) {
-    if (trim(l).empty()) continue;
+  for (std::size_t pos = 0; pos < text.size() && !have_error_code;)
+    have_error_code = has_error_code(line_at(text, pos));
+  std::vector<PastedCode> out;
+  std::unordered_map<std::string, std::size_t> seen;  // entry text -> index in out
+  auto add = [&](std::string entry) {
+    auto [it, inserted] = seen.try_emplace(std::move(entry), out.size());
+    if (inserted) out.push_back({it->first, 0});
+    ++out[it->second].count;
+  };
+  std::string_view message;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::string_view line = line_at(text, pos);
+    if (line.empty()) continue;
     if (!have_error_code) {
-      out.push_back(l);
-    } else if (has_error_code(l)) {
-      out.push_back(message.empty() ? l : message + "\n" + l);
-      message.clear();
+      add(std::string(line));
+    } else if (has_error_code(line)) {
+      std::string entry;
+      if (!message.empty()) {
+        entry.reserve(message.size() + 1 + line.size());
+        entry.append(message).push_back('\n');
+      }
+      entry.append(line);
+      add(std::move(entry));
+      message = {};
     } else {
-      message = l;
+      message = line;
     }
   }
   if (out.empty())
     return input_error("no error code on standard input", where, "",
                        "paste the wsl.exe output that ends with 'Error code: ...'");
+  return out;
+}
+
+Result<std::vector<std::string>> codes_in_pasted_text(std::string_view text,
+                                                      const std::string& where) {
+  auto codes = pasted_codes(text, where);
+  if (!codes) return std::unexpected(codes.error());
+  std::vector<std::string> out;
+  out.reserve(codes->size());
+  for (auto& c : *codes) out.push_back(std::move(c.text));
   return out;
 }
 

@@ -1,7 +1,9 @@
 #include "wslplug/core/io.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +29,50 @@ Error os_error(const std::string& what, const std::string& path, int err) {
     fix = "free disk space and run the command again";
   }
   return Error{kind, fmt::format("{}: {}", what, errno_text(err)), path, {}, fix};
+}
+
+// True for "<prefix>XXXXXX.tmp": a temp-file name AtomicOutput gives `prefix`'s target (six
+// characters of mkstemp's alphabet).
+bool is_temp_name(std::string_view name, std::string_view prefix) {
+  constexpr std::string_view kSuffix = ".tmp";
+  if (name.size() != prefix.size() + 6 + kSuffix.size() || !name.starts_with(prefix) ||
+      !name.ends_with(kSuffix))
+    return false;
+  for (char c : name.substr(prefix.size(), 6))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+// Removes the temp files an earlier run for the same target left behind when it was killed.
+// A writer holds an exclusive flock on its temp file from creation until it is renamed, so a
+// temp file nobody holds locked belongs to a dead process; one that is locked is left alone.
+// Only regular files owned by this user are considered. Best effort: failures are ignored.
+void remove_stale_temps(const fs::path& dir, const std::string& prefix) {
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  DIR* d = ::fdopendir(dfd);
+  if (d == nullptr) {
+    ::close(dfd);
+    return;
+  }
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    if (!is_temp_name(name, prefix)) continue;
+    const int fd = ::openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st {
+    }, now{};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+        ::flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+        ::fstatat(dfd, e->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == st.st_dev &&
+        now.st_ino == st.st_ino) {
+      // Unlinked while locked: a writer that created this name and is waiting for its lock sees
+      // the file gone (no links) and makes a new one.
+      ::unlinkat(dfd, e->d_name, 0);
+    }
+    ::close(fd);
+  }
+  ::closedir(d);
 }
 
 }  // namespace
@@ -116,14 +162,33 @@ Result<AtomicOutput> AtomicOutput::create(const fs::path& target, OutputOptions 
 
   fs::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
-  std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX.tmp")).string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  int fd = ::mkostemps(buf.data(), 4, O_CLOEXEC);
-  if (fd < 0) {
-    return std::unexpected(
-        os_error("cannot create a temporary file beside the output", target.string(), errno));
+  const std::string prefix = "." + target.filename().string() + ".";
+  remove_stale_temps(dir, prefix);
+  const std::string tmpl = (dir / (prefix + "XXXXXX.tmp")).string();
+  std::vector<char> buf;
+  int fd = -1;
+  // The temp file is locked for as long as it exists under its name (see remove_stale_temps);
+  // a name another run's cleanup unlinked before the lock was taken is dropped and replaced.
+  for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
+    buf.assign(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    fd = ::mkostemps(buf.data(), 4, O_CLOEXEC);
+    if (fd < 0) {
+      return std::unexpected(
+          os_error("cannot create a temporary file beside the output", target.string(), errno));
+    }
+    // A file system without flock (the cleanup cannot take one either) keeps the file unlocked.
+    int locked = 0;
+    while ((locked = ::flock(fd, LOCK_EX)) != 0 && errno == EINTR) {
+    }
+    struct stat tst {};
+    if (locked == 0 && ::fstat(fd, &tst) == 0 && tst.st_nlink == 0) {
+      ::close(fd);
+      fd = -1;
+    }
   }
+  if (fd < 0)
+    return io_error("cannot create and lock a temporary file beside the output", target.string());
   AtomicOutput out;
   out.fd_ = fd;
   out.target_ = target;
@@ -203,11 +268,7 @@ Status AtomicOutput::write_at(std::uint64_t offset, std::span<const std::byte> d
 Status AtomicOutput::commit() {
   if (committed_ || fd_ < 0) return internal_error("output committed twice", target_.string());
   if (::fsync(fd_) != 0) return std::unexpected(os_error("fsync failed", target_.string(), errno));
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    return std::unexpected(os_error("close failed", target_.string(), errno));
-  }
-  fd_ = -1;
+  // Renamed while still open (and so still locked): an unlocked temp file is a stale one.
   int rc = 0;
   if (options_.overwrite) {
     rc = ::rename(temp_.c_str(), target_.c_str());
@@ -219,8 +280,12 @@ Status AtomicOutput::commit() {
       if (rc == 0) ::unlink(temp_.c_str());
     }
   }
+  const int rename_errno = errno;
+  // The data is on disk (fsync above); closing only releases the lock.
+  ::close(fd_);
+  fd_ = -1;
   if (rc != 0) {
-    int err = errno;
+    int err = rename_errno;
     if (err == EEXIST) {
       return input_error("output file appeared while writing", target_.string(), {},
                          "pass --force to replace it, or choose another output path");

@@ -166,9 +166,7 @@ class LineParser {
     if (lines_.empty()) return err(0, "the file is empty", std::string(kFixHeader));
     std::string_view h = trim_right(lines_[0]);
     if (h != kHeaderV5 && h != kHeaderV4) {
-      return err(0,
-                 fmt::format("not a registry script: the header is \"{}\"",
-                             h.substr(0, std::min<std::size_t>(h.size(), 60))),
+      return err(0, fmt::format("not a registry script: the header is \"{}\"", utf8_prefix(h, 60)),
                  std::string(kFixHeader));
     }
     doc.header = std::string(h);

@@ -46,6 +46,14 @@ struct IndirectDataError {
 // points into p7, which must outlive the result.
 std::expected<IndirectData, IndirectDataError> decode_indirect_data(PKCS7* p7);
 
+// ---------------------------------------------------------------- integrity
+// What can be checked of an Authenticode SignedData without the image and without trust
+// anchors: exactly one SignerInfo, the signer certificate included, the messageDigest attribute
+// over the SpcIndirectDataContent, the signature over the signed attributes with the signer's
+// public key, and the code-signing usage (EKU, KeyUsage) of the signer certificate. One
+// sentence per failed check; empty when all hold.
+std::vector<std::string> integrity_problems(PKCS7* p7);
+
 // ---------------------------------------------------------------- certificate chains
 // The result of building and checking a certificate chain at a given time.
 struct ChainCheck {

@@ -152,7 +152,10 @@ Result<std::uint64_t> append_table(const pe::Image& image, const Rewrite& how, s
   auto der = how.produce(digest);
   if (!der) return std::unexpected(der.error().in_file(image.path()));
   const std::uint64_t table_offset = end + pad;
-  const auto table = win_certificate(*der);
+  auto table = how.kept_before;
+  const auto entry = win_certificate(*der);
+  table.insert(table.end(), entry.begin(), entry.end());
+  table.insert(table.end(), how.kept_after.begin(), how.kept_after.end());
   if (auto st = check_table_fits(image, table_offset, table.size()); !st)
     return std::unexpected(st.error());
   if (auto w = out.write(table); !w) return std::unexpected(w.error());

@@ -73,12 +73,16 @@ using SignatureProducer =
 struct Rewrite {
   std::optional<DigestAlgorithm> hash;  // computed during the pass and passed to `produce`
   SignatureProducer produce;            // empty: remove the certificate table (unsign)
+  // Existing WIN_CERTIFICATE entries written as they are before and after the new one (raw,
+  // each padded to 8 bytes: numbering::raw_entries), so a rewrite of one entry keeps the rest.
+  std::vector<std::byte> kept_before{};
+  std::vector<std::byte> kept_after{};
 };
 // The one image writer: copies the image up to its certificate table into an AtomicOutput
 // (O_DIRECT for the aligned bulk when the file system allows it), then either appends the zero
 // padding to 8 bytes and one WIN_CERTIFICATE (revision 2.0, PKCS_SIGNED_DATA, dwLength = 8 +
-// DER rounded up to 8, as osslsigncode writes it) or nothing, patches the directory entry and
-// the checksum (summed while writing, never read back) and commits.
+// DER rounded up to 8, as osslsigncode writes it) between the kept entries, or nothing, patches
+// the directory entry and the checksum (summed while writing, never read back) and commits.
 Result<SignResult> rewrite(const pe::Image& image, const fs::path& output, const Rewrite& how,
                            const OutputOptions& out);
 

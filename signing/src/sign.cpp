@@ -6,6 +6,7 @@
 
 #include "authenticode.hpp"
 #include "image.hpp"
+#include "numbering.hpp"
 #include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/timestamp.hpp"
 
@@ -30,26 +31,86 @@ Result<std::vector<std::byte>> signature_for(const Credentials& creds, const Sig
   return der;
 }
 
+// --append: the options with nest_into set to the image's primary signature, and the entries
+// before and after it kept in `how` (nothing to do for an unsigned image).
+Status resolve_append(const pe::Image& img, SignOptions& options, image::Rewrite* how) {
+  if (!options.append) return {};
+  auto slots = numbering::slots(img);
+  if (!slots) return std::unexpected(slots.error());
+  if (slots->empty()) return {};
+  const auto primary = numbering::primary(*slots);
+  if (!primary) {
+    const auto& first = slots->front();
+    return input_error(
+        fmt::format("--append needs a signature to nest into, but no WIN_CERTIFICATE entry "
+                    "holds a readable PKCS#7 signature ({})",
+                    first.problem),
+        img.path(), offset_str(first.offset),
+        "sign without --append to replace the certificate table, or unsign the file first");
+  }
+  const auto& slot = (*slots)[*primary];
+  options.nest_into = slot.der;
+  if (how) {
+    std::size_t entries = 0;
+    for (const auto& s : *slots) entries = std::max(entries, s.entry + 1);
+    auto before = numbering::raw_entries(img, 0, slot.entry);
+    if (!before) return std::unexpected(before.error());
+    auto after = numbering::raw_entries(img, slot.entry + 1, entries);
+    if (!after) return std::unexpected(after.error());
+    how->kept_before = std::move(*before);
+    how->kept_after = std::move(*after);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
-                             const Credentials& creds, const SignOptions& options,
+                             const Credentials& creds, const SignOptions& options_in,
                              const OutputOptions& out) {
   auto img = open_image(input);
   if (!img) return std::unexpected(img.error());
-  const image::Rewrite how{options.digest, [&](std::span<const std::byte> digest) {
-                             return signature_for(creds, options, digest, input.string());
-                           }};
+  SignOptions options = options_in;
+  image::Rewrite how{options.digest, [&](std::span<const std::byte> digest) {
+                       return signature_for(creds, options, digest, input.string());
+                     }};
+  if (auto st = resolve_append(*img, options, &how); !st) return std::unexpected(st.error());
   return image::rewrite(*img, output, how, out);
 }
 
 Result<std::vector<std::byte>> sign_detached(const fs::path& input, const Credentials& creds,
-                                             const SignOptions& options) {
+                                             const SignOptions& options_in) {
   auto img = open_image(input);
   if (!img) return std::unexpected(img.error());
+  SignOptions options = options_in;
+  if (auto st = resolve_append(*img, options, nullptr); !st) return std::unexpected(st.error());
   auto digest = image::digest(*img, options.digest);
   if (!digest) return std::unexpected(digest.error());
   return signature_for(creds, options, *digest, input.string());
+}
+
+Result<SignResult> replace_entry_signature(const fs::path& input, const fs::path& output,
+                                           std::size_t entry, std::span<const std::byte> pkcs7_der,
+                                           const OutputOptions& out) {
+  if (auto top = der::read_all(pkcs7_der); !top || top->tag != der::kSequence)
+    return input_error("the signature is not one DER-encoded PKCS#7 ContentInfo", input.string(),
+                       "signature data", "pass a DER PKCS#7 SignedData (e.g. from extract)");
+  auto img = open_image(input);
+  if (!img) return std::unexpected(img.error());
+  auto entries = img->checked_certificate_entries();
+  if (!entries) return std::unexpected(entries.error());
+  image::Rewrite how{std::nullopt, [&](std::span<const std::byte>) {
+                       return Result<std::vector<std::byte>>(ossl::copy(pkcs7_der));
+                     }};
+  if (entry < entries->size()) {
+    auto before = numbering::raw_entries(*img, 0, entry);
+    if (!before) return std::unexpected(before.error());
+    auto after = numbering::raw_entries(*img, entry + 1, entries->size());
+    if (!after) return std::unexpected(after.error());
+    how.kept_before = std::move(*before);
+    how.kept_after = std::move(*after);
+  }
+  return image::rewrite(*img, output, how, out);
 }
 
 Result<SignResult> attach_signature(const fs::path& input, const fs::path& output,
@@ -57,6 +118,24 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
                                     const std::string& signature_file, const OutputOptions& out) {
   auto claimed = indirect_data_digest(pkcs7_der, signature_file);
   if (!claimed) return std::unexpected(claimed.error());
+  // The signature itself (and each nested one) must verify before anything is written.
+  auto all = all_pkcs7(pkcs7_der, signature_file);
+  if (!all) return std::unexpected(all.error());
+  for (std::size_t i = 0; i < all->size(); ++i) {
+    auto p7 = ossl::parse_signed_data((*all)[i], signature_file);
+    if (!p7) return std::unexpected(p7.error());
+    const auto problems = integrity_problems(p7->get());
+    if (problems.empty()) continue;
+    std::string why;
+    for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
+    return input_error(
+        fmt::format("the {} does not verify: {}",
+                    i == 0 ? std::string("signature") : fmt::format("nested signature {}", i), why),
+        signature_file, i == 0 ? "SignerInfo" : fmt::format("nested signature {}", i),
+        "the signature was damaged or made with a certificate not meant for code signing: "
+        "re-create it on the signing host (wslplug sign --detached-out) with a code-signing "
+        "certificate; nothing was written");
+  }
   auto img = open_image(input);
   if (!img) return std::unexpected(img.error());
   // The digest is checked after the pass that computes it and before the output is committed.

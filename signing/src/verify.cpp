@@ -9,6 +9,7 @@
 
 #include "authenticode.hpp"
 #include "image.hpp"
+#include "numbering.hpp"
 #include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/timestamp.hpp"
 
@@ -192,18 +193,6 @@ struct ComputedDigests {
 };
 
 // ---------------------------------------------------------------- one signature
-// Nested signatures of the first SignerInfo, in order; a null entry for one that does not parse.
-std::vector<ossl::Pkcs7Ptr> nested_of(PKCS7* p7) {
-  std::vector<ossl::Pkcs7Ptr> out;
-  auto list = nested_signatures(ossl::first_signer(p7));
-  if (!list) {
-    out.emplace_back();  // reported as malformed
-    return out;
-  }
-  for (const auto& der : *list) out.push_back(ossl::from_der<ossl::Pkcs7Ptr>(der, d2i_PKCS7));
-  return out;
-}
-
 // The signer's identity fields of the report.
 void describe_signer(X509* signer, PKCS7_SIGNER_INFO* si, SignatureReport& r) {
   r.signer_subject = ossl::name_string(X509_get_subject_name(signer));
@@ -276,40 +265,50 @@ void check_digest(const IndirectData& idc, const ComputedDigests& digests, Signa
 SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
                                    const VerifyOptions& options, std::int64_t at_time) {
   SignatureReport r;
-  auto malformed = [&](std::string why) {
+  auto malformed = [&](std::string what, std::string why) {
     r.verdict |= Verdict::kMalformed;
+    r.unreadable = std::move(what);
     r.problems.push_back(std::move(why));
     return r;
   };
-  if (!p7) return malformed("the signature is not a parsable PKCS#7 SignedData");
+  if (!p7)
+    return malformed("the PKCS#7 SignedData", "the signature is not a parsable PKCS#7 SignedData");
   auto idc = decode_indirect_data(p7);
   if (!idc) {
-    if (!idc.error().unsupported_digest) return malformed(idc.error().message);
+    if (!idc.error().unsupported_digest)
+      return malformed("the SpcIndirectDataContent (" + idc.error().where + ")",
+                       idc.error().message);
     r.verdict |= Verdict::kUnsupportedDigest;
+    r.unreadable = "the digest algorithm (not supported)";
     r.problems.push_back(idc.error().message);
     return r;
   }
   check_digest(*idc, digests, r);
+  r.digest_checked = true;
 
   auto* infos = PKCS7_get_signer_info(p7);
   if (!infos || sk_PKCS7_SIGNER_INFO_num(infos) != 1)
-    return malformed("the SignedData must have exactly one SignerInfo");
+    return malformed("the SignerInfo", "the SignedData must have exactly one SignerInfo");
   PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(infos, 0);
   const int si_nid = OBJ_obj2nid(si->digest_alg->algorithm);
   if (ossl::digest_from_nid(si_nid) != idc->alg)
-    return malformed(fmt::format(
-        "the SignerInfo digest algorithm ({}) differs from the SpcIndirectDataContent's ({})",
-        OBJ_nid2sn(si_nid), r.digest_algorithm));
+    return malformed(
+        "the SignerInfo (its digest algorithm)",
+        fmt::format(
+            "the SignerInfo digest algorithm ({}) differs from the SpcIndirectDataContent's ({})",
+            OBJ_nid2sn(si_nid), r.digest_algorithm));
   STACK_OF(X509)* certs = p7->d.sign->cert;
   X509* signer = X509_find_by_issuer_and_serial(certs, si->issuer_and_serial->issuer,
                                                 si->issuer_and_serial->serial);
   if (!signer) {
     r.verdict |= Verdict::kChainIncomplete;
+    r.unreadable = "the signer certificate (not included)";
     r.problems.push_back("the signer's certificate is not included in the signature");
     return r;
   }
   describe_signer(signer, si, r);
   r.signature_ok = check_pkcs7_signature(si, signer, *idc, r);
+  r.signature_checked = true;
   if (!r.signature_ok) r.verdict |= Verdict::kBadSignature;
 
   // A valid timestamp moves the time the chain is checked at.
@@ -326,6 +325,7 @@ SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
   }
   ChainCheck chain =
       check_chain(signer, certs, options.ca_files, chain_time, Purpose::kCodeSigning);
+  r.chain_checked = true;
   r.chain_ok = chain.chain_ok;
   r.eku_ok = chain.eku_ok;
   r.validity_ok = chain.validity_ok;
@@ -334,36 +334,53 @@ SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
   return r;
 }
 
+}  // namespace
+
+std::vector<std::string> integrity_problems(PKCS7* p7) {
+  SignatureReport r;
+  auto idc = decode_indirect_data(p7);
+  if (!idc) return {idc.error().message};
+  auto* infos = PKCS7_get_signer_info(p7);
+  if (!infos || sk_PKCS7_SIGNER_INFO_num(infos) != 1)
+    return {"the SignedData must have exactly one SignerInfo"};
+  PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(infos, 0);
+  X509* signer = X509_find_by_issuer_and_serial(p7->d.sign->cert, si->issuer_and_serial->issuer,
+                                                si->issuer_and_serial->serial);
+  if (!signer) return {"the signer's certificate is not included in the signature"};
+  check_pkcs7_signature(si, signer, *idc, r);
+  ChainCheck usage;
+  check_usage(nullptr, signer, Purpose::kCodeSigning, usage);
+  for (auto& p : usage.problems) r.problems.push_back(std::move(p));
+  return r.problems;
+}
+
+namespace {
+
 // ---------------------------------------------------------------- the file
 struct Sig {
   ossl::Pkcs7Ptr p7;
+  std::size_t entry = 0;
   bool nested = false;
-  std::string problem;  // set when the entry itself is unusable
+  std::string problem;     // set when the signature cannot be read
+  std::string unreadable;  // what cannot be read (SignatureReport::unreadable)
 };
 
-// Phase 1: every signature (entries and their nested ones) parsed, in file order.
+// Phase 1: every signature (entries and their nested ones) parsed, in the one numbering.
 Result<std::vector<Sig>> parse_signatures(const pe::Image& img) {
-  auto entries = image::signature_entries(img);
-  if (!entries) return std::unexpected(entries.error());
+  auto slots = numbering::slots(img);
+  if (!slots) return std::unexpected(slots.error());
   std::vector<Sig> sigs;
-  for (const auto& e : *entries) {
-    if (!e.problem.empty()) {
-      sigs.push_back({nullptr, false, e.problem});
-      continue;
+  for (auto& slot : *slots) {
+    Sig sig{nullptr, slot.entry, slot.nested != 0, std::move(slot.problem), {}};
+    if (!slot.der.empty()) sig.p7 = ossl::from_der<ossl::Pkcs7Ptr>(slot.der, d2i_PKCS7);
+    if (!sig.p7) {
+      if (sig.problem.empty()) sig.problem = "the signature cannot be read";
+      sig.unreadable = slot.nested != 0 ? "the nested signature's PKCS#7 SignedData"
+                       : slot.type != pe::kWinCertTypePkcsSignedData
+                           ? "the certificate table entry (not a PKCS#7 signature)"
+                           : "the PKCS#7 SignedData";
     }
-    auto p7 = ossl::from_der<ossl::Pkcs7Ptr>(e.der, d2i_PKCS7);
-    if (!p7) {
-      sigs.push_back({nullptr, false,
-                      fmt::format("the PKCS#7 data of the WIN_CERTIFICATE at {} does not parse",
-                                  offset_str(e.header.offset))});
-      continue;
-    }
-    auto nested = nested_of(p7.get());
-    sigs.push_back({std::move(p7), false, {}});
-    for (auto& n : nested) {
-      const bool ok = n != nullptr;
-      sigs.push_back({std::move(n), true, ok ? "" : "a nested signature does not parse"});
-    }
+    sigs.push_back(std::move(sig));
   }
   return sigs;
 }
@@ -425,11 +442,13 @@ Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& option
     SignatureReport sr;
     if (!s.p7) {
       sr.verdict = Verdict::kMalformed;
+      sr.unreadable = s.unreadable;
       sr.problems.push_back(s.problem);
     } else {
       sr = verify_signed_data(s.p7.get(), *computed, options, now);
     }
     sr.index = i;
+    sr.entry = s.entry;
     sr.nested = s.nested;
     all_ok = all_ok && sr.ok();
     rep.signatures.push_back(std::move(sr));

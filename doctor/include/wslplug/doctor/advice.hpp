@@ -33,9 +33,17 @@ constexpr bool is_ntstatus_error(std::uint32_t hr) { return (hr >> 30) == 3u; }
 inline constexpr std::size_t kMaxPastedText = std::size_t{4} << 20;
 
 // The codes in pasted wsl.exe output: each "Error code:" line together with the message line
-// above it (which names the plugin), or, when there is no such line, every non-empty line. Input
-// errors: text longer than kMaxPastedText (it is refused, never cut), no code at all. `where`
-// names the source in errors ("<stdin>").
+// above it (which names the plugin), or, when there is no such line, every non-empty line; each
+// line without its line ending and surrounding blanks. Identical entries are merged: one
+// PastedCode per distinct text, in the order of first occurrence, with how often it occurs.
+// Linear in the text (docs/doctor.md). Input errors: text longer than kMaxPastedText (it is
+// refused, never cut), no code at all. `where` names the source in errors ("<stdin>").
+struct PastedCode {
+  std::string text;
+  std::size_t count = 0;
+};
+Result<std::vector<PastedCode>> pasted_codes(std::string_view text, const std::string& where);
+// The same, texts only.
 Result<std::vector<std::string>> codes_in_pasted_text(std::string_view text,
                                                       const std::string& where);
 

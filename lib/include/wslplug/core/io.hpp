@@ -54,7 +54,10 @@ struct OutputOptions {
 
 // An output file written to a temp file beside the target ("<dir>/.<name>.XXXXXX.tmp").
 // commit() fsyncs and renames it into place; if commit() is not reached the destructor removes
-// the temp file, so a failure never leaves a partial output or a stray temp file behind.
+// the temp file, so a failure never leaves a partial output or a stray temp file behind. The
+// temp file is flock()ed from creation until it is renamed; create() first removes the temp
+// files of the same target that no process holds locked (left by a run that was killed), never
+// a live one.
 class AtomicOutput {
  public:
   // Fails with an input error if the target exists and !options.overwrite, naming --force.

@@ -72,9 +72,13 @@ struct SignOptions {
   std::optional<std::int64_t> signing_time;  // --time (unix seconds); nullopt: now
   // --timestamp: the new signature gets an RFC 3161 timestamp before it is embedded.
   std::optional<TimestampOptions> timestamp;
-  // --append: the DER PKCS#7 the new signature is nested into (1.3.6.1.4.1.311.2.4.1), usually
-  // the file's current signature (embedded_signature); nullopt replaces any old signature.
+  // The DER PKCS#7 the new signature is nested into (1.3.6.1.4.1.311.2.4.1); nullopt replaces
+  // any old signature. Embedded signing replaces the whole certificate table with it.
   std::optional<std::vector<std::byte>> nest_into;
+  // --append: nest into the input's primary signature (numbering::primary: the first readable
+  // PKCS#7 entry) and keep every other WIN_CERTIFICATE entry of the file as it is, so no existing
+  // signature is lost; an unsigned input is signed normally. Takes precedence over nest_into.
+  bool append = false;
 };
 
 struct SignResult {
@@ -129,6 +133,35 @@ Result<std::vector<std::vector<std::byte>>> embedded_signatures(const fs::path& 
 // PKCS_SIGNED_DATA (the primary signature, its nested ones inside), checked to be SignedData.
 // An unsigned image is an input error naming the file and the fix.
 Result<std::vector<std::byte>> embedded_signature(const fs::path& path);
+
+// ---------------------------------------------------------------- signature numbering
+// The one numbering of an image's signatures, used by verify, extract --index, timestamp
+// --index, sign --append and doctor (docs/signing.md): every WIN_CERTIFICATE entry in file
+// order, each followed at once by the signatures nested in it. A dual-signed UEFI image (two
+// entries, nothing nested) has 0 and 1; one entry with two nested signatures has 0, 1 and 2.
+struct SignatureSlot {
+  std::size_t index = 0;   // in the numbering
+  std::size_t entry = 0;   // its WIN_CERTIFICATE entry (0-based, file order)
+  std::size_t nested = 0;  // 0: the entry's own signature; n >= 1: the entry's nested signature n
+  std::uint16_t revision = 0;  // of the entry
+  std::uint16_t type = 0;      // of the entry (0x0002 PKCS_SIGNED_DATA)
+  std::uint64_t offset = 0;    // file offset of the entry
+  // The DER PKCS#7: an entry's own with its nested ones inside, a nested one on its own. Empty
+  // when it cannot be read; `problem` says why.
+  std::vector<std::byte> der;
+  std::string problem;
+};
+// Every signature of the file, numbered (empty when unsigned).
+Result<std::vector<SignatureSlot>> signature_slots(const fs::path& path);
+// Signature `index` of the numbering; an input error naming --index (and the range) when there
+// is none, or when it cannot be read.
+Result<SignatureSlot> signature_at(const fs::path& path, std::size_t index);
+// Writes `input` with the PKCS#7 of WIN_CERTIFICATE entry `entry` replaced by `pkcs7_der`
+// (revision 2.0, PKCS_SIGNED_DATA), every other entry kept byte for byte, directory entry and
+// checksum fixed. Not checked against the image (for `wslplug timestamp`); digest_hex is empty.
+Result<SignResult> replace_entry_signature(const fs::path& input, const fs::path& output,
+                                           std::size_t entry, std::span<const std::byte> pkcs7_der,
+                                           const OutputOptions& out);
 
 // ---------------------------------------------------------------- signature files
 struct IndirectDigest {
@@ -215,7 +248,8 @@ struct TimestampReport {
 };
 
 struct SignatureReport {
-  std::size_t index = 0;  // 0 primary, 1.. nested (in file order)
+  std::size_t index = 0;  // the one numbering (SignatureSlot::index)
+  std::size_t entry = 0;  // its WIN_CERTIFICATE entry
   bool nested = false;
   std::string digest_algorithm;  // "sha256"
   std::string embedded_digest;   // uppercase hex
@@ -225,6 +259,14 @@ struct SignatureReport {
   bool chain_ok = false;
   bool eku_ok = false;
   bool validity_ok = false;
+  // Which of the checks above ran. A check that could not run (the PKCS#7, its content or the
+  // signer certificate could not be read) is "not checked": its *_ok is false but means nothing.
+  bool digest_checked = false;
+  bool signature_checked = false;
+  bool chain_checked = false;  // also eku and validity: one chain check
+  // What could not be read (the entry, the PKCS#7, its SpcIndirectDataContent, the signer
+  // certificate); empty when everything was read. `problems` has the details.
+  std::string unreadable;
   Verdict verdict = Verdict::kOk;
   std::string signer_subject;
   std::string signer_issuer;
