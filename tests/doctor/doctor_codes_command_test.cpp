@@ -15,7 +15,14 @@ using nlohmann::json;
 
 namespace {
 
-json parse_json(const wt::RunResult& r) { return wt::stdout_json(r); }
+// doctor --json is always {"ok", "codes": [...]}: the one diagnosis, or the array of several.
+json parse_json(const wt::RunResult& r) {
+  json doc = wt::stdout_json(r);
+  EXPECT_TRUE(doc.is_object() && doc.contains("ok") && doc["codes"].is_array()) << doc.dump();
+  if (!doc.is_object() || !doc["codes"].is_array()) return json::object();
+  EXPECT_EQ(doc["ok"], r.rc == 0);
+  return doc["codes"].size() == 1 ? doc["codes"][0] : doc["codes"];
+}
 
 }  // namespace
 
