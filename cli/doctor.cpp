@@ -45,7 +45,8 @@ json string_list(const std::vector<std::string_view>& v) {
 std::string unknown_summary(const er::Diagnosis& d) {
   return fmt::format(
       "unknown code: {} has no name in any table wslplug knows (WSL plugin knowledge base, "
-      "winerror.h HRESULTs, Win32 errors, NTSTATUS); only its structure is decoded below. Check "
+      "winerror.h HRESULTs, Win32 errors, NTSTATUS); only its structure (severity, facility, code) "
+      "is decoded. Check "
       "that it was copied completely",
       er::hresult_hex(d.parsed.hresult));
 }
