@@ -138,6 +138,10 @@ TEST(Output, UnsignOfAnUnsignedFileIsANoOpWithANote) {
   auto v = wt::wslplug({"verify", (tmp / "u.dll").string()});
   EXPECT_EQ(v.rc, 1) << v.both();
   EXPECT_NE(v.out.find("NOT SIGNED"), std::string::npos) << v.out;
+  EXPECT_EQ(v.out.find("\x1b["), std::string::npos) << v.out;
+  // The verdict is coloured when colour is asked for.
+  v = wt::wslplug({"verify", (tmp / "u.dll").string(), "--color=always"});
+  EXPECT_NE(v.out.find("\x1b[1;31mNOT SIGNED\x1b[0m"), std::string::npos) << v.out;
 }
 
 TEST(Output, AnOutputThatCannotBeWrittenIsAnIoError) {

@@ -139,9 +139,12 @@ TEST(DoctorCodes, UnknownCodesAreDecoded) {
   EXPECT_EQ(j["facility"]["number"], 7);
   EXPECT_EQ(j["facility"]["name"], "FACILITY_WIN32");
   EXPECT_EQ(j["code"], 112);
+  // A code no table names is decoded structurally, said to be unknown, and exits 1.
   r = wt::wslplug({"doctor", "0x80991234"});
-  EXPECT_EQ(r.rc, 0) << r.both();
+  EXPECT_EQ(r.rc, 1) << r.both();
   EXPECT_NE(r.out.find("0x80991234"), std::string::npos);
+  EXPECT_NE(r.out.find("facility unknown (153), code 0x1234"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("UNKNOWN CODE"), std::string::npos) << r.out;
 }
 
 TEST(DoctorCodes, NotACodeIsAnInputErrorWithDidYouMean) {
