@@ -4,6 +4,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
+#include "json_report.hpp"
 #include "output_flags.hpp"
 #include "wslplug/signing/signing.hpp"
 
@@ -13,17 +15,47 @@ namespace {
 struct AttachArgs {
   std::string file, signature;
   OutputFlags out;
+  bool json = false;
 };
 
 int run_attach(const AttachArgs& a) {
+  nlohmann::json doc = {{"ok", false},
+                        {"file", json_path(a.file)},
+                        {"signature", json_path(a.signature)},
+                        {"output", nullptr},
+                        {"in_place", a.out.in_place},
+                        {"digest", nullptr},
+                        {"signature_size", nullptr},
+                        {"size", nullptr},
+                        {"checksum", nullptr}};
+  auto fail = [&](const Error& e) { return a.json ? print_json_failure(doc, e) : report(e); };
   auto out = resolve_output(a.out, OutputStyle::kOutOrInPlace, a.file, "signed");
-  if (!out) return report(out.error());
+  if (!out) return fail(out.error());
+  doc["output"] = json_path(out->path);
+  if (auto st = refuse_input_as_output(a.file, *out); !st) return fail(st.error());
   auto der = signing::read_signature_file(a.signature);
-  if (!der) return report(der.error());
-  if (auto st = signing::attach_signature(a.file, out->path, *der, a.signature, out->options); !st)
-    return report(st.error());
-  fmt::print("attached {} ({} bytes, digest matches) -> {}\n", a.signature, der->size(),
-             out->path.string());
+  if (!der) return fail(der.error());
+  doc["signature_size"] = der->size();
+  auto r = signing::attach_signature(a.file, out->path, *der, a.signature, out->options);
+  if (!r) return fail(r.error());
+  doc["digest"] = r->digest_hex;
+  doc["digest_algorithm"] = nullptr;
+  if (a.json) {
+    // The digest the signature was checked against, as verify computes it from the output.
+    if (auto v = signing::verify_file(out->path, {}); v && !v->signatures.empty()) {
+      doc["digest"] = v->signatures[0].computed_digest;
+      doc["digest_algorithm"] = v->signatures[0].digest_algorithm;
+    }
+  }
+  doc["size"] = r->output_size;
+  doc["checksum"] = fmt::format("0x{:08X}", r->checksum);
+  doc["ok"] = true;
+  if (a.json) {
+    print_json(doc);
+    return kExitOk;
+  }
+  status(fmt::format("attached {} ({} bytes, digest matches) -> {}", a.signature, der->size(),
+                     out->path.string()));
   return kExitOk;
 }
 
@@ -42,6 +74,8 @@ const Registrar kRegistrar{
            ->check(CLI::ExistingFile);
        add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
                         {.output = "Write the signed file here"});
+       cmd->add_flag("--json", a->json,
+                     "Print one JSON document on stdout (schema: docs/output-json.md)");
        set_examples(cmd, {"wslplug attach plugin.dll --signature plugin.p7 -o signed/plugin.dll",
                           "wslplug attach plugin.dll --signature plugin.p7 --in-place",
                           "# on the signing host: wslplug sign plugin.dll --pfx signer.pfx "

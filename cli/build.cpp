@@ -11,6 +11,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
 #include "findings_view.hpp"
 #include "run_command.hpp"
 #include "wslplug/doctor/finding.hpp"
@@ -21,12 +22,21 @@
 namespace wslplug::cli {
 namespace {
 
+// Absolute, lexically normal, no trailing '/': how the report shows every path.
+fs::path normal_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path a = fs::absolute(p, ec).lexically_normal();
+  if (a.has_relative_path() && a.filename().empty()) a = a.parent_path();
+  return a;
+}
+
 struct BuildFlags {
   std::string dir = ".";
   std::string target;
   bool debug = false;
   bool json = false;
   std::string cargo;
+  bool offline = false;
   bool sign = false;
   bool emit_reg = false;
   std::string windows_path;               // --windows-path: what the registration names
@@ -39,9 +49,8 @@ struct BuildFlags {
 // still reports what the earlier steps did.
 class BuildRun {
  public:
-  explicit BuildRun(const BuildFlags& flags)
-      : f_(flags), project_(fs::absolute(flags.dir).lexically_normal()) {
-    // Absolute paths in the report, whatever the caller's directory.
+  explicit BuildRun(const BuildFlags& flags) : f_(flags), project_(normal_path(flags.dir)) {
+    // Absolute, normal paths in the report, whatever the caller's directory.
     doc_["project"] = project_.string();
     doc_["artifact"] = nullptr;
     doc_["target"] = nullptr;
@@ -61,7 +70,7 @@ class BuildRun {
     return report(e);
   }
   Result<build::Options> builder_options() const;
-  Status detect(const build::Options& options);
+  Status detect(build::Options& options);
   Status build(const build::Options& options);
   Status sign();
   Status check();
@@ -70,7 +79,7 @@ class BuildRun {
   void print_text() const;
 
   const BuildFlags& f_;
-  const fs::path project_;
+  fs::path project_;
   nlohmann::json doc_;
   Manifest manifest_;
   build::Outcome built_;
@@ -83,8 +92,9 @@ Result<build::Options> BuildRun::builder_options() const {
   options.project_dir = project_;
   options.debug = f_.debug;
   options.cargo = f_.cargo;
-  // Toolchain output: on stdout, or on stderr when stdout carries the JSON document.
-  options.output_fd = f_.json ? STDERR_FILENO : STDOUT_FILENO;
+  options.offline = f_.offline;
+  // The toolchain's output is progress, not data: always on stderr.
+  options.output_fd = STDERR_FILENO;
   if (!f_.target.empty()) {
     auto arch = parse_arch(f_.target);
     if (!arch)
@@ -98,10 +108,15 @@ Result<build::Options> BuildRun::builder_options() const {
   return options;
 }
 
-Status BuildRun::detect(const build::Options& options) {
-  auto manifest = detect_project(project_);
-  if (!manifest) return std::unexpected(manifest.error());
-  manifest_ = std::move(*manifest);
+Status BuildRun::detect(build::Options& options) {
+  // The project is the nearest folder with wslplug.json, here or above (as cargo and git).
+  auto found = locate_project(project_);
+  if (!found) return std::unexpected(found.error());
+  if (found->dir != project_) detail(fmt::format("project: {}", found->dir.string()));
+  project_ = found->dir;
+  options.project_dir = project_;
+  doc_["project"] = project_.string();
+  manifest_ = std::move(found->manifest);
   const std::string_view arch = arch_name(options.target.value_or(manifest_.target));
   doc_["name"] = manifest_.name;
   doc_["language"] = language_name(manifest_.language);
@@ -119,6 +134,7 @@ Status BuildRun::build(const build::Options& options) {
   auto built = build::build_project(manifest_, options);
   if (!built) return std::unexpected(built.error());
   built_ = std::move(*built);
+  built_.artifact = normal_path(built_.artifact);
   doc_["artifact"] = built_.artifact.string();
   doc_["triple"] = built_.triple;
   doc_["profile"] = built_.profile;
@@ -129,7 +145,7 @@ Status BuildRun::sign() {
   auto signed_with = workflow::sign_with_project_cert(manifest_, project_, built_.artifact);
   if (!signed_with) return std::unexpected(signed_with.error());
   doc_["signed"] = true;
-  doc_["certificate"] = signed_with->cert_pem.string();
+  doc_["certificate"] = normal_path(signed_with->cert_pem).string();
   if (f_.json) return {};
   if (signed_with->created)
     note(
@@ -164,8 +180,8 @@ Status BuildRun::emit_registration() {
   doc_["registration"] = {{"name", registration_->name},
                           {"windows_path", registration_->windows_path},
                           {"default_path", registration_->default_path},
-                          {"file", registration_->add_file.string()},
-                          {"unregister_file", registration_->remove_file.string()}};
+                          {"file", normal_path(registration_->add_file).string()},
+                          {"unregister_file", normal_path(registration_->remove_file).string()}};
   return {};
 }
 
@@ -173,10 +189,12 @@ void BuildRun::print_text() const {
   for (const auto& n : built_.notes) note(n);
   fmt::print("Built {}\n", built_.artifact.string());
   print_findings(findings_);
-  if (has_errors(findings_)) fmt::print("WSL would fail to load this plugin (see above)\n");
+  if (has_errors(findings_))
+    fmt::print("{}\n", paint(stdout, Tone::kBad, "WSL would fail to load this plugin (see above)"));
   if (!registration_) return;
-  fmt::print("Wrote {} (\"{}\" = {}) and {}\n", registration_->add_file.string(),
-             registration_->name, registration_->windows_path, registration_->remove_file.string());
+  note(fmt::format("Wrote {} (\"{}\" = {}) and {}", registration_->add_file.string(),
+                   registration_->name, registration_->windows_path,
+                   registration_->remove_file.string()));
   note(fmt::format(
       "on Windows, elevated: copy the DLL to {}, reg.exe import {} /reg:64, then sc.exe stop "
       "wslservice; or let a script do it safely: wslplug register --ps1 --source {}",
@@ -260,6 +278,9 @@ const Registrar kRegistrar{CommandSpec{
       cmd->add_option("--cargo", flags->cargo,
                       "The cargo to run (default: $CARGO, then cargo on PATH); the rustc beside it "
                       "is used unless RUSTC is set");
+      cmd->add_flag("--offline", flags->offline,
+                    "Rust: build with the crates already on this machine (cargo --offline; after "
+                    "`cargo fetch` or `cargo vendor`)");
       set_examples(cmd, {"wslplug build", "wslplug build -C my-plugin --json",
                          "wslplug build --cargo /usr/bin/cargo   # Debian's Rust with "
                          "libstd-rust-dev-windows",
@@ -267,8 +288,8 @@ const Registrar kRegistrar{CommandSpec{
                          "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run",
                          "wslplug build --windows-path '/mnt/c/Program Files/WSL Plugins/p/p.dll'", "",
                          "Exit codes: 0 built, 1 the build failed or the DLL has errors, 2 no "
-                         "project or a toolchain is missing (the fix says what to install), 3 I/O "
-                         "error."});
+                         "project, a toolchain is missing (the fix says what to install) or cargo "
+                         "cannot get the crates (network or registry), 3 I/O error."});
       return [flags] { return run_build(*flags); };
     }}};
 

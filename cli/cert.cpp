@@ -6,6 +6,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
+#include "json_report.hpp"
 #include "output_flags.hpp"
 #include "secret_flags.hpp"
 #include "wslplug/signing/signing.hpp"
@@ -21,50 +23,77 @@ struct CertNewArgs {
   bool pfx = false;
   SecretFlags pfx_password;
   OutputFlags out;
+  bool json = false;
 };
 
 int run_cert_new(const CertNewArgs& a) {
+  nlohmann::json doc = {{"ok", false},
+                        {"subject", nullptr},
+                        {"key_type", a.key},
+                        {"not_before", nullptr},
+                        {"not_after", nullptr},
+                        {"thumbprint_sha1", nullptr},
+                        {"fingerprint_sha256", nullptr},
+                        {"files", nullptr}};
+  auto fail = [&](const Error& e) { return a.json ? print_json_failure(doc, e) : report(e); };
   auto key = signing::parse_key_type(a.key);
   if (!key) {
-    return report(Error{ErrorKind::kInput,
-                        fmt::format("unknown key type \"{}\"", a.key),
-                        {},
-                        "--key",
-                        "use rsa2048, rsa3072, rsa4096 or ecdsa-p256"});
+    return fail(Error{ErrorKind::kInput,
+                      fmt::format("unknown key type \"{}\"", a.key),
+                      {},
+                      "--key",
+                      "use rsa2048, rsa3072, rsa4096 or ecdsa-p256"});
   }
   if (a.pfx_password.given() && !a.pfx) {
-    return report(Error{ErrorKind::kInput,
-                        "--pfx-password-env needs --pfx",
-                        {},
-                        "--pfx-password-env",
-                        "add --pfx"});
+    return fail(Error{ErrorKind::kInput,
+                      "--pfx-password-env needs --pfx",
+                      {},
+                      "--pfx-password-env",
+                      "add --pfx"});
   }
   auto password = secret_from_flags(a.pfx_password);
-  if (!password) return report(password.error());
+  if (!password) return fail(password.error());
   if (!*password && a.pfx) {
     warn("cert.pfx is protected by an EMPTY password; use --pfx-password-env VAR to set one");
   }
   signing::CertRequest req{a.subject, a.days, *key};
   auto r = signing::create_test_certificate(req, a.out_dir, a.pfx,
                                             *password ? &**password : nullptr, a.out.force);
-  if (!r) return report(r.error());
+  if (!r) return fail(r.error());
   const auto& [info, files] = *r;
-  fmt::print("Subject:      {}\n", info.subject);
-  fmt::print("Valid from:   {}\n", human_utc(info.not_before));
-  fmt::print("Valid until:  {}\n", human_utc(info.not_after));
-  fmt::print("Thumbprint:   {}  (SHA-1, as Windows shows it)\n", info.thumbprint_sha1);
-  fmt::print("SHA-256:      {}\n", info.fingerprint_sha256);
-  fmt::print("Wrote:        {} (private key, mode 0600)\n", files.key_pem.string());
-  fmt::print("              {}\n", files.cert_pem.string());
-  fmt::print("              {} (DER, for Import-Certificate / certutil -addstore)\n",
+  if (a.json) {
+    doc["ok"] = true;
+    doc["subject"] = info.subject;
+    doc["not_before"] = iso_utc(info.not_before);
+    doc["not_after"] = iso_utc(info.not_after);
+    doc["thumbprint_sha1"] = info.thumbprint_sha1;
+    doc["fingerprint_sha256"] = info.fingerprint_sha256;
+    doc["files"] = {{"key", json_path(files.key_pem)},
+                    {"cert", json_path(files.cert_pem)},
+                    {"cer", json_path(files.cert_cer)},
+                    {"pfx", files.pfx ? nlohmann::json(json_path(*files.pfx)) : nullptr}};
+    print_json(doc);
+    return kExitOk;
+  }
+  // Files are the command's product: what was made is status (stderr, silenced by -q); --json
+  // has the same on stdout.
+  if (quiet()) return kExitOk;
+  fmt::print(stderr, "Subject:      {}\n", info.subject);
+  fmt::print(stderr, "Valid from:   {}\n", human_utc(info.not_before));
+  fmt::print(stderr, "Valid until:  {}\n", human_utc(info.not_after));
+  fmt::print(stderr, "Thumbprint:   {}  (SHA-1, as Windows shows it)\n", info.thumbprint_sha1);
+  fmt::print(stderr, "SHA-256:      {}\n", info.fingerprint_sha256);
+  fmt::print(stderr, "Wrote:        {} (private key, mode 0600)\n", files.key_pem.string());
+  fmt::print(stderr, "              {}\n", files.cert_pem.string());
+  fmt::print(stderr, "              {} (DER, for Import-Certificate / certutil -addstore)\n",
              files.cert_cer.string());
-  if (files.pfx) fmt::print("              {} (PKCS#12)\n", files.pfx->string());
-  fmt::print(
-      "Trust it on Windows (elevated PowerShell):\n"
-      "  Import-Certificate -FilePath {} -CertStoreLocation Cert:\\LocalMachine\\Root\n"
-      "  Import-Certificate -FilePath {} -CertStoreLocation "
-      "Cert:\\LocalMachine\\TrustedPublisher\n",
-      files.cert_cer.filename().string(), files.cert_cer.filename().string());
+  if (files.pfx) fmt::print(stderr, "              {} (PKCS#12)\n", files.pfx->string());
+  status(
+      fmt::format("Trust it on Windows (elevated PowerShell):\n"
+                  "  Import-Certificate -FilePath {} -CertStoreLocation Cert:\\LocalMachine\\Root\n"
+                  "  Import-Certificate -FilePath {} -CertStoreLocation "
+                  "Cert:\\LocalMachine\\TrustedPublisher",
+                  files.cert_cer.filename().string(), files.cert_cer.filename().string()));
   return kExitOk;
 }
 
@@ -90,6 +119,8 @@ const Registrar kRegistrar{
                         /*with_file=*/false);
        add_output_flags(cmd, args->out, OutputStyle::kForceOnly,
                         {.force = "Overwrite existing files"});
+       cmd->add_flag("--json", args->json,
+                     "Print one JSON document on stdout (schema: docs/output-json.md)");
        set_examples(cmd,
                     {"wslplug cert new --out-dir certs",
                      "wslplug cert new --out-dir certs --subject \"CN=Contoso, O=Contoso Ltd\" "

@@ -5,18 +5,21 @@
 #include <cstdio>
 #include <ctime>
 
+#include "console.hpp"
 #include "wslplug/core/json.hpp"
 
 namespace wslplug::cli {
 
 int report(const Error& error) {
-  fmt::print(stderr, "wslplug: error: {}\n", error.describe());
+  fmt::print(stderr, "wslplug: {} {}\n", paint(stderr, Tone::kError, "error:"), error.describe());
   if (!error.fix.empty()) fmt::print(stderr, "  fix: {}\n", error.fix);
   return exit_code(error.kind);
 }
 
-void warn(std::string_view message) { fmt::print(stderr, "wslplug: warning: {}\n", message); }
-void note(std::string_view message) { fmt::print(stderr, "{}\n", message); }
+void warn(std::string_view message) {
+  fmt::print(stderr, "wslplug: {} {}\n", paint(stderr, Tone::kWarning, "warning:"), message);
+}
+void note(std::string_view message) { status(message); }
 
 nlohmann::json error_json(const Error& error) {
   const char* kind = "internal";

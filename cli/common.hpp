@@ -22,7 +22,7 @@ inline constexpr int kExitIo = 3;
 // Prints the error (and its fix) to stderr; returns its exit code.
 int report(const Error& error);
 void warn(std::string_view message);
-void note(std::string_view message);  // informational line on stderr
+void note(std::string_view message);  // status line on stderr (silenced by -q; console.hpp)
 // Error as JSON: {"kind": "input"|"bad"|"io"|"internal", "message", "file", "where", "fix"}.
 nlohmann::json error_json(const Error& error);
 // Prints a JSON document on stdout (pretty, 2 spaces, trailing newline). Strings that are not

@@ -16,6 +16,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
 #include "findings_view.hpp"
 #include "wslplug/doctor/advice.hpp"
 #include "wslplug/doctor/dll.hpp"
@@ -43,6 +44,16 @@ json string_list(const std::vector<std::string_view>& v) {
   return a;
 }
 
+// The plain statement for a code no table names.
+std::string unknown_summary(const er::Diagnosis& d) {
+  return fmt::format(
+      "unknown code: {} has no name in any table wslplug knows (WSL plugin knowledge base, "
+      "winerror.h HRESULTs, Win32 errors, NTSTATUS); only its structure (severity, facility, code) "
+      "is decoded. Check "
+      "that it was copied completely",
+      er::hresult_hex(d.parsed.hresult));
+}
+
 json diagnosis_json(const er::Diagnosis& d) {
   json j;
   j["input"] = d.parsed.input;
@@ -58,13 +69,26 @@ json diagnosis_json(const er::Diagnosis& d) {
   j["win32_name"] = d.win32_name ? json(*d.win32_name) : json(nullptr);
   j["ntstatus"] = d.ntstatus ? json(*d.ntstatus) : json(nullptr);
   j["stages"] = string_list(er::stage_names(d.stages));
-  const auto advice = doctor::advise(d);
-  j["summary"] = advice.summary;
+  const bool named = er::is_named(d);
+  j["named"] = named;
+  const std::string reading = er::bare_number_reading(d.parsed);
+  j["reading"] = reading.empty() ? json(nullptr) : json(reading);
   j["step"] = d.known && !d.known->step.empty() ? json(std::string(d.known->step)) : json(nullptr);
-  j["causes"] = advice.causes;
-  j["checks"] = advice.checks;
-  j["fixes"] = advice.fixes;
-  j["notes"] = advice.notes;
+  if (named) {
+    const auto advice = doctor::advise(d);
+    j["summary"] = advice.summary;
+    j["causes"] = advice.causes;
+    j["checks"] = advice.checks;
+    j["fixes"] = advice.fixes;
+    j["notes"] = advice.notes;
+  } else {
+    // Nothing is known about the code beyond its structure: no guessed advice.
+    j["summary"] = unknown_summary(d);
+    j["causes"] = json::array();
+    j["checks"] = json::array();
+    j["fixes"] = json::array();
+    j["notes"] = json::array();
+  }
   if (d.known && !d.known->aliases[0].empty()) {
     json a = json::array();
     for (auto s : d.known->aliases)
@@ -105,9 +129,10 @@ void print_list(std::string_view title, const List& items, bool numbered) {
 void print_diagnosis(const er::Diagnosis& d, std::size_t count) {
   fmt::print("{}\n", d.parsed.input);
   if (count > 1) fmt::print("  (seen {} times)\n", count);
-  std::string head = d.symbol.empty() ? "(no symbolic name)" : d.symbol;
+  const bool named = er::is_named(d);
+  std::string head = named ? d.symbol : paint(stdout, Tone::kBad, "UNKNOWN CODE");
+  if (head.empty()) head = "(no symbolic name)";
   const bool show_win32 = d.win32_name && *d.win32_name != d.symbol;
-  const auto advice = doctor::advise(d);
   const bool ntstatus = doctor::is_ntstatus_error(d.parsed.hresult);
   if (ntstatus)
     fmt::print("  {}  {}  NTSTATUS error, facility {:#x}, code {:#x}\n", head,
@@ -117,6 +142,18 @@ void print_diagnosis(const er::Diagnosis& d, std::size_t count) {
                er::hresult_hex(d.parsed.hresult), d.parts.failure ? "error" : "success",
                d.facility.value_or("unknown"), d.parts.facility, d.parts.code, d.parts.code,
                show_win32 ? fmt::format(", Win32 {}", *d.win32_name) : "");
+  if (auto reading = er::bare_number_reading(d.parsed); !reading.empty())
+    fmt::print("  Read as: {}\n", reading);
+  if (!named) {
+    fmt::print("  {}\n", unknown_summary(d));
+    if (!d.parsed.plugin.empty())
+      fmt::print("  Plugin: {} (the registry value name)\n", d.parsed.plugin);
+    if (!d.parsed.plugin_message.empty())
+      fmt::print("  The plugin said: {}\n", d.parsed.plugin_message);
+    if (!ntstatus) fmt::print("  WSL prints it as: {}\n", d.wsl_prints);
+    return;
+  }
+  const auto advice = doctor::advise(d);
   fmt::print("  {}\n", advice.summary);
   if (!d.parsed.plugin.empty())
     fmt::print("  Plugin: {} (the registry value name)\n", d.parsed.plugin);
@@ -171,6 +208,8 @@ int run_codes(const DoctorOptions& o) {
       }
       continue;
     }
+    // A code no table names is not understood: exit 1 (the help promises 0 only otherwise).
+    if (!er::is_named(*d)) rc = combine_exit(rc, kExitBad);
     if (o.json) {
       auto j = diagnosis_json(*d);
       j["count"] = count;
@@ -181,7 +220,7 @@ int run_codes(const DoctorOptions& o) {
     }
     first = false;
   }
-  if (o.json) print_json(all.size() == 1 ? all[0] : all);
+  if (o.json) print_json({{"ok", rc == kExitOk}, {"codes", all}});
   return rc;
 }
 
@@ -215,14 +254,16 @@ int run_checks(const std::vector<std::string>& paths, bool json_out, const Check
       all.push_back({{"file", path}, {"ok", !bad}, {"findings", findings_json(*findings)}});
       continue;
     }
-    fmt::print("{}: {}\n", path, findings_headline(*findings, wording.bad, wording.ok));
+    fmt::print("{}: {}\n", path,
+               paint(stdout, bad ? Tone::kBad : Tone::kGood,
+                     findings_headline(*findings, wording.bad, wording.ok)));
     print_findings(*findings);
     if (auto code = first_wsl_error(*findings); !code.empty())
       fmt::print("  explain a code: wslplug doctor {}\n", code);
     if (wording.next != nullptr)
       fmt::print("  {}\n", fmt::format(fmt::runtime(wording.next), path));
   }
-  if (json_out) print_json(all.size() == 1 ? all[0] : all);
+  if (json_out) print_json({{"ok", rc == kExitOk}, {"files", all}});
   return rc;
 }
 
@@ -306,10 +347,14 @@ Runner setup(CLI::App& root) {
        "wslplug doctor --dll build/my_plugin.dll",
        "wslplug doctor --dll my_plugin.dll --ca certs/cert.pem --json",
        "wslplug doctor --reg my-plugin.reg", "",
-       "Exit codes: 0 every code understood / no error findings, 1 the DLL has "
-       "error findings,",
-       "2 an input is not an error code (did-you-mean in the fix) or a usage "
-       "error, 3 I/O error."});
+       "Exit codes: 0 every code understood / no error findings, 1 a code no table names "
+       "(unknown)",
+       "or the DLL/.reg has error findings, 2 an input is not an error code (did-you-mean in "
+       "the fix)",
+       "or a usage error, 3 I/O error. A bare number: up to 65535 is a decimal Win32 code,",
+       "from 2147483648 a decimal HRESULT, other numbers of up to 8 digits are hex (the output "
+       "says which).",
+       "JSON (--json): always {\"ok\", \"codes\"|\"files\": [...]}"});
   return [opts, cmd]() -> int {
     for (const auto& extra : cmd->remaining()) {
       if (looks_like_negative_number(extra) || extra == "-") {

@@ -4,12 +4,14 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <iterator>
 #include <string_view>
 #include <utility>
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
 #include "wslplug/core/version.hpp"
 
 namespace wslplug::cli {
@@ -61,6 +63,12 @@ int main(int argc, char** argv) {
   });
   std::vector<std::pair<std::string, Runner>> runners;
   for (auto& spec : registry) runners.emplace_back(spec.name, spec.setup(app));
+  // -q, -v and --color work before and after the command name, at every level.
+  std::function<void(CLI::App*)> add_console = [&](CLI::App* a) {
+    add_console_flags(a);
+    for (auto* sub : a->get_subcommands({})) add_console(sub);
+  };
+  add_console(&app);
 
   try {
     app.parse(argc, argv);

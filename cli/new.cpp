@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
@@ -70,16 +71,17 @@ int run_new(const NewFlags& f) {
   if (auto ok = sc::write_project(dir, *files, f.force); !ok) return report(ok.error());
 
   const Manifest m = sc::project_manifest(spec);
-  fmt::print("Created {} plugin '{}' in {} ({} files)\n", language_name(spec.language), spec.name,
-             dir.string(), files->size());
+  status(fmt::format("Created {} plugin '{}' in {} ({} files)", language_name(spec.language),
+                     spec.name, dir.string(), files->size()));
   std::string hooks;
   for (const auto& h : m.hooks) hooks += (hooks.empty() ? "" : ", ") + h;
-  fmt::print("  hooks: {}\n", hooks.empty() ? "none" : hooks);
-  fmt::print("  requires WSL: {}\n",
-             m.requires_version.empty() ? "any version with plugin support" : m.requires_version);
-  fmt::print("  DLL: {}   registry value name: {}\n", m.dll, m.registry_name);
-  fmt::print("Next: cd {} && wslplug build   (see README.md for signing and registering)\n",
-             dir.string());
+  status(fmt::format("  hooks: {}", hooks.empty() ? "none" : hooks));
+  status(fmt::format("  requires WSL: {}", m.requires_version.empty()
+                                               ? "any version with plugin support"
+                                               : m.requires_version));
+  status(fmt::format("  DLL: {}   registry value name: {}", m.dll, m.registry_name));
+  status(fmt::format("Next: cd {} && wslplug build   (see README.md for signing and registering)",
+                     dir.string()));
   return kExitOk;
 }
 

@@ -14,9 +14,6 @@ void add_output_flags(CLI::App* cmd, OutputFlags& flags, OutputStyle style,
       cmd->add_option("-o,--output", flags.output, help.output);
       cmd->add_flag("--in-place", flags.in_place, help.in_place);
       break;
-    case OutputStyle::kInPlaceUnlessOut:
-      cmd->add_option("-o,--output", flags.output, help.output);
-      break;
     case OutputStyle::kOutRequired:
       cmd->add_option("-o,--output", flags.output, help.output)->required();
       break;
@@ -31,15 +28,24 @@ Result<OutputTarget> resolve_output(const OutputFlags& flags, OutputStyle style,
   OutputTarget t;
   switch (style) {
     case OutputStyle::kOutOrInPlace:
-      if (flags.in_place == !flags.output.empty())
+      if (flags.in_place && !flags.output.empty())
+        return input_error(
+            fmt::format("-o {} and --in-place cannot be used together", flags.output), {},
+            "-o/--in-place",
+            fmt::format("give one: --in-place replaces FILE with the {} file, -o OUT writes it to "
+                        "OUT and leaves FILE as it is",
+                        what));
+      if (!flags.in_place && flags.output.empty())
         return input_error(fmt::format("say where the {} file goes", what), {}, "-o/--in-place",
-                           "give exactly one of -o OUT or --in-place");
+                           "give -o OUT (a new file) or --in-place (replace FILE)");
+      if (flags.output == "-")
+        return input_error(fmt::format("the {} PE file cannot be written to stdout", what), {},
+                           "-o -", "give -o OUT.dll, or --in-place");
       t.in_place = flags.in_place;
       break;
-    case OutputStyle::kInPlaceUnlessOut:
-      t.in_place = flags.output.empty();
-      break;
     case OutputStyle::kOutRequired:
+      t.to_stdout = flags.output == "-";
+      break;
     case OutputStyle::kForceOnly:
       break;
   }
@@ -53,7 +59,7 @@ Result<OutputTarget> resolve_output(const OutputFlags& flags, OutputStyle style,
 
 Status refuse_existing(const OutputTarget& target, std::string_view flag, std::string_view fix) {
   std::error_code ec;
-  if (target.options.overwrite || !fs::exists(target.path, ec)) return {};
+  if (target.to_stdout || target.options.overwrite || !fs::exists(target.path, ec)) return {};
   return input_error("the output file exists", target.path.string(), std::string(flag),
                      std::string(fix));
 }

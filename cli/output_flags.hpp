@@ -15,10 +15,9 @@ namespace wslplug::cli {
 
 // Which flags a command offers and what no -o means.
 enum class OutputStyle {
-  kOutOrInPlace,      // -o OUT or --in-place, exactly one (sign, timestamp, attach)
-  kInPlaceUnlessOut,  // -o OUT, else FILE is changed in place (unsign; no --in-place flag)
-  kOutRequired,       // -o OUT is required, nothing is changed in place (extract)
-  kForceOnly,         // only --force (cert new: the outputs are named by the command)
+  kOutOrInPlace,  // -o OUT or --in-place, exactly one (sign, unsign, timestamp, attach)
+  kOutRequired,   // -o OUT is required, nothing is changed in place; -o - is stdout (extract)
+  kForceOnly,     // only --force (cert new: the outputs are named by the command)
 };
 
 struct OutputFlags {
@@ -41,11 +40,13 @@ struct OutputTarget {
   std::filesystem::path path;
   OutputOptions options;  // overwrite with --in-place/--force; keeps FILE's mode in place
   bool in_place = false;
+  bool to_stdout = false;  // -o - (kOutRequired only): the output is written to stdout
 };
 
 // The target for `input`. `what` completes "say where the ... file goes" ("signed",
-// "timestamped"). With `dir_ok`, an existing directory given to -o receives
-// <dir>/<input file name> (sign with several files).
+// "timestamped"). Neither or both of -o and --in-place is an input error saying which; so is
+// "-o -" for a PE file (only a stream, kOutRequired, can go to stdout). With `dir_ok`, an existing
+// directory given to -o receives <dir>/<input file name> (sign with several files).
 Result<OutputTarget> resolve_output(const OutputFlags& flags, OutputStyle style,
                                     const std::filesystem::path& input, std::string_view what,
                                     bool dir_ok = false);

@@ -227,13 +227,16 @@ void print_report(const json& doc) {
 }
 
 // The project's most recently built DLL (CMake or cargo layout), for `run` without a DLL.
-Result<std::pair<fs::path, std::string>> project_dll(const fs::path& dir) {
-  auto manifest = detect_project(dir);
-  if (!manifest)
-    return input_error("no PLUGIN.dll given and no project here", fs::absolute(dir).string(), {},
+// The project is the nearest folder with wslplug.json, `start` or a parent (as cargo and git).
+Result<std::pair<fs::path, std::string>> project_dll(const fs::path& start) {
+  auto found = locate_project(start);
+  if (!found)
+    return input_error("no PLUGIN.dll given and no project here or in a parent folder",
+                       fs::absolute(start).string(), {},
                        "give the DLL (wslplug run build/x86_64-release/my_plugin.dll) or run in a "
                        "project folder made by wslplug new");
-  const Manifest& m = *manifest;
+  const fs::path& dir = found->dir;
+  const Manifest& m = found->manifest;
   std::vector<fs::path> candidates;
   const std::string arch(arch_name(m.target));
   const std::string build_dir =

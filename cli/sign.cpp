@@ -6,11 +6,15 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
+#include "json_report.hpp"
 #include "output_flags.hpp"
 #include "parallel.hpp"
 #include "secret_flags.hpp"
 #include "timestamp_flags.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/project/manifest.hpp"
+#include "wslplug/project/workflow.hpp"
 #include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/signing.hpp"
 
@@ -30,6 +34,13 @@ struct SignArgs {
   TimestampFlags ts;
   bool append = false;
   std::string detached_out;
+  bool json = false;
+};
+
+// Where the signing key came from, for the report.
+struct SignerSource {
+  std::string kind;  // "cert", "pfx" or "project"
+  std::string cert;  // the certificate (or .pfx) file
 };
 
 // True for a PEM private key that needs a password ("ENCRYPTED PRIVATE KEY" or a legacy
@@ -55,6 +66,40 @@ Result<signing::Credentials> load_pfx(const SignArgs& a, const std::vector<fs::p
   return signing::Credentials::from_pkcs12(a.pfx, **pw, chain);
 }
 
+// Inside a project (wslplug.json here or in a parent folder), no --cert/--key/--pfx means the
+// project's test certificate, as `build --sign` uses it.
+Result<SignArgs> with_project_cert(const SignArgs& a) {
+  auto dir = find_project_dir(fs::current_path());
+  if (!dir)
+    return input_error("a certificate and a key are needed", {}, "--cert/--key",
+                       "pass --cert cert.pem --key key.pem (from `wslplug cert new`) or --pfx; "
+                       "inside a project made by `wslplug new` the project's certificate is "
+                       "used");
+  auto manifest = load_manifest(*dir);
+  if (!manifest) return std::unexpected(manifest.error());
+  const fs::path cert = workflow::project_cert(*manifest, *dir);
+  const fs::path key = cert.parent_path() / "key.pem";
+  std::error_code ec;
+  const bool have_cert = fs::exists(cert, ec), have_key = fs::exists(key, ec);
+  if (!have_cert && !have_key)
+    return input_error(
+        fmt::format("no --cert/--key given and the project has no test certificate yet ({})",
+                    cert.parent_path().string()),
+        (*dir / kManifestFile).string(), "paths.cert_dir",
+        "run `wslplug build --sign` once (it creates the certificate), or pass --cert and --key");
+  if (have_cert != have_key)
+    return input_error(
+        fmt::format("the project's {} is missing ({} is there)",
+                    have_cert ? "private key" : "certificate", (have_cert ? cert : key).string()),
+        (have_cert ? key : cert).string(), "paths.cert_dir",
+        "restore the missing file, or remove both and run `wslplug build --sign` "
+        "to create a new test certificate");
+  SignArgs b = a;
+  b.cert = cert.string();
+  b.key = key.string();
+  return b;
+}
+
 // Passwords: --*-password-env, --*-password-file, else a prompt on the terminal (never argv).
 Result<signing::Credentials> load_credentials(const SignArgs& a) {
   std::vector<fs::path> chain(a.chain.begin(), a.chain.end());
@@ -64,9 +109,12 @@ Result<signing::Credentials> load_credentials(const SignArgs& a) {
                          "use either --pfx FILE or --cert CERT.pem --key KEY.pem");
     return load_pfx(a, chain);
   }
-  if (a.cert.empty() || a.key.empty())
-    return input_error("a certificate and a key are needed", {}, "--cert/--key",
-                       "pass --cert cert.pem --key key.pem (from `wslplug cert new`) or --pfx");
+  if (a.cert.empty() && !a.key.empty())
+    return input_error(fmt::format("--key {} is given without its certificate", a.key), {},
+                       "--cert", "add --cert CERT.pem (the certificate of that key)");
+  if (!a.cert.empty() && a.key.empty())
+    return input_error(fmt::format("--cert {} is given without its private key", a.cert), {},
+                       "--key", "add --key KEY.pem (the private key of that certificate)");
   auto pw = secret_from_flags(a.key_password);
   if (!pw) return std::unexpected(pw.error());
   if (!*pw && key_is_encrypted_pem(a.key)) {
@@ -99,46 +147,85 @@ std::string sign_extras(const SignArgs& a, std::size_t nested_index) {
   return s;
 }
 
+nlohmann::json signer_json(const signing::Credentials& creds, const SignerSource& source) {
+  return {{"subject", creds.subject()},
+          {"thumbprint_sha1", creds.thumbprint_sha1()},
+          {"source", source.kind},
+          {"file", json_path(source.cert)}};
+}
+
 // sign --detached-out: the PKCS#7 is written, the PE file is not touched.
-int run_detached(const SignArgs& a, signing::SignOptions opts) {
+int run_detached(const SignArgs& a, signing::SignOptions opts, nlohmann::json& doc,
+                 const SignerSource& source) {
+  auto fail = [&](const Error& e) { return a.json ? print_json_failure(doc, e) : report(e); };
   if (a.files.size() != 1 || a.out.in_place || !a.out.output.empty()) {
-    return report(Error{ErrorKind::kInput,
-                        "--detached-out signs exactly one file and writes "
-                        "only the signature",
-                        {},
-                        "--detached-out",
-                        "drop -o/--in-place and give one FILE; embed it later with "
-                        "`wslplug attach FILE --signature SIG.p7`"});
+    return fail(Error{ErrorKind::kInput,
+                      "--detached-out signs exactly one file and writes "
+                      "only the signature",
+                      {},
+                      "--detached-out",
+                      "drop -o/--in-place and give one FILE; embed it later with "
+                      "`wslplug attach FILE --signature SIG.p7`"});
   }
   const fs::path in = a.files[0];
   OutputTarget target{a.detached_out, OutputOptions{.overwrite = a.out.force}, false};
   if (auto st = refuse_existing(target, "--detached-out", "choose another name, or pass --force");
       !st)
-    return report(st.error());
+    return fail(st.error());
   auto creds = load_credentials(a);
-  if (!creds) return report(creds.error());
+  if (!creds) return fail(creds.error());
+  doc["signer"] = signer_json(*creds, source);
   std::size_t nested_index = 0;
   if (a.append) {
-    if (auto st = add_nesting(in, opts, nested_index); !st) return report(st.error());
+    if (auto st = add_nesting(in, opts, nested_index); !st) return fail(st.error());
   }
   auto der = signing::sign_detached(in, *creds, opts);
-  if (!der) return report(der.error());
-  if (auto st = write_file_atomic(target.path, *der, target.options); !st)
-    return report(st.error());
-  fmt::print("signed {} -> detached signature {} ({} bytes{}); {} is unchanged\n", in.string(),
-             target.path.string(), der->size(), sign_extras(a, nested_index), in.string());
+  if (!der) return fail(der.error());
+  if (auto st = write_file_atomic(target.path, *der, target.options); !st) return fail(st.error());
+  doc["ok"] = true;
+  doc["files"].push_back({{"file", json_path(in)},
+                          {"ok", true},
+                          {"output", nullptr},
+                          {"in_place", false},
+                          {"detached_signature", json_path(target.path)},
+                          {"signature_size", der->size()},
+                          {"digest_algorithm", signing::digest_name(opts.digest)},
+                          {"nested_index", nested_index},
+                          {"timestamped", !a.ts.url.empty()}});
+  if (a.json) {
+    print_json(doc);
+    return kExitOk;
+  }
+  status(fmt::format("signed {} -> detached signature {} ({} bytes{}); {} is unchanged",
+                     in.string(), target.path.string(), der->size(), sign_extras(a, nested_index),
+                     in.string()));
   return kExitOk;
 }
 
-// One file of a (parallel) sign run; prints its line or reports its error.
+// One file of a (parallel) sign run; fills its JSON entry, prints its line or reports its error.
 int sign_one(const SignArgs& a, const fs::path& in, const signing::Credentials& creds,
-             signing::SignOptions opts, std::mutex& print_mutex) {
+             signing::SignOptions opts, std::mutex& print_mutex, nlohmann::json& entry) {
+  entry = {{"file", json_path(in)},
+           {"ok", false},
+           {"output", nullptr},
+           {"in_place", a.out.in_place},
+           {"digest_algorithm", signing::digest_name(opts.digest)},
+           {"digest", nullptr},
+           {"checksum", nullptr},
+           {"size", nullptr},
+           {"nested_index", nullptr},
+           {"timestamped", !a.ts.url.empty()}};
   auto fail = [&](const Error& e) {
+    if (a.json) {
+      entry["error"] = error_json(e);
+      return exit_code(e.kind);
+    }
     std::lock_guard lock(print_mutex);
     return report(e);
   };
   auto target = resolve_output(a.out, OutputStyle::kOutOrInPlace, in, "signed", true);
   if (!target) return fail(target.error());
+  entry["output"] = json_path(target->path);
   if (auto st = refuse_input_as_output(in, *target); !st) return fail(st.error());
   std::size_t nested_index = 0;
   if (a.append) {
@@ -146,47 +233,73 @@ int sign_one(const SignArgs& a, const fs::path& in, const signing::Credentials& 
   }
   auto r = signing::sign_file(in, target->path, creds, opts, target->options);
   if (!r) return fail(r.error());
+  entry["ok"] = true;
+  entry["digest"] = r->digest_hex;
+  entry["checksum"] = fmt::format("0x{:08X}", r->checksum);
+  entry["size"] = r->output_size;
+  entry["nested_index"] = nested_index;
+  if (a.json) return kExitOk;
   std::lock_guard lock(print_mutex);
-  fmt::print("signed {} -> {} ({} digest {}, checksum 0x{:08X}, {} bytes{})\n", in.string(),
-             target->path.string(), signing::digest_name(opts.digest), r->digest_hex, r->checksum,
-             r->output_size, sign_extras(a, nested_index));
+  status(fmt::format("signed {} -> {} ({} digest {}, checksum 0x{:08X}, {} bytes{})", in.string(),
+                     target->path.string(), signing::digest_name(opts.digest), r->digest_hex,
+                     r->checksum, r->output_size, sign_extras(a, nested_index)));
   return kExitOk;
 }
 
-int run_sign(const SignArgs& a) {
+int run_sign(const SignArgs& given) {
+  nlohmann::json doc = {{"ok", false}, {"signer", nullptr}, {"files", nlohmann::json::array()}};
+  auto fail = [&](const Error& e) { return given.json ? print_json_failure(doc, e) : report(e); };
+  SignArgs a = given;
+  SignerSource source{"cert", a.cert};
+  if (a.pfx.empty() && a.cert.empty() && a.key.empty()) {
+    auto with_project = with_project_cert(a);
+    if (!with_project) return fail(with_project.error());
+    a = std::move(*with_project);
+    source = {"project", a.cert};
+    detail(fmt::format("using the project's test certificate {}", a.cert));
+  } else if (!a.pfx.empty()) {
+    source = {"pfx", a.pfx};
+  }
   auto digest = signing::parse_digest(a.hash);
   if (!digest || *digest == signing::DigestAlgorithm::kSha1) {
-    return report(Error{ErrorKind::kInput,
-                        fmt::format("unsupported --hash \"{}\"", a.hash),
-                        {},
-                        "--hash",
-                        "use sha256 (default), sha384 or sha512"});
+    return fail(Error{ErrorKind::kInput,
+                      fmt::format("unsupported --hash \"{}\"", a.hash),
+                      {},
+                      "--hash",
+                      "use sha256 (default), sha384 or sha512"});
   }
   signing::SignOptions opts{*digest, a.name, a.url, a.commercial, a.time, {}, {}};
   if (!a.ts.url.empty()) {
     auto t = timestamp_options(a.ts);
-    if (!t) return report(t.error());
+    if (!t) return fail(t.error());
     opts.timestamp = std::move(*t);
   }
-  if (!a.detached_out.empty()) return run_detached(a, std::move(opts));
+  if (!a.detached_out.empty()) return run_detached(a, std::move(opts), doc, source);
   if (auto t = resolve_output(a.out, OutputStyle::kOutOrInPlace, {}, "signed"); !t)
-    return report(t.error());
+    return fail(t.error());
   std::error_code ec;
   const bool out_is_dir = !a.out.output.empty() && fs::is_directory(a.out.output, ec);
   if (a.files.size() > 1 && !a.out.in_place && !out_is_dir) {
-    return report(Error{ErrorKind::kInput, "several files need --in-place or -o DIR", a.out.output,
-                        "-o", "use --in-place, or -o with an existing directory"});
+    return fail(Error{ErrorKind::kInput, "several files need --in-place or -o DIR", a.out.output,
+                      "-o", "use --in-place, or -o with an existing directory"});
   }
   auto creds = load_credentials(a);
-  if (!creds) return report(creds.error());
+  if (!creds) return fail(creds.error());
+  doc["signer"] = signer_json(*creds, source);
 
   std::vector<int> codes(a.files.size(), kExitOk);
+  std::vector<nlohmann::json> entries(a.files.size());
   std::mutex print_mutex;
   parallel_for(a.files.size(), [&](std::size_t i) {
-    codes[i] = sign_one(a, a.files[i], *creds, opts, print_mutex);
+    codes[i] = sign_one(a, a.files[i], *creds, opts, print_mutex, entries[i]);
   });
   int code = kExitOk;
   for (int c : codes) code = combine_exit(code, c);
+  if (a.json) {
+    for (auto& e : entries) doc["files"].push_back(std::move(e));
+    doc["ok"] = code == kExitOk;
+    print_json(doc);
+  }
   return code;
 }
 
@@ -199,7 +312,9 @@ const Registrar kRegistrar{
                                "signature is replaced; "
                                "the PE checksum is updated; the input is untouched on failure");
        cmd->add_option("FILE", a->files, "PE files to sign")->required();
-       cmd->add_option("--cert", a->cert, "Signer certificate (PEM; more certificates = chain)");
+       cmd->add_option("--cert", a->cert,
+                       "Signer certificate (PEM; more certificates = chain). Default inside a "
+                       "project: its test certificate (.wslplug/cert.pem, as build --sign)");
        cmd->add_option("--key", a->key, "Private key (PEM or DER)");
        cmd->add_option("--chain", a->chain, "Extra chain certificates (PEM), repeatable");
        cmd->add_option("--pfx", a->pfx,
@@ -224,6 +339,8 @@ const Registrar kRegistrar{
        cmd->add_option("--detached-out", a->detached_out,
                        "Write only the PKCS#7 signature (DER) to this file; the PE is not touched "
                        "(embed it with `wslplug attach`)");
+       cmd->add_flag("--json", a->json,
+                     "Print one JSON document on stdout (schema: docs/output-json.md)");
        set_examples(
            cmd, {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
                  "plugin.signed.dll",

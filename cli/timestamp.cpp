@@ -6,6 +6,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
+#include "json_report.hpp"
 #include "output_flags.hpp"
 #include "timestamp_flags.hpp"
 
@@ -17,34 +19,50 @@ struct TimestampArgs {
   OutputFlags out;
   std::size_t index = 0;
   TimestampFlags ts;
+  bool json = false;
 };
 
 int run_timestamp(const TimestampArgs& a) {
+  nlohmann::json doc = {{"ok", false},        {"file", json_path(a.file)},
+                        {"output", nullptr},  {"in_place", a.out.in_place},
+                        {"index", a.index},   {"url", a.ts.url},
+                        {"time", nullptr},    {"size", nullptr},
+                        {"checksum", nullptr}};
+  auto fail = [&](const Error& e) { return a.json ? print_json_failure(doc, e) : report(e); };
   auto out = resolve_output(a.out, OutputStyle::kOutOrInPlace, a.file, "timestamped");
-  if (!out) return report(out.error());
+  if (!out) return fail(out.error());
+  doc["output"] = json_path(out->path);
+  if (auto st = refuse_input_as_output(a.file, *out); !st) return fail(st.error());
   auto options = timestamp_options(a.ts);
-  if (!options) return report(options.error());
+  if (!options) return fail(options.error());
   // Refuse an existing output before asking the server (the atomic write checks again).
   if (auto st = refuse_existing(*out, "-o", "choose another name, or pass --force to overwrite it");
       !st)
-    return report(st.error());
+    return fail(st.error());
   // --index in verify's numbering: the entry holding it is re-stamped, the other entries kept.
   auto slot = signing::signature_at(a.file, a.index);
-  if (!slot) return report(slot.error());
+  if (!slot) return fail(slot.error());
   auto entry_sig = signing::signature_at(a.file, slot->index - slot->nested);
-  if (!entry_sig) return report(entry_sig.error());
+  if (!entry_sig) return fail(entry_sig.error());
   auto stamped = signing::timestamp_pkcs7(entry_sig->der, *options, a.file, slot->nested);
-  if (!stamped) return report(stamped.error());
-  if (auto st =
-          signing::replace_entry_signature(a.file, out->path, slot->entry, *stamped, out->options);
-      !st)
-    return report(st.error());
+  if (!stamped) return fail(stamped.error());
+  auto written =
+      signing::replace_entry_signature(a.file, out->path, slot->entry, *stamped, out->options);
+  if (!written) return fail(written.error());
   std::string when;
   if (auto gen = slot->nested ? std::nullopt : signing::pkcs7_timestamp_time(*stamped)) {
     when = fmt::format(" at {}", iso_utc(*gen));
+    doc["time"] = iso_utc(*gen);
   }
-  fmt::print("timestamped signature {} of {}{} by {} -> {}\n", a.index, a.file, when, a.ts.url,
-             out->path.string());
+  doc["size"] = written->output_size;
+  doc["checksum"] = fmt::format("0x{:08X}", written->checksum);
+  doc["ok"] = true;
+  if (a.json) {
+    print_json(doc);
+    return kExitOk;
+  }
+  status(fmt::format("timestamped signature {} of {}{} by {} -> {}", a.index, a.file, when,
+                     a.ts.url, out->path.string()));
   return kExitOk;
 }
 
@@ -62,6 +80,8 @@ const Registrar kRegistrar{
                        "them)")
            ->capture_default_str();
        add_timestamp_flags(cmd, a->ts, /*required=*/true);
+       cmd->add_flag("--json", a->json,
+                     "Print one JSON document on stdout (schema: docs/output-json.md)");
        set_examples(
            cmd,
            {"wslplug timestamp plugin.dll --timestamp http://timestamp.digicert.com --in-place",

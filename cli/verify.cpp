@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
 #include "parallel.hpp"
 #include "wslplug/signing/signing.hpp"
 
@@ -70,7 +71,9 @@ nlohmann::json signature_json(const signing::SignatureReport& s) {
 }
 
 void print_human(const signing::FileReport& r) {
-  fmt::print("{}: {}\n", r.file, r.ok ? "OK" : (r.is_signed ? "FAILED" : "NOT SIGNED"));
+  fmt::print("{}: {}\n", r.file,
+             paint(stdout, r.ok ? Tone::kGood : Tone::kBad,
+                   r.ok ? "OK" : (r.is_signed ? "FAILED" : "NOT SIGNED")));
   fmt::print("  PE checksum: stored 0x{:08X}, computed 0x{:08X} ({})\n", r.stored_checksum,
              r.computed_checksum, r.checksum_ok ? "ok" : "MISMATCH");
   for (const auto& s : r.signatures) {

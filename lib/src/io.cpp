@@ -75,6 +75,32 @@ void remove_stale_temps(const fs::path& dir, const std::string& prefix) {
   ::closedir(d);
 }
 
+// An output that cannot be created is an I/O error (exit 3) whatever the cause; the message
+// says whether the directory is missing or does not accept new files.
+Error output_error(const fs::path& target, const fs::path& dir, int err) {
+  std::error_code ec;
+  if (err == ENOENT || err == ENOTDIR) {
+    if (!fs::is_directory(dir, ec))
+      return Error{
+          ErrorKind::kIo,
+          fmt::format("cannot write the output: the directory {} does not exist", dir.string()),
+          target.string(),
+          {},
+          fmt::format("create it first (mkdir -p {}), or choose another output path",
+                      dir.string())};
+    return Error{ErrorKind::kIo,
+                 fmt::format("cannot write the output: {} does not accept new files ({})",
+                             dir.string(), errno_text(err)),
+                 target.string(),
+                 {},
+                 "choose an output path on a writable file system"};
+  }
+  Error e = os_error("cannot write the output", target.string(), err);
+  e.kind = ErrorKind::kIo;
+  if (e.fix.empty()) e.fix = "choose another output path";
+  return e;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- InputFile
@@ -174,8 +200,7 @@ Result<AtomicOutput> AtomicOutput::create(const fs::path& target, OutputOptions 
     buf.push_back('\0');
     fd = ::mkostemps(buf.data(), 4, O_CLOEXEC);
     if (fd < 0) {
-      return std::unexpected(
-          os_error("cannot create a temporary file beside the output", target.string(), errno));
+      return std::unexpected(output_error(target, dir, errno));
     }
     // A file system without flock (the cleanup cannot take one either) keeps the file unlocked.
     int locked = 0;

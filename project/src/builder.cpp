@@ -1,9 +1,13 @@
 #include "wslplug/project/builder.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/process.hpp"
@@ -153,18 +157,126 @@ Status check_rust_target(const fs::path& rustc, const Options& o, const Outcome&
   return {};
 }
 
+// Streams a child's output to `fd` as it comes while keeping its last bytes, so that a failure
+// can be classified after the fact. The child writes into write_fd(); finish() after the child
+// exited returns what was kept.
+class OutputTee {
+ public:
+  explicit OutputTee(int fd) : fd_(fd) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return;
+    read_fd_ = p[0];
+    write_fd_ = p[1];
+    reader_ = std::thread([this] { pump(); });
+  }
+  OutputTee(const OutputTee&) = delete;
+  OutputTee& operator=(const OutputTee&) = delete;
+  ~OutputTee() { finish(); }
+
+  // Where the child should write: the pipe, or `fd` itself when no pipe could be made.
+  [[nodiscard]] int write_fd() const { return write_fd_ >= 0 ? write_fd_ : fd_; }
+
+  std::string finish() {
+    if (write_fd_ >= 0) {
+      ::close(write_fd_);
+      write_fd_ = -1;
+    }
+    if (reader_.joinable()) reader_.join();
+    if (read_fd_ >= 0) {
+      ::close(read_fd_);
+      read_fd_ = -1;
+    }
+    return kept_;
+  }
+
+ private:
+  static constexpr std::size_t kKeep = 64 * 1024;
+  void pump() {
+    char buf[8192];
+    for (;;) {
+      const ssize_t n = ::read(read_fd_, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      for (ssize_t done = 0; done < n;) {
+        const ssize_t w = ::write(fd_, buf + done, static_cast<std::size_t>(n - done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        done += w;
+      }
+      kept_.append(buf, static_cast<std::size_t>(n));
+      if (kept_.size() > 2 * kKeep) kept_.erase(0, kept_.size() - kKeep);
+    }
+  }
+  int fd_;
+  int read_fd_ = -1, write_fd_ = -1;
+  std::string kept_;
+  std::thread reader_;
+};
+
+// The crate cargo names in a dependency failure ("failed to get `wslplugins-rs` as a
+// dependency", "no matching package named `x` found"); empty when none is named.
+std::string named_crate(std::string_view output) {
+  for (std::string_view lead : {"failed to get `", "no matching package named `",
+                                "failed to select a version for the requirement `",
+                                "failed to download `", "failed to load source for dependency `"}) {
+    const auto at = output.find(lead);
+    if (at == std::string_view::npos) continue;
+    const auto start = at + lead.size();
+    const auto end = output.find_first_of("` ", start);
+    if (end != std::string_view::npos) return std::string(output.substr(start, end - start));
+  }
+  return {};
+}
+
+// True when cargo failed before compiling: it could not resolve or download the crates
+// (no network, registry unreachable, offline without the crates).
+bool is_dependency_failure(std::string_view output) {
+  if (output.find("could not compile `") != std::string_view::npos) return false;
+  for (std::string_view sign :
+       {"failed to get `", "Could not resolve host", "failed to download", "download of ",
+        "spurious network error", "failed to query replaced source registry",
+        "unable to update registry", "you're using offline mode", "--offline was specified",
+        "failed to load source for dependency", "no matching package named", "failed to fetch",
+        "Couldn't resolve host", "failed to connect"})
+    if (output.find(sign) != std::string_view::npos) return true;
+  return false;
+}
+
+Error dependency_error(const Options& o, std::string_view output) {
+  const std::string crate = named_crate(output);
+  const bool offline = o.offline || output.find("offline") != std::string_view::npos;
+  return Error{
+      ErrorKind::kInput,
+      fmt::format("cargo could not get the crates this project depends on{}: a network or "
+                  "registry problem{}, not a compile error",
+                  crate.empty() ? "" : fmt::format(" ({})", crate),
+                  offline ? " (offline, and the crates are not on this machine)"
+                          : " (crates.io or the configured registry is unreachable)"),
+      (o.project_dir / "Cargo.toml").string(), "dependencies",
+      "on a machine with network access run `cargo fetch` in the project (with Cargo.lock "
+      "committed, so the versions are pinned) and copy ~/.cargo/registry (or CARGO_HOME) here; "
+      "or run `cargo vendor` there and commit vendor/ with the [source] lines it prints in "
+      ".cargo/config.toml; then build without network: wslplug build --offline"};
+}
+
 // Runs cargo and finds the cdylib it built.
 Status run_cargo(const Manifest& m, const Options& o, RustToolchain& tc, Outcome& outcome) {
   std::error_code ec;
   outcome.command = {tc.cargo.string(), "build", "--target", outcome.triple,
                      "--message-format=json-render-diagnostics"};
   if (!o.debug) outcome.command.insert(outcome.command.begin() + 2, "--release");
+  if (o.offline) outcome.command.push_back("--offline");
   tc.popt.capture_stdout = true;
+  OutputTee tee(o.output_fd);
+  tc.popt.output_fd = tee.write_fd();
   auto run = process::run(outcome.command, tc.popt);
+  const std::string output = tee.finish();
   if (!run) return std::unexpected(run.error());
-  if (!run->ok())
+  if (!run->ok()) {
+    if (is_dependency_failure(output)) return std::unexpected(dependency_error(o, output));
     return fail(ErrorKind::kBad, fmt::format("cargo failed (exit {})", run->exit_code),
                 o.project_dir.string(), {}, "see the compiler output above");
+  }
   auto dlls = cargo_dlls(run->captured);
   if (dlls.empty())
     return fail(ErrorKind::kInput, "cargo built no cdylib (no DLL)",

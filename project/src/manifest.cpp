@@ -226,8 +226,35 @@ Result<Manifest> detect_project(const fs::path& project_dir) {
     m.build_dir = "build";
     return m;
   }
-  return input_error("no wslplug.json, Cargo.toml or CMakeLists.txt", project_dir.string(), {},
-                     "run wslplug build in a project made by `wslplug new`, or pass -C DIR");
+  return input_error(
+      "not in a plugin project: no wslplug.json here or in any parent folder, and no Cargo.toml "
+      "or CMakeLists.txt here",
+      project_dir.string(), {},
+      "run it inside a project made by `wslplug new` (or a subfolder of one), or pass -C DIR");
+}
+
+namespace {
+fs::path normal_absolute(const fs::path& p) {
+  std::error_code ec;
+  fs::path a = fs::absolute(p, ec).lexically_normal();
+  if (a.has_relative_path() && a.filename().empty()) a = a.parent_path();
+  return a;
+}
+}  // namespace
+
+std::optional<fs::path> find_project_dir(const fs::path& start) {
+  std::error_code ec;
+  for (fs::path dir = normal_absolute(start);; dir = dir.parent_path()) {
+    if (fs::is_regular_file(dir / kManifestFile, ec)) return dir;
+    if (dir == dir.parent_path()) return std::nullopt;
+  }
+}
+
+Result<FoundProject> locate_project(const fs::path& start) {
+  const fs::path dir = find_project_dir(start).value_or(normal_absolute(start));
+  auto manifest = detect_project(dir);
+  if (!manifest) return std::unexpected(manifest.error());
+  return FoundProject{dir, std::move(*manifest)};
 }
 
 }  // namespace wslplug

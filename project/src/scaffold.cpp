@@ -176,11 +176,26 @@ Status write_project(const fs::path& dir, const std::vector<RenderedFile>& files
     return write_files(dir, files, true);
   }
   // A fresh directory: render into a temp directory beside it, then rename it into place.
-  const fs::path absolute = fs::absolute(dir, ec);
+  // A fresh directory: missing parents are created (as mkdir -p), and removed again if the
+  // project cannot be written.
+  fs::path absolute = fs::absolute(dir, ec).lexically_normal();
+  if (absolute.filename().empty()) absolute = absolute.parent_path();
   const fs::path parent = absolute.parent_path();
+  fs::path created_top;  // the outermost parent this call creates
+  for (fs::path p = parent; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    created_top = p;
+    if (p == p.parent_path()) break;
+  }
+  if (!created_top.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec)
+      return io_error(fmt::format("cannot create the parent directory: {}", ec.message()),
+                      parent.string(),
+                      "check the path and its permissions, or choose another --dir");
+  }
   if (!fs::is_directory(parent, ec))
-    return input_error("parent directory does not exist", parent.string(), {},
-                       "create it first, or choose another --dir");
+    return input_error("a parent of the project directory is not a directory", parent.string(), {},
+                       "choose another --dir");
   std::string temp;
   for (int attempt = 0; attempt < 100 && temp.empty(); ++attempt) {
     std::string candidate =
@@ -188,8 +203,14 @@ Status write_project(const fs::path& dir, const std::vector<RenderedFile>& files
             .string();
     if (::mkdir(candidate.c_str(), 0755) == 0) temp = candidate;
   }
-  if (temp.empty()) return io_error("cannot create a temporary directory", parent.string());
-  auto cleanup = [&] { fs::remove_all(temp, ec); };
+  if (temp.empty()) {
+    if (!created_top.empty()) fs::remove_all(created_top, ec);
+    return io_error("cannot create a temporary directory", parent.string());
+  }
+  auto cleanup = [&] {
+    fs::remove_all(temp, ec);
+    if (!created_top.empty()) fs::remove_all(created_top, ec);
+  };
   if (auto ok = write_files(temp, files, false); !ok) {
     cleanup();
     return ok;

@@ -16,6 +16,10 @@ std::string Credentials::subject() const {
   return ossl::name_string(X509_get_subject_name(impl_->cert.get()));
 }
 
+std::string Credentials::thumbprint_sha1() const {
+  return ossl::hex_upper(ossl::cert_digest(impl_->cert.get(), EVP_sha1()));
+}
+
 namespace {
 
 Result<ossl::PkeyPtr> load_key(const fs::path& path, const SecretString* password) {

@@ -19,7 +19,14 @@ using nlohmann::json;
 
 namespace {
 
-json parse_json(const wt::RunResult& r) { return wt::stdout_json(r); }
+// doctor --dll --json is always {"ok", "files": [...]}: the one file's object, or the array.
+json parse_json(const wt::RunResult& r) {
+  json doc = wt::stdout_json(r);
+  EXPECT_TRUE(doc.is_object() && doc.contains("ok") && doc["files"].is_array()) << doc.dump();
+  if (!doc.is_object() || !doc["files"].is_array()) return json::object();
+  EXPECT_EQ(doc["ok"], r.rc == 0);
+  return doc["files"].size() == 1 ? doc["files"][0] : doc["files"];
+}
 
 // Findings of `doctor --dll FILE --json` (asserting the schema, the exit code and that every id
 // is a catalogue kind with the catalogue's severity and WSL error on the way).

@@ -15,7 +15,14 @@ using nlohmann::json;
 
 namespace {
 
-json parse_json(const wt::RunResult& r) { return wt::stdout_json(r); }
+// doctor --json is always {"ok", "codes": [...]}: the one diagnosis, or the array of several.
+json parse_json(const wt::RunResult& r) {
+  json doc = wt::stdout_json(r);
+  EXPECT_TRUE(doc.is_object() && doc.contains("ok") && doc["codes"].is_array()) << doc.dump();
+  if (!doc.is_object() || !doc["codes"].is_array()) return json::object();
+  EXPECT_EQ(doc["ok"], r.rc == 0);
+  return doc["codes"].size() == 1 ? doc["codes"][0] : doc["codes"];
+}
 
 }  // namespace
 
@@ -132,9 +139,12 @@ TEST(DoctorCodes, UnknownCodesAreDecoded) {
   EXPECT_EQ(j["facility"]["number"], 7);
   EXPECT_EQ(j["facility"]["name"], "FACILITY_WIN32");
   EXPECT_EQ(j["code"], 112);
+  // A code no table names is decoded structurally, said to be unknown, and exits 1.
   r = wt::wslplug({"doctor", "0x80991234"});
-  EXPECT_EQ(r.rc, 0) << r.both();
+  EXPECT_EQ(r.rc, 1) << r.both();
   EXPECT_NE(r.out.find("0x80991234"), std::string::npos);
+  EXPECT_NE(r.out.find("facility unknown (153), code 0x1234"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("UNKNOWN CODE"), std::string::npos) << r.out;
 }
 
 TEST(DoctorCodes, NotACodeIsAnInputErrorWithDidYouMean) {

@@ -29,7 +29,8 @@ TEST(CertNew, WritesAValidSelfSignedCodeSigningCertificate) {
   struct stat st {};
   ASSERT_EQ(stat((dir / "key.pem").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(r.out.find("PRIVATE KEY"), std::string::npos) << "the key must never be printed";
+  EXPECT_EQ(r.both().find("PRIVATE KEY"), std::string::npos) << "the key must never be printed";
+  EXPECT_EQ(r.out, "") << "the summary is status, on stderr";
 
   const auto text = x509_text(dir / "cert.pem");
   EXPECT_NE(text.find("Version: 3"), std::string::npos) << text;
@@ -39,8 +40,8 @@ TEST(CertNew, WritesAValidSelfSignedCodeSigningCertificate) {
   // prints in encoding order, holds O before CN.
   EXPECT_NE(text.find("Subject: O = Contoso Ltd, CN = Contoso Plugins"), std::string::npos) << text;
   EXPECT_NE(text.find("Issuer: O = Contoso Ltd, CN = Contoso Plugins"), std::string::npos);
-  EXPECT_NE(r.out.find("Subject:      CN=Contoso Plugins, O=Contoso Ltd"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.err.find("Subject:      CN=Contoso Plugins, O=Contoso Ltd"), std::string::npos)
+      << r.err;
   EXPECT_NE(text.find("X509v3 Key Usage: critical\n                Digital Signature\n"),
             std::string::npos)
       << text;
@@ -64,7 +65,7 @@ TEST(CertNew, WritesAValidSelfSignedCodeSigningCertificate) {
   std::string hex;
   for (char c : fp)
     if (c != ':') hex += c;
-  EXPECT_NE(r.out.find(hex), std::string::npos) << r.out << "\n" << hex;
+  EXPECT_NE(r.err.find(hex), std::string::npos) << r.err << "\n" << hex;
   // Validity ~30 days: checkend 29 days passes, 31 days fails.
   EXPECT_EQ(wt::run({"openssl", "x509", "-in", (dir / "cert.pem").string(), "-noout", "-checkend",
                      std::to_string(29 * 86400)})

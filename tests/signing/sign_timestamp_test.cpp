@@ -45,7 +45,7 @@ TEST(SignTimestamp, OsslsigncodeAndWslplugVerifyOurTimestamp) {
   auto r = wt::wslplug({"sign", dll.string(), "--cert", signer.cert.string(), "--key",
                         signer.key.string(), "--timestamp", tsa.url(), "-o", out.string()});
   ASSERT_EQ(r.rc, 0) << r.both();
-  EXPECT_NE(r.out.find("timestamped by"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("timestamped by"), std::string::npos) << r.err;
   ASSERT_EQ(tsa.requests().size(), 1u);
 
   auto v = wt::run({"osslsigncode", "verify", "-CAfile", signer.cert.string(), "-TSA-CAfile",

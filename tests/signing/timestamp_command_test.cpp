@@ -41,7 +41,7 @@ TEST(TimestampCommand, AddsATimestampOsslsigncodeVerifies) {
   auto out = s.dir / "stamped.dll";
   auto r = wt::wslplug({"timestamp", s.dll.string(), "--timestamp", tsa.url(), "-o", out.string()});
   ASSERT_EQ(r.rc, 0) << r.both();
-  EXPECT_NE(r.out.find("timestamped"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("timestamped"), std::string::npos) << r.err;
   EXPECT_EQ(wt::sha256_file(s.dll), before);
   auto v = osc_verify(s, out, tsa.root_cert());
   EXPECT_EQ(v.rc, 0) << v.both();
@@ -163,7 +163,7 @@ TEST(TimestampCommand, TimestampsANestedSignatureByIndex) {
   auto r = wt::wslplug(
       {"timestamp", two.string(), "--index", "1", "--timestamp", tsa.url(), "--in-place"});
   ASSERT_EQ(r.rc, 0) << r.both();
-  EXPECT_NE(r.out.find("timestamped signature 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("timestamped signature 1"), std::string::npos) << r.err;
   // osslsigncode: both verify, exactly one timestamp, on the nested one.
   auto v = osc_verify(s, two, tsa.root_cert());
   EXPECT_EQ(v.rc, 0) << v.both();

@@ -160,4 +160,13 @@ struct Diagnosis {
 };
 Result<Diagnosis> diagnose(std::string_view input);
 
+// True when some table names the code (knowledge base, winerror.h HRESULTs, Win32 errors,
+// NTSTATUS); false when only its structure (severity, facility, code) can be decoded.
+bool is_named(const Diagnosis& d);
+
+// For a code written as a bare number of decimal digits (no 0x, no sign), which base was used and
+// how to write the other reading ("99999 was read as hex 0x00099999 ...; for decimal 99999 write
+// 0x0001869F"); empty for every other form, which is unambiguous.
+std::string bare_number_reading(const ParsedCode& parsed);
+
 }  // namespace wslplug::errors

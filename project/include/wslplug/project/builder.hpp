@@ -1,7 +1,9 @@
 // Building a plugin project into a Windows DLL: cargo (x86_64-pc-windows-gnu from Linux) or CMake
 // with the project's MinGW toolchain file; the toolchain's output is streamed to a file
 // descriptor; the DLL is found from cargo's artifact messages or in the CMake build directory.
-// A missing toolchain is an input error whose fix names the package or command that installs it.
+// A missing toolchain is an input error whose fix names the package or command that installs it;
+// so is a Rust build whose crates cannot be resolved or downloaded (network or registry, with
+// the ways to build offline).
 #pragma once
 
 #include <filesystem>
@@ -22,6 +24,7 @@ struct Options {
   bool debug = false;                // debug profile instead of release
   std::string cargo;                 // --cargo; empty: $CARGO, then cargo on PATH
   int output_fd = 1;                 // where the toolchain's output is streamed
+  bool offline = false;              // cargo --offline: use only crates already on this machine
 };
 
 struct Outcome {

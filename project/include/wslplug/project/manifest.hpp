@@ -52,6 +52,18 @@ std::string manifest_to_json(const Manifest& manifest);
 Result<Manifest> parse_manifest(std::string_view text, const std::string& file);
 // Reads DIR/wslplug.json.
 Result<Manifest> load_manifest(const fs::path& project_dir);
+// The nearest of `start` and its parents holding wslplug.json (searched as cargo and git look
+// for theirs), absolute and normal; nullopt when there is none up to the root.
+std::optional<fs::path> find_project_dir(const fs::path& start);
+
+struct FoundProject {
+  fs::path dir;  // absolute, normal, no trailing '/'
+  Manifest manifest;
+};
+// The project `start` is in: wslplug.json in `start` or any parent, else a project detected in
+// `start` itself (detect_project). The error of detect_project names `start`.
+Result<FoundProject> locate_project(const fs::path& start);
+
 // DIR/wslplug.json when present; else a manifest detected from DIR/Cargo.toml (package and lib
 // names) or DIR/CMakeLists.txt (project name). An input error names what was looked for.
 Result<Manifest> detect_project(const fs::path& project_dir);

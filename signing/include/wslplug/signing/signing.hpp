@@ -48,6 +48,8 @@ class Credentials {
   struct Impl;
   [[nodiscard]] const Impl& impl() const { return *impl_; }
   [[nodiscard]] std::string subject() const;  // "CN=..., O=..."
+  // The signer certificate's SHA-1 thumbprint, uppercase hex (as Windows shows it).
+  [[nodiscard]] std::string thumbprint_sha1() const;
 
  private:
   explicit Credentials(std::unique_ptr<Impl> impl);
