@@ -20,6 +20,7 @@ struct NewFlags {
   bool hooks_given = false;
   std::string require;
   bool force = false;
+  bool no_ci = false;
 };
 
 int run_new(const NewFlags& f) {
@@ -44,6 +45,7 @@ int run_new(const NewFlags& f) {
   auto req = sc::parse_requirement(f.require);
   if (!req) return report(req.error());
   spec.requirement = *req;
+  spec.ci = !f.no_ci;
 
   auto files = sc::render_project(spec);
   if (!files) return report(files.error());
@@ -59,6 +61,10 @@ int run_new(const NewFlags& f) {
   fmt::print("  requires WSL: {}\n",
              m.requires_version.empty() ? "any version with plugin support" : m.requires_version);
   fmt::print("  DLL: {}   registry value name: {}\n", m.dll, m.registry_name);
+  if (spec.ci)
+    fmt::print(
+        "  CI: .github/workflows/plugin.yml (set the secrets WSLPLUG_PFX_BASE64 and "
+        "WSLPLUG_PFX_PASSWORD and the variable WSLPLUG_DEB_URL; see its header)\n");
   fmt::print("Next: cd {} && wslplug build   (see README.md for signing and registering)\n",
              dir.string());
   return kExitOk;
@@ -88,13 +94,18 @@ const Registrar kRegistrar{CommandSpec{
                       "DistributionUnregisteredHook, ExecuteBinaryInDistribution, "
                       "DistributionFlavor, DistributionVersion; several with ','). Capabilities "
                       "the chosen hooks need are added for Rust");
+      cmd->add_flag("--no-ci", flags->no_ci,
+                    "Leave out the GitHub Actions workflow .github/workflows/plugin.yml (build, "
+                    "sign with a certificate from repository secrets, timestamp, verify, run, "
+                    "upload)");
       cmd->add_flag("--force", flags->force,
                     "Write into an existing non-empty directory (replaces files of the same name)");
       set_examples(cmd,
                    {"wslplug new my-plugin", "wslplug new my-plugin --hooks all --require 2.1.3",
                     "wslplug new audit --hooks distribution-started "
                     "--require DistributionFlavor,DistributionVersion",
-                    "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp", "",
+                    "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp",
+                    "wslplug new my-plugin --no-ci   # without .github/workflows/plugin.yml", "",
                     "Exit codes: 0 created, 2 bad name/flag or directory not empty, 3 I/O "
                     "error."});
       return [flags] { return run_new(*flags); };

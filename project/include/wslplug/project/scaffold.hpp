@@ -87,6 +87,7 @@ struct ProjectSpec {
   Language language = Language::kRust;
   std::vector<Hook> hooks;
   Requirement requirement;  // as given with --require (hook capabilities are added by render)
+  bool ci = true;           // also the GitHub Actions workflow .github/workflows/plugin.yml
 };
 
 struct RenderedFile {
