@@ -23,23 +23,24 @@ std::string field(const wt::fs::path& deb, const std::string& name) {
 
 class Package : public ::testing::Test {
  protected:
+  // One package per build, shared by the test processes: made again when the binary is newer.
   static void SetUpTestSuite() {
-    tmp_ = new wt::TempDir;
-    auto r = wt::run({"cpack", "-G", "DEB", "--config",
-                      (build_dir() / "CPackConfig.cmake").string(), "-B", tmp_->path().string()});
+    const auto dir = wt::fixture_dir() / "package";
+    wt::fs::create_directories(dir);
+    const std::string script =
+        "set -e; deb=$(ls \"$1\"/packages/wslplug_*.deb 2>/dev/null | head -n 1); "
+        "if [ -z \"$deb\" ] || [ \"$2\" -nt \"$deb\" ]; then rm -rf \"$1/packages\"; "
+        "cd \"$1\" && cpack -G DEB --config \"$3\" -B \"$1\"; fi";
+    auto r = wt::run({"flock", (dir / "lock").string(), "sh", "-c", script, "sh", dir.string(),
+                      wt::wslplug_bin(), (build_dir() / "CPackConfig.cmake").string()});
     ASSERT_EQ(r.rc, 0) << r.both();
-    for (const auto& e : wt::fs::recursive_directory_iterator(tmp_->path()))
+    for (const auto& e : wt::fs::directory_iterator(dir / "packages"))
       if (e.path().extension() == ".deb") deb_ = new wt::fs::path(e.path());
     ASSERT_NE(deb_, nullptr) << "cpack wrote no .deb: " << r.both();
   }
-  static void TearDownTestSuite() {
-    delete deb_;
-    delete tmp_;
-  }
-  static wt::TempDir* tmp_;
+  static void TearDownTestSuite() { delete deb_; }
   static wt::fs::path* deb_;
 };
-wt::TempDir* Package::tmp_ = nullptr;
 wt::fs::path* Package::deb_ = nullptr;
 
 }  // namespace
@@ -55,8 +56,9 @@ TEST_F(Package, ControlFieldsNameTheRealDependencies) {
   for (const char* lib : {"libc6 (>=", "libssl3 (>=", "libstdc++6 (>=", "libgcc-s1 (>="})
     EXPECT_NE(depends.find(lib), std::string::npos) << lib << " in " << depends;
   auto ldd = wt::run({"ldd", wt::wslplug_bin()});
-  if (ldd.out.find("libfmt.so.9") != std::string::npos)
+  if (ldd.out.find("libfmt.so.9") != std::string::npos) {
     EXPECT_NE(depends.find("libfmt9"), std::string::npos) << depends;
+  }
   EXPECT_EQ(depends.find("wine"), std::string::npos) << "only `run` needs wine: " << depends;
   EXPECT_NE(field(*deb_, "Recommends").find("wine64"), std::string::npos);
   EXPECT_NE(field(*deb_, "Suggests").find("g++-mingw-w64-x86-64"), std::string::npos);
@@ -129,10 +131,12 @@ TEST_F(Package, InstallRunAndRemoveInAScratchRoot) {
                           "compinit -u -D; print -r -- $_comps[wslplug]"},
                      {{"HOME", root.path().string()}});
   EXPECT_EQ(zsh.out, "_wslplug\n") << zsh.both();
+  // fish loads a command's completions when the command is on PATH.
   auto fish = wt::run({"fish", "--no-config", "-c",
                        "set fish_complete_path '" + share +
                            "/fish/vendor_completions.d'; complete -C 'wslplug si'"},
                       {{"HOME", root.path().string()},
+                       {"PATH", (root / "usr/bin").string() + ":" + std::getenv("PATH")},
                        {"XDG_CONFIG_HOME", (root / "xdg").string()},
                        {"XDG_DATA_HOME", (root / "xdg").string()}});
   EXPECT_EQ(fish.out.substr(0, fish.out.find('\t')), "sign") << fish.both();
