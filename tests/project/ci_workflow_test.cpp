@@ -164,3 +164,56 @@ TEST(CiWorkflowOptOut, NoCiLeavesTheWorkflowOut) {
   EXPECT_FALSE(wt::fs::exists(dir / ".github"));
   EXPECT_EQ(r.out.find("plugin.yml"), std::string::npos) << r.out;
 }
+
+// The Sign and Verify steps' scripts run as written, on a plugin DLL where the build puts it:
+// with the repository secrets (a PKCS#12 and its password) and without them (a fork: a throwaway
+// test certificate).
+TEST(CiWorkflowSteps, SignAndVerifyWorkAsWrittenWithAndWithoutSecrets) {
+  wt::TempDir tmp;
+  const auto dir = tmp / "steps";
+  ASSERT_EQ(wt::wslplug({"new", "steps", "--lang", "cpp", "--dir", dir.string()}).rc, 0);
+  const json doc = load_yaml(dir / ".github/workflows/plugin.yml");
+  const std::string dll = doc["jobs"]["plugin"]["env"]["DLL"];
+  const json steps = doc["jobs"]["plugin"]["steps"];
+  const auto fixture = wt::build_dll({.name = "ci_steps_plugin"});
+  ASSERT_FALSE(fixture.empty());
+
+  // A signing certificate as a user would keep it in the secrets.
+  const auto certs = tmp / "user-cert";
+  auto made = wt::wslplug({"cert", "new", "--out-dir", certs.string(), "--subject",
+                           "CN=CI secret signer", "--pfx", "--pfx-password-env", "PFXPASS"},
+                          {{"PFXPASS", "s3cret pass"}});
+  ASSERT_EQ(made.rc, 0) << made.both();
+  auto b64 = wt::run({"base64", "-w0", (certs / "cert.pfx").string()});
+  ASSERT_EQ(b64.rc, 0);
+
+  const std::string path =
+      wt::fs::path(wt::wslplug_bin()).parent_path().string() + ":" + std::getenv("PATH");
+  for (const bool with_secrets : {true, false}) {
+    SCOPED_TRACE(with_secrets ? "with secrets" : "without secrets");
+    wt::fs::create_directories((dir / dll).parent_path());
+    wt::fs::copy_file(fixture, dir / dll, wt::fs::copy_options::overwrite_existing);
+    const auto runner_temp = tmp / (with_secrets ? "rt1" : "rt2");
+    wt::fs::create_directories(runner_temp);
+    std::map<std::string, std::string> env = {
+        {"PATH", path},
+        {"RUNNER_TEMP", runner_temp.string()},
+        {"DLL", dll},
+        {"WSLPLUG_PFX_BASE64", with_secrets ? b64.out : ""},
+        {"WSLPLUG_PFX_PASSWORD", with_secrets ? "s3cret pass" : ""},
+        {"WSLPLUG_CA_PEM", with_secrets ? wt::read_text(certs / "cert.pem") : ""}};
+    for (const char* name : {"Sign", "Verify"}) {
+      const std::string script = step_named(steps, name).value("run", "");
+      auto r = wt::run({"bash", "-e", "-c", script}, env, {}, dir);
+      ASSERT_EQ(r.rc, 0) << name << ": " << r.both();
+      if (std::string(name) == "Verify") {
+        EXPECT_NE(r.out.find(": OK"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find(with_secrets ? "CN=CI secret signer" : "CN=steps CI test signing"),
+                  std::string::npos)
+            << r.out;
+      }
+    }
+    // The PKCS#12 does not outlive the step.
+    EXPECT_FALSE(wt::fs::exists(runner_temp / "signing/signing.pfx"));
+  }
+}
