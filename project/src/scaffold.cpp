@@ -84,9 +84,9 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   const std::string prefix = rust ? "rust/" : "cpp/";
   std::vector<RenderedFile> files;
   for (const auto& tf : templates::embedded_files()) {
-    const std::string_view folder = tf.path.starts_with(prefix)             ? prefix
-                                    : spec.ci && tf.path.starts_with("ci/") ? "ci/"
-                                                                            : "";
+    const std::string folder = tf.path.starts_with(prefix)             ? prefix
+                               : spec.ci && tf.path.starts_with("ci/") ? "ci/"
+                                                                       : "";
     if (folder.empty()) continue;
     auto text = templates::render(tf.content, vars, flags, tf.path);
     if (!text) return std::unexpected(text.error());
