@@ -24,6 +24,7 @@ struct NewFlags {
   std::string sdk;
   std::string sdk_sha256;
   bool force = false;
+  bool no_ci = false;
 };
 
 int run_new(const NewFlags& f) {
@@ -64,6 +65,7 @@ int run_new(const NewFlags& f) {
                           "pin the .nupkg: --sdk nuget:2.9.3 --sdk-sha256 $(sha256sum FILE)"});
     spec.sdk_sha256 = ascii_lower(f.sdk_sha256);
   }
+  spec.ci = !f.no_ci;
 
   auto files = sc::render_project(spec);
   if (!files) return report(files.error());
@@ -80,6 +82,10 @@ int run_new(const NewFlags& f) {
                                                ? "any version with plugin support"
                                                : m.requires_version));
   status(fmt::format("  DLL: {}   registry value name: {}", m.dll, m.registry_name));
+  if (spec.ci)
+    status(
+        "  CI: .github/workflows/plugin.yml (set the secrets WSLPLUG_PFX_BASE64 and "
+        "WSLPLUG_PFX_PASSWORD and the variable WSLPLUG_DEB_URL; see its header)");
   status(fmt::format("Next: cd {} && wslplug build   (see README.md for signing and registering)",
                      dir.string()));
   return kExitOk;
@@ -122,6 +128,10 @@ const Registrar kRegistrar{CommandSpec{
                       "DistributionUnregisteredHook, ExecuteBinaryInDistribution, "
                       "DistributionFlavor, DistributionVersion; several with ','). Capabilities "
                       "the chosen hooks need are added for Rust");
+      cmd->add_flag("--no-ci", flags->no_ci,
+                    "Leave out the GitHub Actions workflow .github/workflows/plugin.yml (build, "
+                    "sign with a certificate from repository secrets, timestamp, verify, run, "
+                    "upload)");
       cmd->add_flag("--force", flags->force,
                     "Write into an existing non-empty directory (replaces files of the same name)");
       set_examples(
@@ -132,7 +142,7 @@ const Registrar kRegistrar{CommandSpec{
            "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp",
            "wslplug new containers --lang cpp --hooks container-started,wslc-vm-started",
            "wslplug new ms-sdk --lang cpp --sdk ~/Downloads/microsoft.wsl.pluginapi.2.9.3.nupkg",
-           "",
+           "wslplug new my-plugin --no-ci   # without .github/workflows/plugin.yml", "",
            "Exit codes: 0 created, 2 bad name/flag or directory not empty, 3 I/O "
            "error."});
       return [flags] { return run_new(*flags); };

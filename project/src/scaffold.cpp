@@ -83,6 +83,10 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   for (auto h : spec.hooks)
     hooks_text += (hooks_text.empty() ? "" : ", ") + std::string(hook_name(h));
   vars["hooks_text"] = hooks_text.empty() ? "none" : hooks_text;
+  // The CI workflow: GitHub's expression opener, and the Debian packages the build needs.
+  vars["gh"] = "${{";
+  vars["toolchain_packages"] = rust ? "cargo rustc libstd-rust-dev-windows gcc-mingw-w64-x86-64"
+                                    : "cmake ninja-build g++-mingw-w64-x86-64";
 
   templates::Flags flags;
   bool any_wslc = false;
@@ -107,11 +111,14 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   const std::string prefix = rust ? "rust/" : "cpp/";
   std::vector<RenderedFile> files;
   for (const auto& tf : templates::embedded_files()) {
-    if (!tf.path.starts_with(prefix)) continue;
+    const std::string folder = tf.path.starts_with(prefix)             ? prefix
+                               : spec.ci && tf.path.starts_with("ci/") ? "ci/"
+                                                                       : "";
+    if (folder.empty()) continue;
     auto text = templates::render(tf.content, vars, flags, tf.path);
     if (!text) return std::unexpected(text.error());
     // "dot-gitignore" -> ".gitignore", "dot-cargo/config.toml" -> ".cargo/config.toml"
-    files.push_back({templates::project_path(tf.path.substr(prefix.size())), std::move(*text)});
+    files.push_back({templates::project_path(tf.path.substr(folder.size())), std::move(*text)});
   }
   if (files.empty()) return internal_error("no embedded templates for " + prefix);
   files.push_back({std::string(kManifestFile), manifest_to_json(manifest)});

@@ -108,6 +108,7 @@ struct ProjectSpec {
   // project's include/), "nuget" / "nuget:VERSION", or an absolute path to a .nupkg or folder.
   std::string sdk;
   std::string sdk_sha256;  // the pinned SHA-256 of the .nupkg (nuget; optional for a file)
+  bool ci = true;           // also the GitHub Actions workflow .github/workflows/plugin.yml
 };
 // Checks --sdk: nuget[:VERSION], or an existing .nupkg file or folder (made absolute). Input error
 // naming --sdk otherwise.
