@@ -1195,8 +1195,12 @@ void VersionRun::drive_events() {
   // by ContainerStopping (WSL stops it itself).
   const WslcSession& ws = o_.wslc_session;
   bool session_vetoed = false, container_vetoed = false;
+  // The host needs the WSLC state only for a plugin that set a WSLC hook.
+  bool any_wslc_hook = false;
+  for (size_t i = 0; i < hooks_set_.size() && i < slots_.size(); ++i)
+    any_wslc_hook = any_wslc_hook || (hooks_set_[i] && is_wslc_hook(slots_[i]));
   auto wslc_state = [&](bool exists, bool vm) {
-    send(fmt::format("wslc-state {} {}", exists ? ws.id : 0, vm ? 1 : 0));
+    if (any_wslc_hook) send(fmt::format("wslc-state {} {}", exists ? ws.id : 0, vm ? 1 : 0));
   };
   for (const ScenarioEvent& ev : o_.events) {
     const bool wslc = is_wslc_hook(ev.hook);

@@ -472,8 +472,9 @@ HRESULT ApiPluginError(LPCWSTR message) {
 // ---------------------------------------------------------------- WSLC
 // WSLC calls check, in WSL's order: NULL arguments (E_POINTER), the session, the VM.
 HRESULT WslcSessionState(DWORD session) {
-  if (g_wslc_session.load() == 0 || session != g_wslc_session.load())
-    return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  // No WSLC session at all: no VM runs for any id.
+  if (g_wslc_session.load() == 0) return kWslcVmNotRunning;
+  if (session != g_wslc_session.load()) return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
   if (!g_wslc_vm_running.load()) return kWslcVmNotRunning;
   return S_OK;
 }
