@@ -11,7 +11,9 @@
 #include "secret_flags.hpp"
 #include "timestamp_flags.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/core/text.hpp"
 #include "wslplug/signing/nested.hpp"
+#include "wslplug/signing/signer.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
@@ -30,6 +32,11 @@ struct SignArgs {
   TimestampFlags ts;
   bool append = false;
   std::string detached_out;
+  // Keys that stay in hardware or the cloud (signer.hpp).
+  std::string external_signer;
+  double external_timeout_seconds = 120;
+  std::string pkcs11_module;
+  SecretFlags pin;
 };
 
 // True for a PEM private key that needs a password ("ENCRYPTED PRIVATE KEY" or a legacy
@@ -55,9 +62,51 @@ Result<signing::Credentials> load_pfx(const SignArgs& a, const std::vector<fs::p
   return signing::Credentials::from_pkcs12(a.pfx, **pw, chain);
 }
 
+// --external-signer CMD: the key is wherever CMD reaches (a KMS, an HSM, another machine).
+Result<signing::Credentials> load_external(const SignArgs& a, const std::vector<fs::path>& chain) {
+  if (!a.key.empty() || !a.pfx.empty() || !a.pkcs11_module.empty())
+    return input_error("--external-signer cannot be combined with --key, --pfx or --pkcs11-module",
+                       {}, "--external-signer",
+                       "the command holds the key: give only --cert (and --chain)");
+  signing::ExternalSignerOptions o;
+  o.command = a.external_signer;
+  o.timeout = std::chrono::milliseconds(static_cast<long long>(a.external_timeout_seconds * 1000));
+  return signing::external_credentials(a.cert, chain, o);
+}
+
+// --pkcs11-module LIB --key pkcs11:...: the PIN from --pin-env/--pin-file, else the terminal.
+Result<signing::Credentials> load_pkcs11(const SignArgs& a, const std::vector<fs::path>& chain) {
+  if (!a.pfx.empty())
+    return input_error("--pfx cannot be combined with a PKCS#11 key", {}, "--pfx",
+                       "use either --pfx FILE or --pkcs11-module LIB --key pkcs11:...");
+  if (!istarts_with(a.key, "pkcs11:"))
+    return input_error("--pkcs11-module needs --key as a PKCS#11 URI", {}, "--key",
+                       "name the key as pkcs11:token=LABEL;object=KEYLABEL (RFC 7512)");
+  auto pin = secret_from_flags(a.pin);
+  if (!pin) return std::unexpected(pin.error());
+  if (!*pin) {
+    pin = prompt_secret_text(a.pin, "PIN for " + a.key + ": ");
+    if (!pin) return std::unexpected(pin.error());
+  }
+  signing::Pkcs11Options o;
+  o.module = a.pkcs11_module;
+  o.uri = a.key;
+  o.pin = *pin ? &**pin : nullptr;
+  if (!a.cert.empty()) o.cert = a.cert;
+  o.chain = chain;
+  return signing::pkcs11_credentials(o);
+}
+
 // Passwords: --*-password-env, --*-password-file, else a prompt on the terminal (never argv).
 Result<signing::Credentials> load_credentials(const SignArgs& a) {
   std::vector<fs::path> chain(a.chain.begin(), a.chain.end());
+  if (!a.external_signer.empty()) return load_external(a, chain);
+  if (!a.pkcs11_module.empty() || istarts_with(a.key, "pkcs11:")) {
+    if (a.pkcs11_module.empty())
+      return input_error("a PKCS#11 key needs the provider module", {}, "--pkcs11-module",
+                         "pass --pkcs11-module LIB.so (e.g. /usr/lib/softhsm/libsofthsm2.so)");
+    return load_pkcs11(a, chain);
+  }
   if (!a.pfx.empty()) {
     if (!a.cert.empty() || !a.key.empty())
       return input_error("--pfx cannot be combined with --cert/--key", {}, "--pfx",
@@ -162,7 +211,7 @@ int run_sign(const SignArgs& a) {
                         "--hash",
                         "use sha256 (default), sha384 or sha512"});
   }
-  signing::SignOptions opts{*digest, a.name, a.url, a.commercial, a.time, {}, {}};
+  signing::SignOptions opts{*digest, a.name, a.url, a.commercial, a.time, {}, {}, {}};
   if (!a.ts.url.empty()) {
     auto t = timestamp_options(a.ts);
     if (!t) return report(t.error());
@@ -224,6 +273,17 @@ const Registrar kRegistrar{
        cmd->add_option("--detached-out", a->detached_out,
                        "Write only the PKCS#7 signature (DER) to this file; the PE is not touched "
                        "(embed it with `wslplug attach`)");
+       cmd->add_option("--external-signer", a->external_signer,
+                       "Shell command that signs: reads the digest on stdin, writes the raw "
+                       "signature on stdout (env: WSLPLUG_DIGEST_ALGORITHM, WSLPLUG_DIGEST_HEX, "
+                       "WSLPLUG_DIGEST_BASE64, WSLPLUG_CERT_THUMBPRINT, ...); needs --cert");
+       cmd->add_option("--external-signer-timeout", a->external_timeout_seconds,
+                       "Seconds the external signer may take before it is stopped")
+           ->check(CLI::Range(0.1, 86400.0))
+           ->capture_default_str();
+       cmd->add_option("--pkcs11-module", a->pkcs11_module,
+                       "PKCS#11 provider library (.so); --key is then a pkcs11: URI (RFC 7512)");
+       add_named_secret_flags(cmd, a->pin, "pin", "the PKCS#11 token's user PIN");
        set_examples(
            cmd, {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
                  "plugin.signed.dll",
@@ -238,7 +298,12 @@ const Registrar kRegistrar{
                  "--in-place",
                  "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-env PFXPASS "
                  "--detached-out plugin.p7   # then: wslplug attach plugin.dll --signature "
-                 "plugin.p7 --in-place"});
+                 "plugin.p7 --in-place",
+                 "TOKEN_PIN=1234 wslplug sign plugin.dll --pkcs11-module "
+                 "/usr/lib/softhsm/libsofthsm2.so --key 'pkcs11:token=release;object=signer' "
+                 "--pin-env TOKEN_PIN --in-place",
+                 "wslplug sign plugin.dll --cert cert.pem --external-signer 'openssl pkeyutl "
+                 "-sign -inkey key.pem -pkeyopt digest:sha256' --in-place"});
        return [a] { return run_sign(*a); };
      }}};
 

@@ -46,6 +46,8 @@ class Credentials {
   Credentials& operator=(Credentials&&) noexcept;
   ~Credentials();
   struct Impl;
+  // For the other key locations (signer.hpp): wraps credentials built inside the library.
+  static Credentials adopt(std::unique_ptr<Impl> impl);
   [[nodiscard]] const Impl& impl() const { return *impl_; }
   [[nodiscard]] std::string subject() const;  // "CN=..., O=..."
 
@@ -75,6 +77,9 @@ struct SignOptions {
   // --append: the DER PKCS#7 the new signature is nested into (1.3.6.1.4.1.311.2.4.1), usually
   // the file's current signature (embedded_signature); nullopt replaces any old signature.
   std::optional<std::vector<std::byte>> nest_into;
+  // The signed attribute PKCS#9 sequenceNumber (1.2.840.113549.1.9.25.4) osslsigncode gives a
+  // nested signature; sign_file sets it from nest_into when nullopt.
+  std::optional<long> sequence_number;
 };
 
 struct SignResult {
