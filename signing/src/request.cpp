@@ -211,7 +211,7 @@ Result<SignResult> finish_request(const fs::path& input, const fs::path& output,
   // Checked before the image is streamed, so a bad signature costs no pass over the file.
   auto der = assemble_signed_data(certs[0].get(), chain, request.digest, request.image_digest,
                                   *attrs, sig, signer);
-  if (!der) return std::unexpected(der.error());
+  if (!der) return std::unexpected(std::move(der.error()).in_file(signature_file));
   auto img = pe::Image::open(input);
   if (!img) return std::unexpected(img.error());
   std::vector<std::byte> pkcs7 = std::move(*der);
