@@ -192,15 +192,23 @@ struct ComputedDigests {
 };
 
 // ---------------------------------------------------------------- one signature
-// Nested signatures of the first SignerInfo, in order; a null entry for one that does not parse.
-std::vector<ossl::Pkcs7Ptr> nested_of(PKCS7* p7) {
+// Nested signatures of the first SignerInfo at any depth (each followed by its own nested ones,
+// up to kMaxNestingDepth levels); a null entry for one that does not parse.
+constexpr int kMaxNestingDepth = 32;
+std::vector<ossl::Pkcs7Ptr> nested_of(PKCS7* p7, int depth = 0) {
   std::vector<ossl::Pkcs7Ptr> out;
   auto list = nested_signatures(ossl::first_signer(p7));
-  if (!list) {
+  if (!list || depth >= kMaxNestingDepth) {
     out.emplace_back();  // reported as malformed
     return out;
   }
-  for (const auto& der : *list) out.push_back(ossl::from_der<ossl::Pkcs7Ptr>(der, d2i_PKCS7));
+  for (const auto& der : *list) {
+    out.push_back(ossl::from_der<ossl::Pkcs7Ptr>(der, d2i_PKCS7));
+    if (!out.back() || !PKCS7_type_is_signed(out.back().get()) ||
+        ossl::first_signer(out.back().get()) == nullptr)
+      continue;
+    for (auto& inner : nested_of(out.back().get(), depth + 1)) out.push_back(std::move(inner));
+  }
   return out;
 }
 

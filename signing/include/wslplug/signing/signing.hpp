@@ -59,11 +59,12 @@ class Credentials {
 // ---------------------------------------------------------------- signing
 // An RFC 3161 time-stamp server and how to talk to it (sign --timestamp, wslplug timestamp).
 struct TimestampOptions {
-  std::string url;                                    // --timestamp: http://host[:port]/path
+  std::string url;  // --timestamp: http(s)://host[:port]/path (proxies from HTTPS_PROXY & co)
   DigestAlgorithm digest = DigestAlgorithm::kSha256;  // --timestamp-hash: the imprint algorithm
   int retries = 0;                                    // --timestamp-retries: extra attempts
   std::chrono::milliseconds timeout{30000};           // --timestamp-timeout: per attempt
   std::chrono::milliseconds backoff{1000};            // first retry delay; doubles per retry
+  std::vector<fs::path> tls_ca_files;  // --tsa-ca: an https server's CA; empty: the system store
 };
 
 struct SignOptions {
