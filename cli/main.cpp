@@ -26,8 +26,8 @@ namespace {
 // The commands in the order --help lists them: making a project, signing, registering,
 // diagnosing. A registered command missing here is listed after these, by name.
 constexpr std::string_view kHelpOrder[] = {
-    "new",       "build",  "run",     "cert",     "sign",       "verify", "unsign",
-    "timestamp", "attach", "extract", "register", "unregister", "doctor",
+    "new",    "build",     "run",    "cert",    "sign",     "prepare",    "finish", "verify",
+    "unsign", "timestamp", "attach", "extract", "register", "unregister", "doctor",
 };
 
 std::size_t help_position(const std::string& name) {

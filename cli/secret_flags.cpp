@@ -7,24 +7,33 @@
 namespace wslplug::cli {
 
 std::string SecretFlags::hint() const {
+  if (!env_flag.empty()) return fmt::format("{} VAR or {} FILE", env_flag, file_flag);
   return fmt::format("--{0}-password-env VAR or --{0}-password-file FILE", name);
 }
 
 void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what,
                       bool with_file) {
   flags.name = std::move(name);
-  cmd->add_option(fmt::format("--{}-password-env", flags.name), flags.env,
-                  fmt::format("Environment variable holding {}", what));
+  flags.env_flag = fmt::format("--{}-password-env", flags.name);
+  flags.file_flag = fmt::format("--{}-password-file", flags.name);
+  cmd->add_option(flags.env_flag, flags.env, fmt::format("Environment variable holding {}", what));
   if (with_file)
-    cmd->add_option(fmt::format("--{}-password-file", flags.name), flags.file,
-                    fmt::format("File whose first line is {}", what));
+    cmd->add_option(flags.file_flag, flags.file, fmt::format("File whose first line is {}", what));
+}
+
+void add_named_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name,
+                            std::string_view what) {
+  flags.name = std::move(name);
+  flags.env_flag = fmt::format("--{}-env", flags.name);
+  flags.file_flag = fmt::format("--{}-file", flags.name);
+  cmd->add_option(flags.env_flag, flags.env, fmt::format("Environment variable holding {}", what));
+  cmd->add_option(flags.file_flag, flags.file, fmt::format("File whose first line is {}", what));
 }
 
 Result<std::optional<SecretString>> secret_from_flags(const SecretFlags& flags) {
   if (!flags.env.empty() && !flags.file.empty())
-    return input_error(
-        fmt::format("--{0}-password-env and --{0}-password-file are exclusive", flags.name), {},
-        fmt::format("--{}-password-env", flags.name), "give the password one way");
+    return input_error(fmt::format("{} and {} are exclusive", flags.env_flag, flags.file_flag), {},
+                       flags.env_flag, "give the password one way");
   Result<SecretString> s = std::unexpected(Error{});
   if (!flags.env.empty()) {
     s = secret_from_env(flags.env);
@@ -41,6 +50,14 @@ Result<std::optional<SecretString>> prompt_secret(const SecretFlags& flags,
                                                   std::string_view for_file) {
   if (!::isatty(STDIN_FILENO)) return std::optional<SecretString>{};
   auto s = secret_from_prompt(fmt::format("Password for {}: ", for_file), flags.hint());
+  if (!s) return std::unexpected(s.error());
+  return std::optional<SecretString>(std::move(*s));
+}
+
+Result<std::optional<SecretString>> prompt_secret_text(const SecretFlags& flags,
+                                                       const std::string& prompt) {
+  if (!::isatty(STDIN_FILENO)) return std::optional<SecretString>{};
+  auto s = secret_from_prompt(prompt, flags.hint());
   if (!s) return std::unexpected(s.error());
   return std::optional<SecretString>(std::move(*s));
 }

@@ -16,6 +16,7 @@ namespace wslplug::cli {
 struct SecretFlags {
   std::string name;  // "key" or "pfx": the flags are --<name>-password-env / -file
   std::string env, file;
+  std::string env_flag, file_flag;  // the option names (set by add_secret_flags)
   [[nodiscard]] bool given() const { return !env.empty() || !file.empty(); }
   [[nodiscard]] std::string hint() const;  // "--key-password-env VAR or --key-password-file FILE"
 };
@@ -24,6 +25,9 @@ struct SecretFlags {
 // the help text ("the password of an encrypted --key").
 void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what,
                       bool with_file = true);
+// The same group named --<name>-env / --<name>-file (a PKCS#11 token PIN: --pin-env, --pin-file).
+void add_named_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name,
+                            std::string_view what);
 
 // The secret the flags name (an input error when both are given or the source is unusable);
 // nullopt when neither is given.
@@ -32,5 +36,8 @@ Result<std::optional<SecretString>> secret_from_flags(const SecretFlags& flags);
 // Asks on the terminal ("Password for FILE: ", no echo) when stdin is one; nullopt otherwise.
 Result<std::optional<SecretString>> prompt_secret(const SecretFlags& flags,
                                                   std::string_view for_file);
+// The same with the whole prompt text given ("PIN for token X: ").
+Result<std::optional<SecretString>> prompt_secret_text(const SecretFlags& flags,
+                                                       const std::string& prompt);
 
 }  // namespace wslplug::cli

@@ -15,7 +15,9 @@
 #include "wslplug/core/pe.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/project/workflow.hpp"
+#include "wslplug/core/text.hpp"
 #include "wslplug/signing/nested.hpp"
+#include "wslplug/signing/signer.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
@@ -35,11 +37,16 @@ struct SignArgs {
   bool append = false;
   std::string detached_out;
   bool json = false;
+  // Keys that stay in hardware or the cloud (signer.hpp).
+  std::string external_signer;
+  double external_timeout_seconds = 120;
+  std::string pkcs11_module;
+  SecretFlags pin;
 };
 
 // Where the signing key came from, for the report.
 struct SignerSource {
-  std::string kind;  // "cert", "pfx" or "project"
+  std::string kind;  // "cert", "pfx", "project", "external" or "pkcs11"
   std::string cert;  // the certificate (or .pfx) file
 };
 
@@ -100,9 +107,51 @@ Result<SignArgs> with_project_cert(const SignArgs& a) {
   return b;
 }
 
+// --external-signer CMD: the key is wherever CMD reaches (a KMS, an HSM, another machine).
+Result<signing::Credentials> load_external(const SignArgs& a, const std::vector<fs::path>& chain) {
+  if (!a.key.empty() || !a.pfx.empty() || !a.pkcs11_module.empty())
+    return input_error("--external-signer cannot be combined with --key, --pfx or --pkcs11-module",
+                       {}, "--external-signer",
+                       "the command holds the key: give only --cert (and --chain)");
+  signing::ExternalSignerOptions o;
+  o.command = a.external_signer;
+  o.timeout = std::chrono::milliseconds(static_cast<long long>(a.external_timeout_seconds * 1000));
+  return signing::external_credentials(a.cert, chain, o);
+}
+
+// --pkcs11-module LIB --key pkcs11:...: the PIN from --pin-env/--pin-file, else the terminal.
+Result<signing::Credentials> load_pkcs11(const SignArgs& a, const std::vector<fs::path>& chain) {
+  if (!a.pfx.empty())
+    return input_error("--pfx cannot be combined with a PKCS#11 key", {}, "--pfx",
+                       "use either --pfx FILE or --pkcs11-module LIB --key pkcs11:...");
+  if (!istarts_with(a.key, "pkcs11:"))
+    return input_error("--pkcs11-module needs --key as a PKCS#11 URI", {}, "--key",
+                       "name the key as pkcs11:token=LABEL;object=KEYLABEL (RFC 7512)");
+  auto pin = secret_from_flags(a.pin);
+  if (!pin) return std::unexpected(pin.error());
+  if (!*pin) {
+    pin = prompt_secret_text(a.pin, "PIN for " + a.key + ": ");
+    if (!pin) return std::unexpected(pin.error());
+  }
+  signing::Pkcs11Options o;
+  o.module = a.pkcs11_module;
+  o.uri = a.key;
+  o.pin = *pin ? &**pin : nullptr;
+  if (!a.cert.empty()) o.cert = a.cert;
+  o.chain = chain;
+  return signing::pkcs11_credentials(o);
+}
+
 // Passwords: --*-password-env, --*-password-file, else a prompt on the terminal (never argv).
 Result<signing::Credentials> load_credentials(const SignArgs& a) {
   std::vector<fs::path> chain(a.chain.begin(), a.chain.end());
+  if (!a.external_signer.empty()) return load_external(a, chain);
+  if (!a.pkcs11_module.empty() || istarts_with(a.key, "pkcs11:")) {
+    if (a.pkcs11_module.empty())
+      return input_error("a PKCS#11 key needs the provider module", {}, "--pkcs11-module",
+                         "pass --pkcs11-module LIB.so (e.g. /usr/lib/softhsm/libsofthsm2.so)");
+    return load_pkcs11(a, chain);
+  }
   if (!a.pfx.empty()) {
     if (!a.cert.empty() || !a.key.empty())
       return input_error("--pfx cannot be combined with --cert/--key", {}, "--pfx",
@@ -259,6 +308,10 @@ int run_sign(const SignArgs& given) {
     detail(fmt::format("using the project's test certificate {}", a.cert));
   } else if (!a.pfx.empty()) {
     source = {"pfx", a.pfx};
+  } else if (!a.external_signer.empty()) {
+    source = {"external", a.cert};
+  } else if (!a.pkcs11_module.empty()) {
+    source = {"pkcs11", a.cert};
   }
   auto digest = signing::parse_digest(a.hash);
   if (!digest || *digest == signing::DigestAlgorithm::kSha1) {
@@ -268,7 +321,7 @@ int run_sign(const SignArgs& given) {
                       "--hash",
                       "use sha256 (default), sha384 or sha512"});
   }
-  signing::SignOptions opts{*digest, a.name, a.url, a.commercial, a.time, {}, {}};
+  signing::SignOptions opts{*digest, a.name, a.url, a.commercial, a.time, {}, {}, {}};
   if (!a.ts.url.empty()) {
     auto t = timestamp_options(a.ts);
     if (!t) return fail(t.error());
@@ -341,6 +394,17 @@ const Registrar kRegistrar{
                        "(embed it with `wslplug attach`)");
        cmd->add_flag("--json", a->json,
                      "Print one JSON document on stdout (schema: docs/output-json.md)");
+       cmd->add_option("--external-signer", a->external_signer,
+                       "Shell command that signs: reads the digest on stdin, writes the raw "
+                       "signature on stdout (env: WSLPLUG_DIGEST_ALGORITHM, WSLPLUG_DIGEST_HEX, "
+                       "WSLPLUG_DIGEST_BASE64, WSLPLUG_CERT_THUMBPRINT, ...); needs --cert");
+       cmd->add_option("--external-signer-timeout", a->external_timeout_seconds,
+                       "Seconds the external signer may take before it is stopped")
+           ->check(CLI::Range(0.1, 86400.0))
+           ->capture_default_str();
+       cmd->add_option("--pkcs11-module", a->pkcs11_module,
+                       "PKCS#11 provider library (.so); --key is then a pkcs11: URI (RFC 7512)");
+       add_named_secret_flags(cmd, a->pin, "pin", "the PKCS#11 token's user PIN");
        set_examples(
            cmd, {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
                  "plugin.signed.dll",
@@ -355,7 +419,12 @@ const Registrar kRegistrar{
                  "--in-place",
                  "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-env PFXPASS "
                  "--detached-out plugin.p7   # then: wslplug attach plugin.dll --signature "
-                 "plugin.p7 --in-place"});
+                 "plugin.p7 --in-place",
+                 "TOKEN_PIN=1234 wslplug sign plugin.dll --pkcs11-module "
+                 "/usr/lib/softhsm/libsofthsm2.so --key 'pkcs11:token=release;object=signer' "
+                 "--pin-env TOKEN_PIN --in-place",
+                 "wslplug sign plugin.dll --cert cert.pem --external-signer 'openssl pkeyutl "
+                 "-sign -inkey key.pem -pkeyopt digest:sha256' --in-place"});
        return [a] { return run_sign(*a); };
      }}};
 

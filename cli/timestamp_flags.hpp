@@ -17,11 +17,13 @@ struct TimestampFlags {
   std::string hash = "sha256";
   int retries = 0;
   double timeout_seconds = 30;
+  std::vector<std::string> tls_ca;
 };
 
 inline void add_timestamp_flags(CLI::App* cmd, TimestampFlags& f, bool required) {
   auto* url = cmd->add_option("--timestamp,--ts", f.url,
-                              "RFC 3161 time-stamp server URL (http://host[:port]/path)");
+                              "RFC 3161 time-stamp server URL (http(s)://host[:port]/path; "
+                              "HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply)");
   if (required) url->required();
   cmd->add_option("--timestamp-hash", f.hash,
                   "Digest of the time-stamp request: sha256 (default), sha384, sha512, sha1")
@@ -34,6 +36,9 @@ inline void add_timestamp_flags(CLI::App* cmd, TimestampFlags& f, bool required)
                   "Seconds to wait for the server per attempt (connect + reply)")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
+  cmd->add_option("--tsa-ca", f.tls_ca,
+                  "CA of an https time-stamp server's TLS certificate (PEM), repeatable; "
+                  "default: the system store");
 }
 
 inline Result<signing::TimestampOptions> timestamp_options(const TimestampFlags& f) {
@@ -46,6 +51,7 @@ inline Result<signing::TimestampOptions> timestamp_options(const TimestampFlags&
   o.digest = *d;
   o.retries = f.retries;
   o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_seconds * 1000));
+  for (const auto& c : f.tls_ca) o.tls_ca_files.emplace_back(c);
   return o;
 }
 

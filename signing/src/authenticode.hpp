@@ -11,6 +11,7 @@
 
 #include "der.hpp"
 #include "ossl.hpp"
+#include "wslplug/signing/signer.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::signing {
@@ -18,16 +19,49 @@ namespace wslplug::signing {
 // ---------------------------------------------------------------- credentials
 struct Credentials::Impl {
   ossl::X509Ptr cert;
-  ossl::PkeyPtr key;
   std::vector<ossl::X509Ptr> chain;  // extra certificates (intermediates), signer excluded
+  std::unique_ptr<Signer> signer;    // where the private key is (signer.hpp)
 };
+
+// A Signer over an OpenSSL key (a key file, or a PKCS#11 key through libp11): EVP_PKEY_sign of
+// the digest, serialised when `serialise` (a token session is not thread-safe). `keep` holds
+// whatever the key depends on (the PKCS#11 module) and is released after the key.
+std::unique_ptr<Signer> pkey_signer(ossl::PkeyPtr key, std::string description,
+                                    bool serialise = false, std::shared_ptr<void> keep = nullptr);
+
+// The kind of key of a certificate (RSA or EC); an input error for other keys.
+Result<KeyKind> cert_key_kind(const X509* cert, const std::string& file);
+// An ECDSA signature given as raw r||s (IEEE P1363, as Azure Key Vault returns it) as DER;
+// anything else is returned unchanged.
+std::vector<std::byte> ecdsa_to_der(const X509* cert, std::vector<std::byte> sig);
+// Checks a raw signature of `digest` against the certificate's public key.
+bool signature_matches(const X509* cert, DigestAlgorithm alg, std::span<const std::byte> digest,
+                       std::span<const std::byte> signature);
 
 // ---------------------------------------------------------------- PKCS#7 encoding
 // SpcIndirectDataContent for a PE image digest, exactly as osslsigncode writes it (flags
 // BIT STRING 07 80, <<<Obsolete>>> file link, DigestInfo with NULL parameters).
 der::Bytes spc_indirect_data(DigestAlgorithm alg, std::span<const std::byte> digest);
 
-// The complete DER ContentInfo(SignedData) for an image digest (no timestamp, not nested).
+// The authenticated attributes for an image digest and what the key must sign.
+struct SignedAttributes {
+  der::Bytes attributes;           // DER SET OF (tag 0x31)
+  std::vector<std::byte> to_sign;  // H(attributes)
+};
+Result<SignedAttributes> signed_attributes(const SignOptions& options,
+                                           std::span<const std::byte> image_digest);
+// The complete DER ContentInfo(SignedData) from the attributes and their signature. The
+// signature is checked against `cert` first (an input error naming `signer` when it does not
+// verify).
+Result<der::Bytes> assemble_signed_data(const X509* cert, const std::vector<const X509*>& chain,
+                                        DigestAlgorithm digest,
+                                        std::span<const std::byte> image_digest,
+                                        const SignedAttributes& attrs,
+                                        std::span<const std::byte> signature,
+                                        const std::string& signer);
+
+// The complete DER ContentInfo(SignedData) for an image digest (no timestamp, not nested):
+// signed_attributes, the credentials' signer, assemble_signed_data.
 Result<der::Bytes> build_signed_data(const Credentials& creds, const SignOptions& options,
                                      std::span<const std::byte> image_digest);
 

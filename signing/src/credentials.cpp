@@ -11,6 +11,7 @@ Credentials::Credentials(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Credentials::Credentials(Credentials&&) noexcept = default;
 Credentials& Credentials::operator=(Credentials&&) noexcept = default;
 Credentials::~Credentials() = default;
+Credentials Credentials::adopt(std::unique_ptr<Impl> impl) { return Credentials(std::move(impl)); }
 
 std::string Credentials::subject() const {
   return ossl::name_string(X509_get_subject_name(impl_->cert.get()));
@@ -64,9 +65,8 @@ Result<std::unique_ptr<Credentials::Impl>> finish(ossl::PkeyPtr key,
                                                   const std::string& cert_file,
                                                   const std::string& key_file) {
   auto impl = std::make_unique<Credentials::Impl>();
-  impl->key = std::move(key);
   for (auto& c : certs) {
-    if (!impl->cert && X509_check_private_key(c.get(), impl->key.get()) == 1) {
+    if (!impl->cert && X509_check_private_key(c.get(), key.get()) == 1) {
       impl->cert = std::move(c);
     } else {
       impl->chain.push_back(std::move(c));
@@ -83,6 +83,7 @@ Result<std::unique_ptr<Credentials::Impl>> finish(ossl::PkeyPtr key,
     if (!more) return std::unexpected(more.error());
     for (auto& c : *more) impl->chain.push_back(std::move(c));
   }
+  impl->signer = pkey_signer(std::move(key), "the key " + key_file);
   return impl;
 }
 

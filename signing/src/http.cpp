@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +17,8 @@
 #include <memory>
 #include <optional>
 
+#include "ossl.hpp"
+#include "wslplug/core/text.hpp"
 #include "wslplug/core/version.hpp"
 
 namespace wslplug::signing::http {
@@ -44,6 +49,17 @@ std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    const auto cut = list.find(',');
+    out.emplace_back(list.substr(0, cut));
+    if (cut == std::string_view::npos) break;
+    list.remove_prefix(cut + 1);
+  }
   return out;
 }
 
@@ -163,14 +179,9 @@ Result<Url> parse_url(std::string_view text) {
     return input_error(fmt::format("'{}' is not a URL", text), {}, "--timestamp",
                        "give the time-stamp server as http://host[:port]/path");
   url.scheme = lower(text.substr(0, sep));
-  if (url.scheme == "https")
-    return input_error(
-        fmt::format("'{}': https time-stamp servers are not supported", text), {}, "--timestamp",
-        "use the server's http:// URL (RFC 3161 replies are signed by the TSA, so TLS adds no "
-        "integrity); public TSAs such as http://timestamp.digicert.com answer over http");
-  if (url.scheme != "http")
+  if (url.scheme != "http" && url.scheme != "https")
     return input_error(fmt::format("'{}': unsupported URL scheme '{}'", text, url.scheme), {},
-                       "--timestamp", "give the time-stamp server as http://host[:port]/path");
+                       "--timestamp", "give the time-stamp server as http(s)://host[:port]/path");
   std::string_view rest = text.substr(sep + 3);
   auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
@@ -199,7 +210,7 @@ Result<Url> parse_url(std::string_view text) {
   if (url.host.empty())
     return input_error(fmt::format("'{}': the URL has no host", text), {}, "--timestamp",
                        "give the time-stamp server as http://host[:port]/path");
-  if (url.port.empty()) url.port = "80";
+  if (url.port.empty()) url.port = url.scheme == "https" ? "443" : "80";
   if (!std::all_of(url.port.begin(), url.port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
       url.port.size() > 5 || std::stoul(url.port) == 0 || std::stoul(url.port) > 65535)
     return input_error(fmt::format("'{}': bad port '{}'", text, url.port), {}, "--timestamp",
@@ -209,19 +220,60 @@ Result<Url> parse_url(std::string_view text) {
 
 namespace {
 
-Status send_all(const Url& url, int fd, std::string_view request, Clock::time_point deadline,
+// A connection: the socket, with TLS over it for https.
+using SslCtxPtr = ossl::Handle<SSL_CTX, SSL_CTX_free>;
+using SslPtr = ossl::Handle<SSL, SSL_free>;
+struct Channel {
+  int fd = -1;
+  SSL* ssl = nullptr;
+};
+
+// One non-blocking transfer: > 0 bytes moved, 0 the peer closed, < 0 an error (`why`), or
+// `want` set to the poll events to wait for before retrying.
+ssize_t transfer(Channel& ch, bool write, char* data, std::size_t n, short& want,
+                 std::string& why) {
+  want = 0;
+  if (ch.ssl) {
+    std::size_t done = 0;
+    const int r =
+        write ? SSL_write_ex(ch.ssl, data, n, &done) : SSL_read_ex(ch.ssl, data, n, &done);
+    if (r == 1) return static_cast<ssize_t>(done);
+    const int e = SSL_get_error(ch.ssl, r);
+    if (e == SSL_ERROR_WANT_READ) want = POLLIN;
+    if (e == SSL_ERROR_WANT_WRITE) want = POLLOUT;
+    if (want != 0) return -1;
+    if (e == SSL_ERROR_ZERO_RETURN) return 0;
+    why = "TLS: " + ossl::take_errors();
+    if (why == "TLS: ") why = std::string("TLS: ") + std::strerror(errno);
+    return -1;
+  }
+  const ssize_t r = write ? ::send(ch.fd, data, n, MSG_NOSIGNAL) : ::recv(ch.fd, data, n, 0);
+  if (r >= 0) return r;
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    want = write ? POLLOUT : POLLIN;
+    return -1;
+  }
+  why = std::strerror(errno);
+  return -1;
+}
+
+Status send_all(const Url& url, Channel& ch, std::string request, Clock::time_point deadline,
                 std::chrono::milliseconds timeout) {
   std::size_t sent = 0;
   while (sent < request.size()) {
-    if (!wait_fd(fd, POLLOUT, deadline))
+    short want = 0;
+    std::string why;
+    const ssize_t n = transfer(ch, true, request.data() + sent, request.size() - sent, want, why);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (want == 0)
+      return net_error(url, fmt::format("sending the request failed: {}",
+                                        why.empty() ? "connection closed" : why));
+    if (!wait_fd(ch.fd, want, deadline))
       return net_error(url,
                        fmt::format("timed out after {} ms sending the request", timeout.count()));
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      return net_error(url, fmt::format("sending the request failed: {}", std::strerror(errno)));
-    }
-    sent += static_cast<std::size_t>(n);
   }
   return {};
 }
@@ -254,23 +306,27 @@ Status parse_headers(const Url& url, RawReply& r) {
 }
 
 // Reads until the connection closes or the announced body is complete.
-Result<RawReply> read_reply(const Url& url, int fd, Clock::time_point deadline,
-                            std::chrono::milliseconds timeout, std::size_t max_body) {
+Result<RawReply> read_reply(const Url& url, Channel& ch, Clock::time_point deadline,
+                            std::chrono::milliseconds timeout, std::size_t max_body,
+                            bool headers_only = false) {
   RawReply r;
   char buf[16384];
   for (;;) {
-    if (r.header_end != std::string::npos && r.have_length &&
-        r.data.size() - r.header_end - 4 >= r.content_length)
+    if (r.header_end != std::string::npos &&
+        (headers_only || (r.have_length && r.data.size() - r.header_end - 4 >= r.content_length)))
       break;
-    if (!wait_fd(fd, POLLIN, deadline))
-      return net_error(url, fmt::format("no reply within {} ms (the server accepted the "
-                                        "connection but did not answer)",
-                                        timeout.count()));
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      return net_error(url, fmt::format("reading the reply failed: {}", std::strerror(errno)));
+    short want = 0;
+    std::string why;
+    // A proxy's CONNECT reply is read byte by byte: what follows belongs to the tunnel.
+    const ssize_t n = transfer(ch, false, buf, headers_only ? 1 : sizeof buf, want, why);
+    if (n < 0 && want != 0) {
+      if (!wait_fd(ch.fd, want, deadline))
+        return net_error(url, fmt::format("no reply within {} ms (the server accepted the "
+                                          "connection but did not answer)",
+                                          timeout.count()));
+      continue;
     }
+    if (n < 0) return net_error(url, fmt::format("reading the reply failed: {}", why));
     if (n == 0) break;
     r.data.append(buf, static_cast<std::size_t>(n));
     if (r.data.size() > max_body + 65536)
@@ -334,25 +390,198 @@ Result<Response> parse_response(const Url& url, std::string_view raw, std::size_
   return to_response(url, r, max_body);
 }
 
-Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
-                      std::span<const std::byte> body, std::chrono::milliseconds timeout,
-                      std::size_t max_body) {
-  const auto deadline = Clock::now() + timeout;
-  auto fd_or = connect_any(url, deadline, timeout);
-  if (!fd_or) return std::unexpected(fd_or.error());
-  Fd fd(*fd_or);
-  const bool default_port = url.port == "80";
+std::optional<Proxy> proxy_for(const Url& target, const ProxyEnv& env, Status& error) {
+  error = {};
+  for (const auto& entry : split_list(env.no_proxy)) {
+    std::string_view e = trim_view(entry);
+    if (e == "*") return std::nullopt;
+    if (e.starts_with("*.")) e.remove_prefix(1);
+    if (!e.empty() && e.front() != '[' && e.find(':') == e.rfind(':'))
+      e = e.substr(0, e.find(':'));  // host:port -> host (not for IPv6 literals)
+    if (!e.empty() && e.front() == '.') e.remove_prefix(1);
+    if (e.empty()) continue;
+    if (iequals(target.host, e) || (target.host.size() > e.size() && iends_with(target.host, e) &&
+                                    target.host[target.host.size() - e.size() - 1] == '.'))
+      return std::nullopt;
+  }
+  const std::string& raw = target.scheme == "https" ? env.https_proxy : env.http_proxy;
+  std::string_view text = trim_view(raw);
+  if (text.empty()) return std::nullopt;
+  const std::string var = target.scheme == "https" ? "HTTPS_PROXY" : "HTTP_PROXY";
+  std::string with_scheme(text);
+  if (with_scheme.find("://") == std::string::npos) with_scheme = "http://" + with_scheme;
+  const auto sep = with_scheme.find("://");
+  if (lower(std::string_view(with_scheme).substr(0, sep)) != "http") {
+    error = input_error(fmt::format("{}: only http:// proxies are supported", var), {}, var,
+                        "give the proxy as http://host:port (https targets go through it with "
+                        "CONNECT)");
+    return std::nullopt;
+  }
+  Proxy proxy;
+  std::string rest = with_scheme.substr(sep + 3);
+  const auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  if (const auto at = authority.rfind('@'); at != std::string::npos) {
+    std::string creds = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    // Basic credentials as the proxy URL gives them (%-escapes resolved).
+    std::string decoded;
+    for (std::size_t i = 0; i < creds.size(); ++i) {
+      if (creds[i] == '%' && i + 2 < creds.size()) {
+        decoded += static_cast<char>(std::stoi(creds.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        decoded += creds[i];
+      }
+    }
+    std::string b64(4 * ((decoded.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                  reinterpret_cast<const unsigned char*>(decoded.data()),
+                                  static_cast<int>(decoded.size()));
+    b64.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    proxy.authorization = "Basic " + b64;
+  }
+  const bool has_port = authority.find(':') != std::string::npos && authority.back() != ']';
+  auto url = parse_url("http://" + authority + (has_port ? "" : ":1080") + "/");
+  if (!url) {
+    error = input_error(fmt::format("{} is not a usable proxy: {}", var, url.error().message), {},
+                        var, "give the proxy as http://host:port");
+    return std::nullopt;
+  }
+  proxy.url = std::move(*url);
+  proxy.url.text = fmt::format("http://{}:{}", proxy.url.host, proxy.url.port);  // no credentials
+  return proxy;
+}
+
+ProxyEnv proxy_env_from_environment() {
+  auto get = [](const char* a, const char* b) {
+    const char* v = std::getenv(a);
+    if (v == nullptr || *v == 0) v = std::getenv(b);
+    return std::string(v ? v : "");
+  };
+  return {get("https_proxy", "HTTPS_PROXY"), get("http_proxy", "HTTP_PROXY"),
+          get("no_proxy", "NO_PROXY")};
+}
+
+namespace {
+
+std::string host_header(const Url& url) {
   const std::string host =
       url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  const bool default_port = url.port == (url.scheme == "https" ? "443" : "80");
+  return default_port ? host : host + ":" + url.port;
+}
+
+// CONNECT host:port through the proxy; the channel then talks to the target.
+Status open_tunnel(const Url& url, const Proxy& proxy, Channel& ch, Clock::time_point deadline,
+                   std::chrono::milliseconds timeout) {
+  const std::string target = fmt::format(
+      "{}:{}", url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host, url.port);
   std::string request = fmt::format(
-      "POST {} HTTP/1.1\r\nHost: {}{}\r\nUser-Agent: wslplug/{}\r\nContent-Type: {}\r\n"
-      "Accept: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-      url.path, host, default_port ? "" : ":" + url.port, kVersion, content_type, accept,
-      body.size());
+      "CONNECT {0} HTTP/1.1\r\nHost: {0}\r\nUser-Agent: wslplug/{1}\r\n", target, kVersion);
+  if (!proxy.authorization.empty())
+    request += "Proxy-Authorization: " + proxy.authorization + "\r\n";
+  request += "\r\n";
+  if (auto st = send_all(proxy.url, ch, std::move(request), deadline, timeout); !st)
+    return net_error(url, fmt::format("via proxy {}: {}", proxy.url.text, st.error().message));
+  auto reply = read_reply(proxy.url, ch, deadline, timeout, 0, /*headers_only=*/true);
+  if (!reply)
+    return net_error(url, fmt::format("via proxy {}: {}", proxy.url.text, reply.error().message));
+  const std::string status_line = reply->data.substr(0, reply->data.find("\r\n"));
+  const auto sp = status_line.find(' ');
+  if (sp == std::string::npos || status_line.compare(sp + 1, 1, "2") != 0)
+    return fail(ErrorKind::kIo,
+                fmt::format("time-stamp server {}: the proxy {} refused CONNECT {}: {}", url.text,
+                            proxy.url.text, target, status_line),
+                {}, "--timestamp",
+                "check HTTPS_PROXY (and its credentials), or list the server in NO_PROXY");
+  return {};
+}
+
+Status start_tls(const Url& url, Channel& ch, SslCtxPtr& ctx, SslPtr& ssl,
+                 const std::vector<std::filesystem::path>& ca_files, Clock::time_point deadline,
+                 std::chrono::milliseconds timeout) {
+  ctx.reset(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) return internal_error("cannot create a TLS context: " + ossl::take_errors());
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  auto store = ossl::load_trust_store(ca_files, "--tsa-ca");
+  if (!store) return std::unexpected(store.error());
+  SSL_CTX_set_cert_store(ctx.get(), store->release());
+  ssl.reset(SSL_new(ctx.get()));
+  if (!ssl || SSL_set_fd(ssl.get(), ch.fd) != 1)
+    return internal_error("cannot start TLS: " + ossl::take_errors());
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
+  const bool ip = X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str()) == 1;
+  ERR_clear_error();
+  if (!ip && (SSL_set_tlsext_host_name(ssl.get(), url.host.c_str()) != 1 ||
+              SSL_set1_host(ssl.get(), url.host.c_str()) != 1))
+    return internal_error("cannot set the TLS server name: " + ossl::take_errors());
+  ch.ssl = ssl.get();
+  for (;;) {
+    const int r = SSL_connect(ssl.get());
+    if (r == 1) return {};
+    const int e = SSL_get_error(ssl.get(), r);
+    short want = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+    if (want != 0) {
+      if (!wait_fd(ch.fd, want, deadline))
+        return net_error(url, fmt::format("TLS handshake timed out after {} ms", timeout.count()));
+      continue;
+    }
+    const long verify = SSL_get_verify_result(ssl.get());
+    std::string why = ossl::take_errors();
+    if (verify != X509_V_OK)
+      return fail(ErrorKind::kIo,
+                  fmt::format("time-stamp server {}: its TLS certificate is not trusted: {}",
+                              url.text, X509_verify_cert_error_string(verify)),
+                  {}, "--tsa-ca",
+                  "for a private time-stamp server pass its CA with --tsa-ca CA.pem; public "
+                  "servers are checked against the system store (ca-certificates)");
+    return net_error(url, fmt::format("TLS handshake failed: {}",
+                                      why.empty() ? std::string(std::strerror(errno)) : why));
+  }
+}
+
+}  // namespace
+
+Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
+                      std::span<const std::byte> body, std::chrono::milliseconds timeout,
+                      std::size_t max_body, const PostOptions& options) {
+  const auto deadline = Clock::now() + timeout;
+  Status proxy_error;
+  const auto proxy = proxy_for(url, options.proxy_env, proxy_error);
+  if (!proxy_error) return std::unexpected(proxy_error.error());
+  auto fd_or = connect_any(proxy ? proxy->url : url, deadline, timeout);
+  if (!fd_or) {
+    if (!proxy) return std::unexpected(fd_or.error());
+    return net_error(url, fmt::format("via proxy {}: {}", proxy->url.text, fd_or.error().message));
+  }
+  Fd fd(*fd_or);
+  Channel ch{fd.fd, nullptr};
+  const bool https = url.scheme == "https";
+  if (proxy && https)
+    if (auto st = open_tunnel(url, *proxy, ch, deadline, timeout); !st)
+      return std::unexpected(st.error());
+  SslCtxPtr ctx;
+  SslPtr ssl;
+  if (https)
+    if (auto st = start_tls(url, ch, ctx, ssl, options.tls_ca_files, deadline, timeout); !st)
+      return std::unexpected(st.error());
+  // Through a proxy, plain http asks for the absolute URL.
+  const std::string target =
+      proxy && !https ? fmt::format("http://{}{}", host_header(url), url.path) : url.path;
+  std::string request = fmt::format(
+      "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: wslplug/{}\r\nContent-Type: {}\r\n"
+      "Accept: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+      target, host_header(url), kVersion, content_type, accept, body.size());
+  if (proxy && !https && !proxy->authorization.empty())
+    request += "Proxy-Authorization: " + proxy->authorization + "\r\n";
+  request += "\r\n";
   request.append(reinterpret_cast<const char*>(body.data()), body.size());
-  if (auto st = send_all(url, fd.fd, request, deadline, timeout); !st)
+  if (auto st = send_all(url, ch, std::move(request), deadline, timeout); !st)
     return std::unexpected(st.error());
-  auto reply = read_reply(url, fd.fd, deadline, timeout, max_body);
+  auto reply = read_reply(url, ch, deadline, timeout, max_body);
   if (!reply) return std::unexpected(reply.error());
   return parse_response(url, reply->data, max_body);
 }

@@ -78,20 +78,42 @@ Result<std::vector<std::byte>> nest_pkcs7(std::span<const std::byte> outer_der,
   return der;
 }
 
-Result<std::vector<std::vector<std::byte>>> nested_pkcs7(std::span<const std::byte> outer_der,
-                                                         const std::string& file) {
+namespace {
+
+// Nested signatures at any depth, depth first (each followed by its own nested ones).
+constexpr int kMaxNestingDepth = 32;
+Status collect_nested(std::span<const std::byte> outer_der, const std::string& file, int depth,
+                      std::vector<std::vector<std::byte>>& out) {
   auto outer = parse_signed_data(outer_der, file);
   if (!outer) return std::unexpected(outer.error());
-  const PKCS7_SIGNER_INFO* si = first_signer(outer->get());
-  auto list = nested_signatures(si);
+  auto list = nested_signatures(first_signer(outer->get()));
   if (!list) return std::unexpected(std::move(list.error()).in_file(file));
-  for (std::size_t i = 0; i < list->size(); ++i)
-    if (auto check = parse_signed_data((*list)[i], file); !check) {
+  if (!list->empty() && depth >= kMaxNestingDepth)
+    return input_error(
+        fmt::format("signatures are nested more than {} levels deep", kMaxNestingDepth), file,
+        "nested signature", "re-sign the file (it is malformed)");
+  for (auto& der : *list) {
+    const std::size_t index = out.size() + 1;
+    if (auto check = parse_signed_data(der, file); !check) {
       auto e = check.error();
-      e.where = fmt::format("nested signature {}", i + 1);
+      e.where = fmt::format("nested signature {}", index);
       return std::unexpected(std::move(e));
     }
-  return list;
+    const std::vector<std::byte> inner = der;  // `out` grows below
+    out.push_back(std::move(der));
+    if (auto st = collect_nested(inner, file, depth + 1, out); !st) return st;
+  }
+  return {};
+}
+
+}  // namespace
+
+// Read at any depth (see collect_nested), so signatures nested inside nested ones are found.
+Result<std::vector<std::vector<std::byte>>> nested_pkcs7(std::span<const std::byte> outer_der,
+                                                         const std::string& file) {
+  std::vector<std::vector<std::byte>> out;
+  if (auto st = collect_nested(outer_der, file, 0, out); !st) return std::unexpected(st.error());
+  return out;
 }
 
 Result<std::vector<std::vector<std::byte>>> all_pkcs7(std::span<const std::byte> outer_der,

@@ -76,10 +76,8 @@ der::Bytes spc_indirect_data(DigestAlgorithm alg, std::span<const std::byte> dig
   return der::seq({data, digest_info});
 }
 
-Result<der::Bytes> build_signed_data(const Credentials& creds, const SignOptions& options,
-                                     std::span<const std::byte> image_digest) {
-  const auto& impl = creds.impl();
-  const EVP_MD* md = ossl::evp_md(options.digest);
+Result<SignedAttributes> signed_attributes(const SignOptions& options,
+                                           std::span<const std::byte> image_digest) {
   const der::Bytes idc = spc_indirect_data(options.digest, image_digest);
   auto idc_el = der::read_all(idc);
   if (!idc_el) return internal_error("cannot re-read the SpcIndirectDataContent we built");
@@ -114,28 +112,49 @@ Result<der::Bytes> build_signed_data(const Credentials& creds, const SignOptions
     }
     attrs.push_back(attribute(oid::kSpcSpOpusInfo, der::tlv(der::kSequence, fields)));
   }
-  der::Bytes signed_attrs = der::set_of(std::move(attrs));
-
+  if (options.sequence_number)
+    attrs.push_back(attribute(oid::kSequenceNumber,
+                              der::integer_small(static_cast<unsigned>(*options.sequence_number))));
+  SignedAttributes out;
+  out.attributes = der::set_of(std::move(attrs));
   // The signature covers the DER SET OF (tag 0x31); inside SignerInfo it is [0] IMPLICIT.
-  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  std::size_t siglen = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, impl.key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &siglen, ossl::uchars(signed_attrs),
-                     signed_attrs.size()) != 1) {
-    return internal_error("cannot start the signature: " + ossl::take_errors());
-  }
-  std::vector<std::byte> sig(siglen);
-  if (EVP_DigestSign(ctx.get(), ossl::uchars(sig), &siglen, ossl::uchars(signed_attrs),
-                     signed_attrs.size()) != 1) {
-    return internal_error("signing failed: " + ossl::take_errors());
-  }
-  sig.resize(siglen);
+  auto to_sign = ossl::digest_of(out.attributes, options.digest);
+  if (!to_sign) return std::unexpected(to_sign.error());
+  out.to_sign = std::move(*to_sign);
+  return out;
+}
+
+Result<der::Bytes> assemble_signed_data(const X509* cert, const std::vector<const X509*>& chain,
+                                        DigestAlgorithm digest,
+                                        std::span<const std::byte> image_digest,
+                                        const SignedAttributes& attrs,
+                                        std::span<const std::byte> signature,
+                                        const std::string& signer) {
+  auto kind = cert_key_kind(cert, {});
+  if (!kind) return std::unexpected(kind.error());
+  const std::string subject = ossl::name_string(X509_get_subject_name(cert));
+  const std::string thumb = ossl::hex_upper(ossl::cert_digest(cert, EVP_sha1()));
+  if (signature.empty())
+    return input_error(fmt::format("{} returned no signature", signer), {}, "signature",
+                       "the signer must write the raw signature bytes of the digest");
+  if (!signature_matches(cert, digest, attrs.to_sign, signature))
+    return input_error(
+        fmt::format("the signature from {} ({} bytes) does not verify against the certificate "
+                    "{} (SHA-1 {}): another key signed it, or it is not a raw {} signature of "
+                    "the {} digest",
+                    signer, signature.size(), subject, thumb,
+                    *kind == KeyKind::kRsa ? "PKCS#1 v1.5" : "DER ECDSA", digest_name(digest)),
+        {}, "signature",
+        "sign with the private key of this certificate, output the raw binary signature "
+        "(decode base64 output first), and sign the digest, not a hash of it");
+
+  der::Bytes signed_attrs = attrs.attributes;
   signed_attrs[0] = std::byte{der::ctx_cons(0)};
 
   der::Bytes sig_alg;
-  if (EVP_PKEY_get_base_id(impl.key.get()) == EVP_PKEY_EC) {
+  if (*kind == KeyKind::kEcdsa) {
     std::string_view ec_oid = oid::kEcdsaWithSha256;
-    switch (options.digest) {
+    switch (digest) {
       case DigestAlgorithm::kSha1:
         ec_oid = oid::kEcdsaWithSha1;
         break;
@@ -153,15 +172,15 @@ Result<der::Bytes> build_signed_data(const Credentials& creds, const SignOptions
     sig_alg = der::seq({der::oid(oid::kRsaEncryption), der::null()});
   }
 
-  const auto issuer = ossl::to_der(X509_get_issuer_name(impl.cert.get()), i2d_X509_NAME);
-  const auto serial = ossl::to_der(X509_get0_serialNumber(impl.cert.get()), i2d_ASN1_INTEGER);
+  const auto issuer = ossl::to_der(X509_get_issuer_name(cert), i2d_X509_NAME);
+  const auto serial = ossl::to_der(X509_get0_serialNumber(cert), i2d_ASN1_INTEGER);
   if (issuer.empty() || serial.empty()) {
     return internal_error("cannot encode the signer's issuer and serial number: " +
                           ossl::take_errors());
   }
   const der::Bytes signer_info =
-      der::seq({der::integer_small(1), der::seq({issuer, serial}), algorithm_id(options.digest),
-                signed_attrs, sig_alg, der::octets(sig)});
+      der::seq({der::integer_small(1), der::seq({issuer, serial}), algorithm_id(digest),
+                signed_attrs, sig_alg, der::octets(signature)});
 
   // Certificates: signer + chain, duplicates removed, sorted by DER (as a SET OF).
   std::vector<der::Bytes> certs;
@@ -169,17 +188,32 @@ Result<der::Bytes> build_signed_data(const Credentials& creds, const SignOptions
     auto d = ossl::to_der(c, i2d_X509);
     if (!d.empty() && std::find(certs.begin(), certs.end(), d) == certs.end()) certs.push_back(d);
   };
-  add_cert(impl.cert.get());
-  for (const auto& c : impl.chain) add_cert(c.get());
+  add_cert(cert);
+  for (const X509* c : chain) add_cert(c);
   der::Bytes cert_set = der::set_of(std::move(certs));
   cert_set[0] = std::byte{der::ctx_cons(0)};
 
+  const der::Bytes idc = spc_indirect_data(digest, image_digest);
   const der::Bytes content_info =
       der::seq({der::oid(oid::kSpcIndirectData), der::tlv(der::ctx_cons(0), idc)});
   const der::Bytes signed_data =
-      der::seq({der::integer_small(1), der::set_of({algorithm_id(options.digest)}), content_info,
-                cert_set, der::set_of({signer_info})});
+      der::seq({der::integer_small(1), der::set_of({algorithm_id(digest)}), content_info, cert_set,
+                der::set_of({signer_info})});
   return der::seq({der::oid(oid::kSignedData), der::tlv(der::ctx_cons(0), signed_data)});
+}
+
+Result<der::Bytes> build_signed_data(const Credentials& creds, const SignOptions& options,
+                                     std::span<const std::byte> image_digest) {
+  const auto& impl = creds.impl();
+  if (!impl.signer) return internal_error("the credentials have no signer");
+  auto attrs = signed_attributes(options, image_digest);
+  if (!attrs) return std::unexpected(attrs.error());
+  auto sig = impl.signer->sign(options.digest, attrs->to_sign);
+  if (!sig) return std::unexpected(sig.error());
+  std::vector<const X509*> chain;
+  for (const auto& c : impl.chain) chain.push_back(c.get());
+  return assemble_signed_data(impl.cert.get(), chain, options.digest, image_digest, *attrs, *sig,
+                              impl.signer->describe());
 }
 
 std::expected<IndirectData, IndirectDataError> decode_indirect_data(PKCS7* p7) {

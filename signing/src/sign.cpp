@@ -20,7 +20,17 @@ Result<pe::Image> open_image(const fs::path& path) { return pe::Image::open(path
 Result<std::vector<std::byte>> signature_for(const Credentials& creds, const SignOptions& options,
                                              std::span<const std::byte> digest,
                                              const std::string& file) {
-  auto der = build_signed_data(creds, options, digest);
+  SignOptions numbered;
+  const SignOptions* opts = &options;
+  if (options.nest_into && !options.sequence_number) {
+    // osslsigncode numbers nested signatures 1, 2, ...: the count of nested ones before + 1.
+    auto nested = nested_pkcs7(*options.nest_into, file);
+    if (!nested) return std::unexpected(nested.error());
+    numbered = options;
+    numbered.sequence_number = static_cast<long>(nested->size()) + 1;
+    opts = &numbered;
+  }
+  auto der = build_signed_data(creds, *opts, digest);
   if (!der) return std::unexpected(der.error().in_file(file));
   if (options.timestamp) {
     auto stamped = timestamp_pkcs7(*der, *options.timestamp, file);

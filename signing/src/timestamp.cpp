@@ -203,8 +203,10 @@ Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> 
     ++tried;
     auto req = make_timestamp_request(data, options.digest);
     if (!req) return std::unexpected(req.error());
+    http::PostOptions post_options;
+    post_options.tls_ca_files = options.tls_ca_files;
     auto resp = http::post(*url, "application/timestamp-query", "application/timestamp-reply",
-                           req->der, options.timeout);
+                           req->der, options.timeout, 4u << 20, post_options);
     if (!resp) {
       last = resp.error();
       continue;

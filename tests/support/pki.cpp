@@ -47,6 +47,7 @@ CertPair make_cert(const fs::path& dir, const std::string& name, const CertSpec&
         "basicConstraints = critical,CA:FALSE\n"
         "keyUsage = critical,digitalSignature\n";
     if (!spec.eku.empty()) ext += "extendedKeyUsage = " + spec.eku + "\n";
+    if (!spec.san.empty()) ext += "subjectAltName = " + spec.san + "\n";
   }
   ext += "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n";
   write_text(cfg, fmt::format(R"([ca]

@@ -22,6 +22,7 @@ struct CertSpec {
   std::string start = {};            // "YYYYMMDDHHMMSSZ"; empty: now - 1 day
   std::string end = {};              // empty: now + 365 days
   const CertPair* issuer = nullptr;  // nullptr: self-signed
+  std::string san = {};              // subjectAltName ("IP:127.0.0.1,DNS:localhost"); empty: none
 };
 
 // Creates DIR/NAME.pem and DIR/NAME.key with `openssl req` + `openssl ca`. Fails the calling

@@ -33,6 +33,8 @@ struct TsaOptions {
   TsaMode first_mode = TsaMode::kNormal;  // the first `first_count` requests get this mode
   int first_count = 0;
   int lifetime_seconds = 120;
+  bool tls = false;  // https: a server certificate for 127.0.0.1 from a test TLS CA (tls_ca())
+  std::string tls_names = "IP:127.0.0.1,DNS:localhost";  // its subjectAltName
 };
 
 class LocalTsa {
@@ -46,7 +48,8 @@ class LocalTsa {
   [[nodiscard]] bool ok() const { return error_.empty(); }
   [[nodiscard]] const std::string& error() const { return error_; }
   [[nodiscard]] int port() const { return port_; }
-  [[nodiscard]] std::string url() const;     // "http://127.0.0.1:PORT/"
+  [[nodiscard]] std::string url() const;     // "http://127.0.0.1:PORT/" (https:// with tls)
+  [[nodiscard]] fs::path tls_ca() const;     // tlsca.pem: the CA of the https server certificate
   [[nodiscard]] fs::path root_cert() const;  // tsaroot.pem (trust anchor for --tsa-ca)
   [[nodiscard]] fs::path leaf_cert() const;  // tsa.pem
   [[nodiscard]] fs::path leaf_key() const;   // tsa.key
@@ -60,6 +63,29 @@ class LocalTsa {
  private:
   std::string setup_pki();
   std::string start_server(const TsaOptions& options);
+  TempDir dir_;
+  bool tls_ = false;
+  std::string tls_names_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string error_;
+};
+
+// A local http proxy on 127.0.0.1 (tests/tsa/connect_proxy.py): CONNECT tunnels (https) and
+// absolute-form requests (http); with `require_auth` it answers 407 unless Basic user:secret.
+class LocalProxy {
+ public:
+  explicit LocalProxy(bool require_auth = false, int lifetime_seconds = 120);
+  ~LocalProxy();
+  LocalProxy(const LocalProxy&) = delete;
+  LocalProxy& operator=(const LocalProxy&) = delete;
+  [[nodiscard]] bool ok() const { return error_.empty(); }
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] std::string url() const;  // "http://127.0.0.1:PORT"
+  // One line per request: "CONNECT 127.0.0.1:443" or "POST http://127.0.0.1:8080/".
+  [[nodiscard]] std::vector<std::string> requests() const;
+
+ private:
   TempDir dir_;
   pid_t pid_ = -1;
   int port_ = 0;

@@ -16,11 +16,13 @@ Modes:
   imprint   a real reply to the request with its message imprint changed (imprint mismatch)
   chunked   a real reply sent with Transfer-Encoding: chunked in 100-byte chunks
   hugechunk a real reply whose first chunk claims a size of 2^64 - 1 bytes (a size that wraps)
+--tls-cert/--tls-key serve https instead of http.
 --first-mode M --first-count N: the first N requests are answered in mode M, the rest in --mode.
 Every request appends one line to --log: "<n> <content-type> <length> <mode>".
 """
 import argparse
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -165,10 +167,17 @@ def main():
     ap.add_argument("--first-mode", choices=MODES, default="normal")
     ap.add_argument("--first-count", type=int, default=0)
     ap.add_argument("--lifetime", type=float, default=120)
+    ap.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="the key of --tls-cert")
     args = ap.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args))
     server.daemon_threads = True
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True,
+                                        do_handshake_on_connect=False)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % server.server_address[1])

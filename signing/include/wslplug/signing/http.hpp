@@ -1,10 +1,14 @@
-// A minimal HTTP/1.1 client for RFC 3161 time-stamp requests: one POST over a plain TCP socket
-// with a connect/read deadline. Used by timestamp.cpp; public so that the reply parser can be
-// exercised on its own (fuzz/, tests) without a socket.
+// A minimal HTTP/1.1 client for RFC 3161 time-stamp requests: one POST over TCP or TLS (https,
+// OpenSSL, peer and host name verified against the system store or given CA files), directly
+// or through an http proxy (absolute-form for http, CONNECT for https) chosen by
+// HTTPS_PROXY/HTTP_PROXY/NO_PROXY, with a deadline for the whole exchange. Used by
+// timestamp.cpp; public so that the reply parser can be exercised on its own (fuzz/, tests)
+// without a socket.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,14 +20,14 @@
 namespace wslplug::signing::http {
 
 struct Url {
-  std::string scheme;  // "http"
+  std::string scheme;  // "http" or "https"
   std::string host;    // "timestamp.example.com", "127.0.0.1", "::1"
-  std::string port;    // "80" when not given
+  std::string port;    // "80" (http) or "443" (https) when not given
   std::string path;    // "/" when not given; includes the query string
   std::string text;    // the URL as given (for messages)
 };
 
-// Parses http://host[:port][/path]. https:// and other schemes are input errors with a fix.
+// Parses http(s)://host[:port][/path]. Other schemes are input errors with a fix.
 Result<Url> parse_url(std::string_view url);
 
 struct Response {
@@ -33,12 +37,32 @@ struct Response {
   std::vector<std::byte> body;
 };
 
+// The proxy variables (lower-case names win over upper-case, as curl reads them).
+struct ProxyEnv {
+  std::string https_proxy, http_proxy, no_proxy;
+};
+ProxyEnv proxy_env_from_environment();
+
+struct Proxy {
+  Url url;                    // text without credentials (for messages)
+  std::string authorization;  // "Basic ..." from user:password@ in the proxy URL, else empty
+};
+// The proxy for `target`: none when NO_PROXY lists its host ("*", "example.com" matches the host
+// and its subdomains, ".example.com" too; ports ignored) or the variable is empty. `error` is
+// set for a proxy URL that cannot be used (only http:// proxies are).
+std::optional<Proxy> proxy_for(const Url& target, const ProxyEnv& env, Status& error);
+
+struct PostOptions {
+  std::vector<std::filesystem::path> tls_ca_files;  // https trust anchors; empty: system store
+  ProxyEnv proxy_env = proxy_env_from_environment();
+};
+
 // POSTs `body` and reads the whole response. `timeout` bounds the whole exchange (connect, send,
 // and reading the reply). Errors (kind kIo) name the URL and the cause: unreachable, timeout,
 // connection closed, malformed response. Any HTTP status is returned as a Response.
 Result<Response> post(const Url& url, std::string_view content_type, std::string_view accept,
                       std::span<const std::byte> body, std::chrono::milliseconds timeout,
-                      std::size_t max_body = 4u << 20);
+                      std::size_t max_body = 4u << 20, const PostOptions& options = {});
 
 // Parses a complete reply as read from the connection (status line, headers, then the body,
 // de-chunked or cut to Content-Length): what post() does after reading. `max_body` bounds the

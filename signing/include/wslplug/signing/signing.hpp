@@ -46,6 +46,8 @@ class Credentials {
   Credentials& operator=(Credentials&&) noexcept;
   ~Credentials();
   struct Impl;
+  // For the other key locations (signer.hpp): wraps credentials built inside the library.
+  static Credentials adopt(std::unique_ptr<Impl> impl);
   [[nodiscard]] const Impl& impl() const { return *impl_; }
   [[nodiscard]] std::string subject() const;  // "CN=..., O=..."
   // The signer certificate's SHA-1 thumbprint, uppercase hex (as Windows shows it).
@@ -59,11 +61,12 @@ class Credentials {
 // ---------------------------------------------------------------- signing
 // An RFC 3161 time-stamp server and how to talk to it (sign --timestamp, wslplug timestamp).
 struct TimestampOptions {
-  std::string url;                                    // --timestamp: http://host[:port]/path
+  std::string url;  // --timestamp: http(s)://host[:port]/path (proxies from HTTPS_PROXY & co)
   DigestAlgorithm digest = DigestAlgorithm::kSha256;  // --timestamp-hash: the imprint algorithm
   int retries = 0;                                    // --timestamp-retries: extra attempts
   std::chrono::milliseconds timeout{30000};           // --timestamp-timeout: per attempt
   std::chrono::milliseconds backoff{1000};            // first retry delay; doubles per retry
+  std::vector<fs::path> tls_ca_files;  // --tsa-ca: an https server's CA; empty: the system store
 };
 
 struct SignOptions {
@@ -81,6 +84,9 @@ struct SignOptions {
   // PKCS#7 entry) and keep every other WIN_CERTIFICATE entry of the file as it is, so no existing
   // signature is lost; an unsigned input is signed normally. Takes precedence over nest_into.
   bool append = false;
+  // The signed attribute PKCS#9 sequenceNumber (1.2.840.113549.1.9.25.4) osslsigncode gives a
+  // nested signature; sign_file sets it from nest_into when nullopt.
+  std::optional<long> sequence_number;
 };
 
 struct SignResult {
