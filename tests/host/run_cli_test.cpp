@@ -159,20 +159,15 @@ TEST(RunScenario, DefaultLifecycleOrder) {
   std::vector<std::string> hooks;
   for (const auto& e : events)
     hooks.push_back(e.hook + (e.distribution.empty() ? "" : ":" + e.distribution));
-  const std::vector<std::string> expected = {"OnVMStarted",
-                                             "OnDistributionRegistered:Ubuntu",
-                                             "OnDistributionRegistered:bare",
-                                             "OnDistributionStarted:Ubuntu",
-                                             "OnDistributionStarted:bare",
-                                             "OnDistributionStopping:Ubuntu",
-                                             "OnDistributionStopping:bare",
-                                             "OnDistributionStarted:Ubuntu",
-                                             "OnDistributionStarted:bare",
-                                             "OnDistributionStopping:Ubuntu",
-                                             "OnDistributionStopping:bare",
-                                             "OnVMStopping",
-                                             "OnDistributionUnregistered:Ubuntu",
-                                             "OnDistributionUnregistered:bare"};
+  const std::vector<std::string> expected = {
+      "OnVMStarted", "OnDistributionRegistered:Ubuntu", "OnDistributionRegistered:bare",
+      "OnDistributionStarted:Ubuntu", "OnDistributionStarted:bare", "OnDistributionStopping:Ubuntu",
+      "OnDistributionStopping:bare", "OnDistributionStarted:Ubuntu", "OnDistributionStarted:bare",
+      "OnDistributionStopping:Ubuntu", "OnDistributionStopping:bare", "OnVMStopping",
+      "OnDistributionUnregistered:Ubuntu", "OnDistributionUnregistered:bare",
+      // then the WSLC session
+      "OnSessionCreated", "WslcVmStarted", "ImageCreated", "ContainerStarted", "ContainerStopping",
+      "ImageDeleted", "WslcVmStopping", "OnSessionStopping"};
   EXPECT_EQ(hooks, expected);
   EXPECT_EQ(events[7].iteration, 2);
 }
