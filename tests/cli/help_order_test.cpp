@@ -39,8 +39,8 @@ std::vector<std::string> listed_commands() {
 
 TEST(HelpOrder, CommandsFollowTheOneListInMain) {
   const auto names = listed_commands();
-  std::vector<std::string> expected = {"new",     "build",    "cert",       "sign",
-                                       "verify",  "unsign",   "timestamp",  "attach",
+  std::vector<std::string> expected = {"new",     "build",    "cert",       "sign",      "prepare",
+                                       "finish",  "verify",   "unsign",     "timestamp", "attach",
                                        "extract", "register", "unregister", "doctor"};
   // `run` is listed right after build when this binary has it.
   if (std::find(names.begin(), names.end(), "run") != names.end())
