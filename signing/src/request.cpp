@@ -131,7 +131,7 @@ std::string request_to_json(const SigningRequest& r) {
   auto certs = nlohmann::ordered_json::array();
   for (const auto& c : r.certs) certs.push_back(base64(c));
   j["certificates"] = certs;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 Result<SigningRequest> request_from_json(std::string_view text, const std::string& file) {
@@ -141,14 +141,14 @@ Result<SigningRequest> request_from_json(std::string_view text, const std::strin
   };
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return bad("not a JSON object", "offset 0x0");
-  if (j.value("format", "") != kFormat)
-    return bad("\"format\" is not " + std::string(kFormat), "format");
-  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"] != kVersion)
-    return bad(fmt::format("only version {} is understood", kVersion), "version");
   auto str = [&](const char* key) -> std::optional<std::string> {
     if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
     return j[key].get<std::string>();
   };
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"] != kVersion)
+    return bad(fmt::format("only version {} is understood", kVersion), "version");
+  if (str("format").value_or("") != kFormat)
+    return bad("\"format\" is not " + std::string(kFormat), "format");
   SigningRequest r;
   r.file = str("file").value_or("");
   if (j.contains("file_size") && j["file_size"].is_number_unsigned())
@@ -171,7 +171,8 @@ Result<SigningRequest> request_from_json(std::string_view text, const std::strin
   r.signing_time = j["signing_time"].get<std::int64_t>();
   r.description = str("name").value_or("");
   r.url = str("url").value_or("");
-  r.commercial = j.value("commercial", false);
+  r.commercial =
+      j.contains("commercial") && j["commercial"].is_boolean() && j["commercial"].get<bool>();
   if (!j.contains("certificates") || !j["certificates"].is_array() || j["certificates"].empty())
     return bad("\"certificates\" is missing", "certificates");
   for (const auto& c : j["certificates"]) {

@@ -40,8 +40,8 @@ std::vector<std::string> listed_commands() {
 TEST(HelpOrder, CommandsFollowTheOneListInMain) {
   const auto names = listed_commands();
   std::vector<std::string> expected = {
-      "new",    "build",   "cert",     "sign",       "verify", "unsign",    "timestamp",
-      "attach", "extract", "register", "unregister", "doctor", "completion"};
+      "new",     "build",    "cert",       "sign",   "prepare",   "finish", "verify", "unsign",
+      "timestamp", "attach", "extract", "register", "unregister", "doctor", "completion"};
   // `run` is listed right after build when this binary has it.
   if (std::find(names.begin(), names.end(), "run") != names.end())
     expected.insert(expected.begin() + 2, "run");

@@ -6,6 +6,7 @@
 
 #include "pki.hpp"
 #include "support.hpp"
+#include "tsa.hpp"
 #include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/signing.hpp"
 

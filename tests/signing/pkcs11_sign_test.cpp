@@ -177,7 +177,7 @@ TEST_F(Pkcs11SignTest, RefusedWithClearErrors) {
     EXPECT_FALSE(wt::fs::exists(out)) << c.name;
   }
   // A module that does not exist, and a file that is not a module.
-  for (const std::string module : {(tmp_ / "missing.so").string(), rsa_.cert.string()}) {
+  for (const std::string& module : {(tmp_ / "missing.so").string(), rsa_.cert.string()}) {
     const auto out = tmp_ / "bad.dll";
     auto r = wt::wslplug(
         {"sign", dll_.string(), "--pkcs11-module", module, "--key",

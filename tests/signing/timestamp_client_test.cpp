@@ -176,7 +176,7 @@ TEST(TimestampClient, UnreachableHangAndBadUrl) {
   EXPECT_LT(took, 5s);
 
   for (const std::string bad :
-       {"https://127.0.0.1/", "ftp://x/", "127.0.0.1:80", "http://:80/", "http://h:99999/"}) {
+       {"gopher://127.0.0.1/", "ftp://x/", "127.0.0.1:80", "http://:80/", "http://h:99999/"}) {
     auto e = sg::fetch_timestamp_token(data, opts(bad));
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().kind, wslplug::ErrorKind::kInput) << bad;
