@@ -11,6 +11,56 @@ namespace wslplug::signing {
 
 namespace numbering {
 
+namespace {
+
+// Signatures nested inside nested ones are numbered too: depth first, each followed at once by
+// its own nested ones (the order of nested_pkcs7), at most kMaxDepth levels deep.
+constexpr int kMaxDepth = 32;
+void add_nested(PKCS7* p7, std::size_t outer, std::size_t entry, std::uint64_t offset,
+                const std::string& file, int depth, std::vector<SignatureSlot>& out) {
+  auto nested = nested_signatures(ossl::first_signer(p7));
+  const auto next_nested = [&] {
+    std::size_t first = out.size();
+    while (first > 0 && out[first - 1].entry == entry && out[first - 1].nested != 0) --first;
+    return out.size() - first + 1;  // slots of this entry so far, after its own signature
+  };
+  if (!nested || (!nested->empty() && depth >= kMaxDepth)) {
+    SignatureSlot bad;
+    bad.index = out.size();
+    bad.entry = entry;
+    bad.nested = next_nested();
+    bad.offset = offset;
+    bad.problem = !nested ? fmt::format("the nested signatures of signature {} cannot be read: {}",
+                                        outer, nested.error().message)
+                          : fmt::format(
+                                "signature {} has signatures nested more than {} levels "
+                                "deep",
+                                outer, kMaxDepth);
+    out.push_back(std::move(bad));
+    return;
+  }
+  for (std::size_t n = 0; n < nested->size(); ++n) {
+    SignatureSlot ns;
+    ns.index = out.size();
+    ns.entry = entry;
+    ns.nested = next_nested();
+    ns.offset = offset;
+    auto check = ossl::parse_signed_data((*nested)[n], file);
+    if (!check) {
+      ns.problem = fmt::format("nested signature {} of signature {} cannot be read: {}", n + 1,
+                               outer, check.error().message);
+      out.push_back(std::move(ns));
+      continue;
+    }
+    ns.der = std::move((*nested)[n]);
+    const std::size_t self = ns.index;
+    out.push_back(std::move(ns));
+    add_nested(check->get(), self, entry, offset, file, depth + 1, out);
+  }
+}
+
+}  // namespace
+
 Result<std::vector<SignatureSlot>> slots(const pe::Image& image) {
   auto entries = image::signature_entries(image);
   if (!entries) return std::unexpected(entries.error());
@@ -37,32 +87,7 @@ Result<std::vector<SignatureSlot>> slots(const pe::Image& image) {
     }
     slot.der = std::move(entry.der);
     out.push_back(std::move(slot));
-    auto nested = nested_signatures(ossl::first_signer(p7->get()));
-    if (!nested) {
-      SignatureSlot bad;
-      bad.index = out.size();
-      bad.entry = e;
-      bad.nested = 1;
-      bad.offset = entry.header.offset;
-      bad.problem = fmt::format("the nested signatures of signature {} cannot be read: {}",
-                                out.back().index, nested.error().message);
-      out.push_back(std::move(bad));
-      continue;
-    }
-    const std::size_t outer = out.back().index;
-    for (std::size_t n = 0; n < nested->size(); ++n) {
-      SignatureSlot ns;
-      ns.index = out.size();
-      ns.entry = e;
-      ns.nested = n + 1;
-      ns.offset = entry.header.offset;
-      if (auto check = ossl::parse_signed_data((*nested)[n], image.path()); !check)
-        ns.problem = fmt::format("nested signature {} of signature {} cannot be read: {}", n + 1,
-                                 outer, check.error().message);
-      else
-        ns.der = std::move((*nested)[n]);
-      out.push_back(std::move(ns));
-    }
+    add_nested(p7->get(), out.back().index, e, entry.header.offset, image.path(), 0, out);
   }
   return out;
 }
