@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // multiply into millions of entries.
     std::size_t functions = 0;
     for (const auto& i : *imports) functions += i.functions.size();
-    WSLPLUG_FUZZ_CHECK(functions <= (1u << 16));
+    WSLPLUG_FUZZ_CHECK(functions <= (1u << 14));
   }
 
   // RVA mapping at the edges of every section and directory.

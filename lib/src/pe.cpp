@@ -13,6 +13,8 @@ constexpr std::uint64_t kMaxHeaderRead = 64 * 1024;  // e_lfanew + headers must 
 constexpr std::uint32_t kMaxExports = 1u << 16;
 constexpr std::uint32_t kMaxImportDlls = 4096;
 constexpr std::uint32_t kMaxImportFunctions = 1u << 16;
+// All DLLs together: real plugins import a few hundred functions, large programs a few thousand.
+constexpr std::uint64_t kMaxImportFunctionsTotal = 1u << 14;
 
 std::uint64_t round8(std::uint64_t v) { return (v + 7) & ~std::uint64_t{7}; }
 
@@ -402,9 +404,9 @@ Result<std::vector<Import>> Image::imports() const {
       std::uint64_t v = le32(t.data());
       if (thunk == 8) v |= static_cast<std::uint64_t>(le32(t.data() + 4)) << 32;
       if (v == 0) break;
-      if (total++ == kMaxImportFunctions) {
+      if (total++ == kMaxImportFunctionsTotal) {
         return input_error(
-            fmt::format("the import tables list more than {} functions", kMaxImportFunctions),
+            fmt::format("the import tables list more than {} functions", kMaxImportFunctionsTotal),
             path(), offset_str(*off + thunk * i), "the file is corrupt; rebuild it");
       }
       if (v & ord_flag) {
