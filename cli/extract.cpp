@@ -62,6 +62,7 @@ const Registrar kRegistrar{
        cmd->add_option("--index", a->index,
                        "Which signature: 0 the primary (with its nested ones inside), 1.. a "
                        "nested signature on its own")
+           ->option_text("N")
            ->capture_default_str();
        set_examples(cmd, {"wslplug extract plugin.dll -o plugin.p7",
                           "wslplug extract plugin.dll -o nested.pem --pem --index 1",

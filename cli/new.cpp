@@ -75,28 +75,31 @@ const Registrar kRegistrar{CommandSpec{
                       "Plugin name: crate/project name and registry value name (letters, digits, "
                       "'-', '_'; starts with a letter)")
           ->required();
-      cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp");
-      cmd->add_option("--dir", flags->dir, "Directory to create (default: ./NAME)");
+      set_choices(cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp"),
+                  {"rust", "cpp"});
+      cmd->add_option("--dir", flags->dir, "Directory to create (default: ./NAME)")
+          ->option_text("DIR");
       cmd->add_option("--hooks", flags->hooks,
                       "Comma-separated hooks: vm-started, vm-stopping, distribution-started, "
                       "distribution-stopping, distribution-registered, distribution-unregistered, "
                       "or all / none (default: the four VM and distribution start/stop hooks)")
+          ->option_text("HOOK,...")
           ->each([flags](const std::string&) { flags->hooks_given = true; });
       cmd->add_option("--require", flags->require,
                       "Minimum WSL version X.Y.Z, or wslplugins-rs capabilities "
                       "(DistributionInitPid, DistributionRegisteredHook, "
                       "DistributionUnregisteredHook, ExecuteBinaryInDistribution, "
                       "DistributionFlavor, DistributionVersion; several with ','). Capabilities "
-                      "the chosen hooks need are added for Rust");
+                      "the chosen hooks need are added for Rust")
+          ->option_text("X.Y.Z|CAPABILITY,...");
       cmd->add_flag("--force", flags->force,
                     "Write into an existing non-empty directory (replaces files of the same name)");
       set_examples(cmd,
                    {"wslplug new my-plugin", "wslplug new my-plugin --hooks all --require 2.1.3",
                     "wslplug new audit --hooks distribution-started "
                     "--require DistributionFlavor,DistributionVersion",
-                    "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp", "",
-                    "Exit codes: 0 created, 2 bad name/flag or directory not empty, 3 I/O "
-                    "error."});
+                    "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp"});
+      set_exit_codes(cmd, {{0, "created"}, {2, "bad name or flag, or the directory is not empty"}});
       return [flags] { return run_new(*flags); };
     }}};
 

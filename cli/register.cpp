@@ -205,25 +205,30 @@ Runner setup_register(CLI::App& root) {
   auto* name_opt =
       cmd->add_option("--name", args->name,
                       "Plugin name (the registry value name users see in WSL errors); default: the "
-                      "DLL's file name without .dll");
+                      "DLL's file name without .dll")
+          ->option_text("NAME");
   cmd->add_option("-o,--output", args->output,
                   "Registration file; default NAME.reg in the current folder. The removal file "
-                  "(.unregister.reg) and the script (.ps1) are written beside it");
+                  "(.unregister.reg) and the script (.ps1) are written beside it")
+      ->option_text("FILE");
   cmd->add_flag("--no-unregister", args->no_unregister, "Do not write the removal file");
-  cmd->add_option("--encoding", args->encoding,
-                  "utf16 (default: UTF-16LE with BOM and CRLF, what regedit writes) or utf8 "
-                  "(CRLF, no BOM; ASCII names and paths only)")
+  set_choices(cmd->add_option("--encoding", args->encoding,
+                              "utf16 (default: UTF-16LE with BOM and CRLF, what regedit writes) "
+                              "or utf8 (CRLF, no BOM; ASCII names and paths only)"),
+              {"utf16", "utf8"})
       ->capture_default_str();
   cmd->add_option("--automount-root", args->automount_root,
                   "Where WSL mounts Windows drives (wsl.conf [automount] root), for /mnt/c/... "
                   "style paths")
+      ->option_text("DIR")
       ->capture_default_str();
   cmd->add_flag("--ps1", args->ps1,
                 "Also write an elevated PowerShell script that sets the value in the 64-bit "
                 "registry view, restarts wslservice, starts WSL and prints the result");
   cmd->add_option("--trust-cert", args->trust_cert,
                   "With --ps1: the certificate (.cer or PEM) the script first imports into "
-                  "Cert:\\LocalMachine\\Root (machine-wide trust; test machines only)");
+                  "Cert:\\LocalMachine\\Root (machine-wide trust; test machines only)")
+      ->option_text("FILE");
   cmd->add_flag("--force", args->force, "Replace existing output files");
   cmd->add_option("DLL_PATH", args->dll,
                   "The plugin DLL as Windows will see it: C:\\Plugins\\p.dll, C:/Plugins/p.dll, "
@@ -282,9 +287,14 @@ Runner setup_unregister(CLI::App& root) {
       "unregister", "Write the .reg file that removes a WSL plugin's registration (\"NAME\"=-).");
   cmd->add_flag("--emit-reg", args->emit_reg,
                 "Write a .reg file (required: wslplug never writes the registry itself)");
-  cmd->add_option("--name", args->name, "Plugin name (the registry value name)")->required();
-  cmd->add_option("-o,--output", args->output, "Output file; default NAME.unregister.reg");
-  cmd->add_option("--encoding", args->encoding, "utf16 (default) or utf8 (ASCII names only)")
+  cmd->add_option("--name", args->name, "Plugin name (the registry value name)")
+      ->option_text("NAME")
+      ->required();
+  cmd->add_option("-o,--output", args->output, "Output file; default NAME.unregister.reg")
+      ->option_text("FILE");
+  set_choices(
+      cmd->add_option("--encoding", args->encoding, "utf16 (default) or utf8 (ASCII names only)"),
+      {"utf16", "utf8"})
       ->capture_default_str();
   cmd->add_flag("--force", args->force, "Replace an existing output file");
   set_examples(cmd,

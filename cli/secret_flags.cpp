@@ -10,14 +10,14 @@ std::string SecretFlags::hint() const {
   return fmt::format("--{0}-password-env VAR or --{0}-password-file FILE", name);
 }
 
-void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what,
-                      bool with_file) {
+void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what) {
   flags.name = std::move(name);
   cmd->add_option(fmt::format("--{}-password-env", flags.name), flags.env,
-                  fmt::format("Environment variable holding {}", what));
-  if (with_file)
-    cmd->add_option(fmt::format("--{}-password-file", flags.name), flags.file,
-                    fmt::format("File whose first line is {}", what));
+                  fmt::format("Environment variable holding {}", what))
+      ->option_text("VAR");
+  cmd->add_option(fmt::format("--{}-password-file", flags.name), flags.file,
+                  fmt::format("File whose first line is {}", what))
+      ->option_text("FILE");
 }
 
 Result<std::optional<SecretString>> secret_from_flags(const SecretFlags& flags) {
