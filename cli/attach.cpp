@@ -70,12 +70,14 @@ const Registrar kRegistrar{
            ->required()
            ->check(CLI::ExistingFile);
        cmd->add_option("--signature,-s", a->signature, "Detached signature (DER or PEM PKCS#7)")
+           ->option_text("FILE")
            ->required()
            ->check(CLI::ExistingFile);
        add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
                         {.output = "Write the signed file here"});
        cmd->add_flag("--json", a->json,
                      "Print one JSON document on stdout (schema: docs/output-json.md)");
+       set_usage(cmd, "FILE --signature FILE (-o FILE | --in-place) [OPTIONS]");
        set_examples(cmd, {"wslplug attach plugin.dll --signature plugin.p7 -o signed/plugin.dll",
                           "wslplug attach plugin.dll --signature plugin.p7 --in-place",
                           "# on the signing host: wslplug sign plugin.dll --pfx signer.pfx "

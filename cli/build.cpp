@@ -248,9 +248,11 @@ const Registrar kRegistrar{CommandSpec{
           "build",
           "Build the plugin project into a Windows DLL (cargo or CMake with MinGW-w64 on Linux) "
           "and report where the DLL is.");
-      cmd->add_option("-C,--dir", flags->dir, "Project directory (default: .)");
-      cmd->add_option("--target", flags->target,
-                      "Architecture: x86_64 (default, or wslplug.json's target) or arm64");
+      cmd->add_option("-C,--dir", flags->dir, "Project directory (default: .)")->option_text("DIR");
+      set_choices(cmd->add_option("--target", flags->target,
+                                  "Architecture: x86_64 (default, or wslplug.json's target) or "
+                                  "arm64"),
+                  {"x86_64", "arm64"});
       cmd->add_flag("--debug", flags->debug, "Build the debug profile instead of release");
       cmd->add_flag("--json", flags->json,
                     "Print a JSON report on stdout (artifact, target, signed, findings); the "
@@ -274,22 +276,27 @@ const Registrar kRegistrar{CommandSpec{
                     "run); with --json one document: run's, with build's under \"build\"");
       cmd->add_option("--wsl-version", flags->run_versions,
                       "With --run: WSL version to emulate (repeatable; default: run's matrix)")
+          ->option_text("X.Y.Z")
           ->allow_extra_args(false);
       cmd->add_option("--cargo", flags->cargo,
                       "The cargo to run (default: $CARGO, then cargo on PATH); the rustc beside it "
-                      "is used unless RUSTC is set");
+                      "is used unless RUSTC is set")
+          ->option_text("PROGRAM");
       cmd->add_flag("--offline", flags->offline,
                     "Rust: build with the crates already on this machine (cargo --offline; after "
                     "`cargo fetch` or `cargo vendor`)");
-      set_examples(cmd, {"wslplug build", "wslplug build -C my-plugin --json",
-                         "wslplug build --cargo /usr/bin/cargo   # Debian's Rust with "
-                         "libstd-rust-dev-windows",
-                         "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug",
-                         "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run",
-                         "wslplug build --windows-path '/mnt/c/Program Files/WSL Plugins/p/p.dll'", "",
-                         "Exit codes: 0 built, 1 the build failed or the DLL has errors, 2 no "
-                         "project, a toolchain is missing (the fix says what to install) or cargo "
-                         "cannot get the crates (network or registry), 3 I/O error."});
+      set_examples(cmd,
+                   {"wslplug build", "wslplug build -C my-plugin --json",
+                    "wslplug build --cargo /usr/bin/cargo   # Debian's Rust with "
+                    "libstd-rust-dev-windows",
+                    "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug",
+                    "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run",
+                    "wslplug build --windows-path '/mnt/c/Program Files/WSL Plugins/p/p.dll'"});
+      set_exit_codes(cmd, {{0, "built"},
+                           {1, "the build failed or the DLL has error findings"},
+                           {2,
+                            "no project, a toolchain is missing (the fix says what to install) "
+                            "or cargo cannot get the crates (network or registry)"}});
       return [flags] { return run_build(*flags); };
     }}};
 

@@ -41,20 +41,22 @@ int run_cert_new(const CertNewArgs& a) {
     return fail(Error{ErrorKind::kInput,
                       fmt::format("unknown key type \"{}\"", a.key),
                       {},
-                      "--key",
+                      "--key-type",
                       "use rsa2048, rsa3072, rsa4096 or ecdsa-p256"});
   }
   if (a.pfx_password.given() && !a.pfx) {
     return fail(Error{ErrorKind::kInput,
-                      "--pfx-password-env needs --pfx",
+                      "a --pfx password needs --pfx",
                       {},
-                      "--pfx-password-env",
+                      "--pfx-password-env/--pfx-password-file",
                       "add --pfx"});
   }
   auto password = secret_from_flags(a.pfx_password);
   if (!password) return fail(password.error());
   if (!*password && a.pfx) {
-    warn("cert.pfx is protected by an EMPTY password; use --pfx-password-env VAR to set one");
+    warn(
+        "cert.pfx is protected by an EMPTY password; use --pfx-password-env VAR or "
+        "--pfx-password-file FILE to set one");
   }
   signing::CertRequest req{a.subject, a.days, *key};
   auto r = signing::create_test_certificate(req, a.out_dir, a.pfx,
@@ -108,15 +110,21 @@ const Registrar kRegistrar{
            "its "
            "private key: key.pem (0600), cert.pem, cert.cer (DER) and optionally cert.pfx");
        cmd->add_option("--out-dir", args->out_dir, "Directory for the files (created if missing)")
+           ->option_text("DIR")
            ->capture_default_str();
        cmd->add_option("--subject", args->subject, "Subject, e.g. \"CN=My Company, O=My Org\"")
+           ->option_text("DN")
            ->capture_default_str();
-       cmd->add_option("--days", args->days, "Validity in days")->capture_default_str();
-       cmd->add_option("--key", args->key, "Key type: rsa2048, rsa3072, rsa4096 or ecdsa-p256")
+       cmd->add_option("--days", args->days, "Validity in days")
+           ->option_text("N")
            ->capture_default_str();
+       set_choices(cmd->add_option("--key-type", args->key,
+                                   "Key type: rsa2048, rsa3072, rsa4096 or ecdsa-p256"),
+                   {"rsa2048", "rsa3072", "rsa4096", "ecdsa-p256"})
+           ->capture_default_str();
+       add_alias(cmd, "--key", args->key, "--key-type", /*deprecated=*/true);
        cmd->add_flag("--pfx", args->pfx, "Also write a PKCS#12 file cert.pfx");
-       add_secret_flags(cmd, args->pfx_password, "pfx", "the cert.pfx password",
-                        /*with_file=*/false);
+       add_secret_flags(cmd, args->pfx_password, "pfx", "the cert.pfx password");
        add_output_flags(cmd, args->out, OutputStyle::kForceOnly,
                         {.force = "Overwrite existing files"});
        cmd->add_flag("--json", args->json,
@@ -124,7 +132,7 @@ const Registrar kRegistrar{
        set_examples(cmd,
                     {"wslplug cert new --out-dir certs",
                      "wslplug cert new --out-dir certs --subject \"CN=Contoso, O=Contoso Ltd\" "
-                     "--days 730 --key rsa4096",
+                     "--days 730 --key-type rsa4096",
                      "PFX_PASS=secret wslplug cert new --out-dir certs --pfx "
                      "--pfx-password-env PFX_PASS"});
        set_examples(cert, {"wslplug cert new --out-dir certs"});

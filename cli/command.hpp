@@ -1,7 +1,7 @@
 // Command registry: each cli/<command>.cpp registers itself with one static Registrar named
 // kRegistrar. setup() adds the subcommand (flags, help, examples) and returns the function main()
 // runs when that subcommand was given; it returns the process exit code. The order of the commands
-// in --help is the one list kHelpOrder in main.cpp (add the new command's name there).
+// in --help is the one list kHelpOrder in app.cpp (add the new command's name there).
 #pragma once
 
 #include <CLI/CLI.hpp>

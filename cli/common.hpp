@@ -5,9 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "wslplug/core/error.hpp"
@@ -28,8 +30,42 @@ nlohmann::json error_json(const Error& error);
 // Prints a JSON document on stdout (pretty, 2 spaces, trailing newline). Strings that are not
 // valid UTF-8 are printed with U+FFFD for each invalid sequence (docs/json.md), never an error.
 void print_json(const nlohmann::json& doc);
-// Appends an "Examples:" section to a command's --help.
+// The "Examples:" section of a command's --help (the help footer also lists the exit codes).
 void set_examples(CLI::App* cmd, const std::vector<std::string>& examples);
+
+// ---- Help and parsing metadata of the command tree. The help formatter, the parser's error
+// messages and the completion and man page generators read these (cli/app.hpp builds the tree).
+
+// The command path as typed: "wslplug", "wslplug sign", "wslplug cert new".
+std::string command_path(const CLI::App* cmd);
+// The usage line without "Usage: ", e.g. "wslplug sign FILE... (-o OUT | --in-place) [OPTIONS]".
+// `set_usage` gives what follows the command path; without it the line is made of the
+// positionals, the required options and "[OPTIONS]".
+void set_usage(CLI::App* cmd, std::string after_path);
+std::string usage_line(const CLI::App* cmd);
+// The values an option accepts, shown as its metavar ("rust|cpp") and completed by the shells;
+// the command still validates the value itself (with a fix). Returns `opt`.
+CLI::Option* set_choices(CLI::Option* opt, std::vector<std::string> values);
+const std::vector<std::string>& choices_of(const CLI::Option* opt);
+// What an exit code means for this command where it says more than docs/exit-codes.md
+// ({1, "the DLL has error findings"}); the help footer lists all four codes.
+void set_exit_codes(CLI::App* cmd, std::vector<std::pair<int, std::string>> details);
+// The shared exit-code footer of `cmd`'s --help (docs/exit-codes.md is the source).
+std::string exit_code_footer(const CLI::App* cmd);
+// The general meaning of exit code 0..3, as docs/exit-codes.md words it.
+std::string_view exit_code_meaning(int code);
+// A hidden second spelling of an option (kept for old command lines): `alias` ("--key") sets
+// the same variable as `current` ("--key-type"). With `deprecated`, using it prints a note on
+// stderr naming the current spelling. Hidden aliases are in no help group (group "").
+CLI::Option* add_alias(CLI::App* cmd, const std::string& alias, std::string& variable,
+                       const std::string& current, bool deprecated);
+
+// Usage errors in --json mode: the document printed on stdout instead of the stderr lines.
+// Default: {"schema": 1, "command": "sign", "ok": false, "exit_code": 2, "error": {...}}
+// (docs/errors.md). A command whose --json document has more members sets its own shape.
+using JsonErrorShape = std::function<nlohmann::json(nlohmann::json generic)>;
+void set_json_error_shape(CLI::App* cmd, JsonErrorShape shape);
+nlohmann::json json_error_document(const CLI::App* cmd, const Error& error);
 // A unix time as UTC text: ISO 8601 ("2026-11-21T09:40:33Z", for JSON and machine-readable
 // lines) or for people ("2026-11-21 09:40:33 UTC").
 std::string iso_utc(std::int64_t unix_seconds);

@@ -310,13 +310,6 @@ Status read_pasted_codes(DoctorOptions& o) {
   return {};
 }
 
-bool looks_like_negative_number(const std::string& s) {
-  if (s.size() < 2 || s[0] != '-') return false;
-  for (std::size_t i = 1; i < s.size(); ++i)
-    if (s[i] < '0' || s[i] > '9') return false;
-  return true;
-}
-
 Runner setup(CLI::App& root) {
   auto opts = std::make_shared<DoctorOptions>();
   auto* cmd = root.add_subcommand(
@@ -324,20 +317,22 @@ Runner setup(CLI::App& root) {
       "Explain a WSL plugin error code (any form WSL prints), or check a plugin DLL for what "
       "would make WSL refuse it.");
   cmd->add_option(
-      "codes", opts->codes,
+      "CODE", opts->codes,
       "Error codes as pasted: Wsl/Service/.../Plugin/0x8007007f, 'Error code: ...', "
       "TRUST_E_NOSIGNATURE, 0x8007007E, 8007007e, -2147024770, 2147942526, 126; - reads "
       "pasted wsl.exe output from stdin (at most 4 MiB)");
   cmd->add_option("--dll", opts->dlls,
                   "Check a plugin DLL: signature, architecture, export, imports")
+      ->option_text("FILE")
       ->check(CLI::ExistingFile);
   cmd->add_option("--reg", opts->regs,
                   "Check a registration .reg file: value type, path, key, 64-bit view")
+      ->option_text("FILE")
       ->check(CLI::ExistingFile);
   cmd->add_option("--ca", opts->ca, "Trusted root certificate (PEM) for the signature check")
+      ->option_text("FILE")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opts->json, "Print one JSON document (schema: docs/doctor.md)");
-  cmd->allow_extras();  // negative decimal HRESULTs (-2147024770) look like options to CLI11
   set_examples(
       cmd,
       {"wslplug doctor Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f",
@@ -347,23 +342,18 @@ Runner setup(CLI::App& root) {
        "wslplug doctor --dll build/my_plugin.dll",
        "wslplug doctor --dll my_plugin.dll --ca certs/cert.pem --json",
        "wslplug doctor --reg my-plugin.reg", "",
-       "Exit codes: 0 every code understood / no error findings, 1 a code no table names "
-       "(unknown)",
-       "or the DLL/.reg has error findings, 2 an input is not an error code (did-you-mean in "
-       "the fix)",
-       "or a usage error, 3 I/O error. A bare number: up to 65535 is a decimal Win32 code,",
-       "from 2147483648 a decimal HRESULT, other numbers of up to 8 digits are hex (the output "
-       "says which).",
+       "A bare number: up to 65535 is a decimal Win32 code, from 2147483648 a decimal HRESULT,",
+       "other numbers of up to 8 digits are hex (the output says which reading was used).",
        "JSON (--json): always {\"ok\", \"codes\"|\"files\": [...]}"});
-  return [opts, cmd]() -> int {
-    for (const auto& extra : cmd->remaining()) {
-      if (looks_like_negative_number(extra) || extra == "-") {
-        opts->codes.push_back(extra);
-      } else {
-        return report(Error{ErrorKind::kInput, fmt::format("unknown option '{}'", extra), "",
-                            "command line", "run wslplug doctor --help"});
-      }
-    }
+  set_usage(cmd, "(CODE... | - | --dll FILE... | --reg FILE...) [OPTIONS]");
+  set_exit_codes(cmd, {{0, "every code understood / no error findings"},
+                       {1,
+                        "a code no table names (unknown), or the DLL or .reg file has error "
+                        "findings"},
+                       {2, "an input is not an error code (did-you-mean in the fix)"}});
+  // Negative decimal HRESULTs (-2147024770) and "-" are positionals (CLI11 reads a dash and a
+  // digit as a number); `--` ends the options for anything else that starts with a dash.
+  return [opts]() -> int {
     if (auto st = read_pasted_codes(*opts); !st) return report(st.error());
     const int modes = !opts->dlls.empty() + !opts->codes.empty() + !opts->regs.empty();
     if (modes > 1)

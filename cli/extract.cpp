@@ -94,6 +94,7 @@ const Registrar kRegistrar{
                        "Which signature, numbered as `verify` lists them: each certificate "
                        "entry (with its nested ones inside) followed by its nested ones, each "
                        "on its own")
+           ->option_text("N")
            ->capture_default_str();
        cmd->add_flag("--json", a->json,
                      "Print one JSON document on stdout (schema: docs/output-json.md)");

@@ -102,8 +102,10 @@ const Registrar kRegistrar{CommandSpec{
                       "Plugin name: crate/project name and registry value name (letters, digits, "
                       "'-', '_'; starts with a letter)")
           ->required();
-      cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp");
-      cmd->add_option("--dir", flags->dir, "Directory to create (default: ./NAME)");
+      set_choices(cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp"),
+                  {"rust", "cpp"});
+      cmd->add_option("--dir", flags->dir, "Directory to create (default: ./NAME)")
+          ->option_text("DIR");
       cmd->add_option("--hooks", flags->hooks,
                       "Comma-separated hooks: vm-started, vm-stopping, distribution-started, "
                       "distribution-stopping, distribution-registered, distribution-unregistered; "
@@ -112,6 +114,7 @@ const Registrar kRegistrar{CommandSpec{
                       "wslc-vm-started, wslc-vm-stopping; or all (the six WSL hooks), wslc (the "
                       "eight WSLC hooks), none (default: the four VM and distribution start/stop "
                       "hooks)")
+          ->option_text("HOOK,...")
           ->each([flags](const std::string&) { flags->hooks_given = true; });
       cmd->add_option("--sdk", flags->sdk,
                       "C++: build against Microsoft's Microsoft.WSL.PluginApi header instead of "
@@ -127,7 +130,8 @@ const Registrar kRegistrar{CommandSpec{
                       "(DistributionInitPid, DistributionRegisteredHook, "
                       "DistributionUnregisteredHook, ExecuteBinaryInDistribution, "
                       "DistributionFlavor, DistributionVersion; several with ','). Capabilities "
-                      "the chosen hooks need are added for Rust");
+                      "the chosen hooks need are added for Rust")
+          ->option_text("X.Y.Z|CAPABILITY,...");
       cmd->add_flag("--no-ci", flags->no_ci,
                     "Leave out the GitHub Actions workflow .github/workflows/plugin.yml (build, "
                     "sign with a certificate from repository secrets, timestamp, verify, run, "
@@ -142,9 +146,8 @@ const Registrar kRegistrar{CommandSpec{
            "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp",
            "wslplug new containers --lang cpp --hooks container-started,wslc-vm-started",
            "wslplug new ms-sdk --lang cpp --sdk ~/Downloads/microsoft.wsl.pluginapi.2.9.3.nupkg",
-           "wslplug new my-plugin --no-ci   # without .github/workflows/plugin.yml", "",
-           "Exit codes: 0 created, 2 bad name/flag or directory not empty, 3 I/O "
-           "error."});
+           "wslplug new my-plugin --no-ci   # without .github/workflows/plugin.yml"});
+      set_exit_codes(cmd, {{0, "created"}, {2, "bad name or flag, or the directory is not empty"}});
       return [flags] { return run_new(*flags); };
     }}};
 

@@ -11,11 +11,11 @@ void add_output_flags(CLI::App* cmd, OutputFlags& flags, OutputStyle style,
                       const OutputHelp& help) {
   switch (style) {
     case OutputStyle::kOutOrInPlace:
-      cmd->add_option("-o,--output", flags.output, help.output);
+      cmd->add_option("-o,--output", flags.output, help.output)->option_text("FILE");
       cmd->add_flag("--in-place", flags.in_place, help.in_place);
       break;
     case OutputStyle::kOutRequired:
-      cmd->add_option("-o,--output", flags.output, help.output)->required();
+      cmd->add_option("-o,--output", flags.output, help.output)->option_text("FILE")->required();
       break;
     case OutputStyle::kForceOnly:
       break;

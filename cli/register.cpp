@@ -378,20 +378,23 @@ Runner setup_register(CLI::App& root) {
   auto* name_opt =
       cmd->add_option("--name", args->name,
                       "Plugin name (the registry value name users see in WSL errors); default: the "
-                      "DLL's file name without .dll");
-  cmd->add_option(
-      "-o,--output", args->output,
-      "Registration file; default NAME.reg in the current folder. The removal file "
-      "(.unregister.reg) and the scripts (.ps1, .unregister.ps1) are written beside it");
+                      "DLL's file name without .dll")
+          ->option_text("NAME");
+  cmd->add_option("-o,--output", args->output,
+                  "Registration file; default NAME.reg in the current folder. The removal file "
+                  "(.unregister.reg) and the scripts (.ps1, .unregister.ps1) are written beside it")
+      ->option_text("FILE");
   cmd->add_flag("--no-unregister", args->no_unregister,
                 "Do not write the removal file (nor the uninstall script)");
-  cmd->add_option("--encoding", args->encoding,
-                  "utf16 (default: UTF-16LE with BOM and CRLF, what regedit writes) or utf8 "
-                  "(CRLF, no BOM; ASCII names and paths only)")
+  set_choices(cmd->add_option("--encoding", args->encoding,
+                              "utf16 (default: UTF-16LE with BOM and CRLF, what regedit writes) "
+                              "or utf8 (CRLF, no BOM; ASCII names and paths only)"),
+              {"utf16", "utf8"})
       ->capture_default_str();
   cmd->add_option("--automount-root", args->automount_root,
                   "Where WSL mounts Windows drives (wsl.conf [automount] root), for /mnt/c/... "
                   "style paths")
+      ->option_text("DIR")
       ->capture_default_str();
   cmd->add_flag("--ps1", args->ps1,
                 "Also write elevated PowerShell scripts: NAME.ps1 copies the DLL into DLL_PATH's "
@@ -403,7 +406,8 @@ Runner setup_register(CLI::App& root) {
   cmd->add_option("--trust-cert", args->trust_cert,
                   "With --ps1: the certificate (.cer or PEM) the script first imports into "
                   "Cert:\\LocalMachine\\Root (machine-wide trust; test machines only; the "
-                  "uninstall script removes it)");
+                  "uninstall script removes it)")
+      ->option_text("FILE");
   cmd->add_flag("--install", args->install,
                 "Inside WSL: write the scripts, then run the install script elevated on Windows "
                 "through powershell.exe (a UAC prompt); needs --source");
@@ -514,9 +518,14 @@ Runner setup_unregister(CLI::App& root) {
       "optionally the elevated script that undoes an install by register --ps1.");
   cmd->add_flag("--emit-reg", args->emit_reg,
                 "Write the .reg file (what unregister always does; accepted for older scripts)");
-  cmd->add_option("--name", args->name, "Plugin name (the registry value name)")->required();
-  cmd->add_option("-o,--output", args->output, "Output file; default NAME.unregister.reg");
-  cmd->add_option("--encoding", args->encoding, "utf16 (default) or utf8 (ASCII names only)")
+  cmd->add_option("--name", args->name, "Plugin name (the registry value name)")
+      ->option_text("NAME")
+      ->required();
+  cmd->add_option("-o,--output", args->output, "Output file; default NAME.unregister.reg")
+      ->option_text("FILE");
+  set_choices(
+      cmd->add_option("--encoding", args->encoding, "utf16 (default) or utf8 (ASCII names only)"),
+      {"utf16", "utf8"})
       ->capture_default_str();
   cmd->add_flag("--ps1", args->ps1,
                 "Also write the elevated uninstall script (beside the .reg file, .ps1): removes "

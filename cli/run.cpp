@@ -380,30 +380,37 @@ const Registrar kRegistrar{CommandSpec{
           "violation, and what WSL would print.");
       cmd->add_option("PLUGIN.dll", f->dll,
                       "The plugin DLL (default: the project's built DLL in -C DIR)");
-      cmd->add_option("-C,--dir", f->dir, "Project directory when no DLL is given (default: .)");
+      cmd->add_option("-C,--dir", f->dir, "Project directory when no DLL is given (default: .)")
+          ->option_text("DIR");
       cmd->add_option(
              "--wsl-version", f->versions,
              "WSL version to emulate, X.Y.Z; repeatable (default: 2.0.5 2.1.3 2.4.4 2.9.5)")
+          ->option_text("X.Y.Z")
           ->allow_extra_args(false);
       cmd->add_option("--distro", f->distros,
                       "Add or replace a distribution: 'NAME[,package=PFN][,flavor=F|NULL]"
                       "[,version=V|NULL][,guid=G]'; repeatable")
+          ->option_text("SPEC")
           ->allow_extra_args(false);
       cmd->add_option("--scenario", f->scenario,
                       "JSON scenario file (events, data, expectations, "
-                      "canned command replies; docs/run.md)");
+                      "canned command replies; docs/run.md)")
+          ->option_text("FILE");
       cmd->add_option("--repeat", f->repeat,
-                      "Run the distributions' start/stop pair N times (default 1)");
+                      "Run the distributions' start/stop pair N times (default 1)")
+          ->option_text("N");
       cmd->add_flag("--no-exec", f->no_exec,
                     "Refuse every ExecuteBinary / ExecuteBinaryInDistribution with E_FAIL");
       cmd->add_flag("--null-strings", f->null_strings,
                     "Pass NULL PackageFamilyName (the header's contract) instead of \"\" (what WSL "
                     "passes today)");
       cmd->add_option("--hook-timeout", f->hook_timeout,
-                      "Seconds before a hook that has not returned counts as a hang (default 30)");
+                      "Seconds before a hook that has not returned counts as a hang (default 30)")
+          ->option_text("SECONDS");
       cmd->add_option("--name", f->name,
                       "Plugin name in WSL's messages (default: the project's registry value name, "
-                      "else the DLL's stem)");
+                      "else the DLL's stem)")
+          ->option_text("NAME");
       cmd->add_flag("--json", f->json, "Print one JSON document (docs/run-json.md) on stdout");
       set_examples(cmd,
                    {"wslplug run build/x86_64-release/my_plugin.dll",
@@ -411,11 +418,20 @@ const Registrar kRegistrar{CommandSpec{
                     "wslplug run my.dll --wsl-version 2.4.4 --null-strings",
                     "wslplug run my.dll --distro 'Store,package=Canonical.Ubuntu_79rhkp1fndgsc'",
                     "wslplug run my.dll --scenario deny-unpackaged.json --json",
-                    "wslplug build --run               # build, then run", "",
-                    "Exit codes: 0 WSL would load the plugin and every hook that can fail WSL "
-                    "succeeded, 1 WSL would fail, crash or hang because of the plugin, 2 usage or "
-                    "input error, 3 the harness failed (no host program, no wine: the fix names "
-                    "the package)."});
+                    "wslplug build --run               # build, then run"});
+      set_exit_codes(cmd,
+                     {{0, "WSL would load the plugin and every hook that can fail WSL succeeded"},
+                      {1, "WSL would fail, crash or hang because of the plugin"},
+                      {3,
+                       "the harness failed (no host program, no wine: the fix names the "
+                       "package)"}});
+      // `run --json` promises one document of one shape whatever the mistake.
+      set_json_error_shape(cmd, [](nlohmann::json doc) {
+        for (const char* member : {"plugin", "host", "options"}) doc[member] = nullptr;
+        doc["distributions"] = nlohmann::json::array();
+        doc["runs"] = nlohmann::json::array();
+        return doc;
+      });
       return [f] { return run_plugin(*f); };
     }}};
 

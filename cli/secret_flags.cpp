@@ -11,14 +11,14 @@ std::string SecretFlags::hint() const {
   return fmt::format("--{0}-password-env VAR or --{0}-password-file FILE", name);
 }
 
-void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what,
-                      bool with_file) {
+void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what) {
   flags.name = std::move(name);
   flags.env_flag = fmt::format("--{}-password-env", flags.name);
   flags.file_flag = fmt::format("--{}-password-file", flags.name);
-  cmd->add_option(flags.env_flag, flags.env, fmt::format("Environment variable holding {}", what));
-  if (with_file)
-    cmd->add_option(flags.file_flag, flags.file, fmt::format("File whose first line is {}", what));
+  cmd->add_option(flags.env_flag, flags.env, fmt::format("Environment variable holding {}", what))
+      ->option_text("VAR");
+  cmd->add_option(flags.file_flag, flags.file, fmt::format("File whose first line is {}", what))
+      ->option_text("FILE");
 }
 
 void add_named_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name,
@@ -26,8 +26,10 @@ void add_named_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name,
   flags.name = std::move(name);
   flags.env_flag = fmt::format("--{}-env", flags.name);
   flags.file_flag = fmt::format("--{}-file", flags.name);
-  cmd->add_option(flags.env_flag, flags.env, fmt::format("Environment variable holding {}", what));
-  cmd->add_option(flags.file_flag, flags.file, fmt::format("File whose first line is {}", what));
+  cmd->add_option(flags.env_flag, flags.env, fmt::format("Environment variable holding {}", what))
+      ->option_text("VAR");
+  cmd->add_option(flags.file_flag, flags.file, fmt::format("File whose first line is {}", what))
+      ->option_text("FILE");
 }
 
 Result<std::optional<SecretString>> secret_from_flags(const SecretFlags& flags) {

@@ -21,10 +21,9 @@ struct SecretFlags {
   [[nodiscard]] std::string hint() const;  // "--key-password-env VAR or --key-password-file FILE"
 };
 
-// Adds --<name>-password-env (and, with `with_file`, --<name>-password-file); `what` completes
-// the help text ("the password of an encrypted --key").
-void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what,
-                      bool with_file = true);
+// Adds --<name>-password-env VAR and --<name>-password-file FILE (always both: every secret
+// can come from either); `what` completes the help text ("the password of an encrypted --key").
+void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what);
 // The same group named --<name>-env / --<name>-file (a PKCS#11 token PIN: --pin-env, --pin-file).
 void add_named_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name,
                             std::string_view what);

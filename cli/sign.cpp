@@ -13,9 +13,9 @@
 #include "secret_flags.hpp"
 #include "timestamp_flags.hpp"
 #include "wslplug/core/pe.hpp"
+#include "wslplug/core/text.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/project/workflow.hpp"
-#include "wslplug/core/text.hpp"
 #include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/signer.hpp"
 #include "wslplug/signing/signing.hpp"
@@ -367,44 +367,59 @@ const Registrar kRegistrar{
        cmd->add_option("FILE", a->files, "PE files to sign")->required();
        cmd->add_option("--cert", a->cert,
                        "Signer certificate (PEM; more certificates = chain). Default inside a "
-                       "project: its test certificate (.wslplug/cert.pem, as build --sign)");
-       cmd->add_option("--key", a->key, "Private key (PEM or DER)");
-       cmd->add_option("--chain", a->chain, "Extra chain certificates (PEM), repeatable");
+                       "project: its test certificate (.wslplug/cert.pem, as build --sign)")
+           ->option_text("FILE");
+       cmd->add_option("--key", a->key,
+                       "Private key (PEM or DER), or a pkcs11: URI with --pkcs11-module")
+           ->option_text("FILE|URI");
+       cmd->add_option("--chain", a->chain, "Extra chain certificates (PEM), repeatable")
+           ->option_text("FILE");
        cmd->add_option("--pfx", a->pfx,
-                       "PKCS#12 file with key and certificate (instead of --cert/--key)");
+                       "PKCS#12 file with key and certificate (instead of --cert/--key)")
+           ->option_text("FILE");
        add_secret_flags(cmd, a->pfx_password, "pfx", "the --pfx password");
        add_secret_flags(cmd, a->key_password, "key", "the password of an encrypted --key");
        add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
                         {.output = "Output file (or directory for several files)",
                          .in_place = "Replace the input file",
                          .force = "Overwrite an existing -o file"});
-       cmd->add_option("--hash", a->hash, "Digest: sha256, sha384 or sha512")
+       set_choices(cmd->add_option("--hash", a->hash, "Digest: sha256, sha384 or sha512"),
+                   {"sha256", "sha384", "sha512"})
            ->capture_default_str();
-       cmd->add_option("--name", a->name, "Description (SpcSpOpusInfo programName)");
-       cmd->add_option("--url", a->url, "URL (SpcSpOpusInfo moreInfo)");
+       cmd->add_option("--name", a->name, "Description (SpcSpOpusInfo programName)")
+           ->option_text("DESCRIPTION");
+       cmd->add_option("--url", a->url, "URL (SpcSpOpusInfo moreInfo)")->option_text("URL");
        cmd->add_flag("--commercial", a->commercial,
                      "Commercial instead of individual statement type");
-       cmd->add_option("--time", a->time, "Signing time as unix seconds (reproducible output)");
+       cmd->add_option("--time", a->time, "Signing time as unix seconds (reproducible output)")
+           ->option_text("UNIX_SECONDS");
        add_timestamp_flags(cmd, a->ts, /*required=*/false);
        cmd->add_flag("--append", a->append,
                      "Add a nested signature (1.3.6.1.4.1.311.2.4.1) instead of replacing the "
                      "existing one (dual signing)");
        cmd->add_option("--detached-out", a->detached_out,
                        "Write only the PKCS#7 signature (DER) to this file; the PE is not touched "
-                       "(embed it with `wslplug attach`)");
+                       "(embed it with `wslplug attach`)")
+           ->option_text("FILE");
        cmd->add_flag("--json", a->json,
                      "Print one JSON document on stdout (schema: docs/output-json.md)");
        cmd->add_option("--external-signer", a->external_signer,
                        "Shell command that signs: reads the digest on stdin, writes the raw "
                        "signature on stdout (env: WSLPLUG_DIGEST_ALGORITHM, WSLPLUG_DIGEST_HEX, "
-                       "WSLPLUG_DIGEST_BASE64, WSLPLUG_CERT_THUMBPRINT, ...); needs --cert");
+                       "WSLPLUG_DIGEST_BASE64, WSLPLUG_CERT_THUMBPRINT, ...); needs --cert")
+           ->option_text("CMD");
        cmd->add_option("--external-signer-timeout", a->external_timeout_seconds,
                        "Seconds the external signer may take before it is stopped")
+           ->option_text("SECONDS")
            ->check(CLI::Range(0.1, 86400.0))
            ->capture_default_str();
        cmd->add_option("--pkcs11-module", a->pkcs11_module,
-                       "PKCS#11 provider library (.so); --key is then a pkcs11: URI (RFC 7512)");
+                       "PKCS#11 provider library (.so); --key is then a pkcs11: URI (RFC 7512)")
+           ->option_text("LIB");
        add_named_secret_flags(cmd, a->pin, "pin", "the PKCS#11 token's user PIN");
+       set_usage(cmd,
+                 "FILE... (-o FILE | --in-place) (--cert FILE --key FILE | --pfx FILE | --cert "
+                 "FILE --external-signer CMD | --pkcs11-module LIB --key URI) [OPTIONS]");
        set_examples(
            cmd, {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
                  "plugin.signed.dll",

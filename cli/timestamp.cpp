@@ -78,10 +78,12 @@ const Registrar kRegistrar{
        cmd->add_option("--index", a->index,
                        "Which signature: 0 the primary, 1.. a nested one (as `verify` numbers "
                        "them)")
+           ->option_text("N")
            ->capture_default_str();
        add_timestamp_flags(cmd, a->ts, /*required=*/true);
        cmd->add_flag("--json", a->json,
                      "Print one JSON document on stdout (schema: docs/output-json.md)");
+       set_usage(cmd, "FILE --timestamp URL (-o FILE | --in-place) [OPTIONS]");
        set_examples(
            cmd,
            {"wslplug timestamp plugin.dll --timestamp http://timestamp.digicert.com --in-place",

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "common.hpp"
 #include "wslplug/core/error.hpp"
 #include "wslplug/signing/signing.hpp"
 
@@ -23,17 +24,22 @@ struct TimestampFlags {
 inline void add_timestamp_flags(CLI::App* cmd, TimestampFlags& f, bool required) {
   auto* url = cmd->add_option("--timestamp,--ts", f.url,
                               "RFC 3161 time-stamp server URL (http(s)://host[:port]/path; "
-                              "HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply)");
+                              "HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply)")
+                  ->option_text("URL");
   if (required) url->required();
-  cmd->add_option("--timestamp-hash", f.hash,
-                  "Digest of the time-stamp request: sha256 (default), sha384, sha512, sha1")
+  set_choices(cmd->add_option("--timestamp-hash", f.hash,
+                              "Digest of the time-stamp request: sha256 (default), sha384, "
+                              "sha512, sha1"),
+              {"sha256", "sha384", "sha512", "sha1"})
       ->capture_default_str();
   cmd->add_option("--timestamp-retries", f.retries,
                   "Extra attempts after a failed request (backoff 1 s, 2 s, 4 s, ...)")
+      ->option_text("N")
       ->check(CLI::Range(0, 20))
       ->capture_default_str();
   cmd->add_option("--timestamp-timeout", f.timeout_seconds,
                   "Seconds to wait for the server per attempt (connect + reply)")
+      ->option_text("SECONDS")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
   cmd->add_option("--tsa-ca", f.tls_ca,

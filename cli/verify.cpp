@@ -178,10 +178,15 @@ const Registrar kRegistrar{
            "ok");
        cmd->add_option("FILE", a->files, "PE files to verify")->required();
        cmd->add_option("--ca", a->ca,
-                       "Trusted root certificate(s) (PEM/DER); default: system store");
-       cmd->add_option("--tsa-ca", a->tsa_ca, "Trusted timestamp root(s); default: same as --ca");
-       cmd->add_option("--time", a->time, "Verify as of this unix time (default: now)");
+                       "Trusted root certificate(s) (PEM/DER); default: system store")
+           ->option_text("FILE");
+       cmd->add_option("--tsa-ca", a->tsa_ca, "Trusted timestamp root(s); default: same as --ca")
+           ->option_text("FILE");
+       cmd->add_option("--time", a->time, "Verify as of this unix time (default: now)")
+           ->option_text("UNIX_SECONDS");
        cmd->add_flag("--json", a->json, "Machine-readable output (schema: docs/verify-json.md)");
+       set_exit_codes(cmd, {{0, "every signature of every file checks out"},
+                            {1, "a digest, signature, chain or checksum does not check out"}});
        set_examples(cmd, {"wslplug verify plugin.dll --ca certs/cert.pem",
                           "wslplug verify build/*.dll --ca root.pem --json",
                           "wslplug verify plugin.dll   # trust the system store"});
