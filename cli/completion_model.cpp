@@ -83,6 +83,8 @@ const std::map<std::string, Values, std::less<>>& hints() {
       {"--out-dir", dirs()},
       {"--cargo", files()},
       {"new NAME", none()},
+      {"--sdk", files({"nupkg"})},
+      {"--sdk-sha256", none()},
       // certificates and signing
       {"--cert", files(kCertFiles)},
       {"--key", files({"pem", "key", "der"})},
@@ -106,6 +108,13 @@ const std::map<std::string, Values, std::less<>>& hints() {
       {"--url", none()},
       {"--index", none()},
       {"--output", files()},
+      {"--external-signer", none()},
+      {"--external-signer-timeout", none()},
+      {"--pkcs11-module", files({"so"})},
+      {"--pin-env", env_var()},
+      {"--pin-file", files()},
+      {"--digest-out", files()},
+      {"--request", files({"json"})},
       // registration and diagnosis
       {"--name", none()},
       {"--encoding", choices({"utf16", "utf8"})},
@@ -114,6 +123,9 @@ const std::map<std::string, Values, std::less<>>& hints() {
       {"--reg", files({"reg"})},
       {"doctor codes", none()},
       {"DLL_PATH", files({"dll"})},
+      {"--source", files({"dll"})},
+      {"--windows-path", none()},
+      {"doctor CODE", none()},
       // running
       {"--wsl-version", choices(wsl_versions())},
       {"--distro", none()},

@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 
+#include "common.hpp"
+
 namespace wslplug::cli {
 
 ConsoleFlags& console_flags() {
@@ -17,8 +19,10 @@ void add_console_flags(CLI::App* app) {
   auto& f = console_flags();
   app->add_flag("-q,--quiet", f.quiet, "Print no status lines (data and errors only)");
   app->add_flag("-v,--verbose", f.verbose, "Print more detail on stderr");
-  app->add_option("--color", f.color, "Colour: never, auto (on a terminal, default) or always")
-      ->check(CLI::IsMember({"never", "auto", "always"}));
+  set_choices(
+      app->add_option("--color", f.color, "Colour: never, auto (on a terminal, default) or always")
+          ->check(CLI::IsMember({"never", "auto", "always"})),
+      {"never", "auto", "always"});
 }
 
 bool quiet() { return console_flags().quiet; }

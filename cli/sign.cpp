@@ -321,7 +321,7 @@ int run_sign(const SignArgs& given) {
                       "--hash",
                       "use sha256 (default), sha384 or sha512"});
   }
-  signing::SignOptions opts{*digest, a.name, a.url, a.commercial, a.time, {}, {}, {}};
+  signing::SignOptions opts{*digest, a.name, a.url, a.commercial, a.time, {}, {}, {}, {}};
   if (!a.ts.url.empty()) {
     auto t = timestamp_options(a.ts);
     if (!t) return fail(t.error());
