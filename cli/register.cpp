@@ -182,6 +182,19 @@ int run_elevated(const Interop& interop, const std::string& automount_root, cons
   return kExitOk;
 }
 
+// --restart and --no-restart: one of them, and --restart only with the flag that runs the script.
+Status check_restart_flags(bool restart, bool no_restart, bool runs_script,
+                           std::string_view run_flag) {
+  if (restart && no_restart)
+    return input_error("--restart and --no-restart contradict each other", {}, "--restart",
+                       "pass one of them (--no-restart is the default)");
+  if (restart && !runs_script)
+    return input_error(
+        fmt::format("--restart applies to {}; the script itself takes -Restart", run_flag), {},
+        "--restart", fmt::format("add {}, or run the script with -Restart", run_flag));
+  return {};
+}
+
 int run_register(const RegisterArgs& a) {
   const bool ps1 = a.ps1 || a.install;
   if (!a.trust_cert.empty() && !ps1) {
@@ -199,20 +212,8 @@ int run_register(const RegisterArgs& a) {
                         "--source",
                         "add --ps1"});
   }
-  if (a.restart && a.no_restart) {
-    return report(Error{ErrorKind::kInput,
-                        "--restart and --no-restart contradict each other",
-                        {},
-                        "--restart",
-                        "pass one of them (--no-restart is the default)"});
-  }
-  if (a.restart && !a.install) {
-    return report(Error{ErrorKind::kInput,
-                        "--restart applies to --install; the script itself takes -Restart",
-                        {},
-                        "--restart",
-                        "add --install, or run the script with -Restart"});
-  }
+  if (auto st = check_restart_flags(a.restart, a.no_restart, a.install, "--install"); !st)
+    return report(st.error());
   if (a.install && a.source.empty()) {
     return report(Error{ErrorKind::kInput,
                         "--install needs the DLL to install",
@@ -461,20 +462,8 @@ struct UnregisterArgs {
 };
 
 int run_unregister(const UnregisterArgs& a) {
-  if (a.restart && a.no_restart) {
-    return report(Error{ErrorKind::kInput,
-                        "--restart and --no-restart contradict each other",
-                        {},
-                        "--restart",
-                        "pass one of them (--no-restart is the default)"});
-  }
-  if (a.restart && !a.install) {
-    return report(Error{ErrorKind::kInput,
-                        "--restart applies to --uninstall; the script itself takes -Restart",
-                        {},
-                        "--restart",
-                        "add --uninstall, or run the script with -Restart"});
-  }
+  if (auto st = check_restart_flags(a.restart, a.no_restart, a.install, "--uninstall"); !st)
+    return report(st.error());
   auto encoding = parse_encoding(a.encoding);
   if (!encoding) return report(encoding.error());
   std::optional<Interop> interop;

@@ -11,25 +11,29 @@ std::string SecretFlags::hint() const {
   return fmt::format("--{0}-password-env VAR or --{0}-password-file FILE", name);
 }
 
-void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what) {
+namespace {
+
+// The pair --<name><env_suffix> VAR / --<name><file_suffix> FILE.
+void add_pair(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view stem,
+              std::string_view what) {
   flags.name = std::move(name);
-  flags.env_flag = fmt::format("--{}-password-env", flags.name);
-  flags.file_flag = fmt::format("--{}-password-file", flags.name);
+  flags.env_flag = fmt::format("--{}{}-env", flags.name, stem);
+  flags.file_flag = fmt::format("--{}{}-file", flags.name, stem);
   cmd->add_option(flags.env_flag, flags.env, fmt::format("Environment variable holding {}", what))
       ->option_text("VAR");
   cmd->add_option(flags.file_flag, flags.file, fmt::format("File whose first line is {}", what))
       ->option_text("FILE");
 }
 
+}  // namespace
+
+void add_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name, std::string_view what) {
+  add_pair(cmd, flags, std::move(name), "-password", what);
+}
+
 void add_named_secret_flags(CLI::App* cmd, SecretFlags& flags, std::string name,
                             std::string_view what) {
-  flags.name = std::move(name);
-  flags.env_flag = fmt::format("--{}-env", flags.name);
-  flags.file_flag = fmt::format("--{}-file", flags.name);
-  cmd->add_option(flags.env_flag, flags.env, fmt::format("Environment variable holding {}", what))
-      ->option_text("VAR");
-  cmd->add_option(flags.file_flag, flags.file, fmt::format("File whose first line is {}", what))
-      ->option_text("FILE");
+  add_pair(cmd, flags, std::move(name), "", what);
 }
 
 Result<std::optional<SecretString>> secret_from_flags(const SecretFlags& flags) {

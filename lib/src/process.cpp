@@ -9,24 +9,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "wslplug/core/fd.hpp"
+
 extern char** environ;
 
 namespace wslplug::process {
 
 namespace {
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
 
 bool is_executable(const fs::path& p) {
   std::error_code ec;

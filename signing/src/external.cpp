@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "authenticode.hpp"
+#include "wslplug/core/fd.hpp"
 
 extern char** environ;
 
@@ -21,19 +22,6 @@ namespace wslplug::signing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
 
 std::string base64(std::span<const std::byte> data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');

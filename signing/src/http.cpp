@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "ossl.hpp"
+#include "wslplug/core/fd.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/core/version.hpp"
 
@@ -31,26 +32,9 @@ constexpr std::string_view kTsaFix =
     "check the --timestamp URL and that the time-stamp server is reachable from this machine; "
     "--timestamp-retries N retries flaky servers";
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 struct AddrInfoDeleter {
   void operator()(addrinfo* a) const { freeaddrinfo(a); }
 };
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::vector<std::string> split_list(std::string_view list) {
   std::vector<std::string> out;
@@ -178,7 +162,7 @@ Result<Url> parse_url(std::string_view text) {
   if (sep == std::string_view::npos)
     return input_error(fmt::format("'{}' is not a URL", text), {}, "--timestamp",
                        "give the time-stamp server as http://host[:port]/path");
-  url.scheme = lower(text.substr(0, sep));
+  url.scheme = ascii_lower(text.substr(0, sep));
   if (url.scheme != "http" && url.scheme != "https")
     return input_error(fmt::format("'{}': unsupported URL scheme '{}'", text, url.scheme), {},
                        "--timestamp", "give the time-stamp server as http(s)://host[:port]/path");
@@ -289,7 +273,7 @@ struct RawReply {
 
 Status parse_headers(const Url& url, RawReply& r) {
   const std::string head = r.data.substr(0, r.header_end);
-  const std::string head_l = lower(head);
+  const std::string head_l = ascii_lower(head);
   const auto cl = header_value(head_l, head, "content-length");
   if (!cl.empty()) {
     std::uint64_t v = 0;
@@ -299,8 +283,8 @@ Status parse_headers(const Url& url, RawReply& r) {
     r.content_length = static_cast<std::size_t>(v);
     r.have_length = true;
   }
-  r.chunked =
-      lower(header_value(head_l, head, "transfer-encoding")).find("chunked") != std::string::npos;
+  r.chunked = ascii_lower(header_value(head_l, head, "transfer-encoding")).find("chunked") !=
+              std::string::npos;
   if (r.chunked) r.have_length = false;
   return {};
 }
@@ -356,7 +340,7 @@ Result<Response> to_response(const Url& url, const RawReply& r, std::size_t max_
       !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return net_error(url, fmt::format("malformed HTTP status line '{}'", status_line));
   if (status_line.size() > sp1 + 5) resp.reason = status_line.substr(sp1 + 5);
-  resp.content_type = header_value(lower(head), head, "content-type");
+  resp.content_type = header_value(ascii_lower(head), head, "content-type");
   std::string_view raw_body = std::string_view(r.data).substr(r.header_end + 4);
   std::string decoded;
   if (r.chunked) {
@@ -411,7 +395,7 @@ std::optional<Proxy> proxy_for(const Url& target, const ProxyEnv& env, Status& e
   std::string with_scheme(text);
   if (with_scheme.find("://") == std::string::npos) with_scheme = "http://" + with_scheme;
   const auto sep = with_scheme.find("://");
-  if (lower(std::string_view(with_scheme).substr(0, sep)) != "http") {
+  if (ascii_lower(std::string_view(with_scheme).substr(0, sep)) != "http") {
     error = input_error(fmt::format("{}: only http:// proxies are supported", var), {}, var,
                         "give the proxy as http://host:port (https targets go through it with "
                         "CONNECT)");

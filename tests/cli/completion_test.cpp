@@ -199,7 +199,7 @@ TEST_F(Shell, BashCompletesFlagValues) {
   EXPECT_EQ(as_set(hooks), (std::set<std::string>{"vm-started,distribution-started",
                                                   "vm-started,distribution-stopping"}));
   EXPECT_TRUE(contains(bash({"wslplug", "run", "--wsl-version", ""}), "2.4.4"));
-  EXPECT_TRUE(contains(bash({"wslplug", "cert", "new", "--key", ""}), "ecdsa-p256"));
+  EXPECT_TRUE(contains(bash({"wslplug", "cert", "new", "--key-type", ""}), "ecdsa-p256"));
   EXPECT_TRUE(contains(bash({"wslplug", "build", "--target", ""}), "arm64"));
 }
 

@@ -80,7 +80,7 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
   const auto dir = tmp / "ci-plugin";
   auto r = wt::wslplug({"new", "ci-plugin", "--lang", lang, "--dir", dir.string()});
   ASSERT_EQ(r.rc, 0) << r.both();
-  EXPECT_NE(r.out.find(".github/workflows/plugin.yml"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find(".github/workflows/plugin.yml"), std::string::npos) << r.both();
   const auto file = dir / ".github/workflows/plugin.yml";
   ASSERT_TRUE(wt::fs::exists(file));
   const std::string text = wt::read_text(file);

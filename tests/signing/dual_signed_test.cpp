@@ -114,7 +114,7 @@ TEST(DualSigned, AppendKeepsEverySignature) {
   auto r = wt::wslplug({"sign", f.dual.string(), "--cert", f.c.cert.string(), "--key",
                         f.c.key.string(), "--append", "-o", out.string()});
   ASSERT_EQ(r.rc, 0) << r.both();
-  EXPECT_NE(r.out.find("nested as signature 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("nested as signature 1"), std::string::npos) << r.both();
   auto doc = verify_json(out, f.ca);
   const auto& sigs = doc["files"][0]["signatures"];
   ASSERT_EQ(sigs.size(), 3u) << doc.dump(2);

@@ -24,11 +24,11 @@ TEST(SignAppend, OsslsigncodeVerifiesEveryIndex) {
   r = wt::wslplug({"sign", dll.string(), "--cert", b.cert.string(), "--key", b.key.string(),
                    "--hash", "sha512", "--append", "--in-place", "--timestamp", tsa.url()});
   ASSERT_EQ(r.rc, 0) << r.both();
-  EXPECT_NE(r.out.find("nested as signature 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("nested as signature 1"), std::string::npos) << r.both();
   r = wt::wslplug({"sign", dll.string(), "--cert", b.cert.string(), "--key", b.key.string(),
                    "--hash", "sha384", "--append", "--in-place"});
   ASSERT_EQ(r.rc, 0) << r.both();
-  EXPECT_NE(r.out.find("nested as signature 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("nested as signature 2"), std::string::npos) << r.both();
 
   auto v = wt::run({"osslsigncode", "verify", "-CAfile", (dir / "ab.pem").string(), "-TSA-CAfile",
                     tsa.root_cert().string(), dll.string()});
