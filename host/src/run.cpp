@@ -1497,30 +1497,16 @@ json VersionRun::wsl_for_event(const json& event, std::uint32_t hr, bool has_hr)
 // An ExecuteBinary call's process: who served it, its output, input, stderr and exit code.
 void VersionRun::attach_exec(Call& c, const std::map<long, Exec*>& by_cid) {
   json& j = c.j;
+  // A process call reports who served it and what the process read, wrote and returned; a WSLC
+  // process also has its stderr, an ExecuteBinary one the kernel messages.
   const bool exec_call = c.name == "ExecuteBinary" || c.name == "ExecuteBinaryInDistribution";
-  if (exec_call) {
+  const bool wslc_call = c.name == "WSLCCreateProcess";
+  if (exec_call || wslc_call) {
+    const char* extra = wslc_call ? "stderr" : "dmesg";
     j["served_by"] = nullptr;
     j["output"] = nullptr;
     j["input"] = nullptr;
-    j["exit_code"] = nullptr;
-    j["dmesg"] = nullptr;
-    if (auto it = by_cid.find(c.cid); it != by_cid.end()) {
-      const Exec& x = *it->second;
-      j["served_by"] = x.served_by;
-      if (x.served_by != "refused") {
-        j["output"] = utf8(x.output);
-        j["input"] = utf8(x.input);
-        j["dmesg"] = utf8(x.dmesg);
-        j["exit_code"] = x.exit_code ? json(*x.exit_code) : json(nullptr);
-      }
-      if (!x.note.empty()) j["note"] = utf8(x.note);
-    }
-  }
-  if (c.name == "WSLCCreateProcess") {
-    j["served_by"] = nullptr;
-    j["output"] = nullptr;
-    j["input"] = nullptr;
-    j["stderr"] = nullptr;
+    j[extra] = nullptr;
     j["exit_code"] = nullptr;
     if (auto it = by_cid.find(c.cid); it != by_cid.end()) {
       const Exec& x = *it->second;
@@ -1528,7 +1514,7 @@ void VersionRun::attach_exec(Call& c, const std::map<long, Exec*>& by_cid) {
       if (x.served_by != "refused") {
         j["output"] = utf8(x.output);
         j["input"] = utf8(x.input);
-        j["stderr"] = utf8(x.stderr_text);
+        j[extra] = utf8(wslc_call ? x.stderr_text : x.dmesg);
         j["exit_code"] = x.exit_code ? json(*x.exit_code) : json(nullptr);
       }
       if (!x.note.empty()) j["note"] = utf8(x.note);
