@@ -12,8 +12,6 @@ namespace {
 // Shared check and fix lines.
 constexpr std::string_view kRegQuery =
     R"(reg query "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins" /reg:64)";
-constexpr std::string_view kRegPs =
-    R"(Get-ItemProperty 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins')";
 constexpr std::string_view kTestPath =
     R"(Test-Path -LiteralPath (Get-ItemPropertyValue 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Lxss\Plugins' -Name <name>))";
 constexpr std::string_view kSig = "Get-AuthenticodeSignature C:\\path\\plugin.dll | Format-List *";
