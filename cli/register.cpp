@@ -11,7 +11,9 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
 #include "findings_view.hpp"
+#include "json_report.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
@@ -31,25 +33,72 @@ struct PlannedOutput {
   fs::path path;
   std::vector<std::byte> bytes;
   std::string what;
+  std::string role;  // register, unregister, install-script, uninstall-script (--json)
+};
+
+// What one run reports: the --json document, or text on stderr. Data (the files) is the
+// command's product, so without --json nothing goes to stdout.
+class Reporter {
+ public:
+  Reporter(bool json, nlohmann::json doc) : json_(json), doc_(std::move(doc)) {
+    doc_["ok"] = false;
+    doc_["files"] = nlohmann::json::array();
+    doc_["warnings"] = nlohmann::json::array();
+    doc_["next_steps"] = nlohmann::json::array();
+  }
+  nlohmann::json& doc() { return doc_; }
+  int fail(const Error& e) { return json_ ? print_json_failure(doc_, e) : report(e); }
+  void warning(const std::string& message) {
+    warn(message);
+    doc_["warnings"].push_back(message);
+  }
+  void findings(const std::vector<Finding>& findings) {
+    warn_findings(findings);
+    for (const auto& f : findings)
+      if (f.severity != Severity::kInfo) doc_["warnings"].push_back(f.message);
+  }
+  void wrote(const PlannedOutput& o) {
+    status(fmt::format("wrote {}: {}", o.path.string(), o.what));
+    doc_["files"].push_back(
+        {{"role", o.role}, {"path", json_path(o.path)}, {"size", o.bytes.size()}});
+  }
+  // The steps left to do on Windows, one per line (the first line is their heading in text).
+  void next_steps(const std::string& heading, const std::vector<std::string>& steps) {
+    status(heading);
+    for (const auto& step : steps) {
+      status("  " + step);
+      doc_["next_steps"].push_back(step);
+    }
+  }
+  int succeed() {
+    doc_["ok"] = true;
+    if (json_) print_json(doc_);
+    return kExitOk;
+  }
+
+ private:
+  bool json_;
+  nlohmann::json doc_;
 };
 
 // Opens every output first (so an existing file refuses the whole set before anything is
-// written), then writes and commits them.
-int write_outputs(const std::vector<PlannedOutput>& outputs, bool force) {
+// written), then writes and commits them. Returns the exit code of a failure, or nullopt.
+std::optional<int> write_outputs(const std::vector<PlannedOutput>& outputs, bool force,
+                                 Reporter& rep) {
   std::vector<AtomicOutput> opened;
   for (const auto& o : outputs) {
     auto out = AtomicOutput::create(o.path, OutputOptions{.overwrite = force});
-    if (!out) return report(out.error());
+    if (!out) return rep.fail(out.error());
     opened.push_back(std::move(*out));
   }
   for (std::size_t i = 0; i < outputs.size(); ++i) {
-    if (auto st = opened[i].write(outputs[i].bytes); !st) return report(st.error());
+    if (auto st = opened[i].write(outputs[i].bytes); !st) return rep.fail(st.error());
   }
   for (std::size_t i = 0; i < outputs.size(); ++i) {
-    if (auto st = opened[i].commit(); !st) return report(st.error());
-    fmt::print("wrote {}: {}\n", outputs[i].path.string(), outputs[i].what);
+    if (auto st = opened[i].commit(); !st) return rep.fail(st.error());
+    rep.wrote(outputs[i]);
   }
-  return kExitOk;
+  return std::nullopt;
 }
 
 Result<reg::Encoding> parse_encoding(const std::string& s) {
@@ -69,16 +118,16 @@ fs::path with_suffix(const fs::path& reg_path, const std::string& suffix) {
 // on it: problems that would make WSL fail to load it are warnings (the registration file itself
 // is still right). A file that cannot be read is a warning too.
 // Returns false when the DLL has errors (or cannot be read).
-bool warn_about_local_dll(const fs::path& file) {
+bool warn_about_local_dll(const fs::path& file, Reporter& rep) {
   auto checked = doctor::check_pe_file(file);
   if (!checked) {
-    warn(fmt::format("cannot check {}: {}", file.string(), checked.error().describe()));
+    rep.warning(fmt::format("cannot check {}: {}", file.string(), checked.error().describe()));
     return false;
   }
-  warn_findings(checked->findings);
+  rep.findings(checked->findings);
   if (has_errors(checked->findings)) {
-    warn(fmt::format("run wslplug doctor --dll {} for the whole check (signature included)",
-                     file.string()));
+    rep.warning(fmt::format("run wslplug doctor --dll {} for the whole check (signature included)",
+                            file.string()));
     return false;
   }
   return true;
@@ -101,6 +150,7 @@ struct RegisterArgs {
   bool restart = false;
   bool no_restart = false;
   bool force = false;
+  bool json = false;
   std::string dll;
 };
 
@@ -134,19 +184,20 @@ Result<Interop> find_interop(const std::string& automount_root, std::string_view
 // Runs the written script elevated on Windows through interop (powershell.exe, one UAC prompt).
 // `source` is the DLL to install; empty for the uninstall script.
 int run_elevated(const Interop& interop, const std::string& automount_root, const fs::path& script,
-                 const std::string& source, bool restart) {
+                 const std::string& source, bool restart, Reporter& rep) {
   const bool install = !source.empty();
+  const char* done_key = install ? "installed" : "uninstalled";
   auto script_win = reg::windows_path_of_local(script, automount_root, interop.wsl.distro);
-  if (!script_win) return report(script_win.error());
+  if (!script_win) return rep.fail(script_win.error());
   reg::ElevatedRun run{
       .script_windows_path = *script_win, .source_windows_path = {}, .restart = restart};
   if (install) {
     auto source_win = reg::windows_path_of_local(source, automount_root, interop.wsl.distro);
-    if (!source_win) return report(source_win.error());
+    if (!source_win) return rep.fail(source_win.error());
     run.source_windows_path = *source_win;
   }
   if (restart) {
-    warn(
+    rep.warning(
         "--restart: the script stops wslservice, which ends every running WSL session, this "
         "one included; wslplug may be cut off before it can show the result (the plugin loads "
         "when the service starts again, at the next wsl.exe)");
@@ -168,18 +219,19 @@ int run_elevated(const Interop& interop, const std::string& automount_root, cons
   std::fflush(stdout);
   auto outcome =
       process::run(argv, process::Options{.cwd = {}, .env = {}, .unset_env = {}, .output_fd = 2});
-  if (!outcome) return report(outcome.error());
+  if (!outcome) return rep.fail(outcome.error());
   if (!outcome->ok()) {
-    return report(Error{ErrorKind::kBad,
-                        fmt::format("the {} script failed on Windows (powershell.exe exit code "
-                                    "{}); its output is above",
-                                    install ? "install" : "uninstall", outcome->exit_code),
-                        script.string(),
-                        {},
-                        "fix what it reports and run the command again"});
+    return rep.fail(Error{ErrorKind::kBad,
+                          fmt::format("the {} script failed on Windows (powershell.exe exit code "
+                                      "{}); its output is above",
+                                      install ? "install" : "uninstall", outcome->exit_code),
+                          script.string(),
+                          {},
+                          "fix what it reports and run the command again"});
   }
-  fmt::print("{} on Windows by {}\n", install ? "installed" : "uninstalled", *script_win);
-  return kExitOk;
+  status(fmt::format("{} on Windows by {}", done_key, *script_win));
+  rep.doc()[done_key] = true;
+  return rep.succeed();
 }
 
 // --restart and --no-restart: one of them, and --restart only with the flag that runs the script.
@@ -197,54 +249,63 @@ Status check_restart_flags(bool restart, bool no_restart, bool runs_script,
 
 int run_register(const RegisterArgs& a) {
   const bool ps1 = a.ps1 || a.install;
+  Reporter rep(a.json, {{"name", nullptr},
+                        {"windows_path", nullptr},
+                        {"encoding", a.encoding},
+                        {"source", a.source.empty() ? nlohmann::json(nullptr)
+                                                    : nlohmann::json(json_path(a.source))},
+                        {"trust_cert", nullptr},
+                        {"installed", false},
+                        {"restart", a.restart}});
   if (!a.trust_cert.empty() && !ps1) {
-    return report(Error{ErrorKind::kInput,
-                        "--trust-cert needs --ps1: only the PowerShell script "
-                        "can import a certificate",
-                        {},
-                        "--trust-cert",
-                        "add --ps1"});
+    return rep.fail(Error{ErrorKind::kInput,
+                          "--trust-cert needs --ps1: only the PowerShell script "
+                          "can import a certificate",
+                          {},
+                          "--trust-cert",
+                          "add --ps1"});
   }
   if (!a.source.empty() && !ps1) {
-    return report(Error{ErrorKind::kInput,
-                        "--source needs --ps1 or --install: only the script copies the DLL",
-                        {},
-                        "--source",
-                        "add --ps1"});
+    return rep.fail(Error{ErrorKind::kInput,
+                          "--source needs --ps1 or --install: only the script copies the DLL",
+                          {},
+                          "--source",
+                          "add --ps1"});
   }
   if (auto st = check_restart_flags(a.restart, a.no_restart, a.install, "--install"); !st)
-    return report(st.error());
+    return rep.fail(st.error());
   if (a.install && a.source.empty()) {
-    return report(Error{ErrorKind::kInput,
-                        "--install needs the DLL to install",
-                        {},
-                        "--source",
-                        "add --source FILE (the built, signed DLL, e.g. "
-                        "target/x86_64-pc-windows-gnu/release/my_plugin.dll)"});
+    return rep.fail(Error{ErrorKind::kInput,
+                          "--install needs the DLL to install",
+                          {},
+                          "--source",
+                          "add --source FILE (the built, signed DLL, e.g. "
+                          "target/x86_64-pc-windows-gnu/release/my_plugin.dll)"});
   }
   if (a.dll.empty() && a.source.empty()) {
-    return report(Error{ErrorKind::kInput,
-                        "no DLL_PATH given",
-                        {},
-                        "DLL_PATH",
-                        fmt::format("pass where Windows loads the DLL from, e.g. wslplug register "
-                                    "'{}', or --ps1 --source FILE to install it at the default "
-                                    "place",
-                                    reg::default_install_path("my_plugin", "my_plugin.dll"))});
+    return rep.fail(
+        Error{ErrorKind::kInput,
+              "no DLL_PATH given",
+              {},
+              "DLL_PATH",
+              fmt::format("pass where Windows loads the DLL from, e.g. wslplug register "
+                          "'{}', or --ps1 --source FILE to install it at the default "
+                          "place",
+                          reg::default_install_path("my_plugin", "my_plugin.dll"))});
   }
   auto encoding = parse_encoding(a.encoding);
-  if (!encoding) return report(encoding.error());
+  if (!encoding) return rep.fail(encoding.error());
   // Outside WSL --install is refused before anything is written.
   std::optional<Interop> interop;
   if (a.install) {
     auto found = find_interop(a.automount_root, "--install");
-    if (!found) return report(found.error());
+    if (!found) return rep.fail(found.error());
     interop = std::move(*found);
   }
   std::error_code ec;
   if (!a.source.empty() && !fs::is_regular_file(a.source, ec)) {
-    return report(Error{ErrorKind::kInput, "the DLL to install does not exist", a.source,
-                        "--source", "pass the built DLL, e.g. --source build/my_plugin.dll"});
+    return rep.fail(Error{ErrorKind::kInput, "the DLL to install does not exist", a.source,
+                          "--source", "pass the built DLL, e.g. --source build/my_plugin.dll"});
   }
   // DLL_PATH defaults (with --source) to the per-plugin folder under Program Files.
   std::string dll_input = a.dll;
@@ -253,32 +314,38 @@ int run_register(const RegisterArgs& a) {
     dll_input = reg::default_install_path(a.name_given ? a.name : reg::windows_stem(file), file);
   }
   auto path = reg::to_windows_path(dll_input, reg::PathOptions{.automount_root = a.automount_root});
-  if (!path) return report(path.error());
+  if (!path) return rep.fail(path.error());
   const std::string name = a.name_given ? a.name : reg::windows_stem(path->path);
-  if (auto st = reg::validate_plugin_name(name); !st) return report(st.error());
+  rep.doc()["name"] = name;
+  rep.doc()["windows_path"] = path->path;
+  if (auto st = reg::validate_plugin_name(name); !st) return rep.fail(st.error());
   if (ps1)
-    if (auto st = reg::check_install_folder(path->path); !st) return report(st.error());
+    if (auto st = reg::check_install_folder(path->path); !st) return rep.fail(st.error());
 
   std::optional<signing::TrustCert> cert;
   if (!a.trust_cert.empty()) {
     auto c = signing::load_trust_cert(a.trust_cert);
-    if (!c) return report(c.error());
+    if (!c) return rep.fail(c.error());
     cert = std::move(*c);
+    rep.doc()["trust_cert"] = {{"file", json_path(a.trust_cert)},
+                               {"subject", cert->subject},
+                               {"thumbprint_sha1", cert->thumbprint}};
   }
 
   const fs::path reg_path =
       a.output.empty() ? fs::path(reg::file_safe_name(name) + ".reg") : fs::path(a.output);
   std::vector<PlannedOutput> outputs;
   auto add = reg::serialize(reg::registration_document(name, path->path), *encoding);
-  if (!add) return report(add.error());
+  if (!add) return rep.fail(add.error());
   outputs.push_back({reg_path, std::move(*add),
                      fmt::format("registers plugin \"{}\" = {} (REG_SZ, {})", name, path->path,
-                                 reg::encoding_name(*encoding))});
+                                 reg::encoding_name(*encoding)),
+                     "register"});
   if (!a.no_unregister) {
     auto del = reg::serialize(reg::removal_document(name), *encoding);
-    if (!del) return report(del.error());
+    if (!del) return rep.fail(del.error());
     outputs.push_back({with_suffix(reg_path, ".unregister.reg"), std::move(*del),
-                       fmt::format("removes plugin \"{}\"", name)});
+                       fmt::format("removes plugin \"{}\"", name), "unregister"});
   }
   std::optional<fs::path> install_script;
   if (ps1) {
@@ -306,64 +373,67 @@ int run_register(const RegisterArgs& a) {
                      "restarts wslservice",
                      cert ? fmt::format("trusts certificate {} machine-wide, ", cert->thumbprint)
                           : std::string(),
-                     reg::windows_parent(path->path))});
+                     reg::windows_parent(path->path)),
+         "install-script"});
     if (!a.no_unregister) {
       outputs.push_back(
           {with_suffix(reg_path, ".unregister.ps1"),
            reg::ps1_bytes(reg::uninstall_script({.name = name, .generator = "wslplug"})),
-           "elevated uninstall script: undoes what the install script did"});
+           "elevated uninstall script: undoes what the install script did", "uninstall-script"});
     }
   }
   if (path->from_wsl_mount) {
     if (!fs::is_regular_file(fs::path(dll_input), ec)) {
-      warn(fmt::format("{} does not exist here; the registration points at {} anyway", dll_input,
-                       path->path));
+      rep.warning(fmt::format("{} does not exist here; the registration points at {} anyway",
+                              dll_input, path->path));
     } else {
-      warn_about_local_dll(dll_input);
+      warn_about_local_dll(dll_input, rep);
     }
   }
-  if (!a.source.empty() && !warn_about_local_dll(a.source) && a.install) {
+  if (!a.source.empty() && !warn_about_local_dll(a.source, rep) && a.install) {
     // A plugin that cannot load makes every WSL 2 start fail: never install one.
-    return report(Error{ErrorKind::kBad,
-                        "the DLL to install would not load (see the warnings above); nothing was "
-                        "written or installed",
-                        a.source, "--source", "fix the DLL, check it with wslplug doctor --dll"});
+    return rep.fail(Error{ErrorKind::kBad,
+                          "the DLL to install would not load (see the warnings above); nothing was "
+                          "written or installed",
+                          a.source, "--source", "fix the DLL, check it with wslplug doctor --dll"});
   }
   for (const auto& f : doctor::registered_location_findings(*path, dll_input)) {
-    warn(f.message);
+    rep.warning(f.message);
     note("fix: " + f.fix);
   }
   if (path->kind == reg::WindowsPath::Kind::kUnc) {
-    warn(
+    rep.warning(
         fmt::format("{} is on a network share: the WSL service runs as LocalSystem and reaches "
                     "it as the computer account when it starts; a local folder is safer",
                     path->path));
   }
   if (cert) {
-    warn(
+    rep.warning(
         fmt::format("the script will add certificate \"{}\" (SHA-1 {}) to "
                     "Cert:\\LocalMachine\\Root: the whole machine will trust it (the uninstall "
                     "script removes it again)",
                     cert->subject, cert->thumbprint));
   }
-  if (int rc = write_outputs(outputs, a.force); rc != kExitOk) return rc;
+  if (auto rc = write_outputs(outputs, a.force, rep)) return *rc;
   if (interop)
-    return run_elevated(*interop, a.automount_root, *install_script, a.source, a.restart);
-  fmt::print("next, on Windows, from an elevated prompt:\n");
+    return run_elevated(*interop, a.automount_root, *install_script, a.source, a.restart, rep);
+  std::vector<std::string> steps;
   if (ps1) {
-    fmt::print("  powershell.exe -NoProfile -ExecutionPolicy Bypass -File {}{}\n",
-               install_script->filename().string(),
-               a.source.empty() ? std::string(" -Source DLL")
-                                : fmt::format("   (the DLL {} beside it, or -Source DLL)",
-                                              fs::path(a.source).filename().string()));
-    fmt::print("  add -Restart to restart wslservice now (ends every running WSL session)\n");
+    steps.push_back(fmt::format("powershell.exe -NoProfile -ExecutionPolicy Bypass -File {}{}",
+                                install_script->filename().string(),
+                                a.source.empty()
+                                    ? std::string(" -Source DLL")
+                                    : fmt::format("   (the DLL {} beside it, or -Source DLL)",
+                                                  fs::path(a.source).filename().string())));
+    steps.push_back("add -Restart to restart wslservice now (ends every running WSL session)");
   } else {
-    fmt::print("  copy the DLL to {} (as an administrator)\n", path->path);
-    fmt::print("  reg.exe import {} /reg:64\n", reg_path.filename().string());
-    fmt::print("  sc.exe stop wslservice\n");
-    fmt::print("  wsl.exe --exec /bin/true   (plugins load when the service starts)\n");
+    steps.push_back(fmt::format("copy the DLL to {} (as an administrator)", path->path));
+    steps.push_back(fmt::format("reg.exe import {} /reg:64", reg_path.filename().string()));
+    steps.push_back("sc.exe stop wslservice");
+    steps.push_back("wsl.exe --exec /bin/true   (plugins load when the service starts)");
   }
-  return kExitOk;
+  rep.next_steps("next, on Windows, from an elevated prompt:", steps);
+  return rep.succeed();
 }
 
 Runner setup_register(CLI::App& root) {
@@ -419,6 +489,9 @@ Runner setup_register(CLI::App& root) {
                 "With --install: leave wslservice running (the default); the plugin loads when "
                 "it next starts");
   cmd->add_flag("--force", args->force, "Replace existing output files");
+  cmd->add_flag("--json", args->json,
+                "Print one JSON document on stdout: the files written, warnings, next steps "
+                "(schema: docs/register.md)");
   cmd->add_option("DLL_PATH", args->dll,
                   "Where Windows loads the DLL from: C:\\Program Files\\WSL Plugins\\p\\p.dll, "
                   "C:/Program Files/..., /mnt/c/Program Files/... or \\\\server\\share\\p.dll "
@@ -459,44 +532,53 @@ struct UnregisterArgs {
   bool no_restart = false;
   std::string automount_root = "/mnt/";
   bool force = false;
+  bool json = false;
 };
 
 int run_unregister(const UnregisterArgs& a) {
+  Reporter rep(
+      a.json,
+      {{"name", a.name}, {"encoding", a.encoding}, {"uninstalled", false}, {"restart", a.restart}});
   if (auto st = check_restart_flags(a.restart, a.no_restart, a.install, "--uninstall"); !st)
-    return report(st.error());
+    return rep.fail(st.error());
   auto encoding = parse_encoding(a.encoding);
-  if (!encoding) return report(encoding.error());
+  if (!encoding) return rep.fail(encoding.error());
   std::optional<Interop> interop;
   if (a.install) {
     auto found = find_interop(a.automount_root, "--uninstall");
-    if (!found) return report(found.error());
+    if (!found) return rep.fail(found.error());
     interop = std::move(*found);
   }
-  if (auto st = reg::validate_plugin_name(a.name); !st) return report(st.error());
+  if (auto st = reg::validate_plugin_name(a.name); !st) return rep.fail(st.error());
   const fs::path out = a.output.empty() ? fs::path(reg::file_safe_name(a.name) + ".unregister.reg")
                                         : fs::path(a.output);
   auto del = reg::serialize(reg::removal_document(a.name), *encoding);
-  if (!del) return report(del.error());
+  if (!del) return rep.fail(del.error());
   std::vector<PlannedOutput> outputs;
-  outputs.push_back({out, std::move(*del), fmt::format("removes plugin \"{}\"", a.name)});
+  outputs.push_back(
+      {out, std::move(*del), fmt::format("removes plugin \"{}\"", a.name), "unregister"});
   if (a.ps1 || a.install) {
     outputs.push_back(
         {with_suffix(out, ".ps1"),
          reg::ps1_bytes(reg::uninstall_script({.name = a.name, .generator = "wslplug"})),
          "elevated uninstall script: removes the registration and what the install script "
-         "recorded (DLL, folders, a certificate it added)"});
+         "recorded (DLL, folders, a certificate it added)",
+         "uninstall-script"});
   }
-  if (int rc = write_outputs(outputs, a.force); rc != kExitOk) return rc;
-  if (interop) return run_elevated(*interop, a.automount_root, outputs.back().path, {}, a.restart);
-  fmt::print("next, on Windows, from an elevated prompt:\n");
+  if (auto rc = write_outputs(outputs, a.force, rep)) return *rc;
+  if (interop)
+    return run_elevated(*interop, a.automount_root, outputs.back().path, {}, a.restart, rep);
+  std::vector<std::string> steps;
   if (a.ps1) {
-    fmt::print("  powershell.exe -NoProfile -ExecutionPolicy Bypass -File {} [-Restart]\n",
-               outputs.back().path.filename().string());
+    steps.push_back(
+        fmt::format("powershell.exe -NoProfile -ExecutionPolicy Bypass -File {} [-Restart]",
+                    outputs.back().path.filename().string()));
   } else {
-    fmt::print("  reg.exe import {} /reg:64\n", out.filename().string());
-    fmt::print("  sc.exe stop wslservice   (the service unloads plugins only when it stops)\n");
+    steps.push_back(fmt::format("reg.exe import {} /reg:64", out.filename().string()));
+    steps.push_back("sc.exe stop wslservice   (the service unloads plugins only when it stops)");
   }
-  return kExitOk;
+  rep.next_steps("next, on Windows, from an elevated prompt:", steps);
+  return rep.succeed();
 }
 
 Runner setup_unregister(CLI::App& root) {
@@ -532,6 +614,9 @@ Runner setup_unregister(CLI::App& root) {
                   "Where WSL mounts Windows drives (wsl.conf [automount] root)")
       ->capture_default_str();
   cmd->add_flag("--force", args->force, "Replace existing output files");
+  cmd->add_flag("--json", args->json,
+                "Print one JSON document on stdout: the files written, next steps (schema: "
+                "docs/register.md)");
   set_examples(cmd,
                {"wslplug unregister --name my_plugin",
                 "wslplug unregister --name my_plugin --uninstall --restart   # inside WSL",

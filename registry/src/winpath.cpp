@@ -69,8 +69,8 @@ bool has_env_var(std::string_view s) {
 namespace {
 
 constexpr std::string_view kFixAbsolute =
-    "give an absolute Windows path (C:\\Plugins\\my_plugin.dll) or a WSL mount path "
-    "(/mnt/c/Plugins/my_plugin.dll)";
+    "give an absolute Windows path (C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll) "
+    "or a WSL mount path (/mnt/c/Program Files/WSL Plugins/my_plugin/my_plugin.dll)";
 
 // Refuses text that can never be a registered path: empty, invalid UTF-8, control characters,
 // quotes, %VARS%.

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -73,7 +74,9 @@ TEST(RegisterCommand, EveryPathSpellingGivesTheGoldenFiles) {
               (std::set<std::string>{"my_plugin.reg", "my_plugin.unregister.reg"}));
     expect_same_file(tmp / "my_plugin.reg", "my_plugin.reg");
     expect_same_file(tmp / "my_plugin.unregister.reg", "my_plugin.unregister.reg");
-    EXPECT_NE(r.out.find("reg.exe import my_plugin.reg /reg:64"), std::string::npos) << r.out;
+    // The next steps are status (stderr): the files are the product, stdout stays empty.
+    EXPECT_NE(r.err.find("reg.exe import my_plugin.reg /reg:64"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
   }
 }
 
@@ -216,7 +219,7 @@ TEST(RegisterCommand, PowerShellScriptAndTrustedCertificate) {
   ASSERT_EQ(r.rc, 0) << r.both();
   expect_same_file(tmp / "obrien.ps1", "obrien.ps1");
   EXPECT_EQ(files_in(tmp.path()), (std::set<std::string>{"obrien.reg", "obrien.ps1"}));
-  EXPECT_NE(r.out.find("-File obrien.ps1"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("-File obrien.ps1"), std::string::npos) << r.err;
 
   // A certificate made by openssl; the script must embed exactly its DER bytes.
   auto gen =
@@ -574,6 +577,19 @@ TEST(RegisterCommand, InstallRunsTheScriptElevatedThroughInterop) {
     EXPECT_NE(un.find("$SourceFrom = ''"), std::string::npos) << un;
     EXPECT_NE(un.find("$Restart = $true"), std::string::npos) << un;
   }
+  // --json: the document alone on stdout (the script's output stays on stderr), "installed".
+  wt::TempDir out6;
+  r = wt::wslplug({"register", "--install", "--json", "--source", (tmp / "good.dll").string()}, env,
+                  {}, out6.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  {
+    auto doc = nlohmann::json::parse(r.out);
+    EXPECT_TRUE(doc.at("ok").get<bool>());
+    EXPECT_TRUE(doc.at("installed").get<bool>());
+    EXPECT_EQ(doc.at("files").size(), 4u);
+    EXPECT_TRUE(doc.at("next_steps").empty()) << doc.dump();
+    EXPECT_NE(r.err.find("stand-in: Installed"), std::string::npos) << r.err;
+  }
   // The script failing on Windows is exit 1.
   env["PS_EXIT"] = "1";
   wt::TempDir out4;
@@ -581,4 +597,68 @@ TEST(RegisterCommand, InstallRunsTheScriptElevatedThroughInterop) {
                   out4.path());
   EXPECT_EQ(r.rc, 1) << r.both();
   EXPECT_NE(r.err.find("failed on Windows"), std::string::npos) << r.err;
+  // ... and in --json the document says so: not installed, the files that were written.
+  wt::TempDir out7;
+  r = wt::wslplug({"register", "--install", "--json", "--source", (tmp / "good.dll").string()}, env,
+                  {}, out7.path());
+  EXPECT_EQ(r.rc, 1) << r.both();
+  {
+    auto doc = nlohmann::json::parse(r.out);
+    EXPECT_FALSE(doc.at("ok").get<bool>());
+    EXPECT_FALSE(doc.at("installed").get<bool>());
+    EXPECT_EQ(doc.at("error").at("kind"), "bad");
+    EXPECT_EQ(doc.at("files").size(), 4u);
+  }
+}
+
+// --json on register and unregister: one document on stdout whose files are the files on disk
+// (path, role, size), with the location warnings and the next steps that text mode prints on
+// stderr; a refusal is a document with "ok": false and nothing written.
+TEST(RegisterCommand, JsonDocumentsListTheFilesWarningsAndNextSteps) {
+  wt::TempDir tmp;
+  auto r =
+      wt::wslplug({"register", "--json", "--ps1", "C:\\Users\\bob\\p.dll"}, {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(doc.at("ok").get<bool>());
+  EXPECT_EQ(doc.at("name"), "p");
+  EXPECT_EQ(doc.at("windows_path"), "C:\\Users\\bob\\p.dll");
+  std::map<std::string, std::string> roles;
+  for (const auto& f : doc.at("files")) {
+    const std::string path = f.at("path").get<std::string>();
+    roles[f.at("role").get<std::string>()] = path;
+    EXPECT_EQ(f.at("size").get<std::uintmax_t>(), wt::fs::file_size(tmp / path)) << path;
+  }
+  EXPECT_EQ(roles, (std::map<std::string, std::string>{{"register", "p.reg"},
+                                                       {"unregister", "p.unregister.reg"},
+                                                       {"install-script", "p.ps1"},
+                                                       {"uninstall-script", "p.unregister.ps1"}}));
+  ASSERT_FALSE(doc.at("warnings").empty());
+  EXPECT_NE(doc.at("warnings").at(0).get<std::string>().find("C:\\Users\\"), std::string::npos);
+  EXPECT_NE(r.err.find("warning:"), std::string::npos) << r.err;
+  ASSERT_FALSE(doc.at("next_steps").empty());
+  EXPECT_NE(doc.at("next_steps").at(0).get<std::string>().find("-File p.ps1"), std::string::npos);
+  EXPECT_FALSE(doc.at("installed").get<bool>());
+
+  // Unregister, and -q: no status lines on stderr, the same document.
+  r = wt::wslplug({"unregister", "-q", "--json", "--name", "p", "-o", "gone.reg"}, {}, {},
+                  tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_EQ(r.err, "");
+  doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc.at("files").size(), 1u);
+  EXPECT_EQ(doc.at("files").at(0).at("path"), "gone.reg");
+  EXPECT_EQ(doc.at("files").at(0).at("role"), "unregister");
+  EXPECT_EQ(doc.at("next_steps").at(0), "reg.exe import gone.reg /reg:64");
+
+  // A refusal: the error in the document, exit 2, nothing written.
+  wt::TempDir empty;
+  r = wt::wslplug({"register", "--json", "relative\\p.dll"}, {}, {}, empty.path());
+  EXPECT_EQ(r.rc, 2) << r.both();
+  doc = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(doc.at("ok").get<bool>());
+  EXPECT_EQ(doc.at("error").at("kind"), "input");
+  EXPECT_EQ(doc.at("error").at("where"), "DLL_PATH");
+  EXPECT_TRUE(doc.at("files").empty());
+  EXPECT_TRUE(files_in(empty.path()).empty());
 }
