@@ -28,6 +28,7 @@ struct SignArgs {
   std::string cert, key, pfx;
   std::vector<std::string> chain;
   OutputFlags out;
+  std::string out_dir;  // --out-dir: -o DIR spelt as the other commands spell it
   std::string hash = "sha256";
   std::string name, url;
   bool commercial = false;
@@ -295,10 +296,35 @@ int sign_one(const SignArgs& a, const fs::path& in, const signing::Credentials& 
   return kExitOk;
 }
 
+// --out-dir DIR: refused beside -o, --in-place or --detached-out; DIR is created, then it is
+// -o DIR.
+Status use_out_dir(SignArgs& a) {
+  if (!a.out.output.empty() || a.out.in_place || !a.detached_out.empty()) {
+    const std::string other = a.out.in_place            ? std::string("--in-place")
+                              : !a.detached_out.empty() ? "--detached-out " + a.detached_out
+                                                        : "-o " + a.out.output;
+    return input_error(
+        fmt::format("--out-dir {} and {} both say where the output goes", a.out_dir, other), {},
+        "--out-dir", "keep one of them");
+  }
+  std::error_code ec;
+  fs::create_directories(a.out_dir, ec);
+  if (ec || !fs::is_directory(a.out_dir, ec)) {
+    return std::unexpected(
+        Error{ErrorKind::kIo,
+              "cannot create the output directory" + (ec ? ": " + ec.message() : std::string()),
+              a.out_dir, "--out-dir", "choose a directory you can write"});
+  }
+  a.out.output = a.out_dir;
+  return {};
+}
+
 int run_sign(const SignArgs& given) {
   nlohmann::json doc = {{"ok", false}, {"signer", nullptr}, {"files", nlohmann::json::array()}};
   auto fail = [&](const Error& e) { return given.json ? print_json_failure(doc, e) : report(e); };
   SignArgs a = given;
+  if (!a.out_dir.empty())
+    if (auto st = use_out_dir(a); !st) return fail(st.error());
   SignerSource source{"cert", a.cert};
   if (a.pfx.empty() && a.cert.empty() && a.key.empty()) {
     auto with_project = with_project_cert(a);
@@ -333,8 +359,9 @@ int run_sign(const SignArgs& given) {
   std::error_code ec;
   const bool out_is_dir = !a.out.output.empty() && fs::is_directory(a.out.output, ec);
   if (a.files.size() > 1 && !a.out.in_place && !out_is_dir) {
-    return fail(Error{ErrorKind::kInput, "several files need --in-place or -o DIR", a.out.output,
-                      "-o", "use --in-place, or -o with an existing directory"});
+    return fail(Error{ErrorKind::kInput, "several files need --in-place, --out-dir DIR or -o DIR",
+                      a.out.output, "-o",
+                      "use --in-place, --out-dir DIR, or -o with an existing directory"});
   }
   auto creds = load_credentials(a);
   if (!creds) return fail(creds.error());
@@ -383,6 +410,10 @@ const Registrar kRegistrar{
                         {.output = "Output file (or directory for several files)",
                          .in_place = "Replace the input file",
                          .force = "Overwrite an existing -o file"});
+       cmd->add_option("--out-dir", a->out_dir,
+                       "Directory for the signed files, each under its own name (created if "
+                       "missing; the same as -o DIR)")
+           ->option_text("DIR");
        set_choices(cmd->add_option("--hash", a->hash, "Digest: sha256, sha384 or sha512"),
                    {"sha256", "sha384", "sha512"})
            ->capture_default_str();
@@ -418,12 +449,15 @@ const Registrar kRegistrar{
            ->option_text("LIB");
        add_named_secret_flags(cmd, a->pin, "pin", "the PKCS#11 token's user PIN");
        set_usage(cmd,
-                 "FILE... (-o FILE | --in-place) (--cert FILE --key FILE | --pfx FILE | --cert "
+                 "FILE... (-o FILE | --out-dir DIR | --in-place) (--cert FILE --key FILE | --pfx "
+                 "FILE | --cert "
                  "FILE --external-signer CMD | --pkcs11-module LIB --key URI) [OPTIONS]");
        set_examples(
            cmd, {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
                  "plugin.signed.dll",
                  "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --in-place",
+                 "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --out-dir "
+                 "signed",
                  "wslplug sign plugin.dll --cert cert.pem --key key.pem --in-place --name \"My "
                  "plugin\" --url https://example.com --time 1700000000",
                  "KEYPASS=secret wslplug sign plugin.dll --cert cert.pem --key enc.pem "

@@ -350,7 +350,8 @@ TEST(Parse, UsageLinesShowTheRequiredChoices) {
     return r.out.substr(at, r.out.find('\n', at) - at);
   };
   EXPECT_EQ(usage({"sign"}),
-            "Usage: wslplug sign FILE... (-o FILE | --in-place) (--cert FILE --key FILE | --pfx "
+            "Usage: wslplug sign FILE... (-o FILE | --out-dir DIR | --in-place) (--cert FILE --key "
+            "FILE | --pfx "
             "FILE | --cert FILE --external-signer CMD | --pkcs11-module LIB --key URI) [OPTIONS]");
   EXPECT_EQ(usage({"attach"}),
             "Usage: wslplug attach FILE --signature FILE (-o FILE | --in-place) [OPTIONS]");

@@ -232,6 +232,30 @@ TEST_F(SignTest, SeveralFilesInPlaceInParallel) {
                    "--key", signer_.key.string(), "-o", outdir.string()});
   EXPECT_EQ(good.rc, 0) << good.both();
   EXPECT_TRUE(wt::fs::exists(outdir / files[1].filename()));
+  // --out-dir, the spelling of the other commands: created when missing, the same bytes as -o DIR.
+  const auto made = tmp_ / "made" / "here";
+  auto via_out_dir =
+      wt::wslplug({"sign", files[0].string(), files[1].string(), "--cert", signer_.cert.string(),
+                   "--key", signer_.key.string(), "--out-dir", made.string()});
+  ASSERT_EQ(via_out_dir.rc, 0) << via_out_dir.both();
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_EQ(osslsigncode_verify(made / files[k].filename(), signer_.cert).rc, 0);
+    // In-place signing of `files` changes only the signing time; compare the sizes.
+    EXPECT_EQ(wt::fs::file_size(made / files[k].filename()),
+              wt::fs::file_size(outdir / files[k].filename()));
+  }
+  // ... and refused beside -o or --in-place, with nothing made.
+  for (const auto& other :
+       std::vector<std::vector<std::string>>{{"-o", (tmp_ / "y.dll").string()}, {"--in-place"}}) {
+    std::vector<std::string> args2 = {
+        "sign",  files[0].string(),    "--cert",    signer_.cert.string(),
+        "--key", signer_.key.string(), "--out-dir", (tmp_ / "never").string()};
+    args2.insert(args2.end(), other.begin(), other.end());
+    auto both = wt::wslplug(args2);
+    EXPECT_EQ(both.rc, 2) << both.both();
+    EXPECT_NE(both.err.find("both say where the output goes"), std::string::npos) << both.err;
+    EXPECT_FALSE(wt::fs::exists(tmp_ / "never"));
+  }
 }
 
 TEST_F(SignTest, ExistingOutputNeedsForceAndEncryptedKeyNeedsPassword) {
