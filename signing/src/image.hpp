@@ -31,6 +31,8 @@ HashRanges hash_ranges(const pe::Layout& layout);
 
 // Called with (file offset, bytes) for consecutive chunks; a failure stops the pass.
 using ChunkSink = std::function<Status(std::uint64_t, std::span<std::byte>)>;
+// Called with (file offset of the first, the chunks) for a run of adjacent chunks.
+using RunSink = std::function<Status(std::uint64_t, std::span<const std::span<const std::byte>>)>;
 
 struct Stages {
   // On the reader thread, right after a chunk was read (verify: the PE checksum), so the
@@ -40,10 +42,12 @@ struct Stages {
   // entry, sum the checksum).
   ChunkSink in_order;
   // After `in_order`, on one of `writers` threads, in any order (rewrite: the positional write
-  // of the output), so several writes are in flight at once. Without it the chunk's buffer is
-  // reused as soon as the earlier stages are done with it.
-  ChunkSink consume;
+  // of the output), with up to `max_run` adjacent chunks that are ready at once, so the device
+  // gets large writes and a next one queued. Without it the chunk's buffer is reused as soon as
+  // the earlier stages are done with it.
+  RunSink consume;
   unsigned writers = 1;
+  unsigned max_run = 1;
 };
 
 // Reads [0, read_end) of `file` once in 1 MiB page-aligned chunks through a small ring of

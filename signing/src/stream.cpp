@@ -1,7 +1,8 @@
 // The streaming pass over a PE image (see image.hpp): a reader thread fills page-aligned 1 MiB
 // buffers, the calling thread hashes them, an optional in-order thread prepares them for the
-// output and optional writer threads write them out, several at once, so hashing (the critical
-// path) overlaps reading and writing and the device sees more than one write at a time.
+// output and optional writer threads write them out, each taking the adjacent chunks that are
+// ready as one run, so hashing (the critical path) overlaps reading and writing and the device
+// gets large writes with the next one queued.
 #include <algorithm>
 #include <array>
 #include <condition_variable>
@@ -25,6 +26,7 @@ namespace {
 constexpr std::size_t kChunk = 1u << 20;
 constexpr std::size_t kBuffers = 8;  // absorbs scheduling delays of the later stages
 constexpr unsigned kMaxWriters = 8;
+constexpr unsigned kMaxRun = 8;
 constexpr std::size_t kAlign = 4096;
 
 // Feeds the bytes of [off, off+data.size()) that the Authenticode hash covers.
@@ -90,6 +92,7 @@ class Pipeline {
   };
 
   unsigned writer_count() const { return std::clamp(stages_.writers, 1u, kMaxWriters); }
+  std::size_t run_length() const { return std::clamp<std::size_t>(stages_.max_run, 1, kMaxRun); }
   bool later_stages() const { return stages_.in_order || stages_.consume; }
 
   Status allocate() {
@@ -97,7 +100,9 @@ class Pipeline {
         std::min<std::uint64_t>(kChunk, std::max<std::uint64_t>(read_end_, 1)));
     const std::size_t alloc = (chunk_ + kAlign - 1) / kAlign * kAlign;
     // Page-aligned, so the consumer may write them with O_DIRECT.
-    const std::size_t nbuf = later_stages() ? kBuffers + writer_count() : 4;
+    // With writers: enough for a whole run on the device while the earlier stages go on (the
+    // writers share them: a second run waits for buffers rather than growing the memory).
+    const std::size_t nbuf = later_stages() ? kBuffers + run_length() : 4;
     for (std::size_t i = 0; i < nbuf; ++i) {
       storage_.emplace_back(static_cast<std::byte*>(std::aligned_alloc(kAlign, alloc)));
       if (!storage_.back()) return internal_error("out of memory for the I/O buffers");
@@ -209,14 +214,34 @@ class Pipeline {
     finish(ordering_done_);
   }
 
+  // Waits for an item of `q` like pop, then also takes the items right behind it that continue
+  // it in the file (up to `max` in all) and are already queued.
+  std::size_t pop_run(std::deque<Item>& q, const bool& producer_done, std::size_t max,
+                      std::array<Item, kMaxRun>& run) {
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [&] { return !q.empty() || producer_done || stop_; });
+    if (stop_ || q.empty()) return 0;
+    std::size_t n = 0;
+    run[n++] = q.front();
+    q.pop_front();
+    while (n < max && !q.empty() && q.front().off == run[n - 1].off + run[n - 1].n) {
+      run[n++] = q.front();
+      q.pop_front();
+    }
+    return n;
+  }
+
   void consume_all() {
     // Without an in-order stage the writers take the hashed chunks directly.
     auto& q = stages_.in_order ? ordered_q_ : hashed_q_;
     const bool& done = stages_.in_order ? ordering_done_ : hashing_done_;
-    Item it;
-    while (pop(q, done, it)) {
-      Status st = stages_.consume(it.off, span_of(it));
-      release(it.buf);
+    const std::size_t max = run_length();
+    std::array<Item, kMaxRun> run{};
+    std::array<std::span<const std::byte>, kMaxRun> parts{};
+    for (std::size_t n; (n = pop_run(q, done, max, run)) > 0;) {
+      for (std::size_t i = 0; i < n; ++i) parts[i] = span_of(run[i]);
+      Status st = stages_.consume(run[0].off, std::span(parts.data(), n));
+      for (std::size_t i = 0; i < n; ++i) release(run[i].buf);
       if (!st) {
         fail(st.error());
         return;
