@@ -5,6 +5,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
+#include "json_report.hpp"
 #include "output_flags.hpp"
 #include "timestamp_flags.hpp"
 #include "wslplug/core/io.hpp"
@@ -18,9 +20,24 @@ struct FinishArgs {
   std::string file, request, signature;
   OutputFlags out;
   TimestampFlags ts;
+  bool json = false;
 };
 
 int run_finish(const FinishArgs& a) {
+  nlohmann::json doc = {{"ok", false},
+                        {"file", json_path(a.file)},
+                        {"request", json_path(a.request)},
+                        {"signature", json_path(a.signature)},
+                        {"output", nullptr},
+                        {"in_place", a.out.in_place},
+                        {"digest_algorithm", nullptr},
+                        {"digest", nullptr},
+                        {"checksum", nullptr},
+                        {"size", nullptr},
+                        {"timestamped", false}};
+  auto report = [&](const Error& e) {
+    return a.json ? print_json_failure(doc, e) : cli::report(e);
+  };
   auto target = resolve_output(a.out, OutputStyle::kOutOrInPlace, a.file, "signed");
   if (!target) return report(target.error());
   if (auto st = refuse_input_as_output(a.file, *target); !st) return report(st.error());
@@ -39,9 +56,21 @@ int run_finish(const FinishArgs& a) {
   auto r =
       signing::finish_request(a.file, target->path, *req, *sig, opts, target->options, a.signature);
   if (!r) return report(r.error());
-  fmt::print("signed {} -> {} ({} digest {}, checksum 0x{:08X}, {} bytes{})\n", a.file,
-             target->path.string(), signing::digest_name(req->digest), r->digest_hex, r->checksum,
-             r->output_size, a.ts.url.empty() ? "" : fmt::format(", timestamped by {}", a.ts.url));
+  if (a.json) {
+    doc["ok"] = true;
+    doc["output"] = json_path(target->path);
+    doc["digest_algorithm"] = signing::digest_name(req->digest);
+    doc["digest"] = r->digest_hex;
+    doc["checksum"] = fmt::format("0x{:08X}", r->checksum);
+    doc["size"] = r->output_size;
+    doc["timestamped"] = !a.ts.url.empty();
+    print_json(doc);
+    return kExitOk;
+  }
+  status(fmt::format("signed {} -> {} ({} digest {}, checksum 0x{:08X}, {} bytes{})", a.file,
+                     target->path.string(), signing::digest_name(req->digest), r->digest_hex,
+                     r->checksum, r->output_size,
+                     a.ts.url.empty() ? "" : fmt::format(", timestamped by {}", a.ts.url)));
   return kExitOk;
 }
 
@@ -67,6 +96,8 @@ const Registrar kRegistrar{
        add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
                         {.output = "Write the signed file here"});
        add_timestamp_flags(cmd, a->ts, /*required=*/false);
+       cmd->add_flag("--json", a->json,
+                     "Print one JSON document on stdout (schema: docs/output-json.md)");
        set_examples(cmd, {"wslplug finish plugin.dll --request plugin.req.json --signature "
                           "plugin.sig -o plugin.signed.dll",
                           "wslplug finish plugin.dll --request plugin.req.json --signature "

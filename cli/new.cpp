@@ -6,6 +6,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "console.hpp"
+#include "json_report.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
@@ -25,9 +26,24 @@ struct NewFlags {
   std::string sdk_sha256;
   bool force = false;
   bool no_ci = false;
+  bool json = false;
 };
 
 int run_new(const NewFlags& f) {
+  const fs::path dir = f.dir.empty() ? fs::path(f.name) : fs::path(f.dir);
+  nlohmann::json doc = {{"ok", false},
+                        {"name", f.name},
+                        {"language", f.lang},
+                        {"dir", json_path(dir)},
+                        {"files", nullptr},
+                        {"dll", nullptr},
+                        {"registry_name", nullptr},
+                        {"hooks", nullptr},
+                        {"requires_version", nullptr},
+                        {"ci", !f.no_ci}};
+  auto report = [&](const Error& e) {
+    return f.json ? print_json_failure(doc, e) : cli::report(e);
+  };
   sc::ProjectSpec spec;
   spec.name = f.name;
   if (auto ok = sc::validate_name(f.name); !ok) return report(ok.error());
@@ -69,10 +85,21 @@ int run_new(const NewFlags& f) {
 
   auto files = sc::render_project(spec);
   if (!files) return report(files.error());
-  const fs::path dir = f.dir.empty() ? fs::path(f.name) : fs::path(f.dir);
   if (auto ok = sc::write_project(dir, *files, f.force); !ok) return report(ok.error());
 
   const Manifest m = sc::project_manifest(spec);
+  if (f.json) {
+    doc["ok"] = true;
+    doc["files"] = nlohmann::json::array();
+    for (const auto& file : *files) doc["files"].push_back(file.path);
+    doc["dll"] = m.dll;
+    doc["registry_name"] = m.registry_name;
+    doc["hooks"] = m.hooks;
+    doc["requires_version"] =
+        m.requires_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.requires_version);
+    print_json(doc);
+    return kExitOk;
+  }
   status(fmt::format("Created {} plugin '{}' in {} ({} files)", language_name(spec.language),
                      spec.name, dir.string(), files->size()));
   std::string hooks;
@@ -104,7 +131,8 @@ const Registrar kRegistrar{CommandSpec{
           ->required();
       set_choices(cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp"),
                   {"rust", "cpp"});
-      cmd->add_option("--dir", flags->dir, "Directory to create (default: ./NAME)")
+      cmd->add_option("--dir,--out-dir", flags->dir,
+                      "Directory to create, with its parents (default: ./NAME)")
           ->option_text("DIR");
       cmd->add_option("--hooks", flags->hooks,
                       "Comma-separated hooks: vm-started, vm-stopping, distribution-started, "
@@ -138,6 +166,9 @@ const Registrar kRegistrar{CommandSpec{
                     "upload)");
       cmd->add_flag("--force", flags->force,
                     "Write into an existing non-empty directory (replaces files of the same name)");
+      cmd->add_flag("--json", flags->json,
+                    "Print one JSON document on stdout: the files written, DLL name, hooks "
+                    "(schema: docs/output-json.md)");
       set_examples(
           cmd,
           {"wslplug new my-plugin", "wslplug new my-plugin --hooks all --require 2.1.3",

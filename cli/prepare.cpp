@@ -7,6 +7,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "console.hpp"
+#include "json_report.hpp"
 #include "output_flags.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/signing/signer.hpp"
@@ -24,9 +26,23 @@ struct PrepareArgs {
   std::string name, url;
   bool commercial = false;
   std::optional<std::int64_t> time;
+  bool json = false;
 };
 
 int run_prepare(const PrepareArgs& a) {
+  nlohmann::json doc = {
+      {"ok", false},
+      {"file", json_path(a.file)},
+      {"request", json_path(a.out.output)},
+      {"digest_file",
+       a.digest_out.empty() ? nlohmann::json(nullptr) : nlohmann::json(json_path(a.digest_out))},
+      {"digest_algorithm", nullptr},
+      {"digest", nullptr},
+      {"key_type", nullptr},
+      {"signer", nullptr}};
+  auto report = [&](const Error& e) {
+    return a.json ? print_json_failure(doc, e) : cli::report(e);
+  };
   auto digest = signing::parse_digest(a.hash);
   if (!digest || *digest == signing::DigestAlgorithm::kSha1)
     return report(Error{ErrorKind::kInput,
@@ -60,16 +76,22 @@ int run_prepare(const PrepareArgs& a) {
   if (digest_target)
     if (auto st = write_file_atomic(digest_target->path, req->to_sign, digest_target->options); !st)
       return report(st.error());
-  fmt::print(
-      "prepared {} -> {} ({} key, {} digest to sign {}{}{})\n", a.file, target.path.string(),
-      signing::key_kind_name(req->key), signing::digest_name(req->digest),
-      // The digest is not secret: it is what the signer signs.
-      [&] {
-        std::string hex;
-        for (auto b : req->to_sign) hex += fmt::format("{:02X}", std::to_integer<unsigned>(b));
-        return hex;
-      }(),
-      digest_target ? ", raw digest in " : "", digest_target ? digest_target->path.string() : "");
+  // The digest is not secret: it is what the signer signs.
+  std::string hex;
+  for (auto b : req->to_sign) hex += fmt::format("{:02X}", std::to_integer<unsigned>(b));
+  if (a.json) {
+    doc["ok"] = true;
+    doc["digest_algorithm"] = signing::digest_name(req->digest);
+    doc["digest"] = hex;
+    doc["key_type"] = signing::key_kind_name(req->key);
+    doc["signer"] = {{"subject", req->subject}, {"thumbprint_sha1", req->thumbprint}};
+    print_json(doc);
+    return kExitOk;
+  }
+  status(fmt::format(
+      "prepared {} -> {} ({} key, {} digest to sign {}{}{})", a.file, target.path.string(),
+      signing::key_kind_name(req->key), signing::digest_name(req->digest), hex,
+      digest_target ? ", raw digest in " : "", digest_target ? digest_target->path.string() : ""));
   note(
       fmt::format("sign the digest with the key of {} (SHA-1 {}), then: wslplug finish {} "
                   "--request {} --signature SIG -o OUT",
@@ -104,6 +126,8 @@ const Registrar kRegistrar{
                      "Commercial instead of individual statement type");
        cmd->add_option("--time", a->time,
                        "Signing time as unix seconds (default: now, fixed in the request)");
+       cmd->add_flag("--json", a->json,
+                     "Print one JSON document on stdout (schema: docs/output-json.md)");
        set_examples(cmd,
                     {"wslplug prepare plugin.dll --cert cert.pem -o plugin.req.json --digest-out "
                      "plugin.digest",

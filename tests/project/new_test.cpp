@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <string>
 
 #include "support.hpp"
 
@@ -201,6 +203,35 @@ TEST(NewRust, ProjectFilesAndManifest) {
     EXPECT_NE(readme.find(step), std::string::npos) << step;
   EXPECT_EQ(readme.find("{{"), std::string::npos);
   EXPECT_TRUE(wt::stray_temp_files(tmp.path()).empty());
+}
+
+// --json lists exactly the files on disk; --out-dir is the other commands' spelling of --dir
+// (parents created); a refusal is a document with "ok": false.
+TEST(NewJson, DocumentListsTheFilesWritten) {
+  wt::TempDir tmp;
+  auto r = wt::wslplug({"new", "jp", "--lang", "cpp", "--out-dir", "a/b/jp", "--json"}, {}, {},
+                       tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(doc.at("ok").get<bool>());
+  EXPECT_EQ(doc.at("dir"), "a/b/jp");
+  EXPECT_EQ(doc.at("language"), "cpp");
+  EXPECT_EQ(doc.at("dll"), "jp.dll");
+  EXPECT_TRUE(doc.at("ci").get<bool>());
+  std::set<std::string> listed, on_disk;
+  for (const auto& f : doc.at("files")) listed.insert(f.get<std::string>());
+  for (const auto& e : wt::fs::recursive_directory_iterator(tmp / "a/b/jp"))
+    if (e.is_regular_file())
+      on_disk.insert(wt::fs::relative(e.path(), tmp / "a/b/jp").generic_string());
+  EXPECT_EQ(listed, on_disk);
+  EXPECT_TRUE(listed.count(".github/workflows/plugin.yml"));
+
+  auto again = wt::wslplug({"new", "jp", "--dir", "a/b/jp", "--json"}, {}, {}, tmp.path());
+  EXPECT_EQ(again.rc, 2) << again.both();
+  auto bad = nlohmann::json::parse(again.out);
+  EXPECT_FALSE(bad.at("ok").get<bool>());
+  EXPECT_TRUE(bad.at("files").is_null());
+  EXPECT_EQ(bad.at("error").at("kind"), "input");
 }
 
 TEST(NewCpp, ProjectFilesAndVersionChecks) {

@@ -173,6 +173,38 @@ TEST_F(ExternalSignerTest, PrepareSignElsewhereFinishIsByteIdentical) {
                         sig.string(), "-o", out.string()});
   ASSERT_EQ(f.rc, 0) << f.both();
   EXPECT_EQ(wt::read_bytes(out), wt::read_bytes(ref)) << "finish is not byte-identical to sign";
+  EXPECT_TRUE(f.out.empty()) << "status belongs on stderr: " << f.out;
+
+  // --json: prepare reports the digest of the request, finish what it wrote.
+  const auto req2 = tmp_ / "req2.json";
+  std::vector<std::string> prep2 = {"prepare", dll_.string(), "--cert", signer_.cert.string(),
+                                    "-o",      req2.string(), "--json"};
+  prep2.insert(prep2.end(), extra.begin(), extra.end());
+  auto pj = wt::wslplug(prep2);
+  ASSERT_EQ(pj.rc, 0) << pj.both();
+  auto pdoc = nlohmann::json::parse(pj.out);
+  EXPECT_TRUE(pdoc.at("ok").get<bool>());
+  EXPECT_EQ(pdoc.at("digest"), hex);
+  EXPECT_EQ(pdoc.at("digest_algorithm"), "sha256");
+  EXPECT_EQ(pdoc.at("key_type"), "rsa");
+  EXPECT_EQ(pdoc.at("request"), req2.string());
+  EXPECT_TRUE(pdoc.at("digest_file").is_null());
+  const auto out2 = tmp_ / "finished2.dll";
+  auto fj = wt::wslplug({"finish", dll_.string(), "--request", req2.string(), "--signature",
+                         sig.string(), "-o", out2.string(), "--json"});
+  ASSERT_EQ(fj.rc, 0) << fj.both();
+  auto fdoc = nlohmann::json::parse(fj.out);
+  EXPECT_TRUE(fdoc.at("ok").get<bool>());
+  EXPECT_EQ(fdoc.at("output"), out2.string());
+  EXPECT_EQ(fdoc.at("size").get<std::uintmax_t>(), wt::fs::file_size(out2));
+  EXPECT_EQ(wt::read_bytes(out2), wt::read_bytes(ref));
+  // A failure is a document too: the existing output is refused, exit 2.
+  auto again = wt::wslplug({"finish", dll_.string(), "--request", req2.string(), "--signature",
+                            sig.string(), "-o", out2.string(), "--json"});
+  EXPECT_EQ(again.rc, 2) << again.both();
+  auto adoc = nlohmann::json::parse(again.out);
+  EXPECT_FALSE(adoc.at("ok").get<bool>());
+  EXPECT_EQ(adoc.at("error").at("kind"), "input");
 }
 
 TEST_F(ExternalSignerTest, FinishRefusesWrongSignatureChangedFileAndEditedRequest) {
