@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
+
 #include "authenticode.hpp"
 #include "image.hpp"
 #include "numbering.hpp"
@@ -70,6 +72,67 @@ Status resolve_append(const pe::Image& img, SignOptions& options, image::Rewrite
     how->kept_before = std::move(*before);
     how->kept_after = std::move(*after);
   }
+  return {};
+}
+
+// The signature value (SignerInfo encryptedDigest) of each readable PKCS#7 in `ders`: what
+// identifies a signature across re-encodings (nesting one adds an unsigned attribute to the
+// outer signature but leaves its value as it was).
+std::vector<std::vector<std::byte>> signature_values(
+    const std::vector<std::vector<std::byte>>& ders, const std::string& file) {
+  std::vector<std::vector<std::byte>> out;
+  for (const auto& der : ders) {
+    auto p7 = ossl::parse_signed_data(der, file);
+    if (!p7) continue;
+    const PKCS7_SIGNER_INFO* si = ossl::first_signer(p7->get());
+    if (si != nullptr && si->enc_digest != nullptr)
+      out.push_back(ossl::copy(ossl::bytes(si->enc_digest)));
+  }
+  return out;
+}
+
+// Attaching to a signed image replaces its primary entry, which is safe only when the new
+// PKCS#7 still carries every signature of that entry (made with sign --detached-out --append
+// on this file); the other entries are kept as they are. Anything else would drop signatures:
+// refused.
+Status keep_existing_signatures(const pe::Image& img,
+                                const std::vector<std::vector<std::byte>>& new_signatures,
+                                const std::string& signature_file, image::Rewrite& how) {
+  auto slots = numbering::slots(img);
+  if (!slots) return std::unexpected(slots.error());
+  if (slots->empty()) return {};
+  const auto primary = numbering::primary(*slots);
+  std::vector<std::vector<std::byte>> in_entry;
+  std::size_t entry = 0;
+  if (primary) {
+    entry = (*slots)[*primary].entry;
+    for (const auto& s : *slots)
+      if (s.entry == entry && !s.der.empty()) in_entry.push_back(s.der);
+  }
+  const auto carried = signature_values(new_signatures, signature_file);
+  const auto existing = signature_values(in_entry, img.path());
+  std::size_t missing = primary ? 0 : slots->size();
+  for (const auto& v : existing)
+    if (std::ranges::find(carried, v) == carried.end()) ++missing;
+  missing += in_entry.size() - existing.size();  // unreadable ones cannot be shown to be kept
+  if (missing > 0) {
+    return input_error(
+        fmt::format("the file already has {} signature{}, {} of which {} not in {}: attaching "
+                    "it would drop {}",
+                    slots->size(), slots->size() == 1 ? "" : "s", missing,
+                    missing == 1 ? "is" : "are", signature_file, missing == 1 ? "it" : "them"),
+        img.path(), "certificate table",
+        "to add a signature, make it on this file with wslplug sign --detached-out --append; "
+        "to replace the signatures on purpose, run wslplug unsign first");
+  }
+  std::size_t entries = 0;
+  for (const auto& s : *slots) entries = std::max(entries, s.entry + 1);
+  auto before = numbering::raw_entries(img, 0, entry);
+  if (!before) return std::unexpected(before.error());
+  auto after = numbering::raw_entries(img, entry + 1, entries);
+  if (!after) return std::unexpected(after.error());
+  how.kept_before = std::move(*before);
+  how.kept_after = std::move(*after);
   return {};
 }
 
@@ -149,7 +212,7 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
   auto img = open_image(input);
   if (!img) return std::unexpected(img.error());
   // The digest is checked after the pass that computes it and before the output is committed.
-  const image::Rewrite how{
+  image::Rewrite how{
       claimed->algorithm, [&](std::span<const std::byte> actual) -> Result<std::vector<std::byte>> {
         if (std::ranges::equal(actual, claimed->digest)) return ossl::copy(pkcs7_der);
         return input_error(
@@ -162,6 +225,8 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
                         "the same bytes); rebuilding changes the digest",
                         signature_file));
       }};
+  if (auto st = keep_existing_signatures(*img, *all, signature_file, how); !st)
+    return std::unexpected(st.error());
   auto r = image::rewrite(*img, output, how, out);
   if (r) r->digest_hex.clear();
   return r;

@@ -135,6 +135,57 @@ TEST(DualSigned, AppendKeepsEverySignature) {
   EXPECT_EQ(verify_json(f.dual, f.ca)["files"][0]["signatures"].size(), 3u);
 }
 
+// attach on a signed file: a signature made with sign --detached-out --append on it (it carries
+// the existing primary, with the new one nested) replaces entry 0 and keeps entry 1, giving the
+// same bytes as sign --append; a signature that does not carry the existing ones is refused
+// (it would drop them) and nothing is written.
+TEST(DualSigned, AttachKeepsEverySignatureOrRefuses) {
+  DualSigned f;
+  ASSERT_NO_FATAL_FAILURE(make_dual(f));
+  const std::vector<std::string> key = {"--cert",         f.c.cert.string(), "--key",
+                                        f.c.key.string(), "--time",          "1700000000"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), key.begin(), key.end());
+    return wt::wslplug(args);
+  };
+  const auto appended = f.dir / "appended.dll";
+  auto r = with({"sign", f.dual.string(), "--append", "-o", appended.string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  const auto p7 = f.dir / "nested.p7";
+  r = with({"sign", f.dual.string(), "--append", "--detached-out", p7.string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  const auto attached = f.dir / "attached.dll";
+  r = wt::wslplug({"attach", f.dual.string(), "--signature", p7.string(), "-o", attached.string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_EQ(wt::read_bytes(attached), wt::read_bytes(appended))
+      << "attach of a detached --append signature differs from sign --append";
+  auto doc = verify_json(attached, f.ca);
+  EXPECT_EQ(doc["ok"], true) << doc.dump(2);
+  EXPECT_EQ(doc["files"][0]["signatures"].size(), 3u) << doc.dump(2);
+
+  // A plain detached signature of the same image carries neither A nor B: refused.
+  const auto plain = f.dir / "plain.p7";
+  r = with({"sign", f.dual.string(), "--detached-out", plain.string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  const auto dropped = f.dir / "dropped.dll";
+  const auto before = wt::read_bytes(f.dual);
+  r = wt::wslplug(
+      {"attach", f.dual.string(), "--signature", plain.string(), "-o", dropped.string()});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("already has 2 signatures"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("would drop"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unsign"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dropped));
+  r = wt::wslplug({"attach", f.dual.string(), "--signature", plain.string(), "--in-place"});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_EQ(wt::read_bytes(f.dual), before);
+  // After an explicit unsign the same signature attaches.
+  const auto bare = f.dir / "bare.dll";
+  ASSERT_EQ(wt::wslplug({"unsign", f.dual.string(), "-o", bare.string()}).rc, 0);
+  r = wt::wslplug({"attach", bare.string(), "--signature", plain.string(), "-o", dropped.string()});
+  EXPECT_EQ(r.rc, 0) << r.both();
+}
+
 // extract --index and verify number the same signatures: index 1 of a dual-signed file is the
 // second entry (it used to say "the file has 1"), and an index past the end names the range.
 TEST(DualSigned, ExtractIndexFollowsVerifyNumbering) {
