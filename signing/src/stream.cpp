@@ -90,6 +90,13 @@ class Pipeline {
     std::uint64_t off = 0;
     std::size_t n = 0;
   };
+  // A queue between two stages, with its own condition variable so a push wakes only a
+  // consumer of this queue (one of them), not every thread of the pass.
+  struct Queue {
+    std::deque<Item> items;
+    bool done = false;  // the producer has queued its last item (or failed)
+    std::condition_variable cv;
+  };
 
   unsigned writer_count() const { return std::clamp(stages_.writers, 1u, kMaxWriters); }
   std::size_t run_length() const { return std::clamp<std::size_t>(stages_.max_run, 1, kMaxRun); }
@@ -119,39 +126,40 @@ class Pipeline {
       if (!error_) error_ = e;
       stop_ = true;
     }
-    cv_.notify_all();
+    free_cv_.notify_all();
+    for (Queue* q : {&read_q_, &hashed_q_, &ordered_q_}) q->cv.notify_all();
   }
   std::span<std::byte> span_of(const Item& it) { return {bufs_[it.buf].data(), it.n}; }
-  void push(std::deque<Item>& q, const Item& it) {
+  void push(Queue& q, const Item& it) {
     {
       std::lock_guard lock(m_);
-      q.push_back(it);
+      q.items.push_back(it);
     }
-    cv_.notify_all();
+    q.cv.notify_one();
   }
   void release(std::size_t buf) {
     {
       std::lock_guard lock(m_);
       free_.push_back(buf);
     }
-    cv_.notify_all();
+    free_cv_.notify_one();
   }
   // Waits for an item of `q` (false when the producer of `q` is done and `q` is empty, or on
   // stop).
-  bool pop(std::deque<Item>& q, const bool& producer_done, Item& it) {
+  bool pop(Queue& q, Item& it) {
     std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return !q.empty() || producer_done || stop_; });
-    if (stop_ || q.empty()) return false;
-    it = q.front();
-    q.pop_front();
+    q.cv.wait(lock, [&] { return !q.items.empty() || q.done || stop_; });
+    if (stop_ || q.items.empty()) return false;
+    it = q.items.front();
+    q.items.pop_front();
     return true;
   }
-  void finish(bool& flag) {
+  void finish(Queue& q) {
     {
       std::lock_guard lock(m_);
-      flag = true;
+      q.done = true;
     }
-    cv_.notify_all();
+    q.cv.notify_all();
   }
 
   void read_all() {
@@ -159,7 +167,7 @@ class Pipeline {
       Item it;
       {
         std::unique_lock lock(m_);
-        cv_.wait(lock, [&] { return !free_.empty() || stop_; });
+        free_cv_.wait(lock, [&] { return !free_.empty() || stop_; });
         if (stop_) break;
         it.buf = free_.front();
         free_.pop_front();
@@ -175,12 +183,12 @@ class Pipeline {
       push(read_q_, it);
       off += it.n;
     }
-    finish(reading_done_);
+    finish(read_q_);
   }
 
   void hash_all() {
     Item it;
-    while (pop(read_q_, reading_done_, it)) {
+    while (pop(read_q_, it)) {
       if (!hash_chunk(ranges_, it.off, span_of(it), hashes_)) {
         fail(Error{ErrorKind::kInternal, "the digest computation failed: " + ossl::take_errors(),
                    file_.path(), offset_str(it.off),
@@ -193,12 +201,12 @@ class Pipeline {
         release(it.buf);
       }
     }
-    finish(hashing_done_);
+    finish(hashed_q_);
   }
 
   void order_all() {
     Item it;
-    while (pop(hashed_q_, hashing_done_, it)) {
+    while (pop(hashed_q_, it)) {
       Status st = stages_.in_order(it.off, span_of(it));
       if (!st) {
         release(it.buf);
@@ -211,34 +219,32 @@ class Pipeline {
         release(it.buf);
       }
     }
-    finish(ordering_done_);
+    finish(ordered_q_);
   }
 
   // Waits for an item of `q` like pop, then also takes the items right behind it that continue
   // it in the file (up to `max` in all) and are already queued.
-  std::size_t pop_run(std::deque<Item>& q, const bool& producer_done, std::size_t max,
-                      std::array<Item, kMaxRun>& run) {
+  std::size_t pop_run(Queue& q, std::size_t max, std::array<Item, kMaxRun>& run) {
     std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return !q.empty() || producer_done || stop_; });
-    if (stop_ || q.empty()) return 0;
+    q.cv.wait(lock, [&] { return !q.items.empty() || q.done || stop_; });
+    if (stop_ || q.items.empty()) return 0;
     std::size_t n = 0;
-    run[n++] = q.front();
-    q.pop_front();
-    while (n < max && !q.empty() && q.front().off == run[n - 1].off + run[n - 1].n) {
-      run[n++] = q.front();
-      q.pop_front();
+    run[n++] = q.items.front();
+    q.items.pop_front();
+    while (n < max && !q.items.empty() && q.items.front().off == run[n - 1].off + run[n - 1].n) {
+      run[n++] = q.items.front();
+      q.items.pop_front();
     }
     return n;
   }
 
   void consume_all() {
     // Without an in-order stage the writers take the hashed chunks directly.
-    auto& q = stages_.in_order ? ordered_q_ : hashed_q_;
-    const bool& done = stages_.in_order ? ordering_done_ : hashing_done_;
+    Queue& q = stages_.in_order ? ordered_q_ : hashed_q_;
     const std::size_t max = run_length();
     std::array<Item, kMaxRun> run{};
     std::array<std::span<const std::byte>, kMaxRun> parts{};
-    for (std::size_t n; (n = pop_run(q, done, max, run)) > 0;) {
+    for (std::size_t n; (n = pop_run(q, max, run)) > 0;) {
       for (std::size_t i = 0; i < n; ++i) parts[i] = span_of(run[i]);
       Status st = stages_.consume(run[0].off, std::span(parts.data(), n));
       for (std::size_t i = 0; i < n; ++i) release(run[i].buf);
@@ -258,16 +264,13 @@ class Pipeline {
   std::vector<std::unique_ptr<std::byte, FreeDeleter>> storage_;
   std::vector<std::span<std::byte>> bufs_;
 
-  std::mutex m_;
-  std::condition_variable cv_;
+  std::mutex m_;  // guards the queues, the free list, stop_ and error_
   std::deque<std::size_t> free_;
-  std::deque<Item> read_q_;     // read, waiting to be hashed
-  std::deque<Item> hashed_q_;   // hashed, waiting for the in-order stage (or the writers)
-  std::deque<Item> ordered_q_;  // through the in-order stage, waiting for a writer
-  bool reading_done_ = false;   // the reader has queued its last chunk (or failed)
-  bool hashing_done_ = false;   // the hasher has queued its last chunk (or failed)
-  bool ordering_done_ = false;  // the in-order stage has queued its last chunk (or failed)
-  bool stop_ = false;           // an error anywhere: every stage winds down
+  std::condition_variable free_cv_;  // the reader waits here for a free buffer
+  Queue read_q_;                     // read, waiting to be hashed
+  Queue hashed_q_;                   // hashed, waiting for the in-order stage (or the writers)
+  Queue ordered_q_;                  // through the in-order stage, waiting for a writer
+  bool stop_ = false;                // an error anywhere: every stage winds down
   std::optional<Error> error_;
 };
 

@@ -258,6 +258,24 @@ TEST_F(SignTest, SeveralFilesInPlaceInParallel) {
   }
 }
 
+// A write that fails in the middle of the stream (the file-size limit, as a full disk would)
+// stops every stage of the pipeline: an I/O error naming the output, exit 3, no output and no
+// temp file left, and no hang (the test's timeout would catch one).
+TEST_F(SignTest, WriteFailureMidStreamIsAnIoErrorAndLeavesNothing) {
+  const auto large = wt::build_dll({.name = "sign-x64-large", .overlay = (20u << 20) + 13});
+  const auto out = tmp_ / "limited.dll";
+  // bash's ulimit -f counts 1024-byte blocks: 4 MiB, inside the 20 MiB image; SIGXFSZ ignored
+  // (kept across exec) so the write fails with EFBIG instead of killing the process.
+  auto r = wt::run({"bash", "-c", "trap '' XFSZ; ulimit -f 4096; exec \"$0\" \"$@\"",
+                    wt::wslplug_bin(), "sign", large.string(), "--cert", signer_.cert.string(),
+                    "--key", signer_.key.string(), "-o", out.string()});
+  EXPECT_EQ(r.rc, 3) << r.both();
+  EXPECT_NE(r.err.find(out.string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("too large"), std::string::npos) << r.err;
+  EXPECT_FALSE(wt::fs::exists(out));
+  EXPECT_TRUE(wt::stray_temp_files(tmp_.path()).empty());
+}
+
 TEST_F(SignTest, ExistingOutputNeedsForceAndEncryptedKeyNeedsPassword) {
   const auto dll = wt::build_dll({.name = "sign-x64"});
   const auto out = tmp_ / "out.dll";
