@@ -64,6 +64,8 @@ TEST(ManPage, RendersWithManAndDocumentsEveryCommand) {
     EXPECT_NE(text.find("\n   " + c + "\n"), std::string::npos) << "no section for " << c;
   EXPECT_NE(text.find("\n   cert new\n"), std::string::npos);
   EXPECT_EQ(text.find("manpage"), std::string::npos) << "the hidden command is not documented";
+  // The header names the version and its date (man(1) shows the date in the footer line).
+  EXPECT_NE(gen.out.find(".TH WSLPLUG 1 \"20"), std::string::npos) << gen.out.substr(0, 80);
   // Options with their values, and the examples of --help.
   EXPECT_NE(text.find("--lang rust|cpp"), std::string::npos);
   EXPECT_NE(text.find("--no-ci"), std::string::npos);
