@@ -38,15 +38,11 @@ int run_attach(const AttachArgs& a) {
   doc["signature_size"] = der->size();
   auto r = signing::attach_signature(a.file, out->path, *der, a.signature, out->options);
   if (!r) return fail(r.error());
+  // The digest the signature was checked against, computed in the same pass that wrote the file.
   doc["digest"] = r->digest_hex;
-  doc["digest_algorithm"] = nullptr;
-  if (a.json) {
-    // The digest the signature was checked against, as verify computes it from the output.
-    if (auto v = signing::verify_file(out->path, {}); v && !v->signatures.empty()) {
-      doc["digest"] = v->signatures[0].computed_digest;
-      doc["digest_algorithm"] = v->signatures[0].digest_algorithm;
-    }
-  }
+  doc["digest_algorithm"] = r->digest_algorithm
+                                ? nlohmann::json(signing::digest_name(*r->digest_algorithm))
+                                : nlohmann::json(nullptr);
   doc["size"] = r->output_size;
   doc["checksum"] = fmt::format("0x{:08X}", r->checksum);
   doc["ok"] = true;

@@ -266,6 +266,7 @@ Result<SignResult> rewrite(const pe::Image& image, const fs::path& output, const
   result.output_size = end;  // unsign: the image ends where its table began
   if (how.produce) {
     auto total = append_table(image, how, end, hasher, *out, acc, result.digest_hex);
+    if (hasher) result.digest_algorithm = how.hash;
     if (!total) return std::unexpected(total.error());
     result.output_size = *total;
   }

@@ -227,9 +227,8 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
       }};
   if (auto st = keep_existing_signatures(*img, *all, signature_file, how); !st)
     return std::unexpected(st.error());
-  auto r = image::rewrite(*img, output, how, out);
-  if (r) r->digest_hex.clear();
-  return r;
+  // digest_hex: the image digest, which the pass found equal to the one signed.
+  return image::rewrite(*img, output, how, out);
 }
 
 Result<SignResult> write_signature(const fs::path& input, const fs::path& output,

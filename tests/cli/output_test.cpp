@@ -248,6 +248,13 @@ TEST(OutputJson, SignTimestampAttachAndCertNewReportWhatTheyWrote) {
   EXPECT_EQ(doc["signature_size"].get<std::size_t>(), wt::fs::file_size(f.sig_der));
   EXPECT_EQ(doc["size"].get<std::uint64_t>(), wt::fs::file_size(tmp / "att.dll"));
   EXPECT_EQ(doc["digest"].get<std::string>().size(), 64u);
+  EXPECT_EQ(doc["digest_algorithm"], "sha256");
+  {
+    // The digest reported is the one verify computes from the written file.
+    auto v = wt::wslplug({"verify", (tmp / "att.dll").string(), "--json"});
+    auto vdoc = wt::stdout_json(v);
+    EXPECT_EQ(doc["digest"], vdoc["files"][0]["signatures"][0]["computed_digest"]) << vdoc.dump();
+  }
 
   // timestamp: a failure (no server) is one document with the error.
   r = wt::wslplug({"timestamp", (tmp / "att.dll").string(), "--timestamp", "http://127.0.0.1:9/",

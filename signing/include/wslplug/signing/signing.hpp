@@ -91,8 +91,9 @@ struct SignOptions {
 
 struct SignResult {
   std::uint64_t output_size = 0;
-  std::string digest_hex;      // the Authenticode digest that was signed (uppercase hex)
-  std::uint32_t checksum = 0;  // the PE checksum written
+  std::string digest_hex;  // the Authenticode digest that was signed (uppercase hex)
+  std::optional<DigestAlgorithm> digest_algorithm;  // its algorithm (none when nothing was hashed)
+  std::uint32_t checksum = 0;                       // the PE checksum written
 };
 
 // Every function that writes an image streams it once (read, hash, write on separate threads)
