@@ -1,6 +1,8 @@
 // `wslplug timestamp` end to end: the real binary, the local TSA, osslsigncode as the verifier.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "pki.hpp"
 #include "signed_dll.hpp"
 #include "support.hpp"
@@ -187,4 +189,68 @@ TEST(TimestampCommand, TimestampsANestedSignatureByIndex) {
   EXPECT_EQ(r.rc, 2) << r.both();
   EXPECT_NE(r.err.find("no signature with index 2"), std::string::npos) << r.err;
   EXPECT_EQ(wt::sha256_file(two), before);
+}
+
+// --index 2 of three signatures (a primary and two nested ones): only that one is stamped, the
+// other two keep their bytes, and verify numbers them as timestamp did.
+TEST(TimestampCommand, TimestampsTheSecondOfTwoNestedSignatures) {
+  wt::LocalTsa tsa;
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  Signed s;
+  make_signed(s);
+  auto one = s.dir / "one.dll", three = s.dir / "three.dll", out = s.dir / "out.dll";
+  wt::osslsigncode({"sign", "-certs", s.signer.cert.string(), "-key", s.signer.key.string(), "-h",
+                    "sha512", "-nest", "-in", s.dll.string(), "-out", one.string()});
+  wt::osslsigncode({"sign", "-certs", s.signer.cert.string(), "-key", s.signer.key.string(), "-h",
+                    "sha384", "-nest", "-in", one.string(), "-out", three.string()});
+  std::vector<std::vector<std::byte>> before;
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto sig = sg::signature_at(three, i);
+    ASSERT_TRUE(sig) << sig.error().message;
+    before.push_back(sig->der);
+  }
+  auto r = wt::wslplug(
+      {"timestamp", three.string(), "--index", "2", "--timestamp", tsa.url(), "-o", out.string()});
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.err.find("timestamped signature 2"), std::string::npos) << r.err;
+  EXPECT_EQ(tsa.requests().size(), 1u);
+
+  // The same three signatures in the same order (by digest algorithm), only index 2 stamped.
+  auto algorithms = [&](const wt::fs::path& file) {
+    auto v = wt::wslplug({"verify", file.string(), "--ca", s.signer.cert.string(), "--tsa-ca",
+                          tsa.root_cert().string(), "--json"});
+    EXPECT_EQ(v.rc, 0) << v.both();
+    return wt::stdout_json(v)["files"][0]["signatures"];
+  };
+  const auto was = algorithms(three);
+  const auto sigs = algorithms(out);
+  ASSERT_EQ(was.size(), 3u);
+  ASSERT_EQ(sigs.size(), 3u);
+  std::set<std::string> distinct;
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(sigs[i]["index"], i);
+    EXPECT_EQ(sigs[i]["digest_algorithm"], was[i]["digest_algorithm"]) << i;
+    distinct.insert(sigs[i]["digest_algorithm"].get<std::string>());
+    EXPECT_TRUE(sigs[i]["ok"].get<bool>()) << i;
+    EXPECT_TRUE(was[i]["timestamp"].is_null()) << i;
+    if (i == 2) {
+      ASSERT_TRUE(sigs[i]["timestamp"].is_object()) << sigs.dump();
+      EXPECT_TRUE(sigs[i]["timestamp"]["ok"].get<bool>()) << sigs.dump();
+    } else {
+      EXPECT_TRUE(sigs[i]["timestamp"].is_null()) << i << ": " << sigs.dump();
+    }
+  }
+  EXPECT_EQ(distinct.size(), 3u);  // sha256, sha384, sha512: each signature told apart
+  // Nested signature 1 is byte for byte what it was; 2 is the one that changed.
+  auto n1 = sg::signature_at(out, 1);
+  ASSERT_TRUE(n1) << n1.error().message;
+  EXPECT_EQ(n1->der, before[1]);
+  auto n2 = sg::signature_at(out, 2);
+  ASSERT_TRUE(n2) << n2.error().message;
+  EXPECT_NE(n2->der, before[2]);
+  EXPECT_GT(n2->der.size(), before[2].size());  // the token was added
+  // osslsigncode agrees: three verified signatures, one timestamp.
+  auto o = osc_verify(s, out, tsa.root_cert());
+  EXPECT_EQ(o.rc, 0) << o.both();
+  EXPECT_NE(o.out.find("Number of verified signatures: 3"), std::string::npos) << o.out;
 }

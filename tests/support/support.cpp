@@ -87,7 +87,12 @@ RunResult wslplug(const std::vector<std::string>& args,
 
 RunResult sh(const std::string& command) { return run({"/bin/sh", "-c", command}); }
 
-std::string wslplug_bin() { return WSLPLUG_BIN; }
+// WSLPLUG_TEST_BIN runs the suite against another build of the binary (e.g. one built with
+// -DWSLPLUG_SANITIZE=ON); by default the one built beside the tests.
+std::string wslplug_bin() {
+  const char* other = std::getenv("WSLPLUG_TEST_BIN");
+  return other != nullptr && *other != '\0' ? std::string(other) : std::string(WSLPLUG_BIN);
+}
 fs::path source_dir() { return WSLPLUG_SOURCE_DIR; }
 fs::path fixture_dir() {
   fs::path d = WSLPLUG_FIXTURE_DIR;
