@@ -1,5 +1,6 @@
 #include "wslplug/signing/http.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <netdb.h>
@@ -374,11 +375,55 @@ Result<Response> parse_response(const Url& url, std::string_view raw, std::size_
   return to_response(url, r, max_body);
 }
 
+namespace {
+
+// An IPv4 or IPv6 address literal ("10.1.2.3", "::1", "[::1]") as its bytes; nullopt for a name.
+std::optional<std::vector<unsigned char>> ip_bytes(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  const std::string s(text);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) return std::vector<unsigned char>(buf, buf + 4);
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) return std::vector<unsigned char>(buf, buf + 16);
+  return std::nullopt;
+}
+
+// A NO_PROXY entry "ADDRESS/BITS" (10.0.0.0/8, fd00::/8): whether `host`, an address literal of
+// the same family, is inside it. Host names are not resolved (as curl does it).
+bool in_cidr(std::string_view host, std::string_view entry) {
+  const auto slash = entry.find('/');
+  if (slash == std::string_view::npos) return false;
+  const auto net = ip_bytes(entry.substr(0, slash));
+  const auto addr = ip_bytes(host);
+  if (!net || !addr || net->size() != addr->size()) return false;
+  const auto digits = entry.substr(slash + 1);
+  unsigned bits = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
+      bits > net->size() * 8)
+    return false;
+  for (std::size_t i = 0; i < net->size() && bits > 0; ++i) {
+    const unsigned take = std::min(bits, 8u);
+    const auto mask = static_cast<unsigned char>(0xFFu << (8 - take));
+    if (((*net)[i] ^ (*addr)[i]) & mask) return false;
+    bits -= take;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<Proxy> proxy_for(const Url& target, const ProxyEnv& env, Status& error) {
   error = {};
   for (const auto& entry : split_list(env.no_proxy)) {
     std::string_view e = trim_view(entry);
     if (e == "*") return std::nullopt;
+    if (e.find('/') != std::string_view::npos) {
+      if (in_cidr(target.host, e)) return std::nullopt;
+      continue;
+    }
+    if (const auto a = ip_bytes(e), h = ip_bytes(target.host); a && h && *a == *h)
+      return std::nullopt;  // the same address however written ("[::1]", "::0:1")
     if (e.starts_with("*.")) e.remove_prefix(1);
     if (!e.empty() && e.front() != '[' && e.find(':') == e.rfind(':'))
       e = e.substr(0, e.find(':'));  // host:port -> host (not for IPv6 literals)

@@ -48,8 +48,9 @@ struct Proxy {
   std::string authorization;  // "Basic ..." from user:password@ in the proxy URL, else empty
 };
 // The proxy for `target`: none when NO_PROXY lists its host ("*", "example.com" matches the host
-// and its subdomains, ".example.com" too; ports ignored) or the variable is empty. `error` is
-// set for a proxy URL that cannot be used (only http:// proxies are).
+// and its subdomains, ".example.com" too; ports ignored; an address literal matches the same
+// address, "10.0.0.0/8" or "fd00::/8" the address literals inside it) or the variable is empty.
+// `error` is set for a proxy URL that cannot be used (only http:// proxies are).
 std::optional<Proxy> proxy_for(const Url& target, const ProxyEnv& env, Status& error);
 
 struct PostOptions {
