@@ -388,13 +388,12 @@ std::optional<std::vector<unsigned char>> ip_bytes(std::string_view text) {
   return std::nullopt;
 }
 
-// A NO_PROXY entry "ADDRESS/BITS" (10.0.0.0/8, fd00::/8): whether `host`, an address literal of
-// the same family, is inside it. Host names are not resolved (as curl does it).
-bool in_cidr(std::string_view host, std::string_view entry) {
+// A NO_PROXY entry "ADDRESS/BITS" (10.0.0.0/8, fd00::/8): whether `addr` (ip_bytes of the
+// target host, nullopt for a name: names are not resolved, as curl does it) is inside it.
+bool in_cidr(const std::optional<std::vector<unsigned char>>& addr, std::string_view entry) {
   const auto slash = entry.find('/');
   if (slash == std::string_view::npos) return false;
   const auto net = ip_bytes(entry.substr(0, slash));
-  const auto addr = ip_bytes(host);
   if (!net || !addr || net->size() != addr->size()) return false;
   const auto digits = entry.substr(slash + 1);
   unsigned bits = 0;
@@ -415,14 +414,15 @@ bool in_cidr(std::string_view host, std::string_view entry) {
 
 std::optional<Proxy> proxy_for(const Url& target, const ProxyEnv& env, Status& error) {
   error = {};
+  const auto host_ip = ip_bytes(target.host);
   for (const auto& entry : split_list(env.no_proxy)) {
     std::string_view e = trim_view(entry);
     if (e == "*") return std::nullopt;
     if (e.find('/') != std::string_view::npos) {
-      if (in_cidr(target.host, e)) return std::nullopt;
+      if (in_cidr(host_ip, e)) return std::nullopt;
       continue;
     }
-    if (const auto a = ip_bytes(e), h = ip_bytes(target.host); a && h && *a == *h)
+    if (const auto a = ip_bytes(e); a && host_ip && *a == *host_ip)
       return std::nullopt;  // the same address however written ("[::1]", "::0:1")
     if (e.starts_with("*.")) e.remove_prefix(1);
     if (!e.empty() && e.front() != '[' && e.find(':') == e.rfind(':'))
