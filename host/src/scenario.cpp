@@ -592,7 +592,8 @@ std::vector<ScenarioEvent> default_events(const std::vector<Distribution>& distr
   for (const auto& d : distributions)
     out.push_back({"OnDistributionRegistered", d.name, 1, {}, {}, {}});
   for (int i = 1; i <= std::max(1, repeat); ++i) {
-    for (const auto& d : distributions) out.push_back({"OnDistributionStarted", d.name, i, {}, {}, {}});
+    for (const auto& d : distributions)
+      out.push_back({"OnDistributionStarted", d.name, i, {}, {}, {}});
     for (const auto& d : distributions)
       out.push_back({"OnDistributionStopping", d.name, i, {}, {}, {}});
   }

@@ -1,0 +1,206 @@
+// Text, token, path and file-listing helpers of the driver.
+#include "driver.hpp"
+
+namespace wslplug::host::driver {
+
+// ------------------------------------------------------------------ text helpers
+// Valid UTF-8 whatever the bytes (invalid sequences become U+FFFD).
+std::string utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+    if (ok && n == 2 && c < 0xc2) ok = false;
+    if (ok && n == 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) ok = false;
+    }
+    if (ok && n == 4) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || c > 0xf4 || (c == 0xf4 && c1 >= 0x90)) ok = false;
+    }
+    if (!ok) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    out.append(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+void append_capped(std::string& to, std::string_view data, std::size_t max) {
+  if (to.size() >= max) return;
+  to.append(data.substr(0, max - to.size()));
+}
+
+std::string hex8(std::uint32_t v) { return errors::hresult_hex(v); }
+json symbol_of(std::uint32_t hr) {
+  if (hr == 0) return "S_OK";
+  if (hr == 1) return "S_FALSE";
+  auto s = errors::hresult_symbol(hr);
+  return s ? json(*s) : json(nullptr);
+}
+std::string name_or_hex(std::uint32_t hr) {
+  auto s = symbol_of(hr);
+  return s.is_string() ? s.get<std::string>() : hex8(hr);
+}
+bool failed(std::uint32_t hr) { return (hr & 0x80000000u) != 0; }
+
+std::uint32_t parse_hex(std::string_view s) {
+  if (s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
+  std::uint64_t v = 0;
+  for (char c : s) {
+    int d = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : -1;
+    if (d < 0) break;
+    v = v * 16 + static_cast<unsigned>(d);
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
+std::string encode(const std::optional<std::string>& s) {
+  if (!s) return "~";
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out = "=";
+  for (unsigned char c : *s) {
+    if (std::isalnum(c) || c == '.' || c == '_' || c == '/' || c == ':' || c == '-') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+// A protocol string token: nullopt for "~" (NULL) or a malformed token.
+std::optional<std::string> decode(std::string_view t, bool* is_null) {
+  if (is_null) *is_null = false;
+  if (t == "~") {
+    if (is_null) *is_null = true;
+    return std::nullopt;
+  }
+  if (t.empty() || t[0] != '=') return std::nullopt;
+  std::string out;
+  for (size_t i = 1; i < t.size(); ++i) {
+    if (t[i] == '%' && i + 2 < t.size()) {
+      out.push_back(static_cast<char>(parse_hex(t.substr(i + 1, 2))));
+      i += 2;
+    } else {
+      out.push_back(t[i]);
+    }
+  }
+  return out;
+}
+json token_json(std::string_view t) {
+  bool is_null = false;
+  auto s = decode(t, &is_null);
+  if (is_null) return nullptr;
+  if (s) return utf8(*s);
+  // A raw number.
+  return std::strtoll(std::string(t).c_str(), nullptr, 10);
+}
+
+std::vector<std::string> split_commas(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  for (;;) {
+    const size_t j = s.find(',', i);
+    out.emplace_back(s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
+    if (j == std::string_view::npos) return out;
+    i = j + 1;
+  }
+}
+
+std::vector<std::string> split(std::string_view line) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= line.size()) {
+    const size_t j = line.find(' ', i);
+    out.emplace_back(line.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
+    if (j == std::string_view::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double round1(double v) { return static_cast<double>(static_cast<long long>(v * 10 + 0.5)) / 10; }
+
+std::string windows_path_of(const fs::path& p) {
+  std::string s = fs::absolute(p).lexically_normal().string();
+  for (char& c : s)
+    if (c == '/') c = '\\';
+  return "Z:" + s;
+}
+
+// Inside WSL: the Windows path of a Linux path (wslpath -w); the path itself if that fails.
+std::string interop_path(const fs::path& p) {
+  process::Options po;
+  po.capture_stdout = true;
+  auto r = process::run({"wslpath", "-w", fs::absolute(p).string()}, po);
+  if (!r || !r->ok()) return fs::absolute(p).string();
+  std::string out = r->captured;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+void set_nonblock(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+int status_code(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// ------------------------------------------------------------------ files under C: (drive_c)
+
+Snapshot snapshot(const fs::path& root) {
+  Snapshot out;
+  if (root.empty()) return out;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const auto& entry = *it;
+    if (entry.is_symlink(ec) || !entry.is_regular_file(ec)) continue;
+    struct stat st {};
+    if (::lstat(entry.path().c_str(), &st) != 0) continue;
+    out[entry.path().lexically_relative(root).string()] = {
+        static_cast<std::uintmax_t>(st.st_size),
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  }
+  return out;
+}
+
+json file_changes(const Snapshot& before, const Snapshot& after, const fs::path& root) {
+  json out = json::array();
+  for (const auto& [rel, st] : after) {
+    auto it = before.find(rel);
+    const char* change = nullptr;
+    if (it == before.end())
+      change = "created";
+    else if (it->second.size != st.size || it->second.mtime != st.mtime)
+      change = "modified";
+    if (!change) continue;
+    std::string win = "C:\\" + rel;
+    for (char& c : win)
+      if (c == '/') c = '\\';
+    out.push_back({{"path", utf8(win)},
+                   {"host_path", utf8((root / rel).string())},
+                   {"size", st.size},
+                   {"change", change}});
+  }
+  return out;
+}
+
+}  // namespace wslplug::host::driver
