@@ -21,10 +21,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "internal.hpp"
+#include "linux_side.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
@@ -48,6 +50,8 @@ constexpr std::uint32_t kNotFound = 0x80070490;
 constexpr std::uint32_t kRpcCallFailed = 0x800706BE;
 constexpr std::uint32_t kWslcVmNotRunning = 0x80040610;
 constexpr std::uint32_t kInvalidState = 0x8007139F;
+constexpr std::uint32_t kVmModeInvalidState = 0x80040313;  // WSL_E_VM_MODE_INVALID_STATE
+constexpr std::uint32_t kAlreadyExists = 0x800700B7;
 constexpr double kSlowMs = 10000.0;  // WSL's SlowOperationWatcher threshold
 constexpr auto kGrace = std::chrono::milliseconds(200);
 constexpr std::size_t kCaptureMax = 64 * 1024;
@@ -75,6 +79,7 @@ int pidfd_open(pid_t pid);
 void set_nonblock(int fd);
 void close_fd(int& fd);
 int status_code(int status);
+std::string random_secret();
 
 // Files under C: (drive_c), listed before and after a version.
 struct FileStat {
@@ -103,8 +108,9 @@ std::string exit_description(int status);
 // ------------------------------------------------------------------ one Linux process
 struct Exec {
   long cid = 0;
-  int tcp = -1, sp = -1, err = -1, pidfd = -1;
-  pid_t pid = -1;
+  std::string verb;  // exec | mount | unmount
+  int tcp = -1, sp = -1, err = -1;
+  std::unique_ptr<LinuxProcess> process;  // exec served by a process
   std::string header;
   bool have_header = false;
   bool canned = false;
@@ -117,7 +123,9 @@ struct Exec {
   // WSLCCreateProcess: stdout and stderr go to the host in frames, then the exit code.
   bool wslc = false, exit_sent = false;
   std::string stderr_text;
-  [[nodiscard]] bool finished() const { return tcp < 0 && sp < 0 && err < 0 && pidfd < 0; }
+  [[nodiscard]] bool finished() const {
+    return tcp < 0 && sp < 0 && err < 0 && (!process || exit_code);
+  }
 };
 
 struct Call {
@@ -152,8 +160,8 @@ struct Verdict {
 // One version: one host process, the scenario, the verdict.
 class VersionRun {
  public:
-  VersionRun(const Options& o, const Environment& e, WslVersion v)
-      : o_(o), e_(e), v_(v), slots_(hook_slots(v)) {}
+  VersionRun(const Options& o, const Environment& e, WslVersion v, LinuxSide& linux_side)
+      : o_(o), e_(e), linux_(linux_side), v_(v), slots_(hook_slots(v)) {}
   ~VersionRun() { cleanup(); }
 
   // Starts the host (wine and the host program, no plugin yet), so that the next version's wine
@@ -194,7 +202,9 @@ class VersionRun {
   void on_accept();
   void exec_header(Exec& x);
   void spawn(Exec& x, const std::string& path, std::vector<std::string> args,
-             const std::vector<std::string>* env = nullptr);
+             const std::vector<std::string>* env, const std::string& distribution);
+  void mount_request(Exec& x, const std::vector<std::string>& t);
+  void unmount_request(Exec& x, const std::vector<std::string>& t);
   void exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pollfd* err, const pollfd* pid);
   void reap_host(bool block);
   void kill_host();
@@ -228,6 +238,15 @@ class VersionRun {
 
   const Options& o_;
   const Environment& e_;
+  LinuxSide& linux_;
+  std::string secret_;  // the first token of every request from this run's host
+  long refused_connections_ = 0;
+  bool vm_running_ = false;       // WSL's VM (OnVMStarted to OnVMStopping)
+  bool wslc_vm_running_ = false;  // the WSLC session's VM
+  bool linux_vm_ = false;         // the Linux side's VM (runs while either does)
+  std::map<std::string, DistributionFacts> distribution_facts_;  // GUID -> the running one's
+  std::set<std::string> running_distributions_;                  // GUIDs
+  std::set<std::string> wslc_mounts_;                            // WSLCMountFolder targets
   WslVersion v_;
   std::vector<std::string_view> slots_;
 

@@ -142,6 +142,19 @@ std::map<std::string, std::string> wine_environment(const Environment& e) {
           {"WINEDLLOVERRIDES", "mscoree,mshtml=;winemenubuilder.exe=d"}};
 }
 
+std::vector<std::string> host_environment(const Environment& e) {
+  std::vector<std::string> env;
+  if (e.kind == "wine")
+    for (const auto& [k, v] : wine_environment(e)) env.push_back(k + "=" + v);
+  env.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
+  for (const char* name : {"HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "WSL_INTEROP",
+                           "WSL_DISTRO_NAME", "WSLENV"}) {
+    if (const char* v = std::getenv(name); v && *v) env.push_back(std::string(name) + "=" + v);
+  }
+  if (!std::getenv("LANG")) env.push_back("LANG=C.UTF-8");
+  return env;
+}
+
 void keep_wineserver_warm(const Environment& e) {
   if (e.kind != "wine" || e.wineserver.empty()) return;
   // Persistent for 10 minutes after the last wine process; exits at once when one already runs.

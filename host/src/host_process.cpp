@@ -21,14 +21,19 @@ Status VersionRun::start() {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
     return io_error(fmt::format("cannot create pipes: {}", std::strerror(errno)));
+  secret_ = random_secret();
   std::vector<std::string> argv;
-  std::map<std::string, std::string> env;
-  if (e_.kind == "wine") {
-    argv = {e_.wine.string(), e_.exe.string(), std::to_string(port)};
-    env = wine_environment(e_);
-  } else {
-    argv = {e_.exe.string(), std::to_string(port)};
-  }
+  if (e_.kind == "wine")
+    argv = {e_.wine.string(), e_.exe.string()};
+  else
+    argv = {e_.exe.string()};
+  // The plugin gets an allow-listed environment: what wine needs, nothing of the caller's.
+  std::vector<std::string> env_text = host_environment(e_);
+  std::vector<char*> args, envp;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  for (auto& v : env_text) envp.push_back(v.data());
+  envp.push_back(nullptr);
   host_pid_ = ::fork();
   if (host_pid_ < 0) return io_error(fmt::format("fork failed: {}", std::strerror(errno)));
   if (host_pid_ == 0) {
@@ -37,14 +42,10 @@ Status VersionRun::start() {
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     ::close_range(3, ~0u, 0);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::unsetenv("DISPLAY");
-    ::unsetenv("WAYLAND_DISPLAY");
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "wslplug: cannot run %s: %s\n", args[0], std::strerror(errno));
+    ::execve(args[0], args.data(), envp.data());
+    static constexpr char kFailed[] = "wslplug: cannot run the plugin host\n";
+    if (::write(2, kFailed, sizeof kFailed - 1) < 0) {
+    }
     ::_exit(127);
   }
   ::setpgid(host_pid_, host_pid_);
@@ -57,6 +58,8 @@ Status VersionRun::start() {
   set_nonblock(from_host_);
   set_nonblock(console_);
   host_pidfd_ = pidfd_open(host_pid_);
+  // Before anything else: where requests go and the secret they must carry (never in argv).
+  send(fmt::format("channel {} {}", port, secret_));
   return {};
 }
 
@@ -116,15 +119,13 @@ void VersionRun::kill_host() {
 void VersionRun::cleanup() {
   kill_host();
   for (auto& x : execs_) {
-    if (x->pid > 0 && !x->exit_code) {
-      ::kill(-x->pid, SIGKILL);
-      int status = 0;
-      if (::waitpid(x->pid, &status, 0) == x->pid) x->exit_code = status_code(status);
+    if (x->process && !x->exit_code) {
+      x->process->kill();
+      x->exit_code = x->process->status();
     }
     close_fd(x->tcp);
     close_fd(x->sp);
     close_fd(x->err);
-    close_fd(x->pidfd);
   }
   close_fd(to_host_);
   close_fd(from_host_);
@@ -163,7 +164,7 @@ void VersionRun::pump(std::chrono::milliseconds timeout) {
       s.sp = add(x->sp, ev);
     }
     s.err = add(x->err, POLLIN);
-    s.pid = add(x->pidfd, POLLIN);
+    if (x->process && !x->exit_code) s.pid = add(x->process->exit_fd(), POLLIN);
     slots.push_back(s);
   }
   const int n = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));

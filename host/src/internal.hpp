@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wslplug/host/run.hpp"
 
@@ -11,6 +12,9 @@ namespace wslplug::host {
 
 // The environment wine processes of a run get (prefix, WINEDEBUG=-all, no mono/gecko prompts).
 std::map<std::string, std::string> wine_environment(const Environment& e);
+// The whole environment of the plugin host: an allow-list (what wine or Windows interop needs:
+// the wine variables, HOME, USER, LOGNAME, LANG, a fixed PATH), nothing else of the caller's.
+std::vector<std::string> host_environment(const Environment& e);
 // Starts a persistent wineserver for the prefix (detached, stdio on /dev/null) unless one runs.
 void keep_wineserver_warm(const Environment& e);
 

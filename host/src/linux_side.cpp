@@ -44,11 +44,39 @@ void refuse(Exec& x, std::uint32_t hr, std::string note, int child_errno = 0) {
   close_fd(x.tcp);
 }
 
+// Answers a mount or unmount request.
+void answer(Exec& x, std::uint32_t hr, std::string served_by, std::string note) {
+  x.served_by = std::move(served_by);
+  x.note = std::move(note);
+  reply(x.tcp, hr == kSOk ? std::string("ok") : "fail " + hex8(hr));
+  close_fd(x.tcp);
+}
+
+// The run's secret, compared in constant time.
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// One request from the host: "SECRET VERB ..." (host/win/wslplug-host.cpp has the grammar).
 void VersionRun::exec_header(Exec& x) {
-  const std::vector<std::string> t = split(x.header);
-  // exec CID KIND GUID PATH ARG...
+  std::vector<std::string> t = split(x.header);
+  if (t.empty() || !same_secret(t[0], secret_)) {
+    // Not the host of this run: another local process found the port.
+    ++refused_connections_;
+    x.verb = "refused-connection";
+    close_fd(x.tcp);
+    return;
+  }
+  t.erase(t.begin());
+  if (t.size() >= 2) x.cid = std::strtol(t[1].c_str(), nullptr, 10);
+  if (!t.empty()) x.verb = t[0];
+  if (x.verb == "mount" && t.size() == 6) return mount_request(x, t);
+  if (x.verb == "unmount" && t.size() == 3) return unmount_request(x, t);
+  // exec CID KIND GUID PATH ARG... [+ ENV...]
   if (t.size() < 5 || t[0] != "exec") return refuse(x, kEFail, "malformed request from the host");
-  x.cid = std::strtol(t[1].c_str(), nullptr, 10);
   x.wslc = t[2] == "wslc";
   auto path = decode(t[4]);
   std::vector<std::string> args;
@@ -61,115 +89,125 @@ void VersionRun::exec_header(Exec& x) {
     (env ? *env : args).push_back(decode(t[i]).value_or(""));
   }
   if (!path) return refuse(x, kEFail, "malformed request from the host");
-  if (x.wslc) {
-    if (o_.no_exec) return refuse(x, kEFail, "--no-exec refuses every command with E_FAIL", ENOENT);
-    struct stat st {};
-    if (::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
-        ::access(path->c_str(), X_OK) != 0)
-      return refuse(x, kEFail,
-                    fmt::format("{} is not an executable file on this machine (this harness "
-                                "answers E_FAIL with Errno ENOENT/EACCES)",
-                                utf8(*path)),
-                    errno == 0 ? ENOENT : errno);
-    return spawn(x, *path, std::move(args), env ? &*env : nullptr);
+  std::string distribution;
+  if (!x.wslc) {
+    // LxssUserSessionImpl::CreateLinuxProcess: no VM -> E_NOT_VALID_STATE; a GUID that is not a
+    // running distribution -> WSL_E_VM_MODE_INVALID_STATE.
+    if (!vm_running_)
+      return refuse(x, kInvalidState,
+                    "the VM is not running (the call came before OnVMStarted or after "
+                    "OnVMStopping): WSL answers E_NOT_VALID_STATE");
+    if (t[2] == "distribution") {
+      const auto guid = normalize_guid(t[3]);
+      if (!guid || !running_distributions_.contains(*guid))
+        return refuse(x, kVmModeInvalidState,
+                      fmt::format("{} is not a running distribution: WSL answers "
+                                  "WSL_E_VM_MODE_INVALID_STATE",
+                                  t[3]));
+      distribution = *guid;
+    }
+    for (const CannedCommand& c : o_.commands) {
+      if (c.path != *path) continue;
+      if (c.arguments && *c.arguments != args) continue;
+      if (c.result) return refuse(x, *c.result, "refused by the scenario's canned reply");
+      x.canned = true;
+      x.served_by = "canned";
+      reply(x.tcp, "ok");
+      x.to_tcp = c.stdout_text;
+      append_capped(x.output, c.stdout_text, kCaptureMax);
+      x.child_eof = true;
+      return;
+    }
   }
-  if (t[2] == "distribution") {
-    const auto guid = normalize_guid(t[3]);
-    const bool known = guid && std::any_of(o_.distributions.begin(), o_.distributions.end(),
-                                           [&](const Distribution& d) { return d.guid == *guid; });
-    if (!known)
-      return refuse(x, kNotFound,
-                    fmt::format("no distribution has GUID {} (ERROR_NOT_FOUND is this harness's "
-                                "answer; WSL's exact code for an unknown distribution is not "
-                                "documented)",
-                                t[3]));
-  }
-  for (const CannedCommand& c : o_.commands) {
-    if (c.path != *path) continue;
-    if (c.arguments && *c.arguments != args) continue;
-    if (c.result) return refuse(x, *c.result, "refused by the scenario's canned reply");
-    x.canned = true;
-    x.served_by = "canned";
-    reply(x.tcp, "ok");
-    x.to_tcp = c.stdout_text;
-    append_capped(x.output, c.stdout_text, kCaptureMax);
-    x.child_eof = true;
-    return;
-  }
-  if (o_.no_exec) return refuse(x, kEFail, "--no-exec refuses every command with E_FAIL");
-  struct stat st {};
-  if (::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(path->c_str(), X_OK) != 0)
-    return refuse(x, kEFail,
-                  fmt::format("{} is not an executable file on this machine (WSL answers "
-                              "E_FAIL for a binary that does not exist)",
-                              utf8(*path)));
-  spawn(x, *path, std::move(args));
+  if (o_.no_exec)
+    return refuse(x, kEFail, "--no-exec refuses every command with E_FAIL", x.wslc ? ENOENT : 0);
+  spawn(x, *path, std::move(args), env ? &*env : nullptr, distribution);
 }
 
-// Starts `path` as a real Linux process for the exec request: stdin and stdout on a socket pair,
-// stderr on a pipe; a failed execve comes back over a close-on-exec status pipe.
+// MountFolder (vm) and WSLCMountFolder (wslc): the host checked the arguments and that the
+// Windows folder exists; here the folder is mounted in the VM.
+void VersionRun::mount_request(Exec& x, const std::vector<std::string>& t) {
+  // mount CID KIND UNIXPATH LINUXPATH RO
+  const bool wslc = t[2] == "wslc";
+  const auto source = decode(t[3]);
+  const auto target = decode(t[4]).value_or("");
+  const bool read_only = t[5] == "1";
+  if (wslc && wslc_mounts_.contains(target))
+    return answer(x, kAlreadyExists, "refused",
+                  fmt::format("a folder is already mounted at {}: WSLC answers "
+                              "HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS)",
+                              utf8(target)));
+  if (!source)
+    return answer(x, kEFail, "refused",
+                  "the Windows folder has no Linux path in this host (not under wine): nothing "
+                  "can be mounted");
+  const int rc = linux_.mount(*source, target, read_only);
+  if (rc == ENOSYS)
+    return answer(x, kSOk, "not-mounted",
+                  "recorded; nothing is mounted (--no-sandbox: the Linux side is this machine)");
+  if (rc != 0)
+    return answer(x, kEFail, "refused",
+                  fmt::format("mounting {} at {} failed in the VM: {} (WSL answers E_FAIL)",
+                              utf8(*source), utf8(target), std::strerror(rc)));
+  if (wslc) wslc_mounts_.insert(target);
+  answer(x, kSOk, "mounted",
+         fmt::format("mounted in the VM at {}{}", utf8(target), read_only ? " (read-only)" : ""));
+}
+
+void VersionRun::unmount_request(Exec& x, const std::vector<std::string>& t) {
+  // unmount CID LINUXPATH
+  const auto target = decode(t[2]).value_or("");
+  if (!wslc_mounts_.contains(target))
+    return answer(x, kNotFound, "refused",
+                  fmt::format("nothing was mounted at {} with WSLCMountFolder: WSLC answers "
+                              "HRESULT_FROM_WIN32(ERROR_NOT_FOUND)",
+                              utf8(target)));
+  wslc_mounts_.erase(target);
+  const int rc = linux_.unmount(target);
+  if (rc != 0 && rc != ENOSYS)
+    return answer(
+        x, kEFail, "refused",
+        fmt::format("unmounting {} failed in the VM: {}", utf8(target), std::strerror(rc)));
+  answer(x, kSOk, rc == ENOSYS ? "not-mounted" : "unmounted", "");
+}
+
+// Starts `path` as a Linux process for the exec request: stdin and stdout on a socket pair,
+// stderr on a pipe.
 void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string> args,
-                       const std::vector<std::string>* env) {
-  int sp[2], err[2], status[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
-      ::pipe2(err, O_CLOEXEC) != 0 || ::pipe2(status, O_CLOEXEC) != 0)
-    return refuse(x, kEFail, fmt::format("cannot create pipes: {}", std::strerror(errno)));
-  if (args.empty()) args.push_back(path);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(sp[1], 0);
-    ::dup2(sp[1], 1);
-    ::dup2(err[1], 2);
-    ::dup2(status[1], 3);
-    ::close_range(4, ~0u, 0);
-    ::fcntl(3, F_SETFD, FD_CLOEXEC);
-    if (::chdir("/") != 0) {
-    }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    char env0[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    char env1[] = "LANG=C.UTF-8";
-    char env2[] = "HOME=/root";
-    std::vector<char*> envp = {env0, env1, env2, nullptr};
-    std::vector<std::string> given = env ? *env : std::vector<std::string>{};
-    if (env) {
-      envp.clear();
-      for (auto& e : given) envp.push_back(e.data());
-      envp.push_back(nullptr);
-    }
-    ::execve(path.c_str(), argv.data(), envp.data());
-    const int e = errno;
-    if (::write(3, &e, sizeof e) < 0) {
-    }
-    ::_exit(127);
+                       const std::vector<std::string>* env, const std::string& distribution) {
+  int sp[2], err[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
+    return refuse(x, kEFail, fmt::format("cannot create sockets: {}", std::strerror(errno)));
   }
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(sp[0]);
+    ::close(sp[1]);
+    return refuse(x, kEFail, fmt::format("cannot create pipes: {}", std::strerror(errno)));
+  }
+  if (args.empty()) args.push_back(path);
+  SpawnRequest request;
+  request.path = path;
+  request.argv = std::move(args);
+  request.env = env ? *env
+                    : std::vector<std::string>{
+                          "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                          "LANG=C.UTF-8", "HOME=/root"};
+  request.distribution = distribution;
+  request.stdio = {sp[1], sp[1], err[1]};
+  auto started = linux_.spawn(request);
   ::close(sp[1]);
   ::close(err[1]);
-  ::close(status[1]);
-  if (pid < 0) {
+  if (!started) {
     ::close(sp[0]);
     ::close(err[0]);
-    ::close(status[0]);
-    return refuse(x, kEFail, fmt::format("fork failed: {}", std::strerror(errno)));
-  }
-  ::setpgid(pid, pid);
-  int child_errno = 0;
-  const ssize_t got = ::read(status[0], &child_errno, sizeof child_errno);
-  ::close(status[0]);
-  if (got > 0) {
-    int st2 = 0;
-    ::waitpid(pid, &st2, 0);
-    ::close(sp[0]);
-    ::close(err[0]);
+    const int e = started.error();
     return refuse(x, kEFail,
-                  fmt::format("{} cannot be executed: {} (WSL answers E_FAIL)", utf8(path),
-                              std::strerror(child_errno)),
-                  child_errno);
+                  fmt::format("{} cannot be executed in the {}: {} (WSL answers E_FAIL{})",
+                              utf8(path), distribution.empty() ? "VM" : "distribution",
+                              std::strerror(e), x.wslc ? ", Errno " + std::to_string(e) : ""),
+                  e);
   }
-  x.pid = pid;
-  x.pidfd = pidfd_open(pid);
+  x.process = std::move(*started);
   x.sp = sp[0];
   x.err = err[0];
   set_nonblock(x.sp);
@@ -254,13 +292,7 @@ void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pol
       close_fd(x.err);
     }
   }
-  if (pid && pid->revents && x.pidfd >= 0) {
-    int status = 0;
-    if (::waitpid(x.pid, &status, WNOHANG) == x.pid) {
-      x.exit_code = status_code(status);
-      close_fd(x.pidfd);
-    }
-  }
+  if (pid && pid->revents && x.process && !x.exit_code) x.exit_code = x.process->status();
   // A WSLC process's exit goes to the host after its last output.
   if (x.wslc && !x.exit_sent && x.child_eof && x.err < 0 && x.exit_code && x.tcp >= 0) {
     const auto code = static_cast<std::uint32_t>(*x.exit_code);

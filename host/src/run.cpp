@@ -73,8 +73,11 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   doc["distributions"] = dists;
   doc["runs"] = json::array();
   bool ok = true, harness = false;
+  std::unique_ptr<driver::LinuxSide> linux_side = driver::this_machine();
+  doc["linux_side"] = std::string(linux_side->kind());
   std::vector<std::unique_ptr<VersionRun>> runs;
-  for (const auto& v : o.versions) runs.push_back(std::make_unique<VersionRun>(o, environment, v));
+  for (const auto& v : o.versions)
+    runs.push_back(std::make_unique<VersionRun>(o, environment, v, *linux_side));
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (o.progress) o.progress(fmt::format("WSL {}...", o.versions[i].text()));
     runs[i]->prestart();

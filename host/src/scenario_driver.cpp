@@ -30,8 +30,11 @@ std::string VersionRun::call_line(long seq, const ScenarioEvent& ev, const Distr
   };
   f["Flavor"] = os_field(d.flavor);
   f["Version"] = os_field(d.version);
-  f["PidNamespace"] = std::to_string(d.pid_namespace);
-  f["InitPid"] = std::to_string(d.init_pid);
+  const auto facts = distribution_facts_.find(d.guid);
+  f["PidNamespace"] = std::to_string(
+      facts != distribution_facts_.end() ? facts->second.pid_namespace : d.pid_namespace);
+  f["InitPid"] =
+      std::to_string(facts != distribution_facts_.end() ? facts->second.init_pid : d.init_pid);
   for (const auto& [k, v] : ev.fields) f[k] = v;
   const bool has_init = v_ >= WslVersion{2, 0, 5};
   const bool has_os = v_ >= WslVersion{2, 4, 4};
@@ -70,6 +73,10 @@ json VersionRun::run() {
     quit_host();
   }
   drain_execs();
+  if (linux_vm_) {
+    linux_.stop_vm();
+    linux_vm_ = false;
+  }
   cleanup();
   files_ = file_changes(before, snapshot(e_.drive_c), e_.drive_c);
   return finish();
@@ -122,8 +129,12 @@ bool VersionRun::load_plugin() {
   return load_ok;
 }
 
-// The scenario's events, one hook call each, as WSL's service would make them; stops at a crash,
-// an ABI violation, a hang, or a failed OnVMStarted.
+// The scenario's events, one hook call each, as WSL's service makes them, with the Linux side
+// following WSL's lifecycle: the VM runs from OnVMStarted to the end of OnVMStopping (a failed
+// OnVMStarted is followed by OnVMStopping and the teardown, as LxssUserSession's _VmTerminate does;
+// events that need the VM wait for the scenario's next OnVMStarted), a distribution from
+// OnDistributionStarted (started before the hook, so it gets the real InitPid and PID namespace)
+// to the end of OnDistributionStopping. Stops at a crash, an ABI violation or a hang.
 void VersionRun::drive_events() {
   const auto timeout = std::chrono::seconds(o_.hook_timeout_s);
   long seq = 0;
@@ -142,47 +153,43 @@ void VersionRun::drive_events() {
   auto wslc_state = [&](bool exists, bool vm) {
     if (any_wslc_hook) send(fmt::format("wslc-state {} {}", exists ? ws.id : 0, vm ? 1 : 0));
   };
-  for (const ScenarioEvent& ev : o_.events) {
-    const bool wslc = is_wslc_hook(ev.hook);
-    if (wslc) {
-      if (ev.hook == "OnSessionCreated") {
-        session_vetoed = false;
-        wslc_state(true, false);
-      } else if (session_vetoed) {
-        continue;  // the session was never created
-      }
-      if (ev.hook == "WslcVmStarted") wslc_state(true, true);
-      if (ev.hook == "ContainerStopping" && container_vetoed) {
-        container_vetoed = false;
-        continue;
-      }
+  bool stop = false;  // a crash, an ABI violation, a hang or a harness error ends the events
+  // The Linux side's VM runs while WSL's VM or the WSLC session's VM does.
+  auto need_vm = [&]() -> bool {
+    if (linux_vm_) return true;
+    if (auto started = linux_.start_vm(); !started) {
+      harness_error("cannot start the VM: " + started.error().message, started.error().fix);
+      stop = true;
+      return false;
     }
-    // After the event (also when the hook is not called): the VM or the session ends.
-    auto after = [&] {
-      if (ev.hook == "WslcVmStopping") wslc_state(true, false);
-      if (ev.hook == "OnSessionStopping") wslc_state(false, false);
-    };
+    linux_vm_ = true;
+    return true;
+  };
+  auto release_vm = [&] {
+    if (!linux_vm_ || vm_running_ || wslc_vm_running_) return;
+    // The plugin's workers and processes get their moment before everything in the VM ends.
+    give_workers_grace();
+    linux_.stop_vm();
+    linux_vm_ = false;
+    running_distributions_.clear();
+    distribution_facts_.clear();
+    wslc_mounts_.clear();
+  };
+  auto stop_distribution = [&](const Distribution& d) {
+    if (running_distributions_.erase(d.guid)) linux_.stop_distribution(d);
+  };
+  // Calls one hook (skipped when the version lacks it or the plugin did not set it); the HRESULT,
+  // or nullopt when it was not called or the run must stop.
+  auto call = [&](const ScenarioEvent& ev, const Distribution* d,
+                  const char* origin) -> std::optional<std::uint32_t> {
     const auto slot = std::find(slots_.begin(), slots_.end(), ev.hook);
-    if (slot == slots_.end()) {
-      after();
-      continue;  // this WSL version has no such hook
-    }
+    if (slot == slots_.end()) return std::nullopt;  // this WSL version has no such hook
     const size_t index = static_cast<size_t>(slot - slots_.begin());
-    if (index >= hooks_set_.size() || !hooks_set_[index]) {
-      after();
-      continue;  // WSL skips null hooks
-    }
-    if (ev.iteration != iteration_seen) {
-      failed_start.clear();
-      iteration_seen = ev.iteration;
-    }
+    if (index >= hooks_set_.size() || !hooks_set_[index]) return std::nullopt;  // WSL skips it
+    const bool wslc = is_wslc_hook(ev.hook);
     json passed = nullptr;
     std::string line;
-    const Distribution* d = nullptr;
-    if (ev.hook.starts_with("OnDistribution")) {
-      d = distribution(ev.distribution);
-      if (!d) continue;
-      if (ev.hook == "OnDistributionStopping" && failed_start[d->name]) continue;
+    if (d) {
       line = call_line(seq + 1, ev, *d, &passed);
     } else if (ev.hook == "OnVMStarted") {
       line = fmt::format("call {} OnVMStarted {}", seq + 1, o_.vm_flags);
@@ -215,6 +222,7 @@ void VersionRun::drive_events() {
                   {"hook", ev.hook},
                   {"distribution", d ? json(d->name) : json(nullptr)},
                   {"iteration", ev.iteration},
+                  {"origin", origin},
                   {"hresult", nullptr},
                   {"symbol", nullptr},
                   {"duration_ms", nullptr},
@@ -233,7 +241,10 @@ void VersionRun::drive_events() {
     const bool ended = wait_until(
         [&] { return (ended_seq_ && *ended_seq_ == seq) || !crash_.is_null() || !abi_.is_null(); },
         begun + timeout);
-    if (!crash_.is_null() || !abi_.is_null() || host_exited_) break;
+    if (!crash_.is_null() || !abi_.is_null() || host_exited_) {
+      stop = true;
+      return std::nullopt;
+    }
     if (!ended) {
       hang_ = {{"hook", ev.hook},
                {"distribution", d ? json(d->name) : json(nullptr)},
@@ -241,17 +252,131 @@ void VersionRun::drive_events() {
       events_.back()["duration_ms"] = round1(ms(Clock::now() - begun));
       events_.back()["slow"] = o_.hook_timeout_s * 1000.0 > kSlowMs;
       kill_host();
-      break;
+      stop = true;
+      return std::nullopt;
     }
-    const std::uint32_t hr = parse_hex(events_.back()["hresult"].get<std::string>());
-    after();
-    if (ev.hook == "OnSessionCreated" && failed(hr)) {
-      session_vetoed = true;  // WSL aborts the session's creation
-      wslc_state(false, false);
+    return parse_hex(events_.back()["hresult"].get<std::string>());
+  };
+  // WSL's teardown of its VM: OnVMStopping, then everything in the VM ends.
+  auto stop_wsl_vm = [&](const ScenarioEvent& ev, const char* origin) {
+    if (vm_running_) give_workers_grace();
+    call(ev, nullptr, origin);
+    vm_running_ = false;
+    for (const auto& d : o_.distributions) stop_distribution(d);
+    release_vm();
+  };
+  const auto& events = o_.events;
+  for (size_t k = 0; k < events.size() && !stop; ++k) {
+    const ScenarioEvent& ev = events[k];
+    const bool wslc = is_wslc_hook(ev.hook);
+    if (ev.iteration != iteration_seen) {
+      failed_start.clear();
+      iteration_seen = ev.iteration;
     }
-    if (ev.hook == "ContainerStarted") container_vetoed = failed(hr);
-    if (ev.hook == "OnVMStarted" && failed(hr)) break;  // WSL tears the VM down
-    if (ev.hook == "OnDistributionStarted" && failed(hr) && d) failed_start[d->name] = true;
+    if (wslc) {
+      if (ev.hook == "OnSessionCreated") {
+        session_vetoed = false;
+        wslc_state(true, false);
+      } else if (session_vetoed) {
+        continue;  // the session was never created
+      }
+      if (ev.hook == "WslcVmStarted") {
+        if (!need_vm()) break;
+        wslc_vm_running_ = true;
+        wslc_state(true, true);
+      }
+      if (ev.hook == "ContainerStopping" && container_vetoed) {
+        container_vetoed = false;
+        continue;
+      }
+      bool final_stop = false;
+      if (ev.hook == "WslcVmStopping") {
+        // A stop that ends the session (no WslcVmStarted before OnSessionStopping) refuses the
+        // plugin's calls made during it; an idle stop serves them with the stopping VM.
+        final_stop = true;
+        for (size_t j = k + 1; j < events.size() && events[j].hook != "OnSessionStopping"; ++j)
+          if (events[j].hook == "WslcVmStarted") final_stop = false;
+        if (final_stop) wslc_state(true, false);
+      }
+      const auto hr = call(ev, nullptr, "scenario");
+      if (stop) break;
+      if (ev.hook == "WslcVmStopping") {
+        wslc_vm_running_ = false;
+        wslc_state(true, false);
+        release_vm();
+      }
+      if (ev.hook == "OnSessionStopping") {
+        wslc_state(false, false);
+        wslc_vm_running_ = false;
+        release_vm();
+      }
+      if (ev.hook == "OnSessionCreated" && hr && failed(*hr)) {
+        session_vetoed = true;  // WSL aborts the session's creation
+        wslc_state(false, false);
+      }
+      if (ev.hook == "ContainerStarted") container_vetoed = hr && failed(*hr);
+      continue;
+    }
+    if (ev.hook == "OnVMStarted") {
+      if (!need_vm()) break;
+      vm_running_ = true;
+      const auto hr = call(ev, nullptr, "scenario");
+      if (stop) break;
+      if (hr && failed(*hr)) {
+        // LxssUserSession: the failed start tears the VM down (_VmTerminate calls OnVMStopping);
+        // the user can start again.
+        ScenarioEvent teardown;
+        teardown.hook = "OnVMStopping";
+        teardown.iteration = ev.iteration;
+        stop_wsl_vm(teardown, "wsl");
+      }
+      continue;
+    }
+    if (ev.hook == "OnVMStopping") {
+      if (vm_running_) stop_wsl_vm(ev, "scenario");
+      continue;
+    }
+    const Distribution* d = distribution(ev.distribution);
+    if (!d) continue;
+    // Registration does not need the VM (WSL calls OnDistributionUnregistered after a shutdown).
+    if (ev.hook == "OnDistributionRegistered" || ev.hook == "OnDistributionUnregistered") {
+      call(ev, d, "scenario");
+      continue;
+    }
+    // Starting and stopping need WSL's VM: without it (a failed start), they wait for the next.
+    if (!vm_running_) continue;
+    if (ev.hook == "OnDistributionStarted") {
+      if (!running_distributions_.contains(d->guid)) {
+        auto facts = linux_.start_distribution(*d);
+        if (!facts) {
+          harness_error("cannot start the distribution '" + d->name + "': " + facts.error().message,
+                        facts.error().fix);
+          break;
+        }
+        distribution_facts_[d->guid] = *facts;
+        running_distributions_.insert(d->guid);
+      }
+      const auto hr = call(ev, d, "scenario");
+      if (stop) break;
+      if (hr && failed(*hr)) {
+        failed_start[d->name] = true;  // WSL does not start it: no stopping hook follows
+        stop_distribution(*d);
+      }
+      continue;
+    }
+    if (ev.hook == "OnDistributionStopping") {
+      if (failed_start[d->name]) continue;
+      call(ev, d, "scenario");
+      if (stop) break;
+      stop_distribution(*d);
+      continue;
+    }
+  }
+  if (!stop) {
+    // The end of the session: what still runs stops, as when the service stops.
+    vm_running_ = false;
+    wslc_vm_running_ = false;
+    for (const auto& d : o_.distributions) stop_distribution(d);
   }
 }
 

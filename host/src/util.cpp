@@ -1,4 +1,6 @@
 // Text, token, path and file-listing helpers of the driver.
+#include <sys/random.h>
+
 #include "driver.hpp"
 
 namespace wslplug::host::driver {
@@ -200,6 +202,19 @@ json file_changes(const Snapshot& before, const Snapshot& after, const fs::path&
                    {"size", st.size},
                    {"change", change}});
   }
+  return out;
+}
+
+// 128 random bits as hex: the secret every request of one version's host carries.
+std::string random_secret() {
+  unsigned char bytes[16] = {};
+  std::size_t got = 0;
+  while (got < sizeof bytes) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n > 0) got += static_cast<std::size_t>(n);
+  }
+  std::string out;
+  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
   return out;
 }
 

@@ -29,6 +29,13 @@ void VersionRun::attach_exec(Call& c, const std::map<long, Exec*>& by_cid) {
       if (!x.note.empty()) j["note"] = utf8(x.note);
     }
   }
+  // A mount request: what the Linux side did with it.
+  if (c.name == "MountFolder" || c.name == "WSLCMountFolder" || c.name == "WSLCUnmountFolder") {
+    if (auto it = by_cid.find(c.cid); it != by_cid.end()) {
+      j["served_by"] = it->second->served_by;
+      if (!it->second->note.empty()) j["note"] = utf8(it->second->note);
+    }
+  }
 }
 
 // WSL's answer to one call, where it needs a word, and the problem it shows in the plugin.
@@ -37,6 +44,16 @@ void VersionRun::attribute_calls(Verdict& v) {
   std::map<long, Exec*> by_cid;
   for (auto& x : execs_)
     if (x->cid > 0) by_cid[x->cid] = x.get();
+  if (refused_connections_ > 0)
+    v.problem("error", "channel-refused",
+              fmt::format("{} connection{} to this run's request port came without the run's "
+                          "secret and {} refused: another process on this machine tried to use "
+                          "the channel between wslplug and the plugin host",
+                          refused_connections_, refused_connections_ == 1 ? "" : "s",
+                          refused_connections_ == 1 ? "was" : "were"),
+              "find the process that connects to wslplug's loopback port (ss -tnp); the run "
+              "itself is unaffected",
+              nullptr);
   for (Call& c : calls_) {
     json& j = c.j;
     attach_exec(c, by_cid);
@@ -424,6 +441,7 @@ json VersionRun::finish() {
   run["dmesg"] = utf8(dmesg_);
   run["output"] = utf8(output_);
   run["files"] = files_;
+  run["refused_connections"] = refused_connections_;
   run["error"] = error_;
   return run;
 }

@@ -206,12 +206,11 @@ void VersionRun::note_call(Call& c, const json& where, Verdict& v) {
                               ? j["args"]["windows_path"].get<std::string>()
                               : "NULL"),
               "create the folder first, or check the path", where);
-  } else if (c.name == "MountFolder" && c.hr == kSOk) {
-    j["note"] = "recorded (there is no VM here: nothing is mounted)";
   } else if (c.name.starts_with("WSLC") && c.hr == kWslcVmNotRunning) {
     j["note"] =
-        "the WSLC session's VM does not run now (before WslcVmStarted or after WslcVmStopping): "
-        "WSLC calls never start a VM and answer WSLC_E_VM_NOT_RUNNING";
+        "the WSLC session's VM does not run now (before WslcVmStarted, after WslcVmStopping, or "
+        "during the WslcVmStopping that ends the session): WSLC calls never start a VM and "
+        "answer WSLC_E_VM_NOT_RUNNING";
     v.problem("warning", "wslc-vm-not-running",
               fmt::format("{} was called while the WSLC session's VM does not run: WSL answers "
                           "WSLC_E_VM_NOT_RUNNING",

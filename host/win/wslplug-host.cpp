@@ -7,13 +7,16 @@
 // The struct layouts (wslplug-host-abi.h) are written from the ABI facts (field order and the WSL
 // version that added each field), independently of any plugin header.
 //
-// Usage: wslplug-host.exe PORT
-//   PORT: the driver's loopback TCP port for ExecuteBinary / ExecuteBinaryInDistribution.
+// Usage: wslplug-host.exe (no arguments: everything comes over stdin, so nothing of the run is
+// in the process's command line, which every local user can read)
 //
 // Protocol (version 1). Lines of space-separated tokens, UTF-8, '\n'-terminated. A string token
 // is "~" for NULL or "=" followed by the bytes percent-encoded (%XX for every byte outside
 // [A-Za-z0-9._/:-]), so "=" alone is the empty string. Numbers are decimal, HRESULTs 0x%08X.
 // Driver -> host, on the host's stdin:
+//   channel PORT SECRET            the driver's loopback TCP port for the requests below, and the
+//                                  run's secret that every request starts with (the driver
+//                                  refuses and reports a connection without it)
 //   load SESSION X.Y.Z PATH        load the plugin (PATH: Windows path) for WSL X.Y.Z; the
 //                                  session id the hooks will carry is SESSION
 //   call SEQ OnVMStarted FLAGS
@@ -42,13 +45,18 @@
 //   error TEXT                     a malformed command (a driver bug)
 //   bye
 // After "crash" or "guard" the host terminates itself with exit code 199.
-// ExecuteBinary*: the host connects to 127.0.0.1:PORT and sends
-//   exec CID KIND GUID PATH ARG...\n   KIND: vm | distribution; GUID "-" for vm
-// and reads one line back: "ok" (the socket now carries the process's stdin and stdout) or
-// "fail HRESULT". The socket is then handed to the plugin.
-// WSLCCreateProcess: "exec CID wslc - PATH ARG... [+ ENV...]", reply "ok" or "fail HRESULT ERRNO";
-// the host keeps that socket (stdin raw to the driver; stdout, stderr and the exit code back in
-// frames, see WslcProcess) and gives the plugin pipe handles.
+// Requests: the host connects to 127.0.0.1:PORT and sends one line "SECRET VERB ...":
+//   exec CID KIND GUID PATH ARG...     KIND: vm | distribution; GUID "-" for vm. Reply "ok" (the
+//                                      socket now carries the process's stdin and stdout: it is
+//                                      handed to the plugin) or "fail HRESULT".
+//   exec CID wslc - PATH ARG... [+ ENV...]   WSLCCreateProcess; reply "ok" or "fail HRESULT
+//                                      ERRNO"; the host keeps that socket (stdin raw to the
+//                                      driver; stdout, stderr and the exit code back in frames,
+//                                      see WslcProcess) and gives the plugin pipe handles.
+//   mount CID KIND UNIXPATH LINUXPATH RO   MountFolder (KIND vm) / WSLCMountFolder (KIND wslc):
+//                                      UNIXPATH is the folder as this process sees it (wine's
+//                                      mapping; "~" outside wine). Reply "ok" or "fail HRESULT".
+//   unmount CID LINUXPATH              WSLCUnmountFolder; reply "ok" or "fail HRESULT".
 #include <winsock2.h>
 #include <ws2tcpip.h>
 // winsock2.h must come before windows.h
@@ -195,6 +203,7 @@ LARGE_INTEGER g_qpc_start, g_qpc_freq;
 HostVersion g_version{};
 DWORD g_session_id = 0;
 unsigned short g_port = 0;
+std::string g_secret;        // the run's secret, first token of every request to the driver
 std::atomic<long> g_seq{0};  // the hook running now; -1: the entry point; 0: none
 std::atomic<bool> g_plugin_error_set{false};
 std::atomic<long> g_next_cid{1};
@@ -360,47 +369,84 @@ bool RecvLine(SOCKET s, std::string* line) {
   }
 }
 
-// Asks the driver to start the process; on success *out is the connected socket.
-HRESULT StartProcess(long cid, const char* kind, const GUID* distribution, LPCSTR path,
-                     LPCSTR* args, SOCKET* out) {
+// Connects to the driver and sends one request line (the secret is prepended); returns the
+// socket with the reply line read, or INVALID_SOCKET when the driver cannot be reached.
+SOCKET DriverRequest(const std::string& request, std::string* reply) {
+  if (g_port == 0) return INVALID_SOCKET;
   SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  if (s == INVALID_SOCKET) return E_FAIL;
+  if (s == INVALID_SOCKET) return INVALID_SOCKET;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(g_port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     closesocket(s);
-    return E_FAIL;
+    return INVALID_SOCKET;
   }
+  const std::string line = g_secret + " " + request + "\n";
+  size_t sent = 0;
+  while (sent < line.size()) {
+    const int n = send(s, line.data() + sent, static_cast<int>(line.size() - sent), 0);
+    if (n <= 0) {
+      closesocket(s);
+      return INVALID_SOCKET;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  if (!RecvLine(s, reply)) {
+    closesocket(s);
+    return INVALID_SOCKET;
+  }
+  return s;
+}
+
+// The HRESULT of a "fail HRESULT ..." reply (E_FAIL for anything else).
+HRESULT FailureOf(const std::string& reply) {
+  if (reply.rfind("fail ", 0) == 0)
+    return static_cast<HRESULT>(std::strtoul(reply.c_str() + 5, nullptr, 16));
+  return E_FAIL;
+}
+
+// A request answered by one line and no stream (mount, unmount).
+HRESULT DriverCall(const std::string& request) {
+  std::string reply;
+  const SOCKET s = DriverRequest(request, &reply);
+  if (s == INVALID_SOCKET) return E_FAIL;
+  closesocket(s);
+  return reply == "ok" ? S_OK : FailureOf(reply);
+}
+
+// Asks the driver to start the process; on success *out is the connected socket.
+HRESULT StartProcess(long cid, const char* kind, const GUID* distribution, LPCSTR path,
+                     LPCSTR* args, SOCKET* out) {
   std::string request = "exec " + std::to_string(cid) + " " + kind + " " +
                         (distribution ? GuidText(*distribution) : std::string("-")) + " " +
                         Encode(path);
   if (args)
     for (int i = 0; i < 256 && args[i]; ++i) request += " " + Encode(args[i]);
-  request.push_back('\n');
-  size_t sent = 0;
-  while (sent < request.size()) {
-    const int n = send(s, request.data() + sent, static_cast<int>(request.size() - sent), 0);
-    if (n <= 0) {
-      closesocket(s);
-      return E_FAIL;
-    }
-    sent += static_cast<size_t>(n);
-  }
   std::string reply;
-  if (!RecvLine(s, &reply)) {
-    closesocket(s);
-    return E_FAIL;
-  }
+  const SOCKET s = DriverRequest(request, &reply);
+  if (s == INVALID_SOCKET) return E_FAIL;
   if (reply == "ok") {
     *out = s;
     return S_OK;
   }
   closesocket(s);
-  if (reply.rfind("fail ", 0) == 0)
-    return static_cast<HRESULT>(std::strtoul(reply.c_str() + 5, nullptr, 16));
-  return E_FAIL;
+  return FailureOf(reply);
+}
+
+// The folder as this process sees it on Linux (wine's drive mapping), encoded; "~" when not
+// under wine (Windows itself) or not mapped.
+std::string UnixPathOf(LPCWSTR windows_path) {
+  using GetUnixName = char*(CDECL*)(LPCWSTR);
+  static const auto get = reinterpret_cast<GetUnixName>(reinterpret_cast<void*>(
+      GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "wine_get_unix_file_name")));
+  if (!get) return "~";
+  char* unix_name = get(windows_path);
+  if (!unix_name) return "~";
+  const std::string out = Encode(unix_name);
+  HeapFree(GetProcessHeap(), 0, unix_name);
+  return out;
 }
 
 // ---------------------------------------------------------------- the plugin API
@@ -414,6 +460,9 @@ HRESULT ApiMountFolder(DWORD session, LPCWSTR windows_path, LPCWSTR linux_path, 
     hr = E_INVALIDARG;
   } else if (GetFileAttributesW(windows_path) == INVALID_FILE_ATTRIBUTES) {
     hr = HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+  } else {
+    hr = DriverCall("mount " + std::to_string(cid) + " vm " + UnixPathOf(windows_path) + " " +
+                    EncodeWide(linux_path) + " " + (read_only ? "1" : "0"));
   }
   ReportCall(cid, "MountFolder", hr,
              " session=" + std::to_string(session) + " windows_path" + EncodeWide(windows_path) +
@@ -482,8 +531,22 @@ HRESULT WslcSessionState(DWORD session) {
 HRESULT ApiWslcMountFolder(DWORD session, LPCWSTR windows_path, LPCSTR mountpoint, BOOL read_only) {
   const long cid = g_next_cid++;
   HRESULT hr = (!windows_path || !mountpoint) ? E_POINTER : WslcSessionState(session);
-  if (SUCCEEDED(hr) && GetFileAttributesW(windows_path) == INVALID_FILE_ATTRIBUTES)
-    hr = HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+  // WSLC's checks, in its order: an absolute Windows folder that exists, an absolute mountpoint.
+  if (SUCCEEDED(hr)) {
+    const DWORD attributes = GetFileAttributesW(windows_path);
+    const bool absolute = (windows_path[0] && windows_path[1] == L':' &&
+                           (windows_path[2] == L'\\' || windows_path[2] == L'/')) ||
+                          (windows_path[0] == L'\\' && windows_path[1] == L'\\');
+    if (!absolute)
+      hr = E_INVALIDARG;
+    else if (attributes == INVALID_FILE_ATTRIBUTES || !(attributes & FILE_ATTRIBUTE_DIRECTORY))
+      hr = HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND);
+    else if (mountpoint[0] != '/')
+      hr = E_INVALIDARG;
+    else
+      hr = DriverCall("mount " + std::to_string(cid) + " wslc " + UnixPathOf(windows_path) + " " +
+                      Encode(mountpoint) + " " + (read_only ? "1" : "0"));
+  }
   ReportCall(cid, "WSLCMountFolder", hr,
              " session=" + std::to_string(session) + " windows_path" + EncodeWide(windows_path) +
                  " mountpoint" + Encode(mountpoint) +
@@ -492,7 +555,8 @@ HRESULT ApiWslcMountFolder(DWORD session, LPCWSTR windows_path, LPCSTR mountpoin
 }
 HRESULT ApiWslcUnmountFolder(DWORD session, LPCSTR mountpoint) {
   const long cid = g_next_cid++;
-  const HRESULT hr = !mountpoint ? E_POINTER : WslcSessionState(session);
+  HRESULT hr = !mountpoint ? E_POINTER : WslcSessionState(session);
+  if (SUCCEEDED(hr)) hr = DriverCall("unmount " + std::to_string(cid) + " " + Encode(mountpoint));
   ReportCall(cid, "WSLCUnmountFolder", hr,
              " session=" + std::to_string(session) + " mountpoint" + Encode(mountpoint));
   return hr;
@@ -604,16 +668,6 @@ DWORD WINAPI WslcWriter(void* arg) {
 // "ok" or "fail HRESULT ERRNO".
 HRESULT StartWslcProcess(long cid, LPCSTR path, LPCSTR* args, LPCSTR* env, WslcProcess** out,
                          int* errno_out) {
-  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  if (s == INVALID_SOCKET) return E_FAIL;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(g_port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    closesocket(s);
-    return E_FAIL;
-  }
   std::string request = "exec " + std::to_string(cid) + " wslc - " + Encode(path);
   if (args)
     for (int i = 0; i < 256 && args[i]; ++i) request += " " + Encode(args[i]);
@@ -621,17 +675,9 @@ HRESULT StartWslcProcess(long cid, LPCSTR path, LPCSTR* args, LPCSTR* env, WslcP
     request += " +";
     for (int i = 0; i < 256 && env[i]; ++i) request += " " + Encode(env[i]);
   }
-  request.push_back('\n');
-  if (send(s, request.data(), static_cast<int>(request.size()), 0) !=
-      static_cast<int>(request.size())) {
-    closesocket(s);
-    return E_FAIL;
-  }
   std::string reply;
-  if (!RecvLine(s, &reply)) {
-    closesocket(s);
-    return E_FAIL;
-  }
+  const SOCKET s = DriverRequest(request, &reply);
+  if (s == INVALID_SOCKET) return E_FAIL;
   if (reply != "ok") {
     closesocket(s);
     HRESULT hr = E_FAIL;
@@ -1191,11 +1237,11 @@ int main(int argc, char** argv) {
   _dup2(_fileno(stderr), _fileno(stdout));
   setvbuf(stdout, nullptr, _IONBF, 0);
 
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: wslplug-host.exe PORT (run by wslplug run)\n");
+  if (argc != 1) {
+    std::fprintf(stderr, "usage: wslplug-host.exe (run by wslplug run; commands on stdin)\n");
     return 2;
   }
-  g_port = static_cast<unsigned short>(std::strtoul(argv[1], nullptr, 10));
+  (void)argv;
 
   // What the WSL service has done before it loads plugins.
   WSADATA wsa;
@@ -1236,7 +1282,10 @@ int main(int argc, char** argv) {
   while (ReadLine(in, &line)) {
     const std::vector<std::string> t = Split(line);
     if (t.empty()) continue;
-    if (t[0] == "load") {
+    if (t[0] == "channel" && t.size() == 3) {
+      g_port = static_cast<unsigned short>(std::strtoul(t[1].c_str(), nullptr, 10));
+      g_secret = t[2];
+    } else if (t[0] == "load") {
       Load(t);
     } else if (t[0] == "call") {
       Call(t);
