@@ -142,6 +142,7 @@ void VersionRun::mount_request(Exec& x, const std::vector<std::string>& t) {
                   "the Windows folder has no Linux path in this host (not under wine): nothing "
                   "can be mounted");
   const int rc = linux_.mount(*source, target, read_only);
+  if (wslc && (rc == 0 || rc == ENOSYS)) wslc_mounts_.insert(target);
   if (rc == ENOSYS)
     return answer(x, kSOk, "not-mounted",
                   "recorded; nothing is mounted (--no-sandbox: the Linux side is this machine)");
@@ -149,7 +150,6 @@ void VersionRun::mount_request(Exec& x, const std::vector<std::string>& t) {
     return answer(x, kEFail, "refused",
                   fmt::format("mounting {} at {} failed in the VM: {} (WSL answers E_FAIL)",
                               utf8(*source), utf8(target), std::strerror(rc)));
-  if (wslc) wslc_mounts_.insert(target);
   answer(x, kSOk, "mounted",
          fmt::format("mounted in the VM at {}{}", utf8(target), read_only ? " (read-only)" : ""));
 }

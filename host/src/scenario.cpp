@@ -134,12 +134,12 @@ std::vector<std::string_view> hook_slots(WslVersion version) {
 std::vector<Distribution> default_distributions() {
   Distribution ubuntu{"Ubuntu",     "{8a2f4c1e-5b7d-4e0a-9c3b-1d6e2f7a8b90}",
                       std::nullopt, "ubuntu",
-                      "24.04",      4026532281,
-                      1841};
+                      "24.04",      std::nullopt,
+                      4026532281,   1841};
   Distribution bare{"bare",       "{3c9d1e7f-2a4b-4c6d-8e0f-5a7b9c1d3e5f}",
                     std::nullopt, std::nullopt,
-                    std::nullopt, 4026532345,
-                    2210};
+                    std::nullopt, std::nullopt,
+                    4026532345,   2210};
   return {ubuntu, bare};
 }
 
@@ -198,7 +198,8 @@ Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_v
   if (!valid_name(name))
     return input_error(
         "the distribution name must be 1-64 letters, digits, '-', '_' or '.'", {}, where,
-        "use --distro 'NAME[,package=PFN][,flavor=F|NULL][,version=V|NULL][,guid=G]'");
+        "use --distro "
+        "'NAME[,package=PFN][,flavor=F|NULL][,version=V|NULL][,guid=G][,rootfs=PATH]'");
   auto it = std::find_if(distributions.begin(), distributions.end(),
                          [&](const Distribution& d) { return iequals(d.name, name); });
   Distribution d;
@@ -218,7 +219,7 @@ Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_v
     const std::string key = ascii_lower(trim(part.substr(0, eq)));
     if (eq == std::string_view::npos || key.empty())
       return input_error(fmt::format("'{}' is not KEY=VALUE", printable(part)), {}, where,
-                         "keys: package, flavor, version, guid");
+                         "keys: package, flavor, version, guid, rootfs");
     if (!seen.insert(key).second)
       return input_error(fmt::format("'{}' is given twice", key), {}, where, "give each key once");
     const std::string value(part.substr(eq + 1));
@@ -229,6 +230,11 @@ Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_v
       d.flavor = is_null ? std::nullopt : std::optional<std::string>(value);
     } else if (key == "version") {
       d.version = is_null ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "rootfs") {
+      if (value.empty())
+        return input_error("rootfs= needs a folder or a tarball", {}, where,
+                           "give the path of a root file system (wsl --export, docker export)");
+      d.rootfs = fs::absolute(value).string();
     } else if (key == "guid") {
       auto guid = normalize_guid(value);
       if (!guid)
@@ -237,7 +243,7 @@ Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_v
       d.guid = *guid;
     } else {
       return input_error(fmt::format("unknown key '{}'", printable(key)), {}, where,
-                         "keys: package, flavor, version, guid");
+                         "keys: package, flavor, version, guid, rootfs");
     }
   }
   for (const Distribution& other : distributions)
@@ -339,9 +345,9 @@ Result<Distribution> parse_distribution(const Ctx& c, const json& d, size_t i,
                                         const std::vector<Distribution>& earlier) {
   const std::string path = fmt::format("distributions[{}]", i);
   if (!d.is_object()) return c.err(path, "must be an object");
-  if (auto ok =
-          only_keys(c, d, path,
-                    {"name", "guid", "package", "flavor", "version", "pid_namespace", "init_pid"});
+  if (auto ok = only_keys(
+          c, d, path,
+          {"name", "guid", "package", "flavor", "version", "rootfs", "pid_namespace", "init_pid"});
       !ok)
     return std::unexpected(ok.error());
   if (!d.contains("name") || !d["name"].is_string() || !valid_name(d["name"].get<std::string>()))
@@ -365,6 +371,14 @@ Result<Distribution> parse_distribution(const Ctx& c, const json& d, size_t i,
     auto v = nullable_string(c, d[key], path + "." + key);
     if (!v) return std::unexpected(v.error());
     *field = *v;
+  }
+  if (d.contains("rootfs")) {
+    if (!d["rootfs"].is_string() || d["rootfs"].get<std::string>().empty())
+      return c.err(path + ".rootfs", "must be the path of a folder or a tarball");
+    // Relative to the scenario file's folder.
+    fs::path root = d["rootfs"].get<std::string>();
+    if (root.is_relative() && !c.file.empty()) root = fs::path(c.file).parent_path() / root;
+    dist.rootfs = fs::absolute(root).lexically_normal().string();
   }
   if (d.contains("pid_namespace")) {
     if (!d["pid_namespace"].is_number_unsigned())

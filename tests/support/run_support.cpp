@@ -24,7 +24,10 @@ fs::path run_fixture(const std::string& file, const std::vector<std::string>& ex
   spec.cplusplus = src.extension() == ".cpp";
   // Name includes the digest of the source text: editing a fixture rebuilds it.
   const fs::path copy = fixture_dir() / fmt::format("{}.{}.src", file, getpid());
-  write_text(copy, text);
+  // ... and of the extra flags (one source, several -D variants).
+  std::string flags_text;
+  for (const auto& f : extra_flags) flags_text += f + "\n";
+  write_text(copy, text + flags_text);
   spec.name = fmt::format("run-{}-{}", src.stem().string(), sha256_file(copy).substr(0, 12));
   fs::remove(copy);
   spec.source = text;

@@ -57,13 +57,18 @@ struct Distribution {
   std::optional<std::string> package;  // PackageFamilyName; nullopt: not a Store package
   std::optional<std::string> flavor;   // os-release ID; nullopt: init did not report it
   std::optional<std::string> version;  // os-release VERSION_ID; nullopt: not reported
+  // A root file system of its own: a folder or a tarball (`wsl --export`, `docker export`);
+  // nullopt: a generated root (this machine's /usr read-only, its own /etc with os-release).
+  std::optional<std::string> rootfs;
+  // Used only without the VM (--no-sandbox); in the VM, InitPid and PidNamespace are the real ones.
   std::uint64_t pid_namespace = 4026532281;
   std::uint32_t init_pid = 1841;
 };
 // "Ubuntu" (os-release reported) and "bare" (nothing reported), both as `wsl --import` makes them.
 std::vector<Distribution> default_distributions();
-// Applies one --distro 'NAME[,package=PFN][,flavor=F|NULL][,version=V|NULL][,guid=G]': replaces
-// the distribution of that name (case-insensitive) or adds one.
+// Applies one --distro
+// 'NAME[,package=PFN][,flavor=F|NULL][,version=V|NULL][,guid=G][,rootfs=PATH]': replaces the
+// distribution of that name (case-insensitive) or adds one.
 Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_view spec);
 // A GUID in any of the usual spellings, normalised to "{...}" lowercase; nullopt if malformed.
 std::optional<std::string> normalize_guid(std::string_view text);
