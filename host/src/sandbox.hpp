@@ -72,16 +72,21 @@ class Process {
   Process& operator=(const Process&) = delete;
   ~Process();
 
-  [[nodiscard]] pid_t pid() const { return pid_; }  // in its PID namespace's parent view (below)
+  // Windows side: the pid in the machine's PID namespace; VM and distribution processes: the pid
+  // in the VM's root PID namespace (as `ps` there shows it, and as init_pid is given).
+  [[nodiscard]] pid_t pid() const { return pid_; }
   // Readable (poll POLLIN/POLLHUP) once the process has ended.
   [[nodiscard]] int exit_fd() const { return exit_fd_; }
-  // After exit_fd is readable: the exit code, or 128 + the signal; nullopt while it runs.
+  // After exit_fd is readable: the exit code, or 128 + the signal; nullopt while it runs. When the
+  // machine ended first: 128 + SIGKILL.
   std::optional<int> status();
+  // Sends sig to the process (nothing once it has ended, or once its machine is gone).
   void kill(int sig);
 
  private:
   friend class Machine;
-  class Machine* machine_ = nullptr;
+  struct Link;  // the machine's control channel, shared so that a Process may outlive its Machine
+  std::shared_ptr<Link> link_;
   std::uint64_t id_ = 0;
   pid_t pid_ = -1;
   int exit_fd_ = -1;
@@ -90,12 +95,13 @@ class Process {
 
 struct DistributionSpec {
   std::string id;  // the driver's key (the distribution's GUID)
-  // A root file system folder (an unpacked `wsl --export` / `docker export`), used through an
-  // overlay so it is never modified; nullopt: a generated root (this machine's /usr read-only, an
-  // /etc of its own).
-  std::optional<fs::path> rootfs;
+  // A root file system folder of this machine (an unpacked `wsl --export` / `docker export`, see
+  // prepare_rootfs), used through an overlay so it is never modified; nullopt: a generated root
+  // (this machine's /usr read-only, an /etc of its own). The folder must be inside the `host` of
+  // one of MachineOptions::binds (read-only is enough): the machine sees nothing else.
+  std::optional<fs::path> rootfs = std::nullopt;
   // Generated root only: the text of /etc/os-release; nullopt: no /etc/os-release.
-  std::optional<std::string> os_release;
+  std::optional<std::string> os_release = std::nullopt;
 };
 
 struct DistributionState {
@@ -128,7 +134,8 @@ class Machine {
   Status stop_vm();
   [[nodiscard]] bool vm_running() const;
   // As root in the VM's root namespace (distribution empty) or in a running distribution.
-  std::expected<Process, int> spawn_in_vm(const SpawnSpec& spec, std::string_view distribution = {});
+  std::expected<Process, int> spawn_in_vm(const SpawnSpec& spec,
+                                          std::string_view distribution = {});
   // Binds `source` (a path as seen in the machine, such as one under kPrefixInside) at `target`
   // in the VM's root namespace, creating the target folder. 0 or an errno.
   int mount(const fs::path& source, const std::string& target, bool read_only);
@@ -143,6 +150,10 @@ class Machine {
   std::unique_ptr<Impl> impl_;
   friend class Process;
 };
+
+// The agent wslplug-sandbox: $WSLPLUG_SANDBOX_AGENT, else beside the running binary, else
+// <bin>/../libexec/wslplug/. The error names the build step or package that provides it.
+Result<fs::path> find_agent();
 
 // Unpacks a root file system tarball (`wsl --export`, `docker export`; gzip/xz/zstd or plain tar)
 // once into cache_dir (keyed by the tarball's content), returning the folder; a folder is returned
