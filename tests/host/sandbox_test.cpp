@@ -288,6 +288,8 @@ TEST(Sandbox, VmRunsAsRootInItsOwnNamespacesWithoutTheMachinesPaths) {
   // The PID namespace is the VM's: pid 1 is its init, the machine's agent is not there.
   const auto ps = sh_in(*m, "ls /proc | grep -c '^[0-9]'", Where::kVm);
   EXPECT_EQ(ps.out, "4\n");  // init, sh, ls, grep
+  // A new /proc cannot be mounted in the VM (its /proc is masked): documented limitation.
+  EXPECT_NE(sh_in(*m, "unshare -p -f --mount-proc true", Where::kVm).status, 0);
   ASSERT_TRUE(m->stop_vm().has_value());
   EXPECT_FALSE(m->vm_running());
   // A second VM starts clean.
