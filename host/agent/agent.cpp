@@ -612,7 +612,10 @@ int Agent::run() {
     if (fds[0].revents) {
       auto m = proto::receive_message(opt_.control);
       if (!m) {
-        if (errno == EMSGSIZE) continue;
+        if (errno == EMSGSIZE) {
+          reply("err " + std::to_string(E2BIG));
+          continue;
+        }
         // The driver is gone: as pid 1 of the machine, leaving ends every process in it.
         return 0;
       }

@@ -278,12 +278,12 @@ TEST(Sandbox, VmRunsAsRootInItsOwnNamespacesWithoutTheMachinesPaths) {
                        "mount -o remount,rw /usr 2>/dev/null || echo usr-locked; "
                        "echo 1 > /proc/sys/kernel/panic 2>/dev/null || echo sys-ro; "
                        "cat /etc/passwd; echo hi > /tmp/t && cat /tmp/t; "
-                       "ip -o link 2>/dev/null | cut -d' ' -f2",
+                       "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
                        Where::kVm);
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_EQ(o.out,
             "0\nwslplug-sandbox\ntest-vm\ncaps\nusr-ro\nusr-locked\nsys-ro\n"
-            "root:x:0:0:root:/root:/bin/sh\nhi\nlo:\n")
+            "root:x:0:0:root:/root:/bin/sh\nhi\nlo\n")
       << o.err;
   // The PID namespace is the VM's: pid 1 is its init, the machine's agent is not there.
   const auto ps = sh_in(*m, "ls /proc | grep -c '^[0-9]'", Where::kVm);
@@ -507,6 +507,23 @@ TEST(Sandbox, MissingBubblewrapAndAgentAreNamed) {
   auto n = Machine::start(g.options);
   ASSERT_FALSE(n.has_value());
   EXPECT_NE(n.error().message.find("wslplug-sandbox"), std::string::npos);
+}
+
+TEST(Sandbox, RefusedUserNamespacesAreExplainedWithTheirFixes) {
+  Fixture f;
+  const fs::path fake = f.dir / "bwrap";
+  write_text(fake, "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n");
+  fs::permissions(fake, fs::perms::owner_all);
+  f.options.bwrap = fake;
+  auto m = Machine::start(f.options);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_EQ(m.error().kind, ErrorKind::kIo);
+  EXPECT_NE(m.error().message.find("user namespaces are refused"), std::string::npos)
+      << m.error().message;
+  EXPECT_NE(m.error().message.find("setting up uid map: Permission denied"), std::string::npos);
+  for (const char* fix : {"kernel.unprivileged_userns_clone=1",
+                          "kernel.apparmor_restrict_unprivileged_userns=0", "--no-sandbox"})
+    EXPECT_NE(m.error().fix.find(fix), std::string::npos) << fix;
 }
 
 // Costs, printed for the record (median of 5): start a machine, spawn, start a VM, start a
