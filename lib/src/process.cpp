@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -153,6 +156,105 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& options
   }
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return outcome;
+}
+
+Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
+  if (argv.empty()) return internal_error("process::spawn: empty command");
+  const auto program = find_program(argv[0]);
+  if (!program)
+    return io_error(
+        fmt::format("program not found: {}", argv[0]), argv[0],
+        argv[0].find('/') == std::string::npos ? "install it or add it to PATH" : "check the path");
+  int status_pipe[2];  // the child's errno when it cannot start; closed by a successful exec
+  if (::pipe2(status_pipe, O_CLOEXEC) != 0)
+    return io_error(fmt::format("pipe: {}", std::strerror(errno)));
+  Fd status_r(status_pipe[0]), status_w(status_pipe[1]);
+  std::vector<std::string> args = argv;
+  args[0] = program->string();
+  std::vector<char*> cargv;
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  std::vector<std::string> env;
+  if (options.environment) {
+    env = *options.environment;
+  } else {
+    for (char** e = environ; e && *e; ++e) {
+      const std::string_view entry(*e);
+      const std::string name(entry.substr(0, entry.find('=')));
+      bool drop = options.env.contains(name);
+      for (const auto& u : options.unset_env) drop |= u == name;
+      if (!drop) env.emplace_back(entry);
+    }
+    for (const auto& [k, v] : options.env) env.push_back(k + "=" + v);
+  }
+  std::vector<char*> cenv;
+  for (auto& e : env) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+  // Every (child fd, source) pair, with /dev/null for unnamed standard streams; the highest child
+  // fd bounds where sources are first moved to, so that no dup2 overwrites a source still needed.
+  const Fd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (null_fd.fd < 0) return io_error(fmt::format("/dev/null: {}", std::strerror(errno)));
+  std::vector<std::pair<int, int>> mapping;
+  for (int std_fd = 0; std_fd < 3; ++std_fd)
+    if (!options.fds.contains(std_fd)) mapping.emplace_back(std_fd, null_fd.fd);
+  for (const auto& [child_fd, source] : options.fds) mapping.emplace_back(child_fd, source);
+  if (mapping.size() > 64) return internal_error("process::spawn: more than 64 descriptors");
+  int highest = 2;
+  for (const auto& [child_fd, source] : mapping) highest = std::max({highest, child_fd, source});
+
+  const pid_t pid = ::fork();
+  if (pid < 0) return io_error(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    auto fail = [&](int err) {
+      (void)!::write(status_w.fd, &err, sizeof err);
+      ::_exit(127);
+    };
+    if (options.new_session) ::setsid();
+    int moved[64];
+    const std::size_t count = mapping.size();
+    for (std::size_t i = 0; i < count; ++i) {
+      moved[i] = ::fcntl(mapping[i].second, F_DUPFD_CLOEXEC, highest + 1);
+      if (moved[i] < 0) fail(errno);
+    }
+    for (std::size_t i = 0; i < count; ++i)
+      if (::dup2(moved[i], mapping[i].first) < 0) fail(errno);
+    // Everything else is closed at exec (the status pipe stays open until then).
+    for (int fd = 0; fd <= highest; ++fd) {
+      bool mapped = false;
+      for (std::size_t i = 0; i < count; ++i) mapped |= mapping[i].first == fd;
+      if (!mapped && fd != status_w.fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    ::close_range(static_cast<unsigned>(highest) + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) fail(errno);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    fail(errno);
+  }
+  status_w.reset();
+  Child child;
+  child.pid = pid;
+  child.pidfd = Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  int child_errno = 0;
+  ssize_t got;
+  do {
+    got = ::read(status_r.fd, &child_errno, sizeof child_errno);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof child_errno)) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (!options.cwd.empty() && !fs::is_directory(options.cwd))
+      return io_error(fmt::format("cannot enter directory: {}", std::strerror(child_errno)),
+                      options.cwd.string());
+    return io_error(fmt::format("cannot run {}: {}", argv[0], std::strerror(child_errno)),
+                    program->string());
+  }
+  if (child.pidfd.fd < 0) {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return io_error(fmt::format("pidfd_open: {}", std::strerror(errno)));
+  }
+  return child;
 }
 
 }  // namespace wslplug::process

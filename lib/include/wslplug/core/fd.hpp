@@ -11,6 +11,20 @@ struct Fd {
   explicit Fd(int f) : fd(f) {}
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& other) noexcept : fd(other.release()) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd = other.release();
+    }
+    return *this;
+  }
+  // Gives up ownership.
+  int release() {
+    const int f = fd;
+    fd = -1;
+    return f;
+  }
   ~Fd() { reset(); }
   void reset() {
     if (fd >= 0) ::close(fd);

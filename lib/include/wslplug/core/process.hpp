@@ -3,6 +3,8 @@
 // PATH. Never prints by itself; failures to start are errors that name the program.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "wslplug/core/error.hpp"
+#include "wslplug/core/fd.hpp"
 
 namespace wslplug::process {
 
@@ -34,6 +37,29 @@ struct Outcome {
 // only when the program cannot be started (not found, not executable); a non-zero exit is an
 // Outcome.
 Result<Outcome> run(const std::vector<std::string>& argv, const Options& options = {});
+
+// A long-running child started by spawn(): poll pidfd for its end (POLLIN), reap it with waitpid.
+struct Child {
+  pid_t pid = -1;
+  Fd pidfd;
+};
+
+struct SpawnOptions {
+  fs::path cwd;  // empty: the current directory
+  // The child's whole environment ("NAME=value"); nullopt: this process's, with `env` added or
+  // replaced and `unset_env` removed.
+  std::optional<std::vector<std::string>> environment;
+  std::map<std::string, std::string> env;
+  std::vector<std::string> unset_env;
+  // The child's descriptors: child fd -> a descriptor of this process. 0, 1 and 2 not named are
+  // /dev/null; no other descriptor is inherited.
+  std::map<int, int> fds;
+  bool new_session = false;  // setsid(): own session and process group, no controlling terminal
+};
+
+// Starts argv (argv[0] looked up on PATH unless it contains '/') and returns at once. An error when
+// it cannot be started (not found, not executable, the cwd cannot be entered).
+Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
 
 // The first executable `name` on `search_path` (default: $PATH). A name containing '/' is
 // checked as is.
