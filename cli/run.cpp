@@ -314,8 +314,17 @@ int run_plugin(const RunFlags& f, const json* extra) {
                            {},
                            "--hook-timeout",
                            "give 1 to 3600 seconds"});
+  if (f.max_processes < 16 || f.max_processes > 65536)
+    return fail_with(Error{ErrorKind::kInput,
+                           fmt::format("--max-processes {} is out of range", f.max_processes),
+                           {},
+                           "--max-processes",
+                           "give 16 to 65536"});
   o.repeat = f.repeat;
   o.no_exec = f.no_exec;
+  o.sandbox = !f.no_sandbox;
+  o.network = !f.no_network;
+  o.max_processes = f.max_processes;
   o.null_strings = f.null_strings;
   o.hook_timeout_s = f.hook_timeout;
   o.distributions = host::default_distributions();
@@ -348,6 +357,10 @@ int run_plugin(const RunFlags& f, const json* extra) {
                            o.dll.string(),
                            {},
                            "give the plugin DLL (wslplug build prints where it is)"});
+  if (f.no_sandbox)
+    note(
+        "warning: --no-sandbox: the plugin and the processes it starts run with your rights and "
+        "see your files; run only plugins you trust this way");
   auto environment = host::prepare_environment(o.progress);
   if (!environment) return fail_with(environment.error());
   auto doc = host::run(o, *environment);
@@ -387,9 +400,11 @@ const Registrar kRegistrar{CommandSpec{
              "WSL version to emulate, X.Y.Z; repeatable (default: 2.0.5 2.1.3 2.4.4 2.9.5)")
           ->option_text("X.Y.Z")
           ->allow_extra_args(false);
-      cmd->add_option("--distro", f->distros,
-                      "Add or replace a distribution: 'NAME[,package=PFN][,flavor=F|NULL]"
-                      "[,version=V|NULL][,guid=G]'; repeatable")
+      cmd->add_option(
+             "--distro", f->distros,
+             "Add or replace a distribution: 'NAME[,package=PFN][,flavor=F|NULL]"
+             "[,version=V|NULL][,guid=G][,rootfs=PATH]' (rootfs: a folder or a tarball such "
+             "as wsl --export writes); repeatable")
           ->option_text("SPEC")
           ->allow_extra_args(false);
       cmd->add_option("--scenario", f->scenario,
@@ -400,7 +415,19 @@ const Registrar kRegistrar{CommandSpec{
                       "Run the distributions' start/stop pair N times (default 1)")
           ->option_text("N");
       cmd->add_flag("--no-exec", f->no_exec,
-                    "Refuse every ExecuteBinary / ExecuteBinaryInDistribution with E_FAIL");
+                    "No Linux process at all: refuse every ExecuteBinary, "
+                    "ExecuteBinaryInDistribution and WSLCCreateProcess with E_FAIL, and let "
+                    "nothing the plugin starts execute a program (Linux or Windows)");
+      cmd->add_flag("--no-sandbox", f->no_sandbox,
+                    "Run the plugin host and its processes on this machine with your rights "
+                    "(no VM: nothing is mounted, distributions are made-up numbers); for machines "
+                    "without user namespaces");
+      cmd->add_flag("--no-network", f->no_network,
+                    "The VM gets a network of its own with loopback only (default: this machine's "
+                    "network, as WSL's VM has one)");
+      cmd->add_option("--max-processes", f->max_processes,
+                      "Most processes the run may have at once, Windows and Linux (default 1024)")
+          ->option_text("N");
       cmd->add_flag("--null-strings", f->null_strings,
                     "Pass NULL PackageFamilyName (the header's contract) instead of \"\" (what WSL "
                     "passes today)");

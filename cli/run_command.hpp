@@ -18,6 +18,9 @@ struct RunFlags {
   int repeat = 1;
   bool no_exec = false;
   bool null_strings = false;
+  bool no_sandbox = false;
+  bool no_network = false;
+  int max_processes = 1024;
   int hook_timeout = 30;
   std::string name;
   bool json = false;

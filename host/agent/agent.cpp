@@ -701,15 +701,17 @@ void Agent::handle(const proto::Message& m) {
   }
 }
 
-// spawn ID WHERE CONFINED =CWD ARGC =ARG... ENVC =ENV... MASK
+// spawn ID WHERE CONFINED =CWD =PATH ARGC =ARG... ENVC =ENV... MASK
 void Agent::do_spawn(const std::vector<std::string_view>& t, const std::vector<int>& fds) {
   auto bad = [&] { reply("err " + std::to_string(EINVAL)); };
-  if (t.size() < 7) return bad();
+  if (t.size() < 8) return bad();
   const std::uint64_t id = std::strtoull(std::string(t[1]).c_str(), nullptr, 10);
   const std::string_view where = t[2];
   const bool confined = t[3] == "1" && opt_.no_exec;
   const auto cwd = proto::decode(t[4]);
-  std::size_t i = 5;
+  const auto program = proto::decode(t[5]);
+  if (!program || program->empty()) return bad();
+  std::size_t i = 6;
   std::vector<std::string> argv, env;
   const std::size_t argc = std::strtoull(std::string(t[i++]).c_str(), nullptr, 10);
   for (std::size_t k = 0; k < argc && i < t.size(); ++k, ++i) {
@@ -796,7 +798,7 @@ void Agent::do_spawn(const std::vector<std::string_view>& t, const std::vector<i
     for (auto& e : env) cenv.push_back(e.data());
     cenv.push_back(nullptr);
     if (confined) {
-      const int exe = ::open(argv[0].c_str(), O_PATH);
+      const int exe = ::open(program->c_str(), O_PATH);
       if (exe < 0) child_fail(rep, errno);
       char* path = static_cast<char*>(random_pages(4096));
       const std::size_t bytes = sizeof(char*) * (cargv.size() + cenv.size());
@@ -809,7 +811,7 @@ void Agent::do_spawn(const std::vector<std::string_view>& t, const std::vector<i
       if (int e = install_no_exec_filter(exe, path, arrays, envp)) child_fail(rep, e);
       ::syscall(SYS_execveat, exe, path, arrays, envp, AT_EMPTY_PATH);
     } else {
-      ::execve(cargv[0], cargv.data(), cenv.data());
+      ::execve(program->c_str(), cargv.data(), cenv.data());
     }
     child_fail(rep, errno);
   }

@@ -6,7 +6,8 @@
 // as "~"; numbers and keywords are sent as is. Requests and their replies:
 //
 //   ready | fail =MESSAGE                       agent -> driver, once, after start-up
-//   spawn ID WHERE CONFINED =CWD ARGC =ARG... ENVC =ENV... MASK   (+ the fds of MASK's bits 0..2)
+//   spawn ID WHERE CONFINED =CWD =PATH ARGC =ARG... ENVC =ENV... MASK   (+ the fds of MASK's bits
+//   0..2)
 //        WHERE: machine | vm | =DISTRIBUTION_ID       -> ok PID (+ the exit pipe) | err ERRNO
 //   kill ID SIGNAL                              -> ok | err ERRNO
 //   vm-start NETWORK =HOSTNAME                  -> ok | err ERRNO =MESSAGE

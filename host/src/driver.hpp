@@ -27,6 +27,7 @@
 
 #include "internal.hpp"
 #include "linux_side.hpp"
+#include "sandbox.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
@@ -88,7 +89,9 @@ struct FileStat {
 };
 using Snapshot = std::map<std::string, FileStat>;
 Snapshot snapshot(const fs::path& root);
-json file_changes(const Snapshot& before, const Snapshot& after, const fs::path& root);
+// Files created or modified under `root`, named as `windows_root` + the relative path.
+json file_changes(const Snapshot& before, const Snapshot& after, const fs::path& root,
+                  const std::string& windows_root = "C:\\");
 
 // WSL's messages and rules (wsl_rules.cpp).
 constexpr std::string_view kMsgContainerStopFailed =
@@ -157,11 +160,25 @@ struct Verdict {
   }
 };
 
+// The sandbox of a run, as a version sees it (nullptr with --no-sandbox or on Windows itself).
+struct Box {
+  sandbox::Machine* machine = nullptr;
+  std::string wine;                   // the wine loader, inside
+  std::string host_exe;               // wslplug-host.exe, inside
+  std::vector<std::string> env;       // the plugin host's whole environment, inside
+  std::string dll_windows_path;       // the plugin as the host loads it (C:\Program Files\...)
+  fs::path drive_c_changes;           // where the run's writes to C:\ land (the overlay's upper)
+  fs::path plugin_folder;             // the plugin's folder on this machine (writable inside)
+  std::string plugin_windows_folder;  // ... as the plugin sees it
+  bool confined = false;              // --no-exec: nothing the plugin starts can exec
+};
+
 // One version: one host process, the scenario, the verdict.
 class VersionRun {
  public:
-  VersionRun(const Options& o, const Environment& e, WslVersion v, LinuxSide& linux_side)
-      : o_(o), e_(e), linux_(linux_side), v_(v), slots_(hook_slots(v)) {}
+  VersionRun(const Options& o, const Environment& e, WslVersion v, LinuxSide& linux_side,
+             const Box* box)
+      : o_(o), e_(e), linux_(linux_side), box_(box), v_(v), slots_(hook_slots(v)) {}
   ~VersionRun() { cleanup(); }
 
   // Starts the host (wine and the host program, no plugin yet), so that the next version's wine
@@ -208,6 +225,7 @@ class VersionRun {
   void exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pollfd* err, const pollfd* pid);
   void reap_host(bool block);
   void kill_host();
+  void kill_host_process_only();
   void cleanup();
   // the run's phases
   void harness_error(std::string message, std::string fix);
@@ -239,6 +257,8 @@ class VersionRun {
   const Options& o_;
   const Environment& e_;
   LinuxSide& linux_;
+  const Box* box_;
+  std::optional<sandbox::Process> boxed_host_;  // the host, when it runs in the sandbox
   std::string secret_;  // the first token of every request from this run's host
   long refused_connections_ = 0;
   bool vm_running_ = false;       // WSL's VM (OnVMStarted to OnVMStopping)

@@ -22,6 +22,32 @@ Status VersionRun::start() {
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
     return io_error(fmt::format("cannot create pipes: {}", std::strerror(errno)));
   secret_ = random_secret();
+  if (box_) {
+    // In the sandbox: the host under wine in the machine, with nothing but its streams.
+    sandbox::SpawnSpec spec;
+    spec.path = box_->wine;
+    spec.argv = {box_->wine, box_->host_exe};
+    spec.env = box_->env;
+    spec.stdio = {in[0], out[1], err[1]};
+    spec.confined = box_->confined;
+    auto p = box_->machine->spawn(spec);
+    ::close(in[0]);
+    ::close(out[1]);
+    ::close(err[1]);
+    if (!p)
+      return io_error(
+          fmt::format("cannot start the plugin host in the sandbox: {}", std::strerror(p.error())),
+          {}, "run again; if it persists, try --no-sandbox and report it");
+    host_pid_ = p->pid();
+    boxed_host_.emplace(std::move(*p));
+    to_host_ = in[1];
+    from_host_ = out[0];
+    console_ = err[0];
+    set_nonblock(from_host_);
+    set_nonblock(console_);
+    send(fmt::format("channel {} {}", port, secret_));
+    return {};
+  }
   std::vector<std::string> argv;
   if (e_.kind == "wine")
     argv = {e_.wine.string(), e_.exe.string()};
@@ -64,7 +90,8 @@ Status VersionRun::start() {
 }
 
 long VersionRun::count_threads() const {
-  if (e_.kind != "wine" || host_pid_ <= 0 || host_exited_) return -1;
+  // In the sandbox the host's pid is not in this PID namespace: the host counts itself.
+  if (box_ || e_.kind != "wine" || host_pid_ <= 0 || host_exited_) return -1;
   std::error_code ec;
   long n = 0;
   for (fs::directory_iterator it(fmt::format("/proc/{}/task", host_pid_), ec), end;
@@ -87,9 +114,22 @@ void VersionRun::send(const std::string& line) {
 
 void VersionRun::reap_host(bool block) {
   if (host_exited_ || host_pid_ < 0) return;
+  bool ended = false;
   int status = 0;
-  const pid_t r = ::waitpid(host_pid_, &status, block ? 0 : WNOHANG);
-  if (r == host_pid_) {
+  if (boxed_host_) {
+    if (block) {
+      pollfd p{boxed_host_->exit_fd(), POLLIN, 0};
+      ::poll(&p, 1, 10000);
+    }
+    if (const auto code = boxed_host_->status()) {
+      ended = true;
+      // As a wait status, so that status_code() reads it back.
+      status = *code >= 128 ? (*code - 128) : (*code << 8);
+    }
+  } else {
+    ended = ::waitpid(host_pid_, &status, block ? 0 : WNOHANG) == host_pid_;
+  }
+  if (ended) {
     host_exited_ = true;
     host_status_ = status;
     close_fd(host_pidfd_);
@@ -110,10 +150,24 @@ void VersionRun::reap_host(bool block) {
 
 void VersionRun::kill_host() {
   if (host_pid_ > 0 && !host_exited_) {
-    ::kill(-host_pid_, SIGKILL);
-    ::kill(host_pid_, SIGKILL);
+    if (boxed_host_) {
+      boxed_host_->kill(SIGKILL);
+    } else {
+      ::kill(-host_pid_, SIGKILL);
+      ::kill(host_pid_, SIGKILL);
+    }
     reap_host(true);
   }
+}
+
+// Only the host process: wine's services may share its process group.
+void VersionRun::kill_host_process_only() {
+  if (host_pid_ <= 0 || host_exited_) return;
+  if (boxed_host_)
+    boxed_host_->kill(SIGKILL);
+  else
+    ::kill(host_pid_, SIGKILL);
+  reap_host(true);
 }
 
 void VersionRun::cleanup() {
@@ -144,7 +198,8 @@ void VersionRun::pump(std::chrono::milliseconds timeout) {
   const int i_proto = add(from_host_, POLLIN);
   const int i_console = add(console_, POLLIN);
   const int i_listen = add(listen_, POLLIN);
-  const int i_host = add(host_pidfd_, POLLIN);
+  const int i_host =
+      add(boxed_host_ && !host_exited_ ? boxed_host_->exit_fd() : host_pidfd_, POLLIN);
   struct Slots {
     int tcp, sp, err, pid;
   };
@@ -169,7 +224,7 @@ void VersionRun::pump(std::chrono::milliseconds timeout) {
   }
   const int n = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
   if (n <= 0) {
-    if (host_pidfd_ < 0) reap_host(false);
+    if (host_pidfd_ < 0 && !boxed_host_) reap_host(false);
     return;
   }
   char buf[65536];
@@ -200,7 +255,7 @@ void VersionRun::pump(std::chrono::milliseconds timeout) {
             s.err >= 0 ? &fds[s.err] : nullptr, s.pid >= 0 ? &fds[s.pid] : nullptr);
   }
   if (i_host >= 0 && fds[i_host].revents) reap_host(false);
-  if (host_pidfd_ < 0) reap_host(false);
+  if (host_pidfd_ < 0 && !boxed_host_) reap_host(false);
 }
 
 // ------------------------------------------------------------------ host lines

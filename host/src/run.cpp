@@ -5,8 +5,13 @@
 #include "wslplug/host/run.hpp"
 
 #include <signal.h>
+#include <stdlib.h>
+
+#include <cstdlib>
 
 #include "driver.hpp"
+#include "internal.hpp"
+#include "vm_side.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/text.hpp"
 
@@ -15,6 +20,119 @@ namespace wslplug::host {
 using driver::VersionRun;
 using json = nlohmann::json;
 using driver::utf8;
+
+namespace {
+
+constexpr std::string_view kHostExeInside = "/run/wslplug/host/wslplug-host.exe";
+
+// A name Windows accepts as a folder name, for C:\Program Files\WSL Plugins\NAME.
+std::string folder_name(const std::string& name) {
+  std::string out;
+  for (char c : name)
+    out.push_back(
+        std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_');
+  return out.empty() || out == "." || out == ".." ? std::string("plugin") : out;
+}
+
+// The sandbox of one run: the machine (wine, wineserver, the plugin host; the VM), the run's
+// private folder (the overlay's upper layer), and what the versions need to know of them.
+struct RunSandbox {
+  fs::path run_dir;
+  std::unique_ptr<sandbox::Machine> machine;
+  driver::Box box;
+  driver::VmSideOptions vm;
+  ~RunSandbox() {
+    machine.reset();  // every process of the run ends here
+    std::error_code ec;
+    if (!run_dir.empty()) fs::remove_all(run_dir, ec);
+  }
+};
+
+Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment& e) {
+  auto agent = sandbox::find_agent();
+  if (!agent) return std::unexpected(agent.error());
+  auto box = std::make_unique<RunSandbox>();
+  // The run's private folder, mode 0700, on the same file system as nothing of the user's.
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  std::error_code ec;
+  fs::path base = runtime && *runtime && fs::is_directory(runtime, ec)
+                      ? fs::path(runtime)
+                      : fs::temp_directory_path(ec);
+  std::string templ = (base / "wslplug-run-XXXXXX").string();
+  if (!::mkdtemp(templ.data()))
+    return io_error(fmt::format("cannot create the run's folder: {}", std::strerror(errno)),
+                    base.string(), "make TMPDIR (or XDG_RUNTIME_DIR) a writable folder");
+  box->run_dir = templ;
+  sandbox::MachineOptions mo;
+  mo.agent = *agent;
+  mo.prefix_template = e.prefix;
+  mo.run_dir = box->run_dir;
+  mo.no_exec = o.no_exec;
+  mo.max_processes = o.max_processes;
+  const fs::path plugin_folder = fs::absolute(o.dll).lexically_normal().parent_path();
+  const std::string inside_folder = std::string(sandbox::kPrefixInside) +
+                                    "/drive_c/Program Files/WSL Plugins/" +
+                                    folder_name(o.plugin_name);
+  mo.binds.push_back({e.exe, std::string(kHostExeInside), false});
+  // The plugin's folder, where WSL's service (SYSTEM) can write too.
+  mo.binds.push_back({plugin_folder, inside_folder, true});
+  // Distributions with a root file system of their own: unpacked once into the cache, bound
+  // read-only (each distribution writes into an overlay of its own).
+  const char* cache_env = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const fs::path cache =
+      (cache_env && *cache_env ? fs::path(cache_env) : fs::path(home ? home : "/tmp") / ".cache") /
+      "wslplug" / "rootfs";
+  for (std::size_t i = 0; i < o.distributions.size(); ++i) {
+    const Distribution& d = o.distributions[i];
+    if (!d.rootfs) continue;
+    auto folder = sandbox::prepare_rootfs(*d.rootfs, cache);
+    if (!folder) return std::unexpected(folder.error());
+    mo.binds.push_back({*folder, fmt::format("/run/wslplug/rootfs/{}", i), false});
+    box->vm.rootfs[d.guid] = *folder;
+  }
+  box->vm.network = o.network;
+  auto machine = sandbox::Machine::start(mo);
+  if (!machine) return std::unexpected(machine.error());
+  box->machine = std::move(*machine);
+  // The environment inside: wine's variables and nothing of the caller's.
+  std::vector<std::string> env = {"WINEPREFIX=" + std::string(sandbox::kPrefixInside),
+                                  "WINEDEBUG=-all",
+                                  "WINELOADER=" + e.wine.string(),
+                                  "WINESERVER=" + e.wineserver.string(),
+                                  "WINEDLLOVERRIDES=mscoree,mshtml=;winemenubuilder.exe=d",
+                                  "HOME=/tmp",
+                                  "XDG_CACHE_HOME=/tmp/.cache",
+                                  "USER=root",
+                                  "PATH=/usr/bin:/bin",
+                                  "LANG=C.UTF-8"};
+  if (o.no_exec) env.push_back("WINELOADERNOEXEC=1");
+  // The machine's wineserver, started before any confined process (which could not start it).
+  sandbox::SpawnSpec server;
+  server.path = e.wineserver.string();
+  server.argv = {e.wineserver.string(), "-p"};
+  server.env = env;
+  auto started = box->machine->spawn(server);
+  if (!started)
+    return io_error(
+        fmt::format("cannot start wineserver in the sandbox: {}", std::strerror(started.error())),
+        e.wineserver.string(), "check that wine runs (wine64 --version)");
+  pollfd p{started->exit_fd(), POLLIN, 0};
+  ::poll(&p, 1, 30000);  // it forks into the background once its socket is ready
+  box->box.machine = box->machine.get();
+  box->box.wine = e.wine.string();
+  box->box.host_exe = std::string(kHostExeInside);
+  box->box.env = std::move(env);
+  std::string win_folder = "C:\\Program Files\\WSL Plugins\\" + folder_name(o.plugin_name);
+  box->box.dll_windows_path = win_folder + "\\" + o.dll.filename().string();
+  box->box.drive_c_changes = box->run_dir / "prefix" / "upper" / "drive_c";
+  box->box.plugin_folder = plugin_folder;
+  box->box.plugin_windows_folder = win_folder;
+  box->box.confined = o.no_exec;
+  return box;
+}
+
+}  // namespace
 
 Result<nlohmann::json> run(const Options& options, const Environment& environment) {
   // A host that dies while the driver writes to it must not kill the driver.
@@ -58,6 +176,8 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   doc["options"] = {{"wsl_versions", versions},
                     {"repeat", o.repeat},
                     {"no_exec", o.no_exec},
+                    {"sandbox", o.sandbox},
+                    {"network", o.network},
                     {"null_strings", o.null_strings},
                     {"hook_timeout_s", o.hook_timeout_s},
                     {"scenario", o.scenario_file.empty() ? json(nullptr) : json(o.scenario_file)}};
@@ -73,11 +193,26 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   doc["distributions"] = dists;
   doc["runs"] = json::array();
   bool ok = true, harness = false;
-  std::unique_ptr<driver::LinuxSide> linux_side = driver::this_machine();
+  // The sandbox (docs/sandbox.md): the plugin host and every process of the run in it, the Linux
+  // side a VM. Not on Windows itself (WSL interop) and not with --no-sandbox.
+  std::unique_ptr<RunSandbox> box;
+  if (o.sandbox && wine) {
+    auto started = start_sandbox(o, environment);
+    if (!started) return std::unexpected(started.error());
+    box = std::move(*started);
+  }
+  std::unique_ptr<driver::LinuxSide> linux_side =
+      box ? driver::vm_side(*box->machine, box->vm) : driver::this_machine();
   doc["linux_side"] = std::string(linux_side->kind());
+  doc["sandbox"] = box ? json{{"kind", "bubblewrap"},
+                              {"network", o.network},
+                              {"max_processes", o.max_processes},
+                              {"plugin_folder", utf8(box->box.plugin_windows_folder)}}
+                       : json(nullptr);
   std::vector<std::unique_ptr<VersionRun>> runs;
   for (const auto& v : o.versions)
-    runs.push_back(std::make_unique<VersionRun>(o, environment, v, *linux_side));
+    runs.push_back(
+        std::make_unique<VersionRun>(o, environment, v, *linux_side, box ? &box->box : nullptr));
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (o.progress) o.progress(fmt::format("WSL {}...", o.versions[i].text()));
     runs[i]->prestart();

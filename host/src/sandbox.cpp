@@ -432,8 +432,9 @@ Machine::~Machine() {
 std::expected<Process, int> Machine::Impl::spawn(const SpawnSpec& spec, const std::string& where) {
   if (spec.argv.empty()) return std::unexpected(EINVAL);
   const std::uint64_t id = ++next_id;
-  std::string text = fmt::format("spawn {} {} {} {} {}", id, where, spec.confined ? 1 : 0,
-                                 proto::encode(spec.cwd), spec.argv.size());
+  std::string text = fmt::format(
+      "spawn {} {} {} {} {} {}", id, where, spec.confined ? 1 : 0, proto::encode(spec.cwd),
+      proto::encode(spec.path.empty() ? spec.argv[0] : spec.path), spec.argv.size());
   for (const auto& a : spec.argv) text += " " + proto::encode(a);
   text += " " + std::to_string(spec.env.size());
   for (const auto& e : spec.env) text += " " + proto::encode(e);

@@ -51,7 +51,8 @@ struct MachineOptions {
 };
 
 struct SpawnSpec {
-  std::vector<std::string> argv;  // argv[0]: an absolute path as seen where the process runs
+  std::string path;               // the program, absolute where the process runs; empty: argv[0]
+  std::vector<std::string> argv;  // as the program gets it
   std::vector<std::string> env;   // the whole environment, "NAME=value"
   std::string cwd = "/";
   // The child's standard streams: fds of the driver, duplicated into the child; -1: /dev/null.

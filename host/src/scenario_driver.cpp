@@ -62,7 +62,11 @@ std::string VersionRun::call_line(long seq, const ScenarioEvent& ev, const Distr
 }
 
 json VersionRun::run() {
-  const Snapshot before = snapshot(e_.drive_c);
+  // In the sandbox, what the run writes on C:\ lands in the overlay's upper layer, and the plugin's
+  // folder is the real one.
+  const fs::path c_root = box_ ? box_->drive_c_changes : e_.drive_c;
+  const Snapshot before = snapshot(c_root);
+  const Snapshot plugin_before = box_ ? snapshot(box_->plugin_folder) : Snapshot{};
   if (!start_host()) return finish();
   if (load_plugin()) drive_events();
   // After a crash report the host ends itself.
@@ -78,7 +82,11 @@ json VersionRun::run() {
     linux_vm_ = false;
   }
   cleanup();
-  files_ = file_changes(before, snapshot(e_.drive_c), e_.drive_c);
+  files_ = file_changes(before, snapshot(c_root), c_root);
+  if (box_)
+    for (auto& f : file_changes(plugin_before, snapshot(box_->plugin_folder), box_->plugin_folder,
+                                box_->plugin_windows_folder))
+      files_.push_back(std::move(f));
   return finish();
 }
 
@@ -115,7 +123,9 @@ bool VersionRun::load_plugin() {
   const auto timeout = std::chrono::seconds(o_.hook_timeout_s);
   running_seq_ = -1;
   send(fmt::format("load {} {} {}", kSessionId, v_.text(),
-                   encode(e_.kind == "wine" ? windows_path_of(o_.dll) : interop_path(o_.dll))));
+                   encode(box_                ? box_->dll_windows_path
+                          : e_.kind == "wine" ? windows_path_of(o_.dll)
+                                              : interop_path(o_.dll))));
   const bool loaded_in_time = wait_until(
       [&] { return load_done_ || !crash_.is_null() || !abi_.is_null(); }, Clock::now() + timeout);
   if (!loaded_in_time && !host_exited_) {
@@ -406,10 +416,7 @@ void VersionRun::quit_host() {
   wait_until([&] { return host_exited_ || bye_; }, Clock::now() + std::chrono::seconds(5));
   // After "bye" the host has nothing left to do: end it now rather than wait for wine's
   // process teardown. Only the host process: wine's services may share its process group.
-  if (!host_exited_ && host_pid_ > 0) {
-    ::kill(host_pid_, SIGKILL);
-    reap_host(true);
-  }
+  kill_host_process_only();
   kill_host();
 }
 

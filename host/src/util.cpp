@@ -184,7 +184,8 @@ Snapshot snapshot(const fs::path& root) {
   return out;
 }
 
-json file_changes(const Snapshot& before, const Snapshot& after, const fs::path& root) {
+json file_changes(const Snapshot& before, const Snapshot& after, const fs::path& root,
+                  const std::string& windows_root) {
   json out = json::array();
   for (const auto& [rel, st] : after) {
     auto it = before.find(rel);
@@ -194,7 +195,9 @@ json file_changes(const Snapshot& before, const Snapshot& after, const fs::path&
     else if (it->second.size != st.size || it->second.mtime != st.mtime)
       change = "modified";
     if (!change) continue;
-    std::string win = "C:\\" + rel;
+    std::string win = windows_root;
+    if (!win.empty() && win.back() != '\\') win.push_back('\\');
+    win += rel;
     for (char& c : win)
       if (c == '/') c = '\\';
     out.push_back({{"path", utf8(win)},

@@ -206,11 +206,36 @@ TEST(WslPluginTests, APIErrors) {
       VM Stopping)");
 }
 
+namespace {
+
+// Copies `program` and the shared libraries it loads (ldd) into `root` at the same paths.
+void copy_program(const fs::path& root, const fs::path& program) {
+  std::vector<fs::path> files = {fs::canonical(program)};
+  const auto ldd = wt::run({"ldd", files[0].string()});
+  std::istringstream in(ldd.out);
+  for (std::string line; std::getline(in, line);) {
+    const size_t slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash, line.find(' ', slash) - slash);
+    files.push_back(path);
+  }
+  for (const fs::path& f : files) {
+    fs::create_directories(root / f.relative_path().parent_path());
+    fs::copy_file(f, root / f.relative_path(), fs::copy_options::overwrite_existing);
+  }
+  fs::create_directories(root / "bin");
+  fs::copy_file(files[0], root / "bin" / program.filename(), fs::copy_options::overwrite_existing);
+}
+
+}  // namespace
+
 TEST(WslPluginTests, ExecuteDistroCommand) {
   wt::TempDir dir;
-  // A root file system of its own, as `wsl --import` of a Debian 13 tarball gives: the programs of
-  // this machine, WSL's test distribution's /etc/issue.net.
+  // A root file system of its own, as `wsl --import` of a Debian 13 tarball gives: a shell and cat
+  // of this machine, WSL's test distribution's /etc/issue.net.
   const fs::path root = dir.path() / "rootfs";
+  copy_program(root, "/bin/sh");
+  copy_program(root, "/bin/cat");
   fs::create_directories(root / "etc");
   std::ofstream(root / "etc/issue.net") << "Debian GNU/Linux 13\n";
   std::ofstream(root / "etc/os-release") << "ID=debian\nVERSION_ID=\"13\"\n";

@@ -131,6 +131,11 @@ struct Options {
   int repeat = 1;
   bool no_exec = false;
   bool null_strings = false;
+  // The plugin host and every process of the run in a sandbox (docs/sandbox.md) whose Linux side
+  // is a VM; false (--no-sandbox): the plugin runs with the caller's rights on this machine.
+  bool sandbox = true;
+  bool network = true;       // the VM's network (false: loopback only)
+  int max_processes = 1024;  // every process of the run, Windows and Linux
   int hook_timeout_s = 30;
   std::string scenario_file;                       // for the report only
   std::function<void(std::string_view)> progress;  // status lines (stderr in the CLI)
