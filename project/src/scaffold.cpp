@@ -85,8 +85,8 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   vars["hooks_text"] = hooks_text.empty() ? "none" : hooks_text;
   // The CI workflow: GitHub's expression opener, and the Debian packages the build needs.
   vars["gh"] = "${{";
-  vars["toolchain_packages"] = rust ? "cargo rustc libstd-rust-dev-windows gcc-mingw-w64-x86-64"
-                                    : "cmake ninja-build g++-mingw-w64-x86-64";
+  vars["toolchain_packages"] =
+      rust ? "gcc-mingw-w64-x86-64" : "cmake ninja-build g++-mingw-w64-x86-64";
 
   templates::Flags flags;
   bool any_wslc = false;
@@ -107,6 +107,7 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
                         flags["image_created"] || flags["image_deleted"];
   flags["versioned_hooks"] = flags["registration_hooks"] || any_wslc;
   flags["has_requirement"] = !req.empty();
+  flags["has_capabilities"] = !req.version && !req.capabilities.empty();
 
   const std::string prefix = rust ? "rust/" : "cpp/";
   std::vector<RenderedFile> files;
