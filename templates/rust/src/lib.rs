@@ -3,10 +3,10 @@
 //! WSL loads the DLL when its service starts and calls the hooks below. Hooks run inside the WSL
 //! service and WSL waits for them: keep them short, and return errors rather than panic.
 //!
-//! Each hook body runs inside `guarded`: wslplugins-rs 0.1.0-beta.4's `#[wsl_plugin_v1]` does not
-//! catch panics, and a panic unwinding out of a hook into WSL aborts the WSL service. `guarded`
-//! turns a panic into E_FAIL instead (in on_vm_started and on_distribution_started, with the
-//! panic's text as the message WSL prints).
+//! Each hook body runs inside `guarded`: the `#[wsl_plugin_v1]` of wslplugins-rs 0.1.0-beta.4
+//! does not catch panics, and a panic unwinding out of a hook into WSL aborts the WSL service.
+//! `guarded` turns a panic into E_FAIL instead (in on_vm_started and on_distribution_started,
+//! with the panic's text as the message WSL prints).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -50,7 +50,12 @@ impl Plugin {
         match panic::catch_unwind(AssertUnwindSafe(body)) {
             Ok(result) => result,
             Err(payload) => {
-                let text = format!("{}: {} panicked: {}", PLUGIN_NAME, hook, panic_text(&*payload));
+                let text = format!(
+                    "{}: {} panicked: {}",
+                    PLUGIN_NAME,
+                    hook,
+                    panic_text(&*payload)
+                );
                 self.log(&text);
                 Err(on_panic(text))
             }
