@@ -116,9 +116,24 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
   const std::string install_run = install.value("run", "");
   EXPECT_NE(install_run.find("/tmp/wslplug.deb"), std::string::npos);
   EXPECT_NE(install_run.find("wine64"), std::string::npos);
-  EXPECT_NE(install_run.find(lang == "rust" ? "libstd-rust-dev-windows" : "g++-mingw-w64-x86-64"),
+  EXPECT_NE(install_run.find(lang == "rust" ? "gcc-mingw-w64-x86-64" : "g++-mingw-w64-x86-64"),
             std::string::npos)
       << install_run;
+  // Rust comes from rustup, pinned, with the Windows target; Debian's rustc (1.63) is too old.
+  EXPECT_EQ(install_run.find("rustc"), std::string::npos) << install_run;
+  if (lang == "rust") {
+    const std::size_t rust_at = index_of(steps, "Install Rust 1.96.0 (rustup) with the Windows std");
+    EXPECT_LT(rust_at, index_of(steps, "Build"));
+    const std::string rust_run = steps[rust_at].value("run", "");
+    EXPECT_NE(rust_run.find("--default-toolchain 1.96.0"), std::string::npos) << rust_run;
+    EXPECT_NE(rust_run.find("rustup\" target add x86_64-pc-windows-gnu"), std::string::npos)
+        << rust_run;
+    const std::string fetch = step_named(steps, "Fetch the crates Cargo.lock pins").value("run", "");
+    EXPECT_NE(fetch.find("cargo fetch --locked"), std::string::npos) << fetch;
+    EXPECT_LT(index_of(steps, "Fetch the crates Cargo.lock pins"), index_of(steps, "Build"));
+  } else {
+    EXPECT_EQ(text.find("rustup"), std::string::npos);
+  }
   EXPECT_EQ(install["env"]["WSLPLUG_DEB_URL"], "${{ vars.WSLPLUG_DEB_URL }}");
 
   // The certificate and its password come from secrets, through the environment only.
