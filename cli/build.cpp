@@ -287,8 +287,8 @@ const Registrar kRegistrar{CommandSpec{
                     "`cargo fetch` or `cargo vendor`)");
       set_examples(cmd,
                    {"wslplug build", "wslplug build -C my-plugin --json",
-                    "wslplug build --cargo /usr/bin/cargo   # Debian's Rust with "
-                    "libstd-rust-dev-windows",
+                    "wslplug build --cargo /usr/bin/cargo   # Debian 12's rustc-web (Rust "
+                    "1.96), not rustup's",
                     "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug",
                     "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run",
                     "wslplug build --windows-path '/mnt/c/Program Files/WSL Plugins/p/p.dll'"});

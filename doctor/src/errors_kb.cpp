@@ -188,14 +188,19 @@ constexpr KnownError kTable[] = {
                 "The VC++ runtime (VCRUNTIME140.dll, MSVCP140.dll) is not installed, or a Debug "
                 "build needs VCRUNTIME140D.dll/ucrtbased.dll, which no end-user machine has",
                 "Older or self-built WSL without the signature check: the registered path itself "
-                "is wrong"},
+                "is wrong",
+                "Only under wine 8 (`wslplug run`): a Rust plugin built by rustc >= 1.78 imports "
+                "bcryptprimitives.dll (ProcessPrng), which wine 8 lacks and Windows 10/11 has"},
      .checks = {kDoctorDll, "dumpbin /dependents plugin.dll",
                 "x86_64-w64-mingw32-objdump -p plugin.dll | grep 'DLL Name'"},
      .fixes = {"MinGW: link the runtime statically (-static-libgcc -static-libstdc++ -static, or "
                "-Wl,-Bstatic -lwinpthread)",
                "MSVC: build Release with the static CRT (/MT); Rust: -C target-feature=+crt-static",
                "Install any other dependency into System32 or load it yourself with "
-               "LoadLibraryExW and a full path"},
+               "LoadLibraryExW and a full path",
+               "bcryptprimitives.dll under wine 8: nothing to change in the plugin (WSL's "
+               "Windows has the DLL); give the wine prefix a bcryptprimitives.dll that exports "
+               "ProcessPrng, or use wine >= 9"},
      .notes = {"The 2023 sample README and MS docs say ERROR_MOD_NOT_FOUND means the registered "
                "path is wrong; in current WSL source (2.5.8 and later) official builds open the "
                "file for the signature check first, so a wrong path shows ERROR_FILE_NOT_FOUND "

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -19,6 +20,20 @@ namespace {
 
 constexpr const char* kMingwCompilerX64 = "x86_64-w64-mingw32-gcc";
 constexpr const char* kMingwCxxCompilerX64 = "x86_64-w64-mingw32-g++";
+
+// The oldest rustc that builds wslplugins-rs 0.1.0-beta.4 with its dependencies (edition 2024
+// crates, windows-core 0.61, `&raw const`).
+constexpr int kCrateRustMajor = 1, kCrateRustMinor = 85;
+
+// How to get a Rust toolchain that builds the template, on any Linux and on Debian 12.
+std::string install_rust_fix(const std::string& triple) {
+  return fmt::format(
+      "install Rust >= {}.{} with rustup (https://rustup.rs, then `rustup target add {}`), or on "
+      "Debian 12 `apt-get install rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64` (Rust "
+      "1.96 from bookworm-security) and build its Windows std once with scripts/rust-windows-std "
+      "from wslplug's sources (docs/build.md)",
+      kCrateRustMajor, kCrateRustMinor, triple);
+}
 
 std::string env_or_empty(const char* name) {
   const char* v = std::getenv(name);
@@ -120,9 +135,36 @@ Result<RustToolchain> find_rust_toolchain(const Options& o, Outcome& outcome,
   return RustToolchain{*cargo, *rustc, std::move(popt)};
 }
 
-// The target's standard library must be installed for this rustc, and (on Linux) the MinGW-w64
-// linker must be on PATH.
-Status check_rust_target(const fs::path& rustc, const Options& o, const Outcome& outcome,
+// rustc's release ("1.96.0") from `rustc -vV`, empty when it cannot be read.
+std::string rustc_release(const fs::path& rustc, const Options& o) {
+  process::Options q;
+  q.capture_stdout = true;
+  q.output_fd = o.output_fd;
+  auto r = process::run({rustc.string(), "-vV"}, q);
+  if (!r || !r->ok()) return {};
+  const std::string_view out = r->captured;
+  const auto at = out.find("\nrelease: ");
+  if (at == std::string_view::npos) return {};
+  const auto start = at + 10;
+  return std::string(out.substr(start, out.find_first_of("\r\n", start) - start));
+}
+
+// True when "major.minor[.patch...]" is at least major.minor.
+bool release_at_least(const std::string& release, int major, int minor) {
+  int a = 0, b = 0;
+  if (std::sscanf(release.c_str(), "%d.%d", &a, &b) != 2) return true;  // unknown: let cargo try
+  return a > major || (a == major && b >= minor);
+}
+
+// True when the project's Cargo.toml depends on wslplugins-rs.
+bool uses_wslplugins(const Options& o) {
+  auto text = read_text_file(o.project_dir / "Cargo.toml", 1u << 20);
+  return text && text->find("wslplugins-rs") != std::string::npos;
+}
+
+// The rustc must be recent enough for the crate, the target's standard library must be installed
+// for it, and (on Linux) the MinGW-w64 linker must be on PATH.
+Status check_rust_target(const fs::path& rustc, const Options& o, Outcome& outcome,
                          TargetArch arch) {
   process::Options q;
   q.capture_stdout = true;
@@ -130,19 +172,38 @@ Status check_rust_target(const fs::path& rustc, const Options& o, const Outcome&
   auto sysroot = process::run({rustc.string(), "--print", "sysroot"}, q);
   if (!sysroot) return std::unexpected(sysroot.error());
   const std::string root(trim_right(sysroot->captured, "\r\n"));
-  const fs::path std_dir = fs::path(root) / "lib" / "rustlib" / outcome.triple / "lib";
   std::error_code ec;
+  const bool rustup =
+      fs::exists(fs::path(root) / "lib" / "rustlib" / "multirust-channel-manifest.toml", ec) ||
+      rustc.string().find(".cargo/bin") != std::string::npos ||
+      root.find(".rustup") != std::string::npos;
+  const std::string release = rustc_release(rustc, o);
+  if (!release.empty())
+    outcome.notes.push_back(fmt::format("rustc {} ({})", release, rustc.string()));
+  if (!release.empty() && uses_wslplugins(o) &&
+      !release_at_least(release, kCrateRustMajor, kCrateRustMinor))
+    return fail(
+        ErrorKind::kInput,
+        fmt::format("{} is Rust {}, too old for wslplugins-rs: its dependencies need Rust >= "
+                    "{}.{} (edition 2024 crates, windows-core 0.61)",
+                    rustc.string(), release, kCrateRustMajor, kCrateRustMinor),
+        {}, "rustc " + release,
+        rustup ? fmt::format("rustup update stable (then `rustup target add {}`), or choose "
+                             "another toolchain with --cargo PATH / CARGO and RUSTC",
+                             outcome.triple)
+               : install_rust_fix(outcome.triple) +
+                     "; or choose another toolchain with --cargo PATH / CARGO and RUSTC");
+  const fs::path std_dir = fs::path(root) / "lib" / "rustlib" / outcome.triple / "lib";
   if (!sysroot->ok() || !fs::is_directory(std_dir, ec)) {
-    const bool rustup =
-        fs::exists(fs::path(root) / "lib" / "rustlib" / "multirust-channel-manifest.toml", ec) ||
-        rustc.string().find(".cargo/bin") != std::string::npos ||
-        root.find(".rustup") != std::string::npos;
     std::string fix =
         rustup ? fmt::format("rustup target add {}", outcome.triple)
-               : fmt::format("apt-get install libstd-rust-dev-windows (Debian's Windows std)");
-    fix += fmt::format(
-        "; or choose another toolchain with --cargo PATH / CARGO and RUSTC (e.g. --cargo "
-        "/usr/bin/cargo with Debian's libstd-rust-dev-windows)");
+               : fmt::format(
+                     "build the {} std once from this rustc's sources: on Debian 12 with "
+                     "rustc-web, `apt-get install rust-web-src` and run scripts/rust-windows-std "
+                     "from wslplug's sources as root (docs/build.md); with Debian's own rustc "
+                     "1.63 (too old for wslplugins-rs), apt-get install libstd-rust-dev-windows",
+                     outcome.triple);
+    fix += "; or choose another toolchain with --cargo PATH / CARGO and RUSTC";
     return fail(ErrorKind::kInput,
                 fmt::format("{} has no standard library for {} (looked in {})", rustc.string(),
                             outcome.triple, std_dir.string()),
@@ -274,6 +335,16 @@ Status run_cargo(const Manifest& m, const Options& o, RustToolchain& tc, Outcome
   if (!run) return std::unexpected(run.error());
   if (!run->ok()) {
     if (is_dependency_failure(output)) return std::unexpected(dependency_error(o, output));
+    // The Windows std in the sysroot was built by another rustc (rustc upgraded since).
+    if (output.find("compiled by an incompatible version of rustc") != std::string::npos)
+      return fail(ErrorKind::kInput,
+                  fmt::format("the {} standard library was built by another rustc than {}",
+                              outcome.triple, tc.rustc.string()),
+                  {}, "target " + outcome.triple,
+                  fmt::format("rebuild it for this rustc: `rustup target add {}` (rustup), or "
+                              "scripts/rust-windows-std --force from wslplug's sources (Debian "
+                              "12 rustc-web, after an upgrade)",
+                              outcome.triple));
     return fail(ErrorKind::kBad, fmt::format("cargo failed (exit {})", run->exit_code),
                 o.project_dir.string(), {}, "see the compiler output above");
   }
@@ -299,9 +370,7 @@ Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch)
   outcome.target = arch;
   outcome.triple = rust_triple(arch);
   outcome.profile = o.debug ? "debug" : "release";
-  const std::string install_rust =
-      "install Rust (https://rustup.rs, then `rustup target add " + outcome.triple +
-      "`), or on Debian/Ubuntu `apt-get install cargo rustc libstd-rust-dev-windows`";
+  const std::string install_rust = install_rust_fix(outcome.triple);
 
   auto tc = find_rust_toolchain(o, outcome, install_rust);
   if (!tc) return std::unexpected(tc.error());

@@ -17,6 +17,12 @@
 
 namespace wslplug::scaffold {
 
+namespace {
+// The Rust release the generated CI installs with rustup: the one the template is built and
+// tested with (Debian 12's rustc-web); wslplugins-rs 0.1.0-beta.4 needs >= 1.85.
+constexpr std::string_view kTemplateRustVersion = "1.96.0";
+}  // namespace
+
 Manifest project_manifest(const ProjectSpec& spec) {
   Manifest m;
   m.name = spec.name;
@@ -85,8 +91,11 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   vars["hooks_text"] = hooks_text.empty() ? "none" : hooks_text;
   // The CI workflow: GitHub's expression opener, and the Debian packages the build needs.
   vars["gh"] = "${{";
-  vars["toolchain_packages"] = rust ? "cargo rustc libstd-rust-dev-windows gcc-mingw-w64-x86-64"
+  // Rust: rustup brings rustc (a later step); Debian brings the MinGW-w64 linker, the host C
+  // compiler build scripts link with, and libclang for bindgen in wslpluginapi-sys's build script.
+  vars["toolchain_packages"] = rust ? "gcc libc6-dev gcc-mingw-w64-x86-64 libclang-dev"
                                     : "cmake ninja-build g++-mingw-w64-x86-64";
+  vars["rust_version"] = std::string(kTemplateRustVersion);
 
   templates::Flags flags;
   bool any_wslc = false;
@@ -107,6 +116,8 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
                         flags["image_created"] || flags["image_deleted"];
   flags["versioned_hooks"] = flags["registration_hooks"] || any_wslc;
   flags["has_requirement"] = !req.empty();
+  flags["has_capabilities"] = !req.version && !req.capabilities.empty();
+  flags["rust"] = rust;
 
   const std::string prefix = rust ? "rust/" : "cpp/";
   std::vector<RenderedFile> files;

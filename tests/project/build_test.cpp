@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "support.hpp"
 
@@ -213,10 +214,12 @@ TEST(BuildCpp, MissingMingwNamesThePackage) {
 }
 
 TEST(BuildRust, CargoPathWithDebianToolchain) {
+  // Debian 12's Rust 1.96 (rustc-web) with the Windows std scripts/setup builds from
+  // rust-web-src: the toolchain every Rust DLL of the suite is built with.
   WSLPLUG_REQUIRE_TOOL("/usr/bin/cargo");
   WSLPLUG_REQUIRE_TOOL("/usr/bin/rustc");
-  ASSERT_TRUE(wt::fs::is_directory("/usr/lib/rustlib/x86_64-pc-windows-gnu"))
-      << "libstd-rust-dev-windows is missing: run scripts/setup";
+  ASSERT_TRUE(wt::fs::is_directory("/usr/lib/rustlib/x86_64-pc-windows-gnu/lib"))
+      << "the Windows std of rustc-web is missing: run scripts/setup";
   wt::TempDir tmp;
   const auto dir = tmp / "nodeps";
   wt::fs::copy(wt::source_dir() / "tests/fixtures/rust-nodeps", dir,
@@ -239,12 +242,30 @@ TEST(BuildRust, CargoPathWithDebianToolchain) {
   const auto facts = objdump(dll);
   EXPECT_NE(std::find(facts.exports.begin(), facts.exports.end(), "WSLPluginAPIV1_EntryPoint"),
             facts.exports.end());
+  // NEEDS THE bcryptprimitives.dll SHIM IN THE WINE PREFIX: Rust >= 1.78's std imports
+  // bcryptprimitives.dll (ProcessPrng), which wine 8 lacks, so until the prefix has one this load
+  // fails with ERROR_MOD_NOT_FOUND (126). The DLL itself is right: Windows 10/11 have the DLL.
+  EXPECT_NE(std::find(facts.imports.begin(), facts.imports.end(), "bcryptprimitives.dll"),
+            facts.imports.end())
+      << "built by a rustc older than 1.78?";
   auto h = run_host(dll, "2.4.4");
   EXPECT_EQ(h.hr, "0x00000000") << h.raw;
   EXPECT_EQ(h.hooks, "0,0,0,0,0,0") << h.raw;
   // The DLL checks find nothing but the missing signature.
   ASSERT_EQ(doc["findings"].size(), 1u) << doc.dump(2);
   EXPECT_EQ(doc["findings"][0]["id"], "unsigned");
+
+  // Without --json, build says which rustc it used: a current one (>= 1.85, what wslplugins-rs
+  // needs), not rustup's from ~/.cargo/bin.
+  auto plain =
+      wt::wslplug({"build", "-C", dir.string(), "--cargo", "/usr/bin/cargo"},
+                  {{"RUSTC", "/usr/bin/rustc"}, {"CARGO_HOME", (tmp / "cargo-home").string()}});
+  EXPECT_EQ(plain.rc, 0) << plain.both();  // unsigned is only a warning
+  std::smatch ver;
+  ASSERT_TRUE(
+      std::regex_search(plain.err, ver, std::regex(R"(rustc 1\.(\d+)\.\d+ \(/usr/bin/rustc\))")))
+      << plain.err;
+  EXPECT_GE(std::stoi(ver[1]), 85) << plain.err;
 
   // --debug and without RUSTC: the rustc beside --cargo is used (PATH's may be rustup's).
   auto dbg = build_json(dir, {{"RUSTC", ""}, {"CARGO_HOME", (tmp / "cargo-home").string()}},
@@ -274,9 +295,12 @@ TEST(BuildRust, MissingWindowsStdNamesTheFix) {
     EXPECT_NE(r.err.find("no standard library for x86_64-pc-windows-gnu"), std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find(kind == "rustup" ? "rustup target add x86_64-pc-windows-gnu"
-                                          : "libstd-rust-dev-windows"),
+                                          : "scripts/rust-windows-std"),
               std::string::npos)
         << r.err;
+    if (kind == "debian") {
+      EXPECT_NE(r.err.find("rust-web-src"), std::string::npos) << r.err;
+    }
     EXPECT_EQ(r.both().find("cargo-ran"), std::string::npos);
   }
   // CARGO selects the toolchain too; a missing one is named.
@@ -284,6 +308,38 @@ TEST(BuildRust, MissingWindowsStdNamesTheFix) {
   EXPECT_EQ(r.rc, 2) << r.both();
   EXPECT_NE(r.err.find("cargo not found"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("rustup"), std::string::npos) << r.err;
+}
+
+TEST(BuildRust, RustcTooOldForTheCrateNamesRustupAndRustcWeb) {
+  // A wslplugins-rs project with a rustc older than 1.85 (Debian 12's own 1.63): build stops
+  // before cargo and says how to get a current one; a project without the crate is not held to it.
+  wt::TempDir tmp;
+  ASSERT_EQ(wt::wslplug({"new", "oldrust"}, {}, {}, tmp.path()).rc, 0);
+  const auto nodeps = tmp / "nodeps";
+  wt::fs::copy(wt::source_dir() / "tests/fixtures/rust-nodeps", nodeps,
+               wt::fs::copy_options::recursive);
+  const auto root = tmp / "toolchain";
+  const auto sysroot = root / "usr";
+  wt::fs::create_directories(sysroot / "lib/rustlib/x86_64-pc-windows-gnu/lib");
+  wt::fs::create_directories(root / "bin");
+  write_script(root / "bin/rustc",
+               "#!/bin/sh\nif [ \"$1\" = -vV ]; then printf 'rustc 1.63.0\\nrelease: 1.63.0\\n'; "
+               "else echo " +
+                   sysroot.string() + "; fi\n");
+  write_script(root / "bin/cargo", "#!/bin/sh\necho cargo-ran >&2\nexit 42\n");
+  auto r = wt::wslplug(
+      {"build", "-C", (tmp / "oldrust").string(), "--cargo", (root / "bin/cargo").string()},
+      {{"RUSTC", ""}});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("Rust 1.63.0, too old for wslplugins-rs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(">= 1.85"), std::string::npos) << r.err;
+  for (const char* fix : {"rustup", "rustc-web", "cargo-web", "rust-web-src"})
+    EXPECT_NE(r.err.find(fix), std::string::npos) << fix << "\n" << r.err;
+  EXPECT_EQ(r.both().find("cargo-ran"), std::string::npos);
+  // Without wslplugins-rs, the same rustc is let through to cargo.
+  r = wt::wslplug({"build", "-C", nodeps.string(), "--cargo", (root / "bin/cargo").string()},
+                  {{"RUSTC", ""}});
+  EXPECT_NE(r.both().find("cargo-ran"), std::string::npos) << r.both();
 }
 
 TEST(Build, NoProjectAndBadFlags) {
@@ -394,7 +450,8 @@ TEST(BuildRust, TemplateTypeChecksAgainstStubCrates) {
   // wslplugins-rs cannot be downloaded here: stub crates mirroring the API the template uses
   // (tests/fixtures/stubs) are patched in through a .cargo/config.toml above the project, and the
   // real template is built by `wslplug build` with Debian's cargo. This type-checks the generated
-  // lib.rs (hook signatures, prelude names, capability names) with Rust 1.63.
+  // lib.rs (hook signatures, prelude and root names, capability names) with Debian 12's Rust 1.96
+  // (the stubs hold only the recorded API: templates/crate-api/wslplugins-rs.api).
   WSLPLUG_REQUIRE_TOOL("/usr/bin/cargo");
   wt::TempDir tmp;
   wt::fs::create_directories(tmp / ".cargo");
@@ -403,6 +460,7 @@ TEST(BuildRust, TemplateTypeChecksAgainstStubCrates) {
                  fmt::format("[patch.crates-io]\nwslplugins-rs = {{ path = \"{}\" }}\n",
                              (wt::source_dir() / "tests/fixtures/stubs/wslplugins-rs").string()));
   const std::map<std::string, std::string> env = {{"RUSTC", "/usr/bin/rustc"},
+                                                  {"PATH", "/usr/bin:/bin"},
                                                   {"CARGO_HOME", (tmp / "cargo-home").string()},
                                                   {"CARGO_NET_OFFLINE", "true"}};
   const std::vector<std::vector<std::string>> variants = {

@@ -32,6 +32,21 @@ print(json.dumps(keys(yaml.safe_load(open(sys.argv[1])))))
   return wt::stdout_json(r);
 }
 
+// @action-validator/cli from the npm registry, installed by scripts/setup.
+std::string action_validator() {
+  const char* dir = std::getenv("WSLPLUG_NPM_TOOLS");
+  return std::string(dir ? dir : "/var/cache/wslplug/npm-tools") +
+         "/node_modules/.bin/action-validator";
+}
+
+// Validates a workflow file against GitHub's workflow schema; fails the test with its report.
+void expect_valid_workflow(const wt::fs::path& file) {
+  const auto validator = action_validator();
+  ASSERT_TRUE(wt::fs::exists(validator)) << validator << " is missing: run scripts/setup";
+  auto r = wt::run({validator, file.string()});
+  EXPECT_EQ(r.rc, 0) << file << ":\n" << r.both();
+}
+
 json step_named(const json& steps, const std::string& name) {
   for (const auto& s : steps)
     if (s.value("name", "") == name) return s;
@@ -86,6 +101,7 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
   const std::string text = wt::read_text(file);
   EXPECT_EQ(text.find("{{"), text.find("${{") + 1) << "unrendered template variable";
 
+  expect_valid_workflow(file);
   const json doc = load_yaml(file);
   ASSERT_TRUE(doc.is_object()) << doc;
   for (const char* trigger : {"push", "pull_request", "workflow_dispatch"})
@@ -116,9 +132,26 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
   const std::string install_run = install.value("run", "");
   EXPECT_NE(install_run.find("/tmp/wslplug.deb"), std::string::npos);
   EXPECT_NE(install_run.find("wine64"), std::string::npos);
-  EXPECT_NE(install_run.find(lang == "rust" ? "libstd-rust-dev-windows" : "g++-mingw-w64-x86-64"),
+  EXPECT_NE(install_run.find(lang == "rust" ? "gcc-mingw-w64-x86-64" : "g++-mingw-w64-x86-64"),
             std::string::npos)
       << install_run;
+  // Rust comes from rustup, pinned, with the Windows target; Debian's rustc (1.63) is too old.
+  EXPECT_EQ(install_run.find("rustc"), std::string::npos) << install_run;
+  if (lang == "rust") {
+    const std::size_t rust_at =
+        index_of(steps, "Install Rust 1.96.0 (rustup) with the Windows std");
+    EXPECT_LT(rust_at, index_of(steps, "Build"));
+    const std::string rust_run = steps[rust_at].value("run", "");
+    EXPECT_NE(rust_run.find("--default-toolchain 1.96.0"), std::string::npos) << rust_run;
+    EXPECT_NE(rust_run.find("rustup\" target add x86_64-pc-windows-gnu"), std::string::npos)
+        << rust_run;
+    const std::string fetch =
+        step_named(steps, "Fetch the crates Cargo.lock pins").value("run", "");
+    EXPECT_NE(fetch.find("cargo fetch --locked"), std::string::npos) << fetch;
+    EXPECT_LT(index_of(steps, "Fetch the crates Cargo.lock pins"), index_of(steps, "Build"));
+  } else {
+    EXPECT_EQ(text.find("rustup"), std::string::npos);
+  }
   EXPECT_EQ(install["env"]["WSLPLUG_DEB_URL"], "${{ vars.WSLPLUG_DEB_URL }}");
 
   // The certificate and its password come from secrets, through the environment only.
@@ -154,6 +187,42 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, CiWorkflow, ::testing::Values("cpp", "rust"));
+
+// The project's own workflows (.github/workflows) are valid; the validator rejects a broken one.
+TEST(ProjectWorkflows, ValidateAndSayWhatTheyProve) {
+  int n = 0;
+  for (const auto& e : wt::fs::directory_iterator(wt::source_dir() / ".github/workflows")) {
+    if (e.path().extension() != ".yml") continue;
+    SCOPED_TRACE(e.path().string());
+    expect_valid_workflow(e.path());
+    ++n;
+  }
+  EXPECT_GE(n, 1);
+  const auto rust = wt::source_dir() / ".github/workflows/rust-plugins.yml";
+  const std::string text = wt::read_text(rust);
+  EXPECT_TRUE(text.starts_with("# ")) << "the header says what the workflow proves";
+  EXPECT_NE(text.find("What it proves"), std::string::npos);
+  const json doc = load_yaml(rust);
+  const json job = doc["jobs"]["combinations"];
+  EXPECT_EQ(job["container"], "debian:bookworm");
+  // Every requirement kind of `wslplug new`, each job all 64 hook sets (the script loops them).
+  EXPECT_EQ(job["strategy"]["matrix"]["requirement"].size(), 5u);
+  std::string runs;
+  for (const auto& s : job["steps"]) runs += s.value("run", "") + "\n";
+  EXPECT_NE(runs.find("--default-toolchain stable"), std::string::npos) << runs;
+  EXPECT_NE(runs.find("rustup\" target add x86_64-pc-windows-gnu"), std::string::npos) << runs;
+  EXPECT_NE(runs.find("scripts/rust-plugin-matrix"), std::string::npos) << runs;
+  EXPECT_TRUE(wt::fs::exists(wt::source_dir() / "scripts/rust-plugin-matrix"));
+  auto syntax = wt::run({"bash", "-n", (wt::source_dir() / "scripts/rust-plugin-matrix").string()});
+  EXPECT_EQ(syntax.rc, 0) << syntax.both();
+
+  // Negative control: a job without steps is rejected.
+  wt::TempDir tmp;
+  wt::write_text(tmp / "bad.yml",
+                 "name: bad\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n");
+  auto bad = wt::run({action_validator(), (tmp / "bad.yml").string()});
+  EXPECT_NE(bad.rc, 0) << bad.both();
+}
 
 TEST(CiWorkflowOptOut, NoCiLeavesTheWorkflowOut) {
   wt::TempDir tmp;

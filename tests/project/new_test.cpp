@@ -30,39 +30,25 @@ const std::vector<std::string> kMethods = {"on_vm_started",
                                            "on_distribution_registered",
                                            "on_distribution_unregistered"};
 
-// Cargos whose `cargo fmt` works, with the environment to run them in: rustup's
-// (~/.cargo/bin/cargo, rustfmt 1.9x) and Debian's (/usr/bin/cargo with the rustfmt package, 1.63,
-// PATH limited so its cargo-fmt is found rather than rustup's). The first is the primary one.
-struct Cargo {
-  std::string path;
-  std::map<std::string, std::string> env;
-};
-std::vector<Cargo> cargos_with_rustfmt() {
-  std::vector<Cargo> candidates;
-  if (const char* home = std::getenv("HOME"))
-    candidates.push_back({std::string(home) + "/.cargo/bin/cargo", {}});
-  candidates.push_back({"/usr/bin/cargo", {{"PATH", "/usr/bin:/bin"}}});
-  std::vector<Cargo> out;
-  for (const auto& c : candidates)
-    if (wt::fs::exists(c.path) && wt::run({c.path, "fmt", "--version"}, c.env).rc == 0)
-      out.push_back(c);
-  return out;
-}
-
-std::string cargo_with_rustfmt() {
-  auto all = cargos_with_rustfmt();
-  return all.empty() ? std::string() : all.front().path;
-}
+// Debian 12's Rust 1.96 (rustc-web, cargo-web, rustfmt-web, as scripts/setup installs it), with a
+// PATH that leaves out ~/.cargo/bin: the suite never depends on a rustup toolchain.
+const std::map<std::string, std::string> kDebianRust = {{"PATH", "/usr/bin:/bin"},
+                                                        {"RUSTC", "/usr/bin/rustc"}};
+constexpr const char* kCargo = "/usr/bin/cargo";
+constexpr const char* kRustfmt = "/usr/bin/rustfmt";
 
 json read_json(const wt::fs::path& p) { return json::parse(wt::read_text(p)); }
 
 }  // namespace
 
 TEST(NewRust, EveryHookAndRequirementCombinationPassesCargoChecks) {
-  const auto cargos = cargos_with_rustfmt();
-  ASSERT_FALSE(cargos.empty()) << "no cargo with rustfmt (rustup's ~/.cargo/bin/cargo or Debian's "
-                                  "cargo + rustfmt): run scripts/setup";
-  const std::string cargo = cargos.front().path;
+  // Every combination of the six hooks (64) and five requirement kinds is rendered by the real
+  // binary; then, at once for all 320: rustfmt --check on every src/lib.rs, one cargo metadata (the
+  // Cargo.toml files differ only in the name), and one `cargo check` of a crate that has every
+  // generated lib.rs as a module, against the stub crates (tests/fixtures/stubs) with warnings
+  // denied, for x86_64-pc-windows-gnu with Debian's Rust 1.96.
+  WSLPLUG_REQUIRE_TOOL(kCargo);
+  WSLPLUG_REQUIRE_TOOL(kRustfmt);
   wt::TempDir tmp;
   // Requirement kinds: none, a version below the registration hooks' 2.1.2, a version above it,
   // one capability, and two capabilities (kebab-case and CamelCase spellings).
@@ -79,6 +65,8 @@ TEST(NewRust, EveryHookAndRequirementCombinationPassesCargoChecks) {
        "(WSLVersionCapability::DistributionInitPid | "
        "WSLVersionCapability::ExecuteBinaryInDistribution)"},
   };
+  std::vector<std::string> names;
+  std::string first_toml;
   int n = 0;
   for (unsigned mask = 0; mask < 64; ++mask) {
     std::string hooks;
@@ -88,10 +76,12 @@ TEST(NewRust, EveryHookAndRequirementCombinationPassesCargoChecks) {
     for (const auto& req : reqs) {
       const std::string name = fmt::format("plug-{}-{}", mask, n++);
       const auto dir = tmp / name;
-      std::vector<std::string> args = {"new", name, "--hooks", hooks.empty() ? "none" : hooks};
+      std::vector<std::string> args = {"new", name, "--hooks", hooks.empty() ? "none" : hooks,
+                                       "--no-ci"};
       if (!req.flag.empty()) args.insert(args.end(), {"--require", req.flag});
       auto r = wt::wslplug(args, {}, {}, tmp.path());
       ASSERT_EQ(r.rc, 0) << r.both();
+      names.push_back(name);
       const std::string lib = wt::read_text(dir / "src/lib.rs");
       SCOPED_TRACE(fmt::format("hooks={} require={}\n{}", hooks, req.flag, lib));
       // One method per chosen hook, none for the others.
@@ -124,40 +114,91 @@ TEST(NewRust, EveryHookAndRequirementCombinationPassesCargoChecks) {
         }
       }
       EXPECT_NE(lib.find("#[wsl_plugin_v1" + expected + "]\n"), std::string::npos) << expected;
-
-      auto meta = wt::run({cargo, "metadata", "--no-deps", "--offline", "--format-version", "1"},
-                          {}, {}, dir);
-      ASSERT_EQ(meta.rc, 0) << meta.both();
-      auto doc = json::parse(meta.out);
-      ASSERT_EQ(doc["packages"].size(), 1u);
-      const auto& pkg = doc["packages"][0];
-      EXPECT_EQ(pkg["name"], name);
-      EXPECT_EQ(pkg["edition"], "2021");
-      ASSERT_EQ(pkg["targets"].size(), 1u);
-      EXPECT_EQ(pkg["targets"][0]["crate_types"], json::array({"cdylib"}));
-      ASSERT_EQ(pkg["dependencies"].size(), 1u);
-      EXPECT_EQ(pkg["dependencies"][0]["name"], "wslplugins-rs");
-      EXPECT_EQ(pkg["dependencies"][0]["req"], "^0.1.0-beta.4");
-      EXPECT_EQ(pkg["dependencies"][0]["features"], json::array({"macro"}));
-
-      for (const auto& c : cargos) {
-        auto fmt_check = wt::run({c.path, "fmt", "--check"}, c.env, {}, dir);
-        EXPECT_EQ(fmt_check.rc, 0) << c.path << "\n" << fmt_check.both();
-      }
-      wt::fs::remove_all(dir);
+      // WSLVersionCapability comes from the crate root (beta.4's prelude does not export it),
+      // imported exactly when the attribute names a capability.
+      EXPECT_EQ(lib.find("use wslplugins_rs::WSLVersionCapability;\n") != std::string::npos,
+                expected.find("WSLVersionCapability::") != std::string::npos);
+      // Cargo.toml: the same for every combination but the name.
+      std::string toml = wt::read_text(dir / "Cargo.toml");
+      const auto at = toml.find("name = \"" + name + "\"");
+      ASSERT_NE(at, std::string::npos) << toml;
+      toml.replace(at, name.size() + 9, "name = \"NAME\"");
+      if (first_toml.empty()) first_toml = toml;
+      EXPECT_EQ(toml, first_toml);
     }
   }
+  ASSERT_EQ(names.size(), 320u);
+
+  // cargo metadata on one project (the others' Cargo.toml are the same but for the name).
+  auto meta = wt::run({kCargo, "metadata", "--no-deps", "--offline", "--format-version", "1"},
+                      kDebianRust, {}, tmp / names.back());
+  ASSERT_EQ(meta.rc, 0) << meta.both();
+  auto doc = json::parse(meta.out);
+  ASSERT_EQ(doc["packages"].size(), 1u);
+  const auto& pkg = doc["packages"][0];
+  EXPECT_EQ(pkg["name"], names.back());
+  EXPECT_EQ(pkg["edition"], "2021");
+  ASSERT_EQ(pkg["targets"].size(), 1u);
+  EXPECT_EQ(pkg["targets"][0]["crate_types"], json::array({"cdylib"}));
+  ASSERT_EQ(pkg["dependencies"].size(), 1u);
+  EXPECT_EQ(pkg["dependencies"][0]["name"], "wslplugins-rs");
+  EXPECT_EQ(pkg["dependencies"][0]["req"], "^0.1.0-beta.4");
+  EXPECT_EQ(pkg["dependencies"][0]["features"], json::array({"macro"}));
+
+  // rustfmt --check on all 320 files in one run.
+  std::vector<std::string> fmt_args = {kRustfmt, "--check", "--edition", "2021"};
+  for (const auto& name : names) fmt_args.push_back((tmp / name / "src/lib.rs").string());
+  auto fmt_check = wt::run(fmt_args, kDebianRust);
+  EXPECT_EQ(fmt_check.rc, 0) << fmt_check.both().substr(0, 4000);
+
+  // One crate, every generated lib.rs a module of it, checked against the stubs.
+  const auto all = tmp / "all-combinations";
+  wt::fs::create_directories(all / "src");
+  wt::write_text(all / "Cargo.toml",
+                 fmt::format("[package]\nname = \"all-combinations\"\nversion = \"0.0.0\"\n"
+                             "edition = \"2021\"\npublish = false\n[lib]\ncrate-type = "
+                             "[\"cdylib\"]\n[dependencies]\nwslplugins-rs = {{ path = \"{}\", "
+                             "features = [\"macro\"] }}\n",
+                             (wt::source_dir() / "tests/fixtures/stubs/wslplugins-rs").string()));
+  std::string root = "// Every `wslplug new` combination, one module each.\n";
+  for (const auto& name : names) {
+    std::string module = name;
+    std::replace(module.begin(), module.end(), '-', '_');
+    root +=
+        fmt::format("#[path = \"{}\"]\nmod {};\n", (tmp / name / "src/lib.rs").string(), module);
+  }
+  wt::write_text(all / "src/lib.rs", root);
+  auto env = kDebianRust;
+  env["CARGO_HOME"] = (tmp / "cargo-home").string();
+  env["RUSTFLAGS"] = "-D warnings";
+  auto check = wt::run(
+      {kCargo, "check", "--offline", "--target", "x86_64-pc-windows-gnu", "--message-format=short"},
+      env, {}, all);
+  EXPECT_EQ(check.rc, 0) << check.both().substr(0, 8000);
+  // The check can fail: a capability the crate does not have is an error in its module.
+  const auto broken = tmp / names.back() / "src/lib.rs";
+  auto text = wt::read_text(broken);
+  const auto cap = text.find("WSLVersionCapability::ExecuteBinaryInDistribution");
+  ASSERT_NE(cap, std::string::npos);
+  text.replace(cap + 22, std::string_view("ExecuteBinaryInDistribution").size(),
+               "ExecuteInDistribution");
+  wt::write_text(broken, text);
+  auto bad = wt::run(
+      {kCargo, "check", "--offline", "--target", "x86_64-pc-windows-gnu", "--message-format=short"},
+      env, {}, all);
+  EXPECT_NE(bad.rc, 0);
+  EXPECT_NE(bad.both().find("ExecuteInDistribution"), std::string::npos) << bad.both();
 }
 
 TEST(NewRust, FmtCheckCatchesUnformattedCode) {
   // The negative control for the test above: cargo fmt --check does fail on bad formatting.
-  const std::string cargo = cargo_with_rustfmt();
-  ASSERT_FALSE(cargo.empty());
+  const std::string cargo = kCargo;
+  WSLPLUG_REQUIRE_TOOL(kRustfmt);
   wt::TempDir tmp;
   ASSERT_EQ(wt::wslplug({"new", "p"}, {}, {}, tmp.path()).rc, 0);
   auto lib = wt::read_text(tmp / "p/src/lib.rs");
   wt::write_text(tmp / "p/src/lib.rs", lib + "fn   badly_formatted( ){}\n");
-  EXPECT_NE(wt::run({cargo, "fmt", "--check"}, {}, {}, tmp / "p").rc, 0);
+  EXPECT_NE(wt::run({cargo, "fmt", "--check"}, kDebianRust, {}, tmp / "p").rc, 0);
 }
 
 TEST(NewRust, ProjectFilesAndManifest) {
