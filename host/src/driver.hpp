@@ -168,6 +168,7 @@ struct Box {
   std::vector<std::string> env;       // the plugin host's whole environment, inside
   std::string dll_windows_path;       // the plugin as the host loads it (C:\Program Files\...)
   fs::path drive_c_changes;           // where the run's writes to C:\ land (the overlay's upper)
+  fs::path kept;                      // where they are kept after the run (KEPT/VERSION/drive_c)
   fs::path plugin_folder;             // the plugin's folder on this machine (writable inside)
   std::string plugin_windows_folder;  // ... as the plugin sees it
   bool confined = false;              // --no-exec: nothing the plugin starts can exec
@@ -229,6 +230,7 @@ class VersionRun {
   void cleanup();
   // the run's phases
   void harness_error(std::string message, std::string fix);
+  void keep_files();
   bool start_host();
   bool load_plugin();
   void drive_events();

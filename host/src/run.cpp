@@ -126,6 +126,10 @@ Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment&
   std::string win_folder = "C:\\Program Files\\WSL Plugins\\" + folder_name(o.plugin_name);
   box->box.dll_windows_path = win_folder + "\\" + o.dll.filename().string();
   box->box.drive_c_changes = box->run_dir / "prefix" / "upper" / "drive_c";
+  // What the plugin wrote on C:\ is kept for reading after the run (the last run of each plugin
+  // name): <cache>/wslplug/runs/NAME/VERSION/drive_c.
+  box->box.kept = cache.parent_path() / "runs" / folder_name(o.plugin_name);
+  fs::remove_all(box->box.kept, ec);
   box->box.plugin_folder = plugin_folder;
   box->box.plugin_windows_folder = win_folder;
   box->box.confined = o.no_exec;
@@ -207,7 +211,8 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   doc["sandbox"] = box ? json{{"kind", "bubblewrap"},
                               {"network", o.network},
                               {"max_processes", o.max_processes},
-                              {"plugin_folder", utf8(box->box.plugin_windows_folder)}}
+                              {"plugin_folder", utf8(box->box.plugin_windows_folder)},
+                              {"files_kept_in", utf8(box->box.kept.string())}}
                        : json(nullptr);
   std::vector<std::unique_ptr<VersionRun>> runs;
   for (const auto& v : o.versions)

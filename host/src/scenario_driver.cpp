@@ -83,11 +83,39 @@ json VersionRun::run() {
   }
   cleanup();
   files_ = file_changes(before, snapshot(c_root), c_root);
+  if (box_) keep_files();
   if (box_)
     for (auto& f : file_changes(plugin_before, snapshot(box_->plugin_folder), box_->plugin_folder,
                                 box_->plugin_windows_folder))
       files_.push_back(std::move(f));
   return finish();
+}
+
+// The files the version wrote on C:\ outlive the sandbox: copied from the overlay's upper layer
+// (discarded with the run) to the kept folder, where the report's host_path names them.
+void VersionRun::keep_files() {
+  constexpr std::uintmax_t kKeepMax = 64u << 20;  // in all, per version
+  std::uintmax_t kept = 0;
+  const fs::path to = box_->kept / v_.text() / "drive_c";
+  for (auto& f : files_) {
+    const fs::path from = f["host_path"].get<std::string>();
+    std::error_code ec;
+    const fs::path rel = from.lexically_relative(box_->drive_c_changes);
+    if (rel.empty() || rel.native().starts_with("..")) continue;
+    const std::uintmax_t size = f["size"].get<std::uintmax_t>();
+    if (kept + size > kKeepMax) {
+      f["host_path"] = nullptr;  // not kept: over the limit
+      continue;
+    }
+    fs::create_directories((to / rel).parent_path(), ec);
+    fs::copy_file(from, to / rel, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      f["host_path"] = nullptr;
+      continue;
+    }
+    kept += size;
+    f["host_path"] = utf8((to / rel).string());
+  }
 }
 
 void VersionRun::harness_error(std::string message, std::string fix) {
