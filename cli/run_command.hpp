@@ -20,6 +20,8 @@ struct RunFlags {
   bool null_strings = false;
   int hook_timeout = 30;
   std::string name;
+  std::vector<std::string> cas;  // --ca: trusted roots for the signature check
+  bool allow_unsigned = false;
   bool json = false;
 };
 

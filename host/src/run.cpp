@@ -45,6 +45,7 @@ constexpr std::uint32_t kNotFound = 0x80070490;
 constexpr std::uint32_t kRpcCallFailed = 0x800706BE;
 constexpr std::uint32_t kWslcVmNotRunning = 0x80040610;
 constexpr std::uint32_t kInvalidState = 0x8007139F;
+constexpr std::uint32_t kModNotFound = 0x8007007E;  // HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND)
 constexpr double kSlowMs = 10000.0;  // WSL's SlowOperationWatcher threshold
 constexpr auto kGrace = std::chrono::milliseconds(200);
 constexpr std::size_t kCaptureMax = 64 * 1024;
@@ -343,14 +344,17 @@ class VersionRun {
   // Starts the host (wine and the host program, no plugin yet), so that the next version's wine
   // start-up overlaps the current version's run.
   void prestart() {
-    if (!started_once_) {
+    if (!started_once_ && !trust_) {
       started_once_ = true;
       start_status_ = start();
     }
   }
   json run();
+  // The signature check refused the DLL: the load fails at WinVerifyTrust, no host starts.
+  void refused_by_signature(const TrustCheck& trust) { trust_ = &trust; }
 
  private:
+  const TrustCheck* trust_ = nullptr;
   // process and I/O
   Status start();
   long count_threads() const;
@@ -1119,6 +1123,13 @@ std::string VersionRun::call_line(long seq, const ScenarioEvent& ev, const Distr
 }
 
 json VersionRun::run() {
+  if (trust_) {
+    load_ = {{"step", "WinVerifyTrust"},
+             {"hresult", hex8(*trust_->refused_hr)},
+             {"symbol", symbol_of(*trust_->refused_hr)},
+             {"duration_ms", trust_->report["duration_ms"]}};
+    return finish();
+  }
   const Snapshot before = snapshot(e_.drive_c);
   if (!start_host()) return finish();
   if (load_plugin()) drive_events();
@@ -1688,6 +1699,13 @@ void VersionRun::judge_load(Verdict& v) {
   const std::uint32_t load_hr = v.load_hr;
   if (v.load_reported && failed(load_hr)) {
     auto [expl, fix] = explain(load_hr);
+    if (trust_) expl = trust_->explanation, fix = trust_->fix;
+    // Name the import the prefix lacks; one that Windows has is wine's gap: a harness failure.
+    if (load_hr == kModNotFound && load.value("step", "") == "LoadLibrary")
+      if (auto missing = missing_import(o_.dll, e_)) {
+        expl = missing->explanation, fix = missing->fix;
+        if (missing->wine_lacks_system_dll) harness_error(expl, fix);
+      }
     const bool update = load_hr == kRequiresUpdate;
     load["wsl"] = {
         {"fails", true},
@@ -2080,9 +2098,15 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
                      {"init_pid", d.init_pid}});
   doc["distributions"] = dists;
   doc["runs"] = json::array();
+  const TrustCheck trust = check_trust(o);
+  if (trust.error) return std::unexpected(*trust.error);
+  doc["signature"] = trust.report;
+  if (trust.warning && o.progress) o.progress("warning: " + *trust.warning);
   bool ok = true, harness = false;
   std::vector<std::unique_ptr<VersionRun>> runs;
   for (const auto& v : o.versions) runs.push_back(std::make_unique<VersionRun>(o, environment, v));
+  if (trust.refused_hr)
+    for (auto& r : runs) r->refused_by_signature(trust);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (o.progress) o.progress(fmt::format("WSL {}...", o.versions[i].text()));
     runs[i]->prestart();
