@@ -50,7 +50,7 @@ std::optional<MissingImport> missing_import(const fs::path& dll, const Environme
                     "the wine prefix"
                   : fmt::format(
                         "use a wine that has {}, or test the load on Windows (wslplug "
-                        "doctor --dll checks the imports statically)",
+                        "doctor --dll checks the imports without loading the DLL)",
                         imp.dll);
       return m;
     }
