@@ -16,6 +16,7 @@
 #include "wslplug/project/builder.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/project/workflow.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
 namespace {
@@ -363,10 +364,12 @@ int run_plugin(const RunFlags& f, const json* extra) {
   // The signature's trusted roots: --ca, and the project's certificate (as build --sign uses).
   for (const auto& ca : f.cas) {
     std::error_code ca_ec;
+    const std::string fix =
+        "give a certificate file (PEM or DER), e.g. the cert.pem of wslplug cert new";
     if (!fs::is_regular_file(ca, ca_ec))
-      return fail_with(Error{ErrorKind::kInput, "no such file", ca, "--ca",
-                             "give a certificate file (PEM or DER), e.g. the cert.pem of wslplug "
-                             "cert new"});
+      return fail_with(Error{ErrorKind::kInput, "no such file", ca, "--ca", fix});
+    if (auto cert = signing::load_trust_cert(ca); !cert)
+      return fail_with(Error{ErrorKind::kInput, cert.error().message, ca, "--ca", fix});
     o.trusted_roots.push_back(fs::absolute(ca).lexically_normal());
   }
   if (auto project = locate_project(f.dir)) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "internal.hpp"
 #include "wslplug/doctor/dll.hpp"
@@ -29,6 +30,19 @@ json roots_json(const Options& o) {
   return roots;
 }
 
+// This system's CA bundle ($SSL_CERT_FILE, else where Debian, Fedora and others keep it).
+fs::path system_bundle() {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("SSL_CERT_FILE"); env && *env) candidates.emplace_back(env);
+  for (const char* p : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                        "/etc/ssl/cert.pem"})
+    candidates.emplace_back(p);
+  std::error_code ec;
+  for (const auto& c : candidates)
+    if (fs::is_regular_file(c, ec)) return c;
+  return {};
+}
+
 }  // namespace
 
 TrustCheck check_trust(const Options& o) {
@@ -47,6 +61,13 @@ TrustCheck check_trust(const Options& o) {
        {"warning", nullptr}};
   signing::VerifyOptions verify;
   verify.ca_files = o.trusted_roots;
+  // A timestamp's TSA chains to a public root (Windows takes it from the machine's store): the
+  // trusted roots and this system's bundle.
+  if (!o.trusted_roots.empty()) {
+    verify.tsa_ca_files = o.trusted_roots;
+    if (const fs::path bundle = system_bundle(); !bundle.empty())
+      verify.tsa_ca_files.push_back(bundle);
+  }
   const auto start = std::chrono::steady_clock::now();
   auto checked = doctor::check_signature(o.dll, verify);
   r["duration_ms"] =

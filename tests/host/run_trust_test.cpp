@@ -188,6 +188,10 @@ TEST_F(RunTrust, MissingCaFileIsAUsageError) {
   EXPECT_EQ(r.result.rc, 2) << r.context();
   EXPECT_EQ(r.doc["error"]["where"], "--ca") << r.context();
   EXPECT_TRUE(r.doc["signature"].is_null()) << r.context();
+  // A file that holds no certificate is refused the same way, not read as the DLL's problem.
+  auto k = wt::run_json(args(dll_->signed_dll, {"--ca", dll_->signer.key.string()}), {}, {}, false);
+  EXPECT_EQ(k.result.rc, 2) << k.context();
+  EXPECT_EQ(k.doc["error"]["where"], "--ca") << k.context();
 }
 
 }  // namespace
