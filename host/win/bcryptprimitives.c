@@ -9,6 +9,7 @@
  * come from RtlGenRandom (advapi32's SystemFunction036), which wine implements over the host's
  * random source. */
 #include <windows.h>
+/* After windows.h, which it needs. */
 #include <ntsecapi.h>
 
 BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T size) {
