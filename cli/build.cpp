@@ -43,6 +43,7 @@ struct BuildFlags {
   std::string automount_root = "/mnt/";   // for a /mnt/c/... --windows-path
   bool run = false;                       // then `wslplug run` the built DLL
   std::vector<std::string> run_versions;  // --wsl-version for the run
+  bool run_allow_unsigned = false;        // --allow-unsigned for the run
 };
 
 // One build, step by step: the JSON document is filled as the steps run, so a step that fails
@@ -228,6 +229,8 @@ int BuildRun::run_built() {
   RunFlags rf;
   rf.dll = built_.artifact.string();
   rf.versions = f_.run_versions;
+  rf.dir = project_.string();  // the project's certificate is a trusted root
+  rf.allow_unsigned = f_.run_allow_unsigned;
   rf.name = manifest_.registry_name.empty() ? manifest_.name : manifest_.registry_name;
   rf.json = f_.json;
   if (f_.json) {
@@ -278,6 +281,9 @@ const Registrar kRegistrar{CommandSpec{
                       "With --run: WSL version to emulate (repeatable; default: run's matrix)")
           ->option_text("X.Y.Z")
           ->allow_extra_args(false);
+      cmd->add_flag("--allow-unsigned", flags->run_allow_unsigned,
+                    "With --run: run the DLL even when it is not signed (without --sign), with a "
+                    "warning");
       cmd->add_option("--cargo", flags->cargo,
                       "The cargo to run (default: $CARGO, then cargo on PATH); the rustc beside it "
                       "is used unless RUSTC is set")

@@ -15,6 +15,8 @@
 #include "wslplug/core/json.hpp"
 #include "wslplug/project/builder.hpp"
 #include "wslplug/project/manifest.hpp"
+#include "wslplug/project/workflow.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
 namespace {
@@ -208,11 +210,29 @@ void print_run(const json& r) {
              r["summary"].get<std::string>());
 }
 
+// The signature check (WinVerifyTrust in official WSL builds), made once before the versions.
+void print_signature(const json& s) {
+  if (!s.is_object()) return;
+  std::string roots;
+  for (const auto& r : s["trusted_roots"]) roots += (roots.empty() ? "" : ", ") + str(r);
+  if (roots.empty()) roots = "this system's trust store";
+  const std::string status = str(s["status"]);
+  if (status == "trusted") {
+    fmt::print("signature: ok (signer {}; trusted roots: {})\n", str(s["signer"], "?"), roots);
+  } else if (status == "unsigned-allowed") {
+    fmt::print("signature: none (--allow-unsigned)\n  warning [{}]: {}\n      fix: {}\n",
+               str(s["warning"]["id"]), str(s["warning"]["message"]), str(s["warning"]["fix"]));
+  } else {
+    fmt::print("signature: refused: {} (trusted roots: {})\n", str(s["symbol"]), roots);
+  }
+}
+
 void print_report(const json& doc) {
   const json& host = doc["host"];
   fmt::print("wslplug run: plugin '{}' ({}), host {}{}\n", doc["plugin"]["name"].get<std::string>(),
              doc["plugin"]["file"].get<std::string>(), host["kind"].get<std::string>(),
              host["wine_version"].is_string() ? " " + host["wine_version"].get<std::string>() : "");
+  print_signature(doc.value("signature", json(nullptr)));
   for (const auto& r : doc["runs"]) print_run(r);
   if (doc["runs"].size() > 1) {
     fmt::print("\n{:<10} {:<20} {}\n", "WSL", "outcome", "summary");
@@ -276,6 +296,7 @@ int run_plugin(const RunFlags& f, const json* extra) {
                   {"plugin", nullptr},
                   {"host", nullptr},
                   {"options", nullptr},
+                  {"signature", nullptr},
                   {"distributions", json::array()},
                   {"runs", json::array()}};
       if (extra) doc.update(*extra);
@@ -349,6 +370,23 @@ int run_plugin(const RunFlags& f, const json* extra) {
   for (const auto& spec : f.distros)
     if (auto ok = host::apply_distro_spec(o.distributions, spec); !ok) return fail_with(ok.error());
   o.progress = [](std::string_view line) { note(line); };
+  // The signature's trusted roots: --ca, and the project's certificate (as build --sign uses).
+  for (const auto& ca : f.cas) {
+    std::error_code ca_ec;
+    const std::string fix =
+        "give a certificate file (PEM or DER), e.g. the cert.pem of wslplug cert new";
+    if (!fs::is_regular_file(ca, ca_ec))
+      return fail_with(Error{ErrorKind::kInput, "no such file", ca, "--ca", fix});
+    if (auto cert = signing::load_trust_cert(ca); !cert)
+      return fail_with(Error{ErrorKind::kInput, cert.error().message, ca, "--ca", fix});
+    o.trusted_roots.push_back(fs::absolute(ca).lexically_normal());
+  }
+  if (auto project = locate_project(f.dir)) {
+    const fs::path cert = workflow::project_cert(project->manifest, project->dir);
+    std::error_code cert_ec;
+    if (fs::is_regular_file(cert, cert_ec)) o.trusted_roots.push_back(cert.lexically_normal());
+  }
+  o.allow_unsigned = f.allow_unsigned;
   // Pre-checks of the input before anything starts.
   std::error_code ec;
   if (!fs::is_regular_file(o.dll, ec))
@@ -438,9 +476,20 @@ const Registrar kRegistrar{CommandSpec{
                       "Plugin name in WSL's messages (default: the project's registry value name, "
                       "else the DLL's stem)")
           ->option_text("NAME");
+      cmd->add_option("--ca", f->cas,
+                      "Trust this root certificate (PEM or DER) for the signature check that "
+                      "official WSL builds make before loading; repeatable, with the project's "
+                      ".wslplug/cert.pem in a project (neither: this system's trust store)")
+          ->option_text("FILE")
+          ->allow_extra_args(false);
+      cmd->add_flag("--allow-unsigned", f->allow_unsigned,
+                    "Run an unsigned DLL anyway, with a warning (official WSL builds refuse it "
+                    "with TRUST_E_NOSIGNATURE)");
       cmd->add_flag("--json", f->json, "Print one JSON document (docs/run-json.md) on stdout");
       set_examples(cmd,
                    {"wslplug run build/x86_64-release/my_plugin.dll",
+                    "wslplug run my.dll --ca certs/cert.pem     # signed with that certificate",
+                    "wslplug run my.dll --allow-unsigned        # an unsigned development build",
                     "wslplug run                       # in a project folder: its built DLL",
                     "wslplug run my.dll --wsl-version 2.4.4 --null-strings",
                     "wslplug run my.dll --distro 'Store,package=Canonical.Ubuntu_79rhkp1fndgsc'",
@@ -454,7 +503,7 @@ const Registrar kRegistrar{CommandSpec{
                        "package)"}});
       // `run --json` promises one document of one shape whatever the mistake.
       set_json_error_shape(cmd, [](nlohmann::json doc) {
-        for (const char* member : {"plugin", "host", "options"}) doc[member] = nullptr;
+        for (const char* member : {"plugin", "host", "options", "signature"}) doc[member] = nullptr;
         doc["distributions"] = nlohmann::json::array();
         doc["runs"] = nlohmann::json::array();
         return doc;

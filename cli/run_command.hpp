@@ -23,6 +23,8 @@ struct RunFlags {
   int max_processes = 1024;
   int hook_timeout = 30;
   std::string name;
+  std::vector<std::string> cas;  // --ca: trusted roots for the signature check
+  bool allow_unsigned = false;
   bool json = false;
 };
 

@@ -151,6 +151,24 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
   return out;
 }
 
+Result<SignatureCheck> check_signature(const fs::path& path, const VerifyOptions& options) {
+  SignatureCheck out;
+  auto report = verify_file(path, options);
+  if (!report) {
+    const Error& e = report.error();
+    if (e.kind == ErrorKind::kIo || e.kind == ErrorKind::kInternal) return std::unexpected(e);
+    // A structurally broken certificate table: Windows cannot read the signature either.
+    out.findings.push_back(make_finding(
+        finding::kSignatureUnreadable,
+        fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
+        e.fix.empty() ? std::string(kResign) : e.fix));
+  } else {
+    out.findings = signature_findings(*report, options);
+    out.report = std::move(*report);
+  }
+  return out;
+}
+
 Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const VerifyOptions& options) {
   auto pe = check_pe_file(path);
   if (!pe) return std::unexpected(pe.error());
@@ -159,19 +177,9 @@ Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const Verify
     pe->findings.insert(pe->findings.end(), located.begin(), located.end());
     return std::move(pe->findings);
   }
-  std::vector<Finding> out;
-  auto report = verify_file(path, options);
-  if (!report) {
-    const Error& e = report.error();
-    if (e.kind == ErrorKind::kIo || e.kind == ErrorKind::kInternal) return std::unexpected(e);
-    // A structurally broken certificate table: Windows cannot read the signature either.
-    out.push_back(make_finding(
-        finding::kSignatureUnreadable,
-        fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
-        e.fix.empty() ? std::string(kResign) : e.fix));
-  } else {
-    out = signature_findings(*report, options);
-  }
+  auto signature = check_signature(path, options);
+  if (!signature) return std::unexpected(signature.error());
+  std::vector<Finding> out = std::move(signature->findings);
   out.insert(out.end(), std::make_move_iterator(pe->findings.begin()),
              std::make_move_iterator(pe->findings.end()));
   out.insert(out.end(), located.begin(), located.end());

@@ -208,6 +208,10 @@ constexpr KnownError kTable[] = {
                "Older builds may differ.",
                "The out-of-process host (PR #40769) loads with LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR, "
                "so dependencies beside the plugin would be found there; shipped WSL does not.",
+               "Not a cause: bcryptprimitives.dll, which every DLL built by Rust 1.78 or later "
+               "imports (ProcessPrng), is in System32 on Windows 10 and later; wine 8 lacks it, "
+               "so `wslplug run` puts a stand-in into its wine prefix and names any other "
+               "System32 DLL the prefix lacks instead of blaming the plugin.",
                kLoadNote}},
     {.symbol = "ERROR_PROC_NOT_FOUND",
      .hresult = 0x8007007F,
@@ -306,7 +310,9 @@ constexpr KnownError kTable[] = {
                 "strips the signature)",
                 "A post-build step (strip, objcopy, a resource editor) removed the certificate "
                 "table",
-                "The signature blob is malformed and Windows cannot decode it"},
+                "The signature blob is malformed and Windows cannot decode it",
+                "Bytes were appended after the signature (WSL's own test InvalidPluginSignature "
+                "appends one byte and expects TRUST_E_NOSIGNATURE)"},
      .checks = {kSig, kVerify, kDoctorDll},
      .fixes = {kResign,
                "Trust the signing certificate's root in Cert:\\LocalMachine\\Root (wslplug cert "
@@ -325,8 +331,7 @@ constexpr KnownError kTable[] = {
                 "digest.",
      .causes = {"A build step ran after signing (linker re-run, strip, resource edit, version "
                 "stamping, UPX)",
-                "The file was patched or truncated when copied",
-                "Bytes were appended to a signed file without updating the certificate table"},
+                "The file was patched or truncated when copied"},
      .checks = {kVerify, kSig, kDoctorDll},
      .fixes = {kResign, "Copy the signed DLL as-is; do not touch it after signing", kRestart},
      .notes = {kOfficialOnly, kLoadNote}},

@@ -51,6 +51,7 @@ constexpr std::uint32_t kNotFound = 0x80070490;
 constexpr std::uint32_t kRpcCallFailed = 0x800706BE;
 constexpr std::uint32_t kWslcVmNotRunning = 0x80040610;
 constexpr std::uint32_t kInvalidState = 0x8007139F;
+constexpr std::uint32_t kModNotFound = 0x8007007E;
 constexpr std::uint32_t kVmModeInvalidState = 0x80040313;  // WSL_E_VM_MODE_INVALID_STATE
 constexpr std::uint32_t kAlreadyExists = 0x800700B7;
 constexpr double kSlowMs = 10000.0;  // WSL's SlowOperationWatcher threshold
@@ -185,14 +186,17 @@ class VersionRun {
   // Starts the host (wine and the host program, no plugin yet), so that the next version's wine
   // start-up overlaps the current version's run.
   void prestart() {
-    if (!started_once_) {
+    if (!started_once_ && !trust_) {
       started_once_ = true;
       start_status_ = start();
     }
   }
   json run();
+  // The signature check refused the DLL: the load fails at WinVerifyTrust, no host starts.
+  void refused_by_signature(const TrustCheck& trust) { trust_ = &trust; }
 
  private:
+  const TrustCheck* trust_ = nullptr;
   // process and I/O
   Status start();
   long count_threads() const;

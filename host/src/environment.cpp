@@ -10,9 +10,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "internal.hpp"
 #include "wslplug/core/process.hpp"
+#include "wslplug/core/text.hpp"
 #include "wslplug/host/run.hpp"
 
 namespace wslplug::host {
@@ -132,6 +134,76 @@ std::string read_first_line(const fs::path& p) {
   return line;
 }
 
+// ------------------------------------------------------------------ stand-ins for system DLLs
+// System DLLs every Windows that runs WSL 2 has but a wine may lack, with stand-ins built from
+// host/win/ (bcryptprimitives.dll: ProcessPrng, imported by every DLL Rust 1.78+ builds).
+constexpr std::string_view kStandIns[] = {"bcryptprimitives.dll"};
+
+// Where the stand-ins are: wine-dlls/ beside the host program (build tree, or libexec/wslplug/
+// after install), else beside the running binary or in its ../libexec/wslplug/.
+fs::path find_wine_dlls(const fs::path& exe) {
+  std::vector<fs::path> candidates = {exe.parent_path() / "wine-dlls"};
+  std::error_code ec;
+  if (const fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec) {
+    candidates.push_back(self.parent_path() / "wine-dlls");
+    candidates.push_back(self.parent_path() / ".." / "libexec" / "wslplug" / "wine-dlls");
+  }
+  for (const auto& c : candidates)
+    if (fs::is_directory(c, ec)) return c.lexically_normal();
+  return {};
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The file of `name` in `dir`, whatever its case (wine's system32 is a Linux folder).
+fs::path find_case_insensitive(const fs::path& dir, std::string_view name) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (iequals(entry.path().filename().string(), name)) return entry.path();
+  return {};
+}
+
+// Copies each stand-in into the prefix's system32 when wine has no DLL of that name there (wine
+// puts a placeholder for each of its own DLLs in system32 when it creates a prefix), or replaces
+// an earlier copy of a stand-in that differs. Also for prefixes made before a stand-in existed.
+// Returns the names it copied; fails only when a copy fails.
+Result<std::vector<std::string>> add_stand_ins(const Environment& e) {
+  std::vector<std::string> added;
+  const fs::path source_dir = find_wine_dlls(e.exe);
+  const fs::path system32 = e.drive_c / "windows" / "system32";
+  if (source_dir.empty()) return added;
+  for (const std::string_view name : kStandIns) {
+    const fs::path source = source_dir / name;
+    std::error_code ec;
+    if (!fs::is_regular_file(source, ec)) continue;
+    const std::string ours = read_all(source);
+    fs::path target = find_case_insensitive(system32, name);
+    if (!target.empty()) {
+      const std::string there = read_all(target);
+      // Wine's own DLL (its placeholder says so), or this very stand-in: nothing to do.
+      if (there == ours || there.find("Wine builtin DLL") != std::string::npos ||
+          there.find("Wine placeholder DLL") != std::string::npos)
+        continue;
+    } else {
+      target = system32 / name;
+    }
+    const fs::path temp = target.string() + ".wslplug-tmp";
+    fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec);
+    if (!ec) fs::rename(temp, target, ec);
+    if (ec) {
+      fs::remove(temp, ec);
+      return io_error(fmt::format("cannot install {} into the wine prefix: {}", name, ec.message()),
+                      target.string(),
+                      "make the prefix writable, or remove it to have it made again");
+    }
+    added.emplace_back(name);
+  }
+  return added;
+}
+
 }  // namespace
 
 std::map<std::string, std::string> wine_environment(const Environment& e) {
@@ -238,6 +310,18 @@ Result<Environment> prepare_environment(const std::function<void(std::string_vie
         progress(fmt::format(
             "Wine prefix ready ({:.1f} s)",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
+    }
+  }
+  // Stand-ins for system DLLs this wine lacks, at preparation time (never per run).
+  if (status) {
+    if (auto added = add_stand_ins(e); !added) {
+      status = std::unexpected(added.error());
+    } else if (progress) {
+      for (const auto& name : *added)
+        progress(
+            fmt::format("Installed a stand-in {} into the wine prefix (this wine lacks it; "
+                        "Windows 10 and later have it in System32)",
+                        name));
     }
   }
   ::flock(lock, LOCK_UN);

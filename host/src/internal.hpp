@@ -1,7 +1,9 @@
 // Shared between the driver's source files (not public).
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,26 @@ std::map<std::string, std::string> wine_environment(const Environment& e);
 std::vector<std::string> host_environment(const Environment& e);
 // Starts a persistent wineserver for the prefix (detached, stdio on /dev/null) unless one runs.
 void keep_wineserver_warm(const Environment& e);
+
+// The first DLL the plugin imports that the wine prefix does not have (imports.cpp), to explain
+// a LoadLibrary that failed with ERROR_MOD_NOT_FOUND; nullopt when every import is there or the
+// host is not wine.
+struct MissingImport {
+  std::string dll;
+  bool wine_lacks_system_dll = false;  // Windows has it: the failure is the harness's
+  std::string explanation, fix;
+};
+std::optional<MissingImport> missing_import(const fs::path& dll, const Environment& e);
+
+// The signature check official WSL builds make before LoadLibrary (trust.cpp), once per run.
+struct TrustCheck {
+  nlohmann::json report;                    // the document's "signature" (docs/run-json.md)
+  std::optional<std::uint32_t> refused_hr;  // the WinVerifyTrust error WSL records; nullopt: load
+  std::string explanation, fix;             // for the load's "wsl" block when refused
+  std::optional<std::string> warning;       // an unsigned DLL run with --allow-unsigned
+  std::optional<Error> error;               // the DLL or a trusted root cannot be read
+};
+TrustCheck check_trust(const Options& o);
 
 inline std::string trim_line(std::string_view s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))

@@ -197,10 +197,15 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   doc["distributions"] = dists;
   doc["runs"] = json::array();
   bool ok = true, harness = false;
+  // Official WSL builds check the signature before LoadLibrary: a refused DLL never loads.
+  const TrustCheck trust = check_trust(o);
+  if (trust.error) return std::unexpected(*trust.error);
+  doc["signature"] = trust.report;
+  if (trust.warning && o.progress) o.progress("warning: " + *trust.warning);
   // The sandbox (docs/sandbox.md): the plugin host and every process of the run in it, the Linux
   // side a VM. Not on Windows itself (WSL interop) and not with --no-sandbox.
   std::unique_ptr<RunSandbox> box;
-  if (o.sandbox && wine) {
+  if (o.sandbox && wine && !trust.refused_hr) {
     auto started = start_sandbox(o, environment);
     if (!started) return std::unexpected(started.error());
     box = std::move(*started);
@@ -218,6 +223,8 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   for (const auto& v : o.versions)
     runs.push_back(
         std::make_unique<VersionRun>(o, environment, v, *linux_side, box ? &box->box : nullptr));
+  if (trust.refused_hr)
+    for (auto& r : runs) r->refused_by_signature(trust);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (o.progress) o.progress(fmt::format("WSL {}...", o.versions[i].text()));
     runs[i]->prestart();

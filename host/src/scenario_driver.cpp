@@ -62,6 +62,13 @@ std::string VersionRun::call_line(long seq, const ScenarioEvent& ev, const Distr
 }
 
 json VersionRun::run() {
+  if (trust_) {
+    load_ = {{"step", "WinVerifyTrust"},
+             {"hresult", hex8(*trust_->refused_hr)},
+             {"symbol", symbol_of(*trust_->refused_hr)},
+             {"duration_ms", trust_->report["duration_ms"]}};
+    return finish();
+  }
   // In the sandbox, what the run writes on C:\ lands in the overlay's upper layer, and the plugin's
   // folder is the real one.
   const fs::path c_root = box_ ? box_->drive_c_changes : e_.drive_c;

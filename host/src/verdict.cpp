@@ -111,6 +111,13 @@ void VersionRun::judge_load(Verdict& v) {
   const std::uint32_t load_hr = v.load_hr;
   if (v.load_reported && failed(load_hr)) {
     auto [expl, fix] = explain(load_hr);
+    if (trust_) expl = trust_->explanation, fix = trust_->fix;
+    // Name the import the prefix lacks; one that Windows has is wine's gap: a harness failure.
+    if (load_hr == kModNotFound && load.value("step", "") == "LoadLibrary")
+      if (auto missing = missing_import(o_.dll, e_)) {
+        expl = missing->explanation, fix = missing->fix;
+        if (missing->wine_lacks_system_dll) harness_error(expl, fix);
+      }
     const bool update = load_hr == kRequiresUpdate;
     load["wsl"] = {
         {"fails", true},

@@ -70,7 +70,8 @@ TEST_F(Package, HoldsTheBinaryHostManPageAndCompletions) {
   ASSERT_EQ(r.rc, 0) << r.both();
   for (const char* path :
        {"./usr/bin/wslplug", "./usr/libexec/wslplug/wslplug-host.exe",
-        "./usr/share/man/man1/wslplug.1.gz", "./usr/share/bash-completion/completions/wslplug",
+        "./usr/libexec/wslplug/wine-dlls/bcryptprimitives.dll", "./usr/share/man/man1/wslplug.1.gz",
+        "./usr/share/bash-completion/completions/wslplug",
         "./usr/share/zsh/vendor-completions/_wslplug",
         "./usr/share/fish/vendor_completions.d/wslplug.fish", "./usr/share/wslplug/wslplug.ps1",
         "./usr/share/doc/wslplug/README.md"})

@@ -303,6 +303,7 @@ TEST(Parse, JsonModeErrorsAreOneJsonDocument) {
   EXPECT_EQ(doc["command"], "run");
   EXPECT_TRUE(doc["runs"].is_array());
   EXPECT_TRUE(doc.contains("plugin"));
+  EXPECT_TRUE(doc.contains("signature") && doc["signature"].is_null()) << doc.dump();
   // After `--`, "--json" is an argument, not the mode.
   r = wt::wslplug({"doctor", "--bogus", "--", "--json"});
   EXPECT_EQ(r.rc, 2);

@@ -115,8 +115,9 @@ TEST(RunApi, PluginErrorWithFailureIsWslsFatalErrorMessage) {
   EXPECT_FALSE((*e)["wsl"].value("explanation", "").empty()) << e->dump(2);
   EXPECT_TRUE(wt::has_problem(*run, "hook-failed")) << r.context();
   // The transcript for people prints the same message and code.
-  auto text = wt::wslplug({"run", dll.string(), "--wsl-version", "2.4.4", "--name", "corp-policy"},
-                          wt::run_env());
+  auto text = wt::wslplug(
+      {"run", dll.string(), "--wsl-version", "2.4.4", "--name", "corp-policy", "--allow-unsigned"},
+      wt::run_env());
   EXPECT_EQ(text.rc, 1) << text.both();
   EXPECT_NE(text.out.find(message), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Wsl/Service/CreateInstance/Plugin/E_ACCESSDENIED"), std::string::npos)

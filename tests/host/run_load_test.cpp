@@ -96,4 +96,9 @@ TEST(RunLoad, DependencyOnlyInThePluginsFolderIsNotFound) {
   EXPECT_EQ((*run)["load"]["symbol"], "ERROR_MOD_NOT_FOUND");
   EXPECT_EQ((*run)["load"]["wsl"]["error_code"],
             "Wsl/Service/CreateInstance/CreateVm/Plugin/ERROR_MOD_NOT_FOUND");
+  // The report names the import the search path lacks (the name the linker recorded), with
+  // doctor's fix for it.
+  const std::string explanation = (*run)["load"]["wsl"]["explanation"].get<std::string>();
+  EXPECT_NE(explanation.find("imports wslplug-run-dep"), std::string::npos) << explanation;
+  EXPECT_NE(explanation.find("which is not a System32 DLL"), std::string::npos) << explanation;
 }

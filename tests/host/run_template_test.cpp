@@ -97,7 +97,8 @@ TEST(RunTemplate, CppTemplateIsCleanAtEveryDefaultVersion) {
   expect_clean_everywhere(wt::run_json({"--null-strings", "--repeat", "2"}, {}, dir));
 
   // build --run: one document, run's, with build's under "build".
-  auto br = wt::wslplug({"build", "-C", dir.string(), "--run", "--wsl-version", "2.4.4", "--json"},
+  auto br = wt::wslplug({"build", "-C", dir.string(), "--run", "--wsl-version", "2.4.4",
+                         "--allow-unsigned", "--json"},
                         wt::run_env());
   EXPECT_EQ(br.rc, 0) << br.both();
   const auto doc = json::parse(br.out, nullptr, false);

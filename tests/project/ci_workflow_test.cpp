@@ -175,6 +175,11 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
                 .value("run", "")
                 .find("wslplug run \"$DLL\" --name ci-plugin"),
             std::string::npos);
+  // The run's signature check trusts the root Verify trusts.
+  EXPECT_NE(step_named(steps, "Run the plugin in the WSL plugin host")
+                .value("run", "")
+                .find("--ca \"$RUNNER_TEMP/signing/ca.pem\""),
+            std::string::npos);
   EXPECT_NE(step_named(steps, "Build").value("run", "").find("--emit-reg"), std::string::npos);
   const json upload = steps[index_of(steps, "actions/upload-artifact")];
   const std::string paths = upload["with"].value("path", "");

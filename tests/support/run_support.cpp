@@ -109,9 +109,11 @@ std::string RunReport::context() const {
 }
 
 RunReport run_json(const std::vector<std::string>& args,
-                   const std::map<std::string, std::string>& env, const fs::path& cwd) {
+                   const std::map<std::string, std::string>& env, const fs::path& cwd,
+                   bool allow_unsigned) {
   std::vector<std::string> argv = {"run"};
   argv.insert(argv.end(), args.begin(), args.end());
+  if (allow_unsigned) argv.push_back("--allow-unsigned");
   argv.push_back("--json");
   auto e = run_env();
   for (const auto& [k, v] : env) e[k] = v;

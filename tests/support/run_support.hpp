@@ -36,9 +36,11 @@ struct RunReport {
 };
 
 // Runs `wslplug run ARGS... --json` with run_env() (plus `env`); fails the test when stdout is not
-// one JSON document.
+// one JSON document. The fixtures are unsigned: --allow-unsigned is added unless `allow_unsigned`
+// is false (tests of the signature check).
 RunReport run_json(const std::vector<std::string>& args,
-                   const std::map<std::string, std::string>& env = {}, const fs::path& cwd = {});
+                   const std::map<std::string, std::string>& env = {}, const fs::path& cwd = {},
+                   bool allow_unsigned = true);
 
 // The first event of `hook` (for `distribution` when given) in a RUN object, or nullptr.
 const nlohmann::json* find_event(const nlohmann::json& run, const std::string& hook,

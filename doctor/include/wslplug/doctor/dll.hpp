@@ -5,6 +5,7 @@
 // `wslplug doctor --dll`, `build` and `register`. Nothing here modifies the input.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,15 @@ std::vector<Finding> location_findings(const fs::path& path,
 // the report; `options` only tells whether a --ca was given (for the wording of fixes).
 std::vector<Finding> signature_findings(const signing::FileReport& report,
                                         const signing::VerifyOptions& options);
+
+// The signature part of check_plugin_dll (what WinVerifyTrust decides, before LoadLibrary): the
+// findings of signature_findings, or signature-unreadable when the certificate table cannot be
+// read; `report` when it could be read. Errors are for files that cannot be read (I/O).
+struct SignatureCheck {
+  std::vector<Finding> findings;
+  std::optional<signing::FileReport> report;
+};
+Result<SignatureCheck> check_signature(const fs::path& path, const signing::VerifyOptions& options);
 
 // ---- the PE part (image and export) -----------------------------------------------------------
 // The outcome of the PE-level checks. is_pe is false when the file is not a (valid) PE image;

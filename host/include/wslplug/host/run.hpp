@@ -137,7 +137,12 @@ struct Options {
   bool network = true;       // the VM's network (false: loopback only)
   int max_processes = 1024;  // every process of the run, Windows and Linux
   int hook_timeout_s = 30;
-  std::string scenario_file;                       // for the report only
+  std::string scenario_file;  // for the report only
+  // The signature check before the load, as official WSL builds make it (WinVerifyTrust):
+  // certificates (PEM or DER) the signature must chain to (--ca, the project's cert.pem); empty:
+  // this system's trust store. An unsigned DLL is refused unless allow_unsigned (one warning).
+  std::vector<fs::path> trusted_roots;
+  bool allow_unsigned = false;
   std::function<void(std::string_view)> progress;  // status lines (stderr in the CLI)
 };
 
