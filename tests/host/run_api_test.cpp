@@ -157,10 +157,11 @@ TEST(RunApi, ExecuteBinaryReadsTheRealProcVersion) {
   ASSERT_FALSE(dll.empty());
   const std::string proc_version = wt::read_text("/proc/version");
   ASSERT_TRUE(proc_version.starts_with("Linux version ")) << proc_version;
-  // The plugin's copy on the C:\ stand-in: removed first so the run creates it.
-  const auto copy = wt::run_drive_c() / "wslplug-tests/proc-version.txt";
+  // The plugin's copy on C:\: the sandbox's overlay takes it (the shared prefix never does) and
+  // the run keeps it for reading afterwards.
+  const auto in_prefix = wt::run_drive_c() / "wslplug-tests/proc-version.txt";
   std::error_code ec;
-  wt::fs::remove(copy, ec);
+  wt::fs::remove(in_prefix, ec);
 
   auto r = wt::run_json({dll.string(), "--wsl-version", "2.4.4"});
   EXPECT_EQ(r.result.rc, 0) << r.context();
@@ -181,6 +182,10 @@ TEST(RunApi, ExecuteBinaryReadsTheRealProcVersion) {
   EXPECT_EQ(call["exit_code"], 0);
 
   EXPECT_EQ(r.doc["host"]["drive_c"], wt::run_drive_c().string()) << r.context();
+  EXPECT_FALSE(wt::fs::exists(in_prefix)) << r.context();
+  ASSERT_TRUE(r.doc["sandbox"].is_object()) << r.context();
+  const auto copy = wt::fs::path(r.doc["sandbox"]["files_kept_in"].get<std::string>()) /
+                    "2.4.4/drive_c/wslplug-tests/proc-version.txt";
   ASSERT_TRUE(wt::fs::exists(copy)) << r.context();
   EXPECT_EQ(wt::read_text(copy), proc_version);
   bool listed = false;

@@ -78,7 +78,8 @@ TEST(RunTemplate, CppTemplateIsCleanAtEveryDefaultVersion) {
   expect_clean_everywhere(r);
   EXPECT_EQ(r.doc["plugin"]["file"], (dir / "build/x86_64-release/tpl-run.dll").string());
   EXPECT_EQ(r.doc["plugin"]["name"], "tpl-run");
-  // The template logs to %TEMP%\tpl-run.log: a file on the C:\ stand-in, listed with its host path.
+  // The template logs to %TEMP%\tpl-run.log: a file on C:\ (the sandbox's overlay), listed with
+  // the path of the copy the run keeps.
   const json& files = r.doc["runs"][0]["files"];
   bool log = false;
   for (const auto& f : files) {
@@ -87,7 +88,8 @@ TEST(RunTemplate, CppTemplateIsCleanAtEveryDefaultVersion) {
     log = true;
     EXPECT_TRUE(path.starts_with("C:\\")) << path;
     const wt::fs::path host = f["host_path"].get<std::string>();
-    EXPECT_TRUE(host.string().starts_with(wt::run_drive_c().string())) << host;
+    EXPECT_TRUE(host.string().starts_with(r.doc["sandbox"]["files_kept_in"].get<std::string>()))
+        << host;
     ASSERT_TRUE(wt::fs::exists(host)) << host;
     EXPECT_NE(wt::read_text(host).find("tpl-run loaded by WSL 2.0.5"), std::string::npos);
   }
