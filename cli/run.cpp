@@ -341,6 +341,15 @@ int run_plugin(const RunFlags& f, const json* extra) {
                            {},
                            "--max-processes",
                            "give 16 to 65536"});
+  if (f.no_exec && f.no_sandbox)
+    return fail_with(
+        Error{ErrorKind::kInput,
+              "--no-exec cannot be kept without the sandbox: only the sandbox can stop "
+              "the plugin from starting programs itself (wine runs Linux programs too)",
+              {},
+              "--no-exec",
+              "drop --no-sandbox (the sandbox needs user namespaces), or drop "
+              "--no-exec"});
   o.repeat = f.repeat;
   o.no_exec = f.no_exec;
   o.sandbox = !f.no_sandbox;

@@ -170,7 +170,6 @@ struct Box {
   std::string dll_windows_path;       // the plugin as the host loads it (C:\Program Files\...)
   fs::path drive_c_changes;           // where the run's writes to C:\ land (the overlay's upper)
   fs::path kept;                      // where they are kept after the run (KEPT/VERSION/drive_c)
-  fs::path plugin_folder;             // the plugin's folder on this machine (writable inside)
   std::string plugin_windows_folder;  // ... as the plugin sees it
   bool confined = false;              // --no-exec: nothing the plugin starts can exec
 };
@@ -234,6 +233,7 @@ class VersionRun {
   void cleanup();
   // the run's phases
   void harness_error(std::string message, std::string fix);
+  void process_limit(const std::string& what);
   void keep_files();
   bool start_host();
   bool load_plugin();
@@ -296,6 +296,7 @@ class VersionRun {
   long running_seq_ = 0;  // the hook in progress (0: none, -1: entry point)
   std::vector<Call> calls_;
   json crash_ = nullptr, abi_ = nullptr, hang_ = nullptr, error_ = nullptr;
+  json limit_ = nullptr;  // the run's process limit was reached
   std::vector<std::string> protocol_errors_;
   json files_ = json::array();
 };

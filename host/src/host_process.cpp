@@ -173,6 +173,11 @@ void VersionRun::kill_host_process_only() {
 void VersionRun::cleanup() {
   kill_host();
   for (auto& x : execs_) {
+    // A connection that never sent a whole request line is no request of the host's.
+    if (x->tcp >= 0 && !x->have_header && x->verb.empty()) {
+      ++refused_connections_;
+      x->verb = "refused-connection";
+    }
     if (x->process && !x->exit_code) {
       x->process->kill();
       x->exit_code = x->process->status();

@@ -201,6 +201,7 @@ void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string
     ::close(sp[0]);
     ::close(err[0]);
     const int e = started.error();
+    if (e == EAGAIN) process_limit(fmt::format("{} could not start", utf8(path)));
     return refuse(x, kEFail,
                   fmt::format("{} cannot be executed in the {}: {} (WSL answers E_FAIL{})",
                               utf8(path), distribution.empty() ? "VM" : "distribution",

@@ -34,6 +34,48 @@ std::string folder_name(const std::string& name) {
   return out.empty() || out == "." || out == ".." ? std::string("plugin") : out;
 }
 
+// The plugin's folder as the plugin sees it: the DLL and the regular files beside it (not its
+// subfolders: a build tree's deps/ and incremental/ are not the plugin's), each at most 64 MiB and
+// 256 MiB in all; only the DLL when the folder is /, the home folder or one that holds it (a DLL
+// dropped in $HOME must not take $HOME with it).
+Status copy_plugin_folder(const fs::path& dll, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec)
+    return io_error("cannot create the plugin's folder in the sandbox: " + ec.message(),
+                    to.string(), "make TMPDIR (or XDG_RUNTIME_DIR) a writable folder");
+  const fs::path folder = fs::weakly_canonical(fs::absolute(dll)).parent_path();
+  const char* home = std::getenv("HOME");
+  const fs::path home_path = home && *home ? fs::weakly_canonical(home, ec) : fs::path();
+  // Holds the home folder: the home folder itself or one of its ancestors.
+  const fs::path to_home = home_path.empty() ? fs::path() : home_path.lexically_relative(folder);
+  const bool holds_home =
+      !home_path.empty() && !to_home.empty() && !to_home.native().starts_with("..");
+  const bool broad = folder == folder.root_path() || holds_home;
+  constexpr std::uintmax_t kFileMax = 64u << 20, kTotalMax = 256u << 20;
+  std::uintmax_t total = 0;
+  auto copy_one = [&](const fs::path& from) -> Status {
+    std::error_code err;
+    fs::copy_file(from, to / from.filename(), fs::copy_options::overwrite_existing, err);
+    if (err)
+      return io_error("cannot copy the plugin's file into the sandbox: " + err.message(),
+                      from.string(), "check that the file is readable");
+    return {};
+  };
+  if (auto ok = copy_one(fs::absolute(dll)); !ok) return ok;
+  if (broad) return {};
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code err;
+    if (it->is_symlink(err) || !it->is_regular_file(err)) continue;
+    if (it->path().filename() == dll.filename()) continue;
+    const std::uintmax_t size = it->file_size(err);
+    if (err || size > kFileMax || total + size > kTotalMax) continue;
+    total += size;
+    if (auto ok = copy_one(it->path()); !ok) return ok;
+  }
+  return {};
+}
+
 // The sandbox of one run: the machine (wine, wineserver, the plugin host; the VM), the run's
 // private folder (the overlay's upper layer), and what the versions need to know of them.
 struct RunSandbox {
@@ -69,13 +111,14 @@ Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment&
   mo.run_dir = box->run_dir;
   mo.no_exec = o.no_exec;
   mo.max_processes = o.max_processes;
-  const fs::path plugin_folder = fs::absolute(o.dll).lexically_normal().parent_path();
-  const std::string inside_folder = std::string(sandbox::kPrefixInside) +
-                                    "/drive_c/Program Files/WSL Plugins/" +
-                                    folder_name(o.plugin_name);
   mo.binds.push_back({e.exe, std::string(kHostExeInside), false});
-  // The plugin's folder, where WSL's service (SYSTEM) can write too.
-  mo.binds.push_back({plugin_folder, inside_folder, true});
+  // The plugin's folder, C:\Program Files\WSL Plugins\NAME, is a copy in the overlay: the plugin
+  // sees the DLL and the files beside it, may write there as WSL's service can, and the user's
+  // folder is never exposed or modified (its writes are reported and kept like those on C:).
+  const fs::path upper_folder = box->run_dir / "prefix" / "upper" / "drive_c" / "Program Files" /
+                                "WSL Plugins" / folder_name(o.plugin_name);
+  if (auto copied = copy_plugin_folder(o.dll, upper_folder); !copied)
+    return std::unexpected(copied.error());
   // Distributions with a root file system of their own: unpacked once into the cache, bound
   // read-only (each distribution writes into an overlay of its own).
   const char* cache_env = std::getenv("XDG_CACHE_HOME");
@@ -130,7 +173,6 @@ Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment&
   // name): <cache>/wslplug/runs/NAME/VERSION/drive_c.
   box->box.kept = cache.parent_path() / "runs" / folder_name(o.plugin_name);
   fs::remove_all(box->box.kept, ec);
-  box->box.plugin_folder = plugin_folder;
   box->box.plugin_windows_folder = win_folder;
   box->box.confined = o.no_exec;
   return box;

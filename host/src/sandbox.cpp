@@ -545,9 +545,14 @@ Result<DistributionState> Machine::start_distribution(const DistributionSpec& sp
     return state;
   }
   const std::string what = t.size() >= 3 ? proto::decode(t[2]).value_or("") : "";
-  return io_error(fmt::format("the sandbox could not start the distribution {}: {}", spec.id,
-                              what.empty() ? reply->text : what),
-                  spec.rootfs ? spec.rootfs->string() : std::string());
+  // EAGAIN: the machine's process limit (every process of the run counts).
+  const bool limit = t.size() >= 2 && t[0] == "err" && t[1] == std::to_string(EAGAIN);
+  return std::unexpected(Error{ErrorKind::kIo,
+                               fmt::format("the sandbox could not start the distribution {}: {}",
+                                           spec.id, what.empty() ? reply->text : what),
+                               spec.rootfs ? spec.rootfs->string() : std::string(),
+                               limit ? "EAGAIN" : "",
+                               {}});
 }
 
 Status Machine::stop_distribution(const std::string& id) {

@@ -51,7 +51,7 @@ struct MachineOptions {
 };
 
 struct SpawnSpec {
-  std::string path = {};  // the program, absolute where the process runs; empty: argv[0]
+  std::string path = {};          // the program, absolute where the process runs; empty: argv[0]
   std::vector<std::string> argv;  // as the program gets it
   std::vector<std::string> env;   // the whole environment, "NAME=value"
   std::string cwd = "/";

@@ -69,11 +69,10 @@ json VersionRun::run() {
              {"duration_ms", trust_->report["duration_ms"]}};
     return finish();
   }
-  // In the sandbox, what the run writes on C:\ lands in the overlay's upper layer, and the plugin's
-  // folder is the real one.
+  // In the sandbox, what the run writes on C:\ (the plugin's folder included) lands in the
+  // overlay's upper layer.
   const fs::path c_root = box_ ? box_->drive_c_changes : e_.drive_c;
   const Snapshot before = snapshot(c_root);
-  const Snapshot plugin_before = box_ ? snapshot(box_->plugin_folder) : Snapshot{};
   if (!start_host()) return finish();
   if (load_plugin()) drive_events();
   // After a crash report the host ends itself.
@@ -91,10 +90,6 @@ json VersionRun::run() {
   cleanup();
   files_ = file_changes(before, snapshot(c_root), c_root);
   if (box_) keep_files();
-  if (box_)
-    for (auto& f : file_changes(plugin_before, snapshot(box_->plugin_folder), box_->plugin_folder,
-                                box_->plugin_windows_folder))
-      files_.push_back(std::move(f));
   return finish();
 }
 
@@ -123,6 +118,17 @@ void VersionRun::keep_files() {
     kept += size;
     f["host_path"] = utf8((to / rel).string());
   }
+}
+
+// The run's processes reached --max-processes: the plugin's doing (a fork bomb, a leak), not the
+// harness's.
+void VersionRun::process_limit(const std::string& what) {
+  if (!limit_.is_null()) return;
+  limit_ = {
+      {"max_processes", o_.max_processes},
+      {"message", fmt::format("{}: the run's processes reached --max-processes {} (the plugin "
+                              "or the processes it started keep creating processes)",
+                              what, o_.max_processes)}};
 }
 
 void VersionRun::harness_error(std::string message, std::string fix) {
@@ -393,6 +399,10 @@ void VersionRun::drive_events() {
     if (ev.hook == "OnDistributionStarted") {
       if (!running_distributions_.contains(d->guid)) {
         auto facts = linux_.start_distribution(*d);
+        if (!facts && facts.error().where == "EAGAIN") {
+          process_limit("the distribution '" + d->name + "' could not start");
+          break;
+        }
         if (!facts) {
           harness_error("cannot start the distribution '" + d->name + "': " + facts.error().message,
                         facts.error().fix);

@@ -44,6 +44,13 @@ void VersionRun::attribute_calls(Verdict& v) {
   std::map<long, Exec*> by_cid;
   for (auto& x : execs_)
     if (x->cid > 0) by_cid[x->cid] = x.get();
+  if (!limit_.is_null())
+    v.problem("error", "process-limit", limit_["message"].get<std::string>(),
+              fmt::format("find what keeps creating processes (the report's processes and "
+                          "dmesg); if the plugin really needs more, raise --max-processes "
+                          "(now {})",
+                          o_.max_processes),
+              nullptr);
   if (refused_connections_ > 0)
     v.problem("error", "channel-refused",
               fmt::format("{} connection{} to this run's request port came without the run's "
@@ -394,6 +401,9 @@ void VersionRun::choose_outcome(Verdict& v) {
     outcome = "hung";
     summary = fmt::format("{} never returned (killed after {} s)", hang_["hook"].get<std::string>(),
                           o_.hook_timeout_s);
+  } else if (!limit_.is_null()) {
+    outcome = "process-limit";
+    summary = limit_["message"].get<std::string>();
   } else if (outcome == "ok" && v.hook_failed) {
     outcome = "hook-failed";
     summary = v.first_failure;
