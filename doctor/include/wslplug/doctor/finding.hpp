@@ -89,6 +89,12 @@ inline constexpr FindingKind kUntrustedRoot{
 inline constexpr FindingKind kTimestampInvalid{"timestamp-invalid", Severity::kError,
                                                "TRUST_E_TIME_STAMP", CheckArea::kSignature,
                                                "bad timestamp countersignature"};
+inline constexpr FindingKind kSignatureUnsignedData{
+    "signature-unsigned-data", Severity::kError, "TRUST_E_NOSIGNATURE", CheckArea::kSignature,
+    "data after the PKCS#7 inside its WIN_CERTIFICATE (refused where EnableCertPaddingCheck=1)"};
+inline constexpr FindingKind kCertRevoked{"cert-revoked", Severity::kError, "CERT_E_REVOKED",
+                                          CheckArea::kSignature,
+                                          "a certificate of the chain is revoked (--crl)"};
 inline constexpr FindingKind kSignatureProblem{"signature-problem", Severity::kError,
                                                "TRUST_E_FAIL", CheckArea::kSignature,
                                                "any other reason the signature does not verify"};
