@@ -65,6 +65,7 @@ constexpr const FindingKind* kCatalogue[] = {
     &kValueNotRegSz, &kPathDuplicate, &kNoRegistration, &kPathEmpty, &kPathControlCharacter,
     &kPathQuotes, &kPathEnvVar, &kPathInDistribution, &kPathUnc, &kPathLinux, &kPathRelative,
     &kPathInvalidCharacter, &kPathForwardSlashes, &kPathNotDll, &kPathUserWritable,
+    &kPathReservedName, &kPathNameTooLong,
     // location
     &kDllUserWritable};
 

@@ -234,7 +234,14 @@ inline constexpr FindingKind kPathNotDll{"path-not-dll", Severity::kWarning, "",
 inline constexpr FindingKind kPathUserWritable{
     "path-user-writable", Severity::kWarning, "", CheckArea::kRegistration,
     "in a folder ordinary users can write: C:\\Users\\, a temp folder, ProgramData, a top-level "
-    "folder of a drive, or the WSL mount path of one"};
+    "folder of a drive, a user-writable folder under C:\\Windows (Tasks, tracing, "
+    "System32\\spool\\drivers\\color, ...), or the WSL mount path of one"};
+inline constexpr FindingKind kPathReservedName{
+    "path-reserved-name", Severity::kError, "", CheckArea::kRegistration,
+    "a folder or file named like a device (con, nul.dll, COM1, LPT3.txt): it cannot exist"};
+inline constexpr FindingKind kPathNameTooLong{
+    "path-name-too-long", Severity::kError, "", CheckArea::kRegistration,
+    "a folder or file name longer than 255 characters: it cannot exist"};
 
 // ---- location (doctor --dll on a WSL mount path) -------------------------------------------
 inline constexpr FindingKind kDllUserWritable{
