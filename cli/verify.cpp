@@ -108,8 +108,7 @@ void print_human(const signing::FileReport& r) {
                check_word(s.chain_checked, s.validity_ok, "ok", "BAD"));
     for (const auto& p : s.problems) fmt::print("    problem: {}\n", p);
   }
-  if (r.table_error && !r.table_error->fix.empty())
-    fmt::print("  fix: {}\n", r.table_error->fix);
+  if (r.table_error && !r.table_error->fix.empty()) fmt::print("  fix: {}\n", r.table_error->fix);
   if (!r.is_signed) fmt::print("  the file has no Authenticode signature (TRUST_E_NOSIGNATURE)\n");
 }
 
@@ -200,8 +199,9 @@ const Registrar kRegistrar{
            ->option_text("FILE");
        cmd->add_flag("--json", a->json, "Machine-readable output (schema: docs/verify-json.md)");
        set_exit_codes(cmd, {{0, "every signature of every file checks out"},
-                            {1, "a digest, signature, chain, certificate table or checksum "
-                                "does not check out"}});
+                            {1,
+                             "a digest, signature, chain, certificate table or checksum "
+                             "does not check out"}});
        set_examples(cmd, {"wslplug verify plugin.dll --ca certs/cert.pem",
                           "wslplug verify build/*.dll --ca root.pem --json",
                           "wslplug verify plugin.dll   # trust the system store"});

@@ -129,10 +129,10 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
   if (report.table_error) {
     // A structurally broken certificate table: Windows cannot read the signature either.
     const Error& e = *report.table_error;
-    out.push_back(make_finding(
-        finding::kSignatureUnreadable,
-        fmt::format("{}: the signature cannot be read: {}", file, e.describe()),
-        e.fix.empty() ? std::string(kResign) : e.fix));
+    out.push_back(
+        make_finding(finding::kSignatureUnreadable,
+                     fmt::format("{}: the signature cannot be read: {}", file, e.describe()),
+                     e.fix.empty() ? std::string(kResign) : e.fix));
     return out;
   }
   if (!report.is_signed || report.signatures.empty()) {

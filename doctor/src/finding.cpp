@@ -51,8 +51,8 @@ constexpr const FindingKind* kCatalogue[] = {
     // signature
     &kUnsigned, &kSignatureUnreadable, &kSignatureMalformed, &kDigestMismatch, &kDigestUnsupported,
     &kSignatureInvalid, &kCertWrongUsage, &kCertExpired, &kCertNotYetValid, &kChainIncomplete,
-    &kUntrustedRoot, &kTimestampInvalid, &kSignatureUnsignedData, &kCertRevoked,
-    &kSignatureProblem, &kChecksumMismatch,
+    &kUntrustedRoot, &kTimestampInvalid, &kSignatureUnsignedData, &kCertRevoked, &kSignatureProblem,
+    &kChecksumMismatch,
     // image
     &kNotPe, &kMalformedPe, &kWrongMachine, &kMachineArm64, &kNotDll, &kImportMingwRuntime,
     &kImportDebugRuntime, &kImportVcRuntime, &kImportNotSystem, &kDelayImport, &kMalformedImports,

@@ -404,7 +404,8 @@ std::string_view writable_windows_folder(const std::vector<std::string_view>& wi
     const auto want = split_backslash(folder);
     if (windows_parts.size() <= want.size()) continue;  // the file must be at or under it
     bool match = true;
-    for (std::size_t i = 0; match && i < want.size(); ++i) match = iequals(windows_parts[i], want[i]);
+    for (std::size_t i = 0; match && i < want.size(); ++i)
+      match = iequals(windows_parts[i], want[i]);
     if (match) return folder;
   }
   return {};

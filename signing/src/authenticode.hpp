@@ -103,7 +103,7 @@ enum class Purpose { kCodeSigning, kTimeStamping };
 // certificate of the chain is checked against those CRLs (`revoked` when it is listed or has
 // no valid CRL there); without, revocation is not checked.
 ChainCheck check_chain(X509* leaf, STACK_OF(X509) * untrusted,
-                       const std::vector<fs::path>& ca_files, std::int64_t at_time,
-                       Purpose purpose, const std::vector<fs::path>& crl_files = {});
+                       const std::vector<fs::path>& ca_files, std::int64_t at_time, Purpose purpose,
+                       const std::vector<fs::path>& crl_files = {});
 
 }  // namespace wslplug::signing

@@ -11,8 +11,8 @@
 #include "authenticode.hpp"
 #include "image.hpp"
 #include "numbering.hpp"
-#include "wslplug/signing/oids.hpp"
 #include "wslplug/signing/nested.hpp"
+#include "wslplug/signing/oids.hpp"
 #include "wslplug/signing/timestamp.hpp"
 
 namespace wslplug::signing {
@@ -170,8 +170,8 @@ std::string add_crls(X509_STORE* store, const std::vector<fs::path>& files) {
     if (!bytes) return bytes.error().describe();
     std::vector<ossl::CrlPtr> crls;
     ossl::BioPtr bio(BIO_new_mem_buf(bytes->data(), static_cast<int>(bytes->size())));
-    while (X509_CRL* c = bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)
-                             : nullptr)
+    while (X509_CRL* c =
+               bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr)
       crls.emplace_back(c);
     if (crls.empty()) {
       const auto* p = reinterpret_cast<const unsigned char*>(bytes->data());
@@ -193,8 +193,8 @@ std::string add_crls(X509_STORE* store, const std::vector<fs::path>& files) {
 }  // namespace
 
 ChainCheck check_chain(X509* leaf, STACK_OF(X509) * untrusted,
-                       const std::vector<fs::path>& ca_files, std::int64_t at_time,
-                       Purpose purpose, const std::vector<fs::path>& crl_files) {
+                       const std::vector<fs::path>& ca_files, std::int64_t at_time, Purpose purpose,
+                       const std::vector<fs::path>& crl_files) {
   ChainCheck r;
   auto store = ossl::load_trust_store(ca_files, "--ca");
   if (!store) {
@@ -380,8 +380,8 @@ std::vector<std::string> structure_problems(PKCS7* p7, PKCS7_SIGNER_INFO* si, Di
     const std::string text = ossl::obj_text(a->algorithm);
     listed = listed || text == want;
     if (!params_null_or_absent(a))
-      out.push_back(fmt::format(
-          "SignedData.digestAlgorithms entry {} has parameters other than NULL", text));
+      out.push_back(
+          fmt::format("SignedData.digestAlgorithms entry {} has parameters other than NULL", text));
   }
   if (!listed)
     out.push_back(fmt::format(
@@ -461,8 +461,8 @@ SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
       r.problems.push_back("timestamp: " + r.timestamp->problem);
     }
   }
-  ChainCheck chain = check_chain(signer, certs, options.ca_files, chain_time,
-                                 Purpose::kCodeSigning, options.crl_files);
+  ChainCheck chain = check_chain(signer, certs, options.ca_files, chain_time, Purpose::kCodeSigning,
+                                 options.crl_files);
   r.chain_checked = true;
   r.chain_ok = chain.chain_ok;
   r.eku_ok = chain.eku_ok;
@@ -510,7 +510,11 @@ Result<std::vector<Sig>> parse_signatures(const pe::Image& img) {
   if (!slots) return std::unexpected(slots.error());
   std::vector<Sig> sigs;
   for (auto& slot : *slots) {
-    Sig sig{nullptr, slot.entry, slot.nested != 0, std::move(slot.problem), {},
+    Sig sig{nullptr,
+            slot.entry,
+            slot.nested != 0,
+            std::move(slot.problem),
+            {},
             std::move(slot.unsigned_data)};
     if (!slot.der.empty()) sig.p7 = ossl::from_der<ossl::Pkcs7Ptr>(slot.der, d2i_PKCS7);
     if (!sig.p7) {

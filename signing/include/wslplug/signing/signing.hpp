@@ -300,7 +300,7 @@ struct SignatureReport {
 
 struct FileReport {
   std::string file;
-  bool ok = false;  // signed, every signature ok, checksum ok
+  bool ok = false;         // signed, every signature ok, checksum ok
   bool is_signed = false;  // the certificate table directory is set
   // Why the certificate table itself cannot be read (beyond the end of the file, overlapping the
   // headers or followed by data, entry lengths that overrun it, ...): the file is reported as a
