@@ -669,7 +669,8 @@ TEST(RegisterCommand, JsonDocumentsListTheFilesWarningsAndNextSteps) {
 // `register --name con` (and nul.dll, com1) would install into a folder Windows cannot create:
 // refused with the reason, nothing written; an over-long name likewise.
 TEST(RegisterCommand, RefusesDeviceNamesAndOverlongNames) {
-  for (const std::string name : {"con", "nul.dll", "COM1", "lpt9.txt", std::string(300, 'n')}) {
+  for (const std::string& name :
+       std::vector<std::string>{"con", "nul.dll", "COM1", "lpt9.txt", std::string(300, 'n')}) {
     SCOPED_TRACE(name.substr(0, 20));
     wt::TempDir tmp;
     wt::write_text(tmp / "p.dll", "not really a DLL");

@@ -159,7 +159,7 @@ TEST(RegistryPaths, JudgesUserWritableLocations) {
       {"\\\\wsl$\\Ubuntu\\p.dll", W::kNone, ""},
       // The folders under Windows where users can create files (AppLocker bypass folders).
       {"C:\\Windows\\Tasks\\p.dll", W::kWindowsWritable, "C:\\Windows\\Tasks"},
-      {"c:\\windows\\TRACING\\x\\p.dll", W::kWindowsWritable, "C:\\Windows\\tracing"},
+      {"C:\\windows\\TRACING\\x\\p.dll", W::kWindowsWritable, "C:\\Windows\\tracing"},
       {"C:\\Windows\\System32\\spool\\drivers\\color\\p.dll", W::kWindowsWritable,
        "System32\\spool\\drivers\\color"},
       {"C:\\Windows\\System32\\Tasks\\Microsoft\\p.dll", W::kWindowsWritable, "System32\\Tasks"},
