@@ -68,7 +68,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)wslplug::signing::embedded_signatures(path);
   // Verification of whatever the certificate table holds: a table that cannot be read is a
   // failed report (never an error); trust anchors are a missing file, so nothing verifies.
-  static const wslplug::signing::VerifyOptions verify{.ca_files = {"/nonexistent/fuzz-ca.pem"}};
+  static const wslplug::signing::VerifyOptions verify = [] {
+    wslplug::signing::VerifyOptions o;
+    o.ca_files = {"/nonexistent/fuzz-ca.pem"};
+    return o;
+  }();
   if (auto report = wslplug::signing::verify_file(path, verify)) {
     WSLPLUG_FUZZ_CHECK(!report->ok);
     if (report->table_error)
