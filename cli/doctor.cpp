@@ -196,9 +196,15 @@ int run_codes(const DoctorOptions& o) {
   int rc = kExitOk;
   json all = json::array();
   bool first = true;
+  std::size_t not_codes = 0;  // inputs that were not codes: the did-you-mean budget
   for (const auto& [input, count] : merged_codes(o)) {
-    auto d = er::diagnose(input);
+    auto d = er::diagnose(input, not_codes < er::kMaxSuggestions);
     if (!d) {
+      if (++not_codes == er::kMaxSuggestions + 1 && !o.json)
+        note(
+            fmt::format("(\"did you mean\" is shown for the first {} inputs that are not error "
+                        "codes only)",
+                        er::kMaxSuggestions));
       rc = combine_exit(rc, exit_code(d.error().kind));
       if (o.json) {
         all.push_back({{"input", input}, {"count", count}, {"error", error_json(d.error())}});

@@ -15,7 +15,7 @@ namespace {
 
 struct VerifyArgs {
   std::vector<std::string> files;
-  std::vector<std::string> ca, tsa_ca;
+  std::vector<std::string> ca, tsa_ca, crl;
   std::optional<std::int64_t> time;
   bool json = false;
 };
@@ -108,6 +108,7 @@ void print_human(const signing::FileReport& r) {
                check_word(s.chain_checked, s.validity_ok, "ok", "BAD"));
     for (const auto& p : s.problems) fmt::print("    problem: {}\n", p);
   }
+  if (r.table_error && !r.table_error->fix.empty()) fmt::print("  fix: {}\n", r.table_error->fix);
   if (!r.is_signed) fmt::print("  the file has no Authenticode signature (TRUST_E_NOSIGNATURE)\n");
 }
 
@@ -115,12 +116,18 @@ int run_verify(const VerifyArgs& a) {
   signing::VerifyOptions opts;
   for (const auto& c : a.ca) opts.ca_files.emplace_back(c);
   for (const auto& c : a.tsa_ca) opts.tsa_ca_files.emplace_back(c);
+  for (const auto& c : a.crl) opts.crl_files.emplace_back(c);
   opts.at_time = a.time;
-  for (const auto& c : opts.ca_files) {
+  std::vector<std::pair<fs::path, std::string_view>> given;
+  for (const auto& c : opts.ca_files) given.emplace_back(c, "--ca");
+  for (const auto& c : opts.crl_files) given.emplace_back(c, "--crl");
+  for (const auto& [c, option] : given) {
     std::error_code ec;
     if (!fs::is_regular_file(c, ec)) {
-      Error e{ErrorKind::kInput, "the --ca file does not exist", c.string(), "--ca",
-              "pass the cert.pem of the signer (or its root CA)"};
+      Error e{ErrorKind::kInput, fmt::format("the {} file does not exist", option), c.string(),
+              std::string(option),
+              option == "--ca" ? "pass the cert.pem of the signer (or its root CA)"
+                               : "pass the CRL file (PEM or DER) of the signer's CA"};
       if (a.json) {
         print_json({{"ok", false}, {"files", nlohmann::json::array()}, {"error", error_json(e)}});
         return exit_code(e.kind);
@@ -153,13 +160,15 @@ int run_verify(const VerifyArgs& a) {
     if (a.json) {
       nlohmann::json sigs = nlohmann::json::array();
       for (const auto& s : r->signatures) sigs.push_back(signature_json(s));
-      files.push_back({{"file", r->file},
-                       {"ok", r->ok},
-                       {"signed", r->is_signed},
-                       {"checksum_ok", r->checksum_ok},
-                       {"stored_checksum", fmt::format("0x{:08X}", r->stored_checksum)},
-                       {"computed_checksum", fmt::format("0x{:08X}", r->computed_checksum)},
-                       {"signatures", sigs}});
+      files.push_back(
+          {{"file", r->file},
+           {"ok", r->ok},
+           {"signed", r->is_signed},
+           {"checksum_ok", r->checksum_ok},
+           {"stored_checksum", fmt::format("0x{:08X}", r->stored_checksum)},
+           {"computed_checksum", fmt::format("0x{:08X}", r->computed_checksum)},
+           {"table_error", r->table_error ? error_json(*r->table_error) : nlohmann::json(nullptr)},
+           {"signatures", sigs}});
     } else {
       print_human(*r);
     }
@@ -184,9 +193,15 @@ const Registrar kRegistrar{
            ->option_text("FILE");
        cmd->add_option("--time", a->time, "Verify as of this unix time (default: now)")
            ->option_text("UNIX_SECONDS");
+       cmd->add_option("--crl", a->crl,
+                       "Check revocation against these CRLs (PEM/DER); every certificate of the "
+                       "chain needs one. Default: revocation is not checked")
+           ->option_text("FILE");
        cmd->add_flag("--json", a->json, "Machine-readable output (schema: docs/verify-json.md)");
        set_exit_codes(cmd, {{0, "every signature of every file checks out"},
-                            {1, "a digest, signature, chain or checksum does not check out"}});
+                            {1,
+                             "a digest, signature, chain, certificate table or checksum "
+                             "does not check out"}});
        set_examples(cmd, {"wslplug verify plugin.dll --ca certs/cert.pem",
                           "wslplug verify build/*.dll --ca root.pem --json",
                           "wslplug verify plugin.dll   # trust the system store"});

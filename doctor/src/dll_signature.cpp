@@ -95,6 +95,21 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
                                  s.self_signed ? "a self-signed certificate" : "a root",
                                  have_ca ? " by the --ca roots" : " by this system's trust store"),
                      trust_fix(s, have_ca)));
+  if (has(v, Verdict::kUnsignedData))
+    out.push_back(make_finding(
+        finding::kSignatureUnsignedData,
+        fmt::format("{}: {}. Windows ignores such data by default, but a machine with the "
+                    "certificate padding check (EnableCertPaddingCheck=1 under "
+                    "HKLM\\Software\\Microsoft\\Cryptography\\Wintrust\\Config, the "
+                    "CVE-2013-3900 hardening) treats the DLL as unsigned and WSL refuses it",
+                    who, detail("data after the PKCS#7 signature")),
+        std::string(kResign) + "; do not append data to the signature"));
+  if (has(v, Verdict::kRevoked))
+    out.push_back(make_finding(finding::kCertRevoked,
+                               fmt::format("{}: a certificate of the chain is revoked, or its "
+                                           "revocation status is unknown ({})",
+                                           who, detail("revoked")),
+                               "sign with a certificate that is not revoked"));
   if (has(v, Verdict::kBadTimestamp))
     out.push_back(make_finding(
         finding::kTimestampInvalid,
@@ -111,6 +126,15 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
   std::vector<Finding> out;
   const std::string& file = report.file;
   const bool have_ca = !options.ca_files.empty();
+  if (report.table_error) {
+    // A structurally broken certificate table: Windows cannot read the signature either.
+    const Error& e = *report.table_error;
+    out.push_back(
+        make_finding(finding::kSignatureUnreadable,
+                     fmt::format("{}: the signature cannot be read: {}", file, e.describe()),
+                     e.fix.empty() ? std::string(kResign) : e.fix));
+    return out;
+  }
   if (!report.is_signed || report.signatures.empty()) {
     out.push_back(make_finding(
         finding::kUnsigned,

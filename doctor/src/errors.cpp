@@ -8,6 +8,7 @@
 #include <bit>
 #include <cctype>
 #include <charconv>
+#include <unordered_map>
 
 #include "errors_tables.hpp"
 #include "wslplug/core/text.hpp"
@@ -82,27 +83,30 @@ bool all_of(std::string_view s, Pred p) {
   return !s.empty() && std::all_of(s.begin(), s.end(), p);
 }
 
-Error not_a_code(std::string_view input, std::string_view code, std::string_view why) {
+Error not_a_code(std::string_view input, std::string_view /*code*/, std::string_view why) {
   Error e;
   e.kind = ErrorKind::kInput;
   const std::string shown =
       input.size() > 100 ? std::string(input.substr(0, 100)) + "..." : std::string(input);
   e.message = fmt::format("'{}' is not an error code: {}", shown, why);
   e.where = "code";
+  e.fix =
+      "paste the text after 'Error code:' (e.g. Wsl/Service/CreateInstance/CreateVm/Plugin/"
+      "0x8007007f), a symbolic name (TRUST_E_NOSIGNATURE), an HRESULT in hex (0x8007007E) or "
+      "decimal (-2147024770), or a Win32 error number (126)";
+  return e;
+}
+
+// The "did you mean" candidates for a code that is not one, as the fix (the general fix stays
+// when there are none).
+void add_suggestions(Error& e, std::string_view code) {
   std::string normalized;
   for (char c : code) normalized.push_back(c == ' ' || c == '-' ? '_' : c);
   auto near = did_you_mean(normalized);
-  if (!near.empty()) {
-    std::string list;
-    for (const auto& n : near) list += (list.empty() ? "" : ", ") + n;
-    e.fix = fmt::format("did you mean {}?", list);
-  } else {
-    e.fix =
-        "paste the text after 'Error code:' (e.g. Wsl/Service/CreateInstance/CreateVm/Plugin/"
-        "0x8007007f), a symbolic name (TRUST_E_NOSIGNATURE), an HRESULT in hex (0x8007007E) or "
-        "decimal (-2147024770), or a Win32 error number (126)";
-  }
-  return e;
+  if (near.empty()) return;
+  std::string list;
+  for (const auto& n : near) list += (list.empty() ? "" : ", ") + n;
+  e.fix = fmt::format("did you mean {}?", list);
 }
 
 }  // namespace
@@ -212,12 +216,18 @@ std::string wsl_code_string(std::uint32_t hr) {
 
 std::optional<std::uint32_t> symbol_value(std::string_view name) {
   if (const auto* k = find_known_symbol(name)) return k->hresult;
-  for (const auto& n : detail::hresult_names())
-    if (iequals(n.name, name)) return n.value;
-  for (const auto& n : detail::win32_names())
-    if (iequals(n.name, name)) return hresult_from_win32(n.value);
-  for (const auto& n : detail::ntstatus_names())
-    if (iequals(n.name, name)) return n.value;
+  // Every table name, lower-cased, once per process: a pasted log asks for thousands of names,
+  // and a scan of the ~10,000 names per lookup would cost seconds. The first table that has a
+  // name wins (HRESULT, then Win32, then NTSTATUS), as the scans in that order did.
+  static const std::unordered_map<std::string, std::uint32_t> by_name = [] {
+    std::unordered_map<std::string, std::uint32_t> m;
+    for (const auto& n : detail::hresult_names()) m.try_emplace(ascii_lower(n.name), n.value);
+    for (const auto& n : detail::win32_names())
+      m.try_emplace(ascii_lower(n.name), hresult_from_win32(n.value));
+    for (const auto& n : detail::ntstatus_names()) m.try_emplace(ascii_lower(n.name), n.value);
+    return m;
+  }();
+  if (auto it = by_name.find(ascii_lower(name)); it != by_name.end()) return it->second;
   return std::nullopt;
 }
 
@@ -522,7 +532,7 @@ Status read_value(std::string_view code, ParsedCode& out) {
 
 }  // namespace
 
-Result<ParsedCode> parse_code(std::string_view raw) {
+Result<ParsedCode> parse_code(std::string_view raw, bool suggest) {
   std::string_view text = strip_pasted(raw);
   ParsedCode out;
   out.input = std::string(text);
@@ -532,7 +542,16 @@ Result<ParsedCode> parse_code(std::string_view raw) {
   out.code = std::string(code);
   if (code.empty())
     return std::unexpected(not_a_code(out.input, code, "nothing follows the last '/'"));
-  if (auto st = read_value(code, out); !st) return std::unexpected(st.error());
+  if (auto st = read_value(code, out); !st) {
+    Error e = st.error();
+    if (suggest) {
+      // HRESULT_FROM_WIN32(NAME): the name inside is what was mistyped.
+      const bool from_win32 =
+          code.size() > kFromWin32.size() && iequals(code.substr(0, kFromWin32.size()), kFromWin32);
+      add_suggestions(e, from_win32 ? strip_pasted(code.substr(kFromWin32.size())) : code);
+    }
+    return std::unexpected(std::move(e));
+  }
   return out;
 }
 
@@ -625,8 +644,8 @@ ContextMeaning explain_context(const Context& ctx, const KnownError* known) {
   return m;
 }
 
-Result<Diagnosis> diagnose(std::string_view input) {
-  auto parsed = parse_code(input);
+Result<Diagnosis> diagnose(std::string_view input, bool suggest) {
+  auto parsed = parse_code(input, suggest);
   if (!parsed) return std::unexpected(parsed.error());
   Diagnosis d;
   d.parsed = std::move(*parsed);

@@ -51,7 +51,8 @@ constexpr const FindingKind* kCatalogue[] = {
     // signature
     &kUnsigned, &kSignatureUnreadable, &kSignatureMalformed, &kDigestMismatch, &kDigestUnsupported,
     &kSignatureInvalid, &kCertWrongUsage, &kCertExpired, &kCertNotYetValid, &kChainIncomplete,
-    &kUntrustedRoot, &kTimestampInvalid, &kSignatureProblem, &kChecksumMismatch,
+    &kUntrustedRoot, &kTimestampInvalid, &kSignatureUnsignedData, &kCertRevoked, &kSignatureProblem,
+    &kChecksumMismatch,
     // image
     &kNotPe, &kMalformedPe, &kWrongMachine, &kMachineArm64, &kNotDll, &kImportMingwRuntime,
     &kImportDebugRuntime, &kImportVcRuntime, &kImportNotSystem, &kDelayImport, &kMalformedImports,
@@ -64,6 +65,7 @@ constexpr const FindingKind* kCatalogue[] = {
     &kValueNotRegSz, &kPathDuplicate, &kNoRegistration, &kPathEmpty, &kPathControlCharacter,
     &kPathQuotes, &kPathEnvVar, &kPathInDistribution, &kPathUnc, &kPathLinux, &kPathRelative,
     &kPathInvalidCharacter, &kPathForwardSlashes, &kPathNotDll, &kPathUserWritable,
+    &kPathReservedName, &kPathNameTooLong,
     // location
     &kDllUserWritable};
 

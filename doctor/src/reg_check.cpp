@@ -99,6 +99,44 @@ void check_path_root(const std::string& at, const std::string& path, const std::
   }
 }
 
+// Names no file or folder can have: reserved device names and names over 255 characters. `rest`
+// is the path after the drive ("X:") or the UNC prefix, with backslash separators (a share's
+// server and share names are not file names and are skipped).
+void check_names(const std::string& at, const std::string& path, std::string_view rest, bool unc,
+                 std::vector<Finding>& out) {
+  std::size_t skip = unc ? 2 : 0;
+  std::size_t pos = 0;
+  while (pos <= rest.size()) {
+    const std::size_t next = std::min(rest.find('\\', pos), rest.size());
+    const std::string_view part = rest.substr(pos, next - pos);
+    pos = next + 1;
+    if (part.empty() || part == "." || part == "..") continue;
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
+    if (auto device = reserved_device_name(part); !device.empty()) {
+      out.push_back(make_finding(
+          finding::kPathReservedName,
+          fmt::format("{}: the path \"{}\" has the component \"{}\", the reserved device name {}: "
+                      "Windows opens the device, not a file, so the DLL cannot be there",
+                      at, printable(path), printable(part), device),
+          "rename the folder or file (a device name stays reserved with an extension: nul.dll "
+          "is NUL)"));
+      return;
+    }
+    if (const std::size_t n = utf16_length(part); n > 255) {
+      out.push_back(make_finding(
+          finding::kPathNameTooLong,
+          fmt::format("{}: the path \"{}\" has a {}-character component; Windows file systems "
+                      "allow at most 255 in one name, so the DLL cannot be there",
+                      at, printable(path).substr(0, 300), n),
+          "use shorter folder and file names"));
+      return;
+    }
+  }
+}
+
 // A drive path (or the WSL mount path of one) in a folder ordinary users can write. Shares are
 // path-unc's.
 void check_location(const std::string& at, const std::string& path, bool drive,
@@ -146,6 +184,7 @@ void check_path(const std::string& at, const std::string& path, std::vector<Find
                        "fix the path"));
     }
   }
+  if (drive || unc) check_names(at, path, norm.substr(2), unc, out);
   check_location(at, path, drive, out);
   if (drive && path.find('/') != std::string::npos) {
     out.push_back(

@@ -66,6 +66,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)wslplug::doctor::check_image(*img);
   (void)pe::compute_checksum(img->file(), l.checksum_offset);
   (void)wslplug::signing::embedded_signatures(path);
+  // Verification of whatever the certificate table holds: a table that cannot be read is a
+  // failed report (never an error); trust anchors are a missing file, so nothing verifies.
+  static const wslplug::signing::VerifyOptions verify = [] {
+    wslplug::signing::VerifyOptions o;
+    o.ca_files = {"/nonexistent/fuzz-ca.pem"};
+    return o;
+  }();
+  if (auto report = wslplug::signing::verify_file(path, verify)) {
+    WSLPLUG_FUZZ_CHECK(!report->ok);
+    if (report->table_error)
+      WSLPLUG_FUZZ_CHECK(report->is_signed && report->signatures.size() == 1);
+    for (const auto& s : report->signatures) WSLPLUG_FUZZ_CHECK(!s.ok() && !s.problems.empty());
+  } else {
+    WSLPLUG_FUZZ_CHECK(report.error().kind != wslplug::ErrorKind::kInput ||
+                       !report.error().message.empty());
+  }
   (void)wslplug::signing::image_digest(path, wslplug::signing::DigestAlgorithm::kSha256);
   return 0;
 }

@@ -4,6 +4,7 @@
 // UTF-16 helpers must produce valid text for any input.
 #include "wslplug/doctor/reg.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "common.hpp"
 #include "wslplug/registry/regfile.hpp"
+#include "wslplug/registry/winpath.hpp"
 
 namespace reg = wslplug::reg;
 namespace wf = wslplug::fuzz;
@@ -67,6 +69,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string decoded = reg::utf16le_to_utf8(std::span(data, size - size % 2));
   WSLPLUG_FUZZ_CHECK(reg::valid_utf8(decoded));
   const auto as_text = wf::text(data, size);
+  // The input as a DLL path: a path that is accepted has no device name and no over-long name
+  // among its components, and is judged for its location.
+  if (auto path = reg::to_windows_path(as_text)) {
+    std::string_view rest = path->path;
+    for (std::size_t pos = 0; pos <= rest.size();) {
+      const std::size_t next = std::min(rest.find('\\', pos), rest.size());
+      const auto part = rest.substr(pos, next - pos);
+      if (pos > 2) {  // after "X:" or the UNC prefix
+        WSLPLUG_FUZZ_CHECK(path->kind == reg::WindowsPath::Kind::kUnc ||
+                           reg::reserved_device_name(part).empty());
+        WSLPLUG_FUZZ_CHECK(reg::utf16_length(part) <= 255);
+      }
+      pos = next + 1;
+    }
+    (void)reg::writable_location(path->path);
+  }
   if (reg::valid_utf8(as_text)) {
     const auto utf16 = reg::utf8_to_utf16le(as_text);
     WSLPLUG_FUZZ_CHECK(reg::utf16le_to_utf8(utf16) == as_text);

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace wslplug {
@@ -173,18 +174,72 @@ void InputFile::advise_sequential() const { ::posix_fadvise(fd_, 0, 0, POSIX_FAD
 
 // ---------------------------------------------------------------- AtomicOutput
 
-Result<AtomicOutput> AtomicOutput::create(const fs::path& target, OutputOptions options) {
+namespace {
+
+// The process's file mode creation mask, read without changing it (umask() can only be read by
+// setting it, which would race with other threads creating files): /proc/self/status has it
+// since Linux 4.7; elsewhere it is read once, by setting and restoring it.
+mode_t process_umask() {
+  if (FILE* f = std::fopen("/proc/self/status", "re")) {
+    char line[256];
+    unsigned mask = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f) != nullptr)
+      found = std::sscanf(line, "Umask: %o", &mask) == 1;
+    std::fclose(f);
+    if (found) return static_cast<mode_t>(mask & 0777);
+  }
+  static const mode_t once = [] {
+    const mode_t m = ::umask(022);
+    ::umask(m);
+    return m;
+  }();
+  return once;
+}
+
+}  // namespace
+
+Result<AtomicOutput> AtomicOutput::create(const fs::path& requested, OutputOptions options) {
+  fs::path target = requested;
   struct stat st {};
   bool exists = ::lstat(target.c_str(), &st) == 0;
   if (exists && !options.overwrite) {
     return input_error("output file already exists", target.string(), {},
                        "pass --force to replace it, or choose another output path");
   }
+  if (exists && S_ISLNK(st.st_mode)) {
+    // Replacing a symbolic link's file: the temp file goes beside the file it names and is
+    // renamed over that file, so the link stays a link and its target gets the new content.
+    char* real = ::realpath(target.c_str(), nullptr);
+    if (real == nullptr) {
+      const int err = errno;
+      if (err == ENOENT || err == ENOTDIR)
+        return input_error("output path is a symbolic link to a file that does not exist",
+                           target.string(), {},
+                           "remove the dangling link, or point it at the file to replace");
+      return std::unexpected(os_error("cannot resolve the symbolic link", target.string(), err));
+    }
+    target = real;
+    std::free(real);
+    if (::stat(target.c_str(), &st) != 0)
+      return std::unexpected(os_error("cannot stat", target.string(), errno));
+  }
   if (exists && S_ISDIR(st.st_mode)) {
-    return input_error("output path is a directory", target.string(), {},
+    return input_error("output path is a directory", requested.string(), {},
                        "name a file, not a directory");
   }
-  if (exists && options.keep_mode_of_existing) options.mode = st.st_mode & 07777;
+  if (exists && !S_ISREG(st.st_mode)) {
+    return input_error("output path is not a regular file (a device, FIFO or socket)",
+                       requested.string(), {}, "name a regular file as the output");
+  }
+  // Replacing in place keeps the file's permissions and owner; a new file gets the mode asked
+  // for less the umask, as open(2) would give it.
+  const bool keep = exists && options.keep_mode_of_existing;
+  if (keep) {
+    options.mode = st.st_mode & 07777;
+  } else {
+    options.mode &= ~process_umask();
+  }
 
   fs::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
@@ -219,6 +274,18 @@ Result<AtomicOutput> AtomicOutput::create(const fs::path& target, OutputOptions 
   out.target_ = target;
   out.temp_ = fs::path(buf.data());
   out.options_ = options;
+  if (keep && (st.st_uid != ::geteuid() || st.st_gid != ::getegid()) &&
+      ::fchown(fd, st.st_uid, st.st_gid) != 0) {
+    // Never a silent change of owner: replacing another user's file needs their rights.
+    const int err = errno;
+    return std::unexpected(
+        Error{ErrorKind::kIo,
+              fmt::format("cannot keep the owner (uid {}, gid {}) of the file it replaces: {}",
+                          st.st_uid, st.st_gid, errno_text(err)),
+              target.string(),
+              {},
+              "run as the file's owner (or root), or write a new file with -o"});
+  }
   if (::fchmod(fd, options.mode) != 0) {
     int err = errno;
     return std::unexpected(os_error("cannot set permissions", out.temp_.string(), err));

@@ -15,6 +15,7 @@ namespace wslplug::reg {
 namespace {
 
 constexpr std::string_view kWhere = "DLL_PATH";
+constexpr std::size_t kMaxComponent = 255;  // UTF-16 code units in one NTFS/ReFS/FAT name
 
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -185,8 +186,31 @@ Result<Rooted> split_root(std::string_view input, const std::string& p) {
                     std::string(kFixAbsolute));
 }
 
+}  // namespace
+
+std::string reserved_device_name(std::string_view component) {
+  // The part before the first '.', without trailing spaces: "nul.dll" and "NUL .txt" are NUL.
+  std::string_view stem = component.substr(0, component.find('.'));
+  while (!stem.empty() && stem.back() == ' ') stem.remove_suffix(1);
+  for (std::string_view name : {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"})
+    if (iequals(stem, name)) return ascii_upper(stem);
+  // COM0-COM9 and LPT0-LPT9, and with the superscript digits 1, 2, 3 (U+00B9, U+00B2, U+00B3).
+  if (stem.size() >= 4 && (istarts_with(stem, "COM") || istarts_with(stem, "LPT"))) {
+    const std::string_view digit = stem.substr(3);
+    if ((digit.size() == 1 && digit[0] >= '0' && digit[0] <= '9') || digit == "\xc2\xb9" ||
+        digit == "\xc2\xb2" || digit == "\xc2\xb3")
+      return ascii_upper(stem.substr(0, 3)) + std::string(digit);
+  }
+  return {};
+}
+
+std::size_t utf16_length(std::string_view s) { return utf8_to_utf16le(s).size() / 2; }
+
+namespace {
+
 // The components after the root: empty ones and "." dropped, ".." resolved, each checked for
-// characters Windows forbids or strips; the last must name a .dll.
+// characters Windows forbids or strips, reserved device names and the 255-character limit of a
+// name; the last must name a .dll.
 Result<std::vector<std::string>> components(std::string_view input, const std::string& rest) {
   std::vector<std::string> parts;
   std::size_t pos = 0;
@@ -209,6 +233,21 @@ Result<std::vector<std::string>> components(std::string_view input, const std::s
                                     "in file names (ERROR_INVALID_NAME)",
                                     part, part[bad]),
                         "rename the file or folder");
+    }
+    if (auto device = reserved_device_name(part); !device.empty()) {
+      return path_error(input,
+                        fmt::format("the name \"{}\" is the reserved device name {}: Windows opens "
+                                    "the device, not a file, so the folder or DLL cannot exist "
+                                    "(also with an extension: nul.dll is NUL)",
+                                    shown(part), device),
+                        "choose another name (with register, another --name or DLL file name)");
+    }
+    if (const std::size_t n = utf16_length(part); n > kMaxComponent) {
+      return path_error(input,
+                        fmt::format("the name \"{}\" is {} characters long; Windows file systems "
+                                    "allow at most {} in one file or folder name",
+                                    shown(part), n, kMaxComponent),
+                        "choose a shorter name (with register, a shorter --name or DLL file name)");
     }
     if (part.back() == ' ' || part.back() == '.') {
       return path_error(input,
@@ -332,6 +371,48 @@ constexpr std::string_view kWhyAdmins =
 
 }  // namespace
 
+namespace {
+
+// Folders under X:\Windows that ordinary users can create files in on a default install (the
+// well-known AppLocker path-rule bypass folders), as paths below Windows\. A path at or under
+// one of them is user-writable.
+constexpr std::string_view kWritableWindowsFolders[] = {
+    "Tasks",
+    "tracing",
+    "Registration\\CRMLog",
+    "debug\\WIA",
+    "PLA\\Reports",
+    "PLA\\Rules",
+    "PLA\\Templates",
+    "System32\\FxsTmp",
+    "System32\\com\\dmp",
+    "System32\\Microsoft\\Crypto\\RSA\\MachineKeys",
+    "System32\\spool\\PRINTERS",
+    "System32\\spool\\SERVERS",
+    "System32\\spool\\drivers\\color",
+    "System32\\Tasks",
+    "System32\\Tasks_Migrated",
+    "SysWOW64\\FxsTmp",
+    "SysWOW64\\com\\dmp",
+    "SysWOW64\\Tasks",
+};
+
+// The writable folder under `windows_parts` (the components after "Windows", the file last),
+// or empty.
+std::string_view writable_windows_folder(const std::vector<std::string_view>& windows_parts) {
+  for (std::string_view folder : kWritableWindowsFolders) {
+    const auto want = split_backslash(folder);
+    if (windows_parts.size() <= want.size()) continue;  // the file must be at or under it
+    bool match = true;
+    for (std::size_t i = 0; match && i < want.size(); ++i)
+      match = iequals(windows_parts[i], want[i]);
+    if (match) return folder;
+  }
+  return {};
+}
+
+}  // namespace
+
 LocationRisk writable_location(std::string_view path) {
   LocationRisk out;
   if (path.starts_with("\\\\")) {
@@ -368,6 +449,18 @@ LocationRisk writable_location(std::string_view path) {
           "{} is in the temporary folder {}, where ordinary users can create and often "
           "replace files, and {}",
           path, folder, kWhyAdmins);
+      return out;
+    }
+  }
+  if (parts.size() >= 2 && iequals(parts[0], "Windows")) {
+    const std::vector<std::string_view> below(parts.begin() + 1, parts.end());
+    if (auto folder = writable_windows_folder(below); !folder.empty()) {
+      out.kind = WritableLocation::kWindowsWritable;
+      out.reason = fmt::format(
+          "{} is under {}\\Windows\\{}, one of the folders under Windows where ordinary users "
+          "can create files (the well-known AppLocker bypass folders): a user can plant or "
+          "replace the DLL, and {}",
+          path, drive, folder, kWhyAdmins);
       return out;
     }
   }

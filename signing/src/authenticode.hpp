@@ -99,9 +99,11 @@ struct ChainCheck {
 };
 enum class Purpose { kCodeSigning, kTimeStamping };
 // Checks `leaf` against the trust anchors in `ca_files` (empty: the system store), with
-// `untrusted` as intermediates, at unix time `at_time`, for `purpose`.
+// `untrusted` as intermediates, at unix time `at_time`, for `purpose`. With `crl_files`, every
+// certificate of the chain is checked against those CRLs (`revoked` when it is listed or has
+// no valid CRL there); without, revocation is not checked.
 ChainCheck check_chain(X509* leaf, STACK_OF(X509) * untrusted,
-                       const std::vector<fs::path>& ca_files, std::int64_t at_time,
-                       Purpose purpose);
+                       const std::vector<fs::path>& ca_files, std::int64_t at_time, Purpose purpose,
+                       const std::vector<fs::path>& crl_files = {});
 
 }  // namespace wslplug::signing

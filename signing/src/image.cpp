@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstring>
@@ -208,25 +209,64 @@ Result<std::vector<std::byte>> digest(const pe::Image& image, DigestAlgorithm al
   return d;
 }
 
+namespace {
+
+// What follows the DER of an entry: only zero bytes up to the next multiple of 8 (counted from
+// the entry's start) are padding. `data` is the entry's data (dwLength - 8 bytes), `gap` the
+// table's alignment bytes after dwLength.
+std::string describe_unsigned_data(const pe::CertificateEntry& e, std::size_t der_size,
+                                   std::span<const std::byte> data,
+                                   std::span<const std::byte> gap) {
+  const std::uint64_t padded_end = (8 + der_size + 7) & ~std::uint64_t{7};  // from e.offset
+  const std::uint64_t after = data.size() - der_size + gap.size();
+  auto nonzero = [](std::span<const std::byte> s) {
+    return std::ranges::any_of(s, [](std::byte b) { return b != std::byte{0}; });
+  };
+  const bool junk = nonzero(data.subspan(der_size)) || nonzero(gap);
+  if (8 + der_size + after <= padded_end && !junk) return {};
+  return fmt::format(
+      "the WIN_CERTIFICATE at {} holds {} bytes after its {}-byte PKCS#7 ({}; at most {} zero "
+      "bytes of padding are allowed): data no signature covers, which Windows refuses when "
+      "EnableCertPaddingCheck is set",
+      offset_str(e.offset), after, der_size, junk ? "not all zero" : "zero, but past the padding",
+      padded_end - 8 - der_size);
+}
+
+}  // namespace
+
 Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image) {
   std::vector<SignatureEntry> out;
   if (!image.layout().cert_dir_offset) return out;  // no slot: cannot be signed
   auto entries = image.checked_certificate_entries();
   if (!entries) return std::unexpected(entries.error());
   for (const auto& e : *entries) {
-    SignatureEntry s{e, {}, {}};
+    SignatureEntry s{e, {}, {}, {}};
     if (e.type != pe::kWinCertTypePkcsSignedData) {
       s.problem = fmt::format(
           "WIN_CERTIFICATE at {} has type {:#06x}, not WIN_CERT_TYPE_PKCS_SIGNED_DATA (0x0002)",
           offset_str(e.offset), e.type);
+    } else if (e.revision != pe::kWinCertRevision2) {
+      s.problem = fmt::format(
+          "WIN_CERTIFICATE at {} has revision {:#06x}, not WIN_CERT_REVISION_2_0 (0x0200), the "
+          "only revision Authenticode defines",
+          offset_str(e.offset), e.revision);
     } else if (e.data_length() > kMaxSignatureSize) {
       s.problem = fmt::format("WIN_CERTIFICATE at {} is {} bytes, too large for a signature",
                               offset_str(e.offset), e.data_length());
     } else {
       auto data = image.file().read_vec(e.data_offset(), e.data_length());
       if (!data) return std::unexpected(data.error());
+      const auto& table = image.layout().cert_table;
+      const std::uint64_t table_end = std::uint64_t{table.address} + table.size;
+      const std::uint64_t entry_end = e.offset + e.length;
+      auto gap = image.file().read_vec(
+          entry_end, std::min(padding_to_8(e.length), table_end - std::min(table_end, entry_end)));
+      if (!gap) return std::unexpected(gap.error());
       // Drop the zero padding after the DER (kept whole when it is not DER at all).
-      if (auto whole = der::first(*data)) data->resize(whole->size());
+      if (auto whole = der::first(*data)) {
+        s.unsigned_data = describe_unsigned_data(e, whole->size(), *data, *gap);
+        data->resize(whole->size());
+      }
       s.der = std::move(*data);
     }
     out.push_back(std::move(s));

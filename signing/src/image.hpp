@@ -60,12 +60,16 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
 // an unsigned image).
 Result<std::vector<std::byte>> digest(const pe::Image& image, DigestAlgorithm alg);
 
-// One WIN_CERTIFICATE entry and, for a PKCS_SIGNED_DATA entry of sane size, its DER without
-// the alignment padding; `problem` says why `der` is empty otherwise.
+// One WIN_CERTIFICATE entry and, for a revision 2.0 PKCS_SIGNED_DATA entry of sane size, its
+// DER without the alignment padding; `problem` says why `der` is empty otherwise.
+// `unsigned_data` describes bytes after the DER that are not zero padding to the next multiple of
+// 8 (inside dwLength, or in the table's alignment gap after it): data no signature covers, which
+// Windows refuses with EnableCertPaddingCheck (CVE-2013-3900). Empty when there are none.
 struct SignatureEntry {
   pe::CertificateEntry header;
   std::vector<std::byte> der;
   std::string problem;
+  std::string unsigned_data;
 };
 // Every entry of the (checked) certificate table, in file order; empty when unsigned.
 Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image);

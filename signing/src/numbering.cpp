@@ -73,6 +73,7 @@ Result<std::vector<SignatureSlot>> slots(const pe::Image& image) {
     slot.revision = entry.header.revision;
     slot.type = entry.header.type;
     slot.offset = entry.header.offset;
+    slot.unsigned_data = std::move(entry.unsigned_data);
     if (!entry.problem.empty()) {
       slot.problem = std::move(entry.problem);
       out.push_back(std::move(slot));

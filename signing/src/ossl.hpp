@@ -46,6 +46,7 @@ inline void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free)
 inline void free_openssl_mem(unsigned char* p) { OPENSSL_free(p); }
 
 using X509Ptr = Handle<X509, X509_free>;
+using CrlPtr = Handle<X509_CRL, X509_CRL_free>;
 using X509StackPtr = Handle<STACK_OF(X509), free_x509_stack>;
 using PkeyPtr = Handle<EVP_PKEY, EVP_PKEY_free>;
 using MdCtxPtr = Handle<EVP_MD_CTX, EVP_MD_CTX_free>;

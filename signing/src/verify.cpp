@@ -2,6 +2,7 @@
 // all algorithms in use and the PE checksum come from one streaming pass (the reader thread
 // sums the checksum while this thread hashes).
 #include <fmt/format.h>
+#include <openssl/pem.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "image.hpp"
 #include "numbering.hpp"
 #include "wslplug/signing/nested.hpp"
+#include "wslplug/signing/oids.hpp"
 #include "wslplug/signing/timestamp.hpp"
 
 namespace wslplug::signing {
@@ -92,6 +94,16 @@ void classify_chain_errors(int rc, const ErrorList& list, X509* top, bool top_se
         r.verdict |= Verdict::kBadSignature;
         trust_ok = false;
         break;
+      case X509_V_ERR_CERT_REVOKED:
+      case X509_V_ERR_UNABLE_TO_GET_CRL:
+      case X509_V_ERR_CRL_HAS_EXPIRED:
+      case X509_V_ERR_CRL_NOT_YET_VALID:
+      case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+      case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+        // With --crl: revoked, or its revocation status unknown (no usable CRL for it).
+        r.verdict |= Verdict::kRevoked;
+        trust_ok = false;
+        break;
       default:
         r.verdict |= Verdict::kChainIncomplete;
         trust_ok = false;
@@ -150,11 +162,39 @@ void check_leaf_validity(X509* leaf, std::int64_t at_time, ChainCheck& r) {
   }
 }
 
+// Adds the CRLs of `files` (PEM with one or more, or one DER) to `store` and turns on the
+// revocation check of every certificate of the chain. A problem sentence on failure.
+std::string add_crls(X509_STORE* store, const std::vector<fs::path>& files) {
+  for (const auto& f : files) {
+    auto bytes = read_file(f, 64u << 20);
+    if (!bytes) return bytes.error().describe();
+    std::vector<ossl::CrlPtr> crls;
+    ossl::BioPtr bio(BIO_new_mem_buf(bytes->data(), static_cast<int>(bytes->size())));
+    while (X509_CRL* c =
+               bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr)
+      crls.emplace_back(c);
+    if (crls.empty()) {
+      const auto* p = reinterpret_cast<const unsigned char*>(bytes->data());
+      if (X509_CRL* c = d2i_X509_CRL(nullptr, &p, static_cast<long>(bytes->size())))
+        crls.emplace_back(c);
+    }
+    ERR_clear_error();
+    if (crls.empty())
+      return fmt::format("--crl {}: no certificate revocation list (PEM or DER) in the file",
+                         f.string());
+    for (auto& c : crls)
+      if (X509_STORE_add_crl(store, c.get()) != 1)
+        return fmt::format("--crl {}: cannot use the CRL: {}", f.string(), ossl::take_errors());
+  }
+  X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  return {};
+}
+
 }  // namespace
 
 ChainCheck check_chain(X509* leaf, STACK_OF(X509) * untrusted,
-                       const std::vector<fs::path>& ca_files, std::int64_t at_time,
-                       Purpose purpose) {
+                       const std::vector<fs::path>& ca_files, std::int64_t at_time, Purpose purpose,
+                       const std::vector<fs::path>& crl_files) {
   ChainCheck r;
   auto store = ossl::load_trust_store(ca_files, "--ca");
   if (!store) {
@@ -163,6 +203,14 @@ ChainCheck check_chain(X509* leaf, STACK_OF(X509) * untrusted,
     r.problems.push_back(store.error().describe());
     store = ossl::StorePtr(X509_STORE_new());
     if (!*store) return r;
+  }
+  if (!crl_files.empty()) {
+    if (auto problem = add_crls(store->get(), crl_files); !problem.empty()) {
+      // Revocation was asked for and cannot be checked: the chain is not accepted.
+      r.verdict |= Verdict::kRevoked;
+      r.problems.push_back(problem);
+      return r;
+    }
   }
   ossl::StoreCtxPtr ctx;
   ErrorList list;
@@ -260,6 +308,92 @@ void check_digest(const IndirectData& idc, const ComputedDigests& digests, Signa
   }
 }
 
+// ---------------------------------------------------------------- fields no signature covers
+// The SignedData fields outside the signed attributes, which a bit flip can change without
+// breaking the signature: each must hold what the Authenticode specification fixes, so a file
+// that WinVerifyTrust could read differently is refused. docs/signing.md lists the rules.
+
+// An AlgorithmIdentifier's parameters: absent or NULL (RFC 5754 allows both for SHA-2; Windows
+// writes NULL).
+bool params_null_or_absent(const X509_ALGOR* a) {
+  return a->parameter == nullptr || a->parameter->type == V_ASN1_NULL;
+}
+
+// The digestEncryptionAlgorithm OIDs Windows accepts for the signer's key: the key's algorithm
+// (rsaEncryption, id-ecPublicKey) or a signature algorithm with the signer's digest.
+std::string check_signature_algorithm(const X509_ALGOR* a, DigestAlgorithm alg, X509* signer) {
+  const std::string text = ossl::obj_text(a->algorithm);
+  const EVP_PKEY* key = X509_get0_pubkey(signer);
+  const bool rsa = key && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA;
+  const bool ec = key && EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
+  struct Combined {
+    std::string_view oid;
+    DigestAlgorithm alg;
+    bool rsa;
+  };
+  static constexpr Combined kCombined[] = {
+      {oid::kSha1WithRsa, DigestAlgorithm::kSha1, true},
+      {oid::kSha256WithRsa, DigestAlgorithm::kSha256, true},
+      {oid::kSha384WithRsa, DigestAlgorithm::kSha384, true},
+      {oid::kSha512WithRsa, DigestAlgorithm::kSha512, true},
+      {oid::kEcdsaWithSha1, DigestAlgorithm::kSha1, false},
+      {oid::kEcdsaWithSha256, DigestAlgorithm::kSha256, false},
+      {oid::kEcdsaWithSha384, DigestAlgorithm::kSha384, false},
+      {oid::kEcdsaWithSha512, DigestAlgorithm::kSha512, false},
+  };
+  const std::string where = fmt::format("the SignerInfo's digestEncryptionAlgorithm ({})", text);
+  if (text == oid::kRsaEncryption || text == oid::kEcPublicKey) {
+    if ((text == oid::kRsaEncryption) != rsa || (text == oid::kEcPublicKey) != ec)
+      return where + " is not the algorithm of the signer's key";
+    if (!params_null_or_absent(a)) return where + " has parameters other than NULL";
+    return {};
+  }
+  for (const auto& c : kCombined) {
+    if (text != c.oid) continue;
+    if (c.rsa != rsa || c.rsa == ec) return where + " is not the algorithm of the signer's key";
+    if (c.alg != alg)
+      return fmt::format("{} names another digest than the SignerInfo's ({})", where,
+                         digest_name(alg));
+    // RSA: NULL or absent (RFC 4055); ECDSA: absent (RFC 5758).
+    if (c.rsa ? !params_null_or_absent(a) : a->parameter != nullptr)
+      return where + " has parameters that must be absent";
+    return {};
+  }
+  return where + " is not an RSA or ECDSA signature algorithm";
+}
+
+std::vector<std::string> structure_problems(PKCS7* p7, PKCS7_SIGNER_INFO* si, DigestAlgorithm alg,
+                                            X509* signer) {
+  std::vector<std::string> out;
+  const PKCS7_SIGNED* sd = p7->d.sign;
+  if (ASN1_INTEGER_get(sd->version) != 1)
+    out.push_back(fmt::format("the SignedData version is {}, not 1 (Authenticode fixes it at 1)",
+                              ASN1_INTEGER_get(sd->version)));
+  if (ASN1_INTEGER_get(si->version) != 1)
+    out.push_back(fmt::format(
+        "the SignerInfo version is {}, not 1 (the version of an issuerAndSerialNumber signer)",
+        ASN1_INTEGER_get(si->version)));
+  const std::string want = std::string(ossl::digest_oid(alg));
+  bool listed = false;
+  for (int i = 0; i < sk_X509_ALGOR_num(sd->md_algs); ++i) {
+    const X509_ALGOR* a = sk_X509_ALGOR_value(sd->md_algs, i);
+    const std::string text = ossl::obj_text(a->algorithm);
+    listed = listed || text == want;
+    if (!params_null_or_absent(a))
+      out.push_back(
+          fmt::format("SignedData.digestAlgorithms entry {} has parameters other than NULL", text));
+  }
+  if (!listed)
+    out.push_back(fmt::format(
+        "SignedData.digestAlgorithms does not list the signer's digest algorithm {} ({})",
+        digest_name(alg), want));
+  if (!params_null_or_absent(si->digest_alg))
+    out.push_back("the SignerInfo's digestAlgorithm has parameters other than NULL");
+  if (auto p = check_signature_algorithm(si->digest_enc_alg, alg, signer); !p.empty())
+    out.push_back(std::move(p));
+  return out;
+}
+
 // Verifies one Authenticode SignedData (digest, messageDigest, signature, timestamp, chain, EKU,
 // validity). `at_time`: time for the chain when no valid timestamp applies.
 SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
@@ -307,6 +441,10 @@ SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
     return r;
   }
   describe_signer(signer, si, r);
+  if (auto problems = structure_problems(p7, si, idc->alg, signer); !problems.empty()) {
+    r.verdict |= Verdict::kMalformed;
+    for (auto& p : problems) r.problems.push_back(std::move(p));
+  }
   r.signature_ok = check_pkcs7_signature(si, signer, *idc, r);
   r.signature_checked = true;
   if (!r.signature_ok) r.verdict |= Verdict::kBadSignature;
@@ -323,8 +461,8 @@ SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
       r.problems.push_back("timestamp: " + r.timestamp->problem);
     }
   }
-  ChainCheck chain =
-      check_chain(signer, certs, options.ca_files, chain_time, Purpose::kCodeSigning);
+  ChainCheck chain = check_chain(signer, certs, options.ca_files, chain_time, Purpose::kCodeSigning,
+                                 options.crl_files);
   r.chain_checked = true;
   r.chain_ok = chain.chain_ok;
   r.eku_ok = chain.eku_ok;
@@ -361,8 +499,9 @@ struct Sig {
   ossl::Pkcs7Ptr p7;
   std::size_t entry = 0;
   bool nested = false;
-  std::string problem;     // set when the signature cannot be read
-  std::string unreadable;  // what cannot be read (SignatureReport::unreadable)
+  std::string problem;        // set when the signature cannot be read
+  std::string unreadable;     // what cannot be read (SignatureReport::unreadable)
+  std::string unsigned_data;  // SignatureSlot::unsigned_data
 };
 
 // Phase 1: every signature (entries and their nested ones) parsed, in the one numbering.
@@ -371,13 +510,20 @@ Result<std::vector<Sig>> parse_signatures(const pe::Image& img) {
   if (!slots) return std::unexpected(slots.error());
   std::vector<Sig> sigs;
   for (auto& slot : *slots) {
-    Sig sig{nullptr, slot.entry, slot.nested != 0, std::move(slot.problem), {}};
+    Sig sig{nullptr,
+            slot.entry,
+            slot.nested != 0,
+            std::move(slot.problem),
+            {},
+            std::move(slot.unsigned_data)};
     if (!slot.der.empty()) sig.p7 = ossl::from_der<ossl::Pkcs7Ptr>(slot.der, d2i_PKCS7);
     if (!sig.p7) {
       if (sig.problem.empty()) sig.problem = "the signature cannot be read";
       sig.unreadable = slot.nested != 0 ? "the nested signature's PKCS#7 SignedData"
                        : slot.type != pe::kWinCertTypePkcsSignedData
                            ? "the certificate table entry (not a PKCS#7 signature)"
+                       : slot.revision != pe::kWinCertRevision2
+                           ? "the certificate table entry (not WIN_CERTIFICATE revision 2.0)"
                            : "the PKCS#7 SignedData";
     }
     sigs.push_back(std::move(sig));
@@ -422,6 +568,29 @@ Result<ComputedDigests> compute_digests(const pe::Image& img, const std::vector<
 
 }  // namespace
 
+namespace {
+
+// A file whose certificate table cannot be read: signed (its directory says so) and failed, with
+// the reason as the one signature's problem; the checksum over the whole file.
+Result<FileReport> broken_table_report(const pe::Image& img, FileReport rep, Error why) {
+  auto sum = pe::compute_checksum(img.file(), img.layout().checksum_offset);
+  if (!sum) return std::unexpected(sum.error());
+  rep.computed_checksum = *sum;
+  rep.checksum_ok = rep.computed_checksum == rep.stored_checksum;
+  rep.is_signed = true;
+  SignatureReport sr;
+  sr.verdict = Verdict::kMalformed;
+  sr.unreadable = "the certificate table";
+  sr.problems.push_back(fmt::format("the certificate table cannot be read: {} ({})", why.message,
+                                    why.where.empty() ? "certificate table" : why.where));
+  rep.signatures.push_back(std::move(sr));
+  rep.table_error = std::move(why);
+  rep.ok = false;
+  return rep;
+}
+
+}  // namespace
+
 Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& options) {
   auto img = pe::Image::open(path);
   if (!img) return std::unexpected(img.error());
@@ -429,6 +598,8 @@ Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& option
   rep.file = path.string();
   rep.stored_checksum = img->layout().stored_checksum;
   auto sigs = parse_signatures(*img);
+  if (!sigs && sigs.error().kind == ErrorKind::kInput)
+    return broken_table_report(*img, std::move(rep), sigs.error().in_file(img->path()));
   if (!sigs) return std::unexpected(sigs.error());
   rep.is_signed = !sigs->empty();
   auto computed = compute_digests(*img, *sigs, rep);
@@ -446,6 +617,10 @@ Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& option
       sr.problems.push_back(s.problem);
     } else {
       sr = verify_signed_data(s.p7.get(), *computed, options, now);
+    }
+    if (!s.unsigned_data.empty()) {
+      sr.verdict |= Verdict::kUnsignedData;
+      sr.problems.push_back(s.unsigned_data);
     }
     sr.index = i;
     sr.entry = s.entry;

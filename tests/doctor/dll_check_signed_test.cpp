@@ -165,3 +165,33 @@ TEST_F(DllCheckSigned, NotAPeSkipsTheSignatureCheck) {
   ASSERT_EQ(j["findings"].size(), 1u) << j.dump(2);
   EXPECT_EQ(j["findings"][0]["id"], "not-pe");
 }
+
+// Data hidden after the PKCS#7 inside the WIN_CERTIFICATE entry (the CVE-2013-3900 pattern):
+// reported as the error a machine with EnableCertPaddingCheck gives (the DLL counts as unsigned).
+// A certificate table that runs past the end of the file is unreadable (exit 1, not 2).
+TEST_F(DllCheckSigned, UnsignedDataInTheCertificateEntryAndBrokenTable) {
+  auto dll = sign(good_, cert_, key_, "payload.dll");
+  auto bytes = wt::read_bytes(dll);
+  auto img = wslplug::pe::Image::open(dll);
+  ASSERT_TRUE(img);
+  const auto table = img->layout().cert_table;
+  const auto dir = *img->layout().cert_dir_offset;
+  const std::uint32_t extra = 4096;
+  bytes.insert(bytes.end(), extra, std::byte{0x90});
+  wslplug::pe::put_le32(bytes.data() + table.address,
+                        wslplug::pe::le32(bytes.data() + table.address) + extra);
+  wslplug::pe::put_le32(bytes.data() + dir + 4, table.size + extra);
+  wt::write_bytes(dll, bytes);
+  auto j = doctor(dll, cert_);
+  auto f = with_error(j, "TRUST_E_NOSIGNATURE");
+  ASSERT_FALSE(f.is_null()) << j.dump(2);
+  EXPECT_EQ(f["id"], "signature-unsigned-data") << j.dump(2);
+  EXPECT_NE(f["message"].get<std::string>().find("EnableCertPaddingCheck"), std::string::npos);
+
+  wslplug::pe::put_le32(bytes.data() + dir + 4, table.size + extra + 64);
+  wt::write_bytes(dll, bytes);
+  auto k = doctor(dll, cert_);
+  auto g = with_error(k, "TRUST_E_NOSIGNATURE");
+  ASSERT_FALSE(g.is_null()) << k.dump(2);
+  EXPECT_EQ(g["id"], "signature-unreadable") << k.dump(2);
+}

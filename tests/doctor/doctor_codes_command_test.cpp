@@ -1,5 +1,6 @@
 // `wslplug doctor CODE...` through the real binary: every form of pasted code (text and --json),
 // pasted wsl.exe output on stdin (and its size limit), did-you-mean and exit codes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -221,4 +222,43 @@ TEST(DoctorCodes, PastedTextOverTheLimitIsRefusedNotCut) {
   r = wt::wslplug({"doctor", "--json", "-"}, {}, fits);
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(parse_json(r)["symbol"], "ERROR_PROC_NOT_FOUND");
+}
+
+// The did-you-mean work of one run is bounded: a paste of the largest size doctor accepts (4 MiB
+// of distinct names that are no codes) costs about a second of CPU, not minutes. Suggestions
+// are given for the first kMaxSuggestions such inputs, then the general fix with one note.
+TEST(DoctorCodes, DidYouMeanWorkIsBoundedPerInput) {
+  wt::TempDir tmp;
+  std::string text;
+  std::uint32_t seed = 7;
+  for (std::size_t i = 0; text.size() < (4u << 20) - 64; ++i) {
+    std::string name = "E_";
+    seed = seed * 1103515245u + 12345u;
+    for (std::size_t k = 0; k < 10 + (seed >> 16) % 20; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      name.push_back("ABCDEFGHIJKLMNOPQRSTUVWXYZ_"[(seed >> 16) % 27]);
+    }
+    text += name + "_" + std::to_string(i) + "\n";
+  }
+  // The first input is a near miss, so the first suggestion is a real one.
+  text = "TRUST_E_NOSIGNATUR\n" + text;
+  text.resize((4u << 20) - 1);
+  wt::write_text(tmp / "paste.txt", text);
+  // User CPU of the child, measured by the shell (bash's `time` keyword).
+  auto r = wt::run({"bash", "-c",
+                    "TIMEFORMAT=%U; time '" + wt::wslplug_bin() + "' doctor - < '" +
+                        (tmp / "paste.txt").string() + "' > '" + (tmp / "out.txt").string() +
+                        "' 2> '" + (tmp / "err.txt").string() + "'"});
+  const double cpu = std::stod(r.err.substr(r.err.find_last_of('\n', r.err.size() - 2) + 1));
+  // Before the bound this took 25 s of CPU; the bound keeps it near 1 s (slack for slow CI).
+  EXPECT_LT(cpu, 4.0) << "doctor - on 4 MiB of names took " << cpu << " s of CPU";
+  const std::string err = wt::read_text(tmp / "err.txt");
+  std::size_t suggestions = 0;
+  for (auto pos = err.find("did you mean"); pos != std::string::npos;
+       pos = err.find("did you mean", pos + 1))
+    ++suggestions;
+  EXPECT_LE(suggestions, wslplug::errors::kMaxSuggestions + 1);  // + the note
+  EXPECT_NE(err.find("did you mean TRUST_E_NOSIGNATURE"), std::string::npos);
+  EXPECT_NE(err.find(fmt::format("for the first {} inputs", wslplug::errors::kMaxSuggestions)),
+            std::string::npos);
 }

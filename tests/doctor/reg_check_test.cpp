@@ -127,7 +127,8 @@ TEST(RegCheck, FlagsEachBadVariantWithTheWslError) {
 
 TEST(RegCheck, FlagsEncodingProblemsAndReportsParseErrors) {
   wt::TempDir tmp;
-  const std::string text = wt::kRegHead + "\"caf\u00e9\"=\"C:\\\\Program Files\\\\caf\u00e9\\\\caf\u00e9.dll\"\r\n";
+  const std::string text =
+      wt::kRegHead + "\"caf\u00e9\"=\"C:\\\\Program Files\\\\caf\u00e9\\\\caf\u00e9.dll\"\r\n";
   wt::write_text(tmp / "ansi.reg", text);
   auto f = wslplug::doctor::check_registration_file(tmp / "ansi.reg");
   ASSERT_TRUE(f);
@@ -166,6 +167,10 @@ TEST(RegCheck, WarnsAboutUserWritableLocations) {
            {"/mnt/c/Users/me/p.dll", "WSL mount path of C:\\Users\\me\\p.dll"},
            {"C:\\\\Program Files\\\\WSL Plugins\\\\p\\\\p.dll", ""},
            {"C:\\\\Windows\\\\System32\\\\p.dll", ""},
+           {"C:\\\\Windows\\\\Tasks\\\\p.dll", "C:\\Windows\\Tasks"},
+           {"C:\\\\Windows\\\\System32\\\\spool\\\\drivers\\\\color\\\\p.dll",
+            "System32\\spool\\drivers\\color"},
+           {"C:\\\\Windows\\\\tracing\\\\p.dll", "C:\\Windows\\tracing"},
        }) {
     SCOPED_TRACE(c.value);
     auto fs = check_text(wt::kRegHead + "\"p\"=\"" + c.value + "\"\r\n");
@@ -186,4 +191,29 @@ TEST(RegCheck, WarnsAboutUserWritableLocations) {
   const auto* f = find_id(fs, "path-unc");
   ASSERT_NE(f, nullptr) << ids(fs);
   EXPECT_NE(f->message.find("whoever can write the share"), std::string::npos) << f->message;
+}
+
+// A registered path with a device name or an over-long name can never be loaded.
+TEST(RegCheck, FlagsDeviceNamesAndOverlongNames) {
+  for (const std::string value :
+       {"C:\\\\Program Files\\\\WSL Plugins\\\\con\\\\p.dll", "C:\\\\P\\\\nul.dll",
+        "\\\\\\\\server\\\\share\\\\lpt1\\\\p.dll"}) {
+    SCOPED_TRACE(value);
+    auto fs = check_text(wt::kRegHead + "\"p\"=\"" + value + "\"\r\n");
+    const auto* f = find_id(fs, "path-reserved-name");
+    ASSERT_NE(f, nullptr) << ids(fs);
+    EXPECT_EQ(f->severity, wslplug::Severity::kError);
+    EXPECT_NE(f->message.find("reserved device name"), std::string::npos) << f->message;
+  }
+  // A share named like a device is a share name, not a file name.
+  auto share = check_text(wt::kRegHead + "\"p\"=\"\\\\\\\\con\\\\aux\\\\p.dll\"\r\n");
+  EXPECT_EQ(find_id(share, "path-reserved-name"), nullptr) << ids(share);
+  auto fs =
+      check_text(wt::kRegHead + "\"p\"=\"C:\\\\x\\\\" + std::string(300, 'a') + "\\\\p.dll\"\r\n");
+  const auto* f = find_id(fs, "path-name-too-long");
+  ASSERT_NE(f, nullptr) << ids(fs);
+  EXPECT_NE(f->message.find("300-character"), std::string::npos) << f->message;
+  EXPECT_EQ(find_id(check_text(wt::kRegHead + "\"p\"=\"C:\\\\x\\\\console\\\\p.dll\"\r\n"),
+                    "path-reserved-name"),
+            nullptr);
 }

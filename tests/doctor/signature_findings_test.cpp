@@ -64,6 +64,8 @@ TEST(SignatureFindings, EachVerdictMapsToItsWslError) {
       {sg::Verdict::kMalformed, "TRUST_E_NOSIGNATURE", "signature-malformed"},
       {sg::Verdict::kUnsupportedDigest, "NTE_BAD_ALGID", "digest-unsupported"},
       {sg::Verdict::kBadTimestamp, "TRUST_E_TIME_STAMP", "timestamp-invalid"},
+      {sg::Verdict::kUnsignedData, "TRUST_E_NOSIGNATURE", "signature-unsigned-data"},
+      {sg::Verdict::kRevoked, "CERT_E_REVOKED", "cert-revoked"},
   };
   ASSERT_EQ(cases.size(), sg::kVerdicts.size());  // every verdict bit has its case
   for (const auto& c : cases) {
@@ -144,4 +146,18 @@ TEST(SignatureFindings, ChecksumMismatchIsInformational) {
   EXPECT_EQ(findings[0].id, "checksum-mismatch");
   EXPECT_EQ(findings[0].severity, Severity::kInfo);
   EXPECT_FALSE(wslplug::has_errors(findings));
+}
+
+// A certificate table that cannot be read is reported by verify_file as a failed report with
+// table_error; doctor names it signature-unreadable with the table's reason and fix.
+TEST(SignatureFindings, BrokenTableIsUnreadable) {
+  sg::FileReport r = signed_report(sg::Verdict::kMalformed);
+  r.table_error =
+      wslplug::Error{wslplug::ErrorKind::kInput, "certificate table extends beyond the end",
+                     "plugin.dll", "DataDirectory[4]", "rebuild it"};
+  auto findings = wslplug::doctor::signature_findings(r, {});
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].id, "signature-unreadable");
+  EXPECT_NE(findings[0].message.find("beyond the end"), std::string::npos);
+  EXPECT_EQ(findings[0].fix, "rebuild it");
 }

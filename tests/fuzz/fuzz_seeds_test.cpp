@@ -19,6 +19,7 @@
 #include "signed_dll.hpp"
 #include "support.hpp"
 #include "tsa.hpp"
+#include "wslplug/core/pe.hpp"
 #include "wslplug/doctor/errors.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/registry/regfile.hpp"
@@ -158,7 +159,28 @@ TEST(FuzzSeeds, PeImages) {
                     "sha1", "-nest", "-in", s.signed_dll.string(), "-out",
                     (dir / "nested.dll").string()});
   seed_file("pe", "nested.dll", dir / "nested.dll");
-  replay("pe", 8);
+  // Hostile certificate tables (verify refuses each): data after the PKCS#7 inside the entry,
+  // a WIN_CERTIFICATE revision other than 2.0, a table that runs past the end of the file.
+  {
+    const auto good = wt::read_bytes(s.signed_dll);
+    auto img = wslplug::pe::Image::open(s.signed_dll);
+    ASSERT_TRUE(img);
+    const auto table = img->layout().cert_table;
+    const auto dir4 = *img->layout().cert_dir_offset;
+    auto payload = good;
+    payload.insert(payload.end(), 64, std::byte{0x41});
+    wslplug::pe::put_le32(payload.data() + table.address,
+                          wslplug::pe::le32(payload.data() + table.address) + 64);
+    wslplug::pe::put_le32(payload.data() + dir4 + 4, table.size + 64);
+    seed("pe", "hostile-payload-in-entry.dll", payload);
+    auto revision = good;
+    wslplug::pe::put_le16(revision.data() + table.address + 4, 0x0100);
+    seed("pe", "hostile-revision-0100.dll", revision);
+    auto beyond = good;
+    wslplug::pe::put_le32(beyond.data() + dir4 + 4, table.size + 8);
+    seed("pe", "hostile-table-beyond-eof.dll", beyond);
+  }
+  replay("pe", 11);
 }
 
 TEST(FuzzSeeds, Pkcs7Signatures) {
@@ -204,6 +226,13 @@ TEST(FuzzSeeds, HttpReplies) {
   replay("http", 8);
 }
 
+namespace {
+std::string_view reg_head() {
+  return "Windows Registry Editor Version 5.00\r\n\r\n"
+         "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins]\r\n";
+}
+}  // namespace
+
 TEST(FuzzSeeds, RegFiles) {
   const auto doc = reg::registration_document("my_plugin", R"(C:\Program Files\WSL\my.dll)");
   const auto removal = reg::removal_document("my_plugin");
@@ -234,7 +263,17 @@ TEST(FuzzSeeds, RegFiles) {
   seed_text(
       "reg", "ansi.reg",
       "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Caf\xe9]\r\n\"Na\xefve\"=\"\xe9t\xe9\"\r\n");
-  replay("reg", 12);
+  // DLL paths the path checks refuse or flag: device names, an over-long name, user-writable
+  // folders under Windows.
+  seed_text("reg", "device-names.reg",
+            std::string(reg_head()) +
+                "\"a\"=\"C:\\\\Program Files\\\\WSL Plugins\\\\con\\\\p.dll\"\r\n"
+                "\"b\"=\"C:\\\\P\\\\nul.dll\"\r\n\"c\"=\"C:\\\\Windows\\\\Tasks\\\\p.dll\"\r\n"
+                "\"d\"=\"C:\\\\Windows\\\\System32\\\\spool\\\\drivers\\\\color\\\\p.dll\"\r\n");
+  seed_text("reg", "long-name.reg",
+            std::string(reg_head()) + "\"p\"=\"C:\\\\x\\\\" + std::string(300, 'a') + ".dll\"\r\n");
+  seed_text("reg", "path-com1.txt", "C:\\x\\com1.txt\\p.dll");
+  replay("reg", 15);
 }
 
 TEST(FuzzSeeds, Manifests) {

@@ -463,6 +463,9 @@ TEST(RegisterCommand, WarnsAboutUserWritableLocations) {
            {"C:\\ProgramData\\p\\p.dll", "ProgramData"},
            {"\\\\server\\share\\p.dll", "network share \\\\server\\share"},
            {"C:\\Program Files\\WSL Plugins\\p\\p.dll", ""},
+           {"C:\\Windows\\Tasks\\p.dll", "C:\\Windows\\Tasks"},
+           {"/mnt/c/Windows/System32/spool/drivers/color/p.dll",
+            "C:\\Windows\\System32\\spool\\drivers\\color"},
        }) {
     SCOPED_TRACE(c.path);
     wt::TempDir tmp;
@@ -661,4 +664,26 @@ TEST(RegisterCommand, JsonDocumentsListTheFilesWarningsAndNextSteps) {
   EXPECT_EQ(doc.at("error").at("where"), "DLL_PATH");
   EXPECT_TRUE(doc.at("files").empty());
   EXPECT_TRUE(files_in(empty.path()).empty());
+}
+
+// `register --name con` (and nul.dll, com1) would install into a folder Windows cannot create:
+// refused with the reason, nothing written; an over-long name likewise.
+TEST(RegisterCommand, RefusesDeviceNamesAndOverlongNames) {
+  for (const std::string& name :
+       std::vector<std::string>{"con", "nul.dll", "COM1", "lpt9.txt", std::string(300, 'n')}) {
+    SCOPED_TRACE(name.substr(0, 20));
+    wt::TempDir tmp;
+    wt::write_text(tmp / "p.dll", "not really a DLL");
+    auto r =
+        wt::wslplug({"register", "--ps1", "--source", "p.dll", "--name", name}, {}, {}, tmp.path());
+    EXPECT_EQ(r.rc, 2) << r.both();
+    EXPECT_TRUE(r.err.find("reserved device name") != std::string::npos ||
+                r.err.find("characters long") != std::string::npos)
+        << r.err;
+    EXPECT_EQ(std::distance(wt::fs::directory_iterator(tmp.path()), {}), 1);  // only p.dll
+  }
+  wt::TempDir tmp;
+  auto r = wt::wslplug({"register", "C:\\Plugins\\nul\\p.dll"}, {}, {}, tmp.path());
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("NUL"), std::string::npos) << r.err;
 }

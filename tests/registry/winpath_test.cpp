@@ -157,6 +157,19 @@ TEST(RegistryPaths, JudgesUserWritableLocations) {
       {"C:\\Program Files.evil\\p.dll", W::kDriveTopLevel, "Authenticated Users"},
       {"\\\\server\\share\\p.dll", W::kNetworkShare, "\\\\server\\share"},
       {"\\\\wsl$\\Ubuntu\\p.dll", W::kNone, ""},
+      // The folders under Windows where users can create files (AppLocker bypass folders).
+      {"C:\\Windows\\Tasks\\p.dll", W::kWindowsWritable, "C:\\Windows\\Tasks"},
+      {"C:\\windows\\TRACING\\x\\p.dll", W::kWindowsWritable, "C:\\Windows\\tracing"},
+      {"C:\\Windows\\System32\\spool\\drivers\\color\\p.dll", W::kWindowsWritable,
+       "System32\\spool\\drivers\\color"},
+      {"C:\\Windows\\System32\\Tasks\\Microsoft\\p.dll", W::kWindowsWritable, "System32\\Tasks"},
+      {"D:\\Windows\\SysWOW64\\Tasks\\p.dll", W::kWindowsWritable, "SysWOW64\\Tasks"},
+      {"C:\\Windows\\Registration\\CRMLog\\p.dll", W::kWindowsWritable, "CRMLog"},
+      {"C:\\Windows\\System32\\Microsoft\\Crypto\\RSA\\MachineKeys\\p.dll", W::kWindowsWritable,
+       "MachineKeys"},
+      {"C:\\Windows\\System32\\spool\\drivers\\p.dll", W::kNone, ""},
+      {"C:\\Windows\\System32\\TasksX\\p.dll", W::kNone, ""},
+      {"C:\\Windows\\p.dll", W::kNone, ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.path);
@@ -193,4 +206,41 @@ TEST(RegistryPaths, InstallFolderMustBeTheDllsOwn) {
     SCOPED_TRACE(good);
     EXPECT_TRUE(reg::check_install_folder(good));
   }
+}
+
+// Reserved device names (also with an extension or trailing spaces) and names over 255
+// characters cannot be folders or files on Windows: refused with the reason.
+TEST(RegistryPaths, RefusesDeviceNamesAndOverlongComponents) {
+  for (const std::string bad :
+       {"C:\\Plugins\\con\\p.dll", "C:\\Plugins\\nul.dll", "C:\\x\\NUL.tar.gz\\p.dll",
+        "C:\\x\\aux\\p.dll", "C:\\x\\prn\\p.dll", "C:\\x\\com1.dll", "C:\\x\\COM9\\p.dll",
+        "C:\\x\\lpt1\\p.dll", "C:\\x\\Lpt9.dll", "C:\\x\\conin$\\p.dll",
+        "C:\\x\\com\xc2\xb9\\p.dll", "/mnt/c/x/con/p.dll", "\\\\server\\share\\nul\\p.dll"}) {
+    SCOPED_TRACE(bad);
+    auto r = reg::to_windows_path(bad);
+    ASSERT_FALSE(r) << r->path;
+    EXPECT_NE(r.error().message.find("reserved device name"), std::string::npos)
+        << r.error().message;
+    EXPECT_FALSE(r.error().fix.empty());
+  }
+  for (const std::string good : {"C:\\x\\console\\p.dll", "C:\\x\\com10\\p.dll",
+                                 "C:\\x\\lpt\\p.dll", "C:\\x\\nulls.dll", "C:\\x\\my.con\\p.dll"}) {
+    SCOPED_TRACE(good);
+    EXPECT_TRUE(reg::to_windows_path(good));
+  }
+  EXPECT_EQ(reg::reserved_device_name("nul.dll"), "NUL");
+  EXPECT_EQ(reg::reserved_device_name("Com3 .txt"), "COM3");
+  EXPECT_EQ(reg::reserved_device_name("comx"), "");
+  // 255 characters is the limit (UTF-16 units: "é" is one, "😀" two).
+  const std::string ok255(251, 'a');
+  EXPECT_TRUE(reg::to_windows_path("C:\\x\\" + ok255 + ".dll"));
+  auto r = reg::to_windows_path("C:\\x\\" + std::string(252, 'a') + ".dll");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("256 characters"), std::string::npos) << r.error().message;
+  std::string emoji;
+  for (int i = 0; i < 128; ++i) emoji += "\xf0\x9f\x98\x80";  // 256 UTF-16 units
+  EXPECT_FALSE(reg::to_windows_path("C:\\x\\" + emoji + "\\p.dll"));
+  // The default install path of a plugin named like a device is refused the same way.
+  EXPECT_FALSE(reg::to_windows_path(reg::default_install_path("con", "p.dll")));
+  EXPECT_FALSE(reg::to_windows_path(reg::default_install_path("nul.dll", "p.dll")));
 }

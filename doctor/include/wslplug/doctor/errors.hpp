@@ -132,8 +132,13 @@ struct ParsedCode {
 };
 
 // Parses one pasted code. An input that is not a code is an input error whose fix lists the
-// "did you mean" candidates.
-Result<ParsedCode> parse_code(std::string_view input);
+// "did you mean" candidates (with `suggest`; without, the general fix: callers bound the
+// did-you-mean work of one input with kMaxSuggestions).
+Result<ParsedCode> parse_code(std::string_view input, bool suggest = true);
+// How many inputs that are not codes get "did you mean" candidates in one run of doctor (each
+// lookup compares against every known name): the rest get the general fix, so a 4 MiB paste of
+// unknown names costs about a second of CPU, not minutes.
+inline constexpr std::size_t kMaxSuggestions = 256;
 
 // What the context says about where the error came from.
 struct ContextMeaning {
@@ -158,7 +163,7 @@ struct Diagnosis {
   ContextMeaning context;
   std::string wsl_prints;  // how wsl.exe prints this code
 };
-Result<Diagnosis> diagnose(std::string_view input);
+Result<Diagnosis> diagnose(std::string_view input, bool suggest = true);
 
 // True when some table names the code (knowledge base, winerror.h HRESULTs, Win32 errors,
 // NTSTATUS); false when only its structure (severity, facility, code) can be decoded.

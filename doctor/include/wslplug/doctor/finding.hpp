@@ -89,6 +89,12 @@ inline constexpr FindingKind kUntrustedRoot{
 inline constexpr FindingKind kTimestampInvalid{"timestamp-invalid", Severity::kError,
                                                "TRUST_E_TIME_STAMP", CheckArea::kSignature,
                                                "bad timestamp countersignature"};
+inline constexpr FindingKind kSignatureUnsignedData{
+    "signature-unsigned-data", Severity::kError, "TRUST_E_NOSIGNATURE", CheckArea::kSignature,
+    "data after the PKCS#7 inside its WIN_CERTIFICATE (refused where EnableCertPaddingCheck=1)"};
+inline constexpr FindingKind kCertRevoked{"cert-revoked", Severity::kError, "CERT_E_REVOKED",
+                                          CheckArea::kSignature,
+                                          "a certificate of the chain is revoked (--crl)"};
 inline constexpr FindingKind kSignatureProblem{"signature-problem", Severity::kError,
                                                "TRUST_E_FAIL", CheckArea::kSignature,
                                                "any other reason the signature does not verify"};
@@ -228,7 +234,14 @@ inline constexpr FindingKind kPathNotDll{"path-not-dll", Severity::kWarning, "",
 inline constexpr FindingKind kPathUserWritable{
     "path-user-writable", Severity::kWarning, "", CheckArea::kRegistration,
     "in a folder ordinary users can write: C:\\Users\\, a temp folder, ProgramData, a top-level "
-    "folder of a drive, or the WSL mount path of one"};
+    "folder of a drive, a user-writable folder under C:\\Windows (Tasks, tracing, "
+    "System32\\spool\\drivers\\color, ...), or the WSL mount path of one"};
+inline constexpr FindingKind kPathReservedName{
+    "path-reserved-name", Severity::kError, "", CheckArea::kRegistration,
+    "a folder or file named like a device (con, nul.dll, COM1, LPT3.txt): it cannot exist"};
+inline constexpr FindingKind kPathNameTooLong{
+    "path-name-too-long", Severity::kError, "", CheckArea::kRegistration,
+    "a folder or file name longer than 255 characters: it cannot exist"};
 
 // ---- location (doctor --dll on a WSL mount path) -------------------------------------------
 inline constexpr FindingKind kDllUserWritable{

@@ -47,9 +47,12 @@ class InputFile {
 };
 
 struct OutputOptions {
-  bool overwrite = false;              // replace an existing target (--force / --in-place)
-  mode_t mode = 0644;                  // permissions of the new file (0600 for private keys)
-  bool keep_mode_of_existing = false;  // when replacing, keep the existing file's permissions
+  bool overwrite = false;  // replace an existing target (--force / --in-place)
+  // Permissions of a new file, less the umask (0666 & ~umask; 0600 for private keys).
+  mode_t mode = 0666;
+  // When replacing, keep the existing file's permissions and owner (refused when the owner
+  // cannot be kept).
+  bool keep_mode_of_existing = false;
 };
 
 // An output file written to a temp file beside the target ("<dir>/.<name>.XXXXXX.tmp").
@@ -60,7 +63,10 @@ struct OutputOptions {
 // a live one.
 class AtomicOutput {
  public:
-  // Fails with an input error if the target exists and !options.overwrite, naming --force.
+  // Fails with an input error if the target exists and !options.overwrite, naming --force, and
+  // when it is a directory or not a regular file. A target that is a symbolic link (with
+  // overwrite) is followed: the file it names is replaced, beside itself, and the link stays; a
+  // dangling link is refused.
   static Result<AtomicOutput> create(const fs::path& target, OutputOptions options = {});
   AtomicOutput(AtomicOutput&& other) noexcept;
   AtomicOutput& operator=(AtomicOutput&& other) noexcept;

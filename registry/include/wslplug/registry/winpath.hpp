@@ -32,8 +32,17 @@ struct WindowsPath {
 // Linux paths outside the automount root, \\wsl$\ and \\wsl.localhost\ paths, device paths
 // (\\?\ and \\.\ prefixes), %VARS%, quotes, control characters, characters Windows forbids in file
 // names
-// (< > | ? * and ':' past the drive), invalid UTF-8, and a last component not ending in ".dll".
+// (< > | ? * and ':' past the drive), reserved device names as a component (con, nul.dll,
+// COM1, LPT3.txt: reserved_device_name), components longer than 255 UTF-16 characters, invalid
+// UTF-8, and a last component not ending in ".dll".
 Result<WindowsPath> to_windows_path(std::string_view input, const PathOptions& options = {});
+
+// The DOS device name a file or folder name stands for ("NUL" for "nul.dll", "COM1" for "com1 ",
+// "CONIN$"), or empty: CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM0-9, LPT0-9 (and COM/LPT with the
+// superscript digits 1-3), case-insensitive, also followed by an extension or trailing spaces.
+std::string reserved_device_name(std::string_view component);
+// The length of UTF-8 text in UTF-16 code units (what Windows' 255-character name limit counts).
+std::size_t utf16_length(std::string_view s);
 
 // The file name without ".dll" (case-insensitive) of a Windows path: C:\x\my_plugin.dll ->
 // my_plugin.
@@ -72,6 +81,9 @@ enum class WritableLocation {
   kProgramData,    // under X:\ProgramData\, where users may create files and folders
   kDriveTopLevel,  // the root of a drive or a folder created under it (X:\Plugins\p.dll)
   kNetworkShare,   // \\server\share\...: whoever can write the share
+  // Under a folder of X:\Windows where users can create files (Tasks, tracing,
+  // System32\spool\drivers\color, System32\Tasks, ...: the AppLocker bypass folders).
+  kWindowsWritable,
 };
 struct LocationRisk {
   WritableLocation kind = WritableLocation::kNone;

@@ -159,6 +159,9 @@ struct SignatureSlot {
   // when it cannot be read; `problem` says why.
   std::vector<std::byte> der;
   std::string problem;
+  // An entry's own signature only: a sentence about bytes after the PKCS#7 inside the entry that
+  // are not zero padding to 8 bytes (unsigned data; verify's `unsigned-data`); empty otherwise.
+  std::string unsigned_data;
 };
 // Every signature of the file, numbered (empty when unsigned).
 Result<std::vector<SignatureSlot>> signature_slots(const fs::path& path);
@@ -202,6 +205,8 @@ enum class Verdict : std::uint32_t {
   kMalformed = 1u << 7,          // PKCS#7 or SpcIndirectDataContent malformed
   kUnsupportedDigest = 1u << 8,  // digest algorithm not supported
   kBadTimestamp = 1u << 9,       // timestamp present but invalid
+  kUnsignedData = 1u << 10,      // data after the PKCS#7 inside its WIN_CERTIFICATE entry
+  kRevoked = 1u << 11,           // a certificate of the chain is revoked (verify --crl)
 };
 constexpr Verdict operator|(Verdict a, Verdict b) {
   return static_cast<Verdict>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
@@ -222,7 +227,7 @@ struct VerdictInfo {
   std::string_view name;       // verify --json "verdict" entries (docs/verify-json.md)
   std::string_view wsl_error;  // the WinVerifyTrust result WSL reports for it
 };
-inline constexpr std::array<VerdictInfo, 10> kVerdicts = {{
+inline constexpr std::array<VerdictInfo, 12> kVerdicts = {{
     {Verdict::kBadDigest, "bad-digest", "TRUST_E_BAD_DIGEST"},
     {Verdict::kBadSignature, "bad-signature", "TRUST_E_CERT_SIGNATURE"},
     {Verdict::kUntrustedRoot, "untrusted-root", "CERT_E_UNTRUSTEDROOT"},
@@ -233,6 +238,9 @@ inline constexpr std::array<VerdictInfo, 10> kVerdicts = {{
     {Verdict::kMalformed, "malformed", "TRUST_E_NOSIGNATURE"},
     {Verdict::kUnsupportedDigest, "unsupported-digest", "NTE_BAD_ALGID"},
     {Verdict::kBadTimestamp, "bad-timestamp", "TRUST_E_TIME_STAMP"},
+    // Refused only where EnableCertPaddingCheck is set: the file is then treated as unsigned.
+    {Verdict::kUnsignedData, "unsigned-data", "TRUST_E_NOSIGNATURE"},
+    {Verdict::kRevoked, "revoked", "CERT_E_REVOKED"},
 }};
 // The table row of one bit (nullptr for kOk or a combination).
 constexpr const VerdictInfo* verdict_info(Verdict bit) {
@@ -292,8 +300,12 @@ struct SignatureReport {
 
 struct FileReport {
   std::string file;
-  bool ok = false;  // signed, every signature ok, checksum ok
-  bool is_signed = false;
+  bool ok = false;         // signed, every signature ok, checksum ok
+  bool is_signed = false;  // the certificate table directory is set
+  // Why the certificate table itself cannot be read (beyond the end of the file, overlapping the
+  // headers or followed by data, entry lengths that overrun it, ...): the file is reported as a
+  // failed signature (one malformed SignatureReport), not as an input error. nullopt otherwise.
+  std::optional<Error> table_error;
   bool checksum_ok = false;
   std::uint32_t stored_checksum = 0;
   std::uint32_t computed_checksum = 0;
@@ -304,10 +316,15 @@ struct VerifyOptions {
   std::vector<fs::path> ca_files;       // --ca; empty: the system store
   std::vector<fs::path> tsa_ca_files;   // --tsa-ca; empty: same as ca_files / system store
   std::optional<std::int64_t> at_time;  // verify as of this time (default: now)
+  // --crl: CRL files (PEM or DER). When given, every certificate of the signer's chain must have a
+  // CRL from its issuer among them and must not be listed (`revoked`; a missing or expired CRL is
+  // `chain-incomplete`). Empty: revocation is not checked (no CRL or OCSP fetching, ever).
+  std::vector<fs::path> crl_files;
 };
 
-// A well-formed but unsigned or failing file is a FileReport with ok=false (not an error).
-// Errors are for unreadable or structurally broken inputs.
+// A well-formed but unsigned or failing file is a FileReport with ok=false (not an error), and so
+// is a PE whose certificate table is broken (FileReport::table_error). Errors are for inputs that
+// are not PE images (or whose headers are broken) and for I/O failures.
 Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& options);
 
 // ---------------------------------------------------------------- certificates to trust
