@@ -1276,6 +1276,26 @@ int usage(const char* message) {
 
 }  // namespace
 
+// Landlock scoping (Linux 6.12, Landlock ABI 6): nothing of the machine or its VM can connect to an
+// abstract unix socket of this machine's (a desktop session's D-Bus, X11, container shims: they
+// ignore file permissions and namespaces other than the network one, which the machine shares) or
+// signal a process outside. Older kernels: nothing is done (docs/sandbox.md says so).
+void scope_abstract_sockets() {
+  struct RulesetAttr {
+    std::uint64_t handled_access_fs, handled_access_net, scoped;
+  };
+  constexpr std::uint64_t kScopeAbstractUnixSocket = 1, kScopeSignal = 2;
+  constexpr long kCreateRuleset = 444, kRestrictSelf = 446;  // x86_64
+  constexpr unsigned kCreateRulesetVersion = 1;
+  const long abi = ::syscall(kCreateRuleset, nullptr, 0, kCreateRulesetVersion);
+  if (abi < 6) return;
+  const RulesetAttr attr{0, 0, kScopeAbstractUnixSocket | kScopeSignal};
+  const int fd = static_cast<int>(::syscall(kCreateRuleset, &attr, sizeof attr, 0));
+  if (fd < 0) return;
+  ::syscall(kRestrictSelf, fd, 0);
+  ::close(fd);
+}
+
 int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -1302,6 +1322,7 @@ int main(int argc, char** argv) {
     }
   }
   if (o.control < 0 || o.run.empty()) return usage("--control and --run are required");
+  scope_abstract_sockets();
   Agent agent(std::move(o));
   return agent.run();
 }

@@ -7,11 +7,16 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -295,6 +300,34 @@ TEST(Sandbox, VmRunsAsRootInItsOwnNamespacesWithoutTheMachinesPaths) {
   // A second VM starts clean.
   ASSERT_TRUE(m->start_vm({}).has_value());
   EXPECT_EQ(sh_in(*m, "test -e /tmp/t || echo clean", Where::kVm).out, "clean\n");
+}
+
+// The machine shares this machine's network namespace, and with it the abstract unix sockets of
+// the user's session (D-Bus, X11, ...), which no file permission guards. With Landlock's scoping
+// (Linux 6.12) neither the Windows side nor the VM can connect to one.
+TEST(Sandbox, AbstractUnixSocketsOfThisMachineAreOutOfReach) {
+  if (::syscall(444, nullptr, 0, 1) < 6) GTEST_SKIP() << "Landlock ABI 6 (Linux 6.12) is needed";
+  const std::string name = "wslplug-sandbox-test-" + std::to_string(::getpid());
+  const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());
+  const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  Fixture f;
+  auto m = f.start();
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->start_vm({}).has_value());
+  const std::string probe =
+      "import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect('\\0" + name +
+      "')\n    print('connected')\nexcept OSError as e:\n    print('refused', e.errno)\n";
+  const auto machine = run_in(*m, {"/usr/bin/python3", "-c", probe});
+  const auto vm = run_in(*m, {"/usr/bin/python3", "-c", probe}, Where::kVm);
+  EXPECT_EQ(machine.out, "refused 1\n") << machine.err;  // EPERM
+  EXPECT_EQ(vm.out, "refused 1\n") << vm.err;
+  ::close(listener);
 }
 
 TEST(Sandbox, VmMountsAppearInRunningProcessesReadOnlyWhenAskedAndUnmount) {
