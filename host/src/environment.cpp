@@ -101,28 +101,14 @@ fs::path prefix_dir() {
 // it leaves behind (wineserver, the prefix's services) never holds a caller's pipe. Waits for it.
 int run_detached(const std::vector<std::string>& argv,
                  const std::map<std::string, std::string>& env) {
-  const pid_t pid = ::fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    ::setsid();
-    const int null = ::open("/dev/null", O_RDWR);
-    if (null >= 0) {
-      ::dup2(null, 0);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-    }
-    ::close_range(3, ~0u, 0);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::unsetenv("DISPLAY");
-    ::unsetenv("WAYLAND_DISPLAY");
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
+  process::SpawnOptions options;
+  options.env = env;
+  options.unset_env = {"DISPLAY", "WAYLAND_DISPLAY"};
+  options.new_session = true;  // stdio on /dev/null (spawn's default), no controlling terminal
+  auto child = process::spawn(argv, options);
+  if (!child) return -1;
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(child->pid, &status, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

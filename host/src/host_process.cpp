@@ -1,5 +1,6 @@
 // The host process of one version: starting it, the protocol lines it writes, its end.
 #include "driver.hpp"
+#include "wslplug/core/process.hpp"
 
 namespace wslplug::host::driver {
 
@@ -54,36 +55,27 @@ Status VersionRun::start() {
   else
     argv = {e_.exe.string()};
   // The plugin gets an allow-listed environment: what wine needs, nothing of the caller's.
-  std::vector<std::string> env_text = host_environment(e_);
-  std::vector<char*> args, envp;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  for (auto& v : env_text) envp.push_back(v.data());
-  envp.push_back(nullptr);
-  host_pid_ = ::fork();
-  if (host_pid_ < 0) return io_error(fmt::format("fork failed: {}", std::strerror(errno)));
-  if (host_pid_ == 0) {
-    ::setpgid(0, 0);
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    ::close_range(3, ~0u, 0);
-    ::execve(args[0], args.data(), envp.data());
-    static constexpr char kFailed[] = "wslplug: cannot run the plugin host\n";
-    if (::write(2, kFailed, sizeof kFailed - 1) < 0) {
-    }
-    ::_exit(127);
-  }
-  ::setpgid(host_pid_, host_pid_);
+  process::SpawnOptions options;
+  options.environment = host_environment(e_);
+  options.fds = {{0, in[0]}, {1, out[1]}, {2, err[1]}};
+  options.new_session = true;  // its own process group: kill_host ends wine's children too
+  auto child = process::spawn(argv, options);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
+  if (!child) {
+    ::close(in[1]);
+    ::close(out[0]);
+    ::close(err[0]);
+    return std::unexpected(child.error());
+  }
+  host_pid_ = child->pid;
   to_host_ = in[1];
   from_host_ = out[0];
   console_ = err[0];
   set_nonblock(from_host_);
   set_nonblock(console_);
-  host_pidfd_ = pidfd_open(host_pid_);
+  host_pidfd_ = child->pidfd.release();
   // Before anything else: where requests go and the secret they must carry (never in argv).
   send(fmt::format("channel {} {}", port, secret_));
   return {};

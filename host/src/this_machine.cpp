@@ -1,5 +1,5 @@
-// --no-sandbox: the Linux side is this machine. Processes run as the user, in their own process
-// group, in /, and end with the run; nothing is mounted.
+// --no-sandbox: the Linux side is this machine. Processes run as the user, in their own session
+// and process group, in /, and end with the run; nothing is mounted.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "linux_side.hpp"
+#include "wslplug/core/fd.hpp"
+#include "wslplug/core/process.hpp"
 
 namespace wslplug::host::driver {
 
@@ -19,13 +21,9 @@ namespace {
 // One process and its process group; shared with the side so that stop_vm can end it.
 class NativeProcess final : public LinuxProcess {
  public:
-  explicit NativeProcess(pid_t pid)
-      : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
-  ~NativeProcess() override {
-    kill();
-    if (pidfd_ >= 0) ::close(pidfd_);
-  }
-  [[nodiscard]] int exit_fd() const override { return pidfd_; }
+  NativeProcess(pid_t pid, Fd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+  ~NativeProcess() override { kill(); }
+  [[nodiscard]] int exit_fd() const override { return pidfd_.fd; }
   std::optional<int> status() override {
     if (!status_) reap(WNOHANG);
     return status_;
@@ -47,7 +45,7 @@ class NativeProcess final : public LinuxProcess {
     if (r == pid_) status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   }
   pid_t pid_;
-  int pidfd_;
+  Fd pidfd_;
   std::optional<int> status_;
 };
 
@@ -74,54 +72,21 @@ class ThisMachine final : public LinuxSide {
     processes_.clear();
   }
   std::expected<std::unique_ptr<LinuxProcess>, int> spawn(const SpawnRequest& r) override {
-    // Everything the child needs is built before fork: after it, only async-signal-safe calls.
-    std::string path = r.path;
-    std::vector<std::string> argv_copy = r.argv, env_copy = r.env;
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_copy) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    int status[2];
-    if (path.empty() || ::pipe2(status, O_CLOEXEC) != 0) return std::unexpected(EINVAL);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::setpgid(0, 0);
-      const int null = ::open("/dev/null", O_RDWR);
-      for (int i = 0; i < 3; ++i)
-        ::dup2(r.stdio[static_cast<size_t>(i)] >= 0 ? r.stdio[static_cast<size_t>(i)] : null, i);
-      ::dup2(status[1], 3);
-      ::close_range(4, ~0u, 0);
-      ::fcntl(3, F_SETFD, FD_CLOEXEC);
-      if (::chdir("/") != 0) {
-      }
-      ::execve(path.c_str(), argv.data(), envp.data());
-      const int e = errno;
-      if (::write(3, &e, sizeof e) < 0) {
-      }
-      ::_exit(127);
-    }
-    ::close(status[1]);
-    if (pid < 0) {
-      const int e = errno;
-      ::close(status[0]);
-      return std::unexpected(e);
-    }
-    ::setpgid(pid, pid);
-    int child_errno = 0;
-    ssize_t got;
-    while ((got = ::read(status[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
-    }
-    ::close(status[0]);
-    if (got > 0) {
-      int st = 0;
-      while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-      }
-      return std::unexpected(child_errno);
-    }
-    auto process = std::make_shared<NativeProcess>(pid);
-    processes_.push_back(process);
-    return std::make_unique<Handle>(process);
+    process::SpawnOptions options;
+    options.program = r.path;
+    options.environment = r.env;
+    options.cwd = "/";
+    options.new_session = true;  // its own process group: ended with everything it started
+    for (int i = 0; i < 3; ++i)
+      if (r.stdio[static_cast<size_t>(i)] >= 0) options.fds[i] = r.stdio[static_cast<size_t>(i)];
+    int exec_errno = 0;
+    options.exec_errno = &exec_errno;
+    auto child =
+        process::spawn(r.argv.empty() ? std::vector<std::string>{r.path} : r.argv, options);
+    if (!child) return std::unexpected(exec_errno ? exec_errno : EINVAL);
+    auto p = std::make_shared<NativeProcess>(child->pid, std::move(child->pidfd));
+    processes_.push_back(p);
+    return std::make_unique<Handle>(p);
   }
   int mount(const std::string&, const std::string&, bool) override { return ENOSYS; }
   int unmount(const std::string&) override { return ENOSYS; }

@@ -160,17 +160,21 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& options
 
 Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
   if (argv.empty()) return internal_error("process::spawn: empty command");
-  const auto program = find_program(argv[0]);
-  if (!program)
+  const auto program =
+      options.program.empty() ? find_program(argv[0]) : std::optional<fs::path>(options.program);
+  if (!program) {
+    if (options.exec_errno) *options.exec_errno = ENOENT;
     return io_error(
         fmt::format("program not found: {}", argv[0]), argv[0],
         argv[0].find('/') == std::string::npos ? "install it or add it to PATH" : "check the path");
+  }
   int status_pipe[2];  // the child's errno when it cannot start; closed by a successful exec
   if (::pipe2(status_pipe, O_CLOEXEC) != 0)
     return io_error(fmt::format("pipe: {}", std::strerror(errno)));
   Fd status_r(status_pipe[0]), status_w(status_pipe[1]);
   std::vector<std::string> args = argv;
-  args[0] = program->string();
+  if (options.program.empty()) args[0] = program->string();
+  const std::string program_text = program->string();
   std::vector<char*> cargv;
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
@@ -227,7 +231,7 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
     }
     ::close_range(static_cast<unsigned>(highest) + 1, ~0U, CLOSE_RANGE_CLOEXEC);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) fail(errno);
-    ::execve(cargv[0], cargv.data(), cenv.data());
+    ::execve(program_text.c_str(), cargv.data(), cenv.data());
     fail(errno);
   }
   status_w.reset();
@@ -242,6 +246,7 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
   if (got == static_cast<ssize_t>(sizeof child_errno)) {
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
+    if (options.exec_errno) *options.exec_errno = child_errno;
     if (!options.cwd.empty() && !fs::is_directory(options.cwd))
       return io_error(fmt::format("cannot enter directory: {}", std::strerror(child_errno)),
                       options.cwd.string());

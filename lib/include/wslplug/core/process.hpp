@@ -55,6 +55,12 @@ struct SpawnOptions {
   // /dev/null; no other descriptor is inherited.
   std::map<int, int> fds;
   bool new_session = false;  // setsid(): own session and process group, no controlling terminal
+  // The program to execute with argv as given (argv[0] need not name it); empty: argv[0], looked
+  // up on PATH unless it contains '/'.
+  fs::path program = {};
+  // When the program cannot be started: set to the errno of the failed exec (ENOENT, EACCES,
+  // ENOEXEC, ...) for callers that answer with it.
+  int* exec_errno = nullptr;
 };
 
 // Starts argv (argv[0] looked up on PATH unless it contains '/') and returns at once. An error when
