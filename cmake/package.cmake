@@ -27,7 +27,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "wine64, wine")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "wine64, wine, bubblewrap")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
     "g++-mingw-w64-x86-64, cmake, ninja-build, cargo, rustc, libstd-rust-dev-windows, osslsigncode")
 # Only the install rules of this project, never a dependency's.

@@ -61,6 +61,8 @@ TEST_F(Package, ControlFieldsNameTheRealDependencies) {
   }
   EXPECT_EQ(depends.find("wine"), std::string::npos) << "only `run` needs wine: " << depends;
   EXPECT_NE(field(*deb_, "Recommends").find("wine64"), std::string::npos);
+  // run's sandbox
+  EXPECT_NE(field(*deb_, "Recommends").find("bubblewrap"), std::string::npos);
   EXPECT_NE(field(*deb_, "Suggests").find("g++-mingw-w64-x86-64"), std::string::npos);
 }
 
@@ -74,7 +76,8 @@ TEST_F(Package, HoldsTheBinaryHostManPageAndCompletions) {
         "./usr/share/bash-completion/completions/wslplug",
         "./usr/share/zsh/vendor-completions/_wslplug",
         "./usr/share/fish/vendor_completions.d/wslplug.fish", "./usr/share/wslplug/wslplug.ps1",
-        "./usr/share/doc/wslplug/README.md"})
+        "./usr/share/doc/wslplug/README.md", "./usr/share/doc/wslplug/copyright",
+        "./usr/libexec/wslplug/wslplug-sandbox"})
     EXPECT_NE(r.out.find(std::string(path) + "\n"), std::string::npos) << path << "\n" << r.out;
 }
 
