@@ -31,16 +31,17 @@ bool executable_file(const fs::path& p) {
   return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
-Result<fs::path> find_host_exe() {
-  const std::string fix =
-      "install g++-mingw-w64-x86-64 (apt-get install g++-mingw-w64-x86-64), reconfigure and "
-      "rebuild wslplug (the build makes wslplug-host.exe beside the wslplug binary), or set "
-      "WSLPLUG_HOST_EXE to a built wslplug-host.exe";
-  if (const std::string env = env_or("WSLPLUG_HOST_EXE"); !env.empty()) {
+}  // namespace
+
+// A program wslplug ships beside its binary: $ENV_VAR, else beside the running binary, else in
+// <bin>/../libexec/wslplug/.
+Result<fs::path> find_companion(const std::string& file_name, const char* env_var,
+                                const std::string& missing, const std::string& fix) {
+  if (const std::string env = env_or(env_var); !env.empty()) {
     std::error_code ec;
     if (!fs::is_regular_file(env, ec))
-      return io_error("WSLPLUG_HOST_EXE names no file", env,
-                      "point WSLPLUG_HOST_EXE at wslplug-host.exe, or unset it");
+      return io_error(fmt::format("{} names no file", env_var), env,
+                      fmt::format("point {} at {}, or unset it", env_var, file_name));
     return fs::absolute(env);
   }
   std::error_code ec;
@@ -48,13 +49,22 @@ Result<fs::path> find_host_exe() {
   if (!ec) {
     const fs::path dir = self.parent_path();
     for (const fs::path& candidate :
-         {dir / "wslplug-host.exe", dir / ".." / "libexec" / "wslplug" / "wslplug-host.exe"}) {
+         {dir / file_name, dir / ".." / "libexec" / "wslplug" / file_name})
       if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal();
-    }
   }
-  return io_error("the plugin host wslplug-host.exe is not installed (it is built with MinGW-w64)",
-                  self.empty() ? std::string() : (self.parent_path() / "wslplug-host.exe").string(),
+  return io_error(missing, self.empty() ? std::string() : (self.parent_path() / file_name).string(),
                   fix);
+}
+
+namespace {
+
+Result<fs::path> find_host_exe() {
+  return find_companion(
+      "wslplug-host.exe", "WSLPLUG_HOST_EXE",
+      "the plugin host wslplug-host.exe is not installed (it is built with MinGW-w64)",
+      "install g++-mingw-w64-x86-64 (apt-get install g++-mingw-w64-x86-64), reconfigure and "
+      "rebuild wslplug (the build makes wslplug-host.exe beside the wslplug binary), or set "
+      "WSLPLUG_HOST_EXE to a built wslplug-host.exe");
 }
 
 bool inside_wsl() {

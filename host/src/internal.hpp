@@ -14,6 +14,10 @@ namespace wslplug::host {
 
 // The environment wine processes of a run get (prefix, WINEDEBUG=-all, no mono/gecko prompts).
 std::map<std::string, std::string> wine_environment(const Environment& e);
+// A program wslplug ships beside its binary: $ENV_VAR, else beside the running binary, else in
+// <bin>/../libexec/wslplug/; the error says `missing` with `fix`.
+Result<fs::path> find_companion(const std::string& file_name, const char* env_var,
+                                const std::string& missing, const std::string& fix);
 // The whole environment of the plugin host: an allow-list (what wine or Windows interop needs:
 // the wine variables, HOME, USER, LOGNAME, LANG, a fixed PATH), nothing else of the caller's.
 std::vector<std::string> host_environment(const Environment& e);

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "../agent/protocol.hpp"
+#include "internal.hpp"
 #include "wslplug/core/fd.hpp"
 #include "wslplug/core/process.hpp"
 
@@ -194,28 +195,11 @@ void Process::kill(int sig) {
 // ---- Machine
 
 Result<fs::path> find_agent() {
-  const std::string fix =
+  return find_companion(
+      "wslplug-sandbox", "WSLPLUG_SANDBOX_AGENT",
+      "the sandbox agent wslplug-sandbox is not installed",
       "build the target wslplug_sandbox (it is built with wslplug, beside it), reinstall wslplug, "
-      "or set WSLPLUG_SANDBOX_AGENT to a built wslplug-sandbox";
-  if (const std::string env = env_or("WSLPLUG_SANDBOX_AGENT"); !env.empty()) {
-    std::error_code ec;
-    if (!fs::is_regular_file(env, ec))
-      return io_error("WSLPLUG_SANDBOX_AGENT names no file", env,
-                      "point WSLPLUG_SANDBOX_AGENT at wslplug-sandbox, or unset it");
-    return fs::absolute(env);
-  }
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const fs::path dir = self.parent_path();
-    for (const fs::path& candidate :
-         {dir / "wslplug-sandbox", dir / ".." / "libexec" / "wslplug" / "wslplug-sandbox"}) {
-      if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal();
-    }
-  }
-  return io_error("the sandbox agent wslplug-sandbox is not installed",
-                  self.empty() ? std::string() : (self.parent_path() / "wslplug-sandbox").string(),
-                  fix);
+      "or set WSLPLUG_SANDBOX_AGENT to a built wslplug-sandbox");
 }
 
 Result<std::unique_ptr<Machine>> Machine::start(const MachineOptions& options) {

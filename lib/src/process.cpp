@@ -65,6 +65,25 @@ std::string command_line(const std::vector<std::string>& argv) {
   return out;
 }
 
+namespace {
+
+// This process's environment with `set` added or replaced and `unset` removed ("NAME=value").
+std::vector<std::string> inherited_environment(const std::map<std::string, std::string>& set,
+                                               const std::vector<std::string>& unset) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const std::string name(entry.substr(0, entry.find('=')));
+    bool drop = set.contains(name);
+    for (const auto& u : unset) drop |= u == name;
+    if (!drop) env.emplace_back(entry);
+  }
+  for (const auto& [k, v] : set) env.push_back(k + "=" + v);
+  return env;
+}
+
+}  // namespace
+
 Result<Outcome> run(const std::vector<std::string>& argv, const Options& options) {
   if (argv.empty()) return internal_error("process::run: empty command");
   const auto program = find_program(argv[0]);
@@ -90,15 +109,7 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& options
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   // The child's environment, built here: between fork and exec only async-signal-safe calls.
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    const std::string_view entry(*e);
-    const std::string name(entry.substr(0, entry.find('=')));
-    bool drop = options.env.contains(name);
-    for (const auto& u : options.unset_env) drop |= u == name;
-    if (!drop) env.emplace_back(entry);
-  }
-  for (const auto& [k, v] : options.env) env.push_back(k + "=" + v);
+  std::vector<std::string> env = inherited_environment(options.env, options.unset_env);
   std::vector<char*> cenv;
   for (auto& e : env) cenv.push_back(e.data());
   cenv.push_back(nullptr);
@@ -178,19 +189,9 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
   std::vector<char*> cargv;
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
-  std::vector<std::string> env;
-  if (options.environment) {
-    env = *options.environment;
-  } else {
-    for (char** e = environ; e && *e; ++e) {
-      const std::string_view entry(*e);
-      const std::string name(entry.substr(0, entry.find('=')));
-      bool drop = options.env.contains(name);
-      for (const auto& u : options.unset_env) drop |= u == name;
-      if (!drop) env.emplace_back(entry);
-    }
-    for (const auto& [k, v] : options.env) env.push_back(k + "=" + v);
-  }
+  std::vector<std::string> env = options.environment
+                                     ? *options.environment
+                                     : inherited_environment(options.env, options.unset_env);
   std::vector<char*> cenv;
   for (auto& e : env) cenv.push_back(e.data());
   cenv.push_back(nullptr);
