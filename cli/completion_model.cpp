@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 
+#include "wslplug/abi/wsl_plugin_abi.hpp"
 #include "wslplug/host/run.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/project/scaffold.hpp"
@@ -46,12 +47,8 @@ std::vector<std::string> hooks() {
   return out;
 }
 std::vector<std::string> capabilities() {
-  using C = scaffold::Capability;
   std::vector<std::string> out;
-  for (auto c :
-       {C::kDistributionInitPid, C::kDistributionRegisteredHook, C::kDistributionUnregisteredHook,
-        C::kExecuteBinaryInDistribution, C::kDistributionFlavor, C::kDistributionVersion})
-    out.emplace_back(scaffold::capability_name(c));
+  for (const auto& c : abi::kCapabilities) out.emplace_back(c.name);
   return out;
 }
 std::vector<std::string> digests(bool with_sha1) {

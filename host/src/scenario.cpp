@@ -12,8 +12,6 @@
 
 namespace wslplug::host {
 
-std::string WslVersion::text() const { return fmt::format("{}.{}.{}", major, minor, revision); }
-
 Result<WslVersion> parse_wsl_version(std::string_view text, std::string_view where) {
   WslVersion v;
   unsigned* parts[3] = {&v.major, &v.minor, &v.revision};
@@ -40,93 +38,27 @@ std::vector<WslVersion> default_versions() { return {{2, 0, 5}, {2, 1, 3}, {2, 4
 
 namespace {
 
-constexpr WslVersion kBase{0, 0, 0};
-constexpr WslVersion k205{2, 0, 5};
-constexpr WslVersion k212{2, 1, 2};
-constexpr WslVersion k244{2, 4, 4};
-constexpr WslVersion k290{2, 9, 0};
-constexpr WslVersion k295{2, 9, 5};
-
-constexpr std::array kApi{
-    AbiField{"Version", 0, 12, kBase},
-    AbiField{"MountFolder", 16, 8, kBase},
-    AbiField{"ExecuteBinary", 24, 8, kBase},
-    AbiField{"PluginError", 32, 8, kBase},
-    AbiField{"ExecuteBinaryInDistribution", 40, 8, k212},
-    AbiField{"WSLCMountFolder", 48, 8, k290},
-    AbiField{"WSLCUnmountFolder", 56, 8, k290},
-    AbiField{"WSLCCreateProcess", 64, 8, k290},
-    AbiField{"WSLCProcessGetFd", 72, 8, k290},
-    AbiField{"WSLCProcessGetExitEvent", 80, 8, k290},
-    AbiField{"WSLCProcessGetExitCode", 88, 8, k290},
-    AbiField{"WSLCReleaseProcess", 96, 8, k290},
-};
-constexpr std::array kHooks{
-    AbiField{"OnVMStarted", 0, 8, kBase},
-    AbiField{"OnVMStopping", 8, 8, kBase},
-    AbiField{"OnDistributionStarted", 16, 8, kBase},
-    AbiField{"OnDistributionStopping", 24, 8, kBase},
-    AbiField{"OnDistributionRegistered", 32, 8, k212},
-    AbiField{"OnDistributionUnregistered", 40, 8, k212},
-    AbiField{"OnSessionCreated", 48, 8, k290},
-    AbiField{"OnSessionStopping", 56, 8, k290},
-    AbiField{"ContainerStarted", 64, 8, k290},
-    AbiField{"ContainerStopping", 72, 8, k290},
-    AbiField{"ImageCreated", 80, 8, k290},
-    AbiField{"ImageDeleted", 88, 8, k290},
-    AbiField{"WslcVmStarted", 96, 8, k295},
-    AbiField{"WslcVmStopping", 104, 8, k295},
-};
-constexpr std::array kSession{
-    AbiField{"SessionId", 0, 4, kBase},
-    AbiField{"UserToken", 8, 8, kBase},
-    AbiField{"UserSid", 16, 8, kBase},
-};
-constexpr std::array kWslcSession{
-    AbiField{"SessionId", 0, 4, k290},       AbiField{"DisplayName", 8, 8, k290},
-    AbiField{"ApplicationPid", 16, 4, k290}, AbiField{"UserToken", 24, 8, k290},
-    AbiField{"UserSid", 32, 8, k290},
-};
-constexpr std::array kVm{AbiField{"CustomConfigurationFlags", 0, 4, kBase}};
-constexpr std::array kDistribution{
-    AbiField{"Id", 0, 16, kBase},           AbiField{"Name", 16, 8, kBase},
-    AbiField{"PidNamespace", 24, 8, kBase}, AbiField{"PackageFamilyName", 32, 8, kBase},
-    AbiField{"InitPid", 40, 8, k205},       AbiField{"Flavor", 48, 8, k244},
-    AbiField{"Version", 56, 8, k244},
-};
-constexpr std::array kOffline{
-    AbiField{"Id", 0, 16, kBase},
-    AbiField{"Name", 16, 8, kBase},
-    AbiField{"PackageFamilyName", 24, 8, kBase},
-    AbiField{"Flavor", 32, 8, k244},
-    AbiField{"Version", 40, 8, k244},
-};
+// The report's short names for the two tables of function pointers.
+std::string_view abi_table_name(std::string_view table) {
+  if (table == "api") return abi::kApiTable;
+  if (table == "hooks") return abi::kHookTable;
+  return table;
+}
 
 }  // namespace
 
 std::span<const AbiField> abi_fields(std::string_view table) {
-  if (table == "api") return kApi;
-  if (table == "hooks") return kHooks;
-  if (table == "WSLSessionInformation") return kSession;
-  if (table == "WSLVmCreationSettings") return kVm;
-  if (table == "WSLDistributionInformation") return kDistribution;
-  if (table == "WslOfflineDistributionInformation") return kOffline;
-  if (table == "WSLCSessionInformation") return kWslcSession;
-  return {};
+  return abi::fields(abi_table_name(table));
 }
 
 unsigned abi_size(std::string_view table, WslVersion version) {
-  unsigned end = 0;
-  for (const AbiField& f : abi_fields(table))
-    if (f.since <= version) end = std::max(end, f.offset + f.size);
-  if (table == "WSLVmCreationSettings") return end;
-  return (end + 7) & ~7u;  // x64 struct alignment
+  return abi::size_at(abi_table_name(table), version);
 }
 
 std::vector<std::string_view> hook_slots(WslVersion version) {
   std::vector<std::string_view> out;
-  for (const AbiField& f : kHooks)
-    if (f.since <= version) out.push_back(f.name);
+  for (const abi::Hook& h : abi::kHooks)
+    if (h.since <= version) out.push_back(h.name);
   return out;
 }
 
@@ -260,28 +192,26 @@ Status apply_distro_spec(std::vector<Distribution>& distributions, std::string_v
 // ------------------------------------------------------------------ scenarios
 namespace {
 
-constexpr std::array<std::string_view, 14> kScenarioHooks{"OnVMStarted",
-                                                          "OnVMStopping",
-                                                          "OnDistributionStarted",
-                                                          "OnDistributionStopping",
-                                                          "OnDistributionRegistered",
-                                                          "OnDistributionUnregistered",
-                                                          "OnSessionCreated",
-                                                          "OnSessionStopping",
-                                                          "ContainerStarted",
-                                                          "ContainerStopping",
-                                                          "ImageCreated",
-                                                          "ImageDeleted",
-                                                          "WslcVmStarted",
-                                                          "WslcVmStopping"};
 bool has_argument(std::string_view hook) {
-  return hook == "ContainerStarted" || hook == "ContainerStopping" || hook == "ImageCreated" ||
-         hook == "ImageDeleted";
+  const abi::Hook* h = abi::find_hook(hook);
+  return h && h->params == abi::Params::kWslcArg;
 }
 constexpr std::array<std::string_view, 6> kEventFields{"Name",    "PackageFamilyName", "Flavor",
                                                        "Version", "PidNamespace",      "InitPid"};
 
-bool is_distribution_hook(std::string_view hook) { return hook.starts_with("OnDistribution"); }
+bool is_distribution_hook(std::string_view hook) {
+  const abi::Hook* h = abi::find_hook(hook);
+  return h && (h->params == abi::Params::kDistribution || h->params == abi::Params::kOffline);
+}
+
+// "A, B, C": the hooks that pass `keep`.
+template <typename Keep>
+std::string hook_list(Keep keep) {
+  std::string out;
+  for (const abi::Hook& h : abi::kHooks)
+    if (keep(h)) out += (out.empty() ? "" : ", ") + std::string(h.name);
+  return out;
+}
 
 using json = nlohmann::json;
 
@@ -450,19 +380,18 @@ Result<ScenarioEvent> parse_event(const Ctx& c, const json& e, size_t i) {
     return std::unexpected(ok.error());
   ScenarioEvent ev;
   if (!e.contains("hook") || !e["hook"].is_string() ||
-      std::find(kScenarioHooks.begin(), kScenarioHooks.end(), e["hook"].get<std::string>()) ==
-          kScenarioHooks.end())
+      !abi::find_hook(e["hook"].get<std::string>()))
     return c.err(path + ".hook",
-                 "required: OnVMStarted, OnVMStopping, OnDistributionStarted, "
-                 "OnDistributionStopping, OnDistributionRegistered, OnDistributionUnregistered, "
-                 "or a WSLC hook: OnSessionCreated, OnSessionStopping, ContainerStarted, "
-                 "ContainerStopping, ImageCreated, ImageDeleted, WslcVmStarted, WslcVmStopping");
+                 fmt::format("required: {}, or a WSLC hook: {}",
+                             hook_list([](const abi::Hook& h) { return !h.wslc(); }),
+                             hook_list([](const abi::Hook& h) { return h.wslc(); })));
   ev.hook = e["hook"].get<std::string>();
   if (e.contains("argument")) {
     if (!has_argument(ev.hook))
       return c.err(path + ".argument", ev.hook + " has no argument",
-                   "argument is for ContainerStarted, ContainerStopping, ImageCreated, "
-                   "ImageDeleted");
+                   "argument is for " + hook_list([](const abi::Hook& h) {
+                     return h.params == abi::Params::kWslcArg;
+                   }));
     const json& a = e["argument"];
     if (a.is_object() || a.is_array())
       ev.argument = FieldValue(a.dump());
@@ -627,7 +556,8 @@ std::vector<ScenarioEvent> default_events(const std::vector<Distribution>& distr
 }
 
 bool is_wslc_hook(std::string_view hook) {
-  return std::find(kScenarioHooks.begin() + 6, kScenarioHooks.end(), hook) != kScenarioHooks.end();
+  const abi::Hook* h = abi::find_hook(hook);
+  return h && h->wslc();
 }
 
 std::string default_wslc_argument(std::string_view hook) {

@@ -86,37 +86,16 @@ constexpr std::size_t kPage = 4096;
 
 // ---------------------------------------------------------------- the ABI (x64 layout)
 using namespace wslplug_host_abi;
-static_assert(sizeof(ApiTable) == 104);
-static_assert(sizeof(HookTable) == 112);
-static_assert(sizeof(SessionInformation) == 24);
-static_assert(sizeof(DistributionInformation) == 64);
-static_assert(sizeof(OfflineDistributionInformation) == 48);
-static_assert(sizeof(WslcSessionInformation) == 40);
-
-bool AtLeast(const HostVersion& v, uint32_t major, uint32_t minor, uint32_t revision) {
-  if (v.Major != major) return v.Major > major;
-  if (v.Minor != minor) return v.Minor > minor;
-  return v.Revision >= revision;
-}
-
-size_t ApiSize(const HostVersion& v) {
-  if (AtLeast(v, 2, 9, 0)) return sizeof(ApiTable);
-  if (AtLeast(v, 2, 1, 2)) return 48;
-  return 40;
-}
+// Sizes by version come from the ABI's one statement (wslplug-host-abi.h checks the layouts).
+size_t ApiSize(const HostVersion& v) { return WSLPLUG_HOST_ABI_SIZE(WSLPluginAPIV1, v); }
 int HookCount(const HostVersion& v) {
-  if (AtLeast(v, 2, 9, 5)) return 14;
-  if (AtLeast(v, 2, 9, 0)) return 12;
-  if (AtLeast(v, 2, 1, 2)) return 6;
-  return 4;
+  return static_cast<int>(WSLPLUG_HOST_ABI_SIZE(WSLPluginHooksV1, v) / sizeof(void*));
 }
 size_t DistributionSize(const HostVersion& v) {
-  if (AtLeast(v, 2, 4, 4)) return sizeof(DistributionInformation);
-  if (AtLeast(v, 2, 0, 5)) return 48;
-  return 40;
+  return WSLPLUG_HOST_ABI_SIZE(WSLDistributionInformation, v);
 }
 size_t OfflineSize(const HostVersion& v) {
-  return AtLeast(v, 2, 4, 4) ? sizeof(OfflineDistributionInformation) : 32;
+  return WSLPLUG_HOST_ABI_SIZE(WslOfflineDistributionInformation, v);
 }
 
 // ---------------------------------------------------------------- guarded memory

@@ -34,7 +34,7 @@ Manifest project_manifest(const ProjectSpec& spec) {
   const Requirement req = spec.language == Language::kRust
                               ? with_hook_capabilities(spec.requirement, spec.hooks)
                               : spec.requirement;
-  if (!req.empty()) m.requires_version = req.min_version().str();
+  if (!req.empty()) m.requires_version = req.min_version().text();
   return m;
 }
 
@@ -67,11 +67,11 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   vars["dll_stem"] = manifest.dll.substr(0, manifest.dll.size() - 4);
   vars["artifact_hint"] = rust ? "target/x86_64-pc-windows-gnu/release/" + manifest.dll
                                : "build/x86_64-release/" + manifest.dll;
-  vars["req_version"] = min.str();
+  vars["req_version"] = min.text();
   vars["req_major"] = std::to_string(min.major);
   vars["req_minor"] = std::to_string(min.minor);
   vars["req_revision"] = std::to_string(min.revision);
-  vars["requirement_text"] = req.empty() ? "any WSL with plugin support" : min.str();
+  vars["requirement_text"] = req.empty() ? "any WSL with plugin support" : min.text();
   std::string requirement;  // the #[wsl_plugin_v1...] arguments
   if (req.version) {
     requirement = fmt::format("({}, {}, {})", min.major, min.minor, min.revision);

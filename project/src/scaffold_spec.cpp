@@ -14,38 +14,6 @@ namespace wslplug::scaffold {
 
 namespace {
 
-// Hook name with '-' as separator, as the flag and the templates' flags use it.
-constexpr std::array<std::pair<Hook, std::string_view>, 14> kHookNames = {{
-    {Hook::kVmStarted, "vm-started"},
-    {Hook::kVmStopping, "vm-stopping"},
-    {Hook::kDistributionStarted, "distribution-started"},
-    {Hook::kDistributionStopping, "distribution-stopping"},
-    {Hook::kDistributionRegistered, "distribution-registered"},
-    {Hook::kDistributionUnregistered, "distribution-unregistered"},
-    {Hook::kSessionCreated, "session-created"},
-    {Hook::kSessionStopping, "session-stopping"},
-    {Hook::kContainerStarted, "container-started"},
-    {Hook::kContainerStopping, "container-stopping"},
-    {Hook::kImageCreated, "image-created"},
-    {Hook::kImageDeleted, "image-deleted"},
-    {Hook::kWslcVmStarted, "wslc-vm-started"},
-    {Hook::kWslcVmStopping, "wslc-vm-stopping"},
-}};
-
-struct CapabilityInfo {
-  Capability capability;
-  std::string_view name;
-  Version version;
-};
-constexpr std::array<CapabilityInfo, 6> kCapabilities = {{
-    {Capability::kDistributionInitPid, "DistributionInitPid", {2, 0, 5}},
-    {Capability::kDistributionRegisteredHook, "DistributionRegisteredHook", {2, 1, 2}},
-    {Capability::kDistributionUnregisteredHook, "DistributionUnregisteredHook", {2, 1, 2}},
-    {Capability::kExecuteBinaryInDistribution, "ExecuteBinaryInDistribution", {2, 1, 2}},
-    {Capability::kDistributionFlavor, "DistributionFlavor", {2, 4, 4}},
-    {Capability::kDistributionVersion, "DistributionVersion", {2, 4, 4}},
-}};
-
 // "distribution-init-pid" / "DistributionInitPid" / "distribution_init_pid" ->
 // "distributioninitpid"
 std::string squash(std::string_view s) {
@@ -57,8 +25,16 @@ std::string squash(std::string_view s) {
 
 std::string capability_list() {
   std::string out;
-  for (const auto& c : kCapabilities) out += (out.empty() ? "" : ", ") + std::string(c.name);
+  for (const auto& c : abi::kCapabilities) out += (out.empty() ? "" : ", ") + std::string(c.name);
   return out;
+}
+
+// "six": the size of a hook family, as the --hooks message words it.
+std::string number_word(std::size_t n) {
+  constexpr std::array<std::string_view, 13> kWords = {"zero", "one",    "two",   "three", "four",
+                                                       "five", "six",    "seven", "eight", "nine",
+                                                       "ten",  "eleven", "twelve"};
+  return n < kWords.size() ? std::string(kWords[n]) : std::to_string(n);
 }
 
 bool parse_uint(std::string_view s, std::uint32_t& out) {
@@ -89,19 +65,15 @@ constexpr std::array<std::string_view, 31> kReservedNames = {
 
 }  // namespace
 
-std::string_view hook_name(Hook hook) {
-  for (const auto& [h, n] : kHookNames)
-    if (h == hook) return n;
-  return "?";
-}
+std::string_view hook_name(Hook hook) { return abi::hook(hook).flag; }
 
-bool is_wslc(Hook hook) {
-  return std::find(std::begin(kWslcHooks), std::end(kWslcHooks), hook) != std::end(kWslcHooks);
-}
+bool is_wslc(Hook hook) { return abi::hook(hook).wslc(); }
 
 std::vector<Hook> default_hooks() {
-  return {Hook::kVmStarted, Hook::kVmStopping, Hook::kDistributionStarted,
-          Hook::kDistributionStopping};
+  std::vector<Hook> out;
+  for (const abi::Hook& h : abi::kHooks)
+    if (h.since == abi::versions::Base) out.push_back(h.key);
+  return out;
 }
 
 Result<std::vector<Hook>> parse_hooks(std::string_view list) {
@@ -129,35 +101,28 @@ Result<std::vector<Hook>> parse_hooks(std::string_view list) {
     if (item == "wslcvmstarted" || item == "wslc-vmstarted") item = "wslc-vm-started";
     if (item == "wslcvmstopping" || item == "wslc-vmstopping") item = "wslc-vm-stopping";
     bool found = false;
-    for (const auto& [h, n] : kHookNames)
-      if (n == item) {
-        chosen.insert(h);
+    for (const abi::Hook& h : abi::kHooks)
+      if (h.flag == item) {
+        chosen.insert(h.key);
         found = true;
       }
     if (!found) {
       std::string names;
-      for (const auto& [h, n] : kHookNames) names += (names.empty() ? "" : ", ") + std::string(n);
-      return input_error(fmt::format("unknown hook '{}'", item), {}, "--hooks",
-                         "use a comma-separated list of: " + names +
-                             " (or all: the six WSL hooks; wslc: the eight WSLC hooks; none)");
+      for (const abi::Hook& h : abi::kHooks)
+        names += (names.empty() ? "" : ", ") + std::string(h.flag);
+      return input_error(
+          fmt::format("unknown hook '{}'", item), {}, "--hooks",
+          fmt::format("use a comma-separated list of: {} (or all: the {} WSL "
+                      "hooks; wslc: the {} WSLC hooks; none)",
+                      names, number_word(kAllHooks.size()), number_word(kWslcHooks.size())));
     }
   }
   return std::vector<Hook>(chosen.begin(), chosen.end());
 }
 
-std::string Version::str() const { return fmt::format("{}.{}.{}", major, minor, revision); }
+std::string_view capability_name(Capability c) { return abi::capability(c).name; }
 
-std::string_view capability_name(Capability c) {
-  for (const auto& info : kCapabilities)
-    if (info.capability == c) return info.name;
-  return "?";
-}
-
-Version capability_version(Capability c) {
-  for (const auto& info : kCapabilities)
-    if (info.capability == c) return info.version;
-  return {};
-}
+Version capability_version(Capability c) { return abi::capability(c).since; }
 
 Version Requirement::min_version() const {
   Version v = version.value_or(Version{});
@@ -197,9 +162,9 @@ Result<Requirement> parse_requirement(std::string_view text) {
     if (item.starts_with("WSLVersionCapability::")) item = item.substr(22);
     if (item.empty()) continue;
     bool found = false;
-    for (const auto& info : kCapabilities)
+    for (const auto& info : abi::kCapabilities)
       if (squash(info.name) == squash(item)) {
-        caps.insert(info.capability);
+        caps.insert(info.key);
         found = true;
       }
     if (!found) {
@@ -215,11 +180,11 @@ Result<Requirement> parse_requirement(std::string_view text) {
 
 Requirement with_hook_capabilities(Requirement requirement, std::span<const Hook> hooks) {
   std::set<Capability> needed;
-  for (auto h : hooks) {
-    if (h == Hook::kDistributionRegistered) needed.insert(Capability::kDistributionRegisteredHook);
-    if (h == Hook::kDistributionUnregistered)
-      needed.insert(Capability::kDistributionUnregisteredHook);
-  }
+  // The capabilities that stand for a hook slot.
+  for (auto h : hooks)
+    for (const auto& info : abi::kCapabilities)
+      if (info.table == abi::kHookTable && info.member == abi::hook(h).name)
+        needed.insert(info.key);
   if (needed.empty()) return requirement;
   if (requirement.version) {
     for (auto c : needed)

@@ -71,12 +71,12 @@ TEST(Scaffold, HooksAndRequirementsParseOrNameTheFlag) {
 
   auto v = sc::parse_requirement("2.1");
   ASSERT_TRUE(v);
-  EXPECT_EQ(v->min_version().str(), "2.1.0");
+  EXPECT_EQ(v->min_version().text(), "2.1.0");
   auto caps =
       sc::parse_requirement("distribution-flavor|WSLVersionCapability::DistributionInitPid");
   ASSERT_TRUE(caps) << caps.error().describe();
   EXPECT_EQ(caps->capabilities.size(), 2u);
-  EXPECT_EQ(caps->min_version().str(), "2.4.4");
+  EXPECT_EQ(caps->min_version().text(), "2.4.4");
   for (const char* text : {"2", "2.x.1", "1.2.3.4", "NoSuchCapability"}) {
     auto r = sc::parse_requirement(text);
     ASSERT_FALSE(r) << text;

@@ -5,7 +5,6 @@
 // Options::progress.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -17,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wslplug/abi/wsl_plugin_abi.hpp"
 #include "wslplug/core/error.hpp"
 
 namespace wslplug::host {
@@ -24,11 +24,8 @@ namespace wslplug::host {
 namespace fs = std::filesystem;
 
 // ------------------------------------------------------------------ WSL versions and the ABI
-struct WslVersion {
-  unsigned major = 0, minor = 0, revision = 0;
-  [[nodiscard]] std::string text() const;  // "2.4.4"
-  auto operator<=>(const WslVersion&) const = default;
-};
+// The ABI itself (tables, fields, hooks, versions) is wslplug/abi/wsl_plugin_abi.hpp.
+using WslVersion = abi::Version;
 // "X.Y.Z" (each part decimal, at most 4 digits). Input error naming `where` otherwise.
 Result<WslVersion> parse_wsl_version(std::string_view text,
                                      std::string_view where = "--wsl-version");
@@ -36,14 +33,10 @@ Result<WslVersion> parse_wsl_version(std::string_view text,
 std::vector<WslVersion> default_versions();
 
 // One slot or field of a table the host passes, in ABI order (x64 offsets).
-struct AbiField {
-  std::string_view name;
-  unsigned offset = 0;
-  unsigned size = 0;
-  WslVersion since;  // {0,0,0}: in the base API
-};
-// Tables: "api", "hooks", "WSLSessionInformation", "WSLVmCreationSettings",
-// "WSLDistributionInformation", "WslOfflineDistributionInformation". Empty for an unknown name.
+using AbiField = abi::Field;
+// Tables by the names the host's reports use: "api", "hooks", or WSL's struct name
+// ("WSLSessionInformation", "WSLVmCreationSettings", "WSLDistributionInformation",
+// "WslOfflineDistributionInformation", "WSLCSessionInformation"). Empty for an unknown name.
 std::span<const AbiField> abi_fields(std::string_view table);
 // The table's size at `version` (what the host allocates before the guard page).
 unsigned abi_size(std::string_view table, WslVersion version);

@@ -4,6 +4,8 @@
 // touches the file system except write_project().
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -12,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wslplug/abi/wsl_plugin_abi.hpp"
 #include "wslplug/core/error.hpp"
 #include "wslplug/project/manifest.hpp"
 
@@ -20,60 +23,43 @@ namespace wslplug::scaffold {
 namespace fs = std::filesystem;
 
 // ---- hooks -------------------------------------------------------------------------------------
-enum class Hook {
-  kVmStarted,
-  kVmStopping,
-  kDistributionStarted,
-  kDistributionStopping,
-  kDistributionRegistered,
-  kDistributionUnregistered,
-  // WSL Containers (WSLC): 2.9.0, the VM hooks 2.9.5. Only the C++ template has them.
-  kSessionCreated,
-  kSessionStopping,
-  kContainerStarted,
-  kContainerStopping,
-  kImageCreated,
-  kImageDeleted,
-  kWslcVmStarted,
-  kWslcVmStopping,
-};
-// The WSL hooks ("all").
-inline constexpr Hook kAllHooks[] = {Hook::kVmStarted,
-                                     Hook::kVmStopping,
-                                     Hook::kDistributionStarted,
-                                     Hook::kDistributionStopping,
-                                     Hook::kDistributionRegistered,
-                                     Hook::kDistributionUnregistered};
+// The hooks (kVmStarted ... kWslcVmStopping), in ABI order, from wslplug/abi (the ABI's one
+// statement). The WSL Containers (WSLC) hooks: only the C++ template has them.
+using Hook = abi::HookKey;
+namespace detail {
+template <bool Wslc>
+constexpr auto hooks_of_family() {
+  constexpr std::size_t n = [] {
+    std::size_t count = 0;
+    for (const abi::Hook& h : abi::kHooks) count += h.wslc() == Wslc;
+    return count;
+  }();
+  std::array<Hook, n> out{};
+  std::size_t i = 0;
+  for (const abi::Hook& h : abi::kHooks)
+    if (h.wslc() == Wslc) out[i++] = h.key;
+  return out;
+}
+}  // namespace detail
+// The WSL hooks ("all"), in ABI order.
+inline constexpr auto kAllHooks = detail::hooks_of_family<false>();
 // The WSLC hooks ("wslc"), in ABI order.
-inline constexpr Hook kWslcHooks[] = {Hook::kSessionCreated,   Hook::kSessionStopping,
-                                      Hook::kContainerStarted, Hook::kContainerStopping,
-                                      Hook::kImageCreated,     Hook::kImageDeleted,
-                                      Hook::kWslcVmStarted,    Hook::kWslcVmStopping};
+inline constexpr auto kWslcHooks = detail::hooks_of_family<true>();
 bool is_wslc(Hook hook);
 std::string_view hook_name(Hook hook);  // "vm-started"
-// "vm-started,distribution-started" (also '_' for '-'), "all" (the six WSL hooks), "wslc" (the
-// eight WSLC hooks), "none" or "", combinable ("all,wslc"). Duplicates are ignored; the result
-// is in ABI order. An unknown name is an input error naming --hooks.
+// "vm-started,distribution-started" (also '_' for '-'), "all" (the WSL hooks), "wslc" (the WSLC
+// hooks), "none" or "", combinable ("all,wslc"). Duplicates are ignored; the result is in ABI
+// order. An unknown name is an input error naming --hooks.
 Result<std::vector<Hook>> parse_hooks(std::string_view list);
-// The hooks `new` uses without --hooks: the four base hooks (no capability needed).
+// The hooks `new` uses without --hooks: the base hooks (no capability needed).
 std::vector<Hook> default_hooks();
 
 // ---- requirement -------------------------------------------------------------------------------
-struct Version {
-  std::uint32_t major = 0, minor = 0, revision = 0;
-  auto operator<=>(const Version&) const = default;
-  [[nodiscard]] std::string str() const;  // "2.1.2"
-};
+using Version = abi::Version;
 
-// wslplugins-rs WSLVersionCapability values (name as in the crate) and their minimum WSL version.
-enum class Capability {
-  kDistributionInitPid,
-  kDistributionRegisteredHook,
-  kDistributionUnregisteredHook,
-  kExecuteBinaryInDistribution,
-  kDistributionFlavor,
-  kDistributionVersion,
-};
+// wslplugins-rs WSLVersionCapability values (name as in the crate) and their minimum WSL version,
+// from wslplug/abi.
+using Capability = abi::CapabilityKey;
 std::string_view capability_name(Capability c);  // "DistributionRegisteredHook"
 Version capability_version(Capability c);        // 2.1.2
 
@@ -108,7 +94,7 @@ struct ProjectSpec {
   // project's include/), "nuget" / "nuget:VERSION", or an absolute path to a .nupkg or folder.
   std::string sdk;
   std::string sdk_sha256;  // the pinned SHA-256 of the .nupkg (nuget; optional for a file)
-  bool ci = true;           // also the GitHub Actions workflow .github/workflows/plugin.yml
+  bool ci = true;          // also the GitHub Actions workflow .github/workflows/plugin.yml
 };
 // Checks --sdk: nuget[:VERSION], or an existing .nupkg file or folder (made absolute). Input error
 // naming --sdk otherwise.
