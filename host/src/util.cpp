@@ -1,6 +1,7 @@
 // Text, token, path and file-listing helpers of the driver.
 #include <sys/random.h>
 
+#include "../protocol/host_protocol.hpp"
 #include "driver.hpp"
 
 namespace wslplug::host::driver {
@@ -69,37 +70,15 @@ std::uint32_t parse_hex(std::string_view s) {
 }
 
 std::string encode(const std::optional<std::string>& s) {
-  if (!s) return "~";
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out = "=";
-  for (unsigned char c : *s) {
-    if (std::isalnum(c) || c == '.' || c == '_' || c == '/' || c == ':' || c == '-') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  return s ? host_protocol::encode(*s) : std::string(host_protocol::kNull);
 }
 // A protocol string token: nullopt for "~" (NULL) or a malformed token.
 std::optional<std::string> decode(std::string_view t, bool* is_null) {
-  if (is_null) *is_null = false;
-  if (t == "~") {
-    if (is_null) *is_null = true;
-    return std::nullopt;
-  }
-  if (t.empty() || t[0] != '=') return std::nullopt;
   std::string out;
-  for (size_t i = 1; i < t.size(); ++i) {
-    if (t[i] == '%' && i + 2 < t.size()) {
-      out.push_back(static_cast<char>(parse_hex(t.substr(i + 1, 2))));
-      i += 2;
-    } else {
-      out.push_back(t[i]);
-    }
-  }
+  bool null_token = false;
+  const bool ok = host_protocol::decode(t, &out, &null_token);
+  if (is_null) *is_null = null_token;
+  if (!ok || null_token) return std::nullopt;
   return out;
 }
 json token_json(std::string_view t) {
@@ -122,17 +101,7 @@ std::vector<std::string> split_commas(std::string_view s) {
   }
 }
 
-std::vector<std::string> split(std::string_view line) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i <= line.size()) {
-    const size_t j = line.find(' ', i);
-    out.emplace_back(line.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
-    if (j == std::string_view::npos) break;
-    i = j + 1;
-  }
-  return out;
-}
+std::vector<std::string> split(std::string_view line) { return host_protocol::split(line); }
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 double round1(double v) { return static_cast<double>(static_cast<long long>(v * 10 + 0.5)) / 10; }
