@@ -129,6 +129,8 @@ const std::map<std::string, Values, std::less<>>& hints() {
       {"--scenario", files({"json"})},
       {"--repeat", none()},
       {"--hook-timeout", none()},
+      {"--max-processes", none()},
+      {"--crl", files({"crl", "pem", "der"})},
       {"PLUGIN.dll", files({"dll"})},
       // output
       {"--color", choices({"auto", "always", "never"})},

@@ -104,8 +104,11 @@ TEST(RunCrash, HookThatNeverReturnsIsKilledAndNothingIsLeftRunning) {
   const std::string needle = tmp.path().filename().string();
   ASSERT_TRUE(wt::processes_mentioning(needle).empty());
 
+  // The plugin's name is the needle too: in the sandbox the DLL is at C:\Program Files\WSL
+  // Plugins\NAME\, which the host maps and the Linux process's command line carries.
   auto pending = std::async(std::launch::async, [&] {
-    return wt::run_json({dll.string(), "--wsl-version", "2.4.4", "--hook-timeout", "3"});
+    return wt::run_json(
+        {dll.string(), "--wsl-version", "2.4.4", "--hook-timeout", "3", "--name", needle});
   });
   // While the hook blocks, the host has the DLL mapped and the Linux process runs: this is what
   // the check below looks for, so it can fail.

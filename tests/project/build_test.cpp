@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "run_support.hpp"
 #include "support.hpp"
 
 namespace wt = wslplug::test;
@@ -242,15 +243,16 @@ TEST(BuildRust, CargoPathWithDebianToolchain) {
   const auto facts = objdump(dll);
   EXPECT_NE(std::find(facts.exports.begin(), facts.exports.end(), "WSLPluginAPIV1_EntryPoint"),
             facts.exports.end());
-  // NEEDS THE bcryptprimitives.dll SHIM IN THE WINE PREFIX: Rust >= 1.78's std imports
-  // bcryptprimitives.dll (ProcessPrng), which wine 8 lacks, so until the prefix has one this load
-  // fails with ERROR_MOD_NOT_FOUND (126). The DLL itself is right: Windows 10/11 have the DLL.
+  // Rust >= 1.78's std imports bcryptprimitives.dll (ProcessPrng), which wine 8 lacks: `run`'s
+  // prefix has a stand-in (Windows 10/11 have the DLL), so a current Rust plugin loads there.
   EXPECT_NE(std::find(facts.imports.begin(), facts.imports.end(), "bcryptprimitives.dll"),
             facts.imports.end())
       << "built by a rustc older than 1.78?";
-  auto h = run_host(dll, "2.4.4");
-  EXPECT_EQ(h.hr, "0x00000000") << h.raw;
-  EXPECT_EQ(h.hooks, "0,0,0,0,0,0") << h.raw;
+  auto loaded = wt::run_json({dll.string(), "--wsl-version", "2.4.4"});
+  const auto* ran = loaded.run("2.4.4");
+  ASSERT_NE(ran, nullptr) << loaded.context();
+  EXPECT_EQ((*ran)["load"]["symbol"], "S_OK") << loaded.context();
+  EXPECT_EQ((*ran)["outcome"], "ok") << loaded.context();
   // The DLL checks find nothing but the missing signature.
   ASSERT_EQ(doc["findings"].size(), 1u) << doc.dump(2);
   EXPECT_EQ(doc["findings"][0]["id"], "unsigned");
