@@ -216,20 +216,19 @@ HookThread g_threads[kServiceThreads + 1];
 constexpr size_t kRegionCount = 2 + 6 * (kServiceThreads + 1);
 Region* g_regions[kRegionCount] = {};
 
-// The hook thread the caller is (its index), or -1 for any other thread (the plugin's own).
-// Allocation-free: it runs in the exception handler too.
-int ThisHookThread() {
-  const DWORD me = GetCurrentThreadId();
+// The hook thread `tid` is (its index), or -1 for any other thread (the plugin's own).
+int HookThreadOf(DWORD tid) {
   for (int k = 0; k <= kServiceThreads; ++k)
-    if (g_threads[k].tid == me) return k;
+    if (g_threads[k].tid == tid) return k;
   return -1;
 }
+int ThisHookThread() { return HookThreadOf(GetCurrentThreadId()); }
 
-// The sequence number a call from this thread belongs to: the caller's own hook on a hook
-// thread; from another thread, the most recently begun hook still running (-1 during the entry
-// point, 0 when none runs).
-long SeqNow() {
-  const int k = ThisHookThread();
+// The sequence number what thread `tid` does belongs to: its own hook on a hook thread; on
+// another thread, the most recently begun hook still running (-1 during the entry point, 0 when
+// none runs).
+long SeqOf(DWORD tid) {
+  const int k = HookThreadOf(tid);
   if (k >= 0) return g_threads[k].seq.load();
   long latest = 0;
   for (int i = 0; i <= kServiceThreads; ++i) latest = std::max(latest, g_threads[i].seq.load());
@@ -393,8 +392,9 @@ const char* ThreadKind() {
 
 // Reports one API call.
 void ReportCall(long cid, const char* name, HRESULT hr, const std::string& args) {
-  Emit("api " + std::to_string(cid) + " " + std::to_string(SeqNow()) + " " + ThreadKind() + " " +
-       name + " " + Hex32(static_cast<uint32_t>(hr)) + " " + Num(MicrosNow()) + args);
+  Emit("api " + std::to_string(cid) + " " + std::to_string(SeqOf(GetCurrentThreadId())) + " " +
+       ThreadKind() + " " + name + " " + Hex32(static_cast<uint32_t>(hr)) + " " + Num(MicrosNow()) +
+       args);
 }
 
 std::string ArgList(LPCSTR* args) {
@@ -871,8 +871,6 @@ struct CrashInfo {
   EXCEPTION_RECORD record;
   DWORD64 rip;
   DWORD thread;
-  const char* kind;  // hook | worker | entry-point
-  long seq;
 };
 CrashInfo g_crash;
 std::atomic<long> g_crashing{0};
@@ -907,9 +905,6 @@ LONG Capture(EXCEPTION_POINTERS* info) {
   g_crash.record = *info->ExceptionRecord;
   g_crash.rip = info->ContextRecord ? info->ContextRecord->Rip : 0;
   g_crash.thread = GetCurrentThreadId();
-  const int k = ThisHookThread();
-  g_crash.seq = SeqNow();
-  g_crash.kind = k < 0 ? "worker" : g_crash.seq < 0 ? "entry-point" : "hook";
   SetEvent(g_crash_event);
   for (;;) Sleep(INFINITE);
 }
@@ -944,7 +939,11 @@ DWORD WINAPI Reporter(void*) {
   std::string module;
   uintptr_t offset = 0;
   ModuleOf(address, &module, &offset);
-  const char* thread = g_crash.kind;
+  // The faulting thread waits for ever: its hook's seq stays as it was.
+  const long seq = SeqOf(g_crash.thread);
+  const char* thread = HookThreadOf(g_crash.thread) < 0 ? "worker"
+                       : seq < 0                        ? "entry-point"
+                                                        : "hook";
   std::string access = "-";
   uintptr_t fault = 0;
   bool have_fault = false;
@@ -970,14 +969,13 @@ DWORD WINAPI Reporter(void*) {
       if (!kind) continue;
       const long long at = static_cast<long long>(fault) - static_cast<long long>(base);
       Emit(std::string("guard ") + region->name + " " + kind + " " + std::to_string(at) + " " +
-           access + " " + thread + " " + std::to_string(g_crash.seq) + " " + module + " " +
-           Hex64(offset));
+           access + " " + thread + " " + std::to_string(seq) + " " + module + " " + Hex64(offset));
       TerminateProcess(GetCurrentProcess(), kCrashExit);
     }
   }
   Emit("crash " + Hex32(r.ExceptionCode) + " " + Hex64(address) + " " + module + " " +
        Hex64(offset) + " " + access + " " + (have_fault ? Hex64(fault) : std::string("-")) + " " +
-       thread + " " + std::to_string(g_crash.seq));
+       thread + " " + std::to_string(seq));
   TerminateProcess(GetCurrentProcess(), kCrashExit);
   return 0;
 }
@@ -1264,6 +1262,13 @@ void Call(const std::vector<std::string>& t, HookThread& th) {
     used = &r;
   }
 
+  // Wine 8 reports a stack overflow only when the overflowing recursion leaves room for the
+  // exception frame where it meets the stack's last guard pages, which depends on how deep the
+  // hook starts. This spacing is one where tests/fixtures/run/stack_overflow.c is reported
+  // (RunCrash.StackOverflowInOnVMStarted); without it that recursion ends the thread silently.
+  volatile char spacing[2048];
+  spacing[0] = 0;
+  spacing[sizeof spacing - 1] = 0;
   th.plugin_error_set = false;
   th.seq = seq;
   const double t0 = MicrosNow();
