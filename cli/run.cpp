@@ -351,6 +351,7 @@ int run_plugin(const RunFlags& f, const json* extra) {
               "drop --no-sandbox (the sandbox needs user namespaces), or drop "
               "--no-exec"});
   o.repeat = f.repeat;
+  o.concurrent_distributions = f.concurrent_distributions;
   o.no_exec = f.no_exec;
   o.sandbox = !f.no_sandbox;
   o.network = !f.no_network;
@@ -365,6 +366,13 @@ int run_plugin(const RunFlags& f, const json* extra) {
                              {},
                              "--repeat",
                              "repeat the events in the scenario file instead"});
+    if (f.concurrent_distributions)
+      return fail_with(Error{ErrorKind::kInput,
+                             "--concurrent-distributions cannot be combined with --scenario",
+                             {},
+                             "--concurrent-distributions",
+                             "group the events to run at the same time in the scenario file: "
+                             "{\"together\": [EVENT, EVENT, ...]} (docs/run.md)"});
     auto text = read_text_file(f.scenario, 4u << 20);
     if (!text) return fail_with(text.error());
     auto scenario = host::parse_scenario(*text, f.scenario);
@@ -461,6 +469,9 @@ const Registrar kRegistrar{CommandSpec{
       cmd->add_option("--repeat", f->repeat,
                       "Run the distributions' start/stop pair N times (default 1)")
           ->option_text("N");
+      cmd->add_flag("--concurrent-distributions", f->concurrent_distributions,
+                    "Start (and stop) the distributions of each round at the same time, each "
+                    "on its own service thread, as WSL does for two `wsl -d` at once");
       cmd->add_flag("--no-exec", f->no_exec,
                     "No Linux process at all: refuse every ExecuteBinary, "
                     "ExecuteBinaryInDistribution and WSLCCreateProcess with E_FAIL, and let "

@@ -16,6 +16,7 @@ struct RunFlags {
   std::vector<std::string> distros;
   std::string scenario;
   int repeat = 1;
+  bool concurrent_distributions = false;  // --concurrent-distributions
   bool no_exec = false;
   bool null_strings = false;
   bool no_sandbox = false;

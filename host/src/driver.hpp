@@ -60,6 +60,7 @@ constexpr std::size_t kCaptureMax = 64 * 1024;
 constexpr std::size_t kOutputMax = 256 * 1024;
 constexpr int kSessionId = 1;
 constexpr int kHostCrashExit = 199;
+constexpr int kServiceThreads = 8;  // the host's service threads for call-on (1..8)
 
 std::string utf8(std::string_view s);
 void append_capped(std::string& to, std::string_view data, std::size_t max);
@@ -292,8 +293,8 @@ class VersionRun {
   json hooks_set_names_ = json::array();
   std::vector<json> events_;
   std::map<long, std::size_t> event_index_;  // seq -> events_
-  std::optional<long> ended_seq_;
-  long running_seq_ = 0;  // the hook in progress (0: none, -1: entry point)
+  std::set<long> begun_;  // hooks begun and not ended (several at once on service threads)
+  long running_seq_ = 0;  // the hook begun last of those in progress (0: none, -1: entry point)
   std::vector<Call> calls_;
   json crash_ = nullptr, abi_ = nullptr, hang_ = nullptr, error_ = nullptr;
   json limit_ = nullptr;  // the run's process limit was reached

@@ -283,6 +283,10 @@ void VersionRun::on_line(const std::string& line) {
     load_done_ = true;
   } else if (kind == "begin" && t.size() >= 3) {
     running_seq_ = std::strtol(t[1].c_str(), nullptr, 10);
+    begun_.insert(running_seq_);
+    // The hook thread it runs on: 0 the main thread, 1.. a service thread.
+    if (auto it = event_index_.find(running_seq_); it != event_index_.end() && t.size() >= 5)
+      events_[it->second]["thread"] = std::strtol(t[4].c_str(), nullptr, 10);
   } else if (kind == "end" && t.size() >= 5) {
     const long seq = std::strtol(t[1].c_str(), nullptr, 10);
     if (auto it = event_index_.find(seq); it != event_index_.end()) {
@@ -294,8 +298,8 @@ void VersionRun::on_line(const std::string& line) {
       ev["duration_ms"] = round1(d);
       ev["slow"] = d > kSlowMs;
     }
-    running_seq_ = 0;
-    ended_seq_ = seq;
+    begun_.erase(seq);
+    running_seq_ = begun_.empty() ? 0 : *begun_.rbegin();
   } else if (kind == "api" && t.size() >= 7) {
     on_api_line(t);
   } else if (kind == "crash" && t.size() >= 9) {

@@ -204,7 +204,8 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
                          "add it to the scenario's distributions or with --distro");
   Options o = options;
   if (o.versions.empty()) o.versions = default_versions();
-  if (o.events.empty()) o.events = default_events(o.distributions, o.repeat);
+  if (o.events.empty())
+    o.events = default_events(o.distributions, o.repeat, o.concurrent_distributions);
   json doc;
   doc["schema"] = 1;
   doc["plugin"] = {{"file", utf8(fs::absolute(o.dll).lexically_normal().string())},
@@ -221,6 +222,7 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   for (const auto& v : o.versions) versions.push_back(v.text());
   doc["options"] = {{"wsl_versions", versions},
                     {"repeat", o.repeat},
+                    {"concurrent_distributions", o.concurrent_distributions},
                     {"no_exec", o.no_exec},
                     {"sandbox", o.sandbox},
                     {"network", o.network},

@@ -46,11 +46,6 @@ constexpr const char* kEtcAllowList[] = {
     "ssl/openssl.cnf", "ca-certificates", "locale.alias", "hostname",
     "os-release",      "debian_version",  "wine"};
 
-std::string env_or(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : std::string();
-}
-
 bool is_prefix_of(const fs::path& base, const fs::path& p) {
   auto b = base.begin(), i = p.begin();
   for (; b != base.end(); ++b, ++i) {

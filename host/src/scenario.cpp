@@ -371,8 +371,7 @@ Status parse_event_fields(const Ctx& c, const json& f, const std::string& path, 
   return {};
 }
 
-Result<ScenarioEvent> parse_event(const Ctx& c, const json& e, size_t i) {
-  const std::string path = fmt::format("events[{}]", i);
+Result<ScenarioEvent> parse_event(const Ctx& c, const json& e, const std::string& path) {
   if (!e.is_object()) return c.err(path, "must be an object");
   if (auto ok = only_keys(c, e, path,
                           {"hook", "distribution", "expect", "fields", "iteration", "argument"});
@@ -428,6 +427,48 @@ Result<ScenarioEvent> parse_event(const Ctx& c, const json& e, size_t i) {
     if (auto ok = parse_event_fields(c, e["fields"], path, ev); !ok)
       return std::unexpected(ok.error());
   return ev;
+}
+
+// events[i] = {"together": [EVENT, EVENT, ...]}: distribution hooks WSL's service threads call at
+// the same time (two `wsl -d` at once); each event gets `group`.
+Status parse_group(const Ctx& c, const json& e, const std::string& path, int group,
+                   std::vector<ScenarioEvent>& out) {
+  if (auto ok = only_keys(c, e, path, {"together"}); !ok) return std::unexpected(ok.error());
+  const json& list = e["together"];
+  const std::string fix =
+      "e.g. {\"together\": [{\"hook\": \"OnDistributionStarted\", \"distribution\": "
+      "\"Ubuntu\"}, {\"hook\": \"OnDistributionStarted\", \"distribution\": \"bare\"}]}";
+  if (!list.is_array() || list.size() < 2)
+    return c.err(path + ".together", "must be an array of at least two events", fix);
+  std::vector<ScenarioEvent> group_events;
+  for (size_t j = 0; j < list.size(); ++j) {
+    const std::string at = fmt::format("{}.together[{}]", path, j);
+    if (list[j].is_object() && list[j].contains("together"))
+      return c.err(at, "groups cannot be nested", fix);
+    auto ev = parse_event(c, list[j], at);
+    if (!ev) return std::unexpected(ev.error());
+    if (!is_distribution_hook(ev->hook))
+      return c.err(at + ".hook",
+                   ev->hook +
+                       " cannot run in a group: a group holds distribution hooks only "
+                       "(OnDistributionStarted, OnDistributionStopping, "
+                       "OnDistributionRegistered, OnDistributionUnregistered)",
+                   fix);
+    for (const ScenarioEvent& other : group_events) {
+      if (iequals(other.distribution, ev->distribution))
+        return c.err(at + ".distribution",
+                     fmt::format("'{}' is already in this group: WSL calls one hook at a time "
+                                 "for a distribution",
+                                 printable(ev->distribution)),
+                     "put the other hook of this distribution in its own event");
+      if (other.iteration != ev->iteration)
+        return c.err(at + ".iteration", "must be the same for every event of a group");
+    }
+    ev->group = group;
+    group_events.push_back(std::move(*ev));
+  }
+  for (auto& ev : group_events) out.push_back(std::move(ev));
+  return {};
 }
 
 Result<CannedCommand> parse_command(const Ctx& c, const json& cmd, size_t i) {
@@ -512,7 +553,14 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& file) 
   if (!doc.contains("events") || !doc["events"].is_array() || doc["events"].empty())
     return c.err("events", "required: a non-empty array of events");
   for (size_t i = 0; i < doc["events"].size(); ++i) {
-    auto ev = parse_event(c, doc["events"][i], i);
+    const json& e = doc["events"][i];
+    const std::string path = fmt::format("events[{}]", i);
+    if (e.is_object() && e.contains("together")) {
+      if (auto ok = parse_group(c, e, path, static_cast<int>(i) + 1, s.events); !ok)
+        return std::unexpected(ok.error());
+      continue;
+    }
+    auto ev = parse_event(c, e, path);
     if (!ev) return std::unexpected(ev.error());
     s.events.push_back(std::move(*ev));
   }
@@ -529,20 +577,23 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& file) 
 }
 
 std::vector<ScenarioEvent> default_events(const std::vector<Distribution>& distributions,
-                                          int repeat) {
+                                          int repeat, bool concurrent) {
   std::vector<ScenarioEvent> out;
-  out.push_back({"OnVMStarted", {}, 1, {}, {}, {}});
+  out.push_back({"OnVMStarted", {}, 1, {}, {}, {}, 0});
   for (const auto& d : distributions)
-    out.push_back({"OnDistributionRegistered", d.name, 1, {}, {}, {}});
+    out.push_back({"OnDistributionRegistered", d.name, 1, {}, {}, {}, 0});
+  int group = 0;
   for (int i = 1; i <= std::max(1, repeat); ++i) {
+    const int starts = concurrent ? ++group : 0;
     for (const auto& d : distributions)
-      out.push_back({"OnDistributionStarted", d.name, i, {}, {}, {}});
+      out.push_back({"OnDistributionStarted", d.name, i, {}, {}, {}, starts});
+    const int stops = concurrent ? ++group : 0;
     for (const auto& d : distributions)
-      out.push_back({"OnDistributionStopping", d.name, i, {}, {}, {}});
+      out.push_back({"OnDistributionStopping", d.name, i, {}, {}, {}, stops});
   }
-  out.push_back({"OnVMStopping", {}, 1, {}, {}, {}});
+  out.push_back({"OnVMStopping", {}, 1, {}, {}, {}, 0});
   for (const auto& d : distributions)
-    out.push_back({"OnDistributionUnregistered", d.name, 1, {}, {}, {}});
+    out.push_back({"OnDistributionUnregistered", d.name, 1, {}, {}, {}, 0});
   // A WSL Containers session: created, its VM started, an image pulled, a container run and
   // stopped, the image deleted, the VM stopped, the session stopped.
   for (std::string_view hook :

@@ -185,7 +185,9 @@ bool VersionRun::load_plugin() {
 // OnVMStarted is followed by OnVMStopping and the teardown, as LxssUserSession's _VmTerminate does;
 // events that need the VM wait for the scenario's next OnVMStarted), a distribution from
 // OnDistributionStarted (started before the hook, so it gets the real InitPid and PID namespace)
-// to the end of OnDistributionStopping. Stops at a crash, an ABI violation or a hang.
+// to the end of OnDistributionStopping. A group of events (ScenarioEvent::group) is called at the
+// same time, each on its own service thread of the host, and waited for together. Stops at a
+// crash, an ABI violation or a hang.
 void VersionRun::drive_events() {
   const auto timeout = std::chrono::seconds(o_.hook_timeout_s);
   long seq = 0;
@@ -229,10 +231,33 @@ void VersionRun::drive_events() {
   auto stop_distribution = [&](const Distribution& d) {
     if (running_distributions_.erase(d.guid)) linux_.stop_distribution(d);
   };
-  // Calls one hook (skipped when the version lacks it or the plugin did not set it); the HRESULT,
-  // or nullopt when it was not called or the run must stop.
-  auto call = [&](const ScenarioEvent& ev, const Distribution* d,
-                  const char* origin) -> std::optional<std::uint32_t> {
+  // The distribution running in the VM before its OnDistributionStarted (so the hook gets the
+  // real InitPid and PID namespace); false (and `stop`) when it cannot start.
+  auto start_distribution = [&](const Distribution& d) {
+    if (running_distributions_.contains(d.guid)) return true;
+    auto facts = linux_.start_distribution(d);
+    if (!facts && facts.error().where == "EAGAIN") {
+      // The run's process limit: the plugin's doing, not the harness's.
+      process_limit("the distribution '" + d.name + "' could not start");
+      stop = true;
+      return false;
+    }
+    if (!facts) {
+      harness_error("cannot start the distribution '" + d.name + "': " + facts.error().message,
+                    facts.error().fix);
+      stop = true;
+      return false;
+    }
+    distribution_facts_[d.guid] = *facts;
+    running_distributions_.insert(d.guid);
+    return true;
+  };
+  const auto& events = o_.events;
+  // Sends one hook call to hook thread `thread` (0: the host's main thread, 1..: a service
+  // thread) and records its event; the call's seq, or nullopt when it is skipped (the version
+  // lacks the hook or the plugin did not set it, as WSL skips it).
+  auto begin_call = [&](const ScenarioEvent& ev, const Distribution* d, const char* origin,
+                        int thread) -> std::optional<long> {
     const auto slot = std::find(slots_.begin(), slots_.end(), ev.hook);
     if (slot == slots_.end()) return std::nullopt;  // this WSL version has no such hook
     const size_t index = static_cast<size_t>(slot - slots_.begin());
@@ -268,12 +293,14 @@ void VersionRun::drive_events() {
     } else {
       line = fmt::format("call {} {}", seq + 1, ev.hook);
     }
+    if (thread > 0) line = fmt::format("call-on {} {}", thread, line.substr(5));
     ++seq;
     json event = {{"seq", seq},
                   {"hook", ev.hook},
                   {"distribution", d ? json(d->name) : json(nullptr)},
                   {"iteration", ev.iteration},
                   {"origin", origin},
+                  {"thread", thread},
                   {"hresult", nullptr},
                   {"symbol", nullptr},
                   {"duration_ms", nullptr},
@@ -286,27 +313,91 @@ void VersionRun::drive_events() {
                   {"wsl", nullptr}};
     event_index_[seq] = events_.size();
     events_.push_back(event);
-    ended_seq_.reset();
-    const auto begun = Clock::now();
     send(line);
-    const bool ended = wait_until(
-        [&] { return (ended_seq_ && *ended_seq_ == seq) || !crash_.is_null() || !abi_.is_null(); },
+    return seq;
+  };
+  // Waits until every call of `seqs` ended; false (and `stop`) at a crash, an ABI violation, the
+  // host's end or a hang (the first unfinished call is the one named).
+  auto await_calls = [&](const std::vector<long>& seqs) -> bool {
+    const auto begun = Clock::now();
+    auto ended = [&](long s) { return events_[event_index_.at(s)]["hresult"].is_string(); };
+    const bool all_ended = wait_until(
+        [&] {
+          return std::all_of(seqs.begin(), seqs.end(), ended) || !crash_.is_null() ||
+                 !abi_.is_null();
+        },
         begun + timeout);
     if (!crash_.is_null() || !abi_.is_null() || host_exited_) {
       stop = true;
-      return std::nullopt;
+      return false;
     }
-    if (!ended) {
-      hang_ = {{"hook", ev.hook},
-               {"distribution", d ? json(d->name) : json(nullptr)},
-               {"seconds", o_.hook_timeout_s}};
-      events_.back()["duration_ms"] = round1(ms(Clock::now() - begun));
-      events_.back()["slow"] = o_.hook_timeout_s * 1000.0 > kSlowMs;
+    if (!all_ended) {
+      for (long s : seqs) {
+        if (ended(s)) continue;
+        json& event = events_[event_index_.at(s)];
+        if (hang_.is_null())
+          hang_ = {{"hook", event["hook"]},
+                   {"distribution", event["distribution"]},
+                   {"seconds", o_.hook_timeout_s}};
+        event["duration_ms"] = round1(ms(Clock::now() - begun));
+        event["slow"] = o_.hook_timeout_s * 1000.0 > kSlowMs;
+      }
       kill_host();
       stop = true;
-      return std::nullopt;
+      return false;
     }
-    return parse_hex(events_.back()["hresult"].get<std::string>());
+    return true;
+  };
+  // The HRESULT of an ended call.
+  auto result_of = [&](long s) {
+    return parse_hex(events_[event_index_.at(s)]["hresult"].get<std::string>());
+  };
+  // Calls one hook on the main thread; the HRESULT, or nullopt when it was not called or the run
+  // must stop.
+  auto call = [&](const ScenarioEvent& ev, const Distribution* d,
+                  const char* origin) -> std::optional<std::uint32_t> {
+    const auto s = begin_call(ev, d, origin, 0);
+    if (!s || !await_calls({*s})) return std::nullopt;
+    return result_of(*s);
+  };
+  // A group of distribution hooks at once, as when two `wsl -d` start at the same time: each on
+  // its own service thread, with the same bookkeeping per distribution as one after another.
+  auto call_together = [&](size_t first, size_t end) {
+    std::vector<std::pair<const ScenarioEvent*, const Distribution*>> calls;
+    std::vector<const Distribution*> stopping;  // stopped once the group ended
+    for (size_t j = first; j < end; ++j) {
+      const ScenarioEvent& ev = events[j];
+      const Distribution* d = distribution(ev.distribution);
+      if (!d) continue;
+      const bool start = ev.hook == "OnDistributionStarted";
+      const bool stopping_hook = ev.hook == "OnDistributionStopping";
+      if ((start || stopping_hook) && !vm_running_) continue;
+      if (stopping_hook && failed_start[d->name]) continue;
+      // Every distribution of the group runs before the first call, so the calls overlap.
+      if (start && !start_distribution(*d)) return;
+      if (stopping_hook) stopping.push_back(d);
+      calls.emplace_back(&ev, d);
+    }
+    std::vector<long> seqs;
+    std::vector<std::pair<long, const ScenarioEvent*>> sent;
+    int thread = 0;
+    for (const auto& [ev, d] : calls) {
+      // More events than service threads: the extra ones queue on a thread, in order.
+      if (auto s = begin_call(*ev, d, "scenario", thread % kServiceThreads + 1)) {
+        ++thread;
+        seqs.push_back(*s);
+        sent.emplace_back(*s, ev);
+      }
+    }
+    if (!seqs.empty() && !await_calls(seqs)) return;
+    for (const auto& [s, ev] : sent) {
+      const Distribution* d = distribution(ev->distribution);
+      if (ev->hook == "OnDistributionStarted" && failed(result_of(s))) {
+        failed_start[d->name] = true;
+        stop_distribution(*d);
+      }
+    }
+    for (const Distribution* d : stopping) stop_distribution(*d);
   };
   // WSL's teardown of its VM: OnVMStopping, then everything in the VM ends.
   auto stop_wsl_vm = [&](const ScenarioEvent& ev, const char* origin) {
@@ -316,13 +407,19 @@ void VersionRun::drive_events() {
     for (const auto& d : o_.distributions) stop_distribution(d);
     release_vm();
   };
-  const auto& events = o_.events;
   for (size_t k = 0; k < events.size() && !stop; ++k) {
     const ScenarioEvent& ev = events[k];
     const bool wslc = is_wslc_hook(ev.hook);
     if (ev.iteration != iteration_seen) {
       failed_start.clear();
       iteration_seen = ev.iteration;
+    }
+    if (ev.group != 0) {
+      size_t end = k + 1;
+      while (end < events.size() && events[end].group == ev.group) ++end;
+      call_together(k, end);
+      k = end - 1;
+      continue;
     }
     if (wslc) {
       if (ev.hook == "OnSessionCreated") {
@@ -397,20 +494,7 @@ void VersionRun::drive_events() {
     // Starting and stopping need WSL's VM: without it (a failed start), they wait for the next.
     if (!vm_running_) continue;
     if (ev.hook == "OnDistributionStarted") {
-      if (!running_distributions_.contains(d->guid)) {
-        auto facts = linux_.start_distribution(*d);
-        if (!facts && facts.error().where == "EAGAIN") {
-          process_limit("the distribution '" + d->name + "' could not start");
-          break;
-        }
-        if (!facts) {
-          harness_error("cannot start the distribution '" + d->name + "': " + facts.error().message,
-                        facts.error().fix);
-          break;
-        }
-        distribution_facts_[d->guid] = *facts;
-        running_distributions_.insert(d->guid);
-      }
+      if (!start_distribution(*d)) break;
       const auto hr = call(ev, d, "scenario");
       if (stop) break;
       if (hr && failed(*hr)) {

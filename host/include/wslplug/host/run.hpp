@@ -77,6 +77,9 @@ struct ScenarioEvent {
   std::map<std::string, FieldValue> fields;  // exact struct field values for this call
   // WSLC container and image hooks: the LPCSTR argument (inspect JSON or id); nullopt: default.
   std::optional<FieldValue> argument;
+  // 0: called alone on the host's main thread. Consecutive events with the same non-zero group
+  // are called at the same time, each on its own service thread (distribution hooks only).
+  int group = 0;
 };
 
 // The WSL Containers session the WSLC hooks carry (WSLCSessionInformation).
@@ -108,8 +111,9 @@ struct Scenario {
 Result<Scenario> parse_scenario(std::string_view text, const std::string& file);
 // The default lifecycle over `distributions` with the start/stop pair `repeat` times, then the
 // WSLC session's lifecycle (hooks the plugin or the version does not have are skipped).
+// `concurrent`: each round starts all distributions at the same time, then stops them so.
 std::vector<ScenarioEvent> default_events(const std::vector<Distribution>& distributions,
-                                          int repeat);
+                                          int repeat, bool concurrent = false);
 
 // ------------------------------------------------------------------ the run
 struct Options {
@@ -122,6 +126,9 @@ struct Options {
   WslcSession wslc_session;
   int vm_flags = 0;
   int repeat = 1;
+  // The default lifecycle starts (and stops) the distributions of each round at the same time,
+  // on different service threads (--concurrent-distributions).
+  bool concurrent_distributions = false;
   bool no_exec = false;
   bool null_strings = false;
   // The plugin host and every process of the run in a sandbox (docs/sandbox.md) whose Linux side
