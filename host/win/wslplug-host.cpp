@@ -86,6 +86,7 @@
 #include <string>
 #include <vector>
 
+#include "../protocol/host_protocol.hpp"
 #include "wslplug-host-abi.h"
 
 namespace {
@@ -301,26 +302,9 @@ std::string Num(double v) {
   return buf;
 }
 
-bool Plain(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '/' || c == ':' || c == '-';
-}
-std::string EncodeBytes(const char* s, size_t n) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out = "=";
-  for (size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (Plain(c)) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-std::string Encode(const char* s) { return s ? EncodeBytes(s, std::strlen(s)) : "~"; }
+namespace protocol = wslplug::host_protocol;
+
+std::string Encode(const char* s) { return s ? protocol::encode(s) : std::string(protocol::kNull); }
 std::string Utf8(const wchar_t* s) {
   const int n = static_cast<int>(wcslen(s));
   if (n == 0) return {};
@@ -329,31 +313,11 @@ std::string Utf8(const wchar_t* s) {
   WideCharToMultiByte(CP_UTF8, 0, s, n, out.data(), size, nullptr, nullptr);
   return out;
 }
-std::string EncodeWide(const wchar_t* s) {
-  if (!s) return "~";
-  const std::string u = Utf8(s);
-  return EncodeBytes(u.data(), u.size());
-}
+std::string EncodeWide(const wchar_t* s) { return s ? protocol::encode(Utf8(s)) : "~"; }
 
 // Decodes a string token; false when malformed. *is_null for "~".
 bool Decode(const std::string& token, std::string* out, bool* is_null) {
-  out->clear();
-  *is_null = false;
-  if (token == "~") {
-    *is_null = true;
-    return true;
-  }
-  if (token.empty() || token[0] != '=') return false;
-  for (size_t i = 1; i < token.size(); ++i) {
-    if (token[i] == '%') {
-      if (i + 2 >= token.size()) return false;
-      out->push_back(static_cast<char>(std::strtoul(token.substr(i + 1, 2).c_str(), nullptr, 16)));
-      i += 2;
-    } else {
-      out->push_back(token[i]);
-    }
-  }
-  return true;
+  return protocol::decode(token, out, is_null);
 }
 std::wstring Wide(const std::string& u) {
   if (u.empty()) return {};
@@ -961,15 +925,8 @@ DWORD WINAPI Reporter(void*) {
 
 // ---------------------------------------------------------------- commands
 std::vector<std::string> Split(const std::string& line) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    const size_t j = line.find(' ', i);
-    out.push_back(line.substr(i, j == std::string::npos ? std::string::npos : j - i));
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
-  return out;
+  if (line.empty()) return {};
+  return protocol::split(line);
 }
 
 bool ReadLine(HANDLE in, std::string* line) {
