@@ -200,3 +200,23 @@ TEST(RunWslc, ScenarioGivesTheSessionAndTheContainerDocument) {
   EXPECT_EQ(bad.result.rc, 2) << bad.context();
   EXPECT_NE(bad.doc.dump().find("events[0].argument"), std::string::npos) << bad.context();
 }
+
+// Calls that depend on the VM's state, with WSL's answers: a WSLC mountpoint mounted twice
+// (ERROR_ALREADY_EXISTS) or unmounted without a mount (ERROR_NOT_FOUND), from
+// WSLCVirtualMachine::MountWindowsFolderImpl and UnmountWindowsFolder; an ExecuteBinary after
+// OnVMStopping, when WSL's VM is gone (E_NOT_VALID_STATE, LxssUserSessionImpl::CreateLinuxProcess).
+TEST(RunWslc, CallsThatDependOnTheVmsStateGetWslsAnswers) {
+  const auto dll = wt::run_fixture("vm_state_calls.c");
+  ASSERT_FALSE(dll.empty());
+  auto r = wt::run_json({dll.string(), "--wsl-version", "2.9.5"});
+  const json* run = r.run("2.9.5");
+  ASSERT_NE(run, nullptr) << r.context();
+  const std::string out = (*run)["output"].get<std::string>();
+  EXPECT_NE(out.find("mount 0x00000000, again 0x800700b7, unmount of nothing 0x80070490"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("ExecuteBinary after OnVMStopping: 0x8007139f"), std::string::npos) << out;
+  const auto late = wt::api_calls(*run, "ExecuteBinary");
+  ASSERT_EQ(late.size(), 1u) << r.context();
+  EXPECT_EQ(late[0]["symbol"], "ERROR_INVALID_STATE") << late[0].dump(2);
+}
