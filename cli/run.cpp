@@ -416,7 +416,7 @@ int run_plugin(const RunFlags& f, const json* extra) {
     note(
         "warning: --no-sandbox: the plugin and the processes it starts run with your rights and "
         "see your files; run only plugins you trust this way");
-  auto environment = host::prepare_environment(o.progress);
+  auto environment = host::prepare_environment(o.progress, /*warm_wineserver=*/f.no_sandbox);
   if (!environment) return fail_with(environment.error());
   auto doc = host::run(o, *environment);
   if (!doc) return fail_with(doc.error());

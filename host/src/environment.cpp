@@ -229,7 +229,8 @@ void keep_wineserver_warm(const Environment& e) {
   run_detached({e.wineserver.string(), "-p600"}, wine_environment(e));
 }
 
-Result<Environment> prepare_environment(const std::function<void(std::string_view)>& progress) {
+Result<Environment> prepare_environment(const std::function<void(std::string_view)>& progress,
+                                        bool warm_wineserver) {
   Environment e;
   auto exe = find_host_exe();
   if (!exe) return std::unexpected(exe.error());
@@ -275,7 +276,7 @@ Result<Environment> prepare_environment(const std::function<void(std::string_vie
                       e.prefix.string()));
     fs::create_directories(e.prefix, ec);
     const auto env = wine_environment(e);
-    keep_wineserver_warm(e);
+    if (warm_wineserver) keep_wineserver_warm(e);
     const int rc = run_detached({e.wine.string(), "wineboot", "-i"}, env);
     // No debugger and no crash dialog, ever: the host reports crashes itself.
     const fs::path reg = e.prefix / "wslplug-aedebug.reg";
@@ -285,6 +286,9 @@ Result<Environment> prepare_environment(const std::function<void(std::string_vie
              "NT\\CurrentVersion\\AeDebug]\n\"Auto\"=\"0\"\n\"Debugger\"=\"\"\n\n";
     }
     const int rc2 = run_detached({e.wine.string(), "regedit", "/S", "Z:" + reg.string()}, env);
+    // Sandboxed runs read the prefix from disk: let the prefix's wineserver write the registry and
+    // end (it does when idle for a few seconds) before any of them starts.
+    if (!warm_wineserver) run_detached({e.wineserver.string(), "-w"}, env);
     if (rc != 0 || rc2 != 0 || !fs::exists(e.drive_c, ec)) {
       status = io_error(fmt::format("creating the wine prefix failed (wineboot exit {}, regedit "
                                     "exit {})",
@@ -324,7 +328,7 @@ Result<Environment> prepare_environment(const std::function<void(std::string_vie
   ::close(lock);
   if (!status) return std::unexpected(status.error());
   e.wine_version = read_first_line(e.prefix / ".wslplug-wine-version");
-  keep_wineserver_warm(e);
+  if (warm_wineserver) keep_wineserver_warm(e);
   return e;
 }
 

@@ -159,8 +159,11 @@ struct Environment {
 
 // Finds the host program ($WSLPLUG_HOST_EXE; beside the running binary;
 // ../libexec/wslplug/), wine, and prepares the prefix (created on first use, with progress).
-// Errors: kIo (exit 3) naming what to install.
-Result<Environment> prepare_environment(const std::function<void(std::string_view)>& progress);
+// Errors: kIo (exit 3) naming what to install. `warm_wineserver`: leave the prefix's wineserver
+// running for 10 minutes for the next run (--no-sandbox runs share it); false: nothing of wine is
+// left running (sandboxed runs start their own inside the sandbox).
+Result<Environment> prepare_environment(const std::function<void(std::string_view)>& progress,
+                                        bool warm_wineserver = true);
 
 // Runs every version. The document of docs/run-json.md; exit code in doc["exit_code"].
 // An Error only for input errors found before anything ran (the DLL is not a PE, ARM64, ...).
