@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "common.hpp"
-#include "console.hpp"
+#include "render/console.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/core/version.hpp"
 

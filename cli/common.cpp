@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "console.hpp"
+#include "render/console.hpp"
 #include "wslplug/core/json.hpp"
 
 namespace wslplug::cli {

@@ -7,7 +7,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "completion_model.hpp"
+#include "docs/completion_model.hpp"
 #include "wslplug/core/version.hpp"
 
 namespace wslplug::cli {

@@ -4,9 +4,9 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "console.hpp"
-#include "json_report.hpp"
-#include "output_flags.hpp"
+#include "flags/output_flags.hpp"
+#include "render/console.hpp"
+#include "render/json_report.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/signing/signing.hpp"
 

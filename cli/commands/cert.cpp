@@ -6,10 +6,10 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "console.hpp"
-#include "json_report.hpp"
-#include "output_flags.hpp"
-#include "secret_flags.hpp"
+#include "flags/output_flags.hpp"
+#include "flags/secret_flags.hpp"
+#include "render/console.hpp"
+#include "render/json_report.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {

@@ -9,8 +9,8 @@
 #include <algorithm>
 
 #include "command.hpp"
+#include "commands/run.hpp"
 #include "common.hpp"
-#include "run_command.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/json.hpp"
 #include "wslplug/project/builder.hpp"

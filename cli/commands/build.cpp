@@ -10,10 +10,10 @@
 #include <optional>
 
 #include "command.hpp"
+#include "commands/run.hpp"
 #include "common.hpp"
-#include "console.hpp"
-#include "findings_view.hpp"
-#include "run_command.hpp"
+#include "render/console.hpp"
+#include "render/findings_view.hpp"
 #include "wslplug/doctor/finding.hpp"
 #include "wslplug/project/builder.hpp"
 #include "wslplug/project/manifest.hpp"

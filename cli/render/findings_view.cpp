@@ -1,5 +1,5 @@
 // The shared text and JSON view of findings (see findings_view.hpp).
-#include "findings_view.hpp"
+#include "render/findings_view.hpp"
 
 #include <fmt/format.h>
 

@@ -6,8 +6,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "console.hpp"
 #include "parallel.hpp"
+#include "render/console.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {

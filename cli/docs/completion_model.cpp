@@ -1,7 +1,7 @@
 // Reads the command tree from the CLI11 app and decides what each value completes to. The value
 // vocabularies come from the libraries that parse them (languages, targets, hooks, capabilities,
 // digests, WSL versions); options are matched by any of their names, so an alias keeps its hint.
-#include "completion_model.hpp"
+#include "docs/completion_model.hpp"
 
 #include <algorithm>
 #include <map>

@@ -16,8 +16,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "console.hpp"
-#include "findings_view.hpp"
+#include "render/console.hpp"
+#include "render/findings_view.hpp"
 #include "wslplug/doctor/advice.hpp"
 #include "wslplug/doctor/dll.hpp"
 #include "wslplug/doctor/errors.hpp"

@@ -1,5 +1,5 @@
 // Global console flags, colour and status lines (see console.hpp).
-#include "console.hpp"
+#include "render/console.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -5,8 +5,8 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "console.hpp"
-#include "json_report.hpp"
+#include "render/console.hpp"
+#include "render/json_report.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 

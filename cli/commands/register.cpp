@@ -11,9 +11,9 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "console.hpp"
-#include "findings_view.hpp"
-#include "json_report.hpp"
+#include "render/console.hpp"
+#include "render/findings_view.hpp"
+#include "render/json_report.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"

@@ -9,7 +9,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
-#include "completion_model.hpp"
+#include "docs/completion_model.hpp"
 
 namespace wslplug::cli {
 namespace {

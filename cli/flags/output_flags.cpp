@@ -1,5 +1,5 @@
 // The output option group (see output_flags.hpp).
-#include "output_flags.hpp"
+#include "flags/output_flags.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // The secret option group (see secret_flags.hpp).
-#include "secret_flags.hpp"
+#include "flags/secret_flags.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
