@@ -21,26 +21,7 @@
 
 namespace wslplug::cli {
 
-std::vector<CommandSpec>& command_registry() {
-  static std::vector<CommandSpec> registry;
-  return registry;
-}
-
 namespace {
-
-// The commands in the order --help lists them: making a project, signing, registering,
-// diagnosing, then help and version. A registered command missing here is listed after these,
-// by name.
-constexpr std::string_view kHelpOrder[] = {
-    "new",      "build",      "run",    "cert",      "sign",    "prepare",
-    "finish",   "verify",     "unsign", "timestamp", "attach",  "extract",
-    "register", "unregister", "doctor", "help",      "version", "completion",
-};
-
-std::size_t help_position(const std::string& name) {
-  const auto it = std::find(std::begin(kHelpOrder), std::end(kHelpOrder), name);
-  return static_cast<std::size_t>(it - std::begin(kHelpOrder));
-}
 
 // ------------------------------------------------------------------------- help formatter
 
@@ -456,13 +437,9 @@ BuiltApp build_app() {
                       "wslplug doctor Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f",
                       "wslplug register --ps1 --source build/my_plugin.dll", "wslplug help sign"});
 
-  auto& registry = command_registry();
-  std::sort(registry.begin(), registry.end(), [](const CommandSpec& a, const CommandSpec& b) {
-    return std::pair{help_position(a.name), a.name} < std::pair{help_position(b.name), b.name};
-  });
-  for (auto& spec : registry) {
-    Runner run = spec.setup(app);
-    built.runners.emplace_back(app.get_subcommand(spec.name), std::move(run));
+  for (const Command& command : command_table()) {
+    Runner run = command.setup(app);
+    built.runners.emplace_back(app.get_subcommand(std::string(command.name)), std::move(run));
   }
   // -q, -v and --color work before and after the command name, at every level.
   std::function<void(CLI::App*)> add_console = [&](CLI::App* a) {

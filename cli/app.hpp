@@ -1,5 +1,5 @@
-// The whole command line as one CLI11 tree: build_app() makes the root app, lets every
-// registered command add its subcommand (cli/command.hpp) in the order --help lists them, and
+// The whole command line as one CLI11 tree: build_app() makes the root app, lets every command
+// of the table (cli/commands/commands.hpp) add its subcommand in the table's order, and
 // normalises every option the same way (one value per occurrence, metavars instead of CLI11
 // type names, the help formatter with the shared exit-code footer). main() parses with it; the
 // completion and man page generators walk the same tree, so they cannot drift from the parser.
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 
 namespace wslplug::cli {
 

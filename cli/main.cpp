@@ -1,4 +1,4 @@
-// wslplug entry point: builds the command tree from the command registry (cli/app.hpp), parses,
+// wslplug entry point: builds the command tree from the command table (cli/app.hpp), parses,
 // runs one command.
 #include "app.hpp"
 

@@ -2,7 +2,7 @@
 // into the PE file it was made for, after checking that its digest matches the file.
 #include <fmt/format.h>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
 #include "render/console.hpp"
@@ -55,31 +55,31 @@ int run_attach(const AttachArgs& a) {
   return kExitOk;
 }
 
-const Registrar kRegistrar{
-    {"attach", [](CLI::App& root) -> Runner {
-       auto a = std::make_shared<AttachArgs>();
-       auto* cmd = root.add_subcommand(
-           "attach",
-           "Embed a detached PKCS#7 signature into the PE file it signs (the digest is checked "
-           "first; an existing signature is replaced)");
-       cmd->add_option("FILE", a->file, "PE file the signature was made for")
-           ->required()
-           ->check(CLI::ExistingFile);
-       cmd->add_option("--signature,-s", a->signature, "Detached signature (DER or PEM PKCS#7)")
-           ->option_text("FILE")
-           ->required()
-           ->check(CLI::ExistingFile);
-       add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
-                        {.output = "Write the signed file here"});
-       cmd->add_flag("--json", a->json,
-                     "Print one JSON document on stdout (schema: docs/output-json.md)");
-       set_usage(cmd, "FILE --signature FILE (-o FILE | --in-place) [OPTIONS]");
-       set_examples(cmd, {"wslplug attach plugin.dll --signature plugin.p7 -o signed/plugin.dll",
-                          "wslplug attach plugin.dll --signature plugin.p7 --in-place",
-                          "# on the signing host: wslplug sign plugin.dll --pfx signer.pfx "
-                          "--pfx-password-env PFXPASS --detached-out plugin.p7"});
-       return [a] { return run_attach(*a); };
-     }}};
-
 }  // namespace
+
+Runner setup_attach(CLI::App& root) {
+  auto a = std::make_shared<AttachArgs>();
+  auto* cmd = root.add_subcommand(
+      "attach",
+      "Embed a detached PKCS#7 signature into the PE file it signs (the digest is checked "
+      "first; an existing signature is replaced)");
+  cmd->add_option("FILE", a->file, "PE file the signature was made for")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--signature,-s", a->signature, "Detached signature (DER or PEM PKCS#7)")
+      ->option_text("FILE")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
+                   {.output = "Write the signed file here"});
+  cmd->add_flag("--json", a->json,
+                "Print one JSON document on stdout (schema: docs/output-json.md)");
+  set_usage(cmd, "FILE --signature FILE (-o FILE | --in-place) [OPTIONS]");
+  set_examples(cmd, {"wslplug attach plugin.dll --signature plugin.p7 -o signed/plugin.dll",
+                     "wslplug attach plugin.dll --signature plugin.p7 --in-place",
+                     "# on the signing host: wslplug sign plugin.dll --pfx signer.pfx "
+                     "--pfx-password-env PFXPASS --detached-out plugin.p7"});
+  return [a] { return run_attach(*a); };
+}
+
 }  // namespace wslplug::cli

@@ -9,7 +9,7 @@
 
 #include <optional>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "commands/run.hpp"
 #include "common.hpp"
 #include "render/console.hpp"
@@ -244,67 +244,66 @@ int BuildRun::run_built() {
 
 int run_build(const BuildFlags& f) { return BuildRun(f).run(); }
 
-const Registrar kRegistrar{CommandSpec{
-    "build", [](CLI::App& root) -> Runner {
-      auto flags = std::make_shared<BuildFlags>();
-      auto* cmd = root.add_subcommand(
-          "build",
-          "Build the plugin project into a Windows DLL (cargo or CMake with MinGW-w64 on Linux) "
-          "and report where the DLL is.");
-      cmd->add_option("-C,--dir", flags->dir, "Project directory (default: .)")->option_text("DIR");
-      set_choices(cmd->add_option("--target", flags->target,
-                                  "Architecture: x86_64 (default, or wslplug.json's target) or "
-                                  "arm64"),
-                  {"x86_64", "arm64"});
-      cmd->add_flag("--debug", flags->debug, "Build the debug profile instead of release");
-      cmd->add_flag("--json", flags->json,
-                    "Print a JSON report on stdout (artifact, target, signed, findings); the "
-                    "toolchain's output goes to stderr");
-      cmd->add_flag("--sign", flags->sign,
-                    "Sign the DLL with the project's test certificate (.wslplug/cert.pem and "
-                    "key.pem, created on first use)");
-      cmd->add_flag("--emit-reg", flags->emit_reg,
-                    "Write the registration files (.wslplug/NAME.reg and NAME.unregister.reg) for "
-                    "the DLL installed at --windows-path, by default C:\\Program Files\\WSL "
-                    "Plugins\\NAME\\<dll>");
-      cmd->add_option("--windows-path", flags->windows_path,
-                      "With --emit-reg (implied): where Windows loads the DLL from, as register's "
-                      "DLL_PATH (C:\\..., /mnt/c/..., \\\\server\\share\\...)");
-      cmd->add_option("--automount-root", flags->automount_root,
-                      "Where WSL mounts Windows drives (wsl.conf [automount] root), for a "
-                      "/mnt/c/... --windows-path")
-          ->capture_default_str();
-      cmd->add_flag("--run", flags->run,
-                    "Then run the built DLL through its lifecycle in the WSL plugin host (wslplug "
-                    "run); with --json one document: run's, with build's under \"build\"");
-      cmd->add_option("--wsl-version", flags->run_versions,
-                      "With --run: WSL version to emulate (repeatable; default: run's matrix)")
-          ->option_text("X.Y.Z")
-          ->allow_extra_args(false);
-      cmd->add_flag("--allow-unsigned", flags->run_allow_unsigned,
-                    "With --run: run the DLL even when it is not signed (without --sign), with a "
-                    "warning");
-      cmd->add_option("--cargo", flags->cargo,
-                      "The cargo to run (default: $CARGO, then cargo on PATH); the rustc beside it "
-                      "is used unless RUSTC is set")
-          ->option_text("PROGRAM");
-      cmd->add_flag("--offline", flags->offline,
-                    "Rust: build with the crates already on this machine (cargo --offline; after "
-                    "`cargo fetch` or `cargo vendor`)");
-      set_examples(cmd,
-                   {"wslplug build", "wslplug build -C my-plugin --json",
-                    "wslplug build --cargo /usr/bin/cargo   # Debian 12's rustc-web (Rust "
-                    "1.96), not rustup's",
-                    "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug",
-                    "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run",
-                    "wslplug build --windows-path '/mnt/c/Program Files/WSL Plugins/p/p.dll'"});
-      set_exit_codes(cmd, {{0, "built"},
-                           {1, "the build failed or the DLL has error findings"},
-                           {2,
-                            "no project, a toolchain is missing (the fix says what to install) "
-                            "or cargo cannot get the crates (network or registry)"}});
-      return [flags] { return run_build(*flags); };
-    }}};
-
 }  // namespace
+
+Runner setup_build(CLI::App& root) {
+  auto flags = std::make_shared<BuildFlags>();
+  auto* cmd = root.add_subcommand(
+      "build",
+      "Build the plugin project into a Windows DLL (cargo or CMake with MinGW-w64 on Linux) "
+      "and report where the DLL is.");
+  cmd->add_option("-C,--dir", flags->dir, "Project directory (default: .)")->option_text("DIR");
+  set_choices(cmd->add_option("--target", flags->target,
+                              "Architecture: x86_64 (default, or wslplug.json's target) or "
+                              "arm64"),
+              {"x86_64", "arm64"});
+  cmd->add_flag("--debug", flags->debug, "Build the debug profile instead of release");
+  cmd->add_flag("--json", flags->json,
+                "Print a JSON report on stdout (artifact, target, signed, findings); the "
+                "toolchain's output goes to stderr");
+  cmd->add_flag("--sign", flags->sign,
+                "Sign the DLL with the project's test certificate (.wslplug/cert.pem and "
+                "key.pem, created on first use)");
+  cmd->add_flag("--emit-reg", flags->emit_reg,
+                "Write the registration files (.wslplug/NAME.reg and NAME.unregister.reg) for "
+                "the DLL installed at --windows-path, by default C:\\Program Files\\WSL "
+                "Plugins\\NAME\\<dll>");
+  cmd->add_option("--windows-path", flags->windows_path,
+                  "With --emit-reg (implied): where Windows loads the DLL from, as register's "
+                  "DLL_PATH (C:\\..., /mnt/c/..., \\\\server\\share\\...)");
+  cmd->add_option("--automount-root", flags->automount_root,
+                  "Where WSL mounts Windows drives (wsl.conf [automount] root), for a "
+                  "/mnt/c/... --windows-path")
+      ->capture_default_str();
+  cmd->add_flag("--run", flags->run,
+                "Then run the built DLL through its lifecycle in the WSL plugin host (wslplug "
+                "run); with --json one document: run's, with build's under \"build\"");
+  cmd->add_option("--wsl-version", flags->run_versions,
+                  "With --run: WSL version to emulate (repeatable; default: run's matrix)")
+      ->option_text("X.Y.Z")
+      ->allow_extra_args(false);
+  cmd->add_flag("--allow-unsigned", flags->run_allow_unsigned,
+                "With --run: run the DLL even when it is not signed (without --sign), with a "
+                "warning");
+  cmd->add_option("--cargo", flags->cargo,
+                  "The cargo to run (default: $CARGO, then cargo on PATH); the rustc beside it "
+                  "is used unless RUSTC is set")
+      ->option_text("PROGRAM");
+  cmd->add_flag("--offline", flags->offline,
+                "Rust: build with the crates already on this machine (cargo --offline; after "
+                "`cargo fetch` or `cargo vendor`)");
+  set_examples(cmd, {"wslplug build", "wslplug build -C my-plugin --json",
+                     "wslplug build --cargo /usr/bin/cargo   # Debian 12's rustc-web (Rust "
+                     "1.96), not rustup's",
+                     "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug",
+                     "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run",
+                     "wslplug build --windows-path '/mnt/c/Program Files/WSL Plugins/p/p.dll'"});
+  set_exit_codes(cmd, {{0, "built"},
+                       {1, "the build failed or the DLL has error findings"},
+                       {2,
+                        "no project, a toolchain is missing (the fix says what to install) "
+                        "or cargo cannot get the crates (network or registry)"}});
+  return [flags] { return run_build(*flags); };
+}
+
 }  // namespace wslplug::cli

@@ -4,7 +4,7 @@
 #include <ctime>
 #include <optional>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
 #include "flags/secret_flags.hpp"
@@ -99,48 +99,46 @@ int run_cert_new(const CertNewArgs& a) {
   return kExitOk;
 }
 
-const Registrar kRegistrar{
-    {"cert", [](CLI::App& root) -> Runner {
-       auto* cert = root.add_subcommand("cert", "Create test code-signing certificates");
-       cert->require_subcommand(1);
-       auto args = std::make_shared<CertNewArgs>();
-       auto* cmd = cert->add_subcommand(
-           "new",
-           "Create a self-signed code-signing certificate (X.509 v3, SHA-256, EKU codeSigning) and "
-           "its "
-           "private key: key.pem (0600), cert.pem, cert.cer (DER) and optionally cert.pfx");
-       cmd->add_option("--out-dir", args->out_dir, "Directory for the files (created if missing)")
-           ->option_text("DIR")
-           ->capture_default_str();
-       cmd->add_option("--subject", args->subject, "Subject, e.g. \"CN=My Company, O=My Org\"")
-           ->option_text("DN")
-           ->capture_default_str();
-       cmd->add_option("--days", args->days, "Validity in days")
-           ->option_text("N")
-           ->capture_default_str();
-       set_choices(cmd->add_option("--key-type", args->key,
-                                   "Key type: rsa2048, rsa3072, rsa4096 or ecdsa-p256"),
-                   {"rsa2048", "rsa3072", "rsa4096", "ecdsa-p256"})
-           ->capture_default_str();
-       add_alias(cmd, "--key", args->key, "--key-type", /*deprecated=*/true);
-       cmd->add_flag("--pfx", args->pfx, "Also write a PKCS#12 file cert.pfx");
-       add_secret_flags(cmd, args->pfx_password, "pfx", "the cert.pfx password");
-       add_output_flags(cmd, args->out, OutputStyle::kForceOnly,
-                        {.force = "Overwrite existing files"});
-       cmd->add_flag("--json", args->json,
-                     "Print one JSON document on stdout (schema: docs/output-json.md)");
-       set_examples(cmd,
-                    {"wslplug cert new --out-dir certs",
+}  // namespace
+
+Runner setup_cert(CLI::App& root) {
+  auto* cert = root.add_subcommand("cert", "Create test code-signing certificates");
+  cert->require_subcommand(1);
+  auto args = std::make_shared<CertNewArgs>();
+  auto* cmd = cert->add_subcommand(
+      "new",
+      "Create a self-signed code-signing certificate (X.509 v3, SHA-256, EKU codeSigning) and "
+      "its "
+      "private key: key.pem (0600), cert.pem, cert.cer (DER) and optionally cert.pfx");
+  cmd->add_option("--out-dir", args->out_dir, "Directory for the files (created if missing)")
+      ->option_text("DIR")
+      ->capture_default_str();
+  cmd->add_option("--subject", args->subject, "Subject, e.g. \"CN=My Company, O=My Org\"")
+      ->option_text("DN")
+      ->capture_default_str();
+  cmd->add_option("--days", args->days, "Validity in days")
+      ->option_text("N")
+      ->capture_default_str();
+  set_choices(
+      cmd->add_option("--key-type", args->key, "Key type: rsa2048, rsa3072, rsa4096 or ecdsa-p256"),
+      {"rsa2048", "rsa3072", "rsa4096", "ecdsa-p256"})
+      ->capture_default_str();
+  add_alias(cmd, "--key", args->key, "--key-type", /*deprecated=*/true);
+  cmd->add_flag("--pfx", args->pfx, "Also write a PKCS#12 file cert.pfx");
+  add_secret_flags(cmd, args->pfx_password, "pfx", "the cert.pfx password");
+  add_output_flags(cmd, args->out, OutputStyle::kForceOnly, {.force = "Overwrite existing files"});
+  cmd->add_flag("--json", args->json,
+                "Print one JSON document on stdout (schema: docs/output-json.md)");
+  set_examples(cmd, {"wslplug cert new --out-dir certs",
                      "wslplug cert new --out-dir certs --subject \"CN=Contoso, O=Contoso Ltd\" "
                      "--days 730 --key-type rsa4096",
                      "PFX_PASS=secret wslplug cert new --out-dir certs --pfx "
                      "--pfx-password-env PFX_PASS"});
-       set_examples(cert, {"wslplug cert new --out-dir certs"});
-       return [args, cmd] {
-         if (cmd->parsed()) return run_cert_new(*args);
-         return kExitUsage;
-       };
-     }}};
+  set_examples(cert, {"wslplug cert new --out-dir certs"});
+  return [args, cmd] {
+    if (cmd->parsed()) return run_cert_new(*args);
+    return kExitUsage;
+  };
+}
 
-}  // namespace
 }  // namespace wslplug::cli

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "render/console.hpp"
 #include "render/findings_view.hpp"
@@ -316,7 +316,9 @@ Status read_pasted_codes(DoctorOptions& o) {
   return {};
 }
 
-Runner setup(CLI::App& root) {
+}  // namespace
+
+Runner setup_doctor(CLI::App& root) {
   auto opts = std::make_shared<DoctorOptions>();
   auto* cmd = root.add_subcommand(
       "doctor",
@@ -376,8 +378,4 @@ Runner setup(CLI::App& root) {
     return run_codes(*opts);
   };
 }
-
-const Registrar kRegistrar{{"doctor", setup}};
-
-}  // namespace
 }  // namespace wslplug::cli

@@ -5,12 +5,11 @@
 
 #include <cstdio>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
 #include "render/console.hpp"
 #include "render/json_report.hpp"
-#include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
@@ -79,31 +78,30 @@ int run_extract(const ExtractArgs& a) {
   return kExitOk;
 }
 
-const Registrar kRegistrar{
-    {"extract", [](CLI::App& root) -> Runner {
-       auto a = std::make_shared<ExtractArgs>();
-       auto* cmd = root.add_subcommand(
-           "extract", "Write the embedded Authenticode signature (PKCS#7) of a PE file out");
-       cmd->add_option("FILE", a->file, "Signed PE file")->required()->check(CLI::ExistingFile);
-       add_output_flags(
-           cmd, a->out, OutputStyle::kOutRequired,
-           {.output = "Signature file to write (DER unless --pem); - writes it to stdout",
-            .force = "Overwrite an existing output file"});
-       cmd->add_flag("--pem", a->pem, "Write PEM (-----BEGIN PKCS7-----) instead of DER");
-       cmd->add_option("--index", a->index,
-                       "Which signature, numbered as `verify` lists them: each certificate "
-                       "entry (with its nested ones inside) followed by its nested ones, each "
-                       "on its own")
-           ->option_text("N")
-           ->capture_default_str();
-       cmd->add_flag("--json", a->json,
-                     "Print one JSON document on stdout (schema: docs/output-json.md)");
-       set_examples(cmd, {"wslplug extract plugin.dll -o plugin.p7",
-                          "wslplug extract plugin.dll -o - --pem | openssl pkcs7 -print_certs",
-                          "wslplug extract plugin.dll -o nested.pem --pem --index 1",
-                          "openssl pkcs7 -inform DER -in plugin.p7 -print_certs -noout"});
-       return [a] { return run_extract(*a); };
-     }}};
-
 }  // namespace
+
+Runner setup_extract(CLI::App& root) {
+  auto a = std::make_shared<ExtractArgs>();
+  auto* cmd = root.add_subcommand(
+      "extract", "Write the embedded Authenticode signature (PKCS#7) of a PE file out");
+  cmd->add_option("FILE", a->file, "Signed PE file")->required()->check(CLI::ExistingFile);
+  add_output_flags(cmd, a->out, OutputStyle::kOutRequired,
+                   {.output = "Signature file to write (DER unless --pem); - writes it to stdout",
+                    .force = "Overwrite an existing output file"});
+  cmd->add_flag("--pem", a->pem, "Write PEM (-----BEGIN PKCS7-----) instead of DER");
+  cmd->add_option("--index", a->index,
+                  "Which signature, numbered as `verify` lists them: each certificate "
+                  "entry (with its nested ones inside) followed by its nested ones, each "
+                  "on its own")
+      ->option_text("N")
+      ->capture_default_str();
+  cmd->add_flag("--json", a->json,
+                "Print one JSON document on stdout (schema: docs/output-json.md)");
+  set_examples(cmd, {"wslplug extract plugin.dll -o plugin.p7",
+                     "wslplug extract plugin.dll -o - --pem | openssl pkcs7 -print_certs",
+                     "wslplug extract plugin.dll -o nested.pem --pem --index 1",
+                     "openssl pkcs7 -inform DER -in plugin.p7 -print_certs -noout"});
+  return [a] { return run_extract(*a); };
+}
+
 }  // namespace wslplug::cli

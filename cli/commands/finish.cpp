@@ -3,7 +3,7 @@
 // the signature verifies against the request's certificate.
 #include <fmt/format.h>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
 #include "flags/timestamp_flags.hpp"
@@ -74,36 +74,36 @@ int run_finish(const FinishArgs& a) {
   return kExitOk;
 }
 
-const Registrar kRegistrar{
-    {"finish", [](CLI::App& root) -> Runner {
-       auto a = std::make_shared<FinishArgs>();
-       auto* cmd = root.add_subcommand(
-           "finish",
-           "Two-step signing, step 2: embed the signature of a `wslplug prepare` request (the "
-           "file must still match the request; the signature is checked against the "
-           "certificate before anything is written)");
-       cmd->add_option("FILE", a->file, "The PE file the request was prepared for")
-           ->required()
-           ->check(CLI::ExistingFile);
-       cmd->add_option("--request", a->request, "The signing request from `wslplug prepare`")
-           ->required()
-           ->check(CLI::ExistingFile);
-       cmd->add_option("--signature", a->signature,
-                       "The raw signature of the request's digest (binary: PKCS#1 v1.5 for RSA, "
-                       "DER or r||s for ECDSA)")
-           ->required()
-           ->check(CLI::ExistingFile);
-       add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
-                        {.output = "Write the signed file here"});
-       add_timestamp_flags(cmd, a->ts, /*required=*/false);
-       cmd->add_flag("--json", a->json,
-                     "Print one JSON document on stdout (schema: docs/output-json.md)");
-       set_examples(cmd, {"wslplug finish plugin.dll --request plugin.req.json --signature "
-                          "plugin.sig -o plugin.signed.dll",
-                          "wslplug finish plugin.dll --request plugin.req.json --signature "
-                          "plugin.sig --in-place --timestamp http://timestamp.digicert.com"});
-       return [a] { return run_finish(*a); };
-     }}};
-
 }  // namespace
+
+Runner setup_finish(CLI::App& root) {
+  auto a = std::make_shared<FinishArgs>();
+  auto* cmd = root.add_subcommand(
+      "finish",
+      "Two-step signing, step 2: embed the signature of a `wslplug prepare` request (the "
+      "file must still match the request; the signature is checked against the "
+      "certificate before anything is written)");
+  cmd->add_option("FILE", a->file, "The PE file the request was prepared for")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--request", a->request, "The signing request from `wslplug prepare`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--signature", a->signature,
+                  "The raw signature of the request's digest (binary: PKCS#1 v1.5 for RSA, "
+                  "DER or r||s for ECDSA)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
+                   {.output = "Write the signed file here"});
+  add_timestamp_flags(cmd, a->ts, /*required=*/false);
+  cmd->add_flag("--json", a->json,
+                "Print one JSON document on stdout (schema: docs/output-json.md)");
+  set_examples(cmd, {"wslplug finish plugin.dll --request plugin.req.json --signature "
+                     "plugin.sig -o plugin.signed.dll",
+                     "wslplug finish plugin.dll --request plugin.req.json --signature "
+                     "plugin.sig --in-place --timestamp http://timestamp.digicert.com"});
+  return [a] { return run_finish(*a); };
+}
+
 }  // namespace wslplug::cli

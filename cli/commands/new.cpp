@@ -3,7 +3,7 @@
 // write it, and says what was made.
 #include <fmt/format.h>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "render/console.hpp"
 #include "render/json_report.hpp"
@@ -118,69 +118,68 @@ int run_new(const NewFlags& f) {
   return kExitOk;
 }
 
-const Registrar kRegistrar{CommandSpec{
-    "new", [](CLI::App& root) -> Runner {
-      auto flags = std::make_shared<NewFlags>();
-      auto* cmd = root.add_subcommand(
-          "new",
-          "Create a WSL plugin project: a Rust cdylib on wslplugins-rs (default) or a C++ CMake "
-          "project, with wslplug.json and a README of next steps.");
-      cmd->add_option("NAME", flags->name,
-                      "Plugin name: crate/project name and registry value name (letters, digits, "
-                      "'-', '_'; starts with a letter)")
-          ->required();
-      set_choices(cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp"),
-                  {"rust", "cpp"});
-      cmd->add_option("--dir,--out-dir", flags->dir,
-                      "Directory to create, with its parents (default: ./NAME)")
-          ->option_text("DIR");
-      cmd->add_option("--hooks", flags->hooks,
-                      "Comma-separated hooks: vm-started, vm-stopping, distribution-started, "
-                      "distribution-stopping, distribution-registered, distribution-unregistered; "
-                      "WSL Containers (C++ only): session-created, session-stopping, "
-                      "container-started, container-stopping, image-created, image-deleted, "
-                      "wslc-vm-started, wslc-vm-stopping; or all (the six WSL hooks), wslc (the "
-                      "eight WSLC hooks), none (default: the four VM and distribution start/stop "
-                      "hooks)")
-          ->option_text("HOOK,...")
-          ->each([flags](const std::string&) { flags->hooks_given = true; });
-      cmd->add_option("--sdk", flags->sdk,
-                      "C++: build against Microsoft's Microsoft.WSL.PluginApi header instead of "
-                      "include/WslPluginApi.h: nuget[:VERSION] (downloaded by CMake, pinned with "
-                      "--sdk-sha256), or a .nupkg or folder you have (checked for the same "
-                      "layout when CMake configures)")
-          ->option_text("nuget[:VERSION]|PATH");
-      cmd->add_option("--sdk-sha256", flags->sdk_sha256,
-                      "SHA-256 of the .nupkg CMake downloads for --sdk nuget[:VERSION]")
-          ->option_text("HEX");
-      cmd->add_option("--require", flags->require,
-                      "Minimum WSL version X.Y.Z, or wslplugins-rs capabilities "
-                      "(DistributionInitPid, DistributionRegisteredHook, "
-                      "DistributionUnregisteredHook, ExecuteBinaryInDistribution, "
-                      "DistributionFlavor, DistributionVersion; several with ','). Capabilities "
-                      "the chosen hooks need are added for Rust")
-          ->option_text("X.Y.Z|CAPABILITY,...");
-      cmd->add_flag("--no-ci", flags->no_ci,
-                    "Leave out the GitHub Actions workflow .github/workflows/plugin.yml (build, "
-                    "sign with a certificate from repository secrets, timestamp, verify, run, "
-                    "upload)");
-      cmd->add_flag("--force", flags->force,
-                    "Write into an existing non-empty directory (replaces files of the same name)");
-      cmd->add_flag("--json", flags->json,
-                    "Print one JSON document on stdout: the files written, DLL name, hooks "
-                    "(schema: docs/output-json.md)");
-      set_examples(
-          cmd,
-          {"wslplug new my-plugin", "wslplug new my-plugin --hooks all --require 2.1.3",
-           "wslplug new audit --hooks distribution-started "
-           "--require DistributionFlavor,DistributionVersion",
-           "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp",
-           "wslplug new containers --lang cpp --hooks container-started,wslc-vm-started",
-           "wslplug new ms-sdk --lang cpp --sdk ~/Downloads/microsoft.wsl.pluginapi.2.9.3.nupkg",
-           "wslplug new my-plugin --no-ci   # without .github/workflows/plugin.yml"});
-      set_exit_codes(cmd, {{0, "created"}, {2, "bad name or flag, or the directory is not empty"}});
-      return [flags] { return run_new(*flags); };
-    }}};
-
 }  // namespace
+
+Runner setup_new(CLI::App& root) {
+  auto flags = std::make_shared<NewFlags>();
+  auto* cmd = root.add_subcommand(
+      "new",
+      "Create a WSL plugin project: a Rust cdylib on wslplugins-rs (default) or a C++ CMake "
+      "project, with wslplug.json and a README of next steps.");
+  cmd->add_option("NAME", flags->name,
+                  "Plugin name: crate/project name and registry value name (letters, digits, "
+                  "'-', '_'; starts with a letter)")
+      ->required();
+  set_choices(cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp"),
+              {"rust", "cpp"});
+  cmd->add_option("--dir,--out-dir", flags->dir,
+                  "Directory to create, with its parents (default: ./NAME)")
+      ->option_text("DIR");
+  cmd->add_option("--hooks", flags->hooks,
+                  "Comma-separated hooks: vm-started, vm-stopping, distribution-started, "
+                  "distribution-stopping, distribution-registered, distribution-unregistered; "
+                  "WSL Containers (C++ only): session-created, session-stopping, "
+                  "container-started, container-stopping, image-created, image-deleted, "
+                  "wslc-vm-started, wslc-vm-stopping; or all (the six WSL hooks), wslc (the "
+                  "eight WSLC hooks), none (default: the four VM and distribution start/stop "
+                  "hooks)")
+      ->option_text("HOOK,...")
+      ->each([flags](const std::string&) { flags->hooks_given = true; });
+  cmd->add_option("--sdk", flags->sdk,
+                  "C++: build against Microsoft's Microsoft.WSL.PluginApi header instead of "
+                  "include/WslPluginApi.h: nuget[:VERSION] (downloaded by CMake, pinned with "
+                  "--sdk-sha256), or a .nupkg or folder you have (checked for the same "
+                  "layout when CMake configures)")
+      ->option_text("nuget[:VERSION]|PATH");
+  cmd->add_option("--sdk-sha256", flags->sdk_sha256,
+                  "SHA-256 of the .nupkg CMake downloads for --sdk nuget[:VERSION]")
+      ->option_text("HEX");
+  cmd->add_option("--require", flags->require,
+                  "Minimum WSL version X.Y.Z, or wslplugins-rs capabilities "
+                  "(DistributionInitPid, DistributionRegisteredHook, "
+                  "DistributionUnregisteredHook, ExecuteBinaryInDistribution, "
+                  "DistributionFlavor, DistributionVersion; several with ','). Capabilities "
+                  "the chosen hooks need are added for Rust")
+      ->option_text("X.Y.Z|CAPABILITY,...");
+  cmd->add_flag("--no-ci", flags->no_ci,
+                "Leave out the GitHub Actions workflow .github/workflows/plugin.yml (build, "
+                "sign with a certificate from repository secrets, timestamp, verify, run, "
+                "upload)");
+  cmd->add_flag("--force", flags->force,
+                "Write into an existing non-empty directory (replaces files of the same name)");
+  cmd->add_flag("--json", flags->json,
+                "Print one JSON document on stdout: the files written, DLL name, hooks "
+                "(schema: docs/output-json.md)");
+  set_examples(
+      cmd, {"wslplug new my-plugin", "wslplug new my-plugin --hooks all --require 2.1.3",
+            "wslplug new audit --hooks distribution-started "
+            "--require DistributionFlavor,DistributionVersion",
+            "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp",
+            "wslplug new containers --lang cpp --hooks container-started,wslc-vm-started",
+            "wslplug new ms-sdk --lang cpp --sdk ~/Downloads/microsoft.wsl.pluginapi.2.9.3.nupkg",
+            "wslplug new my-plugin --no-ci   # without .github/workflows/plugin.yml"});
+  set_exit_codes(cmd, {{0, "created"}, {2, "bad name or flag, or the directory is not empty"}});
+  return [flags] { return run_new(*flags); };
+}
+
 }  // namespace wslplug::cli

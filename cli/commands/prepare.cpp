@@ -5,7 +5,7 @@
 
 #include <optional>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
 #include "render/console.hpp"
@@ -99,44 +99,41 @@ int run_prepare(const PrepareArgs& a) {
   return kExitOk;
 }
 
-const Registrar kRegistrar{
-    {"prepare", [](CLI::App& root) -> Runner {
-       auto a = std::make_shared<PrepareArgs>();
-       auto* cmd = root.add_subcommand(
-           "prepare",
-           "Two-step signing, step 1: write a signing request (the digest to sign, the "
-           "authenticated attributes, the certificates) for a key that is elsewhere; complete "
-           "it with `wslplug finish`. FILE is not changed");
-       cmd->add_option("FILE", a->file, "PE file to sign")->required()->check(CLI::ExistingFile);
-       cmd->add_option("--cert", a->cert, "Signer certificate (PEM; the signer first, then chain)")
-           ->required()
-           ->check(CLI::ExistingFile);
-       cmd->add_option("--chain", a->chain, "Extra chain certificates (PEM), repeatable");
-       add_output_flags(cmd, a->out, OutputStyle::kOutRequired,
-                        {.output = "The signing request (JSON) to write",
-                         .force = "Overwrite existing output files"});
-       cmd->add_option("--digest-out", a->digest_out,
-                       "Also write the raw digest to sign to this file (for openssl pkeyutl -in, "
-                       "aws kms sign --message fileb://...)");
-       cmd->add_option("--hash", a->hash, "Digest: sha256, sha384 or sha512")
-           ->capture_default_str();
-       cmd->add_option("--name", a->name, "Description (SpcSpOpusInfo programName)");
-       cmd->add_option("--url", a->url, "URL (SpcSpOpusInfo moreInfo)");
-       cmd->add_flag("--commercial", a->commercial,
-                     "Commercial instead of individual statement type");
-       cmd->add_option("--time", a->time,
-                       "Signing time as unix seconds (default: now, fixed in the request)");
-       cmd->add_flag("--json", a->json,
-                     "Print one JSON document on stdout (schema: docs/output-json.md)");
-       set_examples(cmd,
-                    {"wslplug prepare plugin.dll --cert cert.pem -o plugin.req.json --digest-out "
+}  // namespace
+
+Runner setup_prepare(CLI::App& root) {
+  auto a = std::make_shared<PrepareArgs>();
+  auto* cmd = root.add_subcommand(
+      "prepare",
+      "Two-step signing, step 1: write a signing request (the digest to sign, the "
+      "authenticated attributes, the certificates) for a key that is elsewhere; complete "
+      "it with `wslplug finish`. FILE is not changed");
+  cmd->add_option("FILE", a->file, "PE file to sign")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--cert", a->cert, "Signer certificate (PEM; the signer first, then chain)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--chain", a->chain, "Extra chain certificates (PEM), repeatable");
+  add_output_flags(cmd, a->out, OutputStyle::kOutRequired,
+                   {.output = "The signing request (JSON) to write",
+                    .force = "Overwrite existing output files"});
+  cmd->add_option("--digest-out", a->digest_out,
+                  "Also write the raw digest to sign to this file (for openssl pkeyutl -in, "
+                  "aws kms sign --message fileb://...)");
+  cmd->add_option("--hash", a->hash, "Digest: sha256, sha384 or sha512")->capture_default_str();
+  cmd->add_option("--name", a->name, "Description (SpcSpOpusInfo programName)");
+  cmd->add_option("--url", a->url, "URL (SpcSpOpusInfo moreInfo)");
+  cmd->add_flag("--commercial", a->commercial, "Commercial instead of individual statement type");
+  cmd->add_option("--time", a->time,
+                  "Signing time as unix seconds (default: now, fixed in the request)");
+  cmd->add_flag("--json", a->json,
+                "Print one JSON document on stdout (schema: docs/output-json.md)");
+  set_examples(cmd, {"wslplug prepare plugin.dll --cert cert.pem -o plugin.req.json --digest-out "
                      "plugin.digest",
                      "# on the signing machine: openssl pkeyutl -sign -inkey key.pem -pkeyopt "
                      "digest:sha256 -in plugin.digest -out plugin.sig",
                      "wslplug finish plugin.dll --request plugin.req.json --signature plugin.sig "
                      "-o plugin.signed.dll"});
-       return [a] { return run_prepare(*a); };
-     }}};
+  return [a] { return run_prepare(*a); };
+}
 
-}  // namespace
 }  // namespace wslplug::cli

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "render/console.hpp"
 #include "render/findings_view.hpp"
@@ -436,6 +436,8 @@ int run_register(const RegisterArgs& a) {
   return rep.succeed();
 }
 
+}  // namespace
+
 Runner setup_register(CLI::App& root) {
   auto args = std::make_shared<RegisterArgs>();
   auto* cmd = root.add_subcommand(
@@ -519,6 +521,8 @@ Runner setup_register(CLI::App& root) {
   };
 }
 
+namespace {
+
 // ------------------------------------------------------------------------------ unregister
 
 struct UnregisterArgs {
@@ -581,6 +585,8 @@ int run_unregister(const UnregisterArgs& a) {
   return rep.succeed();
 }
 
+}  // namespace
+
 Runner setup_unregister(CLI::App& root) {
   auto args = std::make_shared<UnregisterArgs>();
   auto* cmd = root.add_subcommand(
@@ -626,9 +632,4 @@ Runner setup_unregister(CLI::App& root) {
                 "Exit codes: 0 written, 2 usage or input error (nothing written), 3 I/O error."});
   return [args] { return run_unregister(*args); };
 }
-
-const Registrar kRegistrar{{"register", setup_register}};
-const Registrar kUnregisterRegistrar{{"unregister", setup_unregister}};
-
-}  // namespace
 }  // namespace wslplug::cli

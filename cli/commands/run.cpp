@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "commands/run.hpp"
 #include "common.hpp"
 #include "wslplug/core/io.hpp"
@@ -436,100 +436,92 @@ int run_plugin(const RunFlags& f, const json* extra) {
   return rc;
 }
 
-namespace {
+Runner setup_run(CLI::App& root) {
+  auto f = std::make_shared<RunFlags>();
+  auto* cmd = root.add_subcommand(
+      "run",
+      "Load the plugin in a faithful WSL plugin host (under wine) and drive its lifecycle with "
+      "real Linux processes: shows every hook's result, API call, crash, hang and ABI "
+      "violation, and what WSL would print.");
+  cmd->add_option("PLUGIN.dll", f->dll,
+                  "The plugin DLL (default: the project's built DLL in -C DIR)");
+  cmd->add_option("-C,--dir", f->dir, "Project directory when no DLL is given (default: .)")
+      ->option_text("DIR");
+  cmd->add_option("--wsl-version", f->versions,
+                  "WSL version to emulate, X.Y.Z; repeatable (default: 2.0.5 2.1.3 2.4.4 2.9.5)")
+      ->option_text("X.Y.Z")
+      ->allow_extra_args(false);
+  cmd->add_option("--distro", f->distros,
+                  "Add or replace a distribution: 'NAME[,package=PFN][,flavor=F|NULL]"
+                  "[,version=V|NULL][,guid=G][,rootfs=PATH]' (rootfs: a folder or a tarball such "
+                  "as wsl --export writes); repeatable")
+      ->option_text("SPEC")
+      ->allow_extra_args(false);
+  cmd->add_option("--scenario", f->scenario,
+                  "JSON scenario file (events, data, expectations, "
+                  "canned command replies; docs/run.md)")
+      ->option_text("FILE");
+  cmd->add_option("--repeat", f->repeat,
+                  "Run the distributions' start/stop pair N times (default 1)")
+      ->option_text("N");
+  cmd->add_flag("--concurrent-distributions", f->concurrent_distributions,
+                "Start (and stop) the distributions of each round at the same time, each "
+                "on its own service thread, as WSL does for two `wsl -d` at once");
+  cmd->add_flag("--no-exec", f->no_exec,
+                "No Linux process at all: refuse every ExecuteBinary, "
+                "ExecuteBinaryInDistribution and WSLCCreateProcess with E_FAIL, and let "
+                "nothing the plugin starts execute a program (Linux or Windows)");
+  cmd->add_flag("--no-sandbox", f->no_sandbox,
+                "Run the plugin host and its processes on this machine with your rights "
+                "(no VM: nothing is mounted, distributions are made-up numbers); for machines "
+                "without user namespaces");
+  cmd->add_flag("--no-network", f->no_network,
+                "The VM gets a network of its own with loopback only (default: this machine's "
+                "network, as WSL's VM has one)");
+  cmd->add_option("--max-processes", f->max_processes,
+                  "Most processes the run may have at once, Windows and Linux (default 1024)")
+      ->option_text("N");
+  cmd->add_flag("--null-strings", f->null_strings,
+                "Pass NULL PackageFamilyName (the header's contract) instead of \"\" (what WSL "
+                "passes today)");
+  cmd->add_option("--hook-timeout", f->hook_timeout,
+                  "Seconds before a hook that has not returned counts as a hang (default 30)")
+      ->option_text("SECONDS");
+  cmd->add_option("--name", f->name,
+                  "Plugin name in WSL's messages (default: the project's registry value name, "
+                  "else the DLL's stem)")
+      ->option_text("NAME");
+  cmd->add_option("--ca", f->cas,
+                  "Trust this root certificate (PEM or DER) for the signature check that "
+                  "official WSL builds make before loading; repeatable, with the project's "
+                  ".wslplug/cert.pem in a project (neither: this system's trust store)")
+      ->option_text("FILE")
+      ->allow_extra_args(false);
+  cmd->add_flag("--allow-unsigned", f->allow_unsigned,
+                "Run an unsigned DLL anyway, with a warning (official WSL builds refuse it "
+                "with TRUST_E_NOSIGNATURE)");
+  cmd->add_flag("--json", f->json, "Print one JSON document (docs/run-json.md) on stdout");
+  set_examples(cmd, {"wslplug run build/x86_64-release/my_plugin.dll",
+                     "wslplug run my.dll --ca certs/cert.pem     # signed with that certificate",
+                     "wslplug run my.dll --allow-unsigned        # an unsigned development build",
+                     "wslplug run                       # in a project folder: its built DLL",
+                     "wslplug run my.dll --wsl-version 2.4.4 --null-strings",
+                     "wslplug run my.dll --distro 'Store,package=Canonical.Ubuntu_79rhkp1fndgsc'",
+                     "wslplug run my.dll --scenario deny-unpackaged.json --json",
+                     "wslplug build --run               # build, then run"});
+  set_exit_codes(cmd, {{0, "WSL would load the plugin and every hook that can fail WSL succeeded"},
+                       {1, "WSL would fail, crash or hang because of the plugin"},
+                       {3,
+                        "the harness failed (no host program, no wine: the fix names the "
+                        "package)"}});
+  // `run --json` promises one document of one shape whatever the mistake.
+  set_json_error_shape(cmd, [](nlohmann::json doc) {
+    for (const char* member : {"plugin", "host", "options", "signature"}) doc[member] = nullptr;
+    doc["distributions"] = nlohmann::json::array();
+    doc["runs"] = nlohmann::json::array();
+    return doc;
+  });
+  return [f] { return run_plugin(*f); };
+}
 
-const Registrar kRegistrar{CommandSpec{
-    "run", [](CLI::App& root) -> Runner {
-      auto f = std::make_shared<RunFlags>();
-      auto* cmd = root.add_subcommand(
-          "run",
-          "Load the plugin in a faithful WSL plugin host (under wine) and drive its lifecycle with "
-          "real Linux processes: shows every hook's result, API call, crash, hang and ABI "
-          "violation, and what WSL would print.");
-      cmd->add_option("PLUGIN.dll", f->dll,
-                      "The plugin DLL (default: the project's built DLL in -C DIR)");
-      cmd->add_option("-C,--dir", f->dir, "Project directory when no DLL is given (default: .)")
-          ->option_text("DIR");
-      cmd->add_option(
-             "--wsl-version", f->versions,
-             "WSL version to emulate, X.Y.Z; repeatable (default: 2.0.5 2.1.3 2.4.4 2.9.5)")
-          ->option_text("X.Y.Z")
-          ->allow_extra_args(false);
-      cmd->add_option(
-             "--distro", f->distros,
-             "Add or replace a distribution: 'NAME[,package=PFN][,flavor=F|NULL]"
-             "[,version=V|NULL][,guid=G][,rootfs=PATH]' (rootfs: a folder or a tarball such "
-             "as wsl --export writes); repeatable")
-          ->option_text("SPEC")
-          ->allow_extra_args(false);
-      cmd->add_option("--scenario", f->scenario,
-                      "JSON scenario file (events, data, expectations, "
-                      "canned command replies; docs/run.md)")
-          ->option_text("FILE");
-      cmd->add_option("--repeat", f->repeat,
-                      "Run the distributions' start/stop pair N times (default 1)")
-          ->option_text("N");
-      cmd->add_flag("--concurrent-distributions", f->concurrent_distributions,
-                    "Start (and stop) the distributions of each round at the same time, each "
-                    "on its own service thread, as WSL does for two `wsl -d` at once");
-      cmd->add_flag("--no-exec", f->no_exec,
-                    "No Linux process at all: refuse every ExecuteBinary, "
-                    "ExecuteBinaryInDistribution and WSLCCreateProcess with E_FAIL, and let "
-                    "nothing the plugin starts execute a program (Linux or Windows)");
-      cmd->add_flag("--no-sandbox", f->no_sandbox,
-                    "Run the plugin host and its processes on this machine with your rights "
-                    "(no VM: nothing is mounted, distributions are made-up numbers); for machines "
-                    "without user namespaces");
-      cmd->add_flag("--no-network", f->no_network,
-                    "The VM gets a network of its own with loopback only (default: this machine's "
-                    "network, as WSL's VM has one)");
-      cmd->add_option("--max-processes", f->max_processes,
-                      "Most processes the run may have at once, Windows and Linux (default 1024)")
-          ->option_text("N");
-      cmd->add_flag("--null-strings", f->null_strings,
-                    "Pass NULL PackageFamilyName (the header's contract) instead of \"\" (what WSL "
-                    "passes today)");
-      cmd->add_option("--hook-timeout", f->hook_timeout,
-                      "Seconds before a hook that has not returned counts as a hang (default 30)")
-          ->option_text("SECONDS");
-      cmd->add_option("--name", f->name,
-                      "Plugin name in WSL's messages (default: the project's registry value name, "
-                      "else the DLL's stem)")
-          ->option_text("NAME");
-      cmd->add_option("--ca", f->cas,
-                      "Trust this root certificate (PEM or DER) for the signature check that "
-                      "official WSL builds make before loading; repeatable, with the project's "
-                      ".wslplug/cert.pem in a project (neither: this system's trust store)")
-          ->option_text("FILE")
-          ->allow_extra_args(false);
-      cmd->add_flag("--allow-unsigned", f->allow_unsigned,
-                    "Run an unsigned DLL anyway, with a warning (official WSL builds refuse it "
-                    "with TRUST_E_NOSIGNATURE)");
-      cmd->add_flag("--json", f->json, "Print one JSON document (docs/run-json.md) on stdout");
-      set_examples(cmd,
-                   {"wslplug run build/x86_64-release/my_plugin.dll",
-                    "wslplug run my.dll --ca certs/cert.pem     # signed with that certificate",
-                    "wslplug run my.dll --allow-unsigned        # an unsigned development build",
-                    "wslplug run                       # in a project folder: its built DLL",
-                    "wslplug run my.dll --wsl-version 2.4.4 --null-strings",
-                    "wslplug run my.dll --distro 'Store,package=Canonical.Ubuntu_79rhkp1fndgsc'",
-                    "wslplug run my.dll --scenario deny-unpackaged.json --json",
-                    "wslplug build --run               # build, then run"});
-      set_exit_codes(cmd,
-                     {{0, "WSL would load the plugin and every hook that can fail WSL succeeded"},
-                      {1, "WSL would fail, crash or hang because of the plugin"},
-                      {3,
-                       "the harness failed (no host program, no wine: the fix names the "
-                       "package)"}});
-      // `run --json` promises one document of one shape whatever the mistake.
-      set_json_error_shape(cmd, [](nlohmann::json doc) {
-        for (const char* member : {"plugin", "host", "options", "signature"}) doc[member] = nullptr;
-        doc["distributions"] = nlohmann::json::array();
-        doc["runs"] = nlohmann::json::array();
-        return doc;
-      });
-      return [f] { return run_plugin(*f); };
-    }}};
-
-}  // namespace
 }  // namespace wslplug::cli

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <optional>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
 #include "flags/secret_flags.hpp"
@@ -16,7 +16,6 @@
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/project/workflow.hpp"
-#include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/signer.hpp"
 #include "wslplug/signing/signing.hpp"
 
@@ -383,99 +382,98 @@ int run_sign(const SignArgs& given) {
   return code;
 }
 
-const Registrar kRegistrar{
-    {"sign", [](CLI::App& root) -> Runner {
-       auto a = std::make_shared<SignArgs>();
-       auto* cmd =
-           root.add_subcommand("sign",
-                               "Authenticode-sign PE files (DLL/EXE; x86, x64, ARM64). An existing "
-                               "signature is replaced; "
-                               "the PE checksum is updated; the input is untouched on failure");
-       cmd->add_option("FILE", a->files, "PE files to sign")->required();
-       cmd->add_option("--cert", a->cert,
-                       "Signer certificate (PEM; more certificates = chain). Default inside a "
-                       "project: its test certificate (.wslplug/cert.pem, as build --sign)")
-           ->option_text("FILE");
-       cmd->add_option("--key", a->key,
-                       "Private key (PEM or DER), or a pkcs11: URI with --pkcs11-module")
-           ->option_text("FILE|URI");
-       cmd->add_option("--chain", a->chain, "Extra chain certificates (PEM), repeatable")
-           ->option_text("FILE");
-       cmd->add_option("--pfx", a->pfx,
-                       "PKCS#12 file with key and certificate (instead of --cert/--key)")
-           ->option_text("FILE");
-       add_secret_flags(cmd, a->pfx_password, "pfx", "the --pfx password");
-       add_secret_flags(cmd, a->key_password, "key", "the password of an encrypted --key");
-       add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
-                        {.output = "Output file (or directory for several files)",
-                         .in_place = "Replace the input file",
-                         .force = "Overwrite an existing -o file"});
-       cmd->add_option("--out-dir", a->out_dir,
-                       "Directory for the signed files, each under its own name (created if "
-                       "missing; the same as -o DIR)")
-           ->option_text("DIR");
-       set_choices(cmd->add_option("--hash", a->hash, "Digest: sha256, sha384 or sha512"),
-                   {"sha256", "sha384", "sha512"})
-           ->capture_default_str();
-       cmd->add_option("--name", a->name, "Description (SpcSpOpusInfo programName)")
-           ->option_text("DESCRIPTION");
-       cmd->add_option("--url", a->url, "URL (SpcSpOpusInfo moreInfo)")->option_text("URL");
-       cmd->add_flag("--commercial", a->commercial,
-                     "Commercial instead of individual statement type");
-       cmd->add_option("--time", a->time, "Signing time as unix seconds (reproducible output)")
-           ->option_text("UNIX_SECONDS");
-       add_timestamp_flags(cmd, a->ts, /*required=*/false);
-       cmd->add_flag("--append", a->append,
-                     "Add a nested signature (1.3.6.1.4.1.311.2.4.1) instead of replacing the "
-                     "existing one (dual signing)");
-       cmd->add_option("--detached-out", a->detached_out,
-                       "Write only the PKCS#7 signature (DER) to this file; the PE is not touched "
-                       "(embed it with `wslplug attach`)")
-           ->option_text("FILE");
-       cmd->add_flag("--json", a->json,
-                     "Print one JSON document on stdout (schema: docs/output-json.md)");
-       cmd->add_option("--external-signer", a->external_signer,
-                       "Shell command that signs: reads the digest on stdin, writes the raw "
-                       "signature on stdout (env: WSLPLUG_DIGEST_ALGORITHM, WSLPLUG_DIGEST_HEX, "
-                       "WSLPLUG_DIGEST_BASE64, WSLPLUG_CERT_THUMBPRINT, ...); needs --cert")
-           ->option_text("CMD");
-       cmd->add_option("--external-signer-timeout", a->external_timeout_seconds,
-                       "Seconds the external signer may take before it is stopped")
-           ->option_text("SECONDS")
-           ->check(CLI::Range(0.1, 86400.0))
-           ->capture_default_str();
-       cmd->add_option("--pkcs11-module", a->pkcs11_module,
-                       "PKCS#11 provider library (.so); --key is then a pkcs11: URI (RFC 7512)")
-           ->option_text("LIB");
-       add_named_secret_flags(cmd, a->pin, "pin", "the PKCS#11 token's user PIN");
-       set_usage(cmd,
-                 "FILE... (-o FILE | --out-dir DIR | --in-place) (--cert FILE --key FILE | --pfx "
-                 "FILE | --cert "
-                 "FILE --external-signer CMD | --pkcs11-module LIB --key URI) [OPTIONS]");
-       set_examples(
-           cmd, {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
-                 "plugin.signed.dll",
-                 "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --in-place",
-                 "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --out-dir "
-                 "signed",
-                 "wslplug sign plugin.dll --cert cert.pem --key key.pem --in-place --name \"My "
-                 "plugin\" --url https://example.com --time 1700000000",
-                 "KEYPASS=secret wslplug sign plugin.dll --cert cert.pem --key enc.pem "
-                 "--key-password-env KEYPASS --in-place",
-                 "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-file pass.txt "
-                 "--timestamp http://timestamp.digicert.com --timestamp-retries 3 --in-place",
-                 "wslplug sign plugin.dll --cert cert2.pem --key key2.pem --hash sha512 --append "
-                 "--in-place",
-                 "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-env PFXPASS "
-                 "--detached-out plugin.p7   # then: wslplug attach plugin.dll --signature "
-                 "plugin.p7 --in-place",
-                 "TOKEN_PIN=1234 wslplug sign plugin.dll --pkcs11-module "
-                 "/usr/lib/softhsm/libsofthsm2.so --key 'pkcs11:token=release;object=signer' "
-                 "--pin-env TOKEN_PIN --in-place",
-                 "wslplug sign plugin.dll --cert cert.pem --external-signer 'openssl pkeyutl "
-                 "-sign -inkey key.pem -pkeyopt digest:sha256' --in-place"});
-       return [a] { return run_sign(*a); };
-     }}};
-
 }  // namespace
+
+Runner setup_sign(CLI::App& root) {
+  auto a = std::make_shared<SignArgs>();
+  auto* cmd =
+      root.add_subcommand("sign",
+                          "Authenticode-sign PE files (DLL/EXE; x86, x64, ARM64). An existing "
+                          "signature is replaced; "
+                          "the PE checksum is updated; the input is untouched on failure");
+  cmd->add_option("FILE", a->files, "PE files to sign")->required();
+  cmd->add_option("--cert", a->cert,
+                  "Signer certificate (PEM; more certificates = chain). Default inside a "
+                  "project: its test certificate (.wslplug/cert.pem, as build --sign)")
+      ->option_text("FILE");
+  cmd->add_option("--key", a->key,
+                  "Private key (PEM or DER), or a pkcs11: URI with --pkcs11-module")
+      ->option_text("FILE|URI");
+  cmd->add_option("--chain", a->chain, "Extra chain certificates (PEM), repeatable")
+      ->option_text("FILE");
+  cmd->add_option("--pfx", a->pfx,
+                  "PKCS#12 file with key and certificate (instead of --cert/--key)")
+      ->option_text("FILE");
+  add_secret_flags(cmd, a->pfx_password, "pfx", "the --pfx password");
+  add_secret_flags(cmd, a->key_password, "key", "the password of an encrypted --key");
+  add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
+                   {.output = "Output file (or directory for several files)",
+                    .in_place = "Replace the input file",
+                    .force = "Overwrite an existing -o file"});
+  cmd->add_option("--out-dir", a->out_dir,
+                  "Directory for the signed files, each under its own name (created if "
+                  "missing; the same as -o DIR)")
+      ->option_text("DIR");
+  set_choices(cmd->add_option("--hash", a->hash, "Digest: sha256, sha384 or sha512"),
+              {"sha256", "sha384", "sha512"})
+      ->capture_default_str();
+  cmd->add_option("--name", a->name, "Description (SpcSpOpusInfo programName)")
+      ->option_text("DESCRIPTION");
+  cmd->add_option("--url", a->url, "URL (SpcSpOpusInfo moreInfo)")->option_text("URL");
+  cmd->add_flag("--commercial", a->commercial, "Commercial instead of individual statement type");
+  cmd->add_option("--time", a->time, "Signing time as unix seconds (reproducible output)")
+      ->option_text("UNIX_SECONDS");
+  add_timestamp_flags(cmd, a->ts, /*required=*/false);
+  cmd->add_flag("--append", a->append,
+                "Add a nested signature (1.3.6.1.4.1.311.2.4.1) instead of replacing the "
+                "existing one (dual signing)");
+  cmd->add_option("--detached-out", a->detached_out,
+                  "Write only the PKCS#7 signature (DER) to this file; the PE is not touched "
+                  "(embed it with `wslplug attach`)")
+      ->option_text("FILE");
+  cmd->add_flag("--json", a->json,
+                "Print one JSON document on stdout (schema: docs/output-json.md)");
+  cmd->add_option("--external-signer", a->external_signer,
+                  "Shell command that signs: reads the digest on stdin, writes the raw "
+                  "signature on stdout (env: WSLPLUG_DIGEST_ALGORITHM, WSLPLUG_DIGEST_HEX, "
+                  "WSLPLUG_DIGEST_BASE64, WSLPLUG_CERT_THUMBPRINT, ...); needs --cert")
+      ->option_text("CMD");
+  cmd->add_option("--external-signer-timeout", a->external_timeout_seconds,
+                  "Seconds the external signer may take before it is stopped")
+      ->option_text("SECONDS")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  cmd->add_option("--pkcs11-module", a->pkcs11_module,
+                  "PKCS#11 provider library (.so); --key is then a pkcs11: URI (RFC 7512)")
+      ->option_text("LIB");
+  add_named_secret_flags(cmd, a->pin, "pin", "the PKCS#11 token's user PIN");
+  set_usage(cmd,
+            "FILE... (-o FILE | --out-dir DIR | --in-place) (--cert FILE --key FILE | --pfx "
+            "FILE | --cert "
+            "FILE --external-signer CMD | --pkcs11-module LIB --key URI) [OPTIONS]");
+  set_examples(cmd,
+               {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
+                "plugin.signed.dll",
+                "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --in-place",
+                "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --out-dir "
+                "signed",
+                "wslplug sign plugin.dll --cert cert.pem --key key.pem --in-place --name \"My "
+                "plugin\" --url https://example.com --time 1700000000",
+                "KEYPASS=secret wslplug sign plugin.dll --cert cert.pem --key enc.pem "
+                "--key-password-env KEYPASS --in-place",
+                "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-file pass.txt "
+                "--timestamp http://timestamp.digicert.com --timestamp-retries 3 --in-place",
+                "wslplug sign plugin.dll --cert cert2.pem --key key2.pem --hash sha512 --append "
+                "--in-place",
+                "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-env PFXPASS "
+                "--detached-out plugin.p7   # then: wslplug attach plugin.dll --signature "
+                "plugin.p7 --in-place",
+                "TOKEN_PIN=1234 wslplug sign plugin.dll --pkcs11-module "
+                "/usr/lib/softhsm/libsofthsm2.so --key 'pkcs11:token=release;object=signer' "
+                "--pin-env TOKEN_PIN --in-place",
+                "wslplug sign plugin.dll --cert cert.pem --external-signer 'openssl pkeyutl "
+                "-sign -inkey key.pem -pkeyopt digest:sha256' --in-place"});
+  return [a] { return run_sign(*a); };
+}
+
 }  // namespace wslplug::cli

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
 #include "flags/timestamp_flags.hpp"
@@ -66,32 +66,31 @@ int run_timestamp(const TimestampArgs& a) {
   return kExitOk;
 }
 
-const Registrar kRegistrar{
-    {"timestamp", [](CLI::App& root) -> Runner {
-       auto a = std::make_shared<TimestampArgs>();
-       auto* cmd = root.add_subcommand(
-           "timestamp",
-           "Add an RFC 3161 timestamp to the signature of a signed PE file (replacing an old one)");
-       cmd->add_option("FILE", a->file, "Signed PE file")->required()->check(CLI::ExistingFile);
-       add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
-                        {.output = "Write the timestamped file here"});
-       cmd->add_option("--index", a->index,
-                       "Which signature: 0 the primary, 1.. a nested one (as `verify` numbers "
-                       "them)")
-           ->option_text("N")
-           ->capture_default_str();
-       add_timestamp_flags(cmd, a->ts, /*required=*/true);
-       cmd->add_flag("--json", a->json,
-                     "Print one JSON document on stdout (schema: docs/output-json.md)");
-       set_usage(cmd, "FILE --timestamp URL (-o FILE | --in-place) [OPTIONS]");
-       set_examples(
-           cmd,
-           {"wslplug timestamp plugin.dll --timestamp http://timestamp.digicert.com --in-place",
+}  // namespace
+
+Runner setup_timestamp(CLI::App& root) {
+  auto a = std::make_shared<TimestampArgs>();
+  auto* cmd = root.add_subcommand(
+      "timestamp",
+      "Add an RFC 3161 timestamp to the signature of a signed PE file (replacing an old one)");
+  cmd->add_option("FILE", a->file, "Signed PE file")->required()->check(CLI::ExistingFile);
+  add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
+                   {.output = "Write the timestamped file here"});
+  cmd->add_option("--index", a->index,
+                  "Which signature: 0 the primary, 1.. a nested one (as `verify` numbers "
+                  "them)")
+      ->option_text("N")
+      ->capture_default_str();
+  add_timestamp_flags(cmd, a->ts, /*required=*/true);
+  cmd->add_flag("--json", a->json,
+                "Print one JSON document on stdout (schema: docs/output-json.md)");
+  set_usage(cmd, "FILE --timestamp URL (-o FILE | --in-place) [OPTIONS]");
+  set_examples(
+      cmd, {"wslplug timestamp plugin.dll --timestamp http://timestamp.digicert.com --in-place",
             "wslplug timestamp plugin.dll --timestamp http://tsa.example/ --timestamp-retries 3 "
             "-o stamped.dll",
             "wslplug verify stamped.dll --ca cert.pem --tsa-ca tsa-root.pem"});
-       return [a] { return run_timestamp(*a); };
-     }}};
+  return [a] { return run_timestamp(*a); };
+}
 
-}  // namespace
 }  // namespace wslplug::cli

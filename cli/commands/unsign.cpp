@@ -2,7 +2,7 @@
 // copied unchanged in content (-o), with a note: the result is unsigned either way.
 #include <fmt/format.h>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
 #include "render/console.hpp"
@@ -61,25 +61,25 @@ int run_unsign(const UnsignArgs& a) {
   return kExitOk;
 }
 
-const Registrar kRegistrar{
-    {"unsign", [](CLI::App& root) -> Runner {
-       auto a = std::make_shared<UnsignArgs>();
-       auto* cmd = root.add_subcommand(
-           "unsign",
-           "Remove the Authenticode signature (certificate table), fix the header and checksum");
-       cmd->add_option("FILE", a->file, "Signed PE file")->required();
-       add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
-                        {.output = "Write the unsigned file here",
-                         .in_place = "Replace FILE",
-                         .force = "Overwrite an existing -o file"});
-       cmd->add_flag("--json", a->json,
-                     "Print one JSON document on stdout (schema: docs/output-json.md)");
-       set_examples(cmd, {"wslplug unsign plugin.dll --in-place",
-                          "wslplug unsign plugin.dll -o unsigned.dll", "",
-                          "Exit codes: 0 unsigned (also: FILE had no signature, nothing to do),",
-                          "2 not a PE file or bad flags, 3 the output cannot be written."});
-       return [a] { return run_unsign(*a); };
-     }}};
-
 }  // namespace
+
+Runner setup_unsign(CLI::App& root) {
+  auto a = std::make_shared<UnsignArgs>();
+  auto* cmd = root.add_subcommand(
+      "unsign",
+      "Remove the Authenticode signature (certificate table), fix the header and checksum");
+  cmd->add_option("FILE", a->file, "Signed PE file")->required();
+  add_output_flags(cmd, a->out, OutputStyle::kOutOrInPlace,
+                   {.output = "Write the unsigned file here",
+                    .in_place = "Replace FILE",
+                    .force = "Overwrite an existing -o file"});
+  cmd->add_flag("--json", a->json,
+                "Print one JSON document on stdout (schema: docs/output-json.md)");
+  set_examples(
+      cmd, {"wslplug unsign plugin.dll --in-place", "wslplug unsign plugin.dll -o unsigned.dll", "",
+            "Exit codes: 0 unsigned (also: FILE had no signature, nothing to do),",
+            "2 not a PE file or bad flags, 3 the output cannot be written."});
+  return [a] { return run_unsign(*a); };
+}
+
 }  // namespace wslplug::cli

@@ -4,7 +4,7 @@
 #include <ctime>
 #include <optional>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 #include "parallel.hpp"
 #include "render/console.hpp"
@@ -177,36 +177,35 @@ int run_verify(const VerifyArgs& a) {
   return code;
 }
 
-const Registrar kRegistrar{
-    {"verify", [](CLI::App& root) -> Runner {
-       auto a = std::make_shared<VerifyArgs>();
-       auto* cmd = root.add_subcommand(
-           "verify",
-           "Verify every Authenticode signature (primary and nested) of PE files: digest, PKCS#7 "
-           "signature, chain, codeSigning usage, validity, and the PE checksum. Exit 0 only if all "
-           "ok");
-       cmd->add_option("FILE", a->files, "PE files to verify")->required();
-       cmd->add_option("--ca", a->ca,
-                       "Trusted root certificate(s) (PEM/DER); default: system store")
-           ->option_text("FILE");
-       cmd->add_option("--tsa-ca", a->tsa_ca, "Trusted timestamp root(s); default: same as --ca")
-           ->option_text("FILE");
-       cmd->add_option("--time", a->time, "Verify as of this unix time (default: now)")
-           ->option_text("UNIX_SECONDS");
-       cmd->add_option("--crl", a->crl,
-                       "Check revocation against these CRLs (PEM/DER); every certificate of the "
-                       "chain needs one. Default: revocation is not checked")
-           ->option_text("FILE");
-       cmd->add_flag("--json", a->json, "Machine-readable output (schema: docs/verify-json.md)");
-       set_exit_codes(cmd, {{0, "every signature of every file checks out"},
-                            {1,
-                             "a digest, signature, chain, certificate table or checksum "
-                             "does not check out"}});
-       set_examples(cmd, {"wslplug verify plugin.dll --ca certs/cert.pem",
-                          "wslplug verify build/*.dll --ca root.pem --json",
-                          "wslplug verify plugin.dll   # trust the system store"});
-       return [a] { return run_verify(*a); };
-     }}};
-
 }  // namespace
+
+Runner setup_verify(CLI::App& root) {
+  auto a = std::make_shared<VerifyArgs>();
+  auto* cmd = root.add_subcommand(
+      "verify",
+      "Verify every Authenticode signature (primary and nested) of PE files: digest, PKCS#7 "
+      "signature, chain, codeSigning usage, validity, and the PE checksum. Exit 0 only if all "
+      "ok");
+  cmd->add_option("FILE", a->files, "PE files to verify")->required();
+  cmd->add_option("--ca", a->ca, "Trusted root certificate(s) (PEM/DER); default: system store")
+      ->option_text("FILE");
+  cmd->add_option("--tsa-ca", a->tsa_ca, "Trusted timestamp root(s); default: same as --ca")
+      ->option_text("FILE");
+  cmd->add_option("--time", a->time, "Verify as of this unix time (default: now)")
+      ->option_text("UNIX_SECONDS");
+  cmd->add_option("--crl", a->crl,
+                  "Check revocation against these CRLs (PEM/DER); every certificate of the "
+                  "chain needs one. Default: revocation is not checked")
+      ->option_text("FILE");
+  cmd->add_flag("--json", a->json, "Machine-readable output (schema: docs/verify-json.md)");
+  set_exit_codes(cmd, {{0, "every signature of every file checks out"},
+                       {1,
+                        "a digest, signature, chain, certificate table or checksum "
+                        "does not check out"}});
+  set_examples(cmd, {"wslplug verify plugin.dll --ca certs/cert.pem",
+                     "wslplug verify build/*.dll --ca root.pem --json",
+                     "wslplug verify plugin.dll   # trust the system store"});
+  return [a] { return run_verify(*a); };
+}
+
 }  // namespace wslplug::cli

@@ -3,27 +3,25 @@
 
 #include <fmt/format.h>
 
-#include "command.hpp"
+#include "commands/commands.hpp"
 #include "common.hpp"
 
 namespace wslplug::cli {
-namespace {
+namespace {}  // namespace
 
-const Registrar kRegistrar{
-    {"version", [](CLI::App& root) -> Runner {
-       auto json = std::make_shared<bool>(false);
-       auto* cmd = root.add_subcommand("version", "Show the version (as wslplug --version)");
-       cmd->add_flag("--json", *json, "Print {\"schema\": 1, \"version\": \"X.Y.Z\"} on stdout");
-       set_examples(cmd, {"wslplug version", "wslplug --version", "wslplug version --json"});
-       return [json]() -> int {
-         if (*json) {
-           print_json({{"schema", 1}, {"version", std::string(kVersion)}});
-         } else {
-           fmt::print("wslplug {}\n", kVersion);
-         }
-         return kExitOk;
-       };
-     }}};
+Runner setup_version(CLI::App& root) {
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = root.add_subcommand("version", "Show the version (as wslplug --version)");
+  cmd->add_flag("--json", *json, "Print {\"schema\": 1, \"version\": \"X.Y.Z\"} on stdout");
+  set_examples(cmd, {"wslplug version", "wslplug --version", "wslplug version --json"});
+  return [json]() -> int {
+    if (*json) {
+      print_json({{"schema", 1}, {"version", std::string(kVersion)}});
+    } else {
+      fmt::print("wslplug {}\n", kVersion);
+    }
+    return kExitOk;
+  };
+}
 
-}  // namespace
 }  // namespace wslplug::cli

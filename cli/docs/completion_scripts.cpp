@@ -1,15 +1,15 @@
-// wslplug completion SHELL: prints the shell completion script for bash, zsh, fish or PowerShell,
-// generated from the live command tree (completion_model.hpp), so it lists exactly the commands,
-// options and values this binary has. The build runs it to install the scripts.
+// The shell completion scripts for bash, zsh, fish and PowerShell, generated from the command
+// tree's model (completion_model.hpp), so they list exactly the commands, options and values this
+// binary has.
+#include "docs/completion_scripts.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "command.hpp"
 #include "common.hpp"
-#include "docs/completion_model.hpp"
 
 namespace wslplug::cli {
 namespace {
@@ -664,55 +664,18 @@ Register-ArgumentCompleter -Native -CommandName wslplug -ScriptBlock {
   return out;
 }
 
-// ---------------------------------------------------------------------------------- command
+}  // namespace
 
-const std::map<std::string, std::string (*)(const Command&), std::less<>> kShells = {
-    {"bash", bash_script},
-    {"zsh", zsh_script},
-    {"fish", fish_script},
-    {"powershell", powershell_script},
-};
-
-struct CompletionFlags {
-  std::string shell;
-};
-
-int run_completion(const CLI::App& root, const CompletionFlags& f) {
-  auto it = kShells.find(f.shell);
-  if (it == kShells.end())
-    return report(Error{ErrorKind::kInput,
-                        fmt::format("no completion for the shell '{}'", f.shell),
-                        {},
-                        "SHELL",
-                        "use one of: bash, zsh, fish, powershell"});
-  const Command tree = model::read_tree(root);
-  if (const auto missing = model::undecided(tree); !missing.empty())
-    warn(fmt::format(
-        "no completion decided for {}: they complete to nothing (add them to the table in "
-        "cli/completion_model.cpp)",
-        join(missing, ", ")));
-  fmt::print("{}", it->second(tree));
-  return kExitOk;
+std::optional<std::string> completion_script(std::string_view shell, const model::Command& root) {
+  static const std::map<std::string, std::string (*)(const Command&), std::less<>> kShells = {
+      {"bash", bash_script},
+      {"zsh", zsh_script},
+      {"fish", fish_script},
+      {"powershell", powershell_script},
+  };
+  const auto it = kShells.find(shell);
+  if (it == kShells.end()) return std::nullopt;
+  return it->second(root);
 }
 
-const Registrar kRegistrar{CommandSpec{
-    "completion", [](CLI::App& root) -> Runner {
-      auto flags = std::make_shared<CompletionFlags>();
-      auto* cmd = root.add_subcommand(
-          "completion",
-          "Print the shell completion script for bash, zsh, fish or PowerShell (commands, options "
-          "and their values, from this binary's command definitions).");
-      cmd->add_option("SHELL", flags->shell, "bash, zsh, fish or powershell")->required();
-      set_examples(cmd, {"source <(wslplug completion bash)          # this bash session",
-                         "wslplug completion zsh > ~/.zfunc/_wslplug   # ~/.zfunc in $fpath",
-                         "wslplug completion fish > ~/.config/fish/completions/wslplug.fish",
-                         "wslplug completion powershell | Out-String | Invoke-Expression", "",
-                         "Installed packages (cmake --install, the .deb) already put the scripts "
-                         "where bash-completion, zsh and fish look.",
-                         "", "Exit codes: 0 printed, 2 unknown shell, 3 I/O error."});
-      const CLI::App* app = &root;
-      return [app, flags] { return run_completion(*app, *flags); };
-    }}};
-
-}  // namespace
 }  // namespace wslplug::cli

@@ -1,13 +1,12 @@
-// wslplug manpage: prints wslplug(1) in roff, generated from the live command tree
-// (completion_model.hpp): a section per command with its options, examples and exit codes.
-// Hidden from --help; the build runs it to install the page.
+// wslplug(1) in roff, generated from the command tree's model (completion_model.hpp): a section
+// per command with its options, examples and exit codes.
+#include "docs/manpage.hpp"
+
 #include <fmt/format.h>
 
 #include <sstream>
 
-#include "command.hpp"
 #include "common.hpp"
-#include "docs/completion_model.hpp"
 #include "wslplug/core/version.hpp"
 
 namespace wslplug::cli {
@@ -82,6 +81,8 @@ void command_section(std::string& out, const Command& c) {
   for (const auto& s : c.subcommands) command_section(out, s);
 }
 
+}  // namespace
+
 std::string man_page(const Command& root) {
   std::string out;
   out += fmt::format(".TH WSLPLUG 1 \"{}\" \"wslplug {}\" \"User Commands\"\n", kReleaseDate,
@@ -122,16 +123,4 @@ std::string man_page(const Command& root) {
   return out;
 }
 
-const Registrar kRegistrar{CommandSpec{
-    "manpage", [](CLI::App& root) -> Runner {
-      auto* cmd = root.add_subcommand("manpage", "Print the wslplug(1) manual page (roff)");
-      cmd->group("");  // hidden: the build installs the page; `man wslplug` reads it
-      const CLI::App* app = &root;
-      return [app] {
-        fmt::print("{}", man_page(model::read_tree(*app)));
-        return kExitOk;
-      };
-    }}};
-
-}  // namespace
 }  // namespace wslplug::cli

@@ -48,7 +48,7 @@ class Shell : public ::testing::Test {
     auto r = wt::wslplug({"completion", shell});
     EXPECT_EQ(r.rc, 0) << r.both();
     // A value option or positional without a decided completion is reported on stderr.
-    EXPECT_EQ(r.err, "") << "every option value needs a completion (cli/completion_model.cpp)";
+    EXPECT_EQ(r.err, "") << "every option value needs a completion (cli/docs/completion_model.cpp)";
     const auto path = tmp / ("wslplug." + shell);
     wt::write_text(path, r.out);
     return path;

@@ -1,6 +1,5 @@
-// The top-level --help lists every command once, in the order of the one list in cli/app.cpp
-// (making a project, signing, registering, diagnosing), whatever order the command files
-// register in.
+// The top-level --help lists every command once, in the order of the one table of commands
+// (cli/commands/table.cpp: making a project, signing, registering, diagnosing, then help).
 #include <gtest/gtest.h>
 
 #include <algorithm>
