@@ -23,8 +23,20 @@ constexpr std::string_view kFixBare =
     "store the bare absolute path, e.g. "
     "\"C:\\\\Program Files\\\\WSL Plugins\\\\my_plugin\\\\my_plugin.dll\"";
 
+// A REG_SZ plugin path as the path checks see it: `norm` is the path with backslash separators,
+// `drive` and `unc` what it starts with.
+struct PathSubject {
+  const std::string& at;  // "FILE: line N: value \"NAME\"", the start of every message
+  const std::string& path;
+  std::string norm;
+  bool drive = false;
+  bool unc = false;
+};
+
 // Characters a registered path must not have: control characters, quotes, %VARS%.
-void check_path_text(const std::string& at, const std::string& path, std::vector<Finding>& out) {
+void check_path_text(const PathSubject& p, std::vector<Finding>& out) {
+  const std::string& at = p.at;
+  const std::string& path = p.path;
   if (has_control(path)) {
     out.push_back(make_finding(
         finding::kPathControlCharacter,
@@ -50,10 +62,9 @@ void check_path_text(const std::string& at, const std::string& path, std::vector
   }
 }
 
-// What kind of path it is: inside a distribution, a share, a Linux path, relative. `norm` is the
-// path with backslash separators, `drive` and `unc` what it starts with.
-void check_path_root(const std::string& at, const std::string& path, const std::string& norm,
-                     bool drive, bool unc, std::vector<Finding>& out) {
+// What kind of path it is: inside a distribution, a share, a Linux path, relative.
+void check_path_root(const PathSubject& p, std::vector<Finding>& out) {
+  const auto& [at, path, norm, drive, unc] = p;
   const std::string lnorm = ascii_lower(norm);
   if (unc && (lnorm.starts_with("\\\\wsl$\\") || lnorm.starts_with("\\\\wsl.localhost\\") ||
               lnorm == "\\\\wsl$" || lnorm == "\\\\wsl.localhost")) {
@@ -99,11 +110,15 @@ void check_path_root(const std::string& at, const std::string& path, const std::
   }
 }
 
-// Names no file or folder can have: reserved device names and names over 255 characters. `rest`
-// is the path after the drive ("X:") or the UNC prefix, with backslash separators (a share's
-// server and share names are not file names and are skipped).
-void check_names(const std::string& at, const std::string& path, std::string_view rest, bool unc,
-                 std::vector<Finding>& out) {
+// Names no file or folder can have: reserved device names and names over 255 characters, in a
+// drive or UNC path (`rest`: after the drive "X:" or the UNC prefix; a share's server and share
+// names are not file names and are skipped).
+void check_names(const PathSubject& p, std::vector<Finding>& out) {
+  if (!p.drive && !p.unc) return;
+  const std::string& at = p.at;
+  const std::string& path = p.path;
+  const std::string_view rest = std::string_view(p.norm).substr(2);
+  const bool unc = p.unc;
   std::size_t skip = unc ? 2 : 0;
   std::size_t pos = 0;
   while (pos <= rest.size()) {
@@ -139,8 +154,8 @@ void check_names(const std::string& at, const std::string& path, std::string_vie
 
 // A drive path (or the WSL mount path of one) in a folder ordinary users can write. Shares are
 // path-unc's.
-void check_location(const std::string& at, const std::string& path, bool drive,
-                    std::vector<Finding>& out) {
+void check_location(const PathSubject& p, std::vector<Finding>& out) {
+  const auto& [at, path, norm, drive, unc] = p;
   const bool mount = path.front() == '/';
   if (!drive && !mount) return;
   auto windows = to_windows_path(path);
@@ -157,16 +172,6 @@ void check_location(const std::string& at, const std::string& path, bool drive,
                   escape(default_install_path(windows_stem(windows->path),
                                               windows_stem(windows->path) + ".dll")))));
 }
-
-// A REG_SZ plugin path as the path checks see it: `norm` is the path with backslash separators,
-// `drive` and `unc` what it starts with.
-struct PathSubject {
-  const std::string& at;  // "FILE: line N: value \"NAME\"", the start of every message
-  const std::string& path;
-  std::string norm;
-  bool drive = false;
-  bool unc = false;
-};
 
 void check_empty(const PathSubject& p, std::vector<Finding>& out) {
   if (p.path.empty())
@@ -218,22 +223,11 @@ struct PathCheck {
 // In the order findings are reported: a new path check is one function and one row.
 constexpr PathCheck kPathChecks[] = {
     {"empty", true, check_empty},
-    {"text", false,
-     [](const PathSubject& p, std::vector<Finding>& out) { check_path_text(p.at, p.path, out); }},
-    {"root", false,
-     [](const PathSubject& p, std::vector<Finding>& out) {
-       check_path_root(p.at, p.path, p.norm, p.drive, p.unc, out);
-     }},
+    {"text", false, check_path_text},
+    {"root", false, check_path_root},
     {"characters", false, check_characters},
-    {"names", false,
-     [](const PathSubject& p, std::vector<Finding>& out) {
-       if (p.drive || p.unc)
-         check_names(p.at, p.path, std::string_view(p.norm).substr(2), p.unc, out);
-     }},
-    {"location", false,
-     [](const PathSubject& p, std::vector<Finding>& out) {
-       check_location(p.at, p.path, p.drive, out);
-     }},
+    {"names", false, check_names},
+    {"location", false, check_location},
     {"separators", false, check_separators},
     {"extension", false, check_extension},
 };
