@@ -1,5 +1,6 @@
-// The signature check of a WSL plugin DLL and the whole check (see wslplug/doctor/dll.hpp). WSL
-// (official builds) calls WinVerifyTrust(WINTRUST_ACTION_GENERIC_VERIFY_V2) as LocalSystem before
+// The signature check of a WSL plugin DLL and the location of the file (see
+// wslplug/doctor/dll.hpp; the order of all checks is the table in dll_checks.cpp). WSL (official
+// builds) calls WinVerifyTrust(WINTRUST_ACTION_GENERIC_VERIFY_V2) as LocalSystem before
 // LoadLibrary and passes its result through as the error code; only the primary signature counts.
 #include <fmt/format.h>
 
@@ -190,23 +191,6 @@ Result<SignatureCheck> check_signature(const fs::path& path, const VerifyOptions
     out.findings = signature_findings(*report, options);
     out.report = std::move(*report);
   }
-  return out;
-}
-
-Result<std::vector<Finding>> check_plugin_dll(const fs::path& path, const VerifyOptions& options) {
-  auto pe = check_pe_file(path);
-  if (!pe) return std::unexpected(pe.error());
-  std::vector<Finding> located = location_findings(path);
-  if (!pe->is_pe) {
-    pe->findings.insert(pe->findings.end(), located.begin(), located.end());
-    return std::move(pe->findings);
-  }
-  auto signature = check_signature(path, options);
-  if (!signature) return std::unexpected(signature.error());
-  std::vector<Finding> out = std::move(signature->findings);
-  out.insert(out.end(), std::make_move_iterator(pe->findings.begin()),
-             std::make_move_iterator(pe->findings.end()));
-  out.insert(out.end(), located.begin(), located.end());
   return out;
 }
 

@@ -23,8 +23,20 @@ constexpr std::string_view kFixBare =
     "store the bare absolute path, e.g. "
     "\"C:\\\\Program Files\\\\WSL Plugins\\\\my_plugin\\\\my_plugin.dll\"";
 
+// A REG_SZ plugin path as the path checks see it: `norm` is the path with backslash separators,
+// `drive` and `unc` what it starts with.
+struct PathSubject {
+  const std::string& at;  // "FILE: line N: value \"NAME\"", the start of every message
+  const std::string& path;
+  std::string norm;
+  bool drive = false;
+  bool unc = false;
+};
+
 // Characters a registered path must not have: control characters, quotes, %VARS%.
-void check_path_text(const std::string& at, const std::string& path, std::vector<Finding>& out) {
+void check_path_text(const PathSubject& p, std::vector<Finding>& out) {
+  const std::string& at = p.at;
+  const std::string& path = p.path;
   if (has_control(path)) {
     out.push_back(make_finding(
         finding::kPathControlCharacter,
@@ -50,10 +62,9 @@ void check_path_text(const std::string& at, const std::string& path, std::vector
   }
 }
 
-// What kind of path it is: inside a distribution, a share, a Linux path, relative. `norm` is the
-// path with backslash separators, `drive` and `unc` what it starts with.
-void check_path_root(const std::string& at, const std::string& path, const std::string& norm,
-                     bool drive, bool unc, std::vector<Finding>& out) {
+// What kind of path it is: inside a distribution, a share, a Linux path, relative.
+void check_path_root(const PathSubject& p, std::vector<Finding>& out) {
+  const auto& [at, path, norm, drive, unc] = p;
   const std::string lnorm = ascii_lower(norm);
   if (unc && (lnorm.starts_with("\\\\wsl$\\") || lnorm.starts_with("\\\\wsl.localhost\\") ||
               lnorm == "\\\\wsl$" || lnorm == "\\\\wsl.localhost")) {
@@ -99,11 +110,15 @@ void check_path_root(const std::string& at, const std::string& path, const std::
   }
 }
 
-// Names no file or folder can have: reserved device names and names over 255 characters. `rest`
-// is the path after the drive ("X:") or the UNC prefix, with backslash separators (a share's
-// server and share names are not file names and are skipped).
-void check_names(const std::string& at, const std::string& path, std::string_view rest, bool unc,
-                 std::vector<Finding>& out) {
+// Names no file or folder can have: reserved device names and names over 255 characters, in a
+// drive or UNC path (`rest`: after the drive "X:" or the UNC prefix; a share's server and share
+// names are not file names and are skipped).
+void check_names(const PathSubject& p, std::vector<Finding>& out) {
+  if (!p.drive && !p.unc) return;
+  const std::string& at = p.at;
+  const std::string& path = p.path;
+  const std::string_view rest = std::string_view(p.norm).substr(2);
+  const bool unc = p.unc;
   std::size_t skip = unc ? 2 : 0;
   std::size_t pos = 0;
   while (pos <= rest.size()) {
@@ -139,8 +154,8 @@ void check_names(const std::string& at, const std::string& path, std::string_vie
 
 // A drive path (or the WSL mount path of one) in a folder ordinary users can write. Shares are
 // path-unc's.
-void check_location(const std::string& at, const std::string& path, bool drive,
-                    std::vector<Finding>& out) {
+void check_location(const PathSubject& p, std::vector<Finding>& out) {
+  const auto& [at, path, norm, drive, unc] = p;
   const bool mount = path.front() == '/';
   if (!drive && !mount) return;
   auto windows = to_windows_path(path);
@@ -158,48 +173,76 @@ void check_location(const std::string& at, const std::string& path, bool drive,
                                               windows_stem(windows->path) + ".dll")))));
 }
 
-// Findings about a REG_SZ plugin path.
-void check_path(const std::string& at, const std::string& path, std::vector<Finding>& out) {
-  if (path.empty()) {
+void check_empty(const PathSubject& p, std::vector<Finding>& out) {
+  if (p.path.empty())
     out.push_back(
-        make_finding(finding::kPathEmpty, at + ": the path is empty", std::string(kFixBare)));
-    return;
+        make_finding(finding::kPathEmpty, p.at + ": the path is empty", std::string(kFixBare)));
+}
+
+void check_characters(const PathSubject& p, std::vector<Finding>& out) {
+  if (!p.drive && !p.unc) return;
+  const std::string rest = p.norm.substr(2);
+  if (auto bad = rest.find_first_of("<>|?*:"); bad != std::string::npos) {
+    out.push_back(make_finding(finding::kPathInvalidCharacter,
+                               fmt::format("{}: the path \"{}\" contains '{}', which Windows does "
+                                           "not allow in file names",
+                                           p.at, printable(p.path), rest[bad]),
+                               "fix the path"));
   }
-  check_path_text(at, path, out);
-  std::string norm = path;
-  std::replace(norm.begin(), norm.end(), '/', '\\');
-  const std::string lnorm = ascii_lower(norm);
-  const bool unc = lnorm.starts_with("\\\\");
-  const bool drive = norm.size() >= 3 && std::isalpha(static_cast<unsigned char>(norm[0])) &&
-                     norm[1] == ':' && norm[2] == '\\';
-  check_path_root(at, path, norm, drive, unc, out);
-  if (drive || unc) {
-    const std::string rest = norm.substr(drive ? 2 : 2);
-    if (auto bad = rest.find_first_of("<>|?*:"); bad != std::string::npos) {
-      out.push_back(
-          make_finding(finding::kPathInvalidCharacter,
-                       fmt::format("{}: the path \"{}\" contains '{}', which Windows does not "
-                                   "allow in file names",
-                                   at, printable(path), rest[bad]),
-                       "fix the path"));
-    }
-  }
-  if (drive || unc) check_names(at, path, norm.substr(2), unc, out);
-  check_location(at, path, drive, out);
-  if (drive && path.find('/') != std::string::npos) {
+}
+
+void check_separators(const PathSubject& p, std::vector<Finding>& out) {
+  if (p.drive && p.path.find('/') != std::string::npos) {
     out.push_back(
         make_finding(finding::kPathForwardSlashes,
                      fmt::format("{}: the path \"{}\" uses '/'; LoadLibrary documents only "
                                  "'\\' as the separator",
-                                 at, printable(path)),
+                                 p.at, printable(p.path)),
                      "write backslashes (doubled in a .reg file: C:\\\\Program Files\\\\WSL "
                      "Plugins\\\\p\\\\p.dll)"));
   }
-  if (!lnorm.ends_with(".dll")) {
-    out.push_back(
-        make_finding(finding::kPathNotDll,
-                     fmt::format("{}: the path \"{}\" does not end in .dll", at, printable(path)),
-                     "register the plugin DLL itself"));
+}
+
+void check_extension(const PathSubject& p, std::vector<Finding>& out) {
+  if (!ascii_lower(p.norm).ends_with(".dll")) {
+    out.push_back(make_finding(
+        finding::kPathNotDll,
+        fmt::format("{}: the path \"{}\" does not end in .dll", p.at, printable(p.path)),
+        "register the plugin DLL itself"));
+  }
+}
+
+// One check of a plugin path. A `stop` row that finds something ends the path's checks (the
+// rows after it assume what it checks).
+struct PathCheck {
+  std::string_view name;
+  bool stop;
+  void (*run)(const PathSubject& p, std::vector<Finding>& out);
+};
+
+// In the order findings are reported: a new path check is one function and one row.
+constexpr PathCheck kPathChecks[] = {
+    {"empty", true, check_empty},
+    {"text", false, check_path_text},
+    {"root", false, check_path_root},
+    {"characters", false, check_characters},
+    {"names", false, check_names},
+    {"location", false, check_location},
+    {"separators", false, check_separators},
+    {"extension", false, check_extension},
+};
+
+// Findings about a REG_SZ plugin path: the rows of kPathChecks in order.
+void check_path(const std::string& at, const std::string& path, std::vector<Finding>& out) {
+  PathSubject p{.at = at, .path = path, .norm = path};
+  std::replace(p.norm.begin(), p.norm.end(), '/', '\\');
+  p.unc = ascii_lower(p.norm).starts_with("\\\\");
+  p.drive = p.norm.size() >= 3 && std::isalpha(static_cast<unsigned char>(p.norm[0])) &&
+            p.norm[1] == ':' && p.norm[2] == '\\';
+  for (const PathCheck& check : kPathChecks) {
+    const std::size_t before = out.size();
+    check.run(p, out);
+    if (check.stop && out.size() != before) return;
   }
 }
 

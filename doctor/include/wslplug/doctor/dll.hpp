@@ -22,7 +22,9 @@ namespace wslplug::doctor {
 inline constexpr std::string_view kEntryPoint = "WSLPluginAPIV1_EntryPoint";
 
 // ---- the whole check --------------------------------------------------------------------------
-// Signature findings first, then PE findings. A file that is not a PE gives only the "not-pe"
+// The checks are one ordered table (doctor/src/dll_checks.cpp: name, what each needs, function):
+// a new check is one function and one row. Signature findings first, then PE findings, then
+// where the file is. A file that is not a PE gives only the "not-pe"
 // finding. Errors are for files that cannot be read (I/O). `options.ca_files` are the roots the
 // signature is checked against (none: the system store).
 Result<std::vector<Finding>> check_plugin_dll(const fs::path& path,
@@ -63,7 +65,8 @@ struct PeCheck {
 // Opens `path` and runs every PE-level check. A file that is not a PE or is malformed is a
 // finding ("not-pe", "malformed-pe"), not an error; errors are for files that cannot be read.
 Result<PeCheck> check_pe_file(const fs::path& path);
-// The checks on an opened image (headers, exports, imports).
+// The checks on an opened image (headers, exports, imports): the rows of the table that need
+// nothing beyond the image.
 std::vector<Finding> check_image(const pe::Image& image);
 
 // Individual checks, for callers that already hold the data.
