@@ -5,6 +5,8 @@
 // never changes the machine.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "support.hpp"
 #include "wslplug/core/version.hpp"
 
@@ -29,10 +31,12 @@ class Package : public ::testing::Test {
     wt::fs::create_directories(dir);
     const std::string script =
         "set -e; deb=$(ls \"$1\"/packages/wslplug_*.deb 2>/dev/null | head -n 1); "
-        "if [ -z \"$deb\" ] || [ \"$2\" -nt \"$deb\" ]; then rm -rf \"$1/packages\"; "
+        "if [ -z \"$deb\" ] || [ \"$2\" -nt \"$deb\" ] || [ \"$3\" -nt \"$deb\" ] || "
+        "[ \"$4\" -nt \"$deb\" ]; then rm -rf \"$1/packages\"; "
         "cd \"$1\" && cpack -G DEB --config \"$3\" -B \"$1\"; fi";
     auto r = wt::run({"flock", (dir / "lock").string(), "sh", "-c", script, "sh", dir.string(),
-                      wt::wslplug_bin(), (build_dir() / "CPackConfig.cmake").string()});
+                      wt::wslplug_bin(), (build_dir() / "CPackConfig.cmake").string(),
+                      (build_dir() / "debian/changelog.gz").string()});
     ASSERT_EQ(r.rc, 0) << r.both();
     for (const auto& e : wt::fs::directory_iterator(dir / "packages"))
       if (e.path().extension() == ".deb") deb_ = new wt::fs::path(e.path());
@@ -77,8 +81,35 @@ TEST_F(Package, HoldsTheBinaryHostManPageAndCompletions) {
         "./usr/share/zsh/vendor-completions/_wslplug",
         "./usr/share/fish/vendor_completions.d/wslplug.fish", "./usr/share/wslplug/wslplug.ps1",
         "./usr/share/doc/wslplug/README.md", "./usr/share/doc/wslplug/copyright",
-        "./usr/libexec/wslplug/wslplug-sandbox"})
+        "./usr/share/doc/wslplug/changelog.gz", "./usr/libexec/wslplug/wslplug-sandbox"})
     EXPECT_NE(r.out.find(std::string(path) + "\n"), std::string::npos) << path << "\n" << r.out;
+}
+
+// A Maintainer a person can write to (no placeholder of CPack's), and a changelog in Debian's
+// format whose newest entry is this version, signed by that maintainer.
+TEST_F(Package, HasAMaintainerAndAChangelogOfThisVersion) {
+  ASSERT_NE(deb_, nullptr);
+  const std::string maintainer = field(*deb_, "Maintainer");
+  EXPECT_TRUE(
+      std::regex_match(maintainer, std::regex(R"([^<>]*[^<> ] <[^<>@ ]+@[^<>@ ]+\.[a-z]+>)")))
+      << maintainer;
+  EXPECT_EQ(maintainer.find("localhost"), std::string::npos) << maintainer;
+  wt::TempDir tmp;
+  ASSERT_EQ(wt::run({"dpkg-deb", "-x", deb_->string(), tmp.path().string()}).rc, 0);
+  const auto changelog = tmp / "usr/share/doc/wslplug/changelog.gz";
+  auto text = wt::run({"gzip", "-dc", changelog.string()});
+  ASSERT_EQ(text.rc, 0) << text.both();
+  wt::write_text(tmp / "changelog", text.out);
+  auto parsed = wt::run({"dpkg-parsechangelog", "-l", (tmp / "changelog").string()});
+  ASSERT_EQ(parsed.rc, 0) << parsed.both();
+  EXPECT_NE(parsed.out.find("\nSource: wslplug\n"), std::string::npos) << parsed.out;
+  EXPECT_NE(parsed.out.find("\nVersion: " + std::string(wslplug::kVersion) + "\n"),
+            std::string::npos)
+      << "the changelog needs an entry for " << wslplug::kVersion << ":\n"
+      << parsed.out;
+  EXPECT_NE(parsed.out.find("\nMaintainer: " + maintainer + "\n"), std::string::npos) << parsed.out;
+  // The newest entry holds at least one change.
+  EXPECT_NE(parsed.out.find("\n   * "), std::string::npos) << parsed.out;
 }
 
 TEST_F(Package, InstallsOnThisMachine) {
