@@ -112,7 +112,7 @@ int run_new(const NewFlags& f) {
   if (spec.ci)
     status(
         "  CI: .github/workflows/plugin.yml (set the secrets WSLPLUG_PFX_BASE64 and "
-        "WSLPLUG_PFX_PASSWORD and the variable WSLPLUG_DEB_URL; see its header)");
+        "WSLPLUG_PFX_PASSWORD to sign with your certificate; see its header)");
   status(fmt::format("Next: cd {} && wslplug build   (see README.md for signing and registering)",
                      dir.string()));
   return kExitOk;

@@ -96,6 +96,8 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
   vars["toolchain_packages"] = rust ? "gcc libc6-dev gcc-mingw-w64-x86-64 libclang-dev"
                                     : "cmake ninja-build g++-mingw-w64-x86-64";
   vars["rust_version"] = std::string(kTemplateRustVersion);
+  // wslplug's GitHub Action (action.yml), pinned to this version (set in project/CMakeLists.txt).
+  vars["action"] = WSLPLUG_ACTION;
 
   templates::Flags flags;
   bool any_wslc = false;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "support.hpp"
+#include "wslplug/core/version.hpp"
 
 namespace wt = wslplug::test;
 using nlohmann::json;
@@ -109,7 +110,9 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
   EXPECT_EQ(doc["permissions"]["contents"], "read");
   const json job = doc["jobs"]["plugin"];
   ASSERT_TRUE(job.is_object()) << doc["jobs"];
-  EXPECT_EQ(job["container"], "debian:bookworm");
+  EXPECT_EQ(job["container"]["image"], "debian:bookworm");
+  // `wslplug run`'s bubblewrap sandbox needs namespaces Docker's default profile refuses.
+  EXPECT_EQ(job["container"]["options"], "--privileged");
   // The DLL the build makes, as `wslplug new` said.
   const std::string dll = lang == "rust" ? "target/x86_64-pc-windows-gnu/release/ci_plugin.dll"
                                          : "build/x86_64-release/ci-plugin.dll";
@@ -118,8 +121,9 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
   ASSERT_TRUE(steps.is_array());
   EXPECT_EQ(steps[0]["uses"], "actions/checkout@v4");
 
-  // In order: install, build, sign, timestamp, verify, run, upload.
-  const std::vector<std::size_t> order = {index_of(steps, "Install wslplug and the toolchain"),
+  // In order: wslplug (its action), the toolchain, build, sign, timestamp, verify, run, upload.
+  const std::vector<std::size_t> order = {index_of(steps, "Install wslplug"),
+                                          index_of(steps, "Install the toolchain"),
                                           index_of(steps, "Build"),
                                           index_of(steps, "Sign"),
                                           index_of(steps, "Timestamp"),
@@ -128,10 +132,20 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
                                           index_of(steps, "actions/upload-artifact")};
   EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
 
-  const json install = step_named(steps, "Install wslplug and the toolchain");
-  const std::string install_run = install.value("run", "");
-  EXPECT_NE(install_run.find("/tmp/wslplug.deb"), std::string::npos);
-  EXPECT_NE(install_run.find("wine64"), std::string::npos);
+  // wslplug comes from wslplug's own action at this version's tag, with only inputs it declares;
+  // the .deb variable is optional (nothing is downloaded from an unset URL).
+  const json install = step_named(steps, "Install wslplug");
+  const std::string uses = install.value("uses", "");
+  EXPECT_TRUE(std::regex_match(uses, std::regex(R"([A-Za-z0-9-]+/wslplug@v(.+))")) &&
+              uses.ends_with("@v" + std::string(wslplug::kVersion)))
+      << uses;
+  EXPECT_EQ(install["with"]["deb"], "${{ vars.WSLPLUG_DEB_URL }}");
+  const json action = load_yaml(wt::source_dir() / "action.yml");
+  for (const auto& [input, value] : install["with"].items())
+    EXPECT_TRUE(action["inputs"].contains(input)) << "the action has no input " << input;
+  EXPECT_EQ(text.find("curl -fsSL -o /tmp/wslplug.deb"), std::string::npos);
+
+  const std::string install_run = step_named(steps, "Install the toolchain").value("run", "");
   EXPECT_NE(install_run.find(lang == "rust" ? "gcc-mingw-w64-x86-64" : "g++-mingw-w64-x86-64"),
             std::string::npos)
       << install_run;
@@ -152,7 +166,6 @@ TEST_P(CiWorkflow, NewWritesAWorkflowThatBuildsSignsVerifiesRunsAndUploads) {
   } else {
     EXPECT_EQ(text.find("rustup"), std::string::npos);
   }
-  EXPECT_EQ(install["env"]["WSLPLUG_DEB_URL"], "${{ vars.WSLPLUG_DEB_URL }}");
 
   // The certificate and its password come from secrets, through the environment only.
   const json sign = step_named(steps, "Sign");
@@ -209,7 +222,9 @@ TEST(ProjectWorkflows, ValidateAndSayWhatTheyProve) {
   EXPECT_NE(text.find("What it proves"), std::string::npos);
   const json doc = load_yaml(rust);
   const json job = doc["jobs"]["combinations"];
-  EXPECT_EQ(job["container"], "debian:bookworm");
+  EXPECT_EQ(job["container"]["image"], "debian:bookworm");
+  // wslplug from this repository's own action, at the commit under test.
+  EXPECT_EQ(job["steps"][index_of(job["steps"], "./")]["uses"], "./");
   // Every requirement kind of `wslplug new`, each job all 64 hook sets (the script loops them).
   EXPECT_EQ(job["strategy"]["matrix"]["requirement"].size(), 5u);
   std::string runs;
@@ -290,4 +305,196 @@ TEST(CiWorkflowSteps, SignAndVerifyWorkAsWrittenWithAndWithoutSecrets) {
     // The PKCS#12 does not outlive the step.
     EXPECT_FALSE(wt::fs::exists(runner_temp / "signing/signing.pfx"));
   }
+}
+
+// ---- wslplug's own GitHub Action (action.yml, steps in scripts/action-install) ------------------
+
+namespace {
+
+wt::fs::path action_script() { return wt::source_dir() / "scripts/action-install"; }
+
+// The outputs a step wrote to $GITHUB_OUTPUT (name=value lines).
+std::map<std::string, std::string> outputs_of(const wt::fs::path& file) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(wt::fs::exists(file) ? wt::read_text(file) : "");
+  for (std::string line; std::getline(in, line);)
+    if (auto eq = line.find('='); eq != std::string::npos)
+      out[line.substr(0, eq)] = line.substr(eq + 1);
+  return out;
+}
+
+// The lines `scripts/action-install WHAT` prints.
+std::vector<std::string> script_list(const std::string& what) {
+  auto r = wt::run({action_script().string(), what});
+  EXPECT_EQ(r.rc, 0) << r.both();
+  std::vector<std::string> out;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST(Action, IsAValidCompositeActionWhoseStepsRunItsScript) {
+  const auto file = wt::source_dir() / "action.yml";
+  ASSERT_TRUE(wt::fs::exists(file));
+  expect_valid_workflow(file);  // the validator reads action.yml as an action
+  const json doc = load_yaml(file);
+  EXPECT_EQ(doc["runs"]["using"], "composite");
+  for (const char* input : {"deb", "run"}) EXPECT_TRUE(doc["inputs"].contains(input)) << input;
+  EXPECT_EQ(doc["inputs"]["deb"]["default"], "");
+  for (const char* output : {"version", "path", "cache-hit"})
+    EXPECT_TRUE(doc["outputs"].contains(output)) << output;
+  const json steps = doc["runs"]["steps"];
+  ASSERT_TRUE(steps.is_array());
+  int scripts = 0;
+  for (const auto& s : steps) {
+    const std::string run = s.value("run", "");
+    if (run.empty()) continue;
+    // $GITHUB_ACTION_PATH: github.action_path names the host's path in a container job.
+    EXPECT_NE(run.find("\"$GITHUB_ACTION_PATH/scripts/action-install\""), std::string::npos) << run;
+    EXPECT_EQ(run.find("github.action_path"), std::string::npos) << run;
+    EXPECT_EQ(s.value("shell", ""), "bash");
+    ++scripts;
+  }
+  EXPECT_EQ(scripts, 2);
+  // The build is cached under the key the script computes, only when building from source.
+  const json cache = steps[index_of(steps, "actions/cache")];
+  EXPECT_EQ(cache["with"]["key"], "${{ steps.key.outputs.key }}");
+  EXPECT_EQ(cache["with"]["path"], "${{ steps.key.outputs.prefix }}");
+  EXPECT_EQ(cache.value("if", ""), "steps.key.outputs.mode == 'source'");
+  // The ref reaches the script through env (composite run scripts do not see it otherwise).
+  EXPECT_EQ(steps[0]["env"]["ACTION_REF"], "${{ github.action_ref }}");
+  auto syntax = wt::run({"bash", "-n", action_script().string()});
+  EXPECT_EQ(syntax.rc, 0) << syntax.both();
+
+  // Negative control: an action whose runs has no steps is rejected.
+  wt::TempDir tmp;
+  wt::write_text(tmp / "action.yml",
+                 "name: bad\ndescription: bad\nruns:\n  using: composite\n  stepz: []\n");
+  auto bad = wt::run({action_validator(), (tmp / "action.yml").string()});
+  EXPECT_NE(bad.rc, 0) << bad.both();
+}
+
+// Building needs only what scripts/setup installs, and the key covers every folder the build reads.
+TEST(Action, PackagesAndKeyInputsAgreeWithTheBuild) {
+  const std::string setup = wt::read_text(wt::source_dir() / "scripts/setup");
+  for (const auto& p : script_list("packages"))
+    EXPECT_TRUE(std::regex_search(setup, std::regex("\\s" + p + "(\\s|$)")))
+        << p << " is not in scripts/setup";
+  const auto inputs = script_list("inputs");
+  const std::string cmake = wt::read_text(wt::source_dir() / "CMakeLists.txt");
+  const std::regex sub(R"(add_subdirectory\((\w+)\))");
+  int folders = 0;
+  for (std::sregex_iterator it(cmake.begin(), cmake.end(), sub), end; it != end; ++it) {
+    const std::string folder = (*it)[1];
+    if (folder == "tests" || folder == "fuzz") continue;
+    EXPECT_NE(std::find(inputs.begin(), inputs.end(), folder), inputs.end()) << folder;
+    ++folders;
+  }
+  EXPECT_GE(folders, 8);
+  for (const auto& i : inputs) EXPECT_TRUE(wt::fs::exists(wt::source_dir() / i)) << i;
+}
+
+TEST(Action, KeyFollowsTheSourcesAndTheRef) {
+  wt::TempDir tmp;
+  const auto src = tmp / "src";
+  wt::fs::create_directories(src / "cli");
+  wt::fs::create_directories(src / "build");
+  wt::write_text(src / "CMakeLists.txt", "project(x)\n");
+  wt::write_text(src / "cli/main.cpp", "int main() {}\n");
+  auto key = [&](const std::string& ref, const std::string& deb = {}) {
+    const auto out = tmp / "output";
+    wt::fs::remove(out);
+    auto r = wt::run({action_script().string(), "key"}, {{"GITHUB_ACTION_PATH", src.string()},
+                                                         {"GITHUB_OUTPUT", out.string()},
+                                                         {"ACTION_REF", ref},
+                                                         {"DEB", deb},
+                                                         {"HOME", tmp.path().string()}});
+    EXPECT_EQ(r.rc, 0) << r.both();
+    return outputs_of(out);
+  };
+  const auto first = key("v1.2.3");
+  EXPECT_EQ(first.at("mode"), "source");
+  EXPECT_TRUE(std::regex_match(
+      first.at("key"), std::regex(R"(wslplug-[a-z]+[0-9.]*-[a-z0-9_]+-v1\.2\.3-[0-9a-f]{16})")))
+      << first.at("key");
+  const std::string hash = first.at("key").substr(first.at("key").size() - 16);
+  EXPECT_EQ(first.at("prefix"), (tmp / ".cache/wslplug-action" / hash).string());
+  // Not an input of the build: same key. A changed source: another key. A branch name is
+  // made a key word.
+  wt::write_text(src / "build/CMakeCache.txt", "x");
+  EXPECT_EQ(key("v1.2.3").at("key"), first.at("key"));
+  wt::write_text(src / "cli/main.cpp", "int main() { return 0; }\n");
+  const auto changed = key("v1.2.3");
+  EXPECT_NE(changed.at("key"), first.at("key"));
+  EXPECT_NE(changed.at("prefix"), first.at("prefix"));
+  EXPECT_NE(key("feature/x").at("key").find("-feature_x-"), std::string::npos);
+  EXPECT_NE(key("").at("key").find("-local-"), std::string::npos);
+  // A .deb: nothing to build, nothing to cache.
+  EXPECT_EQ(key("v1", "https://example.invalid/wslplug.deb").at("mode"), "deb");
+
+  // Not wslplug's sources: an annotation that says so, and how to use the action.
+  auto none = wt::run({action_script().string(), "key"},
+                      {{"GITHUB_ACTION_PATH", (tmp / "src/cli").string()}});
+  EXPECT_EQ(none.rc, 1);
+  EXPECT_TRUE(none.out.starts_with("::error")) << none.both();
+  EXPECT_NE(none.out.find("fix: "), std::string::npos) << none.both();
+}
+
+TEST(Action, ABadDebIsAnErrorAnnotationBeforeAnythingIsInstalled) {
+  wt::TempDir tmp;
+  wt::write_text(tmp / "not-a.deb", "hello");
+  for (const std::string& deb : {(tmp / "missing.deb").string(), (tmp / "not-a.deb").string(),
+                                 "file://" + (tmp / "missing.deb").string()}) {
+    SCOPED_TRACE(deb);
+    auto r =
+        wt::run({action_script().string(), "install"}, {{"DEB", deb},
+                                                        {"RUNNER_TEMP", tmp.path().string()},
+                                                        {"GITHUB_OUTPUT", (tmp / "out").string()}});
+    EXPECT_EQ(r.rc, 1) << r.both();
+    EXPECT_TRUE(r.out.starts_with("::error title=wslplug action::")) << r.both();
+    EXPECT_NE(r.out.find("(fix: "), std::string::npos) << r.both();
+    EXPECT_EQ(outputs_of(tmp / "out").count("version"), 0u);
+  }
+}
+
+// The action's build path as it runs on a runner: wslplug built from this source tree, installed
+// into the prefix actions/cache keeps, on PATH for later steps; a second run with the prefix
+// restored builds nothing. The build directory is kept among the test fixtures (incremental).
+TEST(Action, BuildsFromItsOwnSourceInstallsOnPathAndReusesTheCache) {
+  wt::TempDir tmp;
+  const auto prefix = tmp / "prefix";
+  const auto runner_temp = wt::fixture_dir() / "action";
+  wt::fs::create_directories(runner_temp);
+  std::map<std::string, std::string> env = {{"GITHUB_ACTION_PATH", wt::source_dir().string()},
+                                            {"PREFIX", prefix.string()},
+                                            {"RUNNER_TEMP", runner_temp.string()},
+                                            {"GITHUB_OUTPUT", (tmp / "out1").string()},
+                                            {"GITHUB_PATH", (tmp / "path").string()},
+                                            {"WITH_RUN", "false"}};
+  if (wt::have_tool("ccache")) {
+    env["CMAKE_C_COMPILER_LAUNCHER"] = "ccache";
+    env["CMAKE_CXX_COMPILER_LAUNCHER"] = "ccache";
+  }
+  auto built =
+      wt::run({"flock", (runner_temp / "lock").string(), action_script().string(), "install"}, env);
+  ASSERT_EQ(built.rc, 0) << built.both();
+  auto out = outputs_of(tmp / "out1");
+  EXPECT_EQ(out["cache-hit"], "false");
+  EXPECT_EQ(out["version"], "wslplug " + std::string(wslplug::kVersion));
+  EXPECT_EQ(out["path"], (prefix / "bin/wslplug").string());
+  EXPECT_EQ(wt::read_text(tmp / "path"), (prefix / "bin").string() + "\n");
+  // Everything `wslplug run` needs, where the binary looks for it.
+  EXPECT_TRUE(wt::fs::exists(prefix / "libexec/wslplug/wslplug-host.exe"));
+  EXPECT_TRUE(wt::fs::exists(prefix / "libexec/wslplug/wslplug-sandbox"));
+  auto help = wt::run({(prefix / "bin/wslplug").string(), "new", "--help"});
+  EXPECT_EQ(help.rc, 0) << help.both();
+
+  env["GITHUB_OUTPUT"] = (tmp / "out2").string();
+  auto cached = wt::run({action_script().string(), "install"}, env);
+  ASSERT_EQ(cached.rc, 0) << cached.both();
+  EXPECT_EQ(outputs_of(tmp / "out2")["cache-hit"], "true");
+  EXPECT_NE(cached.out.find("from the cache"), std::string::npos) << cached.out;
+  EXPECT_EQ(cached.out.find("building"), std::string::npos) << cached.out;
 }

@@ -1,7 +1,8 @@
 // Making a new plugin project (`wslplug new`): the spec vocabulary (plugin names, hooks, WSL
 // version requirements and capabilities), the manifest a spec means, the project's files rendered
-// from the embedded templates (wslplug/templates/templates.hpp), and writing them. Nothing here
-// touches the file system except write_project().
+// from the embedded templates (wslplug/templates/templates.hpp), writing them into a new folder
+// (`new`) or adding what is missing to an existing one (`init`), and the project's git repository.
+// Nothing here touches the file system except write_project(), init_project() and init_vcs().
 #pragma once
 
 #include <array>
@@ -116,5 +117,37 @@ Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec);
 // refused unless `force`; with `force` the files are written one by one (atomically each),
 // replacing files of the same name and keeping others.
 Status write_project(const fs::path& dir, const std::vector<RenderedFile>& files, bool force);
+
+// ---- an existing folder (init) -----------------------------------------------------------------
+// What init_project() did with each file of the project ('/'-separated paths, in the files' order).
+struct InitOutcome {
+  std::vector<std::string> added;     // did not exist: written
+  std::vector<std::string> extended;  // .gitignore: the patterns it lacked appended at its end
+  std::vector<std::string> kept;      // existed: left byte for byte
+};
+// Makes `dir` a project the way `cargo init` does: writes each file that does not exist yet
+// (atomically), appends to an existing .gitignore the patterns of the project's own that it lacks
+// (keys, certificates and build output stay out of the repository; its lines are kept as they
+// are), and never replaces or changes any other file. A missing `dir` is created with its
+// parents. A folder that already has wslplug.json is refused (input error): it is a project.
+Result<InitOutcome> init_project(const fs::path& dir, const std::vector<RenderedFile>& files);
+
+// ---- version control ---------------------------------------------------------------------------
+// As cargo's --vcs: git (the default) or none.
+enum class Vcs { kGit, kNone };
+// "git" or "none"; anything else is an input error naming --vcs.
+Result<Vcs> parse_vcs(std::string_view text);
+std::string_view vcs_name(Vcs vcs);
+enum class VcsOutcome {
+  kCreated,           // `git init` made `dir` a repository
+  kInsideRepository,  // `dir` is inside a git work tree already: nothing done
+  kNone,              // --vcs none
+};
+// Checks that what `vcs` needs is there (git on PATH for kGit), so that a caller can refuse
+// before writing anything. An I/O error naming --vcs otherwise.
+Status check_vcs(Vcs vcs);
+// Makes `dir` a git repository (`git init`) unless vcs is kNone or `dir` is inside a git work
+// tree already (the project of a larger repository). git's failure is an I/O error.
+Result<VcsOutcome> init_vcs(const fs::path& dir, Vcs vcs);
 
 }  // namespace wslplug::scaffold
