@@ -39,7 +39,9 @@ set(CPACK_DEBIAN_PACKAGE_SUGGESTS
 # /usr/share/doc/wslplug/changelog.gz, compressed with gzip -9n (no name, no time: reproducible).
 configure_file(${CMAKE_CURRENT_LIST_DIR}/changelog.in ${CMAKE_BINARY_DIR}/debian/changelog @ONLY)
 execute_process(COMMAND gzip -9nc ${CMAKE_BINARY_DIR}/debian/changelog
-                OUTPUT_FILE ${CMAKE_BINARY_DIR}/debian/changelog.gz COMMAND_ERROR_IS_FATAL ANY)
+                OUTPUT_FILE ${CMAKE_BINARY_DIR}/debian/changelog.gz.new COMMAND_ERROR_IS_FATAL ANY)
+file(COPY_FILE ${CMAKE_BINARY_DIR}/debian/changelog.gz.new ${CMAKE_BINARY_DIR}/debian/changelog.gz
+     ONLY_IF_DIFFERENT)
 install(FILES ${CMAKE_BINARY_DIR}/debian/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # Only the install rules of this project, never a dependency's.
 set(CPACK_INSTALL_CMAKE_PROJECTS "${CMAKE_BINARY_DIR};${PROJECT_NAME};ALL;/")
