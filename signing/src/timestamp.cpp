@@ -9,7 +9,7 @@
 
 #include "der.hpp"
 #include "ossl.hpp"
-#include "wslplug/signing/http.hpp"
+#include "wslplug/net/http.hpp"
 #include "wslplug/signing/nested.hpp"
 #include "wslplug/signing/oids.hpp"
 
@@ -22,6 +22,13 @@ namespace {
 constexpr std::string_view kFix =
     "check the --timestamp URL (an RFC 3161 server, e.g. http://timestamp.digicert.com); "
     "--timestamp-retries N retries a flaky server";
+
+constexpr std::string_view kNetFix =
+    "check the --timestamp URL and that the time-stamp server is reachable from this machine; "
+    "--timestamp-retries N retries flaky servers";
+constexpr std::string_view kTlsFix =
+    "for a private time-stamp server pass its CA with --tsa-ca CA.pem; public servers are "
+    "checked against the system store (ca-certificates)";
 
 std::unexpected<Error> tsa_error(std::string_view url, std::string cause, std::string fix = {}) {
   return fail(ErrorKind::kIo, fmt::format("time-stamp server {}: {}", url, cause), {},
@@ -142,6 +149,18 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
   return der;
 }
 
+// An error of the HTTP client, its fields ("url", "tls_ca") named as the time-stamp options.
+Error from_net(Error e) {
+  if (e.where == "url") {
+    e.where = "--timestamp";
+    if (e.kind == ErrorKind::kIo) e.fix = std::string(kNetFix);
+  } else if (e.where == "tls_ca") {
+    e.where = "--tsa-ca";
+    if (e.kind == ErrorKind::kIo) e.fix = std::string(kTlsFix);
+  }
+  return e;
+}
+
 }  // namespace
 
 Result<TimestampRequest> make_timestamp_request(std::span<const std::byte> data,
@@ -186,8 +205,9 @@ Result<std::vector<std::byte>> check_timestamp_response(const TimestampRequest& 
 
 Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> data,
                                                      const TimestampOptions& options) {
-  auto url = http::parse_url(options.url);
-  if (!url) return std::unexpected(url.error());
+  auto url = net::http::parse_url(options.url);
+  if (!url) return std::unexpected(from_net(url.error()));
+  url->peer = "time-stamp server";
   if (options.retries < 0)
     return input_error("--timestamp-retries must be 0 or more", {}, "--timestamp-retries",
                        "give the number of extra attempts, e.g. --timestamp-retries 3");
@@ -203,12 +223,12 @@ Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> 
     ++tried;
     auto req = make_timestamp_request(data, options.digest);
     if (!req) return std::unexpected(req.error());
-    http::PostOptions post_options;
+    net::http::PostOptions post_options;
     post_options.tls_ca_files = options.tls_ca_files;
-    auto resp = http::post(*url, "application/timestamp-query", "application/timestamp-reply",
+    auto resp = net::http::post(*url, "application/timestamp-query", "application/timestamp-reply",
                            req->der, options.timeout, 4u << 20, post_options);
     if (!resp) {
-      last = resp.error();
+      last = from_net(resp.error());
       continue;
     }
     if (resp->status != 200) {
