@@ -130,8 +130,8 @@ std::vector<std::byte> win_certificate(std::span<const std::byte> der) {
   const std::size_t entry_len = (8 + der.size() + 7) & ~std::size_t{7};
   std::vector<std::byte> table(entry_len);
   pe::put_le32(table.data(), static_cast<std::uint32_t>(entry_len));
-  pe::put_le16(table.data() + 4, pe::kWinCertRevision2);
-  pe::put_le16(table.data() + 6, pe::kWinCertTypePkcsSignedData);
+  pe::put_le16(table.data() + 4, std::to_underlying(pe::kWinCertRevision2));
+  pe::put_le16(table.data() + 6, std::to_underlying(pe::kWinCertTypePkcsSignedData));
   std::memcpy(table.data() + 8, der.data(), der.size());
   return table;
 }
@@ -244,12 +244,12 @@ Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image) {
     if (e.type != pe::kWinCertTypePkcsSignedData) {
       s.problem = fmt::format(
           "WIN_CERTIFICATE at {} has type {:#06x}, not WIN_CERT_TYPE_PKCS_SIGNED_DATA (0x0002)",
-          offset_str(e.offset), e.type);
+          offset_str(e.offset), std::to_underlying(e.type));
     } else if (e.revision != pe::kWinCertRevision2) {
       s.problem = fmt::format(
           "WIN_CERTIFICATE at {} has revision {:#06x}, not WIN_CERT_REVISION_2_0 (0x0200), the "
           "only revision Authenticode defines",
-          offset_str(e.offset), e.revision);
+          offset_str(e.offset), std::to_underlying(e.revision));
     } else if (e.data_length() > kMaxSignatureSize) {
       s.problem = fmt::format("WIN_CERTIFICATE at {} is {} bytes, too large for a signature",
                               offset_str(e.offset), e.data_length());

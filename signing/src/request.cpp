@@ -7,8 +7,8 @@
 
 #include "authenticode.hpp"
 #include "image.hpp"
-#include "wslplug/signing/nested.hpp"
-#include "wslplug/signing/timestamp.hpp"
+#include "signed_data_impl.hpp"
+#include "timestamp_impl.hpp"
 
 namespace wslplug::signing {
 
@@ -216,15 +216,17 @@ Result<SignResult> finish_request(const fs::path& input, const fs::path& output,
   auto img = pe::Image::open(input);
   if (!img) return std::unexpected(img.error());
   std::vector<std::byte> pkcs7 = std::move(*der);
-  if (options.timestamp) {
-    auto stamped = timestamp_pkcs7(pkcs7, *options.timestamp, input.string());
-    if (!stamped) return std::unexpected(stamped.error());
-    pkcs7 = std::move(*stamped);
-  }
-  if (options.nest_into) {
-    auto nested = nest_pkcs7(*options.nest_into, pkcs7, input.string());
-    if (!nested) return std::unexpected(nested.error());
-    pkcs7 = std::move(*nested);
+  if (options.timestamp || options.nest_into) {
+    auto sd = SignedData::parse(pkcs7, input.string());
+    if (!sd) return std::unexpected(sd.error());
+    if (options.timestamp) sd = timestamp_signature(*sd, *options.timestamp, 0);
+    if (sd && options.nest_into) {
+      auto outer = SignedData::parse(*options.nest_into, input.string());
+      if (!outer) return std::unexpected(outer.error());
+      sd = outer->with_nested(*sd);
+    }
+    if (!sd) return std::unexpected(sd.error());
+    pkcs7 = sd->der();
   }
   const image::Rewrite how{
       request.digest, [&](std::span<const std::byte> actual) -> Result<std::vector<std::byte>> {

@@ -11,9 +11,9 @@
 #include "authenticode.hpp"
 #include "image.hpp"
 #include "numbering.hpp"
-#include "wslplug/signing/nested.hpp"
+#include "signed_data_impl.hpp"
+#include "timestamp_impl.hpp"
 #include "wslplug/signing/oids.hpp"
-#include "wslplug/signing/timestamp.hpp"
 
 namespace wslplug::signing {
 
@@ -396,9 +396,10 @@ std::vector<std::string> structure_problems(PKCS7* p7, PKCS7_SIGNER_INFO* si, Di
 
 // Verifies one Authenticode SignedData (digest, messageDigest, signature, timestamp, chain, EKU,
 // validity). `at_time`: time for the chain when no valid timestamp applies.
-SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
+SignatureReport verify_signed_data(const SignedData* sd, const ComputedDigests& digests,
                                    const VerifyOptions& options, std::int64_t at_time) {
   SignatureReport r;
+  PKCS7* p7 = sd ? sd->impl().pkcs7() : nullptr;
   auto malformed = [&](std::string what, std::string why) {
     r.verdict |= Verdict::kMalformed;
     r.unreadable = std::move(what);
@@ -451,8 +452,8 @@ SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
 
   // A valid timestamp moves the time the chain is checked at.
   std::int64_t chain_time = at_time;
-  r.timestamp = verify_signer_timestamp(
-      si, options.tsa_ca_files.empty() ? options.ca_files : options.tsa_ca_files);
+  r.timestamp = verify_signature_timestamp(
+      *sd, options.tsa_ca_files.empty() ? options.ca_files : options.tsa_ca_files);
   if (r.timestamp) {
     if (r.timestamp->ok) {
       chain_time = r.timestamp->time;
@@ -496,7 +497,7 @@ namespace {
 
 // ---------------------------------------------------------------- the file
 struct Sig {
-  ossl::Pkcs7Ptr p7;
+  std::optional<SignedData> sd;
   std::size_t entry = 0;
   bool nested = false;
   std::string problem;        // set when the signature cannot be read
@@ -510,14 +511,13 @@ Result<std::vector<Sig>> parse_signatures(const pe::Image& img) {
   if (!slots) return std::unexpected(slots.error());
   std::vector<Sig> sigs;
   for (auto& slot : *slots) {
-    Sig sig{nullptr,
+    Sig sig{std::move(slot.signature),
             slot.entry,
             slot.nested != 0,
             std::move(slot.problem),
             {},
             std::move(slot.unsigned_data)};
-    if (!slot.der.empty()) sig.p7 = ossl::from_der<ossl::Pkcs7Ptr>(slot.der, d2i_PKCS7);
-    if (!sig.p7) {
+    if (!sig.sd) {
       if (sig.problem.empty()) sig.problem = "the signature cannot be read";
       sig.unreadable = slot.nested != 0 ? "the nested signature's PKCS#7 SignedData"
                        : slot.type != pe::kWinCertTypePkcsSignedData
@@ -536,8 +536,8 @@ Result<ComputedDigests> compute_digests(const pe::Image& img, const std::vector<
                                         FileReport& rep) {
   std::vector<ossl::Hasher> hashers;
   for (const auto& s : sigs) {
-    if (!s.p7) continue;
-    auto idc = decode_indirect_data(s.p7.get());
+    if (!s.sd) continue;
+    auto idc = decode_indirect_data(s.sd->impl().pkcs7());
     if (!idc || std::ranges::any_of(hashers, [&](auto& h) { return h.algorithm() == idc->alg; }))
       continue;
     auto h = ossl::Hasher::start(idc->alg);
@@ -611,12 +611,12 @@ Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& option
   for (std::size_t i = 0; i < sigs->size(); ++i) {
     auto& s = (*sigs)[i];
     SignatureReport sr;
-    if (!s.p7) {
+    if (!s.sd) {
       sr.verdict = Verdict::kMalformed;
       sr.unreadable = s.unreadable;
       sr.problems.push_back(s.problem);
     } else {
-      sr = verify_signed_data(s.p7.get(), *computed, options, now);
+      sr = verify_signed_data(&*s.sd, *computed, options, now);
     }
     if (!s.unsigned_data.empty()) {
       sr.verdict |= Verdict::kUnsignedData;
