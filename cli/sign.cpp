@@ -12,7 +12,6 @@
 #include "parallel.hpp"
 #include "secret_flags.hpp"
 #include "timestamp_flags.hpp"
-#include "wslplug/core/pe.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/project/workflow.hpp"

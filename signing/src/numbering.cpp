@@ -5,12 +5,13 @@
 
 #include "image.hpp"
 #include "signed_data_impl.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
 namespace numbering {
 
-Result<std::vector<SignatureSlot>> slots(const pe::Image& image) {
+Result<std::vector<SignatureSlot>> slots(const SignableImage& image) {
   auto entries = image::signature_entries(image);
   if (!entries) return std::unexpected(entries.error());
   std::vector<SignatureSlot> out;
@@ -54,9 +55,10 @@ Result<std::vector<SignatureSlot>> slots(const pe::Image& image) {
                                          "signature {} has signatures nested more than {} levels "
                                          "deep",
                                          outer, kMaxNestingDepth)
-                                   : fmt::format("the nested signatures of signature {} cannot be "
-                                                 "read: {}",
-                                                 outer, step.error->message);
+                                   : fmt::format(
+                                         "the nested signatures of signature {} cannot be "
+                                         "read: {}",
+                                         outer, step.error->message);
       } else if (step.error != nullptr) {
         ns.problem = fmt::format("nested signature {} of signature {} cannot be read: {}",
                                  children[step.parent] + 1, outer, step.error->message);
@@ -79,7 +81,7 @@ std::optional<std::size_t> primary(const std::vector<SignatureSlot>& slots) {
   return std::nullopt;
 }
 
-Result<std::vector<std::byte>> raw_entries(const pe::Image& image, std::size_t first,
+Result<std::vector<std::byte>> raw_entries(const SignableImage& image, std::size_t first,
                                            std::size_t last) {
   auto entries = image.checked_certificate_entries();
   if (!entries) return std::unexpected(entries.error());
@@ -97,7 +99,7 @@ Result<std::vector<std::byte>> raw_entries(const pe::Image& image, std::size_t f
 }  // namespace numbering
 
 Result<std::vector<SignatureSlot>> signature_slots(const fs::path& path) {
-  auto img = pe::Image::open(path);
+  auto img = PeSignable::open(path);
   if (!img) return std::unexpected(img.error());
   return numbering::slots(*img);
 }
@@ -108,20 +110,20 @@ Result<SignatureSlot> signature_at(const fs::path& path, std::size_t index) {
   if (all->empty())
     return input_error("the file is not signed (no certificate table)", path.string(),
                        "DataDirectory[4] (certificate table)",
-                       "sign it first: wslplug sign FILE --cert ... --key ...");
+                       "sign it first: wslplug sign FILE {cert} ... {key} ...");
   if (index >= all->size())
     return input_error(
         fmt::format("there is no signature with index {}: the file has {} (0 to {}, numbered as "
                     "`wslplug verify` lists them)",
                     index, all->size(), all->size() - 1),
-        path.string(), "--index",
+        path.string(), field(Field::kIndex),
         fmt::format("pass an index from 0 to {} (wslplug verify {} lists them)", all->size() - 1,
                     path.string()));
   auto& slot = (*all)[index];
   if (slot.der.empty())
     return input_error(fmt::format("signature {} cannot be used: {}", index, slot.problem),
                        path.string(), offset_str(slot.offset),
-                       "pick another --index (wslplug verify lists them), or re-sign the file");
+                       "pick another {index} (wslplug verify lists them), or re-sign the file");
   return std::move(slot);
 }
 

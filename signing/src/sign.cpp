@@ -11,12 +11,13 @@
 #include "numbering.hpp"
 #include "signed_data_impl.hpp"
 #include "timestamp_impl.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
 namespace {
 
-Result<pe::Image> open_image(const fs::path& path) { return pe::Image::open(path); }
+Result<PeSignable> open_image(const fs::path& path) { return PeSignable::open(path); }
 
 // What signing embeds for an image digest: the SignedData, timestamped and nested as asked.
 Result<std::vector<std::byte>> signature_for(const Credentials& creds, const SignOptions& options,
@@ -56,7 +57,7 @@ Result<std::vector<std::byte>> signature_for(const Credentials& creds, const Sig
 // --append: the options with nest_into set to the image's primary signature, and the entries
 // before and after it kept in `how` (nothing to do for an unsigned image). Returns the index the
 // new signature gets in the numbering (the last of its entry), nullopt when nothing is appended.
-Result<std::optional<std::size_t>> resolve_append(const pe::Image& img, SignOptions& options,
+Result<std::optional<std::size_t>> resolve_append(const SignableImage& img, SignOptions& options,
                                                   image::Rewrite* how) {
   if (!options.append) return std::nullopt;
   auto slots = numbering::slots(img);
@@ -66,11 +67,11 @@ Result<std::optional<std::size_t>> resolve_append(const pe::Image& img, SignOpti
   if (!primary) {
     const auto& first = slots->front();
     return input_error(
-        fmt::format("--append needs a signature to nest into, but no WIN_CERTIFICATE entry "
+        fmt::format("{append} needs a signature to nest into, but no WIN_CERTIFICATE entry "
                     "holds a readable PKCS#7 signature ({})",
                     first.problem),
         img.path(), offset_str(first.offset),
-        "sign without --append to replace the certificate table, or unsign the file first");
+        "sign without {append} to replace the certificate table, or unsign the file first");
   }
   const auto& slot = (*slots)[*primary];
   options.nest_into = slot.der;
@@ -103,7 +104,8 @@ std::vector<std::vector<std::byte>> signature_values(const std::vector<SignedDat
 // PKCS#7 still carries every signature of that entry (made with sign --detached-out --append
 // on this file); the other entries are kept as they are. Anything else would drop signatures:
 // refused.
-Status keep_existing_signatures(const pe::Image& img, const std::vector<SignedData>& new_signatures,
+Status keep_existing_signatures(const SignableImage& img,
+                                const std::vector<SignedData>& new_signatures,
                                 const std::string& signature_file, image::Rewrite& how) {
   auto slots = numbering::slots(img);
   if (!slots) return std::unexpected(slots.error());
@@ -133,7 +135,7 @@ Status keep_existing_signatures(const pe::Image& img, const std::vector<SignedDa
                     slots->size(), slots->size() == 1 ? "" : "s", missing,
                     missing == 1 ? "is" : "are", signature_file, missing == 1 ? "it" : "them"),
         img.path(), "certificate table",
-        "to add a signature, make it on this file with wslplug sign --detached-out --append; "
+        "to add a signature, make it on this file with wslplug sign {detached_out} {append}; "
         "to replace the signatures on purpose, run wslplug unsign first");
   }
   std::size_t entries = 0;
@@ -231,7 +233,7 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
                     i == 0 ? std::string("signature") : fmt::format("nested signature {}", i), why),
         signature_file, i == 0 ? "SignerInfo" : fmt::format("nested signature {}", i),
         "the signature was damaged or made with a certificate not meant for code signing: "
-        "re-create it on the signing host (wslplug sign --detached-out) with a code-signing "
+        "re-create it on the signing host (wslplug sign {detached_out}) with a code-signing "
         "certificate; nothing was written");
   }
   auto img = open_image(input);
@@ -246,7 +248,7 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
                 digest_name(claimed->algorithm), ossl::hex_upper(claimed->digest),
                 ossl::hex_upper(actual)),
             input.string(), "Authenticode digest (SpcIndirectDataContent.messageDigest)",
-            fmt::format("attach {} to the exact file it was made for (sign --detached-out on "
+            fmt::format("attach {} to the exact file it was made for (sign {detached_out} on "
                         "the same bytes); rebuilding changes the digest",
                         signature_file));
       }};
@@ -310,7 +312,7 @@ Result<std::vector<std::byte>> embedded_signature(const fs::path& path) {
   if (entries->empty())
     return input_error("the file is not signed (no certificate table)", img->path(),
                        "DataDirectory[4] (certificate table)",
-                       "sign it first: wslplug sign FILE --cert ... --key ...");
+                       "sign it first: wslplug sign FILE {cert} ... {key} ...");
   for (auto& e : *entries) {
     if (e.header.revision != pe::kWinCertRevision2 ||
         e.header.type != pe::kWinCertTypePkcsSignedData || !e.problem.empty())
@@ -344,7 +346,7 @@ Result<std::vector<std::byte>> read_signature_file(const fs::path& path) {
     if (!p7)
       return input_error(
           "not a PEM PKCS#7 (expected '-----BEGIN PKCS7-----'): " + ossl::take_errors(), file,
-          "offset 0x0", "give the signature as DER or PEM PKCS#7 (wslplug sign --detached-out)");
+          "offset 0x0", "give the signature as DER or PEM PKCS#7 (wslplug sign {detached_out})");
     *data = ossl::to_der(p7.get(), i2d_PKCS7);
   }
   auto sd = SignedData::parse(*data, file);

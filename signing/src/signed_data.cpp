@@ -1,11 +1,10 @@
 // The signature model: one parse of a DER SignedData and everything read from it, and the one
 // walker of nested signatures.
-#include "signed_data_impl.hpp"
-
 #include <fmt/format.h>
 
 #include "authenticode.hpp"
 #include "der.hpp"
+#include "signed_data_impl.hpp"
 #include "wslplug/signing/oids.hpp"
 
 namespace wslplug::signing {
@@ -46,11 +45,10 @@ Result<SignedData> parse_at(std::span<const std::byte> der, const std::string& f
     impl->nested_error = std::move(list.error()).in_file(file);
   } else if (!list->empty() && depth >= kMaxNestingDepth) {
     impl->too_deep = true;
-    impl->nested_error = input_error(
-                             fmt::format("signatures are nested more than {} levels deep",
-                                         kMaxNestingDepth),
-                             file, "nested signature", "re-sign the file (it is malformed)")
-                             .error();
+    impl->nested_error =
+        input_error(fmt::format("signatures are nested more than {} levels deep", kMaxNestingDepth),
+                    file, "nested signature", "re-sign the file (it is malformed)")
+            .error();
   } else {
     for (auto& value : *list) {
       NestedSignature n;

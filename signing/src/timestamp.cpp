@@ -9,9 +9,10 @@
 
 #include "der.hpp"
 #include "ossl.hpp"
-#include "wslplug/net/http.hpp"
 #include "signed_data_impl.hpp"
 #include "timestamp_impl.hpp"
+#include "wslplug/net/http.hpp"
+#include "wslplug/signing/field.hpp"
 #include "wslplug/signing/oids.hpp"
 
 namespace wslplug::signing {
@@ -21,19 +22,19 @@ using namespace ossl;
 namespace {
 
 constexpr std::string_view kFix =
-    "check the --timestamp URL (an RFC 3161 server, e.g. http://timestamp.digicert.com); "
-    "--timestamp-retries N retries a flaky server";
+    "check the {timestamp_url} URL (an RFC 3161 server, e.g. http://timestamp.digicert.com); "
+    "{timestamp_retries} N retries a flaky server";
 
 constexpr std::string_view kNetFix =
-    "check the --timestamp URL and that the time-stamp server is reachable from this machine; "
-    "--timestamp-retries N retries flaky servers";
+    "check the {timestamp_url} URL and that the time-stamp server is reachable from this machine; "
+    "{timestamp_retries} N retries flaky servers";
 constexpr std::string_view kTlsFix =
-    "for a private time-stamp server pass its CA with --tsa-ca CA.pem; public servers are "
+    "for a private time-stamp server pass its CA with {tsa_ca} CA.pem; public servers are "
     "checked against the system store (ca-certificates)";
 
 std::unexpected<Error> tsa_error(std::string_view url, std::string cause, std::string fix = {}) {
   return fail(ErrorKind::kIo, fmt::format("time-stamp server {}: {}", url, cause), {},
-              "--timestamp", fix.empty() ? std::string(kFix) : std::move(fix));
+              field(Field::kTimestampUrl), fix.empty() ? std::string(kFix) : std::move(fix));
 }
 
 std::string status_name(long status) {
@@ -106,7 +107,7 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
                      fmt::format("the server refused the request: status {}{}{}",
                                  status_name(status), text.empty() ? "" : ", \"" + text + "\"",
                                  bits.empty() ? "" : ", failure " + bits),
-                     "check --timestamp-hash (the server may not support that digest) and the "
+                     "check {timestamp_hash} (the server may not support that digest) and the "
                      "server's policy; or use another time-stamp server");
   }
   PKCS7* token = TS_RESP_get_token(resp.get());
@@ -153,10 +154,10 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
 // An error of the HTTP client, its fields ("url", "tls_ca") named as the time-stamp options.
 Error from_net(Error e) {
   if (e.where == "url") {
-    e.where = "--timestamp";
+    e.where = field(Field::kTimestampUrl);
     if (e.kind == ErrorKind::kIo) e.fix = std::string(kNetFix);
   } else if (e.where == "tls_ca") {
-    e.where = "--tsa-ca";
+    e.where = field(Field::kTsaCa);
     if (e.kind == ErrorKind::kIo) e.fix = std::string(kTlsFix);
   }
   return e;
@@ -210,8 +211,8 @@ Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> 
   if (!url) return std::unexpected(from_net(url.error()));
   url->peer = "time-stamp server";
   if (options.retries < 0)
-    return input_error("--timestamp-retries must be 0 or more", {}, "--timestamp-retries",
-                       "give the number of extra attempts, e.g. --timestamp-retries 3");
+    return input_error("{timestamp_retries} must be 0 or more", {}, field(Field::kTimestampRetries),
+                       "give the number of extra attempts, e.g. {timestamp_retries} 3");
   const int attempts = 1 + options.retries;
   auto delay = options.backoff;
   Error last;
@@ -227,7 +228,7 @@ Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> 
     net::http::PostOptions post_options;
     post_options.tls_ca_files = options.tls_ca_files;
     auto resp = net::http::post(*url, "application/timestamp-query", "application/timestamp-reply",
-                           req->der, options.timeout, 4u << 20, post_options);
+                                req->der, options.timeout, 4u << 20, post_options);
     if (!resp) {
       last = from_net(resp.error());
       continue;
@@ -330,7 +331,7 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
     return rep;
   }
 
-  auto store = load_trust_store(tsa_ca_files, "--tsa-ca");
+  auto store = load_trust_store(tsa_ca_files, field(Field::kTsaCa));
   if (!store) {
     rep.problem = store.error().describe();
     return rep;
@@ -372,7 +373,7 @@ Result<SignedData> timestamp_signature(const SignedData& sd, const TimestampOpti
     if (index > nested.size())
       return input_error(fmt::format("there is no signature with index {} (the file has {})", index,
                                      nested.size() + 1),
-                         file, "--index",
+                         file, field(Field::kIndex),
                          fmt::format("use an index from 0 (primary) to {}", nested.size()));
     std::vector<std::vector<std::byte>> values;
     for (std::size_t i = 0; i < nested.size(); ++i) {

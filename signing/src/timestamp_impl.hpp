@@ -21,8 +21,8 @@ Status attach_timestamp_token(PKCS7_SIGNER_INFO* si, std::span<const std::byte> 
 Status timestamp_signer_info(PKCS7_SIGNER_INFO* si, const TimestampOptions& options);
 
 // The timestamp of a signature verified (verify_timestamp_token); nullopt: not timestamped.
-std::optional<TimestampReport> verify_signature_timestamp(const SignedData& sd,
-                                                          const std::vector<fs::path>& tsa_ca_files);
+std::optional<TimestampReport> verify_signature_timestamp(
+    const SignedData& sd, const std::vector<fs::path>& tsa_ca_files);
 
 // `sd` with a new timestamp on its signer (index 0) or on its nested signature `index`
 // (1-based, stored order; see timestamp_pkcs7).

@@ -13,6 +13,7 @@
 #include "numbering.hpp"
 #include "signed_data_impl.hpp"
 #include "timestamp_impl.hpp"
+#include "wslplug/signing/field.hpp"
 #include "wslplug/signing/oids.hpp"
 
 namespace wslplug::signing {
@@ -113,8 +114,8 @@ void classify_chain_errors(int rc, const ErrorList& list, X509* top, bool top_se
         err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) {
       r.problems.push_back(fmt::format("the chain ends in \"{}\", which is not a trusted root ({})",
                                        cert_label(top),
-                                       system_store ? "not in the system store; pass it with --ca"
-                                                    : "not among the --ca files"));
+                                       system_store ? "not in the system store; pass it with {ca}"
+                                                    : "not among the {ca} files"));
     } else {
       r.problems.push_back(
           fmt::format("certificate at depth {}: {}", depth, X509_verify_cert_error_string(err)));
@@ -180,11 +181,11 @@ std::string add_crls(X509_STORE* store, const std::vector<fs::path>& files) {
     }
     ERR_clear_error();
     if (crls.empty())
-      return fmt::format("--crl {}: no certificate revocation list (PEM or DER) in the file",
+      return fmt::format("{crl} {}: no certificate revocation list (PEM or DER) in the file",
                          f.string());
     for (auto& c : crls)
       if (X509_STORE_add_crl(store, c.get()) != 1)
-        return fmt::format("--crl {}: cannot use the CRL: {}", f.string(), ossl::take_errors());
+        return fmt::format("{crl} {}: cannot use the CRL: {}", f.string(), ossl::take_errors());
   }
   X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
   return {};
@@ -196,7 +197,7 @@ ChainCheck check_chain(X509* leaf, STACK_OF(X509) * untrusted,
                        const std::vector<fs::path>& ca_files, std::int64_t at_time, Purpose purpose,
                        const std::vector<fs::path>& crl_files) {
   ChainCheck r;
-  auto store = ossl::load_trust_store(ca_files, "--ca");
+  auto store = ossl::load_trust_store(ca_files, field(Field::kCa));
   if (!store) {
     // Report it and check usage and validity anyway, against an empty store.
     r.verdict |= Verdict::kUntrustedRoot;
@@ -506,17 +507,13 @@ struct Sig {
 };
 
 // Phase 1: every signature (entries and their nested ones) parsed, in the one numbering.
-Result<std::vector<Sig>> parse_signatures(const pe::Image& img) {
+Result<std::vector<Sig>> parse_signatures(const SignableImage& img) {
   auto slots = numbering::slots(img);
   if (!slots) return std::unexpected(slots.error());
   std::vector<Sig> sigs;
   for (auto& slot : *slots) {
-    Sig sig{std::move(slot.signature),
-            slot.entry,
-            slot.nested != 0,
-            std::move(slot.problem),
-            {},
-            std::move(slot.unsigned_data)};
+    Sig sig{std::move(slot.signature), slot.entry, slot.nested != 0,
+            std::move(slot.problem),   {},         std::move(slot.unsigned_data)};
     if (!sig.sd) {
       if (sig.problem.empty()) sig.problem = "the signature cannot be read";
       sig.unreadable = slot.nested != 0 ? "the nested signature's PKCS#7 SignedData"
@@ -532,7 +529,7 @@ Result<std::vector<Sig>> parse_signatures(const pe::Image& img) {
 }
 
 // Phase 2: one pass computing every digest in use and the checksum.
-Result<ComputedDigests> compute_digests(const pe::Image& img, const std::vector<Sig>& sigs,
+Result<ComputedDigests> compute_digests(const SignableImage& img, const std::vector<Sig>& sigs,
                                         FileReport& rep) {
   std::vector<ossl::Hasher> hashers;
   for (const auto& s : sigs) {
@@ -544,8 +541,9 @@ Result<ComputedDigests> compute_digests(const pe::Image& img, const std::vector<
     if (!h) return std::unexpected(h.error().in_file(img.path()));
     hashers.push_back(std::move(*h));
   }
-  const pe::Layout& layout = img.layout();
-  pe::ChecksumAccumulator acc(layout.checksum_offset);
+  const SignableLayout& layout = img.layout();
+  const auto checksum = img.start_checksum();
+  Checksum& acc = *checksum;
   image::Stages stages;
   stages.after_read = [&acc](std::uint64_t off, std::span<std::byte> data) -> Status {
     acc.add(off, data);
@@ -572,7 +570,7 @@ namespace {
 
 // A file whose certificate table cannot be read: signed (its directory says so) and failed, with
 // the reason as the one signature's problem; the checksum over the whole file.
-Result<FileReport> broken_table_report(const pe::Image& img, FileReport rep, Error why) {
+Result<FileReport> broken_table_report(const SignableImage& img, FileReport rep, Error why) {
   auto sum = pe::compute_checksum(img.file(), img.layout().checksum_offset);
   if (!sum) return std::unexpected(sum.error());
   rep.computed_checksum = *sum;
@@ -592,7 +590,7 @@ Result<FileReport> broken_table_report(const pe::Image& img, FileReport rep, Err
 }  // namespace
 
 Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& options) {
-  auto img = pe::Image::open(path);
+  auto img = PeSignable::open(path);
   if (!img) return std::unexpected(img.error());
   FileReport rep;
   rep.file = path.string();

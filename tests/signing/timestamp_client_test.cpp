@@ -181,7 +181,7 @@ TEST(TimestampClient, UnreachableHangAndBadUrl) {
     auto e = sg::fetch_timestamp_token(data, opts(bad));
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().kind, wslplug::ErrorKind::kInput) << bad;
-    EXPECT_EQ(e.error().where, "--timestamp");
+    EXPECT_EQ(e.error().where, "timestamp_url");
     EXPECT_FALSE(e.error().fix.empty());
   }
 }

@@ -22,11 +22,11 @@
 namespace wslplug::net::http {
 
 struct Url {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // "timestamp.example.com", "127.0.0.1", "::1"
-  std::string port;    // "80" (http) or "443" (https) when not given
-  std::string path;    // "/" when not given; includes the query string
-  std::string text;    // the URL as given (for messages)
+  std::string scheme;           // "http" or "https"
+  std::string host;             // "timestamp.example.com", "127.0.0.1", "::1"
+  std::string port;             // "80" (http) or "443" (https) when not given
+  std::string path;             // "/" when not given; includes the query string
+  std::string text;             // the URL as given (for messages)
   std::string peer = "server";  // what the server is, in messages ("time-stamp server")
 };
 

@@ -61,7 +61,7 @@ struct SignResult {
 };
 
 struct DetachedSignature {
-  std::vector<std::byte> der;                // the DER PKCS#7
+  std::vector<std::byte> der;               // the DER PKCS#7
   std::optional<std::size_t> nested_index;  // as SignResult::nested_index
 };
 
@@ -79,7 +79,7 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
 // Signs `input` without writing it: the DER PKCS#7 that sign_file would embed with the same
 // options, for `sign --detached-out`.
 Result<DetachedSignature> sign_detached(const fs::path& input, const Credentials& creds,
-                                             const SignOptions& options);
+                                        const SignOptions& options);
 
 // Embeds a detached signature: the signature's SpcIndirectDataContent digest must equal the
 // image digest of `input` (an input error naming both otherwise; nothing is written). The

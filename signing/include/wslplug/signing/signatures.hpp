@@ -30,7 +30,7 @@ struct SignatureSlot {
   std::size_t nested = 0;  // 0: the entry's own signature; n >= 1: the entry's nested signature n
   pe::WinCertRevision revision{};  // of the entry
   pe::WinCertType type{};          // of the entry
-  std::uint64_t offset = 0;    // file offset of the entry
+  std::uint64_t offset = 0;        // file offset of the entry
   // The DER PKCS#7: an entry's own with its nested ones inside, a nested one on its own. Empty
   // when it cannot be read; `problem` says why.
   std::vector<std::byte> der;
