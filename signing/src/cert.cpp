@@ -108,7 +108,7 @@ Result<std::pair<CertInfo, CertFiles>> create_test_certificate(const CertRequest
                                                                const SecretString* pfx_password,
                                                                bool force) {
   if (request.days < 1 || request.days > 36500) {
-    return input_error(fmt::format("{days} {} is out of range", request.days), {},
+    return input_error(fmt::format("{{days}} {} is out of range", request.days), {},
                        field(Field::kDays), "give a number of days between 1 and 36500");
   }
   auto name = parse_subject(request.subject);

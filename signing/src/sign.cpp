@@ -67,7 +67,7 @@ Result<std::optional<std::size_t>> resolve_append(const SignableImage& img, Sign
   if (!primary) {
     const auto& first = slots->front();
     return input_error(
-        fmt::format("{append} needs a signature to nest into, but no WIN_CERTIFICATE entry "
+        fmt::format("{{append}} needs a signature to nest into, but no WIN_CERTIFICATE entry "
                     "holds a readable PKCS#7 signature ({})",
                     first.problem),
         img.path(), offset_str(first.offset),
@@ -248,7 +248,7 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
                 digest_name(claimed->algorithm), ossl::hex_upper(claimed->digest),
                 ossl::hex_upper(actual)),
             input.string(), "Authenticode digest (SpcIndirectDataContent.messageDigest)",
-            fmt::format("attach {} to the exact file it was made for (sign {detached_out} on "
+            fmt::format("attach {} to the exact file it was made for (sign {{detached_out}} on "
                         "the same bytes); rebuilding changes the digest",
                         signature_file));
       }};

@@ -181,11 +181,11 @@ std::string add_crls(X509_STORE* store, const std::vector<fs::path>& files) {
     }
     ERR_clear_error();
     if (crls.empty())
-      return fmt::format("{crl} {}: no certificate revocation list (PEM or DER) in the file",
+      return fmt::format("{{crl}} {}: no certificate revocation list (PEM or DER) in the file",
                          f.string());
     for (auto& c : crls)
       if (X509_STORE_add_crl(store, c.get()) != 1)
-        return fmt::format("{crl} {}: cannot use the CRL: {}", f.string(), ossl::take_errors());
+        return fmt::format("{{crl}} {}: cannot use the CRL: {}", f.string(), ossl::take_errors());
   }
   X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
   return {};
