@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "wslplug/core/fd.hpp"
+#include "wslplug/core/io.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/core/version.hpp"
 

@@ -20,13 +20,14 @@ namespace {
 Result<PeSignable> open_image(const fs::path& path) { return PeSignable::open(path); }
 
 // What signing embeds for an image digest: the SignedData, timestamped and nested as asked.
+// `outer` is options.nest_into already parsed (--append reads it from the image), else nullopt.
 Result<std::vector<std::byte>> signature_for(const Credentials& creds, const SignOptions& options,
                                              std::span<const std::byte> digest,
-                                             const std::string& file) {
+                                             const std::string& file,
+                                             std::optional<SignedData> outer) {
   SignOptions numbered;
   const SignOptions* opts = &options;
-  std::optional<SignedData> outer;
-  if (options.nest_into) {
+  if (options.nest_into && !outer) {
     auto parsed = SignedData::parse(*options.nest_into, file);
     if (!parsed) return std::unexpected(parsed.error());
     outer = std::move(*parsed);
@@ -58,6 +59,7 @@ Result<std::vector<std::byte>> signature_for(const Credentials& creds, const Sig
 // before and after it kept in `how` (nothing to do for an unsigned image). Returns the index the
 // new signature gets in the numbering (the last of its entry), nullopt when nothing is appended.
 Result<std::optional<std::size_t>> resolve_append(const SignableImage& img, SignOptions& options,
+                                                  std::optional<SignedData>& outer,
                                                   image::Rewrite* how) {
   if (!options.append) return std::nullopt;
   auto slots = numbering::slots(img);
@@ -75,6 +77,7 @@ Result<std::optional<std::size_t>> resolve_append(const SignableImage& img, Sign
   }
   const auto& slot = (*slots)[*primary];
   options.nest_into = slot.der;
+  outer = slot.signature;
   std::size_t nested_index = slot.index;
   for (const auto& s : *slots) nested_index += s.entry == slot.entry;
   if (how) {
@@ -157,10 +160,11 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
   auto img = open_image(input);
   if (!img) return std::unexpected(img.error());
   SignOptions options = options_in;
+  std::optional<SignedData> outer;
   image::Rewrite how{options.digest, [&](std::span<const std::byte> digest) {
-                       return signature_for(creds, options, digest, input.string());
+                       return signature_for(creds, options, digest, input.string(), outer);
                      }};
-  auto nested_index = resolve_append(*img, options, &how);
+  auto nested_index = resolve_append(*img, options, outer, &how);
   if (!nested_index) return std::unexpected(nested_index.error());
   auto r = image::rewrite(*img, output, how, out);
   if (r) r->nested_index = *nested_index;
@@ -172,11 +176,12 @@ Result<DetachedSignature> sign_detached(const fs::path& input, const Credentials
   auto img = open_image(input);
   if (!img) return std::unexpected(img.error());
   SignOptions options = options_in;
-  auto nested_index = resolve_append(*img, options, nullptr);
+  std::optional<SignedData> outer;
+  auto nested_index = resolve_append(*img, options, outer, nullptr);
   if (!nested_index) return std::unexpected(nested_index.error());
   auto digest = image::digest(*img, options.digest);
   if (!digest) return std::unexpected(digest.error());
-  auto der = signature_for(creds, options, *digest, input.string());
+  auto der = signature_for(creds, options, *digest, input.string(), outer);
   if (!der) return std::unexpected(der.error());
   return DetachedSignature{std::move(*der), *nested_index};
 }

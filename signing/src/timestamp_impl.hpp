@@ -24,9 +24,4 @@ Status timestamp_signer_info(PKCS7_SIGNER_INFO* si, const TimestampOptions& opti
 std::optional<TimestampReport> verify_signature_timestamp(
     const SignedData& sd, const std::vector<fs::path>& tsa_ca_files);
 
-// `sd` with a new timestamp on its signer (index 0) or on its nested signature `index`
-// (1-based, stored order; see timestamp_pkcs7).
-Result<SignedData> timestamp_signature(const SignedData& sd, const TimestampOptions& options,
-                                       std::size_t index);
-
 }  // namespace wslplug::signing

@@ -13,6 +13,7 @@
 
 #include "wslplug/core/error.hpp"
 #include "wslplug/signing/sign.hpp"
+#include "wslplug/signing/signed_data.hpp"
 #include "wslplug/signing/verify.hpp"
 
 namespace wslplug::signing {
@@ -56,6 +57,13 @@ Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> 
 TimestampReport verify_timestamp_token(std::span<const std::byte> token,
                                        std::span<const std::byte> signature_value,
                                        const std::vector<fs::path>& tsa_ca_files);
+
+// ---------------------------------------------------------------- on the signature model
+// `sd` with a new timestamp (replacing an old one) on its signer, or with `index` > 0 on its
+// nested signature `index` (1-based, in stored order; see timestamp_pkcs7). The genTime is then
+// SignedData::timestamp_time().
+Result<SignedData> timestamp_signature(const SignedData& sd, const TimestampOptions& options,
+                                       std::size_t index = 0);
 
 // ---------------------------------------------------------------- DER level
 // Adds (or replaces) the timestamp of the first SignerInfo of a DER PKCS#7 SignedData
