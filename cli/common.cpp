@@ -11,6 +11,9 @@
 
 namespace wslplug::cli {
 
+namespace {
+
+// The flag that sets a field of a library's input.
 std::string_view flag_of(signing::Field f) {
   using F = signing::Field;
   switch (f) {
@@ -63,6 +66,8 @@ std::string_view flag_of(signing::Field f) {
   }
   return {};
 }
+
+}  // namespace
 
 std::string with_flags(std::string_view text) {
   std::string out;

@@ -136,8 +136,9 @@ TEST_F(SignedDataTest, SignReportsTheNestedIndexOfAnAppendedSignature) {
     // The index is where the numbering puts the new signature.
     EXPECT_EQ((*slots)[expected].nested, expected);
     ASSERT_TRUE((*slots)[expected].signature);
-    EXPECT_EQ((*slots)[expected].revision, wslplug::pe::WinCertRevision::k2_0);
-    EXPECT_EQ((*slots)[expected].type, wslplug::pe::WinCertType::kPkcsSignedData);
+    // The entry holding them: typed WIN_CERTIFICATE header fields.
+    EXPECT_EQ((*slots)[0].revision, wslplug::pe::WinCertRevision::k2_0);
+    EXPECT_EQ((*slots)[0].type, wslplug::pe::WinCertType::kPkcsSignedData);
   }
   auto detached = signing::sign_detached(out, *creds, o);
   ASSERT_TRUE(detached) << detached.error().describe();
