@@ -22,6 +22,11 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitIo = 3;
 
 // Prints the error (and its fix) to stderr; returns its exit code.
+// Libraries name fields, not flags (wslplug/signing/field.hpp): `where` "timestamp_url" and
+// "{timestamp_url}" in a message or fix become the flag that sets it (--timestamp). report and
+// error_json render errors through this.
+Error with_flags(Error error);
+std::string with_flags(std::string_view text);
 int report(const Error& error);
 void warn(std::string_view message);
 void note(std::string_view message);  // status line on stderr (silenced by -q; console.hpp)

@@ -173,22 +173,6 @@ Result<signing::Credentials> load_credentials(const SignArgs& a) {
   return signing::Credentials::from_pem(a.cert, a.key, chain, *pw ? &**pw : nullptr);
 }
 
-// --append: the new signature is nested into the primary one of `in` (the library keeps every
-// other entry); `nested_index` is the number it gets in verify's numbering (0: `in` is unsigned).
-Status add_nesting(const fs::path& in, signing::SignOptions& opts, std::size_t& nested_index) {
-  nested_index = 0;
-  opts.append = true;
-  auto slots = signing::signature_slots(in);
-  if (!slots) return std::unexpected(slots.error());
-  for (const auto& s : *slots) {
-    if (s.nested != 0 || s.der.empty() || s.type != pe::kWinCertTypePkcsSignedData) continue;
-    nested_index = s.index;
-    for (const auto& t : *slots) nested_index += t.entry == s.entry;
-    break;
-  }
-  return {};
-}
-
 std::string sign_extras(const SignArgs& a, std::size_t nested_index) {
   std::string s;
   if (!a.ts.url.empty()) s += fmt::format(", timestamped by {}", a.ts.url);
@@ -224,20 +208,19 @@ int run_detached(const SignArgs& a, signing::SignOptions opts, nlohmann::json& d
   auto creds = load_credentials(a);
   if (!creds) return fail(creds.error());
   doc["signer"] = signer_json(*creds, source);
-  std::size_t nested_index = 0;
-  if (a.append) {
-    if (auto st = add_nesting(in, opts, nested_index); !st) return fail(st.error());
-  }
-  auto der = signing::sign_detached(in, *creds, opts);
-  if (!der) return fail(der.error());
-  if (auto st = write_file_atomic(target.path, *der, target.options); !st) return fail(st.error());
+  opts.append = a.append;
+  auto sig = signing::sign_detached(in, *creds, opts);
+  if (!sig) return fail(sig.error());
+  const auto& der = sig->der;
+  const std::size_t nested_index = sig->nested_index.value_or(0);
+  if (auto st = write_file_atomic(target.path, der, target.options); !st) return fail(st.error());
   doc["ok"] = true;
   doc["files"].push_back({{"file", json_path(in)},
                           {"ok", true},
                           {"output", nullptr},
                           {"in_place", false},
                           {"detached_signature", json_path(target.path)},
-                          {"signature_size", der->size()},
+                          {"signature_size", der.size()},
                           {"digest_algorithm", signing::digest_name(opts.digest)},
                           {"nested_index", nested_index},
                           {"timestamped", !a.ts.url.empty()}});
@@ -246,7 +229,7 @@ int run_detached(const SignArgs& a, signing::SignOptions opts, nlohmann::json& d
     return kExitOk;
   }
   status(fmt::format("signed {} -> detached signature {} ({} bytes{}); {} is unchanged",
-                     in.string(), target.path.string(), der->size(), sign_extras(a, nested_index),
+                     in.string(), target.path.string(), der.size(), sign_extras(a, nested_index),
                      in.string()));
   return kExitOk;
 }
@@ -276,12 +259,10 @@ int sign_one(const SignArgs& a, const fs::path& in, const signing::Credentials& 
   if (!target) return fail(target.error());
   entry["output"] = json_path(target->path);
   if (auto st = refuse_input_as_output(in, *target); !st) return fail(st.error());
-  std::size_t nested_index = 0;
-  if (a.append) {
-    if (auto st = add_nesting(in, opts, nested_index); !st) return fail(st.error());
-  }
+  opts.append = a.append;
   auto r = signing::sign_file(in, target->path, creds, opts, target->options);
   if (!r) return fail(r.error());
+  const std::size_t nested_index = r->nested_index.value_or(0);
   entry["ok"] = true;
   entry["digest"] = r->digest_hex;
   entry["checksum"] = fmt::format("0x{:08X}", r->checksum);

@@ -44,13 +44,13 @@ int run_timestamp(const TimestampArgs& a) {
   if (!slot) return fail(slot.error());
   auto entry_sig = signing::signature_at(a.file, slot->index - slot->nested);
   if (!entry_sig) return fail(entry_sig.error());
-  auto stamped = signing::timestamp_pkcs7(entry_sig->der, *options, a.file, slot->nested);
+  auto stamped = signing::timestamp_signature(*entry_sig->signature, *options, slot->nested);
   if (!stamped) return fail(stamped.error());
-  auto written =
-      signing::replace_entry_signature(a.file, out->path, slot->entry, *stamped, out->options);
+  auto written = signing::replace_entry_signature(a.file, out->path, slot->entry, stamped->der(),
+                                                  out->options);
   if (!written) return fail(written.error());
   std::string when;
-  if (auto gen = slot->nested ? std::nullopt : signing::pkcs7_timestamp_time(*stamped)) {
+  if (auto gen = slot->nested ? std::nullopt : stamped->timestamp_time()) {
     when = fmt::format(" at {}", iso_utc(*gen));
     doc["time"] = iso_utc(*gen);
   }

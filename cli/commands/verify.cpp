@@ -21,6 +21,12 @@ struct VerifyArgs {
 };
 
 // A check's result: true, false, or null when it could not run.
+std::vector<std::string> problems_with_flags(const std::vector<std::string>& problems) {
+  std::vector<std::string> out;
+  for (const auto& p : problems) out.push_back(with_flags(p));
+  return out;
+}
+
 nlohmann::json checked(bool ran, bool ok) { return ran ? nlohmann::json(ok) : nullptr; }
 
 // "ok" / the failure word / "not checked", for the text summary line.
@@ -55,7 +61,7 @@ nlohmann::json signature_json(const signing::SignatureReport& s) {
         {"self_signed", s.self_signed}}},
       {"signing_time", s.signing_time ? nlohmann::json(iso_utc(*s.signing_time)) : nullptr},
       {"timestamp", nullptr},
-      {"problems", s.problems},
+      {"problems", problems_with_flags(s.problems)},
   };
   if (s.timestamp) {
     j["timestamp"] = {
@@ -106,7 +112,7 @@ void print_human(const signing::FileReport& r) {
                check_word(s.chain_checked, s.chain_ok, "trusted", "NOT TRUSTED"),
                check_word(s.chain_checked, s.eku_ok, "ok", "MISSING"),
                check_word(s.chain_checked, s.validity_ok, "ok", "BAD"));
-    for (const auto& p : s.problems) fmt::print("    problem: {}\n", p);
+    for (const auto& p : s.problems) fmt::print("    problem: {}\n", with_flags(p));
   }
   if (r.table_error && !r.table_error->fix.empty()) fmt::print("  fix: {}\n", r.table_error->fix);
   if (!r.is_signed) fmt::print("  the file has no Authenticode signature (TRUST_E_NOSIGNATURE)\n");

@@ -14,8 +14,8 @@ nlohmann::json finding_json(const Finding& f) {
       {"id", f.id},
       {"severity", std::string(severity_name(f.severity))},
       {"wsl_error", f.wsl_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.wsl_error)},
-      {"message", f.message},
-      {"fix", f.fix}};
+      {"message", with_flags(f.message)},
+      {"fix", with_flags(f.fix)}};
 }
 
 nlohmann::json findings_json(const std::vector<Finding>& findings) {
@@ -28,8 +28,8 @@ void print_findings(const std::vector<Finding>& findings) {
   for (const auto& f : findings) {
     fmt::print("  {} [{}]{}\n", severity_name(f.severity), f.id,
                f.wsl_error.empty() ? "" : fmt::format(" -> {}", f.wsl_error));
-    fmt::print("    {}\n", f.message);
-    if (!f.fix.empty()) fmt::print("    fix: {}\n", f.fix);
+    fmt::print("    {}\n", with_flags(f.message));
+    if (!f.fix.empty()) fmt::print("    fix: {}\n", with_flags(f.fix));
   }
 }
 
@@ -51,8 +51,9 @@ std::string_view first_wsl_error(const std::vector<Finding>& findings) {
 void warn_findings(const std::vector<Finding>& findings) {
   for (const auto& f : findings) {
     if (f.severity == Severity::kInfo) continue;
-    warn(f.wsl_error.empty() ? f.message
-                             : fmt::format("{} (WSL would fail with {})", f.message, f.wsl_error));
+    warn(f.wsl_error.empty()
+             ? with_flags(f.message)
+             : fmt::format("{} (WSL would fail with {})", with_flags(f.message), f.wsl_error));
   }
 }
 

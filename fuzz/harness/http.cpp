@@ -1,7 +1,7 @@
 // The HTTP reply parser and chunked-transfer decoder of the time-stamp client
-// (wslplug/signing/http.hpp) on arbitrary bytes: status line, headers, Content-Length, chunked
+// (wslplug/net/http.hpp) on arbitrary bytes: status line, headers, Content-Length, chunked
 // bodies. A decoded body re-encoded as one chunk must decode to itself.
-#include "wslplug/signing/http.hpp"
+#include "wslplug/net/http.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 
 #include "common.hpp"
 
-namespace http = wslplug::signing::http;
+namespace http = wslplug::net::http;
 namespace wf = wslplug::fuzz;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -90,8 +90,8 @@ std::vector<std::byte> signed_image(std::span<const std::byte> der) {
   f.resize(base.size() + padded, std::byte{0});
   auto* cert = f.data() + base.size();
   pe::put_le32(cert, static_cast<std::uint32_t>(len));
-  pe::put_le16(cert + 4, pe::kWinCertRevision2);
-  pe::put_le16(cert + 6, pe::kWinCertTypePkcsSignedData);
+  pe::put_le16(cert + 4, std::to_underlying(pe::kWinCertRevision2));
+  pe::put_le16(cert + 6, std::to_underlying(pe::kWinCertTypePkcsSignedData));
   if (!der.empty()) std::memcpy(cert + 8, der.data(), der.size());
   auto* dir4 = f.data() + 0x58 + 112 + 4 * 8;
   pe::put_le32(dir4, static_cast<std::uint32_t>(base.size()));

@@ -226,7 +226,8 @@ Result<std::vector<CertificateEntry>> Image::certificate_entries() const {
     }
     std::array<std::byte, 8> hdr{};
     if (auto st = file_.read_at(pos, hdr); !st) return std::unexpected(st.error());
-    CertificateEntry e{pos, le32(hdr.data()), le16(hdr.data() + 4), le16(hdr.data() + 6)};
+    CertificateEntry e{pos, le32(hdr.data()), WinCertRevision{le16(hdr.data() + 4)},
+                       WinCertType{le16(hdr.data() + 6)}};
     if (e.length < 8 || pos + e.length > end) {
       return input_error(fmt::format("WIN_CERTIFICATE dwLength {} overruns the certificate table, "
                                      "which ends at {:#x}",

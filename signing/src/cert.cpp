@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "authenticode.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
@@ -44,7 +45,8 @@ Result<ossl::NamePtr> parse_subject(std::string_view text) {
     p = p.substr(b);
     auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return input_error(fmt::format("subject part \"{}\" is not KEY=VALUE", p), {}, "--subject",
+      return input_error(fmt::format("subject part \"{}\" is not KEY=VALUE", p), {},
+                         field(Field::kSubject),
                          "write the subject as \"CN=My Company, O=My Org\"");
     }
     std::string key = p.substr(0, eq);
@@ -54,12 +56,12 @@ Result<ossl::NamePtr> parse_subject(std::string_view text) {
                                    ossl::uchars(as_bytes(value)), static_cast<int>(value.size()),
                                    slash ? -1 : 0, 0) != 1) {
       ossl::take_errors();
-      return input_error(fmt::format("unknown subject attribute \"{}\"", key), {}, "--subject",
-                         "use CN, O, OU, L, ST, C or emailAddress");
+      return input_error(fmt::format("unknown subject attribute \"{}\"", key), {},
+                         field(Field::kSubject), "use CN, O, OU, L, ST, C or emailAddress");
     }
   }
   if (X509_NAME_entry_count(name.get()) == 0) {
-    return input_error("the subject is empty", {}, "--subject", "give at least CN=...");
+    return input_error("the subject is empty", {}, field(Field::kSubject), "give at least CN=...");
   }
   return name;
 }
@@ -106,8 +108,8 @@ Result<std::pair<CertInfo, CertFiles>> create_test_certificate(const CertRequest
                                                                const SecretString* pfx_password,
                                                                bool force) {
   if (request.days < 1 || request.days > 36500) {
-    return input_error(fmt::format("--days {} is out of range", request.days), {}, "--days",
-                       "give a number of days between 1 and 36500");
+    return input_error(fmt::format("{{days}} {} is out of range", request.days), {},
+                       field(Field::kDays), "give a number of days between 1 and 36500");
   }
   auto name = parse_subject(request.subject);
   if (!name) return std::unexpected(name.error());

@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 
 #include "authenticode.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
@@ -30,8 +31,8 @@ Result<ossl::PkeyPtr> load_key(const fs::path& path, const SecretString* passwor
   const bool encrypted_pem = text.find("ENCRYPTED") != std::string_view::npos;
   if (encrypted_pem && !password) {
     return input_error("the private key is encrypted and no password was given", path.string(),
-                       "--key",
-                       "supply the password with --key-password-env VAR or --key-password-file "
+                       field(Field::kKey),
+                       "supply the password with {key_password_env} VAR or {key_password_file} "
                        "FILE");
   }
   EVP_PKEY* pkey = nullptr;
@@ -48,13 +49,13 @@ Result<ossl::PkeyPtr> load_key(const fs::path& path, const SecretString* passwor
     ossl::take_errors();
     if (password) {
       return input_error("cannot read the private key: wrong password or not a private key",
-                         path.string(), "--key",
+                         path.string(), field(Field::kKey),
                          "check the password, or pass the key.pem written by `wslplug cert new`");
     }
     return input_error(
         "cannot read the private key (not a PEM/DER private key, or it is encrypted)",
-        path.string(), "--key",
-        "pass an unencrypted key.pem, or supply the password with --key-password-env VAR");
+        path.string(), field(Field::kKey),
+        "pass an unencrypted key.pem, or supply the password with {key_password_env} VAR");
   }
   return ossl::PkeyPtr(pkey);
 }
@@ -75,11 +76,11 @@ Result<std::unique_ptr<Credentials::Impl>> finish(ossl::PkeyPtr key,
   ERR_clear_error();
   if (!impl->cert) {
     return input_error(fmt::format("the private key {} does not match the certificate", key_file),
-                       cert_file, "--cert/--key",
+                       cert_file, field(Field::kCert),
                        "use the key.pem that was generated together with this cert.pem");
   }
   for (const auto& path : chain) {
-    auto more = ossl::load_certs(path, "--chain");
+    auto more = ossl::load_certs(path, field(Field::kChain));
     if (!more) return std::unexpected(more.error());
     for (auto& c : *more) impl->chain.push_back(std::move(c));
   }
@@ -92,7 +93,7 @@ Result<std::unique_ptr<Credentials::Impl>> finish(ossl::PkeyPtr key,
 Result<Credentials> Credentials::from_pem(const fs::path& cert, const fs::path& key,
                                           const std::vector<fs::path>& chain,
                                           const SecretString* key_password) {
-  auto certs = ossl::load_certs(cert, "--cert");
+  auto certs = ossl::load_certs(cert, field(Field::kCert));
   if (!certs) return std::unexpected(certs.error());
   auto pkey = load_key(key, key_password);
   if (!pkey) return std::unexpected(pkey.error());
@@ -107,8 +108,8 @@ Result<Credentials> Credentials::from_pkcs12(const fs::path& pfx, const SecretSt
   if (!data) return std::unexpected(data.error());
   auto p12 = ossl::from_der<ossl::Pkcs12Ptr>(*data, d2i_PKCS12);
   if (!p12) {
-    return input_error("not a PKCS#12 (.pfx) file", pfx.string(), "--pfx",
-                       "pass the cert.pfx written by `wslplug cert new --pfx`");
+    return input_error("not a PKCS#12 (.pfx) file", pfx.string(), field(Field::kPfx),
+                       "pass the cert.pfx written by `wslplug cert new {pfx}`");
   }
   EVP_PKEY* key = nullptr;
   X509* cert = nullptr;
@@ -116,7 +117,7 @@ Result<Credentials> Credentials::from_pkcs12(const fs::path& pfx, const SecretSt
   if (PKCS12_parse(p12.get(), password.value().c_str(), &key, &cert, &ca) != 1) {
     ossl::take_errors();
     return input_error("cannot open the PKCS#12 file: wrong password or unsupported encryption",
-                       pfx.string(), "--pfx", "check the password variable");
+                       pfx.string(), field(Field::kPfx), "check the password variable");
   }
   ossl::PkeyPtr pkey(key);
   ossl::X509StackPtr extra(ca);
@@ -125,7 +126,7 @@ Result<Credentials> Credentials::from_pkcs12(const fs::path& pfx, const SecretSt
   while (extra && sk_X509_num(extra.get()) > 0) certs.emplace_back(sk_X509_shift(extra.get()));
   if (!pkey || certs.empty()) {
     return input_error("the PKCS#12 file has no private key or no certificate", pfx.string(),
-                       "--pfx", "export the certificate together with its private key");
+                       field(Field::kPfx), "export the certificate together with its private key");
   }
   auto impl = finish(std::move(pkey), std::move(certs), chain, pfx.string(), pfx.string());
   if (!impl) return std::unexpected(impl.error());

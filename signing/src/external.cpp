@@ -14,6 +14,7 @@
 
 #include "authenticode.hpp"
 #include "wslplug/core/fd.hpp"
+#include "wslplug/signing/field.hpp"
 
 extern char** environ;
 
@@ -44,7 +45,7 @@ Result<Run> run_command(const std::string& command, std::span<const std::byte> i
   auto io_fail = [&](const std::string& what) {
     return fail(ErrorKind::kIo,
                 fmt::format("cannot run the external signer: {}: {}", what, std::strerror(errno)),
-                {}, "--external-signer", "check the command and the system's limits");
+                {}, field(Field::kExternalSigner), "check the command and the system's limits");
   };
   // stdin is a sealed in-memory file, so a command that never reads it cannot block us or make
   // us take SIGPIPE.
@@ -152,21 +153,21 @@ class ExternalSigner final : public Signer {
       return fail(ErrorKind::kIo,
                   fmt::format("{} did not finish within {} s and was stopped", describe(),
                               options_.timeout.count() / 1000.0),
-                  {}, "--external-signer",
+                  {}, field(Field::kExternalSigner),
                   "check that the command does not wait for input (a login or an approval); "
-                  "--external-signer-timeout SECONDS gives it longer");
+                  "{external_signer_timeout} SECONDS gives it longer");
     if (WIFSIGNALED(run->status))
       return fail(ErrorKind::kIo,
                   fmt::format("{} was killed by signal {}", describe(), WTERMSIG(run->status)), {},
-                  "--external-signer", fix);
+                  field(Field::kExternalSigner), fix);
     if (WEXITSTATUS(run->status) != 0)
       return fail(ErrorKind::kIo,
                   fmt::format("{} failed with exit code {}{}", describe(), WEXITSTATUS(run->status),
                               WEXITSTATUS(run->status) == 127 ? " (command not found)" : ""),
-                  {}, "--external-signer", fix);
+                  {}, field(Field::kExternalSigner), fix);
     if (run->out.empty())
       return input_error(fmt::format("{} wrote nothing on stdout", describe()), {},
-                         "--external-signer",
+                         field(Field::kExternalSigner),
                          "the command must write the raw binary signature on stdout");
     if (kind_ == KeyKind::kEcdsa) return ecdsa_to_der(cert_, std::move(run->out));
     return std::move(run->out);
@@ -187,13 +188,13 @@ class ExternalSigner final : public Signer {
 Result<Credentials> external_credentials(const fs::path& cert, const std::vector<fs::path>& chain,
                                          const ExternalSignerOptions& options) {
   if (options.command.empty())
-    return input_error("the external signer command is empty", {}, "--external-signer",
+    return input_error("the external signer command is empty", {}, field(Field::kExternalSigner),
                        "give the command that signs a digest, e.g. \"openssl pkeyutl -sign "
                        "-inkey key.pem -pkeyopt digest:sha256\"");
   if (cert.empty())
-    return input_error("an external signer needs the signer's certificate", {}, "--cert",
-                       "pass --cert CERT.pem (the signer first, then intermediates)");
-  auto certs = ossl::load_certs(cert, "--cert");
+    return input_error("an external signer needs the signer's certificate", {}, field(Field::kCert),
+                       "pass {cert} CERT.pem (the signer first, then intermediates)");
+  auto certs = ossl::load_certs(cert, field(Field::kCert));
   if (!certs) return std::unexpected(certs.error());
   auto impl = std::make_unique<Credentials::Impl>();
   for (auto& c : *certs) {
@@ -203,7 +204,7 @@ Result<Credentials> external_credentials(const fs::path& cert, const std::vector
       impl->chain.push_back(std::move(c));
   }
   for (const auto& path : chain) {
-    auto more = ossl::load_certs(path, "--chain");
+    auto more = ossl::load_certs(path, field(Field::kChain));
     if (!more) return std::unexpected(more.error());
     for (auto& c : *more) impl->chain.push_back(std::move(c));
   }

@@ -29,7 +29,7 @@ std::uint64_t padding_to_8(std::uint64_t end) { return (8 - end % 8) % 8; }
 // The one 4 GiB check: PE certificate tables are addressed by a 32-bit file offset and size,
 // so the table must start and end below 4 GiB. `entry_len` is 8 (an empty entry) before the
 // signature is known.
-Status check_table_fits(const pe::Image& image, std::uint64_t table_offset,
+Status check_table_fits(const SignableImage& image, std::uint64_t table_offset,
                         std::uint64_t entry_len) {
   if (table_offset + entry_len <= 0xffffffffull) return {};
   return input_error(fmt::format("the image is {} bytes; its certificate table would end at byte "
@@ -48,7 +48,7 @@ Status check_table_fits(const pe::Image& image, std::uint64_t table_offset,
 // tail, everything after it and any write that O_DIRECT refuses use the buffered descriptor.
 class CopySink {
  public:
-  CopySink(AtomicOutput& out, pe::ChecksumAccumulator& acc, std::uint64_t cert_dir)
+  CopySink(AtomicOutput& out, Checksum& acc, std::uint64_t cert_dir)
       : out_(out), acc_(acc), cert_dir_(cert_dir) {
     // Reopened through /proc so it is the same file, never whatever now has its name.
     const std::string self = fmt::format("/proc/self/fd/{}", out.fd());
@@ -119,7 +119,7 @@ class CopySink {
   }
 
   AtomicOutput& out_;
-  pe::ChecksumAccumulator& acc_;
+  Checksum& acc_;
   std::uint64_t cert_dir_;
   int direct_fd_ = -1;
   std::atomic<bool> direct_ok_ = false;
@@ -130,15 +130,15 @@ std::vector<std::byte> win_certificate(std::span<const std::byte> der) {
   const std::size_t entry_len = (8 + der.size() + 7) & ~std::size_t{7};
   std::vector<std::byte> table(entry_len);
   pe::put_le32(table.data(), static_cast<std::uint32_t>(entry_len));
-  pe::put_le16(table.data() + 4, pe::kWinCertRevision2);
-  pe::put_le16(table.data() + 6, pe::kWinCertTypePkcsSignedData);
+  pe::put_le16(table.data() + 4, std::to_underlying(pe::kWinCertRevision2));
+  pe::put_le16(table.data() + 6, std::to_underlying(pe::kWinCertTypePkcsSignedData));
   std::memcpy(table.data() + 8, der.data(), der.size());
   return table;
 }
 
 // Phase 1 of a rewrite: stream [0, end) into `out`, hashing it when asked.
-Status copy_image(const pe::Image& image, const HashRanges& ranges, std::uint64_t end,
-                  std::span<ossl::Hasher> hashes, AtomicOutput& out, pe::ChecksumAccumulator& acc) {
+Status copy_image(const SignableImage& image, const HashRanges& ranges, std::uint64_t end,
+                  std::span<ossl::Hasher> hashes, AtomicOutput& out, Checksum& acc) {
   CopySink sink(out, acc, *image.layout().cert_dir_offset);
   Stages stages;
   stages.in_order = [&sink](std::uint64_t off, std::span<std::byte> d) {
@@ -156,9 +156,9 @@ Status copy_image(const pe::Image& image, const HashRanges& ranges, std::uint64_
 }
 
 // Phase 2: the padding (hashed and written, as osslsigncode does), the digest, the new table.
-Result<std::uint64_t> append_table(const pe::Image& image, const Rewrite& how, std::uint64_t end,
-                                   std::optional<ossl::Hasher>& hasher, AtomicOutput& out,
-                                   pe::ChecksumAccumulator& acc, std::string& digest_hex) {
+Result<std::uint64_t> append_table(const SignableImage& image, const Rewrite& how,
+                                   std::uint64_t end, std::optional<ossl::Hasher>& hasher,
+                                   AtomicOutput& out, Checksum& acc, std::string& digest_hex) {
   const std::uint64_t pad = padding_to_8(end);
   const std::array<std::byte, 8> zeros{};
   if (pad) {
@@ -183,9 +183,7 @@ Result<std::uint64_t> append_table(const pe::Image& image, const Rewrite& how, s
     return std::unexpected(st.error());
   if (auto w = out.write(table); !w) return std::unexpected(w.error());
   acc.add(table_offset, table);
-  std::array<std::byte, 8> dir{};
-  pe::put_le32(dir.data(), static_cast<std::uint32_t>(table_offset));
-  pe::put_le32(dir.data() + 4, static_cast<std::uint32_t>(table.size()));
+  const auto dir = image.table_directory(table_offset, table.size());
   const std::uint64_t cd = *image.layout().cert_dir_offset;
   acc.add(cd, dir);
   if (auto w = out.write_at(cd, dir); !w) return std::unexpected(w.error());
@@ -194,7 +192,7 @@ Result<std::uint64_t> append_table(const pe::Image& image, const Rewrite& how, s
 
 }  // namespace
 
-Result<std::vector<std::byte>> digest(const pe::Image& image, DigestAlgorithm alg) {
+Result<std::vector<std::byte>> digest(const SignableImage& image, DigestAlgorithm alg) {
   if (auto e = image.checked_certificate_entries(); !e) return std::unexpected(e.error());
   const HashRanges ranges = hash_ranges(image.layout());
   auto h = ossl::Hasher::start(alg);
@@ -234,7 +232,7 @@ std::string describe_unsigned_data(const pe::CertificateEntry& e, std::size_t de
 
 }  // namespace
 
-Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image) {
+Result<std::vector<SignatureEntry>> signature_entries(const SignableImage& image) {
   std::vector<SignatureEntry> out;
   if (!image.layout().cert_dir_offset) return out;  // no slot: cannot be signed
   auto entries = image.checked_certificate_entries();
@@ -244,12 +242,12 @@ Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image) {
     if (e.type != pe::kWinCertTypePkcsSignedData) {
       s.problem = fmt::format(
           "WIN_CERTIFICATE at {} has type {:#06x}, not WIN_CERT_TYPE_PKCS_SIGNED_DATA (0x0002)",
-          offset_str(e.offset), e.type);
+          offset_str(e.offset), std::to_underlying(e.type));
     } else if (e.revision != pe::kWinCertRevision2) {
       s.problem = fmt::format(
           "WIN_CERTIFICATE at {} has revision {:#06x}, not WIN_CERT_REVISION_2_0 (0x0200), the "
           "only revision Authenticode defines",
-          offset_str(e.offset), e.revision);
+          offset_str(e.offset), std::to_underlying(e.revision));
     } else if (e.data_length() > kMaxSignatureSize) {
       s.problem = fmt::format("WIN_CERTIFICATE at {} is {} bytes, too large for a signature",
                               offset_str(e.offset), e.data_length());
@@ -274,10 +272,10 @@ Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image) {
   return out;
 }
 
-Result<SignResult> rewrite(const pe::Image& image, const fs::path& output, const Rewrite& how,
+Result<SignResult> rewrite(const SignableImage& image, const fs::path& output, const Rewrite& how,
                            const OutputOptions& out_options) {
   if (auto e = image.checked_certificate_entries(); !e) return std::unexpected(e.error());
-  const pe::Layout& layout = image.layout();
+  const SignableLayout& layout = image.layout();
   const HashRanges ranges = hash_ranges(layout);
   const std::uint64_t end = ranges.hash_end;
   if (how.produce) {
@@ -296,7 +294,8 @@ Result<SignResult> rewrite(const pe::Image& image, const fs::path& output, const
   }
   auto out = AtomicOutput::create(output, out_options);
   if (!out) return std::unexpected(out.error());
-  pe::ChecksumAccumulator acc(layout.checksum_offset);
+  const auto checksum = image.start_checksum();
+  Checksum& acc = *checksum;
   std::span<ossl::Hasher> hashes;
   if (hasher) hashes = std::span(&*hasher, 1);
   if (auto st = copy_image(image, ranges, end, hashes, *out, acc); !st)

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ossl.hpp"
+#include "signable.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/signing/signing.hpp"
@@ -27,7 +28,7 @@ struct HashRanges {
   std::optional<std::uint64_t> cert_dir_offset;
   std::uint64_t hash_end = 0;
 };
-HashRanges hash_ranges(const pe::Layout& layout);
+HashRanges hash_ranges(const SignableLayout& layout);
 
 // Called with (file offset, bytes) for consecutive chunks; a failure stops the pass.
 using ChunkSink = std::function<Status(std::uint64_t, std::span<std::byte>)>;
@@ -58,7 +59,7 @@ Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64
 
 // The Authenticode digest of an image (with the zero padding to 8 bytes that signing appends to
 // an unsigned image).
-Result<std::vector<std::byte>> digest(const pe::Image& image, DigestAlgorithm alg);
+Result<std::vector<std::byte>> digest(const SignableImage& image, DigestAlgorithm alg);
 
 // One WIN_CERTIFICATE entry and, for a revision 2.0 PKCS_SIGNED_DATA entry of sane size, its
 // DER without the alignment padding; `problem` says why `der` is empty otherwise.
@@ -72,7 +73,7 @@ struct SignatureEntry {
   std::string unsigned_data;
 };
 // Every entry of the (checked) certificate table, in file order; empty when unsigned.
-Result<std::vector<SignatureEntry>> signature_entries(const pe::Image& image);
+Result<std::vector<SignatureEntry>> signature_entries(const SignableImage& image);
 
 // The new certificate table of a rewrite, from the image digest (empty when no hash was asked
 // for): the DER PKCS#7 to embed.
@@ -91,7 +92,7 @@ struct Rewrite {
 // padding to 8 bytes and one WIN_CERTIFICATE (revision 2.0, PKCS_SIGNED_DATA, dwLength = 8 +
 // DER rounded up to 8, as osslsigncode writes it) between the kept entries, or nothing, patches
 // the directory entry and the checksum (summed while writing, never read back) and commits.
-Result<SignResult> rewrite(const pe::Image& image, const fs::path& output, const Rewrite& how,
+Result<SignResult> rewrite(const SignableImage& image, const fs::path& output, const Rewrite& how,
                            const OutputOptions& out);
 
 }  // namespace wslplug::signing::image

@@ -1,10 +1,10 @@
-// Nested signatures (1.3.6.1.4.1.311.2.4.1), see wslplug/nested.hpp.
+// Nested signatures (1.3.6.1.4.1.311.2.4.1): the SignerInfo attribute (signed_data_impl.hpp) and
+// the DER-level functions of wslplug/signing/nested.hpp, on the signature model.
 #include "wslplug/signing/nested.hpp"
 
 #include <fmt/format.h>
 
-#include "der.hpp"
-#include "ossl.hpp"
+#include "signed_data_impl.hpp"
 #include "wslplug/signing/oids.hpp"
 
 namespace wslplug::signing {
@@ -13,8 +13,6 @@ using namespace ossl;
 
 Status add_nested_signature(PKCS7_SIGNER_INFO* si, std::span<const std::byte> nested_der) {
   if (si == nullptr) return internal_error("no SignerInfo to add a nested signature to");
-  if (auto check = parse_signed_data(nested_der, "nested signature"); !check)
-    return std::unexpected(check.error());
   auto obj = ossl::obj(oid::kNestedSignature);
   if (!obj) return internal_error("cannot create the nested-signature OID");
   const unsigned char* data = uchars(nested_der);
@@ -69,59 +67,44 @@ Status add_sequence_number(PKCS7_SIGNER_INFO* si, long number) {
 Result<std::vector<std::byte>> nest_pkcs7(std::span<const std::byte> outer_der,
                                           std::span<const std::byte> inner_der,
                                           const std::string& file) {
-  auto outer = parse_signed_data(outer_der, file);
+  auto outer = SignedData::parse(outer_der, file);
   if (!outer) return std::unexpected(outer.error());
-  PKCS7_SIGNER_INFO* si = first_signer(outer->get());
-  if (auto st = add_nested_signature(si, inner_der); !st) return std::unexpected(st.error());
-  auto der = to_der(outer->get(), i2d_PKCS7);
-  if (der.empty()) return internal_error("cannot encode the PKCS#7: " + ossl::take_errors(), file);
-  return der;
+  auto inner = SignedData::parse(inner_der, "nested signature");
+  if (!inner) return std::unexpected(inner.error());
+  auto nested = outer->with_nested(*inner);
+  if (!nested) return std::unexpected(nested.error());
+  return nested->der();
 }
 
-namespace {
-
-// Nested signatures at any depth, depth first (each followed by its own nested ones).
-constexpr int kMaxNestingDepth = 32;
-Status collect_nested(std::span<const std::byte> outer_der, const std::string& file, int depth,
-                      std::vector<std::vector<std::byte>>& out) {
-  auto outer = parse_signed_data(outer_der, file);
-  if (!outer) return std::unexpected(outer.error());
-  auto list = nested_signatures(first_signer(outer->get()));
-  if (!list) return std::unexpected(std::move(list.error()).in_file(file));
-  if (!list->empty() && depth >= kMaxNestingDepth)
-    return input_error(
-        fmt::format("signatures are nested more than {} levels deep", kMaxNestingDepth), file,
-        "nested signature", "re-sign the file (it is malformed)");
-  for (auto& der : *list) {
-    const std::size_t index = out.size() + 1;
-    if (auto check = parse_signed_data(der, file); !check) {
-      auto e = check.error();
-      e.where = fmt::format("nested signature {}", index);
+Result<std::vector<std::vector<std::byte>>> nested_ders(const SignedData& outer) {
+  std::vector<std::vector<std::byte>> out;
+  for (const auto& step : walk_nested(outer)) {
+    if (step.signature == nullptr) return std::unexpected(*step.error);
+    if (step.error != nullptr) {
+      auto e = *step.error;
+      e.where = fmt::format("nested signature {}", out.size() + 1);
       return std::unexpected(std::move(e));
     }
-    const std::vector<std::byte> inner = der;  // `out` grows below
-    out.push_back(std::move(der));
-    if (auto st = collect_nested(inner, file, depth + 1, out); !st) return st;
+    out.push_back(step.signature->der);
   }
-  return {};
+  return out;
 }
 
-}  // namespace
-
-// Read at any depth (see collect_nested), so signatures nested inside nested ones are found.
 Result<std::vector<std::vector<std::byte>>> nested_pkcs7(std::span<const std::byte> outer_der,
                                                          const std::string& file) {
-  std::vector<std::vector<std::byte>> out;
-  if (auto st = collect_nested(outer_der, file, 0, out); !st) return std::unexpected(st.error());
-  return out;
+  auto outer = SignedData::parse(outer_der, file);
+  if (!outer) return std::unexpected(outer.error());
+  return nested_ders(*outer);
 }
 
 Result<std::vector<std::vector<std::byte>>> all_pkcs7(std::span<const std::byte> outer_der,
                                                       const std::string& file) {
-  auto nested = nested_pkcs7(outer_der, file);
+  auto outer = SignedData::parse(outer_der, file);
+  if (!outer) return std::unexpected(outer.error());
+  auto nested = nested_ders(*outer);
   if (!nested) return std::unexpected(nested.error());
   std::vector<std::vector<std::byte>> out;
-  out.push_back(copy(der::first(outer_der).value_or(outer_der)));
+  out.push_back(outer->der());
   for (auto& n : *nested) out.push_back(std::move(n));
   return out;
 }

@@ -6,13 +6,13 @@
 #include <optional>
 #include <vector>
 
-#include "wslplug/core/pe.hpp"
+#include "signable.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::signing::numbering {
 
 // Every signature of the image in the one numbering (empty when unsigned).
-Result<std::vector<SignatureSlot>> slots(const pe::Image& image);
+Result<std::vector<SignatureSlot>> slots(const SignableImage& image);
 
 // The slot of the primary signature: the first entry of revision 2.0 and type
 // PKCS_SIGNED_DATA whose PKCS#7 parses as SignedData; nullopt when there is none.
@@ -20,7 +20,7 @@ std::optional<std::size_t> primary(const std::vector<SignatureSlot>& slots);
 
 // The WIN_CERTIFICATE entries [first, last) of the table as stored (header, data, zero padding
 // to 8 bytes), for a rewrite that keeps them beside a new entry.
-Result<std::vector<std::byte>> raw_entries(const pe::Image& image, std::size_t first,
+Result<std::vector<std::byte>> raw_entries(const SignableImage& image, std::size_t first,
                                            std::size_t last);
 
 }  // namespace wslplug::signing::numbering

@@ -239,9 +239,9 @@ Result<StorePtr> load_trust_store(const std::vector<std::filesystem::path>& file
   if (!store) return internal_error("cannot create a certificate store: " + take_errors());
   if (files.empty()) {
     if (X509_STORE_set_default_paths(store.get()) != 1)
-      return fail(ErrorKind::kInternal,
-                  "cannot load the system certificate store: " + take_errors(), {},
-                  std::string(option), fmt::format("pass the trusted root with {} FILE", option));
+      return fail(
+          ErrorKind::kInternal, "cannot load the system certificate store: " + take_errors(), {},
+          std::string(option), fmt::format("pass the trusted root with {{{}}} FILE", option));
     return store;
   }
   for (const auto& f : files) {

@@ -153,7 +153,8 @@ Result<std::vector<std::byte>> digest_of(std::span<const std::byte> data, Digest
 std::vector<std::byte> cert_digest(const X509* cert, const EVP_MD* md);
 
 // ---------------------------------------------------------------- certificates and PKCS#7
-// All certificates of a PEM file (or one DER certificate); `option` names the flag in errors.
+// All certificates of a PEM file (or one DER certificate); `option` names the field in errors
+// (field.hpp).
 Result<std::vector<X509Ptr>> load_certs(const std::filesystem::path& path, std::string_view option);
 // A trust store with the certificates of `files` (PEM, several per file, or DER); an empty list
 // means the system store. Every X509_STORE call is checked.

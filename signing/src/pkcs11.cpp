@@ -9,6 +9,7 @@
 
 #include "authenticode.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
@@ -41,12 +42,13 @@ Result<std::string> percent_decode(std::string_view s, std::string_view attr) {
     }
     if (i + 2 >= s.size())
       return input_error(fmt::format("the PKCS#11 URI attribute '{}' has a cut-off %-escape", attr),
-                         {}, "--key", std::string(kUriFix));
+                         {}, field(Field::kKey), std::string(kUriFix));
     const int hi = hexval(s[i + 1]);
     const int lo = hexval(s[i + 2]);
     if (hi < 0 || lo < 0)
       return input_error(fmt::format("the PKCS#11 URI attribute '{}' has a bad %-escape", attr), {},
-                         "--key", "escape bytes as %XX with two hex digits, e.g. id=%01");
+                         field(Field::kKey),
+                         "escape bytes as %XX with two hex digits, e.g. id=%01");
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
   }
@@ -89,7 +91,7 @@ unsigned long ckr_code() {
 
 Result<Pkcs11Uri> parse_pkcs11_uri(std::string_view text) {
   if (!istarts_with(text, "pkcs11:"))
-    return input_error(fmt::format("'{}' is not a PKCS#11 URI", text), {}, "--key",
+    return input_error(fmt::format("'{}' is not a PKCS#11 URI", text), {}, field(Field::kKey),
                        std::string(kUriFix));
   Pkcs11Uri uri;
   std::string_view rest = text.substr(7);
@@ -107,7 +109,7 @@ Result<Pkcs11Uri> parse_pkcs11_uri(std::string_view text) {
       auto eq = item.find('=');
       if (eq == std::string_view::npos)
         return input_error(fmt::format("the PKCS#11 URI attribute '{}' has no value", item), {},
-                           "--key", std::string(kUriFix));
+                           field(Field::kKey), std::string(kUriFix));
       if (auto st = fn(item.substr(0, eq), item.substr(eq + 1)); !st) return st;
     }
     return {};
@@ -134,15 +136,16 @@ Result<Pkcs11Uri> parse_pkcs11_uri(std::string_view text) {
       unsigned long v = 0;
       auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), v);
       if (ec != std::errc{} || end != value->data() + value->size())
-        return input_error(fmt::format("slot-id '{}' is not a number", *value), {}, "--key",
-                           "slot-id is the decimal slot number");
+        return input_error(fmt::format("slot-id '{}' is not a number", *value), {},
+                           field(Field::kKey), "slot-id is the decimal slot number");
       uri.slot_id = v;
     } else if (name == "library-manufacturer" || name == "library-description" ||
                name == "library-version" || name == "slot-description" ||
                name == "slot-manufacturer") {
       // Describe the module or slot; the module is chosen by --pkcs11-module.
     } else {
-      return input_error(fmt::format("unknown PKCS#11 URI attribute '{}'", name), {}, "--key",
+      return input_error(fmt::format("unknown PKCS#11 URI attribute '{}'", name), {},
+                         field(Field::kKey),
                          "use token, manufacturer, model, serial, slot-id, object, id, type");
     }
     return {};
@@ -160,26 +163,27 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
   auto uri = parse_pkcs11_uri(options.uri);
   if (!uri) return std::unexpected(uri.error());
   if (uri->has_pin)
-    return input_error("the PKCS#11 URI carries a PIN (pin-value/pin-source)", {}, "--key",
+    return input_error("the PKCS#11 URI carries a PIN (pin-value/pin-source)", {},
+                       field(Field::kKey),
                        "remove the PIN from the URI (it would be visible to every process); pass "
-                       "it with --pin-env VAR or --pin-file FILE");
+                       "it with {pin_env} VAR or {pin_file} FILE");
   if (uri->type && *uri->type != "private")
     return input_error(fmt::format("the PKCS#11 URI names a '{}' object; signing needs the "
                                    "private key",
                                    *uri->type),
-                       {}, "--key", "use type=private or leave type out");
+                       {}, field(Field::kKey), "use type=private or leave type out");
   if (!uri->object && !uri->id)
-    return input_error("the PKCS#11 URI names no key (object= or id=)", {}, "--key",
+    return input_error("the PKCS#11 URI names no key (object= or id=)", {}, field(Field::kKey),
                        std::string(kUriFix));
   const std::string module_path = options.module.string();
   std::error_code ec;
   if (module_path.empty())
-    return input_error("a PKCS#11 key needs the provider module", {}, "--pkcs11-module",
-                       "pass --pkcs11-module LIB.so (e.g. /usr/lib/softhsm/libsofthsm2.so, "
+    return input_error("a PKCS#11 key needs the provider module", {}, field(Field::kPkcs11Module),
+                       "pass {pkcs11_module} LIB.so (e.g. /usr/lib/softhsm/libsofthsm2.so, "
                        "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so, or the vendor's module)");
   if (!fs::exists(options.module, ec))
     return input_error(fmt::format("the PKCS#11 module {} does not exist", module_path),
-                       module_path, "--pkcs11-module",
+                       module_path, field(Field::kPkcs11Module),
                        "install the token's PKCS#11 provider and pass the path of its .so");
 
   auto mod = std::make_shared<Module>();
@@ -188,7 +192,7 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
   if (PKCS11_CTX_load(mod->ctx, module_path.c_str()) != 0)
     return input_error(
         fmt::format("cannot load the PKCS#11 module {}: {}", module_path, ossl::take_errors()),
-        module_path, "--pkcs11-module",
+        module_path, field(Field::kPkcs11Module),
         "pass a PKCS#11 provider library (.so) for this machine's architecture; its own "
         "configuration (e.g. SOFTHSM2_CONF) must be readable");
   mod->loaded = true;
@@ -196,7 +200,7 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
     return fail(ErrorKind::kIo,
                 fmt::format("the PKCS#11 module {} cannot list its slots: {}", module_path,
                             ossl::take_errors()),
-                module_path, "--pkcs11-module", "check the module's configuration");
+                module_path, field(Field::kPkcs11Module), "check the module's configuration");
 
   // The token.
   std::vector<PKCS11_SLOT*> found;
@@ -215,17 +219,18 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
     return input_error(
         fmt::format("no token matches {} in {} (present: {})", options.uri, module_path,
                     present.empty() ? "none" : present),
-        module_path, "--key",
+        module_path, field(Field::kKey),
         "check token= (the token label), that the token is plugged in, and the module");
   if (found.size() > 1)
     return input_error(fmt::format("{} tokens match {}: {}", found.size(), options.uri, present),
-                       module_path, "--key", "add serial= or token= to choose one");
+                       module_path, field(Field::kKey), "add serial= or token= to choose one");
   PKCS11_SLOT* slot = found[0];
   PKCS11_TOKEN* token = slot->token;
   const std::string tname = token_name(token);
   if (token->userPinLocked)
     return input_error(
-        fmt::format("the user PIN of token {} is locked", tname), module_path, "--pin-env",
+        fmt::format("the user PIN of token {} is locked", tname), module_path,
+        field(Field::kPinEnv),
         "the PIN was entered wrongly too often: unlock it with the SO PIN (the "
         "token's admin tool, e.g. `pkcs11-tool --init-pin --login --login-type so`)");
 
@@ -233,25 +238,27 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
   if (token->loginRequired) {
     if (!options.pin)
       return input_error(fmt::format("token {} needs its user PIN", tname), module_path,
-                         "--pin-env",
-                         "pass the PIN with --pin-env VAR or --pin-file FILE (never on the "
+                         field(Field::kPinEnv),
+                         "pass the PIN with {pin_env} VAR or {pin_file} FILE (never on the "
                          "command line), or run on a terminal to be asked");
     if (PKCS11_open_session(slot, 0) != 0 ||
         PKCS11_login(slot, 0, options.pin->value().c_str()) != 0) {
       const unsigned long ckr = ckr_code();
       ERR_clear_error();
       if (ckr == kCkrPinIncorrect || ckr == kCkrPinInvalid || ckr == kCkrPinLenRange)
-        return input_error(fmt::format("wrong PIN for token {}", tname), module_path, "--pin-env",
+        return input_error(fmt::format("wrong PIN for token {}", tname), module_path,
+                           field(Field::kPinEnv),
                            "check the PIN variable or file; a few more wrong PINs lock the token");
       if (ckr == kCkrPinLocked)
         return input_error(fmt::format("the user PIN of token {} is locked", tname), module_path,
-                           "--pin-env", "unlock it with the SO PIN (the token's admin tool)");
+                           field(Field::kPinEnv),
+                           "unlock it with the SO PIN (the token's admin tool)");
       if (ckr == kCkrPinExpired)
         return input_error(fmt::format("the user PIN of token {} has expired", tname), module_path,
-                           "--pin-env", "set a new PIN with the token's admin tool");
+                           field(Field::kPinEnv), "set a new PIN with the token's admin tool");
       return fail(ErrorKind::kIo,
                   fmt::format("cannot log in to token {} (PKCS#11 error 0x{:X})", tname, ckr),
-                  module_path, "--pin-env", "check the token and its module");
+                  module_path, field(Field::kPinEnv), "check the token and its module");
     }
   }
 
@@ -261,7 +268,7 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
   if (PKCS11_enumerate_keys(token, &keys, &nkeys) != 0)
     return fail(ErrorKind::kIo,
                 fmt::format("cannot list the keys of token {}: {}", tname, ossl::take_errors()),
-                module_path, "--key", "check the token and its module");
+                module_path, field(Field::kKey), "check the token and its module");
   PKCS11_KEY* key = nullptr;
   std::string labels;
   for (unsigned int i = 0; i < nkeys; ++i) {
@@ -278,7 +285,7 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
     return input_error(fmt::format("token {} has no private key {} (its private keys: {})", tname,
                                    uri->object ? "'" + *uri->object + "'" : "with that id",
                                    labels.empty() ? "none" : labels),
-                       module_path, "--key",
+                       module_path, field(Field::kKey),
                        "check object= (the key's label) and id=; `pkcs11-tool --list-objects "
                        "--login` lists them");
   const std::string kname =
@@ -286,12 +293,13 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
   ossl::PkeyPtr pkey(PKCS11_get_private_key(key));
   if (!pkey)
     return fail(ErrorKind::kIo, fmt::format("cannot use {}: {}", kname, ossl::take_errors()),
-                module_path, "--key", "check that the object is an RSA or EC private key");
+                module_path, field(Field::kKey),
+                "check that the object is an RSA or EC private key");
 
   // The certificate: --cert (the one matching the key), else the token's.
   auto impl = std::make_unique<Credentials::Impl>();
   if (options.cert) {
-    auto certs = ossl::load_certs(*options.cert, "--cert");
+    auto certs = ossl::load_certs(*options.cert, field(Field::kCert));
     if (!certs) return std::unexpected(certs.error());
     for (auto& c : *certs) {
       if (!impl->cert && X509_check_private_key(c.get(), pkey.get()) == 1)
@@ -303,7 +311,8 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
     if (!impl->cert)
       return input_error(
           fmt::format("no certificate in {} matches {}", options.cert->string(), kname),
-          options.cert->string(), "--cert", "pass the certificate issued for this token key");
+          options.cert->string(), field(Field::kCert),
+          "pass the certificate issued for this token key");
   } else {
     const X509* cert = nullptr;
     if (PKCS11_CERT* c = PKCS11_find_certificate(key); c && c->x509) cert = c->x509;
@@ -318,14 +327,14 @@ Result<Credentials> pkcs11_credentials(const Pkcs11Options& options) {
     ERR_clear_error();
     if (!cert)
       return input_error(fmt::format("token {} holds no certificate for {}", tname, kname),
-                         module_path, "--cert",
-                         "pass the signer certificate with --cert CERT.pem, or store it on the "
+                         module_path, field(Field::kCert),
+                         "pass the signer certificate with {cert} CERT.pem, or store it on the "
                          "token with the key's id");
     impl->cert.reset(X509_dup(const_cast<X509*>(cert)));
     if (!impl->cert) return internal_error("cannot copy the token's certificate");
   }
   for (const auto& path : options.chain) {
-    auto more = ossl::load_certs(path, "--chain");
+    auto more = ossl::load_certs(path, field(Field::kChain));
     if (!more) return std::unexpected(more.error());
     for (auto& c : *more) impl->chain.push_back(std::move(c));
   }

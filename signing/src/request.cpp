@@ -7,8 +7,9 @@
 
 #include "authenticode.hpp"
 #include "image.hpp"
-#include "wslplug/signing/nested.hpp"
-#include "wslplug/signing/timestamp.hpp"
+#include "signed_data_impl.hpp"
+#include "timestamp_impl.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
@@ -72,16 +73,16 @@ SignOptions attribute_options(const SigningRequest& r) {
 Result<SigningRequest> prepare_request(const fs::path& input, const fs::path& cert,
                                        const std::vector<fs::path>& chain,
                                        const SignOptions& options) {
-  auto certs = ossl::load_certs(cert, "--cert");
+  auto certs = ossl::load_certs(cert, field(Field::kCert));
   if (!certs) return std::unexpected(certs.error());
   for (const auto& path : chain) {
-    auto more = ossl::load_certs(path, "--chain");
+    auto more = ossl::load_certs(path, field(Field::kChain));
     if (!more) return std::unexpected(more.error());
     for (auto& c : *more) certs->push_back(std::move(c));
   }
   auto kind = cert_key_kind((*certs)[0].get(), cert.string());
   if (!kind) return std::unexpected(kind.error());
-  auto img = pe::Image::open(input);
+  auto img = PeSignable::open(input);
   if (!img) return std::unexpected(img.error());
   auto digest = image::digest(*img, options.digest);
   if (!digest) return std::unexpected(digest.error());
@@ -213,18 +214,20 @@ Result<SignResult> finish_request(const fs::path& input, const fs::path& output,
   auto der = assemble_signed_data(certs[0].get(), chain, request.digest, request.image_digest,
                                   *attrs, sig, signer);
   if (!der) return std::unexpected(std::move(der.error()).in_file(signature_file));
-  auto img = pe::Image::open(input);
+  auto img = PeSignable::open(input);
   if (!img) return std::unexpected(img.error());
   std::vector<std::byte> pkcs7 = std::move(*der);
-  if (options.timestamp) {
-    auto stamped = timestamp_pkcs7(pkcs7, *options.timestamp, input.string());
-    if (!stamped) return std::unexpected(stamped.error());
-    pkcs7 = std::move(*stamped);
-  }
-  if (options.nest_into) {
-    auto nested = nest_pkcs7(*options.nest_into, pkcs7, input.string());
-    if (!nested) return std::unexpected(nested.error());
-    pkcs7 = std::move(*nested);
+  if (options.timestamp || options.nest_into) {
+    auto sd = SignedData::parse(pkcs7, input.string());
+    if (!sd) return std::unexpected(sd.error());
+    if (options.timestamp) sd = timestamp_signature(*sd, *options.timestamp, 0);
+    if (sd && options.nest_into) {
+      auto outer = SignedData::parse(*options.nest_into, input.string());
+      if (!outer) return std::unexpected(outer.error());
+      sd = outer->with_nested(*sd);
+    }
+    if (!sd) return std::unexpected(sd.error());
+    pkcs7 = sd->der();
   }
   const image::Rewrite how{
       request.digest, [&](std::span<const std::byte> actual) -> Result<std::vector<std::byte>> {

@@ -9,24 +9,32 @@
 #include "authenticode.hpp"
 #include "image.hpp"
 #include "numbering.hpp"
-#include "wslplug/signing/nested.hpp"
-#include "wslplug/signing/timestamp.hpp"
+#include "signed_data_impl.hpp"
+#include "timestamp_impl.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
 namespace {
 
-Result<pe::Image> open_image(const fs::path& path) { return pe::Image::open(path); }
+Result<PeSignable> open_image(const fs::path& path) { return PeSignable::open(path); }
 
 // What signing embeds for an image digest: the SignedData, timestamped and nested as asked.
+// `outer` is options.nest_into already parsed (--append reads it from the image), else nullopt.
 Result<std::vector<std::byte>> signature_for(const Credentials& creds, const SignOptions& options,
                                              std::span<const std::byte> digest,
-                                             const std::string& file) {
+                                             const std::string& file,
+                                             std::optional<SignedData> outer) {
   SignOptions numbered;
   const SignOptions* opts = &options;
-  if (options.nest_into && !options.sequence_number) {
+  if (options.nest_into && !outer) {
+    auto parsed = SignedData::parse(*options.nest_into, file);
+    if (!parsed) return std::unexpected(parsed.error());
+    outer = std::move(*parsed);
+  }
+  if (outer && !options.sequence_number) {
     // osslsigncode numbers nested signatures 1, 2, ...: the count of nested ones before + 1.
-    auto nested = nested_pkcs7(*options.nest_into, file);
+    auto nested = nested_ders(*outer);
     if (!nested) return std::unexpected(nested.error());
     numbered = options;
     numbered.sequence_number = static_cast<long>(nested->size()) + 1;
@@ -34,34 +42,44 @@ Result<std::vector<std::byte>> signature_for(const Credentials& creds, const Sig
   }
   auto der = build_signed_data(creds, *opts, digest);
   if (!der) return std::unexpected(der.error().in_file(file));
+  if (!options.timestamp && !outer) return der;
+  auto sd = SignedData::parse(*der, file);
+  if (!sd) return std::unexpected(sd.error());
   if (options.timestamp) {
-    auto stamped = timestamp_pkcs7(*der, *options.timestamp, file);
+    auto stamped = timestamp_signature(*sd, *options.timestamp, 0);
     if (!stamped) return std::unexpected(stamped.error());
-    der = std::move(*stamped);
+    sd = std::move(*stamped);
   }
-  if (options.nest_into) return nest_pkcs7(*options.nest_into, *der, file);
-  return der;
+  if (outer) sd = outer->with_nested(*sd);
+  if (!sd) return std::unexpected(sd.error());
+  return sd->der();
 }
 
 // --append: the options with nest_into set to the image's primary signature, and the entries
-// before and after it kept in `how` (nothing to do for an unsigned image).
-Status resolve_append(const pe::Image& img, SignOptions& options, image::Rewrite* how) {
-  if (!options.append) return {};
+// before and after it kept in `how` (nothing to do for an unsigned image). Returns the index the
+// new signature gets in the numbering (the last of its entry), nullopt when nothing is appended.
+Result<std::optional<std::size_t>> resolve_append(const SignableImage& img, SignOptions& options,
+                                                  std::optional<SignedData>& outer,
+                                                  image::Rewrite* how) {
+  if (!options.append) return std::nullopt;
   auto slots = numbering::slots(img);
   if (!slots) return std::unexpected(slots.error());
-  if (slots->empty()) return {};
+  if (slots->empty()) return std::nullopt;
   const auto primary = numbering::primary(*slots);
   if (!primary) {
     const auto& first = slots->front();
     return input_error(
-        fmt::format("--append needs a signature to nest into, but no WIN_CERTIFICATE entry "
+        fmt::format("{{append}} needs a signature to nest into, but no WIN_CERTIFICATE entry "
                     "holds a readable PKCS#7 signature ({})",
                     first.problem),
         img.path(), offset_str(first.offset),
-        "sign without --append to replace the certificate table, or unsign the file first");
+        "sign without {append} to replace the certificate table, or unsign the file first");
   }
   const auto& slot = (*slots)[*primary];
   options.nest_into = slot.der;
+  outer = slot.signature;
+  std::size_t nested_index = slot.index;
+  for (const auto& s : *slots) nested_index += s.entry == slot.entry;
   if (how) {
     std::size_t entries = 0;
     for (const auto& s : *slots) entries = std::max(entries, s.entry + 1);
@@ -72,22 +90,16 @@ Status resolve_append(const pe::Image& img, SignOptions& options, image::Rewrite
     how->kept_before = std::move(*before);
     how->kept_after = std::move(*after);
   }
-  return {};
+  return nested_index;
 }
 
 // The signature value (SignerInfo encryptedDigest) of each readable PKCS#7 in `ders`: what
 // identifies a signature across re-encodings (nesting one adds an unsigned attribute to the
 // outer signature but leaves its value as it was).
-std::vector<std::vector<std::byte>> signature_values(
-    const std::vector<std::vector<std::byte>>& ders, const std::string& file) {
+std::vector<std::vector<std::byte>> signature_values(const std::vector<SignedData>& signatures) {
   std::vector<std::vector<std::byte>> out;
-  for (const auto& der : ders) {
-    auto p7 = ossl::parse_signed_data(der, file);
-    if (!p7) continue;
-    const PKCS7_SIGNER_INFO* si = ossl::first_signer(p7->get());
-    if (si != nullptr && si->enc_digest != nullptr)
-      out.push_back(ossl::copy(ossl::bytes(si->enc_digest)));
-  }
+  for (const auto& sd : signatures)
+    if (!sd.signature_value().empty()) out.push_back(ossl::copy(sd.signature_value()));
   return out;
 }
 
@@ -95,26 +107,30 @@ std::vector<std::vector<std::byte>> signature_values(
 // PKCS#7 still carries every signature of that entry (made with sign --detached-out --append
 // on this file); the other entries are kept as they are. Anything else would drop signatures:
 // refused.
-Status keep_existing_signatures(const pe::Image& img,
-                                const std::vector<std::vector<std::byte>>& new_signatures,
+Status keep_existing_signatures(const SignableImage& img,
+                                const std::vector<SignedData>& new_signatures,
                                 const std::string& signature_file, image::Rewrite& how) {
   auto slots = numbering::slots(img);
   if (!slots) return std::unexpected(slots.error());
   if (slots->empty()) return {};
   const auto primary = numbering::primary(*slots);
-  std::vector<std::vector<std::byte>> in_entry;
+  std::vector<SignedData> in_entry;
   std::size_t entry = 0;
+  std::size_t in_entry_count = 0;
   if (primary) {
     entry = (*slots)[*primary].entry;
-    for (const auto& s : *slots)
-      if (s.entry == entry && !s.der.empty()) in_entry.push_back(s.der);
+    for (const auto& s : *slots) {
+      if (s.entry != entry || s.der.empty()) continue;
+      ++in_entry_count;
+      if (s.signature) in_entry.push_back(*s.signature);
+    }
   }
-  const auto carried = signature_values(new_signatures, signature_file);
-  const auto existing = signature_values(in_entry, img.path());
+  const auto carried = signature_values(new_signatures);
+  const auto existing = signature_values(in_entry);
   std::size_t missing = primary ? 0 : slots->size();
   for (const auto& v : existing)
     if (std::ranges::find(carried, v) == carried.end()) ++missing;
-  missing += in_entry.size() - existing.size();  // unreadable ones cannot be shown to be kept
+  missing += in_entry_count - existing.size();  // unreadable ones cannot be shown to be kept
   if (missing > 0) {
     return input_error(
         fmt::format("the file already has {} signature{}, {} of which {} not in {}: attaching "
@@ -122,7 +138,7 @@ Status keep_existing_signatures(const pe::Image& img,
                     slots->size(), slots->size() == 1 ? "" : "s", missing,
                     missing == 1 ? "is" : "are", signature_file, missing == 1 ? "it" : "them"),
         img.path(), "certificate table",
-        "to add a signature, make it on this file with wslplug sign --detached-out --append; "
+        "to add a signature, make it on this file with wslplug sign {detached_out} {append}; "
         "to replace the signatures on purpose, run wslplug unsign first");
   }
   std::size_t entries = 0;
@@ -144,22 +160,30 @@ Result<SignResult> sign_file(const fs::path& input, const fs::path& output,
   auto img = open_image(input);
   if (!img) return std::unexpected(img.error());
   SignOptions options = options_in;
+  std::optional<SignedData> outer;
   image::Rewrite how{options.digest, [&](std::span<const std::byte> digest) {
-                       return signature_for(creds, options, digest, input.string());
+                       return signature_for(creds, options, digest, input.string(), outer);
                      }};
-  if (auto st = resolve_append(*img, options, &how); !st) return std::unexpected(st.error());
-  return image::rewrite(*img, output, how, out);
+  auto nested_index = resolve_append(*img, options, outer, &how);
+  if (!nested_index) return std::unexpected(nested_index.error());
+  auto r = image::rewrite(*img, output, how, out);
+  if (r) r->nested_index = *nested_index;
+  return r;
 }
 
-Result<std::vector<std::byte>> sign_detached(const fs::path& input, const Credentials& creds,
-                                             const SignOptions& options_in) {
+Result<DetachedSignature> sign_detached(const fs::path& input, const Credentials& creds,
+                                        const SignOptions& options_in) {
   auto img = open_image(input);
   if (!img) return std::unexpected(img.error());
   SignOptions options = options_in;
-  if (auto st = resolve_append(*img, options, nullptr); !st) return std::unexpected(st.error());
+  std::optional<SignedData> outer;
+  auto nested_index = resolve_append(*img, options, outer, nullptr);
+  if (!nested_index) return std::unexpected(nested_index.error());
   auto digest = image::digest(*img, options.digest);
   if (!digest) return std::unexpected(digest.error());
-  return signature_for(creds, options, *digest, input.string());
+  auto der = signature_for(creds, options, *digest, input.string(), outer);
+  if (!der) return std::unexpected(der.error());
+  return DetachedSignature{std::move(*der), *nested_index};
 }
 
 Result<SignResult> replace_entry_signature(const fs::path& input, const fs::path& output,
@@ -189,15 +213,23 @@ Result<SignResult> replace_entry_signature(const fs::path& input, const fs::path
 Result<SignResult> attach_signature(const fs::path& input, const fs::path& output,
                                     std::span<const std::byte> pkcs7_der,
                                     const std::string& signature_file, const OutputOptions& out) {
-  auto claimed = indirect_data_digest(pkcs7_der, signature_file);
+  auto signature = SignedData::parse(pkcs7_der, signature_file);
+  if (!signature) return std::unexpected(signature.error());
+  auto claimed = signature->indirect_digest();
   if (!claimed) return std::unexpected(claimed.error());
   // The signature itself (and each nested one) must verify before anything is written.
-  auto all = all_pkcs7(pkcs7_der, signature_file);
-  if (!all) return std::unexpected(all.error());
-  for (std::size_t i = 0; i < all->size(); ++i) {
-    auto p7 = ossl::parse_signed_data((*all)[i], signature_file);
-    if (!p7) return std::unexpected(p7.error());
-    const auto problems = integrity_problems(p7->get());
+  std::vector<SignedData> all{*signature};
+  for (const auto& step : walk_nested(*signature)) {
+    if (step.signature == nullptr) return std::unexpected(*step.error);
+    if (step.error != nullptr) {
+      auto e = *step.error;
+      e.where = fmt::format("nested signature {}", all.size());
+      return std::unexpected(std::move(e));
+    }
+    all.push_back(*step.signature->signature);
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto problems = integrity_problems(all[i].impl().pkcs7());
     if (problems.empty()) continue;
     std::string why;
     for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
@@ -206,7 +238,7 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
                     i == 0 ? std::string("signature") : fmt::format("nested signature {}", i), why),
         signature_file, i == 0 ? "SignerInfo" : fmt::format("nested signature {}", i),
         "the signature was damaged or made with a certificate not meant for code signing: "
-        "re-create it on the signing host (wslplug sign --detached-out) with a code-signing "
+        "re-create it on the signing host (wslplug sign {detached_out}) with a code-signing "
         "certificate; nothing was written");
   }
   auto img = open_image(input);
@@ -221,11 +253,11 @@ Result<SignResult> attach_signature(const fs::path& input, const fs::path& outpu
                 digest_name(claimed->algorithm), ossl::hex_upper(claimed->digest),
                 ossl::hex_upper(actual)),
             input.string(), "Authenticode digest (SpcIndirectDataContent.messageDigest)",
-            fmt::format("attach {} to the exact file it was made for (sign --detached-out on "
+            fmt::format("attach {} to the exact file it was made for (sign {{detached_out}} on "
                         "the same bytes); rebuilding changes the digest",
                         signature_file));
       }};
-  if (auto st = keep_existing_signatures(*img, *all, signature_file, how); !st)
+  if (auto st = keep_existing_signatures(*img, all, signature_file, how); !st)
     return std::unexpected(st.error());
   // digest_hex: the image digest, which the pass found equal to the one signed.
   return image::rewrite(*img, output, how, out);
@@ -285,12 +317,12 @@ Result<std::vector<std::byte>> embedded_signature(const fs::path& path) {
   if (entries->empty())
     return input_error("the file is not signed (no certificate table)", img->path(),
                        "DataDirectory[4] (certificate table)",
-                       "sign it first: wslplug sign FILE --cert ... --key ...");
+                       "sign it first: wslplug sign FILE {cert} ... {key} ...");
   for (auto& e : *entries) {
     if (e.header.revision != pe::kWinCertRevision2 ||
         e.header.type != pe::kWinCertTypePkcsSignedData || !e.problem.empty())
       continue;
-    if (auto check = ossl::parse_signed_data(e.der, img->path()); !check) {
+    if (auto check = SignedData::parse(e.der, img->path()); !check) {
       auto err = check.error();
       err.where = fmt::format("{} (WIN_CERTIFICATE data)", offset_str(e.header.data_offset()));
       return std::unexpected(std::move(err));
@@ -304,19 +336,9 @@ Result<std::vector<std::byte>> embedded_signature(const fs::path& path) {
 
 Result<IndirectDigest> indirect_data_digest(std::span<const std::byte> pkcs7_der,
                                             const std::string& file) {
-  auto p7 = ossl::parse_signed_data(pkcs7_der, file);
-  if (!p7) return std::unexpected(p7.error());
-  auto idc = decode_indirect_data(p7->get());
-  if (!idc) {
-    const auto& e = idc.error();
-    if (e.unsupported_digest)
-      return input_error(e.message, file, e.where, "sign with sha1, sha256, sha384 or sha512");
-    if (e.where == "contentInfo.contentType" || e.where == "contentInfo.content")
-      return input_error(e.message, file, e.where, "give an Authenticode signature of a PE file");
-    return input_error("malformed SpcIndirectDataContent: " + e.message, file, e.where,
-                       "re-create the signature (it is damaged)");
-  }
-  return IndirectDigest{idc->alg, std::move(idc->digest)};
+  auto sd = SignedData::parse(pkcs7_der, file);
+  if (!sd) return std::unexpected(sd.error());
+  return sd->indirect_digest();
 }
 
 Result<std::vector<std::byte>> read_signature_file(const fs::path& path) {
@@ -329,23 +351,19 @@ Result<std::vector<std::byte>> read_signature_file(const fs::path& path) {
     if (!p7)
       return input_error(
           "not a PEM PKCS#7 (expected '-----BEGIN PKCS7-----'): " + ossl::take_errors(), file,
-          "offset 0x0", "give the signature as DER or PEM PKCS#7 (wslplug sign --detached-out)");
-    auto der = ossl::to_der(p7.get(), i2d_PKCS7);
-    if (auto check = ossl::parse_signed_data(der, file); !check)
-      return std::unexpected(check.error());
-    return der;
+          "offset 0x0", "give the signature as DER or PEM PKCS#7 (wslplug sign {detached_out})");
+    *data = ossl::to_der(p7.get(), i2d_PKCS7);
   }
-  if (auto check = ossl::parse_signed_data(*data, file); !check)
-    return std::unexpected(check.error());
-  if (auto whole = der::first(*data)) data->resize(whole->size());
-  return std::move(*data);
+  auto sd = SignedData::parse(*data, file);
+  if (!sd) return std::unexpected(sd.error());
+  return sd->der();
 }
 
 Result<std::string> pkcs7_der_to_pem(std::span<const std::byte> der) {
-  auto p7 = ossl::parse_signed_data(der, {});
-  if (!p7) return std::unexpected(p7.error());
+  auto sd = SignedData::parse(der, {});
+  if (!sd) return std::unexpected(sd.error());
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PKCS7(bio.get(), p7->get()) != 1)
+  if (!bio || PEM_write_bio_PKCS7(bio.get(), sd->impl().pkcs7()) != 1)
     return internal_error("cannot write PEM: " + ossl::take_errors());
   char* p = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &p);

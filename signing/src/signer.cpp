@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "authenticode.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
@@ -96,7 +97,8 @@ Result<KeyKind> cert_key_kind(const X509* cert, const std::string& file) {
   if (id == EVP_PKEY_RSA) return KeyKind::kRsa;
   if (id == EVP_PKEY_EC) return KeyKind::kEcdsa;
   ERR_clear_error();
-  return input_error("the signer certificate has neither an RSA nor an EC key", file, "--cert",
+  return input_error("the signer certificate has neither an RSA nor an EC key", file,
+                     field(Field::kCert),
                      "sign with an RSA (recommended) or ECDSA code-signing certificate");
 }
 

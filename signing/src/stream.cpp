@@ -17,7 +17,7 @@
 
 namespace wslplug::signing::image {
 
-HashRanges hash_ranges(const pe::Layout& layout) {
+HashRanges hash_ranges(const SignableLayout& layout) {
   return HashRanges{layout.checksum_offset, layout.cert_dir_offset, layout.signed_data_end()};
 }
 

@@ -9,8 +9,10 @@
 
 #include "der.hpp"
 #include "ossl.hpp"
-#include "wslplug/signing/http.hpp"
-#include "wslplug/signing/nested.hpp"
+#include "signed_data_impl.hpp"
+#include "timestamp_impl.hpp"
+#include "wslplug/net/http.hpp"
+#include "wslplug/signing/field.hpp"
 #include "wslplug/signing/oids.hpp"
 
 namespace wslplug::signing {
@@ -20,12 +22,19 @@ using namespace ossl;
 namespace {
 
 constexpr std::string_view kFix =
-    "check the --timestamp URL (an RFC 3161 server, e.g. http://timestamp.digicert.com); "
-    "--timestamp-retries N retries a flaky server";
+    "check the {timestamp_url} URL (an RFC 3161 server, e.g. http://timestamp.digicert.com); "
+    "{timestamp_retries} N retries a flaky server";
+
+constexpr std::string_view kNetFix =
+    "check the {timestamp_url} URL and that the time-stamp server is reachable from this machine; "
+    "{timestamp_retries} N retries flaky servers";
+constexpr std::string_view kTlsFix =
+    "for a private time-stamp server pass its CA with {tsa_ca} CA.pem; public servers are "
+    "checked against the system store (ca-certificates)";
 
 std::unexpected<Error> tsa_error(std::string_view url, std::string cause, std::string fix = {}) {
   return fail(ErrorKind::kIo, fmt::format("time-stamp server {}: {}", url, cause), {},
-              "--timestamp", fix.empty() ? std::string(kFix) : std::move(fix));
+              field(Field::kTimestampUrl), fix.empty() ? std::string(kFix) : std::move(fix));
 }
 
 std::string status_name(long status) {
@@ -98,7 +107,7 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
                      fmt::format("the server refused the request: status {}{}{}",
                                  status_name(status), text.empty() ? "" : ", \"" + text + "\"",
                                  bits.empty() ? "" : ", failure " + bits),
-                     "check --timestamp-hash (the server may not support that digest) and the "
+                     "check {timestamp_hash} (the server may not support that digest) and the "
                      "server's policy; or use another time-stamp server");
   }
   PKCS7* token = TS_RESP_get_token(resp.get());
@@ -140,6 +149,18 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
   if (der.empty())
     return internal_error("cannot encode the time-stamp token: " + ossl::take_errors());
   return der;
+}
+
+// An error of the HTTP client, its fields ("url", "tls_ca") named as the time-stamp options.
+Error from_net(Error e) {
+  if (e.where == "url") {
+    e.where = field(Field::kTimestampUrl);
+    if (e.kind == ErrorKind::kIo) e.fix = std::string(kNetFix);
+  } else if (e.where == "tls_ca") {
+    e.where = field(Field::kTsaCa);
+    if (e.kind == ErrorKind::kIo) e.fix = std::string(kTlsFix);
+  }
+  return e;
 }
 
 }  // namespace
@@ -186,11 +207,12 @@ Result<std::vector<std::byte>> check_timestamp_response(const TimestampRequest& 
 
 Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> data,
                                                      const TimestampOptions& options) {
-  auto url = http::parse_url(options.url);
-  if (!url) return std::unexpected(url.error());
+  auto url = net::http::parse_url(options.url);
+  if (!url) return std::unexpected(from_net(url.error()));
+  url->peer = "time-stamp server";
   if (options.retries < 0)
-    return input_error("--timestamp-retries must be 0 or more", {}, "--timestamp-retries",
-                       "give the number of extra attempts, e.g. --timestamp-retries 3");
+    return input_error("{timestamp_retries} must be 0 or more", {}, field(Field::kTimestampRetries),
+                       "give the number of extra attempts, e.g. {timestamp_retries} 3");
   const int attempts = 1 + options.retries;
   auto delay = options.backoff;
   Error last;
@@ -203,12 +225,12 @@ Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> 
     ++tried;
     auto req = make_timestamp_request(data, options.digest);
     if (!req) return std::unexpected(req.error());
-    http::PostOptions post_options;
+    net::http::PostOptions post_options;
     post_options.tls_ca_files = options.tls_ca_files;
-    auto resp = http::post(*url, "application/timestamp-query", "application/timestamp-reply",
-                           req->der, options.timeout, 4u << 20, post_options);
+    auto resp = net::http::post(*url, "application/timestamp-query", "application/timestamp-reply",
+                                req->der, options.timeout, 4u << 20, post_options);
     if (!resp) {
-      last = resp.error();
+      last = from_net(resp.error());
       continue;
     }
     if (resp->status != 200) {
@@ -267,18 +289,6 @@ Status timestamp_signer_info(PKCS7_SIGNER_INFO* si, const TimestampOptions& opti
   return attach_timestamp_token(si, *token);
 }
 
-std::optional<std::vector<std::byte>> find_timestamp_token(const PKCS7_SIGNER_INFO* si) {
-  if (si == nullptr || si->unauth_attr == nullptr) return std::nullopt;
-  auto obj = ossl::obj(oid::kRfc3161Timestamp);
-  int idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1);
-  if (idx < 0) return std::nullopt;
-  X509_ATTRIBUTE* attr = X509at_get_attr(si->unauth_attr, idx);
-  ASN1_TYPE* t = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : nullptr;
-  if (t == nullptr || t->type != V_ASN1_SEQUENCE || t->value.sequence == nullptr)
-    return std::vector<std::byte>{};  // present but unusable: verification reports it
-  return copy(bytes(t->value.sequence));
-}
-
 TimestampReport verify_timestamp_token(std::span<const std::byte> token,
                                        std::span<const std::byte> signature_value,
                                        const std::vector<fs::path>& tsa_ca_files) {
@@ -321,7 +331,7 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
     return rep;
   }
 
-  auto store = load_trust_store(tsa_ca_files, "--tsa-ca");
+  auto store = load_trust_store(tsa_ca_files, field(Field::kTsaCa));
   if (!store) {
     rep.problem = store.error().describe();
     return rep;
@@ -342,66 +352,72 @@ TimestampReport verify_timestamp_token(std::span<const std::byte> token,
   return rep;
 }
 
-std::optional<TimestampReport> verify_signer_timestamp(const PKCS7_SIGNER_INFO* si,
-                                                       const std::vector<fs::path>& tsa_ca_files) {
-  auto token = find_timestamp_token(si);
+std::optional<TimestampReport> verify_signature_timestamp(
+    const SignedData& sd, const std::vector<fs::path>& tsa_ca_files) {
+  auto token = sd.timestamp_token();
   if (!token) return std::nullopt;
-  std::vector<std::byte> sig;
-  if (si->enc_digest != nullptr) sig = copy(bytes(si->enc_digest));
-  return verify_timestamp_token(*token, sig, tsa_ca_files);
+  return verify_timestamp_token(*token, sd.signature_value(), tsa_ca_files);
+}
+
+Result<SignedData> timestamp_signature(const SignedData& sd, const TimestampOptions& options,
+                                       std::size_t index) {
+  const std::string& file = sd.file();
+  auto copy = sd.impl().edit();
+  if (!copy) return std::unexpected(copy.error());
+  PKCS7_SIGNER_INFO* si = first_signer(copy->get());
+  if (index == 0) {
+    if (auto st = timestamp_signer_info(si, options); !st) return std::unexpected(st.error());
+  } else {
+    if (sd.nested_error()) return std::unexpected(*sd.nested_error());
+    const auto& nested = sd.nested();
+    if (index > nested.size())
+      return input_error(fmt::format("there is no signature with index {} (the file has {})", index,
+                                     nested.size() + 1),
+                         file, field(Field::kIndex),
+                         fmt::format("use an index from 0 (primary) to {}", nested.size()));
+    std::vector<std::vector<std::byte>> values;
+    for (std::size_t i = 0; i < nested.size(); ++i) {
+      if (!nested[i].signature) return std::unexpected(*nested[i].error);
+      if (i + 1 != index) {
+        values.push_back(nested[i].der);
+        continue;
+      }
+      auto stamped = timestamp_signature(*nested[i].signature, options, 0);
+      if (!stamped) return std::unexpected(stamped.error());
+      values.push_back(stamped->der());
+    }
+    auto obj = ossl::obj(oid::kNestedSignature);
+    int idx = 0;
+    while ((idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1)) >= 0)
+      X509_ATTRIBUTE_free(X509at_delete_attr(si->unauth_attr, idx));
+    for (const auto& n : values)
+      if (auto st = add_nested_signature(si, n); !st) return std::unexpected(st.error());
+  }
+  return reencode(copy->get(), file, "the timestamped PKCS#7");
 }
 
 Result<std::vector<std::byte>> timestamp_pkcs7(std::span<const std::byte> pkcs7_der,
                                                const TimestampOptions& options,
                                                const std::string& file, std::size_t index) {
-  auto p7 = parse_signed_data(pkcs7_der, file);
-  if (!p7) return std::unexpected(p7.error());
-  PKCS7_SIGNER_INFO* si = first_signer(p7->get());
-  if (index == 0) {
-    if (auto st = timestamp_signer_info(si, options); !st) return std::unexpected(st.error());
-  } else {
-    auto nested = nested_signatures(si);
-    if (!nested) return std::unexpected(std::move(nested.error()).in_file(file));
-    if (index > nested->size())
-      return input_error(fmt::format("there is no signature with index {} (the file has {})", index,
-                                     nested->size() + 1),
-                         file, "--index",
-                         fmt::format("use an index from 0 (primary) to {}", nested->size()));
-    auto stamped = timestamp_pkcs7((*nested)[index - 1], options, file, 0);
-    if (!stamped) return std::unexpected(stamped.error());
-    (*nested)[index - 1] = std::move(*stamped);
-    auto obj = ossl::obj(oid::kNestedSignature);
-    int idx = 0;
-    while ((idx = X509at_get_attr_by_OBJ(si->unauth_attr, obj.get(), -1)) >= 0)
-      X509_ATTRIBUTE_free(X509at_delete_attr(si->unauth_attr, idx));
-    for (const auto& n : *nested)
-      if (auto st = add_nested_signature(si, n); !st) return std::unexpected(st.error());
-  }
-  auto der = to_der(p7->get(), i2d_PKCS7);
-  if (der.empty())
-    return internal_error("cannot encode the timestamped PKCS#7: " + ossl::take_errors(), file);
-  return der;
+  auto sd = SignedData::parse(pkcs7_der, file);
+  if (!sd) return std::unexpected(sd.error());
+  auto stamped = timestamp_signature(*sd, options, index);
+  if (!stamped) return std::unexpected(stamped.error());
+  return stamped->der();
 }
 
 std::optional<std::int64_t> pkcs7_timestamp_time(std::span<const std::byte> pkcs7_der) {
-  auto p7 = parse_signed_data(pkcs7_der, {});
-  if (!p7) return std::nullopt;
-  auto token = find_timestamp_token(first_signer(p7->get()));
-  if (!token || token->empty()) return std::nullopt;
-  auto t = from_der<Pkcs7Ptr>(*token, d2i_PKCS7);
-  TsTstInfoPtr tst(t ? PKCS7_to_TS_TST_INFO(t.get()) : nullptr);
-  ERR_clear_error();
-  if (!tst) return std::nullopt;
-  return unix_time(TS_TST_INFO_get_time(tst.get()));
+  auto sd = SignedData::parse(pkcs7_der, {});
+  if (!sd) return std::nullopt;
+  return sd->timestamp_time();
 }
 
 Result<std::optional<TimestampReport>> verify_pkcs7_timestamp(
     std::span<const std::byte> pkcs7_der, const std::vector<fs::path>& tsa_ca_files,
     const std::string& file) {
-  auto p7 = parse_signed_data(pkcs7_der, file);
-  if (!p7) return std::unexpected(p7.error());
-  const PKCS7_SIGNER_INFO* si = first_signer(p7->get());
-  return verify_signer_timestamp(si, tsa_ca_files);
+  auto sd = SignedData::parse(pkcs7_der, file);
+  if (!sd) return std::unexpected(sd.error());
+  return verify_signature_timestamp(*sd, tsa_ca_files);
 }
 
 }  // namespace wslplug::signing

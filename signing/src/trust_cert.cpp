@@ -3,13 +3,14 @@
 #include <openssl/pem.h>
 
 #include "ossl.hpp"
+#include "wslplug/signing/field.hpp"
 
 namespace wslplug::signing {
 
 Result<TrustCert> load_trust_cert(const fs::path& path) {
   auto bytes = read_file(path, 1u << 20);
   if (!bytes) return std::unexpected(bytes.error());
-  const std::string where = "--trust-cert";
+  const std::string where = field(Field::kTrustCert);
   const std::string_view text = ossl::chars(*bytes);
   if (text.find("PRIVATE KEY-----") != std::string_view::npos)
     return input_error(

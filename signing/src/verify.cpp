@@ -11,9 +11,10 @@
 #include "authenticode.hpp"
 #include "image.hpp"
 #include "numbering.hpp"
-#include "wslplug/signing/nested.hpp"
+#include "signed_data_impl.hpp"
+#include "timestamp_impl.hpp"
+#include "wslplug/signing/field.hpp"
 #include "wslplug/signing/oids.hpp"
-#include "wslplug/signing/timestamp.hpp"
 
 namespace wslplug::signing {
 
@@ -113,8 +114,8 @@ void classify_chain_errors(int rc, const ErrorList& list, X509* top, bool top_se
         err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) {
       r.problems.push_back(fmt::format("the chain ends in \"{}\", which is not a trusted root ({})",
                                        cert_label(top),
-                                       system_store ? "not in the system store; pass it with --ca"
-                                                    : "not among the --ca files"));
+                                       system_store ? "not in the system store; pass it with {ca}"
+                                                    : "not among the {ca} files"));
     } else {
       r.problems.push_back(
           fmt::format("certificate at depth {}: {}", depth, X509_verify_cert_error_string(err)));
@@ -180,11 +181,11 @@ std::string add_crls(X509_STORE* store, const std::vector<fs::path>& files) {
     }
     ERR_clear_error();
     if (crls.empty())
-      return fmt::format("--crl {}: no certificate revocation list (PEM or DER) in the file",
+      return fmt::format("{{crl}} {}: no certificate revocation list (PEM or DER) in the file",
                          f.string());
     for (auto& c : crls)
       if (X509_STORE_add_crl(store, c.get()) != 1)
-        return fmt::format("--crl {}: cannot use the CRL: {}", f.string(), ossl::take_errors());
+        return fmt::format("{{crl}} {}: cannot use the CRL: {}", f.string(), ossl::take_errors());
   }
   X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
   return {};
@@ -196,7 +197,7 @@ ChainCheck check_chain(X509* leaf, STACK_OF(X509) * untrusted,
                        const std::vector<fs::path>& ca_files, std::int64_t at_time, Purpose purpose,
                        const std::vector<fs::path>& crl_files) {
   ChainCheck r;
-  auto store = ossl::load_trust_store(ca_files, "--ca");
+  auto store = ossl::load_trust_store(ca_files, field(Field::kCa));
   if (!store) {
     // Report it and check usage and validity anyway, against an empty store.
     r.verdict |= Verdict::kUntrustedRoot;
@@ -396,9 +397,10 @@ std::vector<std::string> structure_problems(PKCS7* p7, PKCS7_SIGNER_INFO* si, Di
 
 // Verifies one Authenticode SignedData (digest, messageDigest, signature, timestamp, chain, EKU,
 // validity). `at_time`: time for the chain when no valid timestamp applies.
-SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
+SignatureReport verify_signed_data(const SignedData* sd, const ComputedDigests& digests,
                                    const VerifyOptions& options, std::int64_t at_time) {
   SignatureReport r;
+  PKCS7* p7 = sd ? sd->impl().pkcs7() : nullptr;
   auto malformed = [&](std::string what, std::string why) {
     r.verdict |= Verdict::kMalformed;
     r.unreadable = std::move(what);
@@ -451,8 +453,8 @@ SignatureReport verify_signed_data(PKCS7* p7, const ComputedDigests& digests,
 
   // A valid timestamp moves the time the chain is checked at.
   std::int64_t chain_time = at_time;
-  r.timestamp = verify_signer_timestamp(
-      si, options.tsa_ca_files.empty() ? options.ca_files : options.tsa_ca_files);
+  r.timestamp = verify_signature_timestamp(
+      *sd, options.tsa_ca_files.empty() ? options.ca_files : options.tsa_ca_files);
   if (r.timestamp) {
     if (r.timestamp->ok) {
       chain_time = r.timestamp->time;
@@ -496,7 +498,7 @@ namespace {
 
 // ---------------------------------------------------------------- the file
 struct Sig {
-  ossl::Pkcs7Ptr p7;
+  std::optional<SignedData> sd;
   std::size_t entry = 0;
   bool nested = false;
   std::string problem;        // set when the signature cannot be read
@@ -505,19 +507,14 @@ struct Sig {
 };
 
 // Phase 1: every signature (entries and their nested ones) parsed, in the one numbering.
-Result<std::vector<Sig>> parse_signatures(const pe::Image& img) {
+Result<std::vector<Sig>> parse_signatures(const SignableImage& img) {
   auto slots = numbering::slots(img);
   if (!slots) return std::unexpected(slots.error());
   std::vector<Sig> sigs;
   for (auto& slot : *slots) {
-    Sig sig{nullptr,
-            slot.entry,
-            slot.nested != 0,
-            std::move(slot.problem),
-            {},
-            std::move(slot.unsigned_data)};
-    if (!slot.der.empty()) sig.p7 = ossl::from_der<ossl::Pkcs7Ptr>(slot.der, d2i_PKCS7);
-    if (!sig.p7) {
+    Sig sig{std::move(slot.signature), slot.entry, slot.nested != 0,
+            std::move(slot.problem),   {},         std::move(slot.unsigned_data)};
+    if (!sig.sd) {
       if (sig.problem.empty()) sig.problem = "the signature cannot be read";
       sig.unreadable = slot.nested != 0 ? "the nested signature's PKCS#7 SignedData"
                        : slot.type != pe::kWinCertTypePkcsSignedData
@@ -532,20 +529,21 @@ Result<std::vector<Sig>> parse_signatures(const pe::Image& img) {
 }
 
 // Phase 2: one pass computing every digest in use and the checksum.
-Result<ComputedDigests> compute_digests(const pe::Image& img, const std::vector<Sig>& sigs,
+Result<ComputedDigests> compute_digests(const SignableImage& img, const std::vector<Sig>& sigs,
                                         FileReport& rep) {
   std::vector<ossl::Hasher> hashers;
   for (const auto& s : sigs) {
-    if (!s.p7) continue;
-    auto idc = decode_indirect_data(s.p7.get());
+    if (!s.sd) continue;
+    auto idc = decode_indirect_data(s.sd->impl().pkcs7());
     if (!idc || std::ranges::any_of(hashers, [&](auto& h) { return h.algorithm() == idc->alg; }))
       continue;
     auto h = ossl::Hasher::start(idc->alg);
     if (!h) return std::unexpected(h.error().in_file(img.path()));
     hashers.push_back(std::move(*h));
   }
-  const pe::Layout& layout = img.layout();
-  pe::ChecksumAccumulator acc(layout.checksum_offset);
+  const SignableLayout& layout = img.layout();
+  const auto checksum = img.start_checksum();
+  Checksum& acc = *checksum;
   image::Stages stages;
   stages.after_read = [&acc](std::uint64_t off, std::span<std::byte> data) -> Status {
     acc.add(off, data);
@@ -572,7 +570,7 @@ namespace {
 
 // A file whose certificate table cannot be read: signed (its directory says so) and failed, with
 // the reason as the one signature's problem; the checksum over the whole file.
-Result<FileReport> broken_table_report(const pe::Image& img, FileReport rep, Error why) {
+Result<FileReport> broken_table_report(const SignableImage& img, FileReport rep, Error why) {
   auto sum = pe::compute_checksum(img.file(), img.layout().checksum_offset);
   if (!sum) return std::unexpected(sum.error());
   rep.computed_checksum = *sum;
@@ -592,7 +590,7 @@ Result<FileReport> broken_table_report(const pe::Image& img, FileReport rep, Err
 }  // namespace
 
 Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& options) {
-  auto img = pe::Image::open(path);
+  auto img = PeSignable::open(path);
   if (!img) return std::unexpected(img.error());
   FileReport rep;
   rep.file = path.string();
@@ -611,12 +609,12 @@ Result<FileReport> verify_file(const fs::path& path, const VerifyOptions& option
   for (std::size_t i = 0; i < sigs->size(); ++i) {
     auto& s = (*sigs)[i];
     SignatureReport sr;
-    if (!s.p7) {
+    if (!s.sd) {
       sr.verdict = Verdict::kMalformed;
       sr.unreadable = s.unreadable;
       sr.problems.push_back(s.problem);
     } else {
-      sr = verify_signed_data(s.p7.get(), *computed, options, now);
+      sr = verify_signed_data(&*s.sd, *computed, options, now);
     }
     if (!s.unsigned_data.empty()) {
       sr.verdict |= Verdict::kUnsignedData;

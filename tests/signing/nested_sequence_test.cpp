@@ -89,7 +89,7 @@ TEST_F(NestedSequenceTest, NestingIsReadAtAnyDepth) {
     o.signing_time = 1700000000;
     auto d = signing::sign_detached(dll_, *creds, o);
     ASSERT_TRUE(d) << d.error().describe();
-    sigs.push_back(*d);
+    sigs.push_back(d->der);
   }
   auto b = signing::nest_pkcs7(sigs[1], sigs[2]);
   ASSERT_TRUE(b);

@@ -14,6 +14,7 @@
 #include "tsa.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/signing/oids.hpp"
+#include "wslplug/signing/signed_data.hpp"
 #include "wslplug/signing/signing.hpp"
 #include "wslplug/signing/timestamp.hpp"
 
@@ -180,7 +181,7 @@ TEST(TimestampClient, UnreachableHangAndBadUrl) {
     auto e = sg::fetch_timestamp_token(data, opts(bad));
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().kind, wslplug::ErrorKind::kInput) << bad;
-    EXPECT_EQ(e.error().where, "--timestamp");
+    EXPECT_EQ(e.error().where, "timestamp_url");
     EXPECT_FALSE(e.error().fix.empty());
   }
 }
@@ -282,11 +283,9 @@ TEST(TimestampPkcs7, WeVerifyOsslsigncodeTimestamp) {
   EXPECT_LE(std::abs(t.time - static_cast<std::int64_t>(std::time(nullptr))), 120);
 
   // The token does not cover another signature value (imprint check).
-  const auto* p = reinterpret_cast<const unsigned char*>(sig.data());
-  PKCS7* p7 = d2i_PKCS7(nullptr, &p, static_cast<long>(sig.size()));
-  ASSERT_NE(p7, nullptr);
-  auto* si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0);
-  auto token = sg::find_timestamp_token(si);
+  auto model = sg::SignedData::parse(sig);
+  ASSERT_TRUE(model) << model.error().describe();
+  auto token = model->timestamp_token();
   ASSERT_TRUE(token.has_value());
   auto wrong = sg::verify_timestamp_token(*token, bytes_of("another signature"), {tsa.root_cert()});
   EXPECT_FALSE(wrong.ok);
@@ -294,11 +293,10 @@ TEST(TimestampPkcs7, WeVerifyOsslsigncodeTimestamp) {
       << wrong.problem;
   // A TSA root file that is not a certificate: a clear problem naming it.
   wt::write_text(dir / "junk.pem", "not a certificate\n");
-  auto junk = sg::verify_signer_timestamp(si, {dir / "junk.pem"});
-  ASSERT_TRUE(junk.has_value());
-  EXPECT_FALSE(junk->ok);
-  EXPECT_NE(junk->problem.find("junk.pem"), std::string::npos) << junk->problem;
-  PKCS7_free(p7);
+  auto junk = sg::verify_pkcs7_timestamp(sig, {dir / "junk.pem"});
+  ASSERT_TRUE(junk && junk->has_value());
+  EXPECT_FALSE((*junk)->ok);
+  EXPECT_NE((*junk)->problem.find("junk.pem"), std::string::npos) << (*junk)->problem;
 
   // An unstamped signature has no timestamp.
   wt::TempDir dir2;

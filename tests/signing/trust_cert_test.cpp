@@ -42,7 +42,7 @@ TEST(TrustCert, LoadsCertificatesLikeOpenssl) {
     auto t = sg::load_trust_cert(tmp / f);
     ASSERT_FALSE(t) << f;
     EXPECT_EQ(t.error().kind, wslplug::ErrorKind::kInput) << f;
-    EXPECT_EQ(t.error().where, "--trust-cert");
+    EXPECT_EQ(t.error().where, "trust_cert");
     EXPECT_FALSE(t.error().fix.empty());
   }
   EXPECT_NE(sg::load_trust_cert(tmp / "cert.pfx").error().message.find("PKCS#12"),

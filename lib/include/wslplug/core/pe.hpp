@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "wslplug/core/error.hpp"
@@ -30,8 +31,17 @@ inline constexpr std::size_t kDirImport = 1;
 inline constexpr std::size_t kDirSecurity = 4;  // the certificate table (a file offset!)
 inline constexpr std::size_t kDirDelayImport = 13;
 
-inline constexpr std::uint16_t kWinCertRevision2 = 0x0200;
-inline constexpr std::uint16_t kWinCertTypePkcsSignedData = 0x0002;
+// WIN_CERTIFICATE wRevision and wCertificateType. A file may hold any 16-bit value; the named
+// ones are those the PE format defines (Authenticode uses revision 2.0 and PKCS_SIGNED_DATA).
+enum class WinCertRevision : std::uint16_t { k1_0 = 0x0100, k2_0 = 0x0200 };
+enum class WinCertType : std::uint16_t {
+  kX509 = 0x0001,
+  kPkcsSignedData = 0x0002,
+  kReserved1 = 0x0003,
+  kTsStackSigned = 0x0004,
+};
+inline constexpr WinCertRevision kWinCertRevision2 = WinCertRevision::k2_0;
+inline constexpr WinCertType kWinCertTypePkcsSignedData = WinCertType::kPkcsSignedData;
 
 struct Section {
   std::string name;  // up to 8 chars, NULs stripped
@@ -51,8 +61,8 @@ struct DataDirectory {
 struct CertificateEntry {
   std::uint64_t offset = 0;  // file offset of the 8-byte WIN_CERTIFICATE header
   std::uint32_t length = 0;  // dwLength (header + data + padding as written)
-  std::uint16_t revision = 0;
-  std::uint16_t type = 0;
+  WinCertRevision revision{};
+  WinCertType type{};
   [[nodiscard]] std::uint64_t data_offset() const { return offset + 8; }
   [[nodiscard]] std::uint32_t data_length() const { return length >= 8 ? length - 8 : 0; }
 };

@@ -2,12 +2,7 @@
 // retries, response checks), attaching the token to a SignerInfo as the Microsoft unauthenticated
 // attribute 1.3.6.1.4.1.311.3.3.1, and verifying a token found in a SignerInfo (TSA signature and
 // chain, message imprint = H(SignerInfo.encryptedDigest), genTime).
-//
-// The SignerInfo-level functions take OpenSSL's PKCS7_SIGNER_INFO (for the signing engine and
-// tests that inspect attributes); commands use the DER-level functions or signing.hpp.
 #pragma once
-
-#include <openssl/pkcs7.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +12,9 @@
 #include <vector>
 
 #include "wslplug/core/error.hpp"
-#include "wslplug/signing/signing.hpp"
+#include "wslplug/signing/sign.hpp"
+#include "wslplug/signing/signed_data.hpp"
+#include "wslplug/signing/verify.hpp"
 
 namespace wslplug::signing {
 
@@ -51,29 +48,22 @@ Result<std::vector<std::byte>> check_timestamp_response(const TimestampRequest& 
 Result<std::vector<std::byte>> fetch_timestamp_token(std::span<const std::byte> data,
                                                      const TimestampOptions& options);
 
-// ---------------------------------------------------------------- SignerInfo level
-// Stores `token` as the value of unauthenticated attribute 1.3.6.1.4.1.311.3.3.1 of `si`,
-// replacing an existing RFC 3161 timestamp attribute.
-Status attach_timestamp_token(PKCS7_SIGNER_INFO* si, std::span<const std::byte> token);
-
-// Fetches a token for si's encryptedDigest and attaches it.
-Status timestamp_signer_info(PKCS7_SIGNER_INFO* si, const TimestampOptions& options);
-
-// The DER token of si's 1.3.6.1.4.1.311.3.3.1 attribute (first value), nullopt when none.
-std::optional<std::vector<std::byte>> find_timestamp_token(const PKCS7_SIGNER_INFO* si);
-
 // Verifies `token` for a signature value: it is a SignedData over TSTInfo, the message imprint
 // equals H_alg(signature_value) with the token's own algorithm, the TSA signature verifies and
 // the TSA certificate chains to `tsa_ca_files` (PEM or DER files; empty: the system store) with
 // the timeStamping purpose, checked at the token's genTime. Never fails: problems are reported
 // in TimestampReport::problem (ok=false), with time/digest/tsa_subject filled as far as known.
+// The token of a signature is SignedData::timestamp_token(), its value signature_value().
 TimestampReport verify_timestamp_token(std::span<const std::byte> token,
                                        std::span<const std::byte> signature_value,
                                        const std::vector<fs::path>& tsa_ca_files);
 
-// find_timestamp_token + verify_timestamp_token for si (nullopt: not timestamped).
-std::optional<TimestampReport> verify_signer_timestamp(const PKCS7_SIGNER_INFO* si,
-                                                       const std::vector<fs::path>& tsa_ca_files);
+// ---------------------------------------------------------------- on the signature model
+// `sd` with a new timestamp (replacing an old one) on its signer, or with `index` > 0 on its
+// nested signature `index` (1-based, in stored order; see timestamp_pkcs7). The genTime is then
+// SignedData::timestamp_time().
+Result<SignedData> timestamp_signature(const SignedData& sd, const TimestampOptions& options,
+                                       std::size_t index = 0);
 
 // ---------------------------------------------------------------- DER level
 // Adds (or replaces) the timestamp of the first SignerInfo of a DER PKCS#7 SignedData

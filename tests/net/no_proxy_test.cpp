@@ -5,9 +5,9 @@
 #include <initializer_list>
 #include <string>
 
-#include "wslplug/signing/http.hpp"
+#include "wslplug/net/http.hpp"
 
-namespace http = wslplug::signing::http;
+namespace http = wslplug::net::http;
 
 namespace {
 

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "wslplug/signing/http.hpp"
+#include "wslplug/net/http.hpp"
 
-namespace http = wslplug::signing::http;
+namespace http = wslplug::net::http;
 
 namespace {
 

@@ -1,9 +1,11 @@
-// A minimal HTTP/1.1 client for RFC 3161 time-stamp requests: one POST over TCP or TLS (https,
-// OpenSSL, peer and host name verified against the system store or given CA files), directly
-// or through an http proxy (absolute-form for http, CONNECT for https) chosen by
-// HTTPS_PROXY/HTTP_PROXY/NO_PROXY, with a deadline for the whole exchange. Used by
-// timestamp.cpp; public so that the reply parser can be exercised on its own (fuzz/, tests)
-// without a socket.
+// A minimal HTTP/1.1 client (the signing library's RFC 3161 time-stamp requests): one POST over
+// TCP or TLS (https, OpenSSL, peer and host name verified against the system store or given CA
+// files), directly or through an http proxy (absolute-form for http, CONNECT for https) chosen
+// by HTTPS_PROXY/HTTP_PROXY/NO_PROXY, with a deadline for the whole exchange. The reply parser is
+// public so that it can be exercised on its own (fuzz/, tests) without a socket.
+//
+// Errors name fields, not command-line flags: `where` is "url" for the server's URL (parsing,
+// connecting, replies) and "tls_ca" for its TLS trust anchors; callers relabel them.
 #pragma once
 
 #include <chrono>
@@ -17,14 +19,15 @@
 
 #include "wslplug/core/error.hpp"
 
-namespace wslplug::signing::http {
+namespace wslplug::net::http {
 
 struct Url {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // "timestamp.example.com", "127.0.0.1", "::1"
-  std::string port;    // "80" (http) or "443" (https) when not given
-  std::string path;    // "/" when not given; includes the query string
-  std::string text;    // the URL as given (for messages)
+  std::string scheme;           // "http" or "https"
+  std::string host;             // "timestamp.example.com", "127.0.0.1", "::1"
+  std::string port;             // "80" (http) or "443" (https) when not given
+  std::string path;             // "/" when not given; includes the query string
+  std::string text;             // the URL as given (for messages)
+  std::string peer = "server";  // what the server is, in messages ("time-stamp server")
 };
 
 // Parses http(s)://host[:port][/path]. Other schemes are input errors with a fix.
@@ -75,4 +78,4 @@ Result<Response> parse_response(const Url& url, std::string_view raw,
 // not hex or does not fit 64 bits, a chunk longer than the data, a chunk not followed by CRLF.
 std::optional<std::string> dechunk(std::string_view body);
 
-}  // namespace wslplug::signing::http
+}  // namespace wslplug::net::http

@@ -1,10 +1,11 @@
-#include "wslplug/signing/http.hpp"
+#include "wslplug/net/http.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <netdb.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -18,20 +19,79 @@
 #include <memory>
 #include <optional>
 
-#include "ossl.hpp"
 #include "wslplug/core/fd.hpp"
+#include "wslplug/core/io.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/core/version.hpp"
 
-namespace wslplug::signing::http {
+namespace wslplug::net::http {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kTsaFix =
-    "check the --timestamp URL and that the time-stamp server is reachable from this machine; "
-    "--timestamp-retries N retries flaky servers";
+constexpr std::string_view kReachFix =
+    "check the URL and that the server is reachable from this machine";
+
+template <class T, void (*F)(T*)>
+struct Deleter {
+  void operator()(T* p) const noexcept {
+    if (p) F(p);
+  }
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, Deleter<SSL_CTX, SSL_CTX_free>>;
+using SslPtr = std::unique_ptr<SSL, Deleter<SSL, SSL_free>>;
+using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+
+// The OpenSSL error queue as one line (first reason, then the others), emptied.
+std::string tls_errors() {
+  std::string out;
+  while (const unsigned long e = ERR_get_error()) {
+    const char* reason = ERR_reason_error_string(e);
+    std::string text = reason ? reason : fmt::format("error {:#x}", e);
+    if (out.find(text) != std::string::npos) continue;
+    out += (out.empty() ? "" : "; ") + text;
+  }
+  return out;
+}
+
+// The trust anchors of a TLS connection: the certificates of `files` (PEM, several per file, or
+// one DER certificate), or the system store when there are none.
+Result<StorePtr> trust_store(const std::vector<std::filesystem::path>& files) {
+  StorePtr store(X509_STORE_new());
+  if (!store) return internal_error("cannot create a certificate store: " + tls_errors());
+  if (files.empty()) {
+    if (X509_STORE_set_default_paths(store.get()) != 1)
+      return fail(ErrorKind::kInternal, "cannot load the system certificate store: " + tls_errors(),
+                  {}, "tls_ca", "pass the trusted root as a CA file");
+    return store;
+  }
+  for (const auto& f : files) {
+    auto data = read_file(f);
+    if (!data) return std::unexpected(data.error());
+    std::size_t added = 0;
+    BioPtr bio(BIO_new_mem_buf(data->data(), static_cast<int>(data->size())));
+    const bool pem = std::string_view(reinterpret_cast<const char*>(data->data()), data->size())
+                         .find("-----BEGIN") != std::string_view::npos;
+    X509* c = nullptr;
+    while (bio && (c = pem ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
+                           : d2i_X509_bio(bio.get(), nullptr)) != nullptr) {
+      X509Ptr cert(c);
+      if (X509_STORE_add_cert(store.get(), cert.get()) != 1)
+        return internal_error("cannot add a certificate to the trust store: " + tls_errors(),
+                              f.string());
+      ++added;
+      if (!pem) break;
+    }
+    ERR_clear_error();
+    if (added == 0)
+      return input_error("no X.509 certificate found (expected PEM \"BEGIN CERTIFICATE\" or DER)",
+                         f.string(), "tls_ca", "pass the CA certificate file (PEM or DER)");
+  }
+  return store;
+}
 
 struct AddrInfoDeleter {
   void operator()(addrinfo* a) const { freeaddrinfo(a); }
@@ -54,8 +114,8 @@ int remaining_ms(Clock::time_point deadline) {
 }
 
 std::unexpected<Error> net_error(const Url& url, std::string cause) {
-  return fail(ErrorKind::kIo, fmt::format("time-stamp server {}: {}", url.text, cause), {},
-              "--timestamp", std::string(kTsaFix));
+  return fail(ErrorKind::kIo, fmt::format("{} {}: {}", url.peer, url.text, cause), {}, "url",
+              std::string(kReachFix));
 }
 
 // Waits until fd is ready for `events`; false on timeout.
@@ -161,29 +221,29 @@ Result<Url> parse_url(std::string_view text) {
   url.text = std::string(text);
   auto sep = text.find("://");
   if (sep == std::string_view::npos)
-    return input_error(fmt::format("'{}' is not a URL", text), {}, "--timestamp",
-                       "give the time-stamp server as http://host[:port]/path");
+    return input_error(fmt::format("'{}' is not a URL", text), {}, "url",
+                       "give the server as http://host[:port]/path");
   url.scheme = ascii_lower(text.substr(0, sep));
   if (url.scheme != "http" && url.scheme != "https")
     return input_error(fmt::format("'{}': unsupported URL scheme '{}'", text, url.scheme), {},
-                       "--timestamp", "give the time-stamp server as http(s)://host[:port]/path");
+                       "url", "give the server as http(s)://host[:port]/path");
   std::string_view rest = text.substr(sep + 3);
   auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   url.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (authority.find('@') != std::string_view::npos)
     return input_error(fmt::format("'{}': user information in the URL is not supported", text), {},
-                       "--timestamp", "remove 'user@' from the URL");
+                       "url", "remove 'user@' from the URL");
   if (!authority.empty() && authority.front() == '[') {  // [v6]:port
     auto close = authority.find(']');
     if (close == std::string_view::npos)
-      return input_error(fmt::format("'{}': unterminated IPv6 address", text), {}, "--timestamp",
+      return input_error(fmt::format("'{}': unterminated IPv6 address", text), {}, "url",
                          "write IPv6 hosts as http://[::1]:8080/");
     url.host = std::string(authority.substr(1, close - 1));
     auto after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':')
-        return input_error(fmt::format("'{}': bad host", text), {}, "--timestamp",
+        return input_error(fmt::format("'{}': bad host", text), {}, "url",
                            "write IPv6 hosts as http://[::1]:8080/");
       url.port = std::string(after.substr(1));
     }
@@ -193,12 +253,12 @@ Result<Url> parse_url(std::string_view text) {
     if (colon != std::string_view::npos) url.port = std::string(authority.substr(colon + 1));
   }
   if (url.host.empty())
-    return input_error(fmt::format("'{}': the URL has no host", text), {}, "--timestamp",
-                       "give the time-stamp server as http://host[:port]/path");
+    return input_error(fmt::format("'{}': the URL has no host", text), {}, "url",
+                       "give the server as http://host[:port]/path");
   if (url.port.empty()) url.port = url.scheme == "https" ? "443" : "80";
   if (!std::all_of(url.port.begin(), url.port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
       url.port.size() > 5 || std::stoul(url.port) == 0 || std::stoul(url.port) > 65535)
-    return input_error(fmt::format("'{}': bad port '{}'", text, url.port), {}, "--timestamp",
+    return input_error(fmt::format("'{}': bad port '{}'", text, url.port), {}, "url",
                        "the port must be a number from 1 to 65535");
   return url;
 }
@@ -206,8 +266,6 @@ Result<Url> parse_url(std::string_view text) {
 namespace {
 
 // A connection: the socket, with TLS over it for https.
-using SslCtxPtr = ossl::Handle<SSL_CTX, SSL_CTX_free>;
-using SslPtr = ossl::Handle<SSL, SSL_free>;
 struct Channel {
   int fd = -1;
   SSL* ssl = nullptr;
@@ -228,7 +286,7 @@ ssize_t transfer(Channel& ch, bool write, char* data, std::size_t n, short& want
     if (e == SSL_ERROR_WANT_WRITE) want = POLLOUT;
     if (want != 0) return -1;
     if (e == SSL_ERROR_ZERO_RETURN) return 0;
-    why = "TLS: " + ossl::take_errors();
+    why = "TLS: " + tls_errors();
     if (why == "TLS: ") why = std::string("TLS: ") + std::strerror(errno);
     return -1;
   }
@@ -520,9 +578,9 @@ Status open_tunnel(const Url& url, const Proxy& proxy, Channel& ch, Clock::time_
   const auto sp = status_line.find(' ');
   if (sp == std::string::npos || status_line.compare(sp + 1, 1, "2") != 0)
     return fail(ErrorKind::kIo,
-                fmt::format("time-stamp server {}: the proxy {} refused CONNECT {}: {}", url.text,
+                fmt::format("{} {}: the proxy {} refused CONNECT {}: {}", url.peer, url.text,
                             proxy.url.text, target, status_line),
-                {}, "--timestamp",
+                {}, "url",
                 "check HTTPS_PROXY (and its credentials), or list the server in NO_PROXY");
   return {};
 }
@@ -531,22 +589,22 @@ Status start_tls(const Url& url, Channel& ch, SslCtxPtr& ctx, SslPtr& ssl,
                  const std::vector<std::filesystem::path>& ca_files, Clock::time_point deadline,
                  std::chrono::milliseconds timeout) {
   ctx.reset(SSL_CTX_new(TLS_client_method()));
-  if (!ctx) return internal_error("cannot create a TLS context: " + ossl::take_errors());
+  if (!ctx) return internal_error("cannot create a TLS context: " + tls_errors());
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-  auto store = ossl::load_trust_store(ca_files, "--tsa-ca");
+  auto store = trust_store(ca_files);
   if (!store) return std::unexpected(store.error());
   SSL_CTX_set_cert_store(ctx.get(), store->release());
   ssl.reset(SSL_new(ctx.get()));
   if (!ssl || SSL_set_fd(ssl.get(), ch.fd) != 1)
-    return internal_error("cannot start TLS: " + ossl::take_errors());
+    return internal_error("cannot start TLS: " + tls_errors());
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
   const bool ip = X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str()) == 1;
   ERR_clear_error();
   if (!ip && (SSL_set_tlsext_host_name(ssl.get(), url.host.c_str()) != 1 ||
               SSL_set1_host(ssl.get(), url.host.c_str()) != 1))
-    return internal_error("cannot set the TLS server name: " + ossl::take_errors());
+    return internal_error("cannot set the TLS server name: " + tls_errors());
   ch.ssl = ssl.get();
   for (;;) {
     const int r = SSL_connect(ssl.get());
@@ -559,14 +617,14 @@ Status start_tls(const Url& url, Channel& ch, SslCtxPtr& ctx, SslPtr& ssl,
       continue;
     }
     const long verify = SSL_get_verify_result(ssl.get());
-    std::string why = ossl::take_errors();
+    std::string why = tls_errors();
     if (verify != X509_V_OK)
       return fail(ErrorKind::kIo,
-                  fmt::format("time-stamp server {}: its TLS certificate is not trusted: {}",
-                              url.text, X509_verify_cert_error_string(verify)),
-                  {}, "--tsa-ca",
-                  "for a private time-stamp server pass its CA with --tsa-ca CA.pem; public "
-                  "servers are checked against the system store (ca-certificates)");
+                  fmt::format("{} {}: its TLS certificate is not trusted: {}", url.peer, url.text,
+                              X509_verify_cert_error_string(verify)),
+                  {}, "tls_ca",
+                  "for a private server pass its CA certificate; public servers are checked "
+                  "against the system store (ca-certificates)");
     return net_error(url, fmt::format("TLS handshake failed: {}",
                                       why.empty() ? std::string(std::strerror(errno)) : why));
   }
@@ -615,4 +673,4 @@ Result<Response> post(const Url& url, std::string_view content_type, std::string
   return parse_response(url, reply->data, max_body);
 }
 
-}  // namespace wslplug::signing::http
+}  // namespace wslplug::net::http
