@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "wslplug/core/text.hpp"
+#include "wslplug/core/utf16.hpp"
 
 namespace wslplug::doctor {
 namespace er = wslplug::errors;
@@ -122,21 +123,49 @@ std::string_view line_at(std::string_view text, std::size_t& pos) {
   return trim_view(line);
 }
 
+// Text without any "Error code:" line is read line by line as codes; when not one line is a
+// code, that is one error for the whole text (not one "not an error code" per line).
+Status no_code_in_lines(std::string_view text, const std::string& where) {
+  std::size_t lines = 0;
+  std::string_view first;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::string_view line = line_at(text, pos);
+    if (line.empty()) continue;
+    if (er::parse_code(line, false)) return {};
+    if (lines++ == 0) first = line;
+  }
+  if (lines == 0) return {};  // empty text: the caller's "no error code" error
+  return input_error(
+      fmt::format("no error code in the pasted text: none of its {} line{} has 'Error code:' or "
+                  "is a code (first line: \"{}\")",
+                  lines, lines == 1 ? "" : "s", printable(utf8_prefix(first, 80))),
+      where, "",
+      "paste the wsl.exe output that ends with 'Error code: ...', or pass a code as an "
+      "argument (wslplug doctor 0x8007007e)");
+}
+
 }  // namespace
 
 Advice advise(const er::Diagnosis& d) { return d.known ? known_advice(d) : generic_advice(d); }
 
-Result<std::vector<PastedCode>> pasted_codes(std::string_view text, const std::string& where) {
-  if (text.size() > kMaxPastedText)
+Result<std::vector<PastedCode>> pasted_codes(std::string_view raw, const std::string& where) {
+  if (raw.size() > kMaxPastedText)
     return input_error(fmt::format("the pasted text is larger than {} MiB; doctor reads wsl.exe "
                                    "output, which is a few lines",
                                    kMaxPastedText >> 20),
                        where, "",
                        "paste only the lines that end with 'Error code: ...', or pass the codes "
                        "as arguments");
+  // wsl.exe writes UTF-16LE to a pipe or a file; a paste from a terminal is UTF-8.
+  auto decoded = text_as_utf8(raw, where);
+  if (!decoded) return std::unexpected(decoded.error());
+  const std::string_view text = *decoded;
   bool have_error_code = false;
   for (std::size_t pos = 0; pos < text.size() && !have_error_code;)
     have_error_code = has_error_code(line_at(text, pos));
+  if (!have_error_code) {
+    if (auto none = no_code_in_lines(text, where); !none) return std::unexpected(none.error());
+  }
   std::vector<PastedCode> out;
   std::unordered_map<std::string, std::size_t> seen;  // entry text -> index in out
   auto add = [&](std::string entry) {

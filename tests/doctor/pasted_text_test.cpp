@@ -1,6 +1,7 @@
 // The scanner of pasted wsl.exe output (`wslplug doctor -`): identical codes are merged with a
 // count (text and JSON), so the output does not grow with repetitions, and what it finds does
 // not depend on line endings or surrounding blanks. Speed is measured by bench/doctor-paste.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -81,4 +82,84 @@ TEST(PastedText, ArgumentsMergeToo) {
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0]["count"], 2);
   EXPECT_EQ(d[1]["count"], 1);
+}
+
+// ---- what wsl.exe writes to a pipe or a file: UTF-16LE, with or without BOM ------------------
+
+namespace {
+
+// A printf format that writes `text` as UTF-16LE (every byte as \xHH, so the shell sees no
+// quotes or percent signs), after a BOM when asked.
+std::string utf16_printf(std::string_view text, bool bom) {
+  std::string out = bom ? "\\xff\\xfe" : "";
+  for (char c : text) out += fmt::format("\\x{:02x}\\x00", static_cast<unsigned char>(c));
+  return out;
+}
+
+// Runs a bash command line (its printf writes \xHH bytes) with WSLPLUG set to the binary.
+wt::RunResult bash(const std::string& command) {
+  return wt::run({"bash", "-c", command}, {{"WSLPLUG", wt::wslplug_bin()}});
+}
+
+void expect_demo_diagnosis(const wt::RunResult& r, const std::string& what) {
+  ASSERT_EQ(r.rc, 0) << what << "\n" << r.err;
+  EXPECT_EQ(r.both().find('\0'), std::string::npos) << what;
+  auto d = diagnoses(wt::stdout_json(r));
+  ASSERT_EQ(d.size(), 1u) << what << "\n" << r.out;
+  EXPECT_EQ(d[0]["count"], 2) << what;
+  EXPECT_EQ(d[0]["plugin"], "DemoPlugin") << what;
+  EXPECT_EQ(d[0]["symbol"], "ERROR_PROC_NOT_FOUND") << what;
+}
+
+}  // namespace
+
+TEST(PastedText, Utf16LeThroughAPipeWithAndWithoutBom) {
+  for (bool bom : {true, false}) {
+    const std::string what = bom ? "with BOM" : "without BOM";
+    expect_demo_diagnosis(
+        bash("printf '" + utf16_printf(kBlock + kBlock, bom) + "' | \"$WSLPLUG\" doctor --json -"),
+        what);
+  }
+}
+
+TEST(PastedText, Utf16LeFromAFileWithAndWithoutBom) {
+  wt::TempDir dir;
+  for (bool bom : {true, false}) {
+    const std::string what = bom ? "with BOM" : "without BOM";
+    const std::string file = (dir.path() / (bom ? "bom.txt" : "plain.txt")).string();
+    expect_demo_diagnosis(bash("printf '" + utf16_printf(kBlock + kBlock, bom) + "' > '" + file +
+                               "' && \"$WSLPLUG\" doctor --json - < '" + file + "'"),
+                          what);
+  }
+  // Text output too, without NUL bytes.
+  auto r = bash("printf '" + utf16_printf("126\r\n", false) + "' | \"$WSLPLUG\" doctor -");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("ERROR_MOD_NOT_FOUND"), std::string::npos) << r.out;
+  EXPECT_EQ(r.both().find('\0'), std::string::npos);
+}
+
+TEST(PastedText, Utf16LeCutShortNamesTheOffset) {
+  auto r = bash("printf '" + utf16_printf("126\r\n", true) + "\\x31' | \"$WSLPLUG\" doctor -");
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find("<stdin>: offset 0xc: UTF-16LE text has an odd number of bytes (13)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.both().find('\0'), std::string::npos);
+}
+
+// Text without any code is one error, not one per line.
+TEST(PastedText, NoCodeAnywhereIsOneError) {
+  for (bool utf16 : {false, true}) {
+    const std::string lines = "hello\r\nthis is not\r\nwsl output\r\n";
+    auto r = utf16 ? bash("printf '" + utf16_printf(lines, false) + "' | \"$WSLPLUG\" doctor -")
+                   : wt::wslplug({"doctor", "-"}, {}, lines);
+    EXPECT_EQ(r.rc, 2) << r.err;
+    std::size_t errors = 0;
+    for (auto p = r.err.find("error:"); p != std::string::npos; p = r.err.find("error:", p + 1))
+      ++errors;
+    EXPECT_EQ(errors, 1u) << r.err;
+    EXPECT_NE(r.err.find("none of its 3 lines"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("(first line: \"hello\")"), std::string::npos) << r.err;
+    EXPECT_EQ(r.both().find('\0'), std::string::npos);
+  }
 }

@@ -36,13 +36,17 @@ inline constexpr std::size_t kMaxPastedText = std::size_t{4} << 20;
 // above it (which names the plugin), or, when there is no such line, every non-empty line; each
 // line without its line ending and surrounding blanks. Identical entries are merged: one
 // PastedCode per distinct text, in the order of first occurrence, with how often it occurs.
-// Linear in the text (docs/doctor.md). Input errors: text longer than kMaxPastedText (it is
-// refused, never cut), no code at all. `where` names the source in errors ("<stdin>").
+// The text is UTF-8 or what wsl.exe writes to a pipe or a file, UTF-16LE with or without
+// byte-order mark (wslplug/core/utf16.hpp tells them apart). Linear in the text
+// (docs/doctor.md). Input errors: text longer than kMaxPastedText bytes (it is refused, never
+// cut), UTF-16LE that does not decode (odd length, lone surrogate: the offset is named), no code
+// at all (one error for the whole text when no line has "Error code:" and no line is a code).
+// `where` names the source in errors ("<stdin>").
 struct PastedCode {
   std::string text;
   std::size_t count = 0;
 };
-Result<std::vector<PastedCode>> pasted_codes(std::string_view text, const std::string& where);
+Result<std::vector<PastedCode>> pasted_codes(std::string_view raw, const std::string& where);
 // The same, texts only.
 Result<std::vector<std::string>> codes_in_pasted_text(std::string_view text,
                                                       const std::string& where);
