@@ -1,8 +1,9 @@
 // The image-signature module: everything that reads or rewrites the signed bytes of a PE image
 // goes through here. One streaming pass (stream_image: a reader thread, the Authenticode hash on
-// the calling thread, an in-order thread and a few writer threads for the output) serves the image
-// digest, verification, and the one image writer (rewrite) behind sign, attach, timestamp and
-// unsign; signature_entries is the one reader of the certificate table. Internal.
+// the calling thread and each further digest on a thread of its own, an in-order thread and a few
+// writer threads for the output) serves the image digest, verification, and the one image writer
+// (rewrite) behind sign, attach, timestamp and unsign; signature_entries is the one reader of the
+// certificate table. Internal.
 #pragma once
 
 #include <cstddef>
@@ -53,7 +54,8 @@ struct Stages {
 
 // Reads [0, read_end) of `file` once in 1 MiB page-aligned chunks through a small ring of
 // buffers (memory does not depend on the file size), feeds the bytes the hash covers to every
-// hasher, and runs the stages. A failed hasher update is an error of the pass.
+// hasher (each on a thread of its own, in file order), and runs the stages. A failed hasher update
+// is an error of the pass.
 Status stream_image(const InputFile& file, const HashRanges& ranges, std::uint64_t read_end,
                     std::span<ossl::Hasher> hashes, const Stages& stages);
 

@@ -1,5 +1,7 @@
 // The streaming pass over a PE image (see image.hpp): a reader thread fills page-aligned 1 MiB
-// buffers, the calling thread hashes them, an optional in-order thread prepares them for the
+// buffers, the calling thread hashes them (with several digests, each further one on a thread of
+// its own, so a file signed with two algorithms is hashed by two cores at once; a buffer is
+// passed on once every digest has it), an optional in-order thread prepares them for the
 // output and optional writer threads write them out, each taking the adjacent chunks that are
 // ready as one run, so hashing (the critical path) overlaps reading and writing and the device
 // gets large writes with the next one queued.
@@ -70,13 +72,16 @@ class Pipeline {
   Status run() {
     if (auto st = allocate(); !st) return st;
     std::thread reader([this] { read_all(); });
+    std::vector<std::thread> hashers;
+    for (std::size_t i = 1; i < lanes_; ++i) hashers.emplace_back([this, i] { hash_all(i); });
     std::thread orderer;
     if (stages_.in_order) orderer = std::thread([this] { order_all(); });
     std::vector<std::thread> writers;
     if (stages_.consume) {
       for (unsigned i = 0; i < writer_count(); ++i) writers.emplace_back([this] { consume_all(); });
     }
-    hash_all();
+    hash_all(0);
+    for (auto& h : hashers) h.join();
     reader.join();
     if (orderer.joinable()) orderer.join();
     for (auto& w : writers) w.join();
@@ -101,6 +106,8 @@ class Pipeline {
   unsigned writer_count() const { return std::clamp(stages_.writers, 1u, kMaxWriters); }
   std::size_t run_length() const { return std::clamp<std::size_t>(stages_.max_run, 1, kMaxRun); }
   bool later_stages() const { return stages_.in_order || stages_.consume; }
+  // The queue of hashing lane `i` (lane 0 on the calling thread).
+  Queue& hash_queue(std::size_t i) { return i == 0 ? read_q_ : extra_q_[i - 1]; }
 
   Status allocate() {
     chunk_ = static_cast<std::size_t>(
@@ -109,13 +116,16 @@ class Pipeline {
     // Page-aligned, so the consumer may write them with O_DIRECT.
     // With writers: enough for a whole run on the device while the earlier stages go on (the
     // writers share them: a second run waits for buffers rather than growing the memory).
-    const std::size_t nbuf = later_stages() ? kBuffers + run_length() : 4;
+    // Several hashing lanes: room for the faster one to run ahead of the slower.
+    const std::size_t nbuf = later_stages() ? kBuffers + run_length() : lanes_ > 1 ? kBuffers : 4;
     for (std::size_t i = 0; i < nbuf; ++i) {
       storage_.emplace_back(static_cast<std::byte*>(std::aligned_alloc(kAlign, alloc)));
       if (!storage_.back()) return internal_error("out of memory for the I/O buffers");
       bufs_.emplace_back(storage_.back().get(), alloc);
       free_.push_back(i);
     }
+    waiting_.assign(nbuf, 0);
+    for (std::size_t i = 1; i < lanes_; ++i) extra_q_.emplace_back();
     file_.advise_sequential();
     return {};
   }
@@ -128,6 +138,7 @@ class Pipeline {
     }
     free_cv_.notify_all();
     for (Queue* q : {&read_q_, &hashed_q_, &ordered_q_}) q->cv.notify_all();
+    for (Queue& q : extra_q_) q.cv.notify_all();
   }
   std::span<std::byte> span_of(const Item& it) { return {bufs_[it.buf].data(), it.n}; }
   void push(Queue& q, const Item& it) {
@@ -180,28 +191,48 @@ class Pipeline {
         fail(st.error());
         break;
       }
-      push(read_q_, it);
+      {
+        std::lock_guard lock(m_);
+        waiting_[it.buf] = lanes_;
+        for (std::size_t i = 0; i < lanes_; ++i) hash_queue(i).items.push_back(it);
+      }
+      for (std::size_t i = 0; i < lanes_; ++i) hash_queue(i).cv.notify_one();
       off += it.n;
     }
-    finish(read_q_);
+    for (std::size_t i = 0; i < lanes_; ++i) finish(hash_queue(i));
   }
 
-  void hash_all() {
+  // Lane `lane` feeds every chunk to its hasher; the last lane done with a chunk passes it on.
+  // Each lane takes the chunks in file order and a lane passes a chunk on before it counts itself
+  // done with the next one, so chunks pass on in file order too (the in-order stage needs it).
+  void hash_all(std::size_t lane) {
+    const auto mine = hashes_.empty() ? hashes_ : hashes_.subspan(lane, 1);
     Item it;
-    while (pop(read_q_, it)) {
-      if (!hash_chunk(ranges_, it.off, span_of(it), hashes_)) {
+    while (pop(hash_queue(lane), it)) {
+      if (!hash_chunk(ranges_, it.off, span_of(it), mine)) {
         fail(Error{ErrorKind::kInternal, "the digest computation failed: " + ossl::take_errors(),
                    file_.path(), offset_str(it.off),
                    "check the OpenSSL configuration (OPENSSL_CONF and its providers)"});
         break;
       }
+      bool last = false;
+      {
+        std::lock_guard lock(m_);
+        last = --waiting_[it.buf] == 0;
+      }
+      if (!last) continue;
       if (later_stages()) {
         push(hashed_q_, it);
       } else {
         release(it.buf);
       }
     }
-    finish(hashed_q_);
+    bool last_lane = false;
+    {
+      std::lock_guard lock(m_);
+      last_lane = ++lanes_done_ == lanes_;
+    }
+    if (last_lane) finish(hashed_q_);
   }
 
   void order_all() {
@@ -260,18 +291,24 @@ class Pipeline {
   std::uint64_t read_end_;
   std::span<ossl::Hasher> hashes_;
   const Stages& stages_;
+  std::size_t lanes_ = std::max<std::size_t>(hashes_.size(), 1);  // hashing threads
   std::size_t chunk_ = kChunk;
   std::vector<std::unique_ptr<std::byte, FreeDeleter>> storage_;
   std::vector<std::span<std::byte>> bufs_;
 
-  std::mutex m_;  // guards the queues, the free list, stop_ and error_
+  std::mutex m_;  // guards the queues, the free list, the lane counts, stop_ and error_
   std::deque<std::size_t> free_;
   std::condition_variable free_cv_;  // the reader waits here for a free buffer
-  Queue read_q_;                     // read, waiting to be hashed
+  Queue read_q_;                     // read, waiting to be hashed (by lane 0)
   Queue hashed_q_;                   // hashed, waiting for the in-order stage (or the writers)
   Queue ordered_q_;                  // through the in-order stage, waiting for a writer
   bool stop_ = false;                // an error anywhere: every stage winds down
   std::optional<Error> error_;
+  // Lanes 1.. (one thread per further digest): their queues of the chunks read_q_ gets too;
+  // per buffer, the lanes that have not hashed it yet; the lanes that have ended.
+  std::deque<Queue> extra_q_;
+  std::vector<std::size_t> waiting_;
+  std::size_t lanes_done_ = 0;
 };
 
 }  // namespace
