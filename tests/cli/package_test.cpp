@@ -102,6 +102,7 @@ TEST_F(Package, HasAMaintainerAndAChangelogOfThisVersion) {
   wt::write_text(tmp / "changelog", text.out);
   auto parsed = wt::run({"dpkg-parsechangelog", "-l", (tmp / "changelog").string()});
   ASSERT_EQ(parsed.rc, 0) << parsed.both();
+  parsed.out.insert(0, "\n");  // every field below then starts after a newline, the first too
   EXPECT_NE(parsed.out.find("\nSource: wslplug\n"), std::string::npos) << parsed.out;
   EXPECT_NE(parsed.out.find("\nVersion: " + std::string(wslplug::kVersion) + "\n"),
             std::string::npos)

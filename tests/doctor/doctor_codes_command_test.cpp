@@ -240,8 +240,9 @@ TEST(DoctorCodes, DidYouMeanWorkIsBoundedPerInput) {
     }
     text += name + "_" + std::to_string(i) + "\n";
   }
-  // The first input is a near miss, so the first suggestion is a real one.
-  text = "TRUST_E_NOSIGNATUR\n" + text;
+  // The first input is a near miss, so the first suggestion is a real one; the second is a real
+  // code, so the text is read line by line as codes (text with no code at all is one error).
+  text = "TRUST_E_NOSIGNATUR\n0x8007007E\n" + text;
   text.resize((4u << 20) - 1);
   wt::write_text(tmp / "paste.txt", text);
   // User CPU of the child, measured by the shell (bash's `time` keyword).
