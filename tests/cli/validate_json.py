@@ -13,7 +13,11 @@ import json
 import os
 import sys
 
-import jsonschema
+try:
+    import jsonschema
+except ImportError:
+    print("validate_json: python3-jsonschema is missing: run scripts/setup", file=sys.stderr)
+    sys.exit(2)
 
 
 def load_schemas(schema_dir):
