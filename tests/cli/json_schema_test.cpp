@@ -41,8 +41,9 @@ json expect_document(const std::string& name, const wt::RunResult& r, int rc) {
   }
   auto v = validate(name, r.out);
   EXPECT_EQ(v.rc, 0) << name << ".json rejects the document:\n" << v.err << r.out;
-  if (doc.is_object() && doc.contains("ok") && doc["ok"].is_boolean())
+  if (doc.is_object() && doc.contains("ok") && doc["ok"].is_boolean()) {
     EXPECT_EQ(doc["ok"].get<bool>(), r.rc == 0) << "\"ok\" is not exit code 0\n" << r.out;
+  }
   return doc;
 }
 
@@ -173,10 +174,11 @@ TEST_F(JsonSchema, VersionAndUsageErrors) {
     auto r = wt::wslplug(u.args);
     auto doc = expect_document("usage", r, 2);
     EXPECT_EQ(r.err, "") << "--json: the error is in the document, not on stderr";
-    if (*u.command)
+    if (*u.command) {
       EXPECT_EQ(doc.value("command", json()), u.command) << r.out;
-    else
+    } else {
       EXPECT_TRUE(doc.value("command", json(0)).is_null()) << r.out;
+    }
   }
   // doctor's own usage errors (two modes at once, --ca without --dll) are usage errors too.
   for (const auto& args : std::vector<std::vector<std::string>>{
