@@ -125,7 +125,11 @@ RunReport run_json(const std::vector<std::string>& args,
                   << report.result.out << "\n--- stderr\n"
                   << report.result.err;
     report.doc = json::object();
+    return report;
   }
+  // Every run document of the suite is also checked against docs/schema/run.json.
+  if (auto v = validate_json("run", report.result.out); v.rc != 0)
+    ADD_FAILURE() << "wslplug run --json breaks docs/schema/run.json:\n" << v.err;
   return report;
 }
 

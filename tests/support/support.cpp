@@ -331,6 +331,12 @@ RunResult wine(const std::vector<std::string>& args, const fs::path& cwd) {
 
 namespace wslplug::test {
 
+RunResult validate_json(const std::string& name, std::string_view document) {
+  return run({"/usr/bin/python3", (source_dir() / "tests/cli/validate_json.py").string(),
+              (source_dir() / "docs/schema").string(), name},
+             {}, document);
+}
+
 nlohmann::json stdout_json(const RunResult& r) {
   try {
     return nlohmann::json::parse(r.out);

@@ -79,6 +79,12 @@ PefileChecksum pefile_checksum(const fs::path& path);
 // Files in `dir` whose names start with '.' and end with ".tmp" (stray temp outputs).
 std::vector<fs::path> stray_temp_files(const fs::path& dir);
 
+// ---- the --json documents' schemas ----------------------------------------------------------
+// Checks `document` (JSON text) against docs/schema/NAME.json ("run", "verify", "usage", ...) with
+// tests/cli/validate_json.py and Debian's python3-jsonschema. rc 0: valid; 1: it breaks the schema
+// (each violation, with its JSON path, in err); 2: not JSON, no such schema, or no validator.
+RunResult validate_json(const std::string& name, std::string_view document);
+
 // ---- PE fixtures ----------------------------------------------------------------------------
 enum class Arch { kX64, kX86, kArm64 };
 
