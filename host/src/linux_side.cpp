@@ -60,7 +60,7 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-// One request from the host: "SECRET VERB ..." (host/win/wslplug-host.cpp has the grammar).
+// One request from the host: "SECRET VERB ..." (host/win/wslplug_host.cpp has the grammar).
 void VersionRun::exec_header(Exec& x) {
   std::vector<std::string> t = split(x.header);
   if (t.empty() || !same_secret(t[0], secret_)) {

@@ -1,5 +1,5 @@
 // The run: one wslplug-host.exe process per WSL version, driven over its stdin/stdout with the
-// line protocol documented in host/win/wslplug-host.cpp; ExecuteBinary served by real Linux
+// line protocol documented in host/win/wslplug_host.cpp; ExecuteBinary served by real Linux
 // processes over loopback TCP; then the verdicts, WSL's error strings and messages. This file
 // assembles the document of every version; driver.hpp lists where each part lives.
 #include "wslplug/host/run.hpp"
