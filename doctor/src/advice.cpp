@@ -8,6 +8,7 @@
 
 #include "wslplug/core/text.hpp"
 #include "wslplug/core/utf16.hpp"
+#include "wslplug/core/utf8.hpp"
 
 namespace wslplug::doctor {
 namespace er = wslplug::errors;

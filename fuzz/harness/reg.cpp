@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "wslplug/core/utf8.hpp"
 #include "wslplug/registry/regfile.hpp"
 #include "wslplug/registry/winpath.hpp"
 
@@ -56,8 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto doc = reg::parse(bytes, "fuzz.reg")) {
     (void)wslplug::doctor::check_registration(*doc, "fuzz.reg");
     for (const auto& k : doc->keys) {
-      WSLPLUG_FUZZ_CHECK(reg::valid_utf8(k.path));
-      for (const auto& v : k.values) WSLPLUG_FUZZ_CHECK(reg::valid_utf8(v.name));
+      WSLPLUG_FUZZ_CHECK(wslplug::valid_utf8(k.path));
+      for (const auto& v : k.values) WSLPLUG_FUZZ_CHECK(wslplug::valid_utf8(v.name));
     }
     check_round_trip(*doc);
   } else {
@@ -67,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The text helpers: UTF-16LE decoding always yields valid UTF-8, and valid UTF-8 survives
   // a round trip through UTF-16LE unchanged.
   const std::string decoded = reg::utf16le_to_utf8(std::span(data, size - size % 2));
-  WSLPLUG_FUZZ_CHECK(reg::valid_utf8(decoded));
+  WSLPLUG_FUZZ_CHECK(wslplug::valid_utf8(decoded));
   const auto as_text = wf::text(data, size);
   // The input as a DLL path: a path that is accepted has no device name and no over-long name
   // among its components, and is judged for its location.
@@ -85,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     (void)reg::writable_location(path->path);
   }
-  if (reg::valid_utf8(as_text)) {
+  if (wslplug::valid_utf8(as_text)) {
     const auto utf16 = reg::utf8_to_utf16le(as_text);
     WSLPLUG_FUZZ_CHECK(reg::utf16le_to_utf8(utf16) == as_text);
   }

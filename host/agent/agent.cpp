@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "protocol.hpp"
+#include "wslplug/core/fd.hpp"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -62,6 +63,7 @@
 namespace {
 
 namespace proto = wslplug::sandbox_protocol;
+using wslplug::Fd;
 
 // Paths inside the machine (docs/sandbox.md).
 constexpr const char* kPrefix = "/run/wslplug/prefix";
@@ -110,15 +112,9 @@ bool read_int(int fd, int& value) {
 }
 
 int write_file(const std::string& path, std::string_view content, mode_t mode = 0644) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return fail_errno("create " + path);
-  const bool ok = write_all(fd, content.data(), content.size());
-  const int err = errno;
-  ::close(fd);
-  if (!ok) {
-    errno = err;
-    return fail_errno("write " + path);
-  }
+  const Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd) return fail_errno("create " + path);
+  if (!write_all(fd.get(), content.data(), content.size())) return fail_errno("write " + path);
   return 0;
 }
 
@@ -226,13 +222,8 @@ std::vector<long> ns_pids(pid_t pid) {
   return out;
 }
 
-int open_ns(pid_t pid, const char* kind) {
-  return ::open(("/proc/" + std::to_string(pid) + "/ns/" + kind).c_str(), O_RDONLY | O_CLOEXEC);
-}
-
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
+Fd open_ns(pid_t pid, const char* kind) {
+  return Fd(::open(("/proc/" + std::to_string(pid) + "/ns/" + kind).c_str(), O_RDONLY | O_CLOEXEC));
 }
 
 // Makes the calling process the root of `root` (a mount point of the current mount namespace,
@@ -303,9 +294,8 @@ int add_dev(const std::string& root) {
     return fail_errno("mount tmpfs on /dev");
   for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
     const std::string node = dev + "/" + name;
-    const int fd = ::open(node.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) return fail_errno("create " + node);
-    ::close(fd);
+    if (const Fd fd(::open(node.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666)); !fd)
+      return fail_errno("create " + node);
     if (int e = bind(std::string("/dev/") + name, node, false)) return e;
   }
   if (::mkdir((dev + "/pts").c_str(), 0755) != 0) return fail_errno("mkdir /dev/pts");
@@ -462,8 +452,8 @@ int drop_capabilities() {
 // ---- the agent -------------------------------------------------------------------------------
 
 struct Options {
-  int control = -1;
-  int pids_cgroup = -1;
+  Fd control;
+  Fd pids_cgroup;
   long max_processes = 1024;
   bool no_exec = false;
   std::string prefix_lower;  // empty: no prefix
@@ -477,13 +467,13 @@ struct Options {
 
 struct Child {
   std::uint64_t id = 0;
-  int exit_w = -1;
+  Fd exit_w;  // the exit pipe's write end: the exit code goes there
 };
 
 struct Distribution {
   pid_t init = -1;  // machine view
-  int pidfd = -1;
-  int ns_mnt = -1, ns_pid = -1;
+  Fd pidfd;
+  Fd ns_mnt, ns_pid;
   long init_vm_pid = 0;
   std::uint64_t pid_namespace = 0;
   std::string root;   // mount point in its build namespace
@@ -492,9 +482,9 @@ struct Distribution {
 
 struct Vm {
   pid_t init = -1;
-  int pidfd = -1;
-  int ns_user = -1, ns_mnt = -1, ns_pid = -1, ns_ipc = -1, ns_uts = -1, ns_net = -1;
-  int build_mnt = -1;  // the machine-side mount namespace that holds the VM's root
+  Fd pidfd;
+  Fd ns_user, ns_mnt, ns_pid, ns_ipc, ns_uts, ns_net;
+  Fd build_mnt;  // the machine-side mount namespace that holds the VM's root
   std::string hostname;
   bool network = true;
   std::map<std::string, Distribution> distributions;
@@ -508,14 +498,14 @@ class Agent {
  private:
   int start_up();
   void reply(const std::string& text, const std::vector<int>& fds = {}) {
-    proto::send_message(opt_.control, text, fds);
+    proto::send_message(opt_.control.get(), text, fds);
   }
   void handle(const proto::Message& m);
   void reap();
   // Waits (reaping) until pidfd is readable or `done` says so.
   void wait_for_exit(int pidfd);
 
-  void do_spawn(const std::vector<std::string_view>& t, const std::vector<int>& fds);
+  void do_spawn(const std::vector<std::string_view>& t, const std::vector<Fd>& fds);
   int vm_start(bool network, const std::string& hostname);
   void vm_stop();
   int vm_mount(const std::string& source, const std::string& target, bool read_only);
@@ -523,7 +513,7 @@ class Agent {
   int dist_start(const std::string& id, const std::optional<std::string>& rootfs,
                  const std::optional<std::string>& os_release, Distribution& out);
   void dist_stop(const std::string& id);
-  int resolve_in_vm(const std::string& target, bool create_dir, bool create_file, int& out_fd);
+  int resolve_in_vm(const std::string& target, bool create_dir, bool create_file, Fd& out_fd);
 
   // Enters a mount namespace for the scope, back to the machine's at its end.
   struct MountNsScope {
@@ -533,8 +523,8 @@ class Agent {
   };
 
   Options opt_;
-  int self_mnt_ = -1, self_pid_ = -1;
-  int sigfd_ = -1;
+  Fd self_mnt_, self_pid_;
+  Fd sigfd_;
   std::map<pid_t, Child> children_;
   std::map<std::uint64_t, pid_t> by_id_;
   std::optional<Vm> vm_;
@@ -542,11 +532,11 @@ class Agent {
 };
 
 int Agent::start_up() {
-  if (opt_.pids_cgroup >= 0) {
+  if (opt_.pids_cgroup) {
     // Only this process and its descendants join the run's pids cgroup (the real user is root,
     // whom RLIMIT_NPROC does not bound).
-    if (!write_all(opt_.pids_cgroup, "0", 1)) return fail_errno("join the pids cgroup");
-    close_fd(opt_.pids_cgroup);
+    if (!write_all(opt_.pids_cgroup.get(), "0", 1)) return fail_errno("join the pids cgroup");
+    opt_.pids_cgroup.reset();
   }
   rlimit limit{static_cast<rlim_t>(opt_.max_processes), static_cast<rlim_t>(opt_.max_processes)};
   if (::setrlimit(RLIMIT_NPROC, &limit) != 0) return fail_errno("setrlimit RLIMIT_NPROC");
@@ -572,9 +562,8 @@ int Agent::start_up() {
       if (::mkdir(target.c_str(), 0755) != 0 && errno != EEXIST)
         return fail_errno("mkdir " + target);
     } else {
-      const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-      if (fd < 0) return fail_errno("create " + target);
-      ::close(fd);
+      if (const Fd fd(::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644)); !fd)
+        return fail_errno("create " + target);
     }
     if (int e = bind(b.staging, target, !b.writable)) return e;
     ::umount2(b.staging.c_str(), MNT_DETACH);
@@ -584,33 +573,33 @@ int Agent::start_up() {
       ::unlink(b.staging.c_str());
   }
   ::rmdir("/run/wslplug/stage");
-  self_mnt_ = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-  self_pid_ = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-  if (self_mnt_ < 0 || self_pid_ < 0) return fail_errno("open /proc/self/ns");
+  self_mnt_.reset(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  self_pid_.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+  if (!self_mnt_ || !self_pid_) return fail_errno("open /proc/self/ns");
   return 0;
 }
 
 int Agent::run() {
-  ::fcntl(opt_.control, F_SETFD, FD_CLOEXEC);
+  ::fcntl(opt_.control.get(), F_SETFD, FD_CLOEXEC);
   ::signal(SIGPIPE, SIG_IGN);
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   ::sigprocmask(SIG_BLOCK, &chld, nullptr);
-  sigfd_ = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  sigfd_.reset(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
   const int buffer = static_cast<int>(proto::kMaxMessage * 2);
-  ::setsockopt(opt_.control, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+  ::setsockopt(opt_.control.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
   if (start_up() != 0) {
     reply("fail " + proto::encode(g_what));
     return 1;
   }
   reply("ready");
   while (true) {
-    pollfd fds[2] = {{opt_.control, POLLIN, 0}, {sigfd_, POLLIN, 0}};
+    pollfd fds[2] = {{opt_.control.get(), POLLIN, 0}, {sigfd_.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0 && errno != EINTR) return 1;
     if (fds[1].revents) reap();
     if (fds[0].revents) {
-      auto m = proto::receive_message(opt_.control);
+      auto m = proto::receive_message(opt_.control.get());
       if (!m) {
         if (errno == EMSGSIZE) {
           reply("err " + std::to_string(E2BIG));
@@ -619,23 +608,21 @@ int Agent::run() {
         // The driver is gone: as pid 1 of the machine, leaving ends every process in it.
         return 0;
       }
-      handle(*m);
-      for (int fd : m->fds) ::close(fd);
+      handle(*m);  // the descriptors received with it are closed with it
     }
   }
 }
 
 void Agent::reap() {
   signalfd_siginfo info;
-  while (::read(sigfd_, &info, sizeof info) > 0) {
+  while (::read(sigfd_.get(), &info, sizeof info) > 0) {
   }
   int status = 0;
   pid_t pid;
   while ((pid = ::waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (auto it = children_.find(pid); it != children_.end()) {
-      write_all(it->second.exit_w, &code, sizeof code);
-      ::close(it->second.exit_w);
+      write_all(it->second.exit_w.get(), &code, sizeof code);
       by_id_.erase(it->second.id);
       children_.erase(it);
     }
@@ -644,7 +631,7 @@ void Agent::reap() {
 
 void Agent::wait_for_exit(int pidfd) {
   while (true) {
-    pollfd fds[2] = {{pidfd, POLLIN, 0}, {sigfd_, POLLIN, 0}};
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {sigfd_.get(), POLLIN, 0}};
     if (::poll(fds, 2, 1000) < 0 && errno != EINTR) return;
     reap();
     if (fds[0].revents) return;
@@ -702,7 +689,7 @@ void Agent::handle(const proto::Message& m) {
 }
 
 // spawn ID WHERE CONFINED =CWD =PATH ARGC =ARG... ENVC =ENV... MASK
-void Agent::do_spawn(const std::vector<std::string_view>& t, const std::vector<int>& fds) {
+void Agent::do_spawn(const std::vector<std::string_view>& t, const std::vector<Fd>& fds) {
   auto bad = [&] { reply("err " + std::to_string(EINVAL)); };
   if (t.size() < 8) return bad();
   const std::uint64_t id = std::strtoull(std::string(t[1]).c_str(), nullptr, 10);
@@ -733,7 +720,7 @@ void Agent::do_spawn(const std::vector<std::string_view>& t, const std::vector<i
   for (int k = 0; k < 3; ++k) {
     if (mask & (1U << k)) {
       if (next_fd >= fds.size()) return bad();
-      stdio[k] = fds[next_fd++];
+      stdio[k] = fds[next_fd++].get();
     }
   }
 
@@ -750,30 +737,23 @@ void Agent::do_spawn(const std::vector<std::string_view>& t, const std::vector<i
       dist = &it->second;
     }
   }
-  int report[2], exit_pipe[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) return reply("err " + std::to_string(errno));
-  if (::pipe2(exit_pipe, O_CLOEXEC) != 0) {
-    const int e = errno;
-    ::close(report[0]);
-    ::close(report[1]);
-    return reply("err " + std::to_string(e));
-  }
-  const int target_pid_ns = dist ? dist->ns_pid : in_vm ? vm_->ns_pid : -1;
-  if (target_pid_ns >= 0 && ::setns(target_pid_ns, CLONE_NEWPID) != 0) {
-    const int e = errno;
-    for (int fd : {report[0], report[1], exit_pipe[0], exit_pipe[1]}) ::close(fd);
-    return reply("err " + std::to_string(e));
-  }
+  auto report = wslplug::open_pipe();
+  if (!report) return reply("err " + std::to_string(errno));
+  auto exit_pipe = wslplug::open_pipe();
+  if (!exit_pipe) return reply("err " + std::to_string(errno));
+  const int target_pid_ns = dist ? dist->ns_pid.get() : in_vm ? vm_->ns_pid.get() : -1;
+  if (target_pid_ns >= 0 && ::setns(target_pid_ns, CLONE_NEWPID) != 0)
+    return reply("err " + std::to_string(errno));
   const pid_t pid = ::fork();
-  if (target_pid_ns >= 0) ::setns(self_pid_, CLONE_NEWPID);
+  if (target_pid_ns >= 0) ::setns(self_pid_.get(), CLONE_NEWPID);
   if (pid == 0) {
-    const int rep = report[1];
+    const int rep = report->write.get();
     if (in_vm) {
-      const int mnt = dist ? dist->ns_mnt : vm_->ns_mnt;
+      const int mnt = dist ? dist->ns_mnt.get() : vm_->ns_mnt.get();
       if (::setns(mnt, CLONE_NEWNS) != 0) child_fail(rep, errno);
-      for (int ns : {vm_->ns_ipc, vm_->ns_uts, vm_->ns_net})
-        if (ns >= 0 && ::setns(ns, 0) != 0) child_fail(rep, errno);
-      if (::setns(vm_->ns_user, CLONE_NEWUSER) != 0) child_fail(rep, errno);
+      for (const Fd* ns : {&vm_->ns_ipc, &vm_->ns_uts, &vm_->ns_net})
+        if (*ns && ::setns(ns->get(), 0) != 0) child_fail(rep, errno);
+      if (::setns(vm_->ns_user.get(), CLONE_NEWUSER) != 0) child_fail(rep, errno);
     }
     ::setsid();
     // Standard streams: the received fds (or /dev/null), moved above 2 first so that none is
@@ -815,30 +795,24 @@ void Agent::do_spawn(const std::vector<std::string_view>& t, const std::vector<i
     }
     child_fail(rep, errno);
   }
-  ::close(report[1]);
-  if (pid < 0) {
-    const int e = errno;
-    for (int fd : {report[0], exit_pipe[0], exit_pipe[1]}) ::close(fd);
-    return reply("err " + std::to_string(e));
-  }
+  const int fork_errno = errno;
+  report->write.reset();  // the child's copy alone stays open, until its exec
+  if (pid < 0) return reply("err " + std::to_string(fork_errno));
   int err = 0;
-  const bool failed = read_int(report[0], err);
-  ::close(report[0]);
+  const bool failed = read_int(report->read.get(), err);
+  report->read.reset();
   if (failed) {
     ::waitpid(pid, nullptr, 0);
-    ::close(exit_pipe[0]);
-    ::close(exit_pipe[1]);
     return reply("err " + std::to_string(err));
   }
-  children_[pid] = Child{id, exit_pipe[1]};
+  children_[pid] = Child{id, std::move(exit_pipe->write)};
   by_id_[id] = pid;
   long shown = pid;
   if (in_vm) {
     const auto pids = ns_pids(pid);
     if (pids.size() >= 2) shown = pids[1];
   }
-  reply("ok " + std::to_string(shown), {exit_pipe[0]});
-  ::close(exit_pipe[0]);
+  reply("ok " + std::to_string(shown), {exit_pipe->read.get()});
 }
 
 // ---- the VM ----------------------------------------------------------------------------------
@@ -851,7 +825,7 @@ int Agent::vm_start(bool network, const std::string& hostname) {
   Vm vm;
   vm.hostname = hostname;
   vm.network = network;
-  MountNsScope back(self_mnt_);
+  MountNsScope back(self_mnt_.get());
   if (::unshare(CLONE_NEWNS) != 0) return fail_errno("unshare the VM's build mount namespace");
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return fail_errno("make the build namespace private");
@@ -869,43 +843,45 @@ int Agent::vm_start(bool network, const std::string& hostname) {
   // Shared: what mount() binds later in this namespace appears in the VM's (its slave).
   if (::mount(nullptr, kVmRoot, nullptr, MS_REC | MS_SHARED, nullptr) != 0)
     return fail_errno("make the VM's root shared");
-  vm.build_mnt = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  vm.build_mnt.reset(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
 
-  int go[2], done[2];
-  if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(done, O_CLOEXEC) != 0) return fail_errno("pipe");
+  auto go = wslplug::open_pipe();
+  if (!go) return fail_errno("pipe");
+  auto done = wslplug::open_pipe();
+  if (!done) return fail_errno("pipe");
   const std::uint64_t flags =
       CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | (network ? 0 : CLONE_NEWNET);
-  vm.init = clone3_pidfd(flags, &vm.pidfd);
+  int vm_pidfd = -1;
+  vm.init = clone3_pidfd(flags, &vm_pidfd);
   if (vm.init == 0) {
-    close_all_except({go[0], done[1]});
+    const int go_r = go->read.get(), done_w = done->write.get();
+    close_all_except({go_r, done_w});
     int token = 0;
-    if (!read_int(go[0], token) || token != 0) ::_exit(1);
-    if (::unshare(CLONE_NEWNS) != 0) child_fail(done[1], errno);
-    if (pivot_into(kVmRoot) != 0) child_fail(done[1], errno);
-    if (::sethostname(hostname.data(), hostname.size()) != 0) child_fail(done[1], errno);
+    if (!read_int(go_r, token) || token != 0) ::_exit(1);
+    if (::unshare(CLONE_NEWNS) != 0) child_fail(done_w, errno);
+    if (pivot_into(kVmRoot) != 0) child_fail(done_w, errno);
+    if (::sethostname(hostname.data(), hostname.size()) != 0) child_fail(done_w, errno);
     if (!network) {
-      const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      const Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
       ifreq ifr{};
       std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-      if (s < 0 || ::ioctl(s, SIOCGIFFLAGS, &ifr) != 0) child_fail(done[1], errno);
+      if (!s || ::ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0) child_fail(done_w, errno);
       ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
-      if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0) child_fail(done[1], errno);
-      ::close(s);
+      if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) child_fail(done_w, errno);
     }
     const int ok = 0;
-    write_all(done[1], &ok, sizeof ok);
+    write_all(done_w, &ok, sizeof ok);
     init_loop();
   }
-  ::close(go[0]);
-  ::close(done[1]);
+  vm.pidfd.reset(vm_pidfd);
+  go->read.reset();
+  done->write.reset();
+  // On failure the VM's init is killed; its descriptors and the pipes close with vm, go and done.
   auto abandon = [&](int err) {
     if (vm.init > 0) {
       ::kill(vm.init, SIGKILL);
       ::waitpid(vm.init, nullptr, __WALL);
     }
-    for (int* fd : {&vm.pidfd, &vm.ns_user, &vm.ns_mnt, &vm.ns_pid, &vm.ns_ipc, &vm.ns_uts,
-                    &vm.ns_net, &vm.build_mnt, &go[1], &done[0]})
-      close_fd(*fd);
     return err;
   };
   if (vm.init < 0) return abandon(fail_errno("create the VM's namespaces"));
@@ -918,19 +894,20 @@ int Agent::vm_start(bool network, const std::string& hostname) {
   vm.ns_ipc = open_ns(vm.init, "ipc");
   vm.ns_uts = open_ns(vm.init, "uts");
   if (!network) vm.ns_net = open_ns(vm.init, "net");
-  if (vm.ns_user < 0 || vm.ns_pid < 0 || vm.ns_ipc < 0 || vm.ns_uts < 0)
+  if (!vm.ns_user || !vm.ns_pid || !vm.ns_ipc || !vm.ns_uts)
     return abandon(fail_errno("open the VM's namespaces"));
   // The VM's /proc, mounted from inside its PID namespace.
-  int rep[2];
-  if (::pipe2(rep, O_CLOEXEC) != 0) return abandon(fail_errno("pipe"));
-  if (::setns(vm.ns_pid, CLONE_NEWPID) != 0) return abandon(fail_errno("enter the VM's PID ns"));
+  auto rep = wslplug::open_pipe();
+  if (!rep) return abandon(fail_errno("pipe"));
+  if (::setns(vm.ns_pid.get(), CLONE_NEWPID) != 0)
+    return abandon(fail_errno("enter the VM's PID ns"));
   const pid_t helper = ::fork();
-  ::setns(self_pid_, CLONE_NEWPID);
-  if (helper == 0) mount_proc_child(root, rep[1]);
-  ::close(rep[1]);
+  ::setns(self_pid_.get(), CLONE_NEWPID);
+  if (helper == 0) mount_proc_child(root, rep->write.get());
+  rep->write.reset();
   int err = 0;
-  const bool helper_failed = read_int(rep[0], err);
-  ::close(rep[0]);
+  const bool helper_failed = read_int(rep->read.get(), err);
+  rep->read.reset();
   if (helper > 0) ::waitpid(helper, nullptr, __WALL);
   if (helper < 0) return abandon(fail_errno("fork"));
   if (helper_failed) {
@@ -938,48 +915,44 @@ int Agent::vm_start(bool network, const std::string& hostname) {
     return abandon(fail_errno("mount the VM's /proc"));
   }
   const int token = 0;
-  write_all(go[1], &token, sizeof token);
-  close_fd(go[1]);
-  if (!read_int(done[0], err)) err = EIO;
-  close_fd(done[0]);
+  write_all(go->write.get(), &token, sizeof token);
+  go->write.reset();
+  if (!read_int(done->read.get(), err)) err = EIO;
+  done->read.reset();
   if (err != 0) {
     errno = err;
     return abandon(fail_errno("set up the VM's init (pivot_root, hostname, loopback)"));
   }
   vm.ns_mnt = open_ns(vm.init, "mnt");
-  if (vm.ns_mnt < 0) return abandon(fail_errno("open the VM's mount namespace"));
+  if (!vm.ns_mnt) return abandon(fail_errno("open the VM's mount namespace"));
   vm_ = std::move(vm);
   return 0;
 }
 
 void Agent::vm_stop() {
   if (!vm_) return;
-  pidfd_kill(vm_->pidfd, SIGKILL);
+  pidfd_kill(vm_->pidfd.get(), SIGKILL);
   // The VM's init ends only once every process of its PID namespace (distributions included) is
   // gone; meanwhile this agent reaps its own children there.
-  wait_for_exit(vm_->pidfd);
+  wait_for_exit(vm_->pidfd.get());
   ::waitpid(vm_->init, nullptr, __WALL);
   for (auto& [id, d] : vm_->distributions) {
-    close_fd(d.pidfd);
-    close_fd(d.ns_mnt);
-    close_fd(d.ns_pid);
+    d.pidfd.reset();
+    d.ns_mnt.reset();
+    d.ns_pid.reset();
     if (!d.layer.empty()) remove_tree(d.layer);
     ::rmdir(d.root.c_str());
   }
-  for (int* fd : {&vm_->pidfd, &vm_->ns_user, &vm_->ns_mnt, &vm_->ns_pid, &vm_->ns_ipc,
-                  &vm_->ns_uts, &vm_->ns_net, &vm_->build_mnt})
-    close_fd(*fd);
-  vm_.reset();
+  vm_.reset();  // closes the VM's pidfd and namespaces
   ::rmdir(kVmRoot);
 }
 
 // Opens `target` (absolute, inside the VM's root) with every lookup confined to that root,
 // creating missing folders (and the last component as a folder or an empty file) when asked.
-int Agent::resolve_in_vm(const std::string& target, bool create_dir, bool create_file,
-                         int& out_fd) {
+int Agent::resolve_in_vm(const std::string& target, bool create_dir, bool create_file, Fd& out_fd) {
   if (target.empty() || target[0] != '/') return EINVAL;
-  const int root = ::open(kVmRoot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) return errno;
+  const Fd root(::open(kVmRoot, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return errno;
   std::vector<std::string> parts;
   std::istringstream s(target);
   for (std::string part; std::getline(s, part, '/');)
@@ -988,90 +961,72 @@ int Agent::resolve_in_vm(const std::string& target, bool create_dir, bool create
   how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   std::string path = ".";
-  int fd = ::dup(root);
+  Fd fd(::fcntl(root.get(), F_DUPFD_CLOEXEC, 0));
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string next = path + "/" + parts[i];
-    int child = static_cast<int>(::syscall(SYS_openat2, root, next.c_str(), &how, sizeof how));
-    if (child < 0 && errno == ENOENT && (create_dir || create_file)) {
+    auto open_next = [&] {
+      return Fd(
+          static_cast<int>(::syscall(SYS_openat2, root.get(), next.c_str(), &how, sizeof how)));
+    };
+    Fd child = open_next();
+    if (!child && errno == ENOENT && (create_dir || create_file)) {
       const bool last = i + 1 == parts.size();
       if (last && create_file) {
-        const int f = ::openat(fd, parts[i].c_str(),
-                               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (f >= 0) ::close(f);
+        (void)Fd(::openat(fd.get(), parts[i].c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
       } else {
-        ::mkdirat(fd, parts[i].c_str(), 0755);
+        ::mkdirat(fd.get(), parts[i].c_str(), 0755);
       }
-      child = static_cast<int>(::syscall(SYS_openat2, root, next.c_str(), &how, sizeof how));
+      child = open_next();
     }
-    if (child < 0) {
-      const int e = errno;
-      ::close(fd);
-      ::close(root);
-      return e;
-    }
-    ::close(fd);
-    fd = child;
+    if (!child) return errno;
+    fd = std::move(child);
     path = next;
   }
-  ::close(root);
-  out_fd = fd;
+  out_fd = std::move(fd);
   return 0;
 }
 
 int Agent::vm_mount(const std::string& source, const std::string& target, bool read_only) {
   if (!vm_) return ESRCH;
   if (target.empty() || target[0] != '/') return EINVAL;
-  if (::setns(vm_->build_mnt, CLONE_NEWNS) != 0) return errno;
-  MountNsScope back(self_mnt_);
+  if (::setns(vm_->build_mnt.get(), CLONE_NEWNS) != 0) return errno;
+  MountNsScope back(self_mnt_.get());
   // The source as the machine sees it (this namespace is a copy of the machine's).
-  const int tree =
-      ::open_tree(AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-  if (tree < 0) return errno;
+  const Fd tree(
+      ::open_tree(AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (!tree) return errno;
   struct stat st;
-  if (::fstat(tree, &st) != 0) {
-    const int e = errno;
-    ::close(tree);
-    return e;
-  }
-  int target_fd = -1;
-  if (int e = resolve_in_vm(target, S_ISDIR(st.st_mode), !S_ISDIR(st.st_mode), target_fd)) {
-    ::close(tree);
-    return e;
-  }
-  int err = 0;
+  if (::fstat(tree.get(), &st) != 0) return errno;
+  Fd target_fd;
+  if (int e = resolve_in_vm(target, S_ISDIR(st.st_mode), !S_ISDIR(st.st_mode), target_fd)) return e;
   if (read_only) {
     mount_attr attr{};
     attr.attr_set = MOUNT_ATTR_RDONLY;
-    if (::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
-      err = errno;
+    if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+      return errno;
   }
-  if (!err &&
-      ::move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
-    err = errno;
-  ::close(tree);
-  ::close(target_fd);
-  return err;
+  if (::move_mount(tree.get(), "", target_fd.get(), "",
+                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    return errno;
+  return 0;
 }
 
 int Agent::vm_unmount(const std::string& target) {
   if (!vm_) return ESRCH;
   if (target.empty() || target[0] != '/') return EINVAL;
-  if (::setns(vm_->build_mnt, CLONE_NEWNS) != 0) return errno;
-  MountNsScope back(self_mnt_);
-  int fd = -1;
+  if (::setns(vm_->build_mnt.get(), CLONE_NEWNS) != 0) return errno;
+  MountNsScope back(self_mnt_.get());
+  Fd fd;
   if (int e = resolve_in_vm(target, false, false, fd)) return e;
   struct statx stx {};
-  int err = 0;
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) != 0) {
-    err = errno;
-  } else if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
-             !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || target == "/") {
-    err = EINVAL;
-  } else if (::umount2(("/proc/self/fd/" + std::to_string(fd)).c_str(), MNT_DETACH) != 0) {
-    err = errno;
-  }
-  ::close(fd);
-  return err;
+  if (::statx(fd.get(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) != 0) return errno;
+  if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+      !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || target == "/")
+    return EINVAL;
+  if (::umount2(("/proc/self/fd/" + std::to_string(fd.get())).c_str(), MNT_DETACH) != 0)
+    return errno;
+  return 0;
 }
 
 // ---- distributions ---------------------------------------------------------------------------
@@ -1097,15 +1052,15 @@ int Agent::dist_start(const std::string& id, const std::optional<std::string>& r
       return fail_errno("the root file system folder " + *rootfs);
     }
   }
-  if (::setns(vm_->build_mnt, CLONE_NEWNS) != 0) return fail_errno("enter the VM's build ns");
-  MountNsScope back(self_mnt_);
+  if (::setns(vm_->build_mnt.get(), CLONE_NEWNS) != 0) return fail_errno("enter the VM's build ns");
+  MountNsScope back(self_mnt_.get());
   if (::unshare(CLONE_NEWNS) != 0) return fail_errno("unshare a build namespace");
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return fail_errno("make the build namespace private");
   auto cleanup = [&](int err) {
-    close_fd(d.pidfd);
-    close_fd(d.ns_mnt);
-    close_fd(d.ns_pid);
+    d.pidfd.reset();
+    d.ns_mnt.reset();
+    d.ns_pid.reset();
     if (!d.layer.empty()) remove_tree(d.layer);
     ::rmdir(d.root.c_str());
     return err;
@@ -1136,88 +1091,93 @@ int Agent::dist_start(const std::string& id, const std::optional<std::string>& r
 
   // The init: created by a child of the agent that has joined the VM (its user namespace owns the
   // distribution's PID namespace), so it becomes a child of the VM's init once that child exits.
-  int sock[2], go[2], done[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) != 0 ||
-      ::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(done, O_CLOEXEC) != 0)
-    return cleanup(fail_errno("pipe"));
+  auto sock = wslplug::open_socketpair(SOCK_SEQPACKET);
+  if (!sock) return cleanup(fail_errno("pipe"));
+  auto go = wslplug::open_pipe();
+  if (!go) return cleanup(fail_errno("pipe"));
+  auto done = wslplug::open_pipe();
+  if (!done) return cleanup(fail_errno("pipe"));
+  // Closes the synchronisation pipes and socket early (they would close at the return).
   auto close_sync = [&] {
-    for (int* fd : {&sock[0], &sock[1], &go[0], &go[1], &done[0], &done[1]}) close_fd(*fd);
+    for (Fd* fd : {&sock->first, &sock->second, &go->read, &go->write, &done->read, &done->write})
+      fd->reset();
   };
-  if (::setns(vm_->ns_pid, CLONE_NEWPID) != 0) {
+  if (::setns(vm_->ns_pid.get(), CLONE_NEWPID) != 0) {
     close_sync();
     return cleanup(fail_errno("enter the VM's PID namespace"));
   }
   const pid_t creator = ::fork();
-  ::setns(self_pid_, CLONE_NEWPID);
+  ::setns(self_pid_.get(), CLONE_NEWPID);
   if (creator == 0) {
-    close_all_except(
-        {sock[1], go[0], done[1], vm_->ns_ipc, vm_->ns_uts, vm_->ns_net, vm_->ns_user});
-    for (int ns : {vm_->ns_ipc, vm_->ns_uts, vm_->ns_net})
-      if (ns >= 0 && ::setns(ns, 0) != 0) child_fail(done[1], errno);
-    if (::setns(vm_->ns_user, CLONE_NEWUSER) != 0) child_fail(done[1], errno);
+    const int sock_w = sock->second.get(), go_r = go->read.get(), done_w = done->write.get();
+    close_all_except({sock_w, go_r, done_w, vm_->ns_ipc.get(), vm_->ns_uts.get(), vm_->ns_net.get(),
+                      vm_->ns_user.get()});
+    for (const Fd* ns : {&vm_->ns_ipc, &vm_->ns_uts, &vm_->ns_net})
+      if (*ns && ::setns(ns->get(), 0) != 0) child_fail(done_w, errno);
+    if (::setns(vm_->ns_user.get(), CLONE_NEWUSER) != 0) child_fail(done_w, errno);
     int pidfd = -1;
     const pid_t init = clone3_pidfd(CLONE_NEWPID, &pidfd);
-    if (init < 0) child_fail(done[1], errno);
+    if (init < 0) child_fail(done_w, errno);
     if (init == 0) {
-      close_all_except({go[0], done[1]});
+      close_all_except({go_r, done_w});
       int token = 0;
-      if (!read_int(go[0], token) || token != 0) ::_exit(1);
-      if (::unshare(CLONE_NEWNS) != 0) child_fail(done[1], errno);
-      if (pivot_into(d.root) != 0) child_fail(done[1], errno);
+      if (!read_int(go_r, token) || token != 0) ::_exit(1);
+      if (::unshare(CLONE_NEWNS) != 0) child_fail(done_w, errno);
+      if (pivot_into(d.root) != 0) child_fail(done_w, errno);
       const int ok = 0;
-      write_all(done[1], &ok, sizeof ok);
+      write_all(done_w, &ok, sizeof ok);
       init_loop();
     }
-    proto::send_message(sock[1], "init", {pidfd});
+    proto::send_message(sock_w, "init", {pidfd});
     ::_exit(0);
   }
-  close_fd(sock[1]);
-  close_fd(go[0]);
-  close_fd(done[1]);
+  sock->second.reset();
+  go->read.reset();
+  done->write.reset();
   if (creator < 0) {
     close_sync();
     return cleanup(fail_errno("fork"));
   }
-  auto got = proto::receive_message(sock[0]);
+  auto got = proto::receive_message(sock->first.get());
   ::waitpid(creator, nullptr, __WALL);
   if (!got || got->fds.size() != 1) {
     int err = EIO;
-    read_int(done[0], err);
+    read_int(done->read.get(), err);
     close_sync();
     errno = err;
     return cleanup(fail_errno("create the distribution's init"));
   }
-  d.pidfd = got->fds[0];
-  const auto fdinfo = read_file("/proc/self/fdinfo/" + std::to_string(d.pidfd));
+  d.pidfd = std::move(got->fds[0]);
+  const auto fdinfo = read_file("/proc/self/fdinfo/" + std::to_string(d.pidfd.get()));
   if (fdinfo) {
     const auto at = fdinfo->find("\nPid:");
     if (at != std::string::npos) d.init = std::atoi(fdinfo->c_str() + at + 5);
   }
   auto kill_init = [&] {
-    pidfd_kill(d.pidfd, SIGKILL);
-    wait_for_exit(d.pidfd);
+    pidfd_kill(d.pidfd.get(), SIGKILL);
+    wait_for_exit(d.pidfd.get());
   };
-  d.ns_pid = d.init > 0 ? open_ns(d.init, "pid") : -1;
-  if (d.ns_pid < 0) {
+  if (d.init > 0) d.ns_pid = open_ns(d.init, "pid");
+  if (!d.ns_pid) {
     const int e = fail_errno("open the distribution's PID namespace");
     kill_init();
     close_sync();
     return cleanup(e);
   }
-  int rep[2];
-  if (::pipe2(rep, O_CLOEXEC) != 0 || ::setns(d.ns_pid, CLONE_NEWPID) != 0) {
+  auto rep = wslplug::open_pipe();
+  if (!rep || ::setns(d.ns_pid.get(), CLONE_NEWPID) != 0) {
     const int e = fail_errno("enter the distribution's PID namespace");
     kill_init();
     close_sync();
     return cleanup(e);
   }
   const pid_t helper = ::fork();
-  ::setns(self_pid_, CLONE_NEWPID);
-  if (helper == 0) mount_proc_child(d.root, rep[1]);
-  ::close(rep[1]);
+  ::setns(self_pid_.get(), CLONE_NEWPID);
+  if (helper == 0) mount_proc_child(d.root, rep->write.get());
+  rep->write.reset();
   int err = 0;
-  const bool helper_failed = read_int(rep[0], err);
-  ::close(rep[0]);
+  const bool helper_failed = read_int(rep->read.get(), err);
+  rep->read.reset();
   if (helper > 0) ::waitpid(helper, nullptr, __WALL);
   if (helper < 0 || helper_failed) {
     errno = helper < 0 ? errno : err;
@@ -1227,8 +1187,8 @@ int Agent::dist_start(const std::string& id, const std::optional<std::string>& r
     return cleanup(e);
   }
   const int token = 0;
-  write_all(go[1], &token, sizeof token);
-  if (!read_int(done[0], err)) err = EIO;
+  write_all(go->write.get(), &token, sizeof token);
+  if (!read_int(done->read.get(), err)) err = EIO;
   close_sync();
   if (err != 0) {
     errno = err;
@@ -1238,7 +1198,7 @@ int Agent::dist_start(const std::string& id, const std::optional<std::string>& r
   }
   d.ns_mnt = open_ns(d.init, "mnt");
   struct stat st;
-  if (d.ns_mnt < 0 || ::fstat(d.ns_pid, &st) != 0) {
+  if (!d.ns_mnt || ::fstat(d.ns_pid.get(), &st) != 0) {
     const int e = fail_errno("open the distribution's namespaces");
     kill_init();
     return cleanup(e);
@@ -1246,18 +1206,18 @@ int Agent::dist_start(const std::string& id, const std::optional<std::string>& r
   d.pid_namespace = st.st_ino;
   const auto pids = ns_pids(d.init);
   d.init_vm_pid = pids.size() >= 2 ? pids[1] : 0;
-  vm_->distributions[id] = d;
+  vm_->distributions[id] = std::move(d);
   return 0;
 }
 
 void Agent::dist_stop(const std::string& id) {
   auto it = vm_->distributions.find(id);
   Distribution& d = it->second;
-  pidfd_kill(d.pidfd, SIGKILL);
-  wait_for_exit(d.pidfd);
-  close_fd(d.pidfd);
-  close_fd(d.ns_mnt);
-  close_fd(d.ns_pid);
+  pidfd_kill(d.pidfd.get(), SIGKILL);
+  wait_for_exit(d.pidfd.get());
+  d.pidfd.reset();
+  d.ns_mnt.reset();
+  d.ns_pid.reset();
   if (!d.layer.empty()) remove_tree(d.layer);
   ::rmdir(d.root.c_str());
   vm_->distributions.erase(it);
@@ -1290,10 +1250,9 @@ void scope_abstract_sockets() {
   const long abi = ::syscall(kCreateRuleset, nullptr, 0, kCreateRulesetVersion);
   if (abi < 6) return;
   const RulesetAttr attr{0, 0, kScopeAbstractUnixSocket | kScopeSignal};
-  const int fd = static_cast<int>(::syscall(kCreateRuleset, &attr, sizeof attr, 0));
-  if (fd < 0) return;
-  ::syscall(kRestrictSelf, fd, 0);
-  ::close(fd);
+  const Fd ruleset(static_cast<int>(::syscall(kCreateRuleset, &attr, sizeof attr, 0)));
+  if (!ruleset) return;
+  ::syscall(kRestrictSelf, ruleset.get(), 0);
 }
 
 int main(int argc, char** argv) {
@@ -1303,9 +1262,9 @@ int main(int argc, char** argv) {
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     const char* v = nullptr;
     if (a == "--control" && (v = value())) {
-      o.control = std::atoi(v);
+      o.control.reset(std::atoi(v));
     } else if (a == "--pids-cgroup" && (v = value())) {
-      o.pids_cgroup = std::atoi(v);
+      o.pids_cgroup.reset(std::atoi(v));
     } else if (a == "--max-processes" && (v = value())) {
       o.max_processes = std::atol(v);
     } else if (a == "--no-exec") {
@@ -1321,7 +1280,7 @@ int main(int argc, char** argv) {
       return usage(("unknown or incomplete argument: " + std::string(a)).c_str());
     }
   }
-  if (o.control < 0 || o.run.empty()) return usage("--control and --run are required");
+  if (!o.control || o.run.empty()) return usage("--control and --run are required");
   scope_abstract_sockets();
   Agent agent(std::move(o));
   return agent.run();

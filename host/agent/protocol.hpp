@@ -33,6 +33,8 @@
 #include <string_view>
 #include <vector>
 
+#include "wslplug/core/fd.hpp"
+
 namespace wslplug::sandbox_protocol {
 
 // Large enough for a spawn with a big environment; the sockets' buffers are raised to match.
@@ -122,7 +124,7 @@ inline int send_message(int sock, std::string_view text, const std::vector<int>&
 
 struct Message {
   std::string text;
-  std::vector<int> fds;  // owned by the receiver (O_CLOEXEC)
+  std::vector<wslplug::Fd> fds;  // received with the message (O_CLOEXEC)
 };
 
 // One message; nullopt at end of stream or on an error (errno set; 0 at end of stream).
@@ -150,12 +152,12 @@ inline std::optional<Message> receive_message(int sock) {
     for (std::size_t i = 0; i < count; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      m.fds.push_back(fd);
+      m.fds.emplace_back(fd);
     }
   }
   m.text.resize(static_cast<std::size_t>(n));
   if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-    for (int fd : m.fds) ::close(fd);
+    m.fds.clear();
     errno = EMSGSIZE;
     return std::nullopt;
   }

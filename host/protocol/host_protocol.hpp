@@ -1,6 +1,6 @@
 // The line protocol between the driver (host/src, Linux) and the plugin host (host/win, built with
 // MinGW-w64): one header compiled by both sides, so a token is encoded and read one way. The
-// grammar of the lines is at the top of host/win/wslplug-host.cpp.
+// grammar of the lines is at the top of host/win/wslplug_host.cpp.
 //
 // A line is tokens separated by single spaces. A string token is "~" (NULL) or "=" followed by the
 // bytes, each byte outside [A-Za-z0-9._/:-] written as %XX (upper-case hex): "=" alone is the

@@ -28,9 +28,11 @@
 #include "internal.hpp"
 #include "linux_side.hpp"
 #include "sandbox.hpp"
+#include "wslplug/core/fd.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/core/utf8.hpp"
 #include "wslplug/doctor/errors.hpp"
 #include "wslplug/host/run.hpp"
 
@@ -62,7 +64,6 @@ constexpr int kSessionId = 1;
 constexpr int kHostCrashExit = 199;
 constexpr int kServiceThreads = 8;  // the host's service threads for call-on (1..8)
 
-std::string utf8(std::string_view s);
 void append_capped(std::string& to, std::string_view data, std::size_t max);
 std::string hex8(std::uint32_t v);
 json symbol_of(std::uint32_t hr);
@@ -78,9 +79,7 @@ double ms(Clock::duration d);
 double round1(double v);
 std::string windows_path_of(const fs::path& p);
 std::string interop_path(const fs::path& p);
-int pidfd_open(pid_t pid);
 void set_nonblock(int fd);
-void close_fd(int& fd);
 int status_code(int status);
 std::string random_secret();
 
@@ -114,7 +113,7 @@ std::string exit_description(int status);
 struct Exec {
   long cid = 0;
   std::string verb;  // exec | mount | unmount
-  int tcp = -1, sp = -1, err = -1;
+  Fd tcp, sp, err;   // the host's connection; the process's stdin/stdout and stderr
   std::unique_ptr<LinuxProcess> process;  // exec served by a process
   std::string header;
   bool have_header = false;
@@ -128,9 +127,7 @@ struct Exec {
   // WSLCCreateProcess: stdout and stderr go to the host in frames, then the exit code.
   bool wslc = false, exit_sent = false;
   std::string stderr_text;
-  [[nodiscard]] bool finished() const {
-    return tcp < 0 && sp < 0 && err < 0 && (!process || exit_code);
-  }
+  [[nodiscard]] bool finished() const { return !tcp && !sp && !err && (!process || exit_code); }
 };
 
 struct Call {
@@ -156,7 +153,7 @@ struct Verdict {
                const json& hook) {
     problems.push_back({{"severity", severity},
                         {"id", id},
-                        {"message", utf8(message)},
+                        {"message", utf8_lossy(message)},
                         {"fix", fix},
                         {"hook", hook}});
   }
@@ -278,7 +275,7 @@ class VersionRun {
   std::vector<std::string_view> slots_;
 
   pid_t host_pid_ = -1;
-  int to_host_ = -1, from_host_ = -1, console_ = -1, listen_ = -1, host_pidfd_ = -1;
+  Fd to_host_, from_host_, console_, listen_, host_pidfd_;
   bool host_exited_ = false;
   int host_status_ = 0;
   std::string proto_buf_, output_, dmesg_;

@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "internal.hpp"
+#include "wslplug/core/fd.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/host/run.hpp"
@@ -256,11 +257,11 @@ Result<Environment> prepare_environment(const std::function<void(std::string_vie
                     e.prefix.parent_path().string(),
                     "set XDG_CACHE_HOME (or WSLPLUG_WINEPREFIX) to a writable folder");
   const fs::path lock_path = e.prefix.string() + ".lock";
-  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock < 0)
+  Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!lock)
     return io_error(fmt::format("cannot open the prefix lock: {}", std::strerror(errno)),
                     lock_path.string(), "make the cache folder writable");
-  while (::flock(lock, LOCK_EX) < 0 && errno == EINTR) {
+  while (::flock(lock.get(), LOCK_EX) < 0 && errno == EINTR) {
   }
   const fs::path marker = e.prefix / ".wslplug-ready";
   struct stat wine_stat {};
@@ -324,8 +325,8 @@ Result<Environment> prepare_environment(const std::function<void(std::string_vie
                         name));
     }
   }
-  ::flock(lock, LOCK_UN);
-  ::close(lock);
+  ::flock(lock.get(), LOCK_UN);
+  lock.reset();
   if (!status) return std::unexpected(status.error());
   e.wine_version = read_first_line(e.prefix / ".wslplug-wine-version");
   if (warm_wineserver) keep_wineserver_warm(e);

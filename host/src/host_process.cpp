@@ -6,21 +6,22 @@ namespace wslplug::host::driver {
 
 Status VersionRun::start() {
   started_ = Clock::now();
-  listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  listen_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  if (listen_ < 0 || ::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_, 16) != 0 ||
-      ::getsockname(listen_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+  if (!listen_.valid() ||
+      ::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listen_.get(), 16) != 0 ||
+      ::getsockname(listen_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
     return io_error(fmt::format("cannot listen on 127.0.0.1: {}", std::strerror(errno)), {},
                     "wslplug run needs loopback TCP for ExecuteBinary");
-  set_nonblock(listen_);
+  set_nonblock(listen_.get());
   const int port = ntohs(addr.sin_port);
 
-  int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
+  auto in = open_pipe(), out = open_pipe(), err = open_pipe();
+  if (!in || !out || !err)
     return io_error(fmt::format("cannot create pipes: {}", std::strerror(errno)));
   secret_ = random_secret();
   if (box_) {
@@ -29,23 +30,23 @@ Status VersionRun::start() {
     spec.path = box_->wine;
     spec.argv = {box_->wine, box_->host_exe};
     spec.env = box_->env;
-    spec.stdio = {in[0], out[1], err[1]};
+    spec.stdio = {in->read.get(), out->write.get(), err->write.get()};
     spec.confined = box_->confined;
     auto p = box_->machine->spawn(spec);
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err[1]);
+    in->read.reset();
+    out->write.reset();
+    err->write.reset();
     if (!p)
       return io_error(
           fmt::format("cannot start the plugin host in the sandbox: {}", std::strerror(p.error())),
           {}, "run again; if it persists, try --no-sandbox and report it");
     host_pid_ = p->pid();
     boxed_host_.emplace(std::move(*p));
-    to_host_ = in[1];
-    from_host_ = out[0];
-    console_ = err[0];
-    set_nonblock(from_host_);
-    set_nonblock(console_);
+    to_host_ = std::move(in->write);
+    from_host_ = std::move(out->read);
+    console_ = std::move(err->read);
+    set_nonblock(from_host_.get());
+    set_nonblock(console_.get());
     send(fmt::format("channel {} {}", port, secret_));
     return {};
   }
@@ -57,25 +58,20 @@ Status VersionRun::start() {
   // The plugin gets an allow-listed environment: what wine needs, nothing of the caller's.
   process::SpawnOptions options;
   options.environment = host_environment(e_);
-  options.fds = {{0, in[0]}, {1, out[1]}, {2, err[1]}};
+  options.fds = {{0, in->read.get()}, {1, out->write.get()}, {2, err->write.get()}};
   options.new_session = true;  // its own process group: kill_host ends wine's children too
   auto child = process::spawn(argv, options);
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (!child) {
-    ::close(in[1]);
-    ::close(out[0]);
-    ::close(err[0]);
-    return std::unexpected(child.error());
-  }
+  in->read.reset();
+  out->write.reset();
+  err->write.reset();
+  if (!child) return std::unexpected(child.error());
   host_pid_ = child->pid;
-  to_host_ = in[1];
-  from_host_ = out[0];
-  console_ = err[0];
-  set_nonblock(from_host_);
-  set_nonblock(console_);
-  host_pidfd_ = child->pidfd.release();
+  to_host_ = std::move(in->write);
+  from_host_ = std::move(out->read);
+  console_ = std::move(err->read);
+  set_nonblock(from_host_.get());
+  set_nonblock(console_.get());
+  host_pidfd_ = std::move(child->pidfd);
   // Before anything else: where requests go and the secret they must carry (never in argv).
   send(fmt::format("channel {} {}", port, secret_));
   return {};
@@ -93,11 +89,11 @@ long VersionRun::count_threads() const {
 }
 
 void VersionRun::send(const std::string& line) {
-  if (to_host_ < 0) return;
+  if (!to_host_.valid()) return;
   const std::string data = line + "\n";
   size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n = ::write(to_host_, data.data() + done, data.size() - done);
+    const ssize_t n = ::write(to_host_.get(), data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     done += static_cast<size_t>(n);
@@ -124,10 +120,10 @@ void VersionRun::reap_host(bool block) {
   if (ended) {
     host_exited_ = true;
     host_status_ = status;
-    close_fd(host_pidfd_);
+    host_pidfd_.reset();
     // What the host wrote before it ended.
     char buf[65536];
-    for (ssize_t n; (n = ::read(from_host_, buf, sizeof buf)) > 0;) {
+    for (ssize_t n; (n = ::read(from_host_.get(), buf, sizeof buf)) > 0;) {
       proto_buf_.append(buf, static_cast<size_t>(n));
     }
     for (size_t nl; (nl = proto_buf_.find('\n')) != std::string::npos;) {
@@ -135,7 +131,7 @@ void VersionRun::reap_host(bool block) {
       proto_buf_.erase(0, nl + 1);
       on_line(line);
     }
-    for (ssize_t n; (n = ::read(console_, buf, sizeof buf)) > 0;)
+    for (ssize_t n; (n = ::read(console_.get(), buf, sizeof buf)) > 0;)
       append_capped(output_, {buf, static_cast<size_t>(n)}, kOutputMax);
   }
 }
@@ -166,7 +162,7 @@ void VersionRun::cleanup() {
   kill_host();
   for (auto& x : execs_) {
     // A connection that never sent a whole request line is no request of the host's.
-    if (x->tcp >= 0 && !x->have_header && x->verb.empty()) {
+    if (x->tcp.valid() && !x->have_header && x->verb.empty()) {
       ++refused_connections_;
       x->verb = "refused-connection";
     }
@@ -174,15 +170,15 @@ void VersionRun::cleanup() {
       x->process->kill();
       x->exit_code = x->process->status();
     }
-    close_fd(x->tcp);
-    close_fd(x->sp);
-    close_fd(x->err);
+    x->tcp.reset();
+    x->sp.reset();
+    x->err.reset();
   }
-  close_fd(to_host_);
-  close_fd(from_host_);
-  close_fd(console_);
-  close_fd(listen_);
-  close_fd(host_pidfd_);
+  to_host_.reset();
+  from_host_.reset();
+  console_.reset();
+  listen_.reset();
+  host_pidfd_.reset();
 }
 
 void VersionRun::pump(std::chrono::milliseconds timeout) {
@@ -192,41 +188,41 @@ void VersionRun::pump(std::chrono::milliseconds timeout) {
     fds.push_back({fd, events, 0});
     return static_cast<int>(fds.size() - 1);
   };
-  const int i_proto = add(from_host_, POLLIN);
-  const int i_console = add(console_, POLLIN);
-  const int i_listen = add(listen_, POLLIN);
+  const int i_proto = add(from_host_.get(), POLLIN);
+  const int i_console = add(console_.get(), POLLIN);
+  const int i_listen = add(listen_.get(), POLLIN);
   const int i_host =
-      add(boxed_host_ && !host_exited_ ? boxed_host_->exit_fd() : host_pidfd_, POLLIN);
+      add(boxed_host_ && !host_exited_ ? boxed_host_->exit_fd() : host_pidfd_.get(), POLLIN);
   struct Slots {
     int tcp, sp, err, pid;
   };
   std::vector<Slots> slots;
   for (auto& x : execs_) {
     Slots s{-1, -1, -1, -1};
-    if (x->tcp >= 0) {
+    if (x->tcp.valid()) {
       short ev = 0;
       if (!x->tcp_eof && (x->to_child.size() < kCaptureMax)) ev |= POLLIN;
       if (!x->to_tcp.empty()) ev |= POLLOUT;
-      s.tcp = add(x->tcp, ev);
+      s.tcp = add(x->tcp.get(), ev);
     }
-    if (x->sp >= 0) {
+    if (x->sp.valid()) {
       short ev = 0;
       if (!x->child_eof && x->to_tcp.size() < kCaptureMax) ev |= POLLIN;
       if (!x->to_child.empty()) ev |= POLLOUT;
-      s.sp = add(x->sp, ev);
+      s.sp = add(x->sp.get(), ev);
     }
-    s.err = add(x->err, POLLIN);
+    s.err = add(x->err.get(), POLLIN);
     if (x->process && !x->exit_code) s.pid = add(x->process->exit_fd(), POLLIN);
     slots.push_back(s);
   }
   const int n = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
   if (n <= 0) {
-    if (host_pidfd_ < 0 && !boxed_host_) reap_host(false);
+    if (!host_pidfd_.valid() && !boxed_host_) reap_host(false);
     return;
   }
   char buf[65536];
   if (i_proto >= 0 && fds[i_proto].revents) {
-    const ssize_t r = ::read(from_host_, buf, sizeof buf);
+    const ssize_t r = ::read(from_host_.get(), buf, sizeof buf);
     if (r > 0) {
       proto_buf_.append(buf, static_cast<size_t>(r));
       for (size_t nl; (nl = proto_buf_.find('\n')) != std::string::npos;) {
@@ -235,15 +231,15 @@ void VersionRun::pump(std::chrono::milliseconds timeout) {
         on_line(line);
       }
     } else if (r == 0) {
-      close_fd(from_host_);
+      from_host_.reset();
     }
   }
   if (i_console >= 0 && fds[i_console].revents) {
-    const ssize_t r = ::read(console_, buf, sizeof buf);
+    const ssize_t r = ::read(console_.get(), buf, sizeof buf);
     if (r > 0)
       append_capped(output_, {buf, static_cast<size_t>(r)}, kOutputMax);
     else if (r == 0)
-      close_fd(console_);
+      console_.reset();
   }
   if (i_listen >= 0 && fds[i_listen].revents) on_accept();
   for (size_t k = 0; k < slots.size() && k < execs_.size(); ++k) {
@@ -252,7 +248,7 @@ void VersionRun::pump(std::chrono::milliseconds timeout) {
             s.err >= 0 ? &fds[s.err] : nullptr, s.pid >= 0 ? &fds[s.pid] : nullptr);
   }
   if (i_host >= 0 && fds[i_host].revents) reap_host(false);
-  if (host_pidfd_ < 0 && !boxed_host_) reap_host(false);
+  if (!host_pidfd_.valid() && !boxed_host_) reap_host(false);
 }
 
 // ------------------------------------------------------------------ host lines

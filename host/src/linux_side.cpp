@@ -6,10 +6,10 @@ namespace wslplug::host::driver {
 
 void VersionRun::on_accept() {
   for (;;) {
-    const int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) return;
+    Fd fd(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!fd) return;
     auto x = std::make_unique<Exec>();
-    x->tcp = fd;
+    x->tcp = std::move(fd);
     execs_.push_back(std::move(x));
   }
 }
@@ -40,16 +40,16 @@ void append_frame(std::string& to, char type, std::string_view data) {
 void refuse(Exec& x, std::uint32_t hr, std::string note, int child_errno = 0) {
   x.served_by = "refused";
   x.note = std::move(note);
-  reply(x.tcp, "fail " + hex8(hr) + (x.wslc ? " " + std::to_string(child_errno) : ""));
-  close_fd(x.tcp);
+  reply(x.tcp.get(), "fail " + hex8(hr) + (x.wslc ? " " + std::to_string(child_errno) : ""));
+  x.tcp.reset();
 }
 
 // Answers a mount or unmount request.
 void answer(Exec& x, std::uint32_t hr, std::string served_by, std::string note) {
   x.served_by = std::move(served_by);
   x.note = std::move(note);
-  reply(x.tcp, hr == kSOk ? std::string("ok") : "fail " + hex8(hr));
-  close_fd(x.tcp);
+  reply(x.tcp.get(), hr == kSOk ? std::string("ok") : "fail " + hex8(hr));
+  x.tcp.reset();
 }
 
 // The run's secret, compared in constant time.
@@ -60,14 +60,14 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-// One request from the host: "SECRET VERB ..." (host/win/wslplug-host.cpp has the grammar).
+// One request from the host: "SECRET VERB ..." (host/win/wslplug_host.cpp has the grammar).
 void VersionRun::exec_header(Exec& x) {
   std::vector<std::string> t = split(x.header);
   if (t.empty() || !same_secret(t[0], secret_)) {
     // Not the host of this run: another local process found the port.
     ++refused_connections_;
     x.verb = "refused-connection";
-    close_fd(x.tcp);
+    x.tcp.reset();
     return;
   }
   t.erase(t.begin());
@@ -112,7 +112,7 @@ void VersionRun::exec_header(Exec& x) {
       if (c.result) return refuse(x, *c.result, "refused by the scenario's canned reply");
       x.canned = true;
       x.served_by = "canned";
-      reply(x.tcp, "ok");
+      reply(x.tcp.get(), "ok");
       x.to_tcp = c.stdout_text;
       append_capped(x.output, c.stdout_text, kCaptureMax);
       x.child_eof = true;
@@ -136,7 +136,7 @@ void VersionRun::mount_request(Exec& x, const std::vector<std::string>& t) {
     return answer(x, kAlreadyExists, "refused",
                   fmt::format("a folder is already mounted at {}: WSLC answers "
                               "HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS)",
-                              utf8(target)));
+                              utf8_lossy(target)));
   if (!source)
     return answer(x, kEFail, "refused",
                   "the Windows folder has no Linux path in this host (not under wine): nothing "
@@ -149,9 +149,10 @@ void VersionRun::mount_request(Exec& x, const std::vector<std::string>& t) {
   if (rc != 0)
     return answer(x, kEFail, "refused",
                   fmt::format("mounting {} at {} failed in the VM: {} (WSL answers E_FAIL)",
-                              utf8(*source), utf8(target), std::strerror(rc)));
+                              utf8_lossy(*source), utf8_lossy(target), std::strerror(rc)));
   answer(x, kSOk, "mounted",
-         fmt::format("mounted in the VM at {}{}", utf8(target), read_only ? " (read-only)" : ""));
+         fmt::format("mounted in the VM at {}{}", utf8_lossy(target),
+                     read_only ? " (read-only)" : ""));
 }
 
 void VersionRun::unmount_request(Exec& x, const std::vector<std::string>& t) {
@@ -161,13 +162,13 @@ void VersionRun::unmount_request(Exec& x, const std::vector<std::string>& t) {
     return answer(x, kNotFound, "refused",
                   fmt::format("nothing was mounted at {} with WSLCMountFolder: WSLC answers "
                               "HRESULT_FROM_WIN32(ERROR_NOT_FOUND)",
-                              utf8(target)));
+                              utf8_lossy(target)));
   wslc_mounts_.erase(target);
   const int rc = linux_.unmount(target);
   if (rc != 0 && rc != ENOSYS)
     return answer(
         x, kEFail, "refused",
-        fmt::format("unmounting {} failed in the VM: {}", utf8(target), std::strerror(rc)));
+        fmt::format("unmounting {} failed in the VM: {}", utf8_lossy(target), std::strerror(rc)));
   answer(x, kSOk, rc == ENOSYS ? "not-mounted" : "unmounted", "");
 }
 
@@ -175,15 +176,10 @@ void VersionRun::unmount_request(Exec& x, const std::vector<std::string>& t) {
 // stderr on a pipe.
 void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string> args,
                        const std::vector<std::string>* env, const std::string& distribution) {
-  int sp[2], err[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
-    return refuse(x, kEFail, fmt::format("cannot create sockets: {}", std::strerror(errno)));
-  }
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    ::close(sp[0]);
-    ::close(sp[1]);
-    return refuse(x, kEFail, fmt::format("cannot create pipes: {}", std::strerror(errno)));
-  }
+  auto sp = open_socketpair();
+  if (!sp) return refuse(x, kEFail, fmt::format("cannot create sockets: {}", std::strerror(errno)));
+  auto err = open_pipe();
+  if (!err) return refuse(x, kEFail, fmt::format("cannot create pipes: {}", std::strerror(errno)));
   if (args.empty()) args.push_back(path);
   SpawnRequest request;
   request.path = path;
@@ -193,38 +189,36 @@ void VersionRun::spawn(Exec& x, const std::string& path, std::vector<std::string
                           "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                           "LANG=C.UTF-8", "HOME=/root"};
   request.distribution = distribution;
-  request.stdio = {sp[1], sp[1], err[1]};
+  request.stdio = {sp->second.get(), sp->second.get(), err->write.get()};
   auto started = linux_.spawn(request);
-  ::close(sp[1]);
-  ::close(err[1]);
+  sp->second.reset();
+  err->write.reset();
   if (!started) {
-    ::close(sp[0]);
-    ::close(err[0]);
     const int e = started.error();
-    if (e == EAGAIN) process_limit(fmt::format("{} could not start", utf8(path)));
+    if (e == EAGAIN) process_limit(fmt::format("{} could not start", utf8_lossy(path)));
     return refuse(x, kEFail,
                   fmt::format("{} cannot be executed in the {}: {} (WSL answers E_FAIL{})",
-                              utf8(path), distribution.empty() ? "VM" : "distribution",
+                              utf8_lossy(path), distribution.empty() ? "VM" : "distribution",
                               std::strerror(e), x.wslc ? ", Errno " + std::to_string(e) : ""),
                   e);
   }
   x.process = std::move(*started);
-  x.sp = sp[0];
-  x.err = err[0];
-  set_nonblock(x.sp);
-  set_nonblock(x.err);
+  x.sp = std::move(sp->first);
+  x.err = std::move(err->read);
+  set_nonblock(x.sp.get());
+  set_nonblock(x.err.get());
   x.served_by = "process";
-  reply(x.tcp, "ok");
+  reply(x.tcp.get(), "ok");
 }
 
 void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pollfd* err,
                          const pollfd* pid) {
   char buf[65536];
-  if (tcp && tcp->revents && x.tcp >= 0) {
+  if (tcp && tcp->revents && x.tcp.valid()) {
     if (!x.have_header) {
-      const ssize_t n = ::recv(x.tcp, buf, sizeof buf, 0);
+      const ssize_t n = ::recv(x.tcp.get(), buf, sizeof buf, 0);
       if (n <= 0) {
-        close_fd(x.tcp);
+        x.tcp.reset();
         return;
       }
       x.header.append(buf, static_cast<size_t>(n));
@@ -234,17 +228,17 @@ void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pol
         x.header.resize(nl);
         x.have_header = true;
         exec_header(x);
-        if (x.tcp >= 0 && !rest.empty()) {
+        if (x.tcp.valid() && !rest.empty()) {
           append_capped(x.input, rest, kCaptureMax);
           if (!x.canned) x.to_child += rest;
         }
       } else if (x.header.size() > 1 << 20) {
-        close_fd(x.tcp);
+        x.tcp.reset();
       }
       return;
     }
     if ((tcp->revents & (POLLIN | POLLHUP | POLLERR)) && !x.tcp_eof) {
-      const ssize_t n = ::recv(x.tcp, buf, sizeof buf, 0);
+      const ssize_t n = ::recv(x.tcp.get(), buf, sizeof buf, 0);
       if (n > 0) {
         append_capped(x.input, {buf, static_cast<size_t>(n)}, kCaptureMax);
         if (!x.canned) x.to_child.append(buf, static_cast<size_t>(n));
@@ -253,16 +247,16 @@ void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pol
       }
     }
     if ((tcp->revents & POLLOUT) && !x.to_tcp.empty()) {
-      const ssize_t n = ::send(x.tcp, x.to_tcp.data(), x.to_tcp.size(), MSG_NOSIGNAL);
+      const ssize_t n = ::send(x.tcp.get(), x.to_tcp.data(), x.to_tcp.size(), MSG_NOSIGNAL);
       if (n > 0)
         x.to_tcp.erase(0, static_cast<size_t>(n));
       else if (n < 0 && errno != EAGAIN && errno != EINTR)
         x.to_tcp.clear();  // the plugin closed its socket
     }
   }
-  if (sp && sp->revents && x.sp >= 0) {
+  if (sp && sp->revents && x.sp.valid()) {
     if ((sp->revents & (POLLIN | POLLHUP | POLLERR)) && !x.child_eof) {
-      const ssize_t n = ::read(x.sp, buf, sizeof buf);
+      const ssize_t n = ::read(x.sp.get(), buf, sizeof buf);
       if (n > 0) {
         append_capped(x.output, {buf, static_cast<size_t>(n)}, kCaptureMax);
         if (x.wslc)
@@ -274,15 +268,15 @@ void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pol
       }
     }
     if ((sp->revents & POLLOUT) && !x.to_child.empty()) {
-      const ssize_t n = ::send(x.sp, x.to_child.data(), x.to_child.size(), MSG_NOSIGNAL);
+      const ssize_t n = ::send(x.sp.get(), x.to_child.data(), x.to_child.size(), MSG_NOSIGNAL);
       if (n > 0)
         x.to_child.erase(0, static_cast<size_t>(n));
       else if (n < 0 && errno != EAGAIN && errno != EINTR)
         x.to_child.clear();
     }
   }
-  if (err && err->revents && x.err >= 0) {
-    const ssize_t n = ::read(x.err, buf, sizeof buf);
+  if (err && err->revents && x.err.valid()) {
+    const ssize_t n = ::read(x.err.get(), buf, sizeof buf);
     if (n > 0 && x.wslc) {
       append_capped(x.stderr_text, {buf, static_cast<size_t>(n)}, kCaptureMax);
       append_frame(x.to_tcp, 2, {buf, static_cast<size_t>(n)});
@@ -290,33 +284,33 @@ void VersionRun::exec_io(Exec& x, const pollfd* tcp, const pollfd* sp, const pol
       append_capped(x.dmesg, {buf, static_cast<size_t>(n)}, kCaptureMax);
       append_capped(dmesg_, {buf, static_cast<size_t>(n)}, kOutputMax);
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      close_fd(x.err);
+      x.err.reset();
     }
   }
   if (pid && pid->revents && x.process && !x.exit_code) x.exit_code = x.process->status();
   // A WSLC process's exit goes to the host after its last output.
-  if (x.wslc && !x.exit_sent && x.child_eof && x.err < 0 && x.exit_code && x.tcp >= 0) {
+  if (x.wslc && !x.exit_sent && x.child_eof && !x.err.valid() && x.exit_code && x.tcp.valid()) {
     const auto code = static_cast<std::uint32_t>(*x.exit_code);
     std::string four;
     for (int i = 0; i < 4; ++i) four.push_back(static_cast<char>((code >> (8 * i)) & 0xff));
     append_frame(x.to_tcp, 3, four);
     x.exit_sent = true;
     // Start sending now: poll asks for POLLOUT next round.
-    const ssize_t n = ::send(x.tcp, x.to_tcp.data(), x.to_tcp.size(), MSG_NOSIGNAL);
+    const ssize_t n = ::send(x.tcp.get(), x.to_tcp.data(), x.to_tcp.size(), MSG_NOSIGNAL);
     if (n > 0) x.to_tcp.erase(0, static_cast<size_t>(n));
   }
   // Half-closes, in both directions, once the pending bytes are through.
-  if (x.tcp_eof && x.to_child.empty() && !x.child_shut && x.sp >= 0) {
-    ::shutdown(x.sp, SHUT_WR);
+  if (x.tcp_eof && x.to_child.empty() && !x.child_shut && x.sp.valid()) {
+    ::shutdown(x.sp.get(), SHUT_WR);
     x.child_shut = true;
   }
-  if (x.child_eof && x.to_tcp.empty() && !x.tcp_shut && x.tcp >= 0 && x.have_header &&
+  if (x.child_eof && x.to_tcp.empty() && !x.tcp_shut && x.tcp.valid() && x.have_header &&
       (!x.wslc || x.exit_sent)) {
-    ::shutdown(x.tcp, SHUT_WR);
+    ::shutdown(x.tcp.get(), SHUT_WR);
     x.tcp_shut = true;
   }
-  if (x.child_eof && x.sp >= 0 && (x.child_shut || x.tcp < 0)) close_fd(x.sp);
-  if (x.tcp_eof && x.tcp_shut) close_fd(x.tcp);
+  if (x.child_eof && x.sp.valid() && (x.child_shut || !x.tcp.valid())) x.sp.reset();
+  if (x.tcp_eof && x.tcp_shut) x.tcp.reset();
 }
 
 }  // namespace wslplug::host::driver

@@ -1,5 +1,5 @@
 // The run: one wslplug-host.exe process per WSL version, driven over its stdin/stdout with the
-// line protocol documented in host/win/wslplug-host.cpp; ExecuteBinary served by real Linux
+// line protocol documented in host/win/wslplug_host.cpp; ExecuteBinary served by real Linux
 // processes over loopback TCP; then the verdicts, WSL's error strings and messages. This file
 // assembles the document of every version; driver.hpp lists where each part lives.
 #include "wslplug/host/run.hpp"
@@ -19,7 +19,6 @@ namespace wslplug::host {
 
 using driver::VersionRun;
 using json = nlohmann::json;
-using driver::utf8;
 
 namespace {
 
@@ -208,8 +207,8 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
     o.events = default_events(o.distributions, o.repeat, o.concurrent_distributions);
   json doc;
   doc["schema"] = 1;
-  doc["plugin"] = {{"file", utf8(fs::absolute(o.dll).lexically_normal().string())},
-                   {"name", utf8(o.plugin_name)}};
+  doc["plugin"] = {{"file", utf8_lossy(fs::absolute(o.dll).lexically_normal().string())},
+                   {"name", utf8_lossy(o.plugin_name)}};
   const bool wine = environment.kind == "wine";
   doc["host"] = {{"kind", environment.kind},
                  {"exe", environment.exe.string()},
@@ -233,9 +232,9 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   for (const auto& d : o.distributions)
     dists.push_back({{"name", d.name},
                      {"guid", d.guid},
-                     {"package", d.package ? json(utf8(*d.package)) : json(nullptr)},
-                     {"flavor", d.flavor ? json(utf8(*d.flavor)) : json(nullptr)},
-                     {"version", d.version ? json(utf8(*d.version)) : json(nullptr)},
+                     {"package", d.package ? json(utf8_lossy(*d.package)) : json(nullptr)},
+                     {"flavor", d.flavor ? json(utf8_lossy(*d.flavor)) : json(nullptr)},
+                     {"version", d.version ? json(utf8_lossy(*d.version)) : json(nullptr)},
                      {"pid_namespace", d.pid_namespace},
                      {"init_pid", d.init_pid}});
   doc["distributions"] = dists;
@@ -260,8 +259,8 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
   doc["sandbox"] = box ? json{{"kind", "bubblewrap"},
                               {"network", o.network},
                               {"max_processes", o.max_processes},
-                              {"plugin_folder", utf8(box->box.plugin_windows_folder)},
-                              {"files_kept_in", utf8(box->box.kept.string())}}
+                              {"plugin_folder", utf8_lossy(box->box.plugin_windows_folder)},
+                              {"files_kept_in", utf8_lossy(box->box.kept.string())}}
                        : json(nullptr);
   std::vector<std::unique_ptr<VersionRun>> runs;
   for (const auto& v : o.versions)

@@ -74,13 +74,12 @@ std::string userns_cause() {
 
 // A pipe whose read end yields `data` then end of file (bubblewrap's --ro-bind-data).
 Result<Fd> data_pipe(std::string_view data) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  Fd r(p[0]), w(p[1]);
+  auto p = open_pipe();
+  if (!p) return std::unexpected(std::move(p.error()));
   if (data.size() > 60000) return internal_error("sandbox: --ro-bind-data content too large");
-  if (::write(w.fd, data.data(), data.size()) != static_cast<ssize_t>(data.size()))
+  if (::write(p->write.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
     return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  return r;
+  return std::move(p->read);
 }
 
 // As root, RLIMIT_NPROC bounds nothing (the kernel exempts the real root user): a pids cgroup of
@@ -126,9 +125,9 @@ struct Process::Link {
   // One request and its reply; nullopt when the machine is gone.
   std::optional<proto::Message> request(const std::string& text, const std::vector<int>& fds = {}) {
     std::lock_guard lock(mutex);
-    if (closed || sock.fd < 0) return std::nullopt;
-    if (proto::send_message(sock.fd, text, fds) != 0) return std::nullopt;
-    auto reply = proto::receive_message(sock.fd);
+    if (closed || !sock) return std::nullopt;
+    if (proto::send_message(sock.get(), text, fds) != 0) return std::nullopt;
+    auto reply = proto::receive_message(sock.get());
     if (!reply) closed = true;
     return reply;
   }
@@ -147,33 +146,14 @@ struct Machine::Impl {
 
 // ---- Process
 
-Process::Process(Process&& o) noexcept
-    : link_(std::move(o.link_)),
-      id_(o.id_),
-      pid_(o.pid_),
-      exit_fd_(std::exchange(o.exit_fd_, -1)),
-      status_(o.status_) {}
-
-Process& Process::operator=(Process&& o) noexcept {
-  if (this != &o) {
-    if (exit_fd_ >= 0) ::close(exit_fd_);
-    link_ = std::move(o.link_);
-    id_ = o.id_;
-    pid_ = o.pid_;
-    exit_fd_ = std::exchange(o.exit_fd_, -1);
-    status_ = o.status_;
-  }
-  return *this;
-}
-
-Process::~Process() {
-  if (exit_fd_ >= 0) ::close(exit_fd_);
-}
+Process::Process(Process&& o) noexcept = default;
+Process& Process::operator=(Process&& o) noexcept = default;
+Process::~Process() = default;
 
 std::optional<int> Process::status() {
-  if (status_ || exit_fd_ < 0) return status_;
+  if (status_ || !exit_fd_) return status_;
   int code = 0;
-  const ssize_t n = ::read(exit_fd_, &code, sizeof code);
+  const ssize_t n = ::read(exit_fd_.get(), &code, sizeof code);
   if (n == static_cast<ssize_t>(sizeof code)) {
     status_ = code;
   } else if (n == 0) {
@@ -265,8 +245,8 @@ Result<std::unique_ptr<Machine>> Machine::start(const MachineOptions& options) {
   auto group = data_pipe("root:x:0:\nnogroup:x:65534:\n");
   if (!passwd) return std::unexpected(passwd.error());
   if (!group) return std::unexpected(group.error());
-  spawn.fds[4] = passwd->fd;
-  spawn.fds[5] = group->fd;
+  spawn.fds[4] = passwd->get();
+  spawn.fds[5] = group->get();
   argv.insert(argv.end(), {"--perms", "0644", "--ro-bind-data", "4", "/etc/passwd", "--perms",
                            "0644", "--ro-bind-data", "5", "/etc/group"});
   argv.insert(argv.end(),
@@ -309,26 +289,25 @@ Result<std::unique_ptr<Machine>> Machine::start(const MachineOptions& options) {
   Fd cgroup_procs;
   if (!impl->cgroup.empty()) {
     cgroup_procs = Fd(::open((impl->cgroup / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-    if (cgroup_procs.fd >= 0) {
-      spawn.fds[6] = cgroup_procs.fd;
+    if (cgroup_procs) {
+      spawn.fds[6] = cgroup_procs.get();
       agent_args.insert(agent_args.end(), {"--pids-cgroup", "6"});
     }
   }
   argv.insert(argv.end(), agent_args.begin(), agent_args.end());
 
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
-    return io_error(fmt::format("socketpair: {}", std::strerror(errno)));
-  impl->link->sock = Fd(pair[0]);
-  Fd agent_end(pair[1]);
+  auto pair = open_socketpair(SOCK_SEQPACKET);
+  if (!pair) return std::unexpected(std::move(pair.error()));
+  impl->link->sock = std::move(pair->first);
+  Fd agent_end = std::move(pair->second);
   const int buffer = static_cast<int>(proto::kMaxMessage * 2);
-  ::setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
-  int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0)
-    return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
-  spawn.fds[2] = err_w.fd;
-  spawn.fds[3] = agent_end.fd;
+  ::setsockopt(impl->link->sock.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+  auto err_pipe = open_pipe();
+  if (!err_pipe) return std::unexpected(std::move(err_pipe.error()));
+  Fd& err_r = err_pipe->read;
+  Fd& err_w = err_pipe->write;
+  spawn.fds[2] = err_w.get();
+  spawn.fds[3] = agent_end.get();
   auto child = process::spawn(argv, spawn);
   err_w.reset();
   agent_end.reset();
@@ -342,18 +321,18 @@ Result<std::unique_ptr<Machine>> Machine::start(const MachineOptions& options) {
   impl->bwrap = std::move(*child);
 
   // Until "ready": bubblewrap's own messages explain a failure.
-  pollfd wait_ready{impl->link->sock.fd, POLLIN, 0};
+  pollfd wait_ready{impl->link->sock.get(), POLLIN, 0};
   const int polled = ::poll(&wait_ready, 1, 20000);
   std::optional<proto::Message> first;
-  if (polled > 0) first = proto::receive_message(impl->link->sock.fd);
+  if (polled > 0) first = proto::receive_message(impl->link->sock.get());
   if (!first || first->text != "ready") {
     ::kill(impl->bwrap.pid, SIGKILL);
     int status = 0;
     ::waitpid(impl->bwrap.pid, &status, 0);
     std::string stderr_text;
     char buf[4096];
-    ::fcntl(err_r.fd, F_SETFL, O_NONBLOCK);
-    for (ssize_t n; (n = ::read(err_r.fd, buf, sizeof buf)) > 0;)
+    ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
+    for (ssize_t n; (n = ::read(err_r.get(), buf, sizeof buf)) > 0;)
       stderr_text.append(buf, static_cast<std::size_t>(n));
     while (!stderr_text.empty() && stderr_text.back() == '\n') stderr_text.pop_back();
     if (!impl->cgroup.empty()) ::rmdir(impl->cgroup.c_str());
@@ -396,7 +375,7 @@ Machine::~Machine() {
     impl_->link->sock.reset();  // the agent sees end of file and ends, with every process in it
   }
   if (impl_->bwrap.pid > 0) {
-    pollfd done{impl_->bwrap.pidfd.fd, POLLIN, 0};
+    pollfd done{impl_->bwrap.pidfd.get(), POLLIN, 0};
     if (::poll(&done, 1, 5000) <= 0) ::kill(impl_->bwrap.pid, SIGKILL);
     while (::waitpid(impl_->bwrap.pid, nullptr, 0) < 0 && errno == EINTR) {
     }
@@ -435,11 +414,10 @@ std::expected<Process, int> Machine::Impl::spawn(const SpawnSpec& spec, const st
     p.link_ = link;
     p.id_ = id;
     p.pid_ = static_cast<pid_t>(std::atol(std::string(t[1]).c_str()));
-    p.exit_fd_ = reply->fds[0];
-    ::fcntl(p.exit_fd_, F_SETFL, O_NONBLOCK);
+    p.exit_fd_ = std::move(reply->fds[0]);
+    ::fcntl(p.exit_fd_.get(), F_SETFL, O_NONBLOCK);
     return p;
   }
-  for (int fd : reply->fds) ::close(fd);
   if (t.size() >= 2 && t[0] == "err") return std::unexpected(std::atoi(std::string(t[1]).c_str()));
   return std::unexpected(EPROTO);
 }
@@ -584,7 +562,7 @@ Result<fs::path> prepare_rootfs(const fs::path& tarball_or_dir, const fs::path& 
   if (fs::is_directory(target, ec)) return target;
   // One unpacking at a time per cache: the second waiter finds the folder made.
   const Fd lock(::open((cache_dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (lock.fd < 0 || ::flock(lock.fd, LOCK_EX) != 0)
+  if (!lock || ::flock(lock.get(), LOCK_EX) != 0)
     return io_error(fmt::format("cannot lock: {}", std::strerror(errno)),
                     (cache_dir / ".lock").string());
   if (fs::is_directory(target, ec)) return target;
@@ -598,7 +576,7 @@ Result<fs::path> prepare_rootfs(const fs::path& tarball_or_dir, const fs::path& 
   opts.capture_stdout = true;
   const fs::path err_file = temp.string() + ".stderr";
   const Fd err_fd(::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  opts.output_fd = err_fd.fd >= 0 ? err_fd.fd : 2;
+  opts.output_fd = err_fd ? err_fd.get() : 2;
   auto outcome = process::run({"tar", "-x", "-f", fs::absolute(tarball_or_dir).string(), "-C",
                                temp.string(), "--no-same-owner", "--delay-directory-restore",
                                "--anchored", "--wildcards", "--exclude=./dev/*", "--exclude=dev/*"},

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "wslplug/core/error.hpp"
+#include "wslplug/core/fd.hpp"
 
 namespace wslplug::host::sandbox {
 
@@ -77,7 +78,7 @@ class Process {
   // in the VM's root PID namespace (as `ps` there shows it, and as init_pid is given).
   [[nodiscard]] pid_t pid() const { return pid_; }
   // Readable (poll POLLIN/POLLHUP) once the process has ended.
-  [[nodiscard]] int exit_fd() const { return exit_fd_; }
+  [[nodiscard]] int exit_fd() const { return exit_fd_.get(); }
   // After exit_fd is readable: the exit code, or 128 + the signal; nullopt while it runs. When the
   // machine ended first: 128 + SIGKILL.
   std::optional<int> status();
@@ -90,7 +91,7 @@ class Process {
   std::shared_ptr<Link> link_;
   std::uint64_t id_ = 0;
   pid_t pid_ = -1;
-  int exit_fd_ = -1;
+  Fd exit_fd_;  // the agent's exit pipe of the process
   std::optional<int> status_;
 };
 

@@ -38,7 +38,7 @@ std::string VersionRun::call_line(long seq, const ScenarioEvent& ev, const Distr
   for (const auto& [k, v] : ev.fields) f[k] = v;
   const bool has_init = v_ >= WslVersion{2, 0, 5};
   const bool has_os = v_ >= WslVersion{2, 4, 4};
-  auto js = [](const FieldValue& v) { return v ? json(utf8(*v)) : json(nullptr); };
+  auto js = [](const FieldValue& v) { return v ? json(utf8_lossy(*v)) : json(nullptr); };
   *passed = {
       {"Id", d.guid}, {"Name", js(f["Name"])}, {"PackageFamilyName", js(f["PackageFamilyName"])}};
   if (registered || unregistered) {
@@ -116,7 +116,7 @@ void VersionRun::keep_files() {
       continue;
     }
     kept += size;
-    f["host_path"] = utf8((to / rel).string());
+    f["host_path"] = utf8_lossy((to / rel).string());
   }
 }
 
@@ -274,7 +274,7 @@ void VersionRun::drive_events() {
       line = fmt::format("call {} {} {} {} {}", seq + 1, ev.hook, ws.id,
                          encode(FieldValue(ws.display_name)), ws.application_pid);
       passed = {{"SessionId", ws.id},
-                {"DisplayName", utf8(ws.display_name)},
+                {"DisplayName", utf8_lossy(ws.display_name)},
                 {"ApplicationPid", ws.application_pid == 0 ? json("the host process's id")
                                                            : json(ws.application_pid)},
                 {"UserToken", "the host process's token"},
@@ -288,7 +288,7 @@ void VersionRun::drive_events() {
         const FieldValue arg =
             ev.argument ? *ev.argument : FieldValue(default_wslc_argument(ev.hook));
         line += " " + encode(arg);
-        passed[it->second] = arg ? json(utf8(*arg)) : json(nullptr);
+        passed[it->second] = arg ? json(utf8_lossy(*arg)) : json(nullptr);
       }
     } else {
       line = fmt::format("call {} {}", seq + 1, ev.hook);
@@ -541,7 +541,7 @@ void VersionRun::give_workers_grace() {
 void VersionRun::quit_host() {
   if (host_exited_) return;
   send("quit");
-  close_fd(to_host_);
+  to_host_.reset();
   wait_until([&] { return host_exited_ || bye_; }, Clock::now() + std::chrono::seconds(5));
   // After "bye" the host has nothing left to do: end it now rather than wait for wine's
   // process teardown. Only the host process: wine's services may share its process group.
@@ -551,8 +551,9 @@ void VersionRun::quit_host() {
 
 // Lets finished processes' last bytes through before the report.
 void VersionRun::drain_execs() {
-  for (int i = 0; i < 20 && std::any_of(execs_.begin(), execs_.end(),
-                                        [](const auto& x) { return x->sp >= 0 || x->err >= 0; });
+  for (int i = 0;
+       i < 20 && std::any_of(execs_.begin(), execs_.end(),
+                             [](const auto& x) { return x->sp.valid() || x->err.valid(); });
        ++i)
     pump(std::chrono::milliseconds(5));
 }

@@ -23,7 +23,7 @@ class NativeProcess final : public LinuxProcess {
  public:
   NativeProcess(pid_t pid, Fd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
   ~NativeProcess() override { kill(); }
-  [[nodiscard]] int exit_fd() const override { return pidfd_.fd; }
+  [[nodiscard]] int exit_fd() const override { return pidfd_.get(); }
   std::optional<int> status() override {
     if (!status_) reap(WNOHANG);
     return status_;

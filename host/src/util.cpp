@@ -7,36 +7,6 @@
 namespace wslplug::host::driver {
 
 // ------------------------------------------------------------------ text helpers
-// Valid UTF-8 whatever the bytes (invalid sequences become U+FFFD).
-std::string utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-    if (ok && n == 2 && c < 0xc2) ok = false;
-    if (ok && n == 3) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) ok = false;
-    }
-    if (ok && n == 4) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xf0 && c1 < 0x90) || c > 0xf4 || (c == 0xf4 && c1 >= 0x90)) ok = false;
-    }
-    if (!ok) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    out.append(s.substr(i, n));
-    i += n;
-  }
-  return out;
-}
-
 void append_capped(std::string& to, std::string_view data, std::size_t max) {
   if (to.size() >= max) return;
   to.append(data.substr(0, max - to.size()));
@@ -85,7 +55,7 @@ json token_json(std::string_view t) {
   bool is_null = false;
   auto s = decode(t, &is_null);
   if (is_null) return nullptr;
-  if (s) return utf8(*s);
+  if (s) return utf8_lossy(*s);
   // A raw number.
   return std::strtoll(std::string(t).c_str(), nullptr, 10);
 }
@@ -124,12 +94,7 @@ std::string interop_path(const fs::path& p) {
   return out;
 }
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 void set_nonblock(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
 int status_code(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -169,8 +134,8 @@ json file_changes(const Snapshot& before, const Snapshot& after, const fs::path&
     win += rel;
     for (char& c : win)
       if (c == '/') c = '\\';
-    out.push_back({{"path", utf8(win)},
-                   {"host_path", utf8((root / rel).string())},
+    out.push_back({{"path", utf8_lossy(win)},
+                   {"host_path", utf8_lossy((root / rel).string())},
                    {"size", st.size},
                    {"change", change}});
   }

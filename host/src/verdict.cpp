@@ -21,19 +21,19 @@ void VersionRun::attach_exec(Call& c, const std::map<long, Exec*>& by_cid) {
       const Exec& x = *it->second;
       j["served_by"] = x.served_by;
       if (x.served_by != "refused") {
-        j["output"] = utf8(x.output);
-        j["input"] = utf8(x.input);
-        j[extra] = utf8(wslc_call ? x.stderr_text : x.dmesg);
+        j["output"] = utf8_lossy(x.output);
+        j["input"] = utf8_lossy(x.input);
+        j[extra] = utf8_lossy(wslc_call ? x.stderr_text : x.dmesg);
         j["exit_code"] = x.exit_code ? json(*x.exit_code) : json(nullptr);
       }
-      if (!x.note.empty()) j["note"] = utf8(x.note);
+      if (!x.note.empty()) j["note"] = utf8_lossy(x.note);
     }
   }
   // A mount request: what the Linux side did with it.
   if (c.name == "MountFolder" || c.name == "WSLCMountFolder" || c.name == "WSLCUnmountFolder") {
     if (auto it = by_cid.find(c.cid); it != by_cid.end()) {
       j["served_by"] = it->second->served_by;
-      if (!it->second->note.empty()) j["note"] = utf8(it->second->note);
+      if (!it->second->note.empty()) j["note"] = utf8_lossy(it->second->note);
     }
   }
 }
@@ -446,7 +446,7 @@ json VersionRun::finish() {
   for (auto& ev : events_) events.push_back(ev);
   run["ok"] = v.outcome == "ok" || v.outcome == "requires-update";
   run["outcome"] = v.outcome;
-  run["summary"] = utf8(v.summary);
+  run["summary"] = utf8_lossy(v.summary);
   run["load"] = v.load;
   run["hooks_set"] = v.load_reported && !failed(v.load_hr) ? hooks_set_names_ : json::array();
   run["events"] = events;
@@ -455,8 +455,8 @@ json VersionRun::finish() {
   run["crash"] = v.crash;
   run["abi_violation"] = v.abi;
   run["hang"] = hang_;
-  run["dmesg"] = utf8(dmesg_);
-  run["output"] = utf8(output_);
+  run["dmesg"] = utf8_lossy(dmesg_);
+  run["output"] = utf8_lossy(output_);
   run["files"] = files_;
   run["refused_connections"] = refused_connections_;
   run["error"] = error_;

@@ -49,29 +49,27 @@ bool is_temp_name(std::string_view name, std::string_view prefix) {
 // temp file nobody holds locked belongs to a dead process; one that is locked is left alone.
 // Only regular files owned by this user are considered. Best effort: failures are ignored.
 void remove_stale_temps(const fs::path& dir, const std::string& prefix) {
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return;
-  DIR* d = ::fdopendir(dfd);
-  if (d == nullptr) {
-    ::close(dfd);
-    return;
-  }
+  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd) return;
+  DIR* d = ::fdopendir(dir_fd.get());
+  if (d == nullptr) return;
+  // The directory stream owns the descriptor from here; closedir closes it.
+  const int dfd = dir_fd.release();
   while (const dirent* e = ::readdir(d)) {
     const std::string_view name = e->d_name;
     if (!is_temp_name(name, prefix)) continue;
-    const int fd = ::openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) continue;
+    const Fd fd(::openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) continue;
     struct stat st {
     }, now{};
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
-        ::flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+        ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0 &&
         ::fstatat(dfd, e->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == st.st_dev &&
         now.st_ino == st.st_ino) {
       // Unlinked while locked: a writer that created this name and is waiting for its lock sees
       // the file gone (no links) and makes a new one.
       ::unlinkat(dfd, e->d_name, 0);
     }
-    ::close(fd);
   }
   ::closedir(d);
 }
@@ -107,36 +105,16 @@ Error output_error(const fs::path& target, const fs::path& dir, int err) {
 // ---------------------------------------------------------------- InputFile
 
 Result<InputFile> InputFile::open(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(os_error("cannot open", path.string(), errno));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::unexpected(os_error("cannot open", path.string(), errno));
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return std::unexpected(os_error("cannot stat", path.string(), err));
+  if (::fstat(fd.get(), &st) != 0) {
+    return std::unexpected(os_error("cannot stat", path.string(), errno));
   }
   if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
     return input_error("is a directory, not a file", path.string(), {}, "pass a file path");
   }
-  return InputFile(fd, static_cast<std::uint64_t>(st.st_size), path.string());
-}
-
-InputFile::InputFile(InputFile&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), size_(other.size_), path_(std::move(other.path_)) {}
-
-InputFile& InputFile::operator=(InputFile&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    size_ = other.size_;
-    path_ = std::move(other.path_);
-  }
-  return *this;
-}
-
-InputFile::~InputFile() {
-  if (fd_ >= 0) ::close(fd_);
+  return InputFile(std::move(fd), static_cast<std::uint64_t>(st.st_size), path.string());
 }
 
 Status InputFile::read_at(std::uint64_t offset, std::span<std::byte> out) const {
@@ -149,7 +127,7 @@ Status InputFile::read_at(std::uint64_t offset, std::span<std::byte> out) const 
   std::size_t done = 0;
   while (done < out.size()) {
     ssize_t n =
-        ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+        ::pread(fd_.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::unexpected(
@@ -170,7 +148,9 @@ Result<std::vector<std::byte>> InputFile::read_vec(std::uint64_t offset, std::si
   return buf;
 }
 
-void InputFile::advise_sequential() const { ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL); }
+void InputFile::advise_sequential() const {
+  ::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+}
 
 // ---------------------------------------------------------------- AtomicOutput
 
@@ -247,35 +227,32 @@ Result<AtomicOutput> AtomicOutput::create(const fs::path& requested, OutputOptio
   remove_stale_temps(dir, prefix);
   const std::string tmpl = (dir / (prefix + "XXXXXX.tmp")).string();
   std::vector<char> buf;
-  int fd = -1;
+  Fd fd;
   // The temp file is locked for as long as it exists under its name (see remove_stale_temps);
   // a name another run's cleanup unlinked before the lock was taken is dropped and replaced.
-  for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
+  for (int attempt = 0; !fd && attempt < 8; ++attempt) {
     buf.assign(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
-    fd = ::mkostemps(buf.data(), 4, O_CLOEXEC);
-    if (fd < 0) {
+    fd.reset(::mkostemps(buf.data(), 4, O_CLOEXEC));
+    if (!fd) {
       return std::unexpected(output_error(target, dir, errno));
     }
     // A file system without flock (the cleanup cannot take one either) keeps the file unlocked.
     int locked = 0;
-    while ((locked = ::flock(fd, LOCK_EX)) != 0 && errno == EINTR) {
+    while ((locked = ::flock(fd.get(), LOCK_EX)) != 0 && errno == EINTR) {
     }
     struct stat tst {};
-    if (locked == 0 && ::fstat(fd, &tst) == 0 && tst.st_nlink == 0) {
-      ::close(fd);
-      fd = -1;
-    }
+    if (locked == 0 && ::fstat(fd.get(), &tst) == 0 && tst.st_nlink == 0) fd.reset();
   }
-  if (fd < 0)
+  if (!fd)
     return io_error("cannot create and lock a temporary file beside the output", target.string());
   AtomicOutput out;
-  out.fd_ = fd;
+  out.fd_ = std::move(fd);
   out.target_ = target;
   out.temp_ = fs::path(buf.data());
   out.options_ = options;
   if (keep && (st.st_uid != ::geteuid() || st.st_gid != ::getegid()) &&
-      ::fchown(fd, st.st_uid, st.st_gid) != 0) {
+      ::fchown(out.fd_.get(), st.st_uid, st.st_gid) != 0) {
     // Never a silent change of owner: replacing another user's file needs their rights.
     const int err = errno;
     return std::unexpected(
@@ -286,7 +263,7 @@ Result<AtomicOutput> AtomicOutput::create(const fs::path& requested, OutputOptio
               {},
               "run as the file's owner (or root), or write a new file with -o"});
   }
-  if (::fchmod(fd, options.mode) != 0) {
+  if (::fchmod(out.fd_.get(), options.mode) != 0) {
     int err = errno;
     return std::unexpected(os_error("cannot set permissions", out.temp_.string(), err));
   }
@@ -294,7 +271,7 @@ Result<AtomicOutput> AtomicOutput::create(const fs::path& requested, OutputOptio
 }
 
 AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
+    : fd_(std::move(other.fd_)),
       target_(std::move(other.target_)),
       temp_(std::exchange(other.temp_, {})),
       options_(other.options_),
@@ -304,7 +281,7 @@ AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
 AtomicOutput& AtomicOutput::operator=(AtomicOutput&& other) noexcept {
   if (this != &other) {
     discard();
-    fd_ = std::exchange(other.fd_, -1);
+    fd_ = std::move(other.fd_);
     target_ = std::move(other.target_);
     temp_ = std::exchange(other.temp_, {});
     options_ = other.options_;
@@ -317,10 +294,7 @@ AtomicOutput& AtomicOutput::operator=(AtomicOutput&& other) noexcept {
 AtomicOutput::~AtomicOutput() { discard(); }
 
 void AtomicOutput::discard() noexcept {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
+  fd_.reset();
   if (!committed_ && !temp_.empty()) {
     ::unlink(temp_.c_str());
     temp_.clear();
@@ -330,7 +304,7 @@ void AtomicOutput::discard() noexcept {
 Status AtomicOutput::write(std::span<const std::byte> data) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+    ssize_t n = ::write(fd_.get(), data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::unexpected(os_error("write failed", target_.string(), errno));
@@ -346,8 +320,8 @@ Status AtomicOutput::write(std::string_view text) { return write(as_bytes(text))
 Status AtomicOutput::write_at(std::uint64_t offset, std::span<const std::byte> data) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n =
-        ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    ssize_t n = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
+                         static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::unexpected(os_error("write failed", target_.string(), errno));
@@ -358,8 +332,9 @@ Status AtomicOutput::write_at(std::uint64_t offset, std::span<const std::byte> d
 }
 
 Status AtomicOutput::commit() {
-  if (committed_ || fd_ < 0) return internal_error("output committed twice", target_.string());
-  if (::fsync(fd_) != 0) return std::unexpected(os_error("fsync failed", target_.string(), errno));
+  if (committed_ || !fd_) return internal_error("output committed twice", target_.string());
+  if (::fsync(fd_.get()) != 0)
+    return std::unexpected(os_error("fsync failed", target_.string(), errno));
   // Renamed while still open (and so still locked): an unlocked temp file is a stale one.
   int rc = 0;
   if (options_.overwrite) {
@@ -374,8 +349,7 @@ Status AtomicOutput::commit() {
   }
   const int rename_errno = errno;
   // The data is on disk (fsync above); closing only releases the lock.
-  ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
   if (rc != 0) {
     int err = rename_errno;
     if (err == EEXIST) {
@@ -388,11 +362,8 @@ Status AtomicOutput::commit() {
   committed_ = true;
   fs::path dir = target_.parent_path();
   if (dir.empty()) dir = ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (const Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dfd)
+    ::fsync(dfd.get());
   return {};
 }
 

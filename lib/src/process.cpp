@@ -91,17 +91,15 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& options
     return io_error(
         fmt::format("program not found: {}", argv[0]), argv[0],
         argv[0].find('/') == std::string::npos ? "install it or add it to PATH" : "check the path");
-  int status_pipe[2];  // reports exec failure (errno) from the child; closed on exec
-  int out_pipe[2] = {-1, -1};
-  if (::pipe2(status_pipe, O_CLOEXEC) != 0)
-    return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  Fd status_r(status_pipe[0]), status_w(status_pipe[1]);
-  Fd out_r, out_w;
+  auto status_pipe = open_pipe();  // reports exec failure (errno) from the child; closed on exec
+  if (!status_pipe) return std::unexpected(std::move(status_pipe.error()));
+  Fd& status_r = status_pipe->read;
+  Fd& status_w = status_pipe->write;
+  Pipe out;
   if (options.capture_stdout) {
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0)
-      return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-    out_r.fd = out_pipe[0];
-    out_w.fd = out_pipe[1];
+    auto out_pipe = open_pipe();
+    if (!out_pipe) return std::unexpected(std::move(out_pipe.error()));
+    out = std::move(*out_pipe);
   }
   std::vector<std::string> args = argv;
   args[0] = program->string();
@@ -123,27 +121,27 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& options
     const int target = options.output_fd;
     if (target != 2) ::dup2(target, 2);  // first: target may be 1, replaced just below
     if (options.capture_stdout) {
-      ::dup2(out_w.fd, 1);
+      ::dup2(out.write.get(), 1);
     } else if (target != 1) {
       ::dup2(target, 1);
     }
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
       const int err = errno;
-      (void)!::write(status_w.fd, &err, sizeof err);
+      (void)!::write(status_w.get(), &err, sizeof err);
       ::_exit(127);
     }
     ::execve(cargv[0], cargv.data(), cenv.data());
     const int err = errno;
-    (void)!::write(status_w.fd, &err, sizeof err);
+    (void)!::write(status_w.get(), &err, sizeof err);
     ::_exit(127);
   }
   status_w.reset();
-  out_w.reset();
+  out.write.reset();
   Outcome outcome;
   if (options.capture_stdout) {
     char buf[65536];
     while (true) {
-      const ssize_t n = ::read(out_r.fd, buf, sizeof buf);
+      const ssize_t n = ::read(out.read.get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       outcome.captured.append(buf, static_cast<std::size_t>(n));
@@ -152,7 +150,7 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& options
   int child_errno = 0;
   ssize_t got;
   do {
-    got = ::read(status_r.fd, &child_errno, sizeof child_errno);
+    got = ::read(status_r.get(), &child_errno, sizeof child_errno);
   } while (got < 0 && errno == EINTR);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -179,10 +177,10 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
         fmt::format("program not found: {}", argv[0]), argv[0],
         argv[0].find('/') == std::string::npos ? "install it or add it to PATH" : "check the path");
   }
-  int status_pipe[2];  // the child's errno when it cannot start; closed by a successful exec
-  if (::pipe2(status_pipe, O_CLOEXEC) != 0)
-    return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  Fd status_r(status_pipe[0]), status_w(status_pipe[1]);
+  auto status_pipe = open_pipe();  // the child's errno when it cannot start; closed by exec
+  if (!status_pipe) return std::unexpected(std::move(status_pipe.error()));
+  Fd& status_r = status_pipe->read;
+  Fd& status_w = status_pipe->write;
   std::vector<std::string> args = argv;
   if (options.program.empty()) args[0] = program->string();
   const std::string program_text = program->string();
@@ -198,10 +196,10 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
   // Every (child fd, source) pair, with /dev/null for unnamed standard streams; the highest child
   // fd bounds where sources are first moved to, so that no dup2 overwrites a source still needed.
   const Fd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (null_fd.fd < 0) return io_error(fmt::format("/dev/null: {}", std::strerror(errno)));
+  if (!null_fd) return io_error(fmt::format("/dev/null: {}", std::strerror(errno)));
   std::vector<std::pair<int, int>> mapping;
   for (int std_fd = 0; std_fd < 3; ++std_fd)
-    if (!options.fds.contains(std_fd)) mapping.emplace_back(std_fd, null_fd.fd);
+    if (!options.fds.contains(std_fd)) mapping.emplace_back(std_fd, null_fd.get());
   for (const auto& [child_fd, source] : options.fds) mapping.emplace_back(child_fd, source);
   if (mapping.size() > 64) return internal_error("process::spawn: more than 64 descriptors");
   int highest = 2;
@@ -212,7 +210,7 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
   if (pid == 0) {
     // Child: only async-signal-safe calls until exec.
     auto fail = [&](int err) {
-      (void)!::write(status_w.fd, &err, sizeof err);
+      (void)!::write(status_w.get(), &err, sizeof err);
       ::_exit(127);
     };
     if (options.new_session) ::setsid();
@@ -228,7 +226,7 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
     for (int fd = 0; fd <= highest; ++fd) {
       bool mapped = false;
       for (std::size_t i = 0; i < count; ++i) mapped |= mapping[i].first == fd;
-      if (!mapped && fd != status_w.fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      if (!mapped && fd != status_w.get()) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
     ::close_range(static_cast<unsigned>(highest) + 1, ~0U, CLOSE_RANGE_CLOEXEC);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) fail(errno);
@@ -242,7 +240,7 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
   int child_errno = 0;
   ssize_t got;
   do {
-    got = ::read(status_r.fd, &child_errno, sizeof child_errno);
+    got = ::read(status_r.get(), &child_errno, sizeof child_errno);
   } while (got < 0 && errno == EINTR);
   if (got == static_cast<ssize_t>(sizeof child_errno)) {
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
@@ -254,7 +252,7 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& op
     return io_error(fmt::format("cannot run {}: {}", argv[0], std::strerror(child_errno)),
                     program->string());
   }
-  if (child.pidfd.fd < 0) {
+  if (!child.pidfd) {
     ::kill(pid, SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }

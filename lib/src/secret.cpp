@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "wslplug/core/fd.hpp"
 #include "wslplug/core/io.hpp"
 
 namespace wslplug {
@@ -48,25 +49,24 @@ Result<SecretString> secret_from_file(const std::string& path) {
 
 Result<SecretString> secret_from_prompt(const std::string& prompt,
                                         const std::string& alternatives) {
-  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
+  const Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC));
+  if (!tty) {
     return input_error("a password is needed but there is no terminal to ask on", {}, {},
                        fmt::format("pass it with {}", alternatives));
   }
   termios old{};
-  bool have_term = ::tcgetattr(fd, &old) == 0;
+  bool have_term = ::tcgetattr(tty.get(), &old) == 0;
   if (have_term) {
     termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+    ::tcsetattr(tty.get(), TCSAFLUSH, &quiet);
   }
-  (void)!::write(fd, prompt.data(), prompt.size());
+  (void)!::write(tty.get(), prompt.data(), prompt.size());
   std::string value;
   char c = 0;
-  while (::read(fd, &c, 1) == 1 && c != '\n' && c != '\r') value.push_back(c);
-  if (have_term) ::tcsetattr(fd, TCSAFLUSH, &old);
-  (void)!::write(fd, "\n", 1);
-  ::close(fd);
+  while (::read(tty.get(), &c, 1) == 1 && c != '\n' && c != '\r') value.push_back(c);
+  if (have_term) ::tcsetattr(tty.get(), TCSAFLUSH, &old);
+  (void)!::write(tty.get(), "\n", 1);
   return SecretString(std::move(value));
 }
 

@@ -69,47 +69,10 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-namespace {
-// The length of the well-formed UTF-8 sequence at s[i], or 0 when none starts there.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xc0) == 0x80; };
-  const unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xe0 && b(1) < 0xa0) return 0;   // overlong
-    if (c == 0xed && b(1) >= 0xa0) return 0;  // UTF-16 surrogate
-    return 3;
-  }
-  if (c >= 0xf0 && c <= 0xf4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xf0 && b(1) < 0x90) return 0;   // overlong
-    if (c == 0xf4 && b(1) >= 0x90) return 0;  // past U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-}  // namespace
-
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_sequence(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
+bool is_ascii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
   return true;
-}
-
-std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
-  std::size_t end = 0;
-  while (end < s.size()) {
-    const std::size_t n = std::max<std::size_t>(utf8_sequence(s, end), 1);
-    if (end + n > max_bytes) break;
-    end += n;
-  }
-  return s.substr(0, end);
 }
 
 }  // namespace wslplug

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "wslplug/core/utf8.hpp"
+
 namespace wslplug {
 
 namespace {
@@ -14,24 +16,6 @@ constexpr std::size_t kSniffBytes = 4096;  // how much of the input detection lo
 std::uint32_t unit_at(std::string_view bytes, std::size_t i) {
   return static_cast<unsigned char>(bytes[i]) |
          (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8);
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
 }
 
 bool is_high_surrogate(std::uint32_t u) { return u >= 0xd800 && u <= 0xdbff; }

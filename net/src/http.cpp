@@ -131,8 +131,8 @@ bool wait_fd(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-Result<int> connect_any(const Url& url, Clock::time_point deadline,
-                        std::chrono::milliseconds timeout) {
+Result<Fd> connect_any(const Url& url, Clock::time_point deadline,
+                       std::chrono::milliseconds timeout) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -144,12 +144,12 @@ Result<int> connect_any(const Url& url, Clock::time_point deadline,
   std::unique_ptr<addrinfo, AddrInfoDeleter> list(raw);
   std::string last = "no address";
   for (addrinfo* a = list.get(); a != nullptr; a = a->ai_next) {
-    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
-    if (fd < 0) {
+    Fd sock(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol));
+    if (!sock) {
       last = std::strerror(errno);
       continue;
     }
-    Fd guard(fd);
+    const int fd = sock.get();
     if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
       if (errno != EINPROGRESS) {
         last = std::strerror(errno);
@@ -167,8 +167,7 @@ Result<int> connect_any(const Url& url, Clock::time_point deadline,
         continue;
       }
     }
-    guard.fd = -1;
-    return fd;
+    return sock;
   }
   return net_error(
       url, fmt::format("unreachable: cannot connect to {}:{}: {}", url.host, url.port, last));
@@ -644,8 +643,8 @@ Result<Response> post(const Url& url, std::string_view content_type, std::string
     if (!proxy) return std::unexpected(fd_or.error());
     return net_error(url, fmt::format("via proxy {}: {}", proxy->url.text, fd_or.error().message));
   }
-  Fd fd(*fd_or);
-  Channel ch{fd.fd, nullptr};
+  const Fd fd = std::move(*fd_or);
+  Channel ch{fd.get(), nullptr};
   const bool https = url.scheme == "https";
   if (proxy && https)
     if (auto st = open_tunnel(url, *proxy, ch, deadline, timeout); !st)

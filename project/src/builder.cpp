@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "wslplug/core/fd.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
@@ -224,10 +225,9 @@ Status check_rust_target(const fs::path& rustc, const Options& o, Outcome& outco
 class OutputTee {
  public:
   explicit OutputTee(int fd) : fd_(fd) {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) return;
-    read_fd_ = p[0];
-    write_fd_ = p[1];
+    auto p = open_pipe();
+    if (!p) return;
+    pipe_ = std::move(*p);
     reader_ = std::thread([this] { pump(); });
   }
   OutputTee(const OutputTee&) = delete;
@@ -235,18 +235,12 @@ class OutputTee {
   ~OutputTee() { finish(); }
 
   // Where the child should write: the pipe, or `fd` itself when no pipe could be made.
-  [[nodiscard]] int write_fd() const { return write_fd_ >= 0 ? write_fd_ : fd_; }
+  [[nodiscard]] int write_fd() const { return pipe_.write ? pipe_.write.get() : fd_; }
 
   std::string finish() {
-    if (write_fd_ >= 0) {
-      ::close(write_fd_);
-      write_fd_ = -1;
-    }
+    pipe_.write.reset();
     if (reader_.joinable()) reader_.join();
-    if (read_fd_ >= 0) {
-      ::close(read_fd_);
-      read_fd_ = -1;
-    }
+    pipe_.read.reset();
     return kept_;
   }
 
@@ -255,7 +249,7 @@ class OutputTee {
   void pump() {
     char buf[8192];
     for (;;) {
-      const ssize_t n = ::read(read_fd_, buf, sizeof buf);
+      const ssize_t n = ::read(pipe_.read.get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return;
       for (ssize_t done = 0; done < n;) {
@@ -268,8 +262,8 @@ class OutputTee {
       if (kept_.size() > 2 * kKeep) kept_.erase(0, kept_.size() - kKeep);
     }
   }
-  int fd_;
-  int read_fd_ = -1, write_fd_ = -1;
+  int fd_;     // borrowed: where the output goes
+  Pipe pipe_;  // the child writes into pipe_.write; pump() reads pipe_.read
   std::string kept_;
   std::thread reader_;
 };

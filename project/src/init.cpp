@@ -128,7 +128,7 @@ Result<VcsOutcome> init_vcs(const fs::path& dir, Vcs vcs) {
   options.unset_env = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"};
   // "not a git repository" is the expected answer outside one: not shown.
   const Fd devnull(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-  options.output_fd = devnull.fd >= 0 ? devnull.fd : 2;
+  options.output_fd = devnull ? devnull.get() : 2;
   auto inside = process::run({"git", "rev-parse", "--is-inside-work-tree"}, options);
   if (!inside) return std::unexpected(inside.error());
   if (inside->ok() && trim(inside->captured) == "true") return VcsOutcome::kInsideRepository;

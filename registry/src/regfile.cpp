@@ -4,78 +4,9 @@
 
 #include <algorithm>
 
-#include "utf8.hpp"
+#include "wslplug/core/utf8.hpp"
 
 namespace wslplug::reg {
-
-namespace detail {
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
-
-char32_t next_utf8(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  int len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xe0) == 0xc0) {
-    len = 2, cp = b0 & 0x1f, min = 0x80;
-  } else if ((b0 & 0xf0) == 0xe0) {
-    len = 3, cp = b0 & 0x0f, min = 0x800;
-  } else if ((b0 & 0xf8) == 0xf0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    ++i;
-    return kBadUtf8;
-  }
-  if (i + static_cast<std::size_t>(len) > s.size()) {
-    ++i;
-    return kBadUtf8;
-  }
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-    if ((b & 0xc0) != 0x80) {
-      ++i;
-      return kBadUtf8;
-    }
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-    ++i;
-    return kBadUtf8;
-  }
-  i += static_cast<std::size_t>(len);
-  return cp;
-}
-
-bool is_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-}  // namespace detail
-
-using detail::append_utf8;
-using detail::next_utf8;
 
 std::string_view encoding_name(Encoding e) { return e == Encoding::kUtf16le ? "utf16" : "utf8"; }
 
@@ -101,14 +32,6 @@ std::string_view value_kind_name(ValueKind k) {
   return "unknown";
 }
 
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    if (next_utf8(s, i) == detail::kBadUtf8) return false;
-  }
-  return true;
-}
-
 std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes) {
   std::string out;
   out.reserve(bytes.size() / 2);
@@ -123,8 +46,7 @@ std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes) {
         continue;
       }
     }
-    if (u >= 0xd800 && u <= 0xdfff) u = 0xfffd;
-    append_utf8(out, u);
+    append_utf8(out, u);  // an unpaired surrogate becomes U+FFFD
   }
   return out;
 }
@@ -138,8 +60,7 @@ std::vector<std::uint8_t> utf8_to_utf16le(std::string_view s) {
   };
   std::size_t i = 0;
   while (i < s.size()) {
-    char32_t cp = next_utf8(s, i);
-    if (cp == detail::kBadUtf8) cp = 0xfffd;
+    char32_t cp = next_utf8(s, i).value_or(kReplacementCharacter);
     if (cp >= 0x10000) {
       cp -= 0x10000;
       put(0xd800 + (cp >> 10));

@@ -5,17 +5,14 @@
 
 #include <algorithm>
 
-#include "utf8.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/core/utf8.hpp"
 #include "wslplug/registry/regfile.hpp"
 
 namespace wslplug::reg {
 
 namespace {
-
-using detail::append_utf8;
-using detail::is_ascii;
 
 constexpr std::string_view kFixHeader =
     "the first line of a .reg file must be \"Windows Registry Editor Version 5.00\"";

@@ -4,7 +4,8 @@
 
 #include <cstring>
 
-#include "utf8.hpp"
+#include "wslplug/core/text.hpp"
+#include "wslplug/core/utf8.hpp"
 #include "wslplug/registry/regfile.hpp"
 
 namespace wslplug::reg {
@@ -88,7 +89,7 @@ Result<std::string> render(const Document& doc) {
 Result<std::vector<std::byte>> encode(std::string_view utf8_text, Encoding encoding) {
   std::vector<std::byte> out;
   if (encoding == Encoding::kUtf8) {
-    if (!detail::is_ascii(utf8_text)) {
+    if (!is_ascii(utf8_text)) {
       return input_error(
           "the registration text contains non-ASCII characters, which the utf8 encoding cannot "
           "carry: regedit and reg.exe read a .reg file without a byte-order mark in the ANSI code "

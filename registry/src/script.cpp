@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "wslplug/core/utf8.hpp"
 #include "wslplug/registry/interop.hpp"
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
@@ -15,19 +16,13 @@ namespace wslplug::reg {
 
 std::string ps_quote(std::string_view s) {
   std::string out = "'";
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto u = static_cast<unsigned char>(s[i]);
-    // U+2018..U+201B are E2 80 98..9B in UTF-8; PowerShell treats them like '.
-    if (u == 0xe2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-        static_cast<unsigned char>(s[i + 2]) >= 0x98 &&
-        static_cast<unsigned char>(s[i + 2]) <= 0x9b) {
-      out.append(s.substr(i, 3));
-      out.append(s.substr(i, 3));
-      i += 2;
-      continue;
-    }
-    if (s[i] == '\'') out.push_back('\'');
-    out.push_back(s[i]);
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t start = i;
+    const auto cp = next_utf8(s, i);
+    const std::string_view character = s.substr(start, i - start);
+    // PowerShell treats U+2018..U+201B like ': doubled, as ' is.
+    if (cp == U'\'' || (cp && *cp >= 0x2018 && *cp <= 0x201b)) out.append(character);
+    out.append(character);
   }
   out += "'";
   return out;

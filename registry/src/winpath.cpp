@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "wslplug/core/text.hpp"
+#include "wslplug/core/utf8.hpp"
 #include "wslplug/registry/regfile.hpp"
 
 namespace wslplug::reg {
@@ -33,22 +34,14 @@ std::unexpected<Error> path_error(std::string_view input, std::string reason, st
 
 // First control character (C0, DEL or C1 U+0080..U+009F) or bidi control, as a description.
 std::string find_control(std::string_view s) {
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto u = static_cast<unsigned char>(s[i]);
-    if (u < 0x20 || u == 0x7f) return fmt::format("the control character 0x{:02x}", u);
-    if (u == 0xc2 && i + 1 < s.size()) {
-      auto v = static_cast<unsigned char>(s[i + 1]);
-      if (v >= 0x80 && v <= 0x9f) return fmt::format("the control character U+{:04X}", v);
-    }
-    if (u == 0xe2 && i + 2 < s.size()) {
-      auto v = static_cast<unsigned char>(s[i + 1]);
-      auto w = static_cast<unsigned char>(s[i + 2]);
-      // U+202A..U+202E (80 AA..AE) and U+2066..U+2069 (81 A6..A9): bidi controls.
-      if ((v == 0x80 && w >= 0xaa && w <= 0xae) || (v == 0x81 && w >= 0xa6 && w <= 0xa9)) {
-        return fmt::format("the invisible text-direction character U+{:04X}",
-                           0x2000 + ((v & 0x3f) << 6) + (w & 0x3f));
-      }
-    }
+  for (std::size_t i = 0; i < s.size();) {
+    const auto cp = next_utf8(s, i);
+    if (!cp) continue;  // not UTF-8: the caller refuses that first
+    if (*cp < 0x20 || *cp == 0x7f) return fmt::format("the control character 0x{:02x}", +*cp);
+    if (*cp >= 0x80 && *cp <= 0x9f) return fmt::format("the control character U+{:04X}", +*cp);
+    // U+202A..U+202E and U+2066..U+2069: bidi controls.
+    if ((*cp >= 0x202a && *cp <= 0x202e) || (*cp >= 0x2066 && *cp <= 0x2069))
+      return fmt::format("the invisible text-direction character U+{:04X}", +*cp);
   }
   return {};
 }

@@ -50,13 +50,14 @@ Result<Run> run_command(const std::string& command, std::span<const std::byte> i
   // stdin is a sealed in-memory file, so a command that never reads it cannot block us or make
   // us take SIGPIPE.
   Fd in(::memfd_create("wslplug-digest", MFD_CLOEXEC));
-  if (in.fd < 0) return io_fail("memfd_create");
-  if (::write(in.fd, input.data(), input.size()) != static_cast<ssize_t>(input.size()) ||
-      ::lseek(in.fd, 0, SEEK_SET) != 0)
+  if (!in) return io_fail("memfd_create");
+  if (::write(in.get(), input.data(), input.size()) != static_cast<ssize_t>(input.size()) ||
+      ::lseek(in.get(), 0, SEEK_SET) != 0)
     return io_fail("writing the digest");
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return io_fail("pipe");
-  Fd out_r(pipefd[0]), out_w(pipefd[1]);
+  auto out_pipe = open_pipe();
+  if (!out_pipe) return io_fail("pipe");
+  Fd& out_r = out_pipe->read;
+  Fd& out_w = out_pipe->write;
 
   // The environment is built before fork: the child only calls async-signal-safe functions.
   std::vector<std::string> env_strings;
@@ -78,8 +79,8 @@ Result<Run> run_command(const std::string& command, std::span<const std::byte> i
   if (pid < 0) return io_fail("fork");
   if (pid == 0) {
     ::setpgid(0, 0);
-    ::dup2(in.fd, STDIN_FILENO);
-    ::dup2(out_w.fd, STDOUT_FILENO);
+    ::dup2(in.get(), STDIN_FILENO);
+    ::dup2(out_w.get(), STDOUT_FILENO);
     ::execve(argv[0], argv, envp.data());
     ::_exit(127);
   }
@@ -98,14 +99,14 @@ Result<Run> run_command(const std::string& command, std::span<const std::byte> i
       run.timed_out = true;
       break;
     }
-    pollfd p{out_r.fd, POLLIN, 0};
+    pollfd p{out_r.get(), POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1 << 30)));
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) {
       run.timed_out = true;
       break;
     }
-    const ssize_t n = ::read(out_r.fd, buf, sizeof buf);
+    const ssize_t n = ::read(out_r.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     if (run.out.size() < kMaxOut) {

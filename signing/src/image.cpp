@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "der.hpp"
+#include "wslplug/core/fd.hpp"
 
 namespace wslplug::signing::image {
 
@@ -52,14 +53,12 @@ class CopySink {
       : out_(out), acc_(acc), cert_dir_(cert_dir) {
     // Reopened through /proc so it is the same file, never whatever now has its name.
     const std::string self = fmt::format("/proc/self/fd/{}", out.fd());
-    direct_fd_ = ::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
-    direct_ok_ = direct_fd_ >= 0;
+    direct_fd_.reset(::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+    direct_ok_ = direct_fd_.valid();
   }
   CopySink(const CopySink&) = delete;
   CopySink& operator=(const CopySink&) = delete;
-  ~CopySink() {
-    if (direct_fd_ >= 0) ::close(direct_fd_);
-  }
+  ~CopySink() = default;
 
   Status prepare(std::uint64_t off, std::span<std::byte> data) {
     const std::uint64_t end = off + data.size();
@@ -107,7 +106,7 @@ class CopySink {
       total += parts[i].size();
     }
     while (true) {
-      const ssize_t n = ::pwritev(direct_fd_, iov.data(), static_cast<int>(parts.size()),
+      const ssize_t n = ::pwritev(direct_fd_.get(), iov.data(), static_cast<int>(parts.size()),
                                   static_cast<off_t>(off));
       if (n < 0 && errno == EINTR) continue;
       if (n == static_cast<ssize_t>(total)) return true;
@@ -121,7 +120,7 @@ class CopySink {
   AtomicOutput& out_;
   Checksum& acc_;
   std::uint64_t cert_dir_;
-  int direct_fd_ = -1;
+  Fd direct_fd_;
   std::atomic<bool> direct_ok_ = false;
 };
 

@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "authenticode.hpp"
+#include "wslplug/core/text.hpp"
+#include "wslplug/core/utf8.hpp"
 #include "wslplug/signing/oids.hpp"
 
 namespace wslplug::signing {
@@ -17,11 +19,6 @@ der::Bytes algorithm_id(DigestAlgorithm alg) {
   return der::seq({der::oid(ossl::digest_oid(alg)), der::null()});
 }
 
-bool is_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
 // SpcString: [1] IMPLICIT IA5String for ASCII text (as osslsigncode writes it), else
 // [0] IMPLICIT BMPString (UTF-16BE).
 der::Bytes spc_string(std::string_view text) {
@@ -30,23 +27,10 @@ der::Bytes spc_string(std::string_view text) {
   }
   der::Bytes bmp;
   for (std::size_t i = 0; i < text.size();) {
-    // UTF-8 decode (BMP only; others become U+FFFD).
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    std::uint32_t cp = 0xfffd;
-    std::size_t len = 1;
-    if (c < 0x80) {
-      cp = c;
-    } else if ((c >> 5) == 6 && i + 1 < text.size()) {
-      cp = ((c & 0x1fu) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3fu);
-      len = 2;
-    } else if ((c >> 4) == 14 && i + 2 < text.size()) {
-      cp = ((c & 0x0fu) << 12) | ((static_cast<unsigned char>(text[i + 1]) & 0x3fu) << 6) |
-           (static_cast<unsigned char>(text[i + 2]) & 0x3fu);
-      len = 3;
-    } else if ((c >> 3) == 30) {
-      len = 4;
-    }
-    i += len;
+    // One UTF-16 unit per character: the BMP only, others (and bytes that are not UTF-8) become
+    // U+FFFD.
+    char32_t cp = next_utf8(text, i).value_or(kReplacementCharacter);
+    if (cp > 0xffff) cp = kReplacementCharacter;
     bmp.push_back(static_cast<std::byte>(cp >> 8));
     bmp.push_back(static_cast<std::byte>(cp & 0xff));
   }

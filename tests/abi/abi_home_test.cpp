@@ -250,11 +250,11 @@ TEST(AbiHome, HostHeaderRefusesAWrongDef) {
   fs::create_directories(tmp / "abi/include/wslplug/abi");
   fs::create_directories(tmp / "host/win");
   wt::write_text(tmp / "abi/include/wslplug/abi/wsl_plugin_abi.def", def);
-  wt::write_text(tmp / "host/win/wslplug-host-abi.h",
-                 wt::read_text(root / "host/win/wslplug-host-abi.h"));
-  wt::write_text(tmp / "host/win/check.cpp", "#include \"wslplug-host-abi.h\"\n");
+  wt::write_text(tmp / "host/win/wslplug_host_abi.h",
+                 wt::read_text(root / "host/win/wslplug_host_abi.h"));
+  wt::write_text(tmp / "host/win/check.cpp", "#include \"wslplug_host_abi.h\"\n");
   auto good = wt::run({"x86_64-w64-mingw32-g++", "-std=c++20", "-fsyntax-only", "-Wall", "-Wextra",
-                       (root / "host/win/wslplug-host-abi.h").string()});
+                       (root / "host/win/wslplug_host_abi.h").string()});
   EXPECT_EQ(good.rc, 0) << good.both();
   auto bad = wt::run({"x86_64-w64-mingw32-g++", "-std=c++20", "-fsyntax-only",
                       (tmp / "host/win/check.cpp").string()});

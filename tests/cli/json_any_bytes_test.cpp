@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support.hpp"
-#include "wslplug/core/text.hpp"
+#include "wslplug/core/utf8.hpp"
 
 namespace wt = wslplug::test;
 namespace fs = std::filesystem;

@@ -21,7 +21,7 @@ std::string read_all(int fd) {
 }
 
 int wait_for(const Child& c) {
-  pollfd p{c.pidfd.fd, POLLIN, 0};
+  pollfd p{c.pidfd.get(), POLLIN, 0};
   EXPECT_EQ(::poll(&p, 1, 10000), 1);
   int status = 0;
   EXPECT_EQ(::waitpid(c.pid, &status, 0), c.pid);

@@ -1,6 +1,6 @@
 // The ABI layouts, checked by the compiler that builds plugins: a C++ file with static_asserts on
 // offsetof/sizeof is compiled with MinGW-w64 (x86_64) twice, once against the C++ template's
-// WslPluginApi.h (the plugin's view) and once against host/win/wslplug-host-abi.h (the host's
+// WslPluginApi.h (the plugin's view) and once against host/win/wslplug_host_abi.h (the host's
 // view). The expected offsets are written here from the platform facts (field order, types, x64
 // alignment), not taken from either header; the driver's abi_fields() table is checked too.
 #include <fmt/format.h>
@@ -22,7 +22,7 @@ struct Field {
 };
 struct Layout {
   std::string plugin_struct;  // name in WslPluginApi.h
-  std::string host_struct;    // name in wslplug-host-abi.h
+  std::string host_struct;    // name in wslplug_host_abi.h
   unsigned size;
   std::vector<Field> fields;
 };
@@ -138,7 +138,7 @@ TEST(AbiLayout, TemplateHeaderMatchesTheFactsOnMinGW) {
 TEST(AbiLayout, HostProgramMatchesTheFactsOnMinGW) {
   WSLPLUG_REQUIRE_TOOL("x86_64-w64-mingw32-g++");
   wt::TempDir tmp;
-  const std::string source = "#include <cstddef>\n#include \"wslplug-host-abi.h\"\n" +
+  const std::string source = "#include <cstddef>\n#include \"wslplug_host_abi.h\"\n" +
                              asserts(true) +
                              "static_assert(wslplug_host_abi::kHookSlots == 14, \"slots\");\n";
   auto r = compile(tmp, "host_view", source, wt::source_dir() / "host/win");

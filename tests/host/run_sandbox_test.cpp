@@ -469,7 +469,7 @@ TEST(RunSandbox, ChannelRefusesStrangers) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0)
       << std::strerror(errno);
-  // "SECRET exec CID KIND GUID PATH ARGS..." (host/win/wslplug-host.cpp), with a wrong secret;
+  // "SECRET exec CID KIND GUID PATH ARGS..." (host/win/wslplug_host.cpp), with a wrong secret;
   // then what the shell would read on its stdin.
   const std::string request = fmt::format(
       "0123 exec 1 vm - =/bin/sh =/bin/sh =-c =echo%20{0}%3B%20sleep%2030%3B%20%3A%20{0}\n"

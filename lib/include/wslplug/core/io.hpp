@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wslplug/core/error.hpp"
+#include "wslplug/core/fd.hpp"
 
 namespace wslplug {
 
@@ -21,15 +22,15 @@ namespace fs = std::filesystem;
 class InputFile {
  public:
   static Result<InputFile> open(const fs::path& path);
-  InputFile(InputFile&& other) noexcept;
-  InputFile& operator=(InputFile&& other) noexcept;
+  InputFile(InputFile&& other) noexcept = default;
+  InputFile& operator=(InputFile&& other) noexcept = default;
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
-  ~InputFile();
+  ~InputFile() = default;
 
   [[nodiscard]] std::uint64_t size() const { return size_; }
   [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] int fd() const { return fd_; }
+  [[nodiscard]] int fd() const { return fd_.get(); }
 
   // Reads exactly out.size() bytes at offset; an error names the file and offset when the
   // file is shorter ("truncated") or the read fails.
@@ -39,9 +40,9 @@ class InputFile {
   void advise_sequential() const;
 
  private:
-  InputFile(int fd, std::uint64_t size, std::string path)
-      : fd_(fd), size_(size), path_(std::move(path)) {}
-  int fd_ = -1;
+  InputFile(Fd fd, std::uint64_t size, std::string path)
+      : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
+  Fd fd_;
   std::uint64_t size_ = 0;
   std::string path_;
 };
@@ -78,7 +79,7 @@ class AtomicOutput {
   Status write(std::string_view text);
   Status write_at(std::uint64_t offset, std::span<const std::byte> data);
   [[nodiscard]] std::uint64_t bytes_written() const { return written_; }
-  [[nodiscard]] int fd() const { return fd_; }
+  [[nodiscard]] int fd() const { return fd_.get(); }
   [[nodiscard]] const fs::path& target() const { return target_; }
   [[nodiscard]] const fs::path& temp_path() const { return temp_; }
   // fsync + rename into place. When !overwrite, refuses (without clobbering) a target that
@@ -88,7 +89,7 @@ class AtomicOutput {
  private:
   AtomicOutput() = default;
   void discard() noexcept;
-  int fd_ = -1;
+  Fd fd_;
   fs::path target_;
   fs::path temp_;
   OutputOptions options_;

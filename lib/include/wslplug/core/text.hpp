@@ -40,10 +40,7 @@ bool has_control(std::string_view s);
 // User input made safe to show in a message: control characters as \xNN.
 std::string printable(std::string_view s);
 
-// True when s is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
-bool valid_utf8(std::string_view s);
-// The longest prefix of s of at most max_bytes that does not end inside a UTF-8 character (for
-// cutting user text short in messages); bytes that are not UTF-8 count as one character each.
-std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes);
+// True when every byte of s is ASCII (below 0x80). UTF-8 itself: wslplug/core/utf8.hpp.
+bool is_ascii(std::string_view s);
 
 }  // namespace wslplug

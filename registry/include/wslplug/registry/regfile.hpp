@@ -92,10 +92,7 @@ Result<std::vector<std::byte>> serialize(const Document& doc, Encoding encoding)
 Result<Document> parse(std::span<const std::byte> data, const std::string& file = {});
 Result<Document> parse_file(const fs::path& path);
 
-// ---- text helpers (UTF-8 <-> UTF-16)
-// ------------------------------------------------------------- Returns false for invalid UTF-8
-// (overlong forms, surrogates, truncated sequences).
-bool valid_utf8(std::string_view s);
+// ---- text helpers (UTF-8 <-> UTF-16; UTF-8 itself is wslplug/core/utf8.hpp)
 // Decodes UTF-16LE code units to UTF-8; unpaired surrogates become U+FFFD.
 std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes);
 // Encodes valid UTF-8 as UTF-16LE bytes (no BOM). Invalid input yields U+FFFD per bad byte.

@@ -4,7 +4,7 @@
 // results, exceptions, and accesses past the end of every table and struct it hands the plugin.
 // It never decides a verdict.
 //
-// The struct layouts (wslplug-host-abi.h) are written from the ABI facts (field order and the WSL
+// The struct layouts (wslplug_host_abi.h) are written from the ABI facts (field order and the WSL
 // version that added each field), independently of any plugin header.
 //
 // Usage: wslplug-host.exe (no arguments: everything comes over stdin, so nothing of the run is
@@ -87,7 +87,7 @@
 #include <vector>
 
 #include "../protocol/host_protocol.hpp"
-#include "wslplug-host-abi.h"
+#include "wslplug_host_abi.h"
 
 namespace {
 
@@ -100,7 +100,7 @@ constexpr std::size_t kPage = 4096;
 
 // ---------------------------------------------------------------- the ABI (x64 layout)
 using namespace wslplug_host_abi;
-// Sizes by version come from the ABI's one statement (wslplug-host-abi.h checks the layouts).
+// Sizes by version come from the ABI's one statement (wslplug_host_abi.h checks the layouts).
 size_t ApiSize(const HostVersion& v) { return WSLPLUG_HOST_ABI_SIZE(WSLPluginAPIV1, v); }
 int HookCount(const HostVersion& v) {
   return static_cast<int>(WSLPLUG_HOST_ABI_SIZE(WSLPluginHooksV1, v) / sizeof(void*));
