@@ -351,9 +351,10 @@ TEST(Parse, UsageLinesShowTheRequiredChoices) {
     return r.out.substr(at, r.out.find('\n', at) - at);
   };
   EXPECT_EQ(usage({"sign"}),
-            "Usage: wslplug sign FILE... (-o FILE | --out-dir DIR | --in-place) (--cert FILE --key "
-            "FILE | --pfx "
-            "FILE | --cert FILE --external-signer CMD | --pkcs11-module LIB --key URI) [OPTIONS]");
+            "Usage: wslplug sign FILE... (-o FILE | --out-dir DIR | --in-place | --detached-out "
+            "FILE) (--cert FILE --key FILE | --pfx FILE | --cert FILE --external-signer CMD | "
+            "--pkcs11-module LIB --key URI) [OPTIONS]");
+  EXPECT_EQ(usage({"unsign"}), "Usage: wslplug unsign FILE (-o FILE | --in-place) [OPTIONS]");
   EXPECT_EQ(usage({"attach"}),
             "Usage: wslplug attach FILE --signature FILE (-o FILE | --in-place) [OPTIONS]");
   EXPECT_EQ(usage({"extract"}), "Usage: wslplug extract FILE --output FILE [OPTIONS]");
