@@ -1,13 +1,17 @@
 // The command tree (see app.hpp): building it, the help formatter, and parsing with one error
 // format. CLI11 parses; a scan of the arguments before it gives the precise errors CLI11 would
 // word vaguely or not at all (unknown command or option with a suggestion, a missing value, a
-// value option given twice) and makes `--` end options in every command.
+// value option given twice, a flag's value that is neither true nor false), gives bare options
+// their implicit value (`--color`) and makes `--` end options in every command. `wslplug` alone
+// prints a short help; whatever ran, a failed write to stdout is an I/O error (exit 3).
 #include "app.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -16,6 +20,7 @@
 
 #include "common.hpp"
 #include "render/console.hpp"
+#include "wslplug/core/suggest.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/core/version.hpp"
 
@@ -100,43 +105,6 @@ void finish(CLI::App& app, const std::shared_ptr<CLI::FormatterBase>& formatter)
 
 // --------------------------------------------------------------------------- suggestions
 
-// Optimal string alignment distance (Levenshtein plus adjacent transpositions, so "sing" is
-// one edit from "sign"), ASCII case-insensitive.
-std::size_t edit_distance(std::string_view a_in, std::string_view b_in) {
-  const std::string a = ascii_lower(a_in), b = ascii_lower(b_in);
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-// The candidate nearest to `word` when it is near enough to be a typo: at most 1 edit for
-// words up to 4 characters, 2 up to 8, 3 beyond; else the one candidate `word` is a prefix of.
-std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& all) {
-  if (word.size() > 64) return std::nullopt;
-  const std::size_t limit = word.size() <= 4 ? 1 : word.size() <= 8 ? 2 : 3;
-  std::optional<std::string> best;
-  std::size_t best_d = limit + 1;
-  for (const auto& c : all) {
-    const std::size_t d = edit_distance(word, c);
-    if (d < best_d) best_d = d, best = c;
-  }
-  if (best) return best;
-  std::vector<std::string> prefixed;
-  for (const auto& c : all)
-    if (word.size() >= 2 && istarts_with(c, word)) prefixed.push_back(c);
-  if (prefixed.size() == 1) return prefixed.front();
-  return std::nullopt;
-}
-
 std::vector<std::string> command_names(const CLI::App* app) {
   std::vector<std::string> names;
   for (const CLI::App* sub : app->get_subcommands({})) {
@@ -161,16 +129,23 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
   return out;
 }
 
-std::string see_help(const CLI::App* app) {
-  return fmt::format("see '{} --help'", command_path(app));
-}
-
-Error usage_error(const CLI::App* app, std::string message, std::string where, std::string fix) {
-  if (!fix.empty()) fix += fix.back() == '?' ? " " : "; ";
-  return Error{ErrorKind::kInput, std::move(message), {}, std::move(where), fix + see_help(app)};
-}
-
 // ------------------------------------------------------------------------------ the scan
+
+// The value of a flag given as --flag=VALUE, read as CLI11 reads it: true, yes, on, 1...; false,
+// no, off, 0...; nullopt for anything else.
+std::optional<bool> flag_value(std::string_view value) {
+  const std::string v = ascii_lower(value);
+  for (std::string_view t : {"true", "t", "yes", "y", "on", "enable", "1", "+"})
+    if (v == t) return true;
+  for (std::string_view f : {"false", "f", "no", "n", "off", "disable", "0", "-"})
+    if (v == f) return false;
+  return std::nullopt;
+}
+
+bool is_choice(const CLI::Option* opt, const std::string& word) {
+  const auto& choices = choices_of(opt);
+  return std::find(choices.begin(), choices.end(), word) != choices.end();
+}
 
 struct Scan {
   const CLI::App* app = nullptr;  // the deepest command reached
@@ -236,8 +211,10 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
   s.app = &root;
   for (const auto& t : tokens) {
     if (t == "--") break;
-    if (t == "--json" || t.starts_with("--json=")) s.json = true;
+    if (t == "--json") s.json = true;
+    if (t.starts_with("--json=")) s.json = flag_value(t.substr(7)).value_or(false);
   }
+  std::vector<std::string> args = tokens;  // with bare options given their implicit value
   std::vector<std::string> out, positionals;
   std::map<const CLI::Option*, int> given;
   bool positional_only = false, saw_end_of_options = false;
@@ -280,9 +257,8 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
       const CLI::Option* opt = find_long(s.app, name);
       const std::string typed = "--" + name;
       if (opt == nullptr) {
-        auto near = nearest(typed, visible_long_options(s.app));
         return fail(fmt::format("unknown option '{}' for '{}'", typed, command_path(s.app)), typed,
-                    near ? fmt::format("did you mean '{}'?", *near) : "");
+                    suggest(typed, visible_long_options(s.app)));
       }
       if (opt == s.app->get_help_ptr()) {
         s.help = true;
@@ -290,7 +266,18 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
       }
       out.push_back(t);
       if (!count_use(opt, typed)) return s;
-      if (takes_value(opt) && eq == std::string::npos && !take_value(opt, typed, i)) return s;
+      if (!takes_value(opt) && eq != std::string::npos && !flag_value(t.substr(eq + 1))) {
+        return fail(
+            fmt::format("'{}' is not a value of the flag {}", printable(t.substr(eq + 1)), typed),
+            typed, fmt::format("write {} alone, or {}=true or {}=false", typed, typed, typed));
+      }
+      if (!takes_value(opt) || eq != std::string::npos) continue;
+      if (const std::string* implicit = implicit_value_of(opt);
+          implicit != nullptr && (i + 1 >= tokens.size() || !is_choice(opt, tokens[i + 1]))) {
+        out.back() = args[i] = typed + "=" + *implicit;
+        continue;
+      }
+      if (!take_value(opt, typed, i)) return s;
       continue;
     }
     if (is_short_option(s.app, t)) {
@@ -322,13 +309,12 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
       }
       if (!has_positionals(s.app)) {
         const auto names = command_names(s.app);
-        auto near = nearest(t, names);
+        const std::string near = suggest(t, names);
         const std::string what = s.app->get_parent() == nullptr
                                      ? "a wslplug command"
                                      : fmt::format("a '{}' command", command_path(s.app));
         return fail(fmt::format("'{}' is not {}", printable(t), what), {},
-                    near ? fmt::format("did you mean '{}'?", *near)
-                         : fmt::format("the commands are: {}", join(names, ", ")));
+                    !near.empty() ? near : fmt::format("the commands are: {}", join(names, ", ")));
       }
     }
     positionals.push_back(t);
@@ -348,7 +334,7 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
     out.insert(out.end(), positionals.begin(), positionals.end());
     s.args = std::move(out);
   } else {
-    s.args = tokens;
+    s.args = std::move(args);
   }
   return s;
 }
@@ -382,6 +368,24 @@ Error from_parse_error(const CLI::App* app, const CLI::ParseError& e) {
   }
   std::string message = e.what();
   if (!message.empty() && message.back() == '\n') message.pop_back();
+  // "--dll: File does not exist: x.dll" (CLI::ExistingFile): the path is the error's file.
+  if (dynamic_cast<const CLI::ValidationError*>(&e) != nullptr) {
+    const auto colon = message.find(": ");
+    const std::string name = message.substr(0, colon);
+    const std::string rest = colon == std::string::npos ? "" : message.substr(colon + 2);
+    struct FileCheck {
+      std::string_view says, message, fix;
+    };
+    for (const FileCheck& c :
+         {FileCheck{"File does not exist: ", "no such file", "check the path"},
+          FileCheck{"File is actually a directory: ", "a directory, not a file",
+                    "give the path of a file in it"}}) {
+      if (!rest.starts_with(c.says)) continue;
+      const bool option = name.starts_with("-");
+      return Error{ErrorKind::kInput, std::string(c.message), rest.substr(c.says.size()),
+                   option ? name : std::string(), std::string(c.fix)};
+    }
+  }
   // "Could not convert: --days = many"
   constexpr std::string_view kConvert = "Could not convert: ";
   if (const auto eq = message.find(" = ");
@@ -451,21 +455,57 @@ BuiltApp build_app() {
   return built;
 }
 
-int parse_and_run(BuiltApp& built, int argc, const char* const* argv) {
+namespace {
+
+// The name of a group of commands in the short help.
+std::string_view group_name(Group group) {
+  switch (group) {
+    case Group::kProject:
+      return "project";
+    case Group::kSigning:
+      return "signing";
+    case Group::kRegister:
+      return "register";
+    case Group::kDiagnose:
+      return "diagnose";
+    case Group::kMeta:
+      return "more";
+  }
+  return "more";
+}
+
+// What `wslplug` alone prints: the usage, the commands by group and where the full help is.
+std::string short_help(const CLI::App& app) {
+  std::string text =
+      fmt::format("{}\n\nUsage: {}\n\nCommands:\n", app.get_description(), usage_line(&app));
+  std::vector<std::pair<Group, std::string>> lines;
+  for (const Command& c : command_table()) {
+    const CLI::App* sub = find_command(&app, std::string(c.name));
+    if (sub == nullptr || sub->get_group().empty()) continue;  // hidden
+    if (lines.empty() || lines.back().first != c.group) lines.emplace_back(c.group, std::string());
+    lines.back().second += (lines.back().second.empty() ? "" : ", ") + std::string(c.name);
+  }
+  for (const auto& [group, names] : lines)
+    text += fmt::format("  {:<10}{}\n", group_name(group), names);
+  return text +
+         "\nsee 'wslplug --help' for what each command does, 'wslplug help COMMAND' for one of "
+         "them\n";
+}
+
+// Parses and runs; the stdout check is the caller's.
+int parse_and_run_command(BuiltApp& built, int argc, const char* const* argv) {
   CLI::App& app = *built.app;
   std::vector<std::string> tokens(argv + std::min(argc, 1), argv + argc);
+  if (tokens.empty()) {
+    fmt::print("{}", short_help(app));
+    return kExitOk;
+  }
   Scan s = scan(app, tokens);
+  invocation() = Invocation{s.app, s.json};
   if (s.error) return report_usage(s.app, *s.error, s.json);
   if (s.help) {
     fmt::print("{}", s.app->help());
     return kExitOk;
-  }
-  if (tokens.empty()) {
-    return report_usage(
-        &app,
-        usage_error(&app, "no command given", {},
-                    fmt::format("give one of: {}", join(command_names(&app), ", "))),
-        s.json);
   }
   try {
     std::vector<std::string> reversed(s.args.rbegin(), s.args.rend());
@@ -482,14 +522,20 @@ int parse_and_run(BuiltApp& built, int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     const CLI::App* at = deepest_parsed(&app);
     if (at == &app) at = s.app;
+    invocation().command = at;
     return report_usage(at, from_parse_error(at, e), s.json);
   }
   const CLI::App* chosen = deepest_parsed(&app);
+  invocation().command = chosen;
+  if (const CLI::Option* json = chosen->get_option_no_throw("--json"); json != nullptr)
+    invocation().json = json->count() > 0 && json->as<bool>();
   for (auto& [cmd, run] : built.runners) {
     if (cmd != nullptr && cmd->parsed()) {
       try {
         return run();
       } catch (const std::exception& e) {
+        // A write to stdout that failed is reported by the caller's stdout check.
+        if (std::ferror(stdout)) return kExitIo;
         return report_usage(chosen,
                             Error{ErrorKind::kInternal,
                                   fmt::format("internal error: {}", e.what()),
@@ -500,7 +546,41 @@ int parse_and_run(BuiltApp& built, int argc, const char* const* argv) {
       }
     }
   }
-  return report_usage(chosen, usage_error(chosen, "no command given", {}, ""), s.json);
+  return report_usage(chosen, usage_error(chosen, "no command given"), s.json);
+}
+
+}  // namespace
+
+int parse_and_run(BuiltApp& built, int argc, const char* const* argv) {
+  int rc = kExitOk;
+  try {
+    rc = parse_and_run_command(built, argc, argv);
+  } catch (const std::exception& e) {
+    // fmt throws when stdout refuses a write (the check below reports it); anything else is
+    // a bug.
+    rc = kExitIo;
+    if (!std::ferror(stdout))
+      report(Error{ErrorKind::kInternal,
+                   fmt::format("internal error: {}", e.what()),
+                   {},
+                   {},
+                   "please report this with the command line that caused it"});
+  }
+  // Data that did not reach stdout (a full disk, a closed pipe or file) is a failed command.
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int flush_errno = errno;
+  if (!flushed || std::ferror(stdout)) {
+    const std::string cause =
+        flush_errno != 0 ? std::string(": ") + std::strerror(flush_errno) : std::string();
+    report(Error{ErrorKind::kIo,
+                 "cannot write to standard output" + cause,
+                 "<stdout>",
+                 {},
+                 "check where standard output goes (a full disk, a closed pipe)"});
+    rc = combine_exit(rc, kExitIo);
+  }
+  return rc;
 }
 
 }  // namespace wslplug::cli

@@ -92,10 +92,84 @@ Error with_flags(Error error) {
   return error;
 }
 
+Invocation& invocation() {
+  static Invocation current;
+  return current;
+}
+
+std::string help_hint(const CLI::App* cmd) {
+  return fmt::format("try: {} --help", command_path(cmd));
+}
+
+namespace {
+
+constexpr std::string_view kHintStart = "try: ";
+
+// `fix` with the help hint of `cmd` at its end.
+std::string add_hint(std::string fix, const CLI::App* cmd) {
+  if (!fix.empty()) fix += fix.back() == '?' ? " " : "; ";
+  return fix + help_hint(cmd);
+}
+
+// Where the help hint starts in `fix`, or npos.
+std::size_t hint_at(std::string_view fix) {
+  const auto at = fix.rfind(kHintStart);
+  if (at == std::string_view::npos || !fix.ends_with(" --help")) return std::string_view::npos;
+  if (at != 0 && fix[at - 1] != ' ') return std::string_view::npos;
+  return at;
+}
+
+// Whether `where` names the command line of `cmd`: an option or argument of it.
+bool names_command_line(const CLI::App* cmd, std::string_view where) {
+  if (where == "command line") return true;
+  while (!where.empty()) {
+    const auto slash = where.find('/');
+    std::string part(where.substr(0, slash));
+    where = slash == std::string_view::npos ? std::string_view() : where.substr(slash + 1);
+    part = part.substr(0, part.find(' '));  // "-o -" is about -o
+    if (part.empty() || part.find('=') != std::string::npos) continue;
+    for (const CLI::Option* opt : cmd->get_options())
+      if (opt->check_name(part)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Error usage_error(const CLI::App* cmd, std::string message, std::string where, std::string fix) {
+  return Error{
+      ErrorKind::kInput, std::move(message), {}, std::move(where), add_hint(std::move(fix), cmd)};
+}
+
+Error with_help_hint(Error error) {
+  const CLI::App* cmd = invocation().command;
+  if (cmd == nullptr || error.kind != ErrorKind::kInput || hint_at(error.fix) != std::string::npos)
+    return error;
+  if (!names_command_line(cmd, error.where)) return error;
+  error.fix = add_hint(std::move(error.fix), cmd);
+  return error;
+}
+
+int report_failure(const Error& error) {
+  if (invocation().json) {
+    print_json(json_error_document(invocation().command, error));
+    return exit_code(error.kind);
+  }
+  return report(error);
+}
+
 int report(const Error& error_in) {
-  const Error error = with_flags(error_in);
+  const Error error = with_help_hint(with_flags(error_in));
   fmt::print(stderr, "wslplug: {} {}\n", paint(stderr, Tone::kError, "error:"), error.describe());
-  if (!error.fix.empty()) fmt::print(stderr, "  fix: {}\n", error.fix);
+  std::string_view fix = error.fix;
+  std::string_view hint;
+  if (const auto at = hint_at(fix); at != std::string_view::npos) {
+    hint = fix.substr(at);
+    fix = fix.substr(0, at);
+    while (!fix.empty() && (fix.back() == ' ' || fix.back() == ';')) fix.remove_suffix(1);
+  }
+  if (!fix.empty()) fmt::print(stderr, "  fix: {}\n", fix);
+  if (!hint.empty()) fmt::print(stderr, "  {}\n", hint);
   return exit_code(error.kind);
 }
 
@@ -105,20 +179,8 @@ void warn(std::string_view message) {
 void note(std::string_view message) { status(message); }
 
 nlohmann::json error_json(const Error& error_in) {
-  const Error error = with_flags(error_in);
-  const char* kind = "internal";
-  switch (error.kind) {
-    case ErrorKind::kBad:
-      kind = "bad";
-      break;
-    case ErrorKind::kInput:
-      kind = "input";
-      break;
-    case ErrorKind::kIo:
-      kind = "io";
-      break;
-  }
-  return {{"kind", kind},
+  const Error error = with_help_hint(with_flags(error_in));
+  return {{"kind", std::string(kind_name(error.kind))},
           {"message", error.message},
           {"file", error.file},
           {"where", error.where},

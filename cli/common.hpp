@@ -21,7 +21,30 @@ inline constexpr int kExitBad = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitIo = 3;
 
-// Prints the error (and its fix) to stderr; returns its exit code.
+// What is being run: the command parse_and_run chose (set before its runner starts) and whether
+// the command line asked for JSON (`--json`, `--json=true`; not `--json=false`).
+struct Invocation {
+  const CLI::App* command = nullptr;
+  bool json = false;
+};
+Invocation& invocation();
+
+// The line every usage error ends with, pointing to the help of `cmd`: "try: wslplug sign --help".
+std::string help_hint(const CLI::App* cmd);
+// A usage error (kind input) made in `cmd`: `fix` followed by the help_hint.
+Error usage_error(const CLI::App* cmd, std::string message, std::string where = {},
+                  std::string fix = {});
+// An input error about the command line itself (`where` names an option or argument of the
+// command being run, or is "command line") gets the help_hint at the end of its fix; other
+// errors are returned as they are. report() and error_json() apply it.
+Error with_help_hint(Error error);
+
+// An error that stops the command before it has a result: with --json the error document
+// (json_error_document) on stdout, else report(). Returns its exit code.
+int report_failure(const Error& error);
+
+// Prints the error (and its fix) to stderr; returns its exit code. The help_hint of a usage
+// error is a line of its own ("  try: wslplug sign --help").
 // Libraries name fields, not flags (wslplug/signing/field.hpp): `where` "timestamp_url" and
 // "{timestamp_url}" in a message or fix become the flag that sets it (--timestamp). report and
 // error_json render errors through this.
@@ -31,6 +54,7 @@ int report(const Error& error);
 void warn(std::string_view message);
 void note(std::string_view message);  // status line on stderr (silenced by -q; console.hpp)
 // Error as JSON: {"kind": "input"|"bad"|"io"|"internal", "message", "file", "where", "fix"}.
+// (The fix of a usage error ends with its help_hint.)
 nlohmann::json error_json(const Error& error);
 // Prints a JSON document on stdout (pretty, 2 spaces, trailing newline). Strings that are not
 // valid UTF-8 are printed with U+FFFD for each invalid sequence (docs/json.md), never an error.
@@ -52,6 +76,10 @@ std::string usage_line(const CLI::App* cmd);
 // the command still validates the value itself (with a fix). Returns `opt`.
 CLI::Option* set_choices(CLI::Option* opt, std::vector<std::string> values);
 const std::vector<std::string>& choices_of(const CLI::Option* opt);
+// The value an option with choices takes when it is given bare (`--color` is `--color=always`):
+// a following word is its value only when it is one of the choices. Returns `opt`.
+CLI::Option* set_implicit_value(CLI::Option* opt, std::string value);
+const std::string* implicit_value_of(const CLI::Option* opt);
 // What an exit code means for this command where it says more than docs/exit-codes.md
 // ({1, "the DLL has error findings"}); the help footer lists all four codes.
 void set_exit_codes(CLI::App* cmd, std::vector<std::pair<int, std::string>> details);

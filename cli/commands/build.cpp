@@ -52,6 +52,7 @@ class BuildRun {
  public:
   explicit BuildRun(const BuildFlags& flags) : f_(flags), project_(normal_path(flags.dir)) {
     // Absolute, normal paths in the report, whatever the caller's directory.
+    doc_["ok"] = false;
     doc_["project"] = project_.string();
     doc_["artifact"] = nullptr;
     doc_["target"] = nullptr;
@@ -214,6 +215,7 @@ int BuildRun::run() {
   const int rc = has_errors(findings_) ? kExitBad : kExitOk;
   if (f_.emit_reg || !f_.windows_path.empty())
     if (auto ok = emit_registration(); !ok) return failed(ok.error());
+  doc_["ok"] = rc == kExitOk;
   if (f_.run) return combine_exit(rc, run_built());
   if (f_.json) {
     print_json(doc_);

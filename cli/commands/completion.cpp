@@ -7,6 +7,8 @@
 #include "common.hpp"
 #include "docs/completion_model.hpp"
 #include "docs/completion_scripts.hpp"
+#include "wslplug/core/suggest.hpp"
+#include "wslplug/core/text.hpp"
 
 namespace wslplug::cli {
 namespace {
@@ -18,12 +20,15 @@ struct CompletionFlags {
 int run_completion(const CLI::App& root, const CompletionFlags& f) {
   const model::Command tree = model::read_tree(root);
   const auto script = completion_script(f.shell, tree);
-  if (!script)
+  if (!script) {
+    const std::vector<std::string> shells = {"bash", "zsh", "fish", "powershell"};
+    const std::string near = suggest(f.shell, shells);
     return report(Error{ErrorKind::kInput,
-                        fmt::format("no completion for the shell '{}'", f.shell),
+                        fmt::format("no completion for the shell '{}'", printable(f.shell)),
                         {},
                         "SHELL",
-                        "use one of: bash, zsh, fish, powershell"});
+                        near.empty() ? "use one of: bash, zsh, fish, powershell" : near});
+  }
   if (const auto missing = model::undecided(tree); !missing.empty()) {
     std::string names;
     for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;

@@ -362,19 +362,20 @@ Runner setup_doctor(CLI::App& root) {
   // Negative decimal HRESULTs (-2147024770) and "-" are positionals (CLI11 reads a dash and a
   // digit as a number); `--` ends the options for anything else that starts with a dash.
   return [opts]() -> int {
-    if (auto st = read_pasted_codes(*opts); !st) return report(st.error());
+    if (auto st = read_pasted_codes(*opts); !st) return report_failure(st.error());
     const int modes = !opts->dlls.empty() + !opts->codes.empty() + !opts->regs.empty();
     if (modes > 1)
-      return report(Error{ErrorKind::kInput, "give one of: error codes, --dll, --reg", "",
-                          "command line", "run wslplug doctor once for each"});
+      return report_failure(Error{ErrorKind::kInput, "give one of: error codes, --dll, --reg", "",
+                                  "command line", "run wslplug doctor once for each"});
     if (opts->dlls.empty() && !opts->ca.empty())
-      return report(Error{ErrorKind::kInput, "--ca only applies to --dll", "", "--ca",
-                          "add --dll plugin.dll"});
+      return report_failure(Error{ErrorKind::kInput, "--ca only applies to --dll", "", "--ca",
+                                  "add --dll plugin.dll"});
     if (!opts->dlls.empty()) return run_dlls(*opts);
     if (!opts->regs.empty()) return run_regs(*opts);
     if (opts->codes.empty())
-      return report(Error{ErrorKind::kInput, "nothing to diagnose", "", "command line",
-                          "pass an error code (wslplug doctor 0x8007007f) or --dll plugin.dll"});
+      return report_failure(
+          Error{ErrorKind::kInput, "nothing to diagnose", "", "command line",
+                "pass an error code (wslplug doctor 0x8007007f) or --dll plugin.dll"});
     return run_codes(*opts);
   };
 }

@@ -1,9 +1,12 @@
 // `wslplug help [COMMAND...]`: the help of a command (as `wslplug COMMAND --help`), or the
 // top-level help.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "wslplug/core/suggest.hpp"
+#include "wslplug/core/text.hpp"
 
 namespace wslplug::cli {
 namespace {}  // namespace
@@ -21,17 +24,18 @@ Runner setup_help(CLI::App& root) {
       for (const CLI::App* sub : target->get_subcommands({}))
         if (!sub->get_name().empty() && sub->check_name(w)) next = sub;
       if (next == nullptr) {
-        std::string names;
+        std::vector<std::string> names;
         for (const CLI::App* sub : target->get_subcommands({}))
-          if (!sub->get_name().empty()) names += (names.empty() ? "" : ", ") + sub->get_name();
-        return report(Error{ErrorKind::kInput,
-                            fmt::format("'{}' is not a command of '{}'", w, command_path(target)),
-                            {},
-                            {},
-                            names.empty() ? fmt::format("'{}' has no commands; see '{} --help'",
-                                                        command_path(target), command_path(target))
-                                          : fmt::format("the commands are: {}; see '{} --help'",
-                                                        names, command_path(target))});
+          if (!sub->get_name().empty() && !sub->get_group().empty())
+            names.push_back(sub->get_name());
+        std::string fix = suggest(w, names);
+        if (fix.empty())
+          fix = names.empty() ? fmt::format("'{}' has no commands", command_path(target))
+                              : fmt::format("the commands are: {}", fmt::join(names, ", "));
+        return report(usage_error(
+            target,
+            fmt::format("'{}' is not a command of '{}'", printable(w), command_path(target)), {},
+            std::move(fix)));
       }
       target = next;
     }

@@ -7,6 +7,7 @@
 #include "common.hpp"
 #include "render/console.hpp"
 #include "render/json_report.hpp"
+#include "wslplug/core/suggest.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
@@ -46,14 +47,19 @@ int run_new(const NewFlags& f) {
   };
   sc::ProjectSpec spec;
   spec.name = f.name;
-  if (auto ok = sc::validate_name(f.name); !ok) return report(ok.error());
   auto lang = parse_language(f.lang);
-  if (!lang)
+  if (!lang) {
+    const std::vector<std::string> languages = {"rust", "cpp"};
+    const std::string near = suggest(f.lang, languages);
     return report(Error{ErrorKind::kInput,
-                        fmt::format("unknown language '{}'", f.lang),
+                        fmt::format("unknown language '{}'", printable(f.lang)),
                         {},
                         "--lang",
-                        "use --lang rust or --lang cpp"});
+                        near.empty() ? "use --lang rust or --lang cpp" : near});
+  }
+  // Values are reported as the project records them ("c++" is cpp).
+  doc["language"] = language_name(*lang);
+  if (auto ok = sc::validate_name(f.name, *lang); !ok) return report(ok.error());
   spec.language = *lang;
   if (f.hooks_given) {
     auto hooks = sc::parse_hooks(f.hooks);

@@ -1,6 +1,8 @@
 // `wslplug sign`: Authenticode-sign PE files (several files in parallel).
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -299,10 +301,39 @@ Status use_out_dir(SignArgs& a) {
   return {};
 }
 
+// Two inputs that would be written to one file (the same name into one directory, or one file
+// given twice with --in-place) are refused before anything is written.
+Status refuse_shared_outputs(const SignArgs& a) {
+  if (a.files.size() < 2 || !a.detached_out.empty()) return {};
+  std::error_code ec;
+  const bool into_dir =
+      !a.out_dir.empty() || (!a.out.output.empty() && fs::is_directory(a.out.output, ec));
+  if (!a.out.in_place && !into_dir) return {};
+  const std::string dir = !a.out_dir.empty() ? a.out_dir : a.out.output;
+  std::map<std::string, const std::string*> seen;  // output -> the first input written there
+  for (const auto& file : a.files) {
+    const fs::path in(file);
+    const std::string target = a.out.in_place ? fs::weakly_canonical(in, ec).string()
+                                              : (fs::path(dir) / in.filename()).string();
+    const auto [first, fresh] = seen.emplace(target, &file);
+    if (fresh) continue;
+    if (a.out.in_place)
+      return input_error(
+          fmt::format("{} is given twice (as {} and {})", target, *first->second, file), {},
+          "--in-place", "give each file once");
+    return input_error(
+        fmt::format("{} and {} would both be written to {}", *first->second, file, target), {},
+        a.out_dir.empty() ? "-o" : "--out-dir",
+        "sign files of the same name into different directories (one run each), or rename one");
+  }
+  return {};
+}
+
 int run_sign(const SignArgs& given) {
   nlohmann::json doc = {{"ok", false}, {"signer", nullptr}, {"files", nlohmann::json::array()}};
   auto fail = [&](const Error& e) { return given.json ? print_json_failure(doc, e) : report(e); };
   SignArgs a = given;
+  if (auto st = refuse_shared_outputs(a); !st) return fail(st.error());
   if (!a.out_dir.empty())
     if (auto st = use_out_dir(a); !st) return fail(st.error());
   SignerSource source{"cert", a.cert};
@@ -429,7 +460,8 @@ Runner setup_sign(CLI::App& root) {
       ->option_text("LIB");
   add_named_secret_flags(cmd, a->pin, "pin", "the PKCS#11 token's user PIN");
   set_usage(cmd,
-            "FILE... (-o FILE | --out-dir DIR | --in-place) (--cert FILE --key FILE | --pfx "
+            "FILE... (-o FILE | --out-dir DIR | --in-place | --detached-out FILE) (--cert FILE "
+            "--key FILE | --pfx "
             "FILE | --cert "
             "FILE --external-signer CMD | --pkcs11-module LIB --key URI) [OPTIONS]");
   set_examples(cmd,

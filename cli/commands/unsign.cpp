@@ -7,6 +7,7 @@
 #include "flags/output_flags.hpp"
 #include "render/console.hpp"
 #include "render/json_report.hpp"
+#include "wslplug/core/io.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/signing/signing.hpp"
 
@@ -43,7 +44,15 @@ int run_unsign(const UnsignArgs& a) {
       status(fmt::format("{} has no signature: nothing to remove, the file is unchanged", a.file));
     return kExitOk;
   }
-  if (auto st = signing::unsign_file(a.file, out->path, out->options); !st) return fail(st.error());
+  if (was_signed) {
+    if (auto st = signing::unsign_file(a.file, out->path, out->options); !st)
+      return fail(st.error());
+  } else {
+    // Nothing to remove: -o gets the file as it is (what was asked for, an unsigned file).
+    auto bytes = read_file(a.file, img->layout().file_size);
+    if (!bytes) return fail(bytes.error());
+    if (auto st = write_file_atomic(out->path, *bytes, out->options); !st) return fail(st.error());
+  }
   doc["written"] = true;
   if (auto written = pe::Image::open(out->path)) {
     doc["size"] = written->layout().file_size;
@@ -75,6 +84,7 @@ Runner setup_unsign(CLI::App& root) {
                     .force = "Overwrite an existing -o file"});
   cmd->add_flag("--json", a->json,
                 "Print one JSON document on stdout (schema: docs/output-json.md)");
+  set_usage(cmd, "FILE (-o FILE | --in-place) [OPTIONS]");
   set_examples(
       cmd, {"wslplug unsign plugin.dll --in-place", "wslplug unsign plugin.dll -o unsigned.dll", "",
             "Exit codes: 0 unsigned (also: FILE had no signature, nothing to do),",

@@ -10,7 +10,6 @@
 #include "wslplug/abi/wsl_plugin_abi.hpp"
 #include "wslplug/host/run.hpp"
 #include "wslplug/project/manifest.hpp"
-#include "wslplug/project/scaffold.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli::model {
@@ -39,10 +38,12 @@ std::vector<std::string> targets() {
   for (auto a : {TargetArch::kX86_64, TargetArch::kArm64}) out.emplace_back(arch_name(a));
   return out;
 }
+// Every hook of the ABI (the WSL ones, then the WSLC ones), and the words for groups of them.
 std::vector<std::string> hooks() {
   std::vector<std::string> out;
-  for (auto h : scaffold::kAllHooks) out.emplace_back(scaffold::hook_name(h));
+  for (const abi::Hook& h : abi::kHooks) out.emplace_back(h.flag);
   out.emplace_back("all");
+  out.emplace_back("wslc");
   out.emplace_back("none");
   return out;
 }

@@ -15,6 +15,7 @@ struct Metadata {
   std::map<const CLI::Option*, std::vector<std::string>> choices;
   std::map<const CLI::App*, std::vector<std::pair<int, std::string>>> exit_details;
   std::map<const CLI::App*, JsonErrorShape> json_error_shapes;
+  std::map<const CLI::Option*, std::string> implicit_values;
 };
 
 Metadata& metadata() {
@@ -81,6 +82,16 @@ CLI::Option* set_choices(CLI::Option* opt, std::vector<std::string> values) {
   opt->option_text(text);
   metadata().choices[opt] = std::move(values);
   return opt;
+}
+
+CLI::Option* set_implicit_value(CLI::Option* opt, std::string value) {
+  metadata().implicit_values[opt] = std::move(value);
+  return opt;
+}
+
+const std::string* implicit_value_of(const CLI::Option* opt) {
+  auto it = metadata().implicit_values.find(opt);
+  return it == metadata().implicit_values.end() ? nullptr : &it->second;
 }
 
 const std::vector<std::string>& choices_of(const CLI::Option* opt) {

@@ -19,10 +19,13 @@ void add_console_flags(CLI::App* app) {
   auto& f = console_flags();
   app->add_flag("-q,--quiet", f.quiet, "Print no status lines (data and errors only)");
   app->add_flag("-v,--verbose", f.verbose, "Print more detail on stderr");
-  set_choices(
-      app->add_option("--color", f.color, "Colour: never, auto (on a terminal, default) or always")
-          ->check(CLI::IsMember({"never", "auto", "always"})),
-      {"never", "auto", "always"});
+  set_implicit_value(
+      set_choices(app->add_option("--color", f.color,
+                                  "Colour: never, auto (on a terminal, default) or always (also "
+                                  "a bare --color)")
+                      ->check(CLI::IsMember({"never", "auto", "always"})),
+                  {"never", "auto", "always"}),
+      "always");
 }
 
 bool quiet() { return console_flags().quiet; }

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "errors_tables.hpp"
+#include "wslplug/core/suggest.hpp"
 #include "wslplug/core/text.hpp"
 
 namespace wslplug::errors {
@@ -38,36 +39,8 @@ const detail::NamedCode* first_with_value(std::span<const detail::NamedCode> tab
   return &*it;
 }
 
-// Levenshtein distance of two lower-case names, or limit + 1 as soon as it is sure to exceed
-// `limit`: only the band |i - j| <= limit is computed (every cell outside it exceeds the limit),
-// and the work stops at the first row whose band lies above the limit (row minima never
-// decrease), so an unrelated name costs a few rows of a narrow band instead of the whole table.
-// Both are at most kMaxName characters (callers check), so the rows live on the stack.
-constexpr std::size_t kMaxName = 128;
-std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
-  const std::size_t over = limit + 1;
-  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return over;
-  std::array<std::size_t, kMaxName + 2> row_a, row_b;
-  std::size_t* prev = row_a.data();
-  std::size_t* cur = row_b.data();
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = std::min(j, over);
-  if (b.size() < kMaxName + 1) prev[b.size() + 1] = over;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    const std::size_t lo = i > limit ? i - limit : 1;
-    const std::size_t hi = std::min(b.size(), i + limit);
-    cur[lo - 1] = lo == 1 ? std::min(i, over) : over;
-    std::size_t row_min = cur[lo - 1];
-    for (std::size_t j = lo; j <= hi; ++j) {
-      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub, over});
-      row_min = std::min(row_min, cur[j]);
-    }
-    if (hi < b.size()) cur[hi + 1] = over;
-    if (row_min > limit) return over;
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
+// Names did_you_mean measures (longer ones are skipped); the distance is core's (suggest.hpp).
+constexpr std::size_t kMaxName = kMaxSuggestWord;
 
 struct ContextName {
   std::string_view name;

@@ -12,7 +12,32 @@ std::string Error::describe() const {
   return out;
 }
 
-int exit_code(ErrorKind kind) { return static_cast<int>(kind); }
+int exit_code(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kBad:
+      return 1;
+    case ErrorKind::kInput:
+      return 2;
+    case ErrorKind::kIo:
+    case ErrorKind::kInternal:
+      return 3;
+  }
+  return 3;
+}
+
+std::string_view kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kBad:
+      return "bad";
+    case ErrorKind::kInput:
+      return "input";
+    case ErrorKind::kIo:
+      return "io";
+    case ErrorKind::kInternal:
+      return "internal";
+  }
+  return "internal";
+}
 
 std::string offset_str(std::uint64_t offset) { return fmt::format("offset {:#x}", offset); }
 

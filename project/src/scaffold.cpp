@@ -39,7 +39,7 @@ Manifest project_manifest(const ProjectSpec& spec) {
 }
 
 Result<std::vector<RenderedFile>> render_project(const ProjectSpec& spec) {
-  if (auto ok = validate_name(spec.name); !ok) return std::unexpected(ok.error());
+  if (auto ok = validate_name(spec.name, spec.language); !ok) return std::unexpected(ok.error());
   const Manifest manifest = project_manifest(spec);
   const bool rust = spec.language == Language::kRust;
   if (rust)

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <set>
 
+#include "wslplug/core/suggest.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
@@ -107,14 +108,18 @@ Result<std::vector<Hook>> parse_hooks(std::string_view list) {
         found = true;
       }
     if (!found) {
+      std::vector<std::string> words;
+      for (const abi::Hook& h : abi::kHooks) words.emplace_back(h.flag);
       std::string names;
-      for (const abi::Hook& h : abi::kHooks)
-        names += (names.empty() ? "" : ", ") + std::string(h.flag);
+      for (const auto& w : words) names += (names.empty() ? "" : ", ") + w;
+      words.insert(words.end(), {"all", "wslc", "none"});
+      const std::string near = suggest(item, words);
       return input_error(
-          fmt::format("unknown hook '{}'", item), {}, "--hooks",
-          fmt::format("use a comma-separated list of: {} (or all: the {} WSL "
+          fmt::format("unknown hook '{}'", printable(item)), {}, "--hooks",
+          fmt::format("{}{}use a comma-separated list of: {} (or all: the {} WSL "
                       "hooks; wslc: the {} WSLC hooks; none)",
-                      names, number_word(kAllHooks.size()), number_word(kWslcHooks.size())));
+                      near, near.empty() ? "" : " ", names, number_word(kAllHooks.size()),
+                      number_word(kWslcHooks.size())));
     }
   }
   return std::vector<Hook>(chosen.begin(), chosen.end());
@@ -196,7 +201,7 @@ Requirement with_hook_capabilities(Requirement requirement, std::span<const Hook
   return requirement;
 }
 
-Status validate_name(std::string_view name) {
+Status validate_name(std::string_view name, Language language) {
   const std::string n(name);
   const std::string where = "NAME";
   const std::string rule =
@@ -218,10 +223,12 @@ Status validate_name(std::string_view name) {
                                      std::string(1, static_cast<char>(c)), i + 1),
                          {}, where, rule);
   }
-  for (auto k : kRustKeywords)
-    if (n == k)
-      return input_error(fmt::format("'{}' is a Rust keyword", n), {}, where,
-                         "choose another name, e.g. " + n + "-plugin");
+  // The Rust template's crate name; the C++ template uses the name in CMake and strings only.
+  if (language == Language::kRust)
+    for (auto k : kRustKeywords)
+      if (n == k)
+        return input_error(fmt::format("'{}' is a Rust keyword", n), {}, where,
+                           "choose another name, e.g. " + n + "-plugin (or --lang cpp)");
   for (auto r : kReservedNames)
     if (ascii_lower(n) == r || ascii_lower(n) == "lpt9")
       return input_error(fmt::format("'{}' is a reserved name (Cargo or Windows)", n), {}, where,

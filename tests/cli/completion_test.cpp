@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "support.hpp"
+#include "wslplug/abi/wsl_plugin_abi.hpp"
 
 namespace wt = wslplug::test;
 
@@ -151,14 +152,13 @@ zpty -d z
   }
 };
 
-const std::set<std::string> kHooks = {"vm-started",
-                                      "vm-stopping",
-                                      "distribution-started",
-                                      "distribution-stopping",
-                                      "distribution-registered",
-                                      "distribution-unregistered",
-                                      "all",
-                                      "none"};
+// Every hook of the ABI table (the WSL and the WSL Containers ones) and the group words.
+std::set<std::string> all_hooks() {
+  std::set<std::string> out = {"all", "wslc", "none"};
+  for (const auto& h : wslplug::abi::kHooks) out.emplace(h.flag);
+  return out;
+}
+const std::set<std::string> kHooks = all_hooks();
 
 }  // namespace
 
@@ -314,6 +314,11 @@ TEST_F(Shell, PowerShellScriptHoldsTheCommandTree) {
   }
   EXPECT_GT(paths, 12);
   EXPECT_NE(ps.find("'--lang' = @('choices', 'rust', 'cpp')"), std::string::npos);
+  // The hooks of --hooks, WSLC ones included, from the ABI table.
+  const auto hooks_at = ps.find("'--hooks' = @('list'");
+  ASSERT_NE(hooks_at, std::string::npos);
+  const std::string hooks_line = ps.substr(hooks_at, ps.find('\n', hooks_at) - hooks_at);
+  for (const auto& h : kHooks) EXPECT_NE(hooks_line.find("'" + h + "'"), std::string::npos) << h;
   EXPECT_NE(ps.find("'--cert' = @('files', 'pem', 'crt', 'cer')"), std::string::npos);
   // Brackets balance outside quoted strings.
   int depth[3] = {0, 0, 0};
@@ -343,4 +348,8 @@ TEST(Completion, UnknownShellIsAUsageError) {
   EXPECT_EQ(r.rc, 2) << r.both();
   EXPECT_NE(r.err.find("tcsh"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("bash, zsh, fish, powershell"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\n  try: wslplug completion --help\n"), std::string::npos) << r.err;
+  r = wt::wslplug({"completion", "bsh"});
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("did you mean 'bash'?"), std::string::npos) << r.err;
 }

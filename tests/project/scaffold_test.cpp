@@ -88,15 +88,25 @@ TEST(Scaffold, HooksAndRequirementsParseOrNameTheFlag) {
 }
 
 TEST(Scaffold, NamesFollowCargoAndWindowsRules) {
-  for (const char* good : {"a", "my-plugin", "My_Plugin2"}) EXPECT_TRUE(sc::validate_name(good));
-  for (const char* bad :
-       {"", "1abc", "-x", "a/b", "a..b", "fn", "con", "LPT9", "caf\xc3\xa9", "with space"}) {
-    auto r = sc::validate_name(bad);
-    ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().where, "NAME") << bad;
+  for (auto lang : {Language::kRust, Language::kCpp}) {
+    for (const char* good : {"a", "my-plugin", "My_Plugin2"})
+      EXPECT_TRUE(sc::validate_name(good, lang));
+    for (const char* bad :
+         {"", "1abc", "-x", "a/b", "a..b", "con", "LPT9", "caf\xc3\xa9", "with space"}) {
+      auto r = sc::validate_name(bad, lang);
+      ASSERT_FALSE(r) << bad;
+      EXPECT_EQ(r.error().where, "NAME") << bad;
+    }
+    EXPECT_FALSE(sc::validate_name(std::string(65, 'a'), lang));
+    EXPECT_TRUE(sc::validate_name(std::string(64, 'a'), lang));
   }
-  EXPECT_FALSE(sc::validate_name(std::string(65, 'a')));
-  EXPECT_TRUE(sc::validate_name(std::string(64, 'a')));
+  // A Rust keyword is no crate name; the C++ template has no crate.
+  for (const char* keyword : {"fn", "box", "async"}) {
+    auto r = sc::validate_name(keyword, Language::kRust);
+    ASSERT_FALSE(r) << keyword;
+    EXPECT_NE(r.error().message.find("Rust keyword"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(sc::validate_name(keyword, Language::kCpp)) << keyword;
+  }
 }
 
 TEST(Scaffold, WslcHooksParseAndOnlyTheCppTemplateHasThem) {

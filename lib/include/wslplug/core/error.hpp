@@ -7,17 +7,19 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace wslplug {
 
-// Exit codes (documented in docs/exit-codes.md):
-//   0 success, 1 the checked thing is bad, 2 usage or input error, 3 I/O or internal error.
+// What went wrong; exit_code() maps it to the exit code (docs/exit-codes.md): 0 success, 1 the
+// checked thing is bad, 2 usage or input error, 3 I/O or internal error. kIo and kInternal are
+// distinct kinds ("io" and "internal" in JSON) with the same exit code.
 enum class ErrorKind : int {
   kBad = 1,       // the checked thing is bad (verification failed, finding of severity error)
   kInput = 2,     // usage or input error (malformed PE, wrong key, bad flag value)
   kIo = 3,        // I/O error (cannot read, write, rename)
-  kInternal = 3,  // a bug or an OpenSSL failure we did not expect
+  kInternal = 4,  // a bug or an OpenSSL failure we did not expect (exit code 3)
 };
 
 struct Error {
@@ -41,7 +43,10 @@ struct Error {
   }
 };
 
+// The exit code of an error of `kind`: 1, 2 or 3 (kIo and kInternal).
 [[nodiscard]] int exit_code(ErrorKind kind);
+// The kind as JSON and docs/errors.md name it: "bad", "input", "io", "internal".
+[[nodiscard]] std::string_view kind_name(ErrorKind kind);
 
 template <class T>
 using Result = std::expected<T, Error>;

@@ -81,9 +81,9 @@ Requirement with_hook_capabilities(Requirement requirement, std::span<const Hook
 
 // ---- names -------------------------------------------------------------------------------------
 // Cargo's crate naming rules plus what a registry value and a file name need: ASCII letter first,
-// then letters, digits, '-' or '_', at most 64 characters, not a Rust keyword or a reserved
-// Windows device name. Path separators and ".." get their own message.
-Status validate_name(std::string_view name);
+// then letters, digits, '-' or '_', at most 64 characters, not a reserved Cargo or Windows
+// device name, and for Rust not a Rust keyword. Path separators and ".." get their own message.
+Status validate_name(std::string_view name, Language language);
 
 // ---- the project -------------------------------------------------------------------------------
 struct ProjectSpec {
