@@ -25,6 +25,7 @@ int run_attach(const AttachArgs& a) {
                         {"output", nullptr},
                         {"in_place", a.out.in_place},
                         {"digest", nullptr},
+                        {"digest_algorithm", nullptr},
                         {"signature_size", nullptr},
                         {"size", nullptr},
                         {"checksum", nullptr}};

@@ -31,8 +31,10 @@ Status write_stdout(std::string_view data) {
 }
 
 int run_extract(const ExtractArgs& a) {
-  nlohmann::json doc = {{"ok", false},      {"file", json_path(a.file)},       {"output", nullptr},
-                        {"index", a.index}, {"format", a.pem ? "pem" : "der"}, {"size", nullptr}};
+  nlohmann::json doc = {
+      {"ok", false},        {"file", json_path(a.file)},       {"output", nullptr},
+      {"index", a.index},   {"format", a.pem ? "pem" : "der"}, {"size", nullptr},
+      {"der_size", nullptr}};
   auto fail = [&](const Error& e) { return a.json ? print_json_failure(doc, e) : report(e); };
   auto out = resolve_output(a.out, OutputStyle::kOutRequired, a.file, "extracted");
   if (!out) return fail(out.error());

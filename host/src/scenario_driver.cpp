@@ -132,11 +132,7 @@ void VersionRun::process_limit(const std::string& what) {
 }
 
 void VersionRun::harness_error(std::string message, std::string fix) {
-  error_ = {{"kind", "internal"},
-            {"message", message},
-            {"file", nullptr},
-            {"where", nullptr},
-            {"fix", fix}};
+  error_ = {{"kind", "internal"}, {"message", message}, {"file", ""}, {"where", ""}, {"fix", fix}};
 }
 
 // The host program up and ready for the plugin; false (with error_ set) if it is not.

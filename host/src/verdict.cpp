@@ -376,8 +376,8 @@ void VersionRun::judge_violations(Verdict& v) {
     if (error_.is_null())
       error_ = {{"kind", "internal"},
                 {"message", "host protocol error: " + e},
-                {"file", nullptr},
-                {"where", nullptr},
+                {"file", ""},
+                {"where", ""},
                 {"fix", "this is a wslplug bug: please report it"}};
 }
 
@@ -422,8 +422,8 @@ void VersionRun::choose_outcome(Verdict& v) {
   if (outcome == "harness-error" && error_.is_null())
     error_ = {{"kind", "internal"},
               {"message", summary},
-              {"file", nullptr},
-              {"where", nullptr},
+              {"file", ""},
+              {"where", ""},
               {"fix", "run again; if it persists, report it with the output above"}};
 }
 
