@@ -33,6 +33,7 @@ struct Command {
 std::span<const Command> command_table();
 
 Runner setup_new(CLI::App& root);
+Runner setup_init(CLI::App& root);
 Runner setup_build(CLI::App& root);
 Runner setup_run(CLI::App& root);
 Runner setup_cert(CLI::App& root);

@@ -5,10 +5,9 @@
 
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "flags/project_flags.hpp"
 #include "render/console.hpp"
 #include "render/json_report.hpp"
-#include "wslplug/core/suggest.hpp"
-#include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
 namespace wslplug::cli {
@@ -18,15 +17,9 @@ namespace sc = wslplug::scaffold;
 
 struct NewFlags {
   std::string name;
-  std::string lang = "rust";
   std::string dir;
-  std::string hooks;
-  bool hooks_given = false;
-  std::string require;
-  std::string sdk;
-  std::string sdk_sha256;
+  ProjectFlags project;
   bool force = false;
-  bool no_ci = false;
   bool json = false;
 };
 
@@ -34,64 +27,33 @@ int run_new(const NewFlags& f) {
   const fs::path dir = f.dir.empty() ? fs::path(f.name) : fs::path(f.dir);
   nlohmann::json doc = {{"ok", false},
                         {"name", f.name},
-                        {"language", f.lang},
+                        {"language", f.project.lang},
                         {"dir", json_path(dir)},
                         {"files", nullptr},
                         {"dll", nullptr},
                         {"registry_name", nullptr},
                         {"hooks", nullptr},
                         {"requires_version", nullptr},
-                        {"ci", !f.no_ci}};
+                        {"ci", !f.project.no_ci},
+                        {"vcs", nullptr}};
   auto report = [&](const Error& e) {
     return f.json ? print_json_failure(doc, e) : cli::report(e);
   };
-  sc::ProjectSpec spec;
-  spec.name = f.name;
-  auto lang = parse_language(f.lang);
-  if (!lang) {
-    const std::vector<std::string> languages = {"rust", "cpp"};
-    const std::string near = suggest(f.lang, languages);
-    return report(Error{ErrorKind::kInput,
-                        fmt::format("unknown language '{}'", printable(f.lang)),
-                        {},
-                        "--lang",
-                        near.empty() ? "use --lang rust or --lang cpp" : near});
-  }
+  auto spec_or = project_spec(f.name, f.project);
+  if (!spec_or) return report(spec_or.error());
+  const sc::ProjectSpec& spec = *spec_or;
   // Values are reported as the project records them ("c++" is cpp).
-  doc["language"] = language_name(*lang);
-  if (auto ok = sc::validate_name(f.name, *lang); !ok) return report(ok.error());
-  spec.language = *lang;
-  if (f.hooks_given) {
-    auto hooks = sc::parse_hooks(f.hooks);
-    if (!hooks) return report(hooks.error());
-    spec.hooks = *hooks;
-  } else {
-    spec.hooks = sc::default_hooks();
-  }
-  auto req = sc::parse_requirement(f.require);
-  if (!req) return report(req.error());
-  spec.requirement = *req;
-  if (!f.sdk.empty()) {
-    auto sdk = sc::parse_sdk(f.sdk);
-    if (!sdk) return report(sdk.error());
-    spec.sdk = *sdk;
-  }
-  if (!f.sdk_sha256.empty()) {
-    const bool hex = f.sdk_sha256.size() == 64 &&
-                     f.sdk_sha256.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
-    if (!hex || f.sdk.empty())
-      return report(Error{ErrorKind::kInput,
-                          hex ? "--sdk-sha256 needs --sdk" : "not a SHA-256 (64 hex digits)",
-                          {},
-                          "--sdk-sha256",
-                          "pin the .nupkg: --sdk nuget:2.9.3 --sdk-sha256 $(sha256sum FILE)"});
-    spec.sdk_sha256 = ascii_lower(f.sdk_sha256);
-  }
-  spec.ci = !f.no_ci;
+  doc["language"] = language_name(spec.language);
+  std::string vcs_note;
+  auto vcs = chosen_vcs(f.project, vcs_note);
+  if (!vcs) return report(vcs.error());
 
   auto files = sc::render_project(spec);
   if (!files) return report(files.error());
   if (auto ok = sc::write_project(dir, *files, f.force); !ok) return report(ok.error());
+  auto made = sc::init_vcs(dir, *vcs);
+  if (!made) return report(made.error());
+  doc["vcs"] = vcs_outcome_name(*made);
 
   const Manifest m = sc::project_manifest(spec);
   if (f.json) {
@@ -119,6 +81,8 @@ int run_new(const NewFlags& f) {
     status(
         "  CI: .github/workflows/plugin.yml (set the secrets WSLPLUG_PFX_BASE64 and "
         "WSLPLUG_PFX_PASSWORD to sign with your certificate; see its header)");
+  if (*made == sc::VcsOutcome::kCreated) status("  git: a new repository (git init)");
+  if (!vcs_note.empty()) warn(vcs_note);
   status(fmt::format("Next: cd {} && wslplug build   (see README.md for signing and registering)",
                      dir.string()));
   return kExitOk;
@@ -136,41 +100,10 @@ Runner setup_new(CLI::App& root) {
                   "Plugin name: crate/project name and registry value name (letters, digits, "
                   "'-', '_'; starts with a letter)")
       ->required();
-  set_choices(cmd->add_option("--lang", flags->lang, "Language: rust (default) or cpp"),
-              {"rust", "cpp"});
   cmd->add_option("--dir,--out-dir", flags->dir,
                   "Directory to create, with its parents (default: ./NAME)")
       ->option_text("DIR");
-  cmd->add_option("--hooks", flags->hooks,
-                  "Comma-separated hooks: vm-started, vm-stopping, distribution-started, "
-                  "distribution-stopping, distribution-registered, distribution-unregistered; "
-                  "WSL Containers (C++ only): session-created, session-stopping, "
-                  "container-started, container-stopping, image-created, image-deleted, "
-                  "wslc-vm-started, wslc-vm-stopping; or all (the six WSL hooks), wslc (the "
-                  "eight WSLC hooks), none (default: the four VM and distribution start/stop "
-                  "hooks)")
-      ->option_text("HOOK,...")
-      ->each([flags](const std::string&) { flags->hooks_given = true; });
-  cmd->add_option("--sdk", flags->sdk,
-                  "C++: build against Microsoft's Microsoft.WSL.PluginApi header instead of "
-                  "include/WslPluginApi.h: nuget[:VERSION] (downloaded by CMake, pinned with "
-                  "--sdk-sha256), or a .nupkg or folder you have (checked for the same "
-                  "layout when CMake configures)")
-      ->option_text("nuget[:VERSION]|PATH");
-  cmd->add_option("--sdk-sha256", flags->sdk_sha256,
-                  "SHA-256 of the .nupkg CMake downloads for --sdk nuget[:VERSION]")
-      ->option_text("HEX");
-  cmd->add_option("--require", flags->require,
-                  "Minimum WSL version X.Y.Z, or wslplugins-rs capabilities "
-                  "(DistributionInitPid, DistributionRegisteredHook, "
-                  "DistributionUnregisteredHook, ExecuteBinaryInDistribution, "
-                  "DistributionFlavor, DistributionVersion; several with ','). Capabilities "
-                  "the chosen hooks need are added for Rust")
-      ->option_text("X.Y.Z|CAPABILITY,...");
-  cmd->add_flag("--no-ci", flags->no_ci,
-                "Leave out the GitHub Actions workflow .github/workflows/plugin.yml (build, "
-                "sign with a certificate from repository secrets, timestamp, verify, run, "
-                "upload)");
+  add_project_flags(cmd, flags->project);
   cmd->add_flag("--force", flags->force,
                 "Write into an existing non-empty directory (replaces files of the same name)");
   cmd->add_flag("--json", flags->json,
@@ -183,7 +116,8 @@ Runner setup_new(CLI::App& root) {
             "wslplug new my-cpp-plugin --lang cpp --dir plugins/cpp",
             "wslplug new containers --lang cpp --hooks container-started,wslc-vm-started",
             "wslplug new ms-sdk --lang cpp --sdk ~/Downloads/microsoft.wsl.pluginapi.2.9.3.nupkg",
-            "wslplug new my-plugin --no-ci   # without .github/workflows/plugin.yml"});
+            "wslplug new my-plugin --no-ci   # without .github/workflows/plugin.yml",
+            "wslplug new my-plugin --vcs none   # no git init"});
   set_exit_codes(cmd, {{0, "created"}, {2, "bad name or flag, or the directory is not empty"}});
   return [flags] { return run_new(*flags); };
 }

@@ -11,6 +11,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"new", Group::kProject, setup_new},
+    {"init", Group::kProject, setup_init},
     {"build", Group::kProject, setup_build},
     {"run", Group::kProject, setup_run},
     {"cert", Group::kSigning, setup_cert},

@@ -332,6 +332,11 @@ TEST_F(JsonSchema, CertNewAndNew) {
   expect_document(
       "new", wt::wslplug({"new", "my-plugin", "--lang", "cpp", "--dir", s(path("p")), "--json"}),
       2);
+
+  wt::fs::create_directories(path("existing"));
+  wt::write_text(path("existing/README.md"), "mine\n");
+  expect_document("init", wt::wslplug({"init", s(path("existing")), "--json"}), 0);
+  expect_document("init", wt::wslplug({"init", s(path("existing")), "--json"}), 2);
 }
 
 TEST_F(JsonSchema, Verify) {

@@ -261,9 +261,18 @@ TEST(NewJson, DocumentListsTheFilesWritten) {
   EXPECT_TRUE(doc.at("ci").get<bool>());
   std::set<std::string> listed, on_disk;
   for (const auto& f : doc.at("files")) listed.insert(f.get<std::string>());
-  for (const auto& e : wt::fs::recursive_directory_iterator(tmp / "a/b/jp"))
-    if (e.is_regular_file())
-      on_disk.insert(wt::fs::relative(e.path(), tmp / "a/b/jp").generic_string());
+  // git init made the folder a repository (tmp is inside none): .git is git's, not listed.
+  EXPECT_EQ(doc.at("vcs"), "created");
+  EXPECT_TRUE(wt::fs::is_directory(tmp / "a/b/jp/.git"));
+  for (auto it = wt::fs::recursive_directory_iterator(tmp / "a/b/jp");
+       it != wt::fs::recursive_directory_iterator(); ++it) {
+    if (it->path().filename() == ".git") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file())
+      on_disk.insert(wt::fs::relative(it->path(), tmp / "a/b/jp").generic_string());
+  }
   EXPECT_EQ(listed, on_disk);
   EXPECT_TRUE(listed.count(".github/workflows/plugin.yml"));
 
