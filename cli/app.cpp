@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
 #include <string_view>
 
+#include "build_info.hpp"
 #include "common.hpp"
 #include "render/console.hpp"
 #include "wslplug/core/text.hpp"
@@ -22,6 +24,8 @@
 namespace wslplug::cli {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 // ------------------------------------------------------------------------- help formatter
 
@@ -247,7 +251,10 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
   };
   // The value of `opt` (typed as `typed`) at tokens[i + 1]; false after setting the error.
   auto take_value = [&](const CLI::Option* opt, const std::string& typed, std::size_t& i) {
-    if (i + 1 >= tokens.size() || looks_like_option(s.app, tokens[i + 1])) {
+    const bool no_value = i + 1 >= tokens.size() || looks_like_option(s.app, tokens[i + 1]);
+    // An option whose value may be left out (doctor --dll) then stands alone.
+    if (no_value && opt->get_items_expected_min() == 0) return true;
+    if (no_value) {
       fail(fmt::format("option '{}' needs a value", typed), typed,
            fmt::format("write {} (a value that starts with '--' as {}=VALUE)",
                        option_shown(opt, typed), typed));
@@ -425,11 +432,15 @@ BuiltApp build_app() {
   CLI::App& app = *built.app;
   app.formatter(std::make_shared<HelpFormatter>());
   app.set_help_flag("-h,--help", "Show this help (also: wslplug help COMMAND)");
-  app.set_version_flag("-V,--version", fmt::format("wslplug {}", kVersion),
-                       "Show the version (also: wslplug version)");
+  app.set_version_flag("-V,--version", version_line(), "Show the version (also: wslplug version)");
   app.require_subcommand(1);
   app.fallthrough(false);
+  app.add_option("-C", *built.directory,
+                 "Run as if wslplug was started in DIR (as git -C): its project, relative paths "
+                 "and outputs are DIR's")
+      ->option_text("DIR");
   set_examples(&app, {"wslplug new my-plugin && cd my-plugin && wslplug build --sign",
+                      "wslplug -C my-plugin register --ps1   # the project's DLL, name and folder",
                       "wslplug cert new --out-dir certs",
                       "wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem "
                       "--in-place",
@@ -485,6 +496,26 @@ int parse_and_run(BuiltApp& built, int argc, const char* const* argv) {
     return report_usage(at, from_parse_error(at, e), s.json);
   }
   const CLI::App* chosen = deepest_parsed(&app);
+  if (!built.directory->empty()) {
+    // -C DIR: everything after it happens in DIR, as if wslplug was started there.
+    const std::string& dir = *built.directory;
+    std::error_code ec;
+    const bool exists = fs::exists(dir, ec);
+    if (!exists || !fs::is_directory(dir, ec))
+      return report_usage(
+          chosen,
+          Error{ErrorKind::kInput, exists ? "-C names a file, not a folder" : "no such folder", dir,
+                "-C",
+                "give an existing folder: wslplug -C DIR COMMAND runs COMMAND as "
+                "if started in DIR"},
+          s.json);
+    fs::current_path(dir, ec);
+    if (ec)
+      return report_usage(chosen,
+                          Error{ErrorKind::kIo, "cannot change into the folder: " + ec.message(),
+                                dir, "-C", "check the folder's permissions"},
+                          s.json);
+  }
   for (auto& [cmd, run] : built.runners) {
     if (cmd != nullptr && cmd->parsed()) {
       try {
