@@ -308,9 +308,11 @@ int run_plugin(const RunFlags& f, const json* extra) {
     o.plugin_name = layout::registry_name((*project)->manifest);
   }
   if (!f.name.empty()) o.plugin_name = f.name;
-  // What runs keep: the project's own folder; outside a project, the plugin name's.
-  o.state_dir = *project ? layout::run_state_dir((*project)->manifest, (*project)->dir)
-                         : layout::run_state_dir_for_name(o.plugin_name);
+  // What runs keep: the project's own folder; outside a project, the plugin name's (as before:
+  // the host's default).
+  if (*project) o.state_dir = layout::run_state_dir((*project)->manifest, (*project)->dir);
+  const fs::path state_dir =
+      *project ? o.state_dir : layout::run_state_dir_for_name(o.plugin_name);
   o.own_prefix = *project && f.no_sandbox;
   o.fresh = f.fresh_prefix;
   for (const auto& v : f.versions) {
@@ -411,8 +413,8 @@ int run_plugin(const RunFlags& f, const json* extra) {
         "warning: --no-sandbox: the plugin and the processes it starts run with your rights and "
         "see your files; run only plugins you trust this way");
   if (o.fresh) {
-    if (auto reset = host::reset_state(o.state_dir); !reset) return fail_with(reset.error());
-    note(fmt::format("--fresh-prefix: removed what earlier runs kept in {}", o.state_dir.string()));
+    if (auto reset = host::reset_state(state_dir); !reset) return fail_with(reset.error());
+    note(fmt::format("--fresh-prefix: removed what earlier runs kept in {}", state_dir.string()));
   }
   // --no-sandbox in a project: a wine prefix of the project's own, since the plugin writes in it.
   auto environment = host::prepare_environment(o.progress, /*warm_wineserver=*/f.no_sandbox,

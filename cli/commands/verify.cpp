@@ -120,8 +120,8 @@ void print_human(const signing::FileReport& r) {
   if (!r.is_signed) fmt::print("  the file has no Authenticode signature (TRUST_E_NOSIGNATURE)\n");
 }
 
-int run_verify(const VerifyArgs& given) {
-  VerifyArgs a = given;
+int run_verify(const VerifyArgs& args) {
+  VerifyArgs a = args;
   auto fail = [&](const Error& e) {
     if (a.json) {
       print_json({{"ok", false}, {"files", nlohmann::json::array()}, {"error", error_json(e)}});
