@@ -243,6 +243,7 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
     if (t == "--json" || t.starts_with("--json=")) s.json = true;
   }
   std::vector<std::string> out, positionals;
+  std::vector<std::size_t> empty_values;  // where an optional value was left out (tokens index)
   std::map<const CLI::Option*, int> given;
   bool positional_only = false, saw_end_of_options = false;
   auto fail = [&](std::string message, std::string where, std::string fix) {
@@ -252,8 +253,12 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
   // The value of `opt` (typed as `typed`) at tokens[i + 1]; false after setting the error.
   auto take_value = [&](const CLI::Option* opt, const std::string& typed, std::size_t& i) {
     const bool no_value = i + 1 >= tokens.size() || looks_like_option(s.app, tokens[i + 1]);
-    // An option whose value may be left out (doctor --dll) then stands alone.
-    if (no_value && opt->get_items_expected_min() == 0) return true;
+    // An option whose value may be left out (doctor --dll) gets "" for CLI11.
+    if (no_value && value_optional(opt)) {
+      out.push_back("");
+      empty_values.push_back(i + 1);
+      return true;
+    }
     if (no_value) {
       fail(fmt::format("option '{}' needs a value", typed), typed,
            fmt::format("write {} (a value that starts with '--' as {}=VALUE)",
@@ -355,7 +360,15 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
     out.insert(out.end(), positionals.begin(), positionals.end());
     s.args = std::move(out);
   } else {
-    s.args = tokens;
+    s.args.clear();
+    std::size_t next = 0;
+    for (std::size_t i = 0; i <= tokens.size(); ++i) {
+      while (next < empty_values.size() && empty_values[next] == i) {
+        s.args.emplace_back();
+        ++next;
+      }
+      if (i < tokens.size()) s.args.push_back(tokens[i]);
+    }
   }
   return s;
 }

@@ -356,14 +356,16 @@ Runner setup_doctor(CLI::App& root) {
       "TRUST_E_NOSIGNATURE, 0x8007007E, 8007007e, -2147024770, 2147942526, 126; - reads "
       "pasted wsl.exe output from stdin (at most 4 MiB)");
   // A bare --dll (no FILE) is the project's built DLL.
-  cmd->add_option("--dll", opts->dlls,
-                  "Check a plugin DLL: signature, architecture, export, imports (no FILE inside "
-                  "a project: its built DLL)")
-      ->option_text("FILE")
-      ->expected(0, CLI::detail::expected_max_vector_size)
-      ->check(CLI::Validator(
-          [](std::string& file) { return file.empty() ? std::string() : CLI::ExistingFile(file); },
-          "FILE"));
+  set_value_optional(
+      cmd->add_option("--dll", opts->dlls,
+                      "Check a plugin DLL: signature, architecture, export, imports (no FILE "
+                      "inside a project: its built DLL)")
+          ->option_text("FILE")
+          ->check(CLI::Validator(
+              [](std::string& file) {
+                return file.empty() ? std::string() : CLI::ExistingFile(file);
+              },
+              "FILE")));
   cmd->add_option("--reg", opts->regs,
                   "Check a registration .reg file: value type, path, key, 64-bit view")
       ->option_text("FILE")

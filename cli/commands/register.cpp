@@ -584,6 +584,7 @@ namespace {
 struct UnregisterArgs {
   bool emit_reg = false;  // accepted, no effect
   std::string name;
+  bool name_given = false;  // --name was passed (possibly empty, which is refused)
   std::string output;
   std::string encoding = "utf16";
   bool ps1 = false;
@@ -601,7 +602,7 @@ int run_unregister(const UnregisterArgs& given) {
   auto project = find_project(fs::current_path());
   if (project && *project) {
     const Manifest& m = (*project)->manifest;
-    if (a.name.empty()) a.name = layout::registry_name(m);
+    if (!a.name_given) a.name = layout::registry_name(m);
     if (a.output.empty()) {
       const fs::path folder = layout::registration_dir(m, (*project)->dir);
       std::error_code ec;
@@ -614,7 +615,7 @@ int run_unregister(const UnregisterArgs& given) {
       a.json,
       {{"name", a.name}, {"encoding", a.encoding}, {"uninstalled", false}, {"restart", a.restart}});
   if (!project) return rep.fail(project.error());
-  if (a.name.empty())
+  if (a.name.empty() && !a.name_given)
     return rep.fail(Error{ErrorKind::kInput,
                           "missing option --name",
                           {},
@@ -673,10 +674,10 @@ Runner setup_unregister(CLI::App& root) {
       "optionally the elevated script that undoes an install by register --ps1.");
   cmd->add_flag("--emit-reg", args->emit_reg,
                 "Write the .reg file (what unregister always does; accepted for older scripts)");
-  cmd->add_option("--name", args->name,
-                  "Plugin name (the registry value name; default inside a project: its "
-                  "registry_name)")
-      ->option_text("NAME");
+  auto* name_opt = cmd->add_option("--name", args->name,
+                                   "Plugin name (the registry value name; default inside a "
+                                   "project: its registry_name)")
+                       ->option_text("NAME");
   cmd->add_option("-o,--output", args->output,
                   "Output file; default NAME.unregister.reg (inside a project: in its "
                   "registration folder, .wslplug/)")
@@ -712,6 +713,9 @@ Runner setup_unregister(CLI::App& root) {
                 "Then, on Windows (elevated): reg.exe import my_plugin.unregister.reg /reg:64;",
                 "sc.exe stop wslservice. Or run the .ps1 (it stops wslservice with -Restart).", "",
                 "Exit codes: 0 written, 2 usage or input error (nothing written), 3 I/O error."});
-  return [args] { return run_unregister(*args); };
+  return [args, name_opt] {
+    args->name_given = name_opt->count() > 0;
+    return run_unregister(*args);
+  };
 }
 }  // namespace wslplug::cli

@@ -311,8 +311,7 @@ int run_plugin(const RunFlags& f, const json* extra) {
   // What runs keep: the project's own folder; outside a project, the plugin name's (as before:
   // the host's default).
   if (*project) o.state_dir = layout::run_state_dir((*project)->manifest, (*project)->dir);
-  const fs::path state_dir =
-      *project ? o.state_dir : layout::run_state_dir_for_name(o.plugin_name);
+  const fs::path state_dir = *project ? o.state_dir : layout::run_state_dir_for_name(o.plugin_name);
   o.own_prefix = *project && f.no_sandbox;
   o.fresh = f.fresh_prefix;
   for (const auto& v : f.versions) {

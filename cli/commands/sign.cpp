@@ -31,6 +31,7 @@ struct SignArgs {
   std::string out_dir;  // --out-dir: -o DIR spelt as the other commands spell it
   std::string hash = "sha256";
   bool hash_given = false;  // --hash was on the command line (else: environment, manifest)
+  const CLI::App* command = nullptr;  // for the usage error of a missing FILE
   std::string name, url;
   bool commercial = false;
   std::optional<std::int64_t> time;
@@ -310,13 +311,20 @@ int run_sign(const SignArgs& given) {
   if (!project) return fail(project.error());
   // No FILE: the project's built DLL, signed in place unless told otherwise (as build --sign).
   if (a.files.empty()) {
-    if (!*project)
-      return fail(Error{ErrorKind::kInput,
-                        "no FILE given and no project here or in a parent folder",
-                        {},
-                        "FILE",
-                        "give the PE files to sign, or run inside a project made by wslplug new "
-                        "(or pass -C DIR)"});
+    if (!*project) {
+      // Outside a project FILE is required: the usage error every command gives.
+      const Error e{ErrorKind::kInput,
+                    "missing FILE",
+                    {},
+                    {},
+                    "give FILE (PE files to sign), or run inside a project made by wslplug new "
+                    "(its built DLL); see 'wslplug sign --help'"};
+      if (a.json) {
+        print_json(json_error_document(a.command, e));
+        return exit_code(e.kind);
+      }
+      return report(e);
+    }
     auto dll = layout::built_dll((*project)->manifest, (*project)->dir);
     if (!dll) return fail(dll.error());
     a.files.push_back(dll->string());
@@ -522,6 +530,7 @@ Runner setup_sign(CLI::App& root) {
             "--pin-env TOKEN_PIN --in-place",
             "wslplug sign plugin.dll --cert cert.pem --external-signer 'openssl pkeyutl "
             "-sign -inkey key.pem -pkeyopt digest:sha256' --in-place"});
+  a->command = cmd;
   return [a, hash] {
     a->hash_given = hash->count() > 0;
     return run_sign(*a);

@@ -20,6 +20,7 @@ struct VerifyArgs {
   std::vector<std::string> ca, tsa_ca, crl;
   std::optional<std::int64_t> time;
   bool json = false;
+  const CLI::App* command = nullptr;  // for the usage error of a missing FILE
 };
 
 // A check's result: true, false, or null when it could not run.
@@ -134,13 +135,20 @@ int run_verify(const VerifyArgs& args) {
   auto project = find_project(fs::current_path());
   if (!project) return fail(project.error());
   if (a.files.empty()) {
-    if (!*project)
-      return fail(Error{ErrorKind::kInput,
-                        "no FILE given and no project here or in a parent folder",
-                        {},
-                        "FILE",
-                        "give the PE files to verify, or run inside a project made by wslplug "
-                        "new (or pass -C DIR)"});
+    if (!*project) {
+      // Outside a project FILE is required: the usage error every command gives.
+      const Error e{ErrorKind::kInput,
+                    "missing FILE",
+                    {},
+                    {},
+                    "give FILE (PE files to verify), or run inside a project made by wslplug new "
+                    "(its built DLL); see 'wslplug verify --help'"};
+      if (a.json) {
+        print_json(json_error_document(a.command, e));
+        return exit_code(e.kind);
+      }
+      return report(e);
+    }
     auto dll = layout::built_dll((*project)->manifest, (*project)->dir);
     if (!dll) return fail(dll.error());
     a.files.push_back(dll->string());
@@ -251,6 +259,7 @@ Runner setup_verify(CLI::App& root) {
             "wslplug -C my-plugin verify --json", "wslplug verify plugin.dll --ca certs/cert.pem",
             "wslplug verify build/*.dll --ca root.pem --json",
             "wslplug verify plugin.dll   # trust the system store"});
+  a->command = cmd;
   return [a] { return run_verify(*a); };
 }
 
