@@ -12,12 +12,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
 #include <string_view>
 
+#include "build_info.hpp"
 #include "common.hpp"
 #include "render/console.hpp"
 #include "wslplug/core/suggest.hpp"
@@ -27,6 +29,8 @@
 namespace wslplug::cli {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 // ------------------------------------------------------------------------- help formatter
 
@@ -216,6 +220,7 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
   }
   std::vector<std::string> args = tokens;  // with bare options given their implicit value
   std::vector<std::string> out, positionals;
+  std::vector<std::size_t> empty_values;  // where an optional value was left out (tokens index)
   std::map<const CLI::Option*, int> given;
   bool positional_only = false, saw_end_of_options = false;
   auto fail = [&](std::string message, std::string where, std::string fix) {
@@ -224,7 +229,14 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
   };
   // The value of `opt` (typed as `typed`) at tokens[i + 1]; false after setting the error.
   auto take_value = [&](const CLI::Option* opt, const std::string& typed, std::size_t& i) {
-    if (i + 1 >= tokens.size() || looks_like_option(s.app, tokens[i + 1])) {
+    const bool no_value = i + 1 >= tokens.size() || looks_like_option(s.app, tokens[i + 1]);
+    // An option whose value may be left out (doctor --dll) gets "" for CLI11.
+    if (no_value && value_optional(opt)) {
+      out.push_back("");
+      empty_values.push_back(i + 1);
+      return true;
+    }
+    if (no_value) {
       fail(fmt::format("option '{}' needs a value", typed), typed,
            fmt::format("write {} (a value that starts with '--' as {}=VALUE)",
                        option_shown(opt, typed), typed));
@@ -334,7 +346,17 @@ Scan scan(const CLI::App& root, const std::vector<std::string>& tokens) {
     out.insert(out.end(), positionals.begin(), positionals.end());
     s.args = std::move(out);
   } else {
-    s.args = std::move(args);
+    // The arguments with bare options given their implicit value, and "" where an optional
+    // value was left out.
+    s.args.clear();
+    std::size_t next = 0;
+    for (std::size_t i = 0; i <= args.size(); ++i) {
+      while (next < empty_values.size() && empty_values[next] == i) {
+        s.args.emplace_back();
+        ++next;
+      }
+      if (i < args.size()) s.args.push_back(std::move(args[i]));
+    }
   }
   return s;
 }
@@ -429,11 +451,15 @@ BuiltApp build_app() {
   CLI::App& app = *built.app;
   app.formatter(std::make_shared<HelpFormatter>());
   app.set_help_flag("-h,--help", "Show this help (also: wslplug help COMMAND)");
-  app.set_version_flag("-V,--version", fmt::format("wslplug {}", kVersion),
-                       "Show the version (also: wslplug version)");
+  app.set_version_flag("-V,--version", version_line(), "Show the version (also: wslplug version)");
   app.require_subcommand(1);
   app.fallthrough(false);
+  app.add_option("-C", *built.directory,
+                 "Run as if wslplug was started in DIR (as git -C): its project, relative paths "
+                 "and outputs are DIR's")
+      ->option_text("DIR");
   set_examples(&app, {"wslplug new my-plugin && cd my-plugin && wslplug build --sign",
+                      "wslplug -C my-plugin register --ps1   # the project's DLL, name and folder",
                       "wslplug cert new --out-dir certs",
                       "wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem "
                       "--in-place",
@@ -529,6 +555,26 @@ int parse_and_run_command(BuiltApp& built, int argc, const char* const* argv) {
   invocation().command = chosen;
   if (const CLI::Option* json = chosen->get_option_no_throw("--json"); json != nullptr)
     invocation().json = json->count() > 0 && json->as<bool>();
+  if (!built.directory->empty()) {
+    // -C DIR: everything after it happens in DIR, as if wslplug was started there.
+    const std::string& dir = *built.directory;
+    std::error_code ec;
+    const bool exists = fs::exists(dir, ec);
+    if (!exists || !fs::is_directory(dir, ec))
+      return report_usage(
+          chosen,
+          Error{ErrorKind::kInput, exists ? "-C names a file, not a folder" : "no such folder", dir,
+                "-C",
+                "give an existing folder: wslplug -C DIR COMMAND runs COMMAND as "
+                "if started in DIR"},
+          s.json);
+    fs::current_path(dir, ec);
+    if (ec)
+      return report_usage(chosen,
+                          Error{ErrorKind::kIo, "cannot change into the folder: " + ec.message(),
+                                dir, "-C", "check the folder's permissions"},
+                          s.json);
+  }
   for (auto& [cmd, run] : built.runners) {
     if (cmd != nullptr && cmd->parsed()) {
       try {

@@ -19,6 +19,8 @@ struct BuiltApp {
   std::unique_ptr<CLI::App> app;
   // The runner of each command that registered one, by its subcommand.
   std::vector<std::pair<CLI::App*, Runner>> runners;
+  // -C DIR before the command: the folder the command runs in (as git -C).
+  std::shared_ptr<std::string> directory = std::make_shared<std::string>();
 };
 
 BuiltApp build_app();

@@ -71,6 +71,10 @@ std::string command_path(const CLI::App* cmd);
 // `set_usage` gives what follows the command path; without it the line is made of the
 // positionals, the required options and "[OPTIONS]".
 void set_usage(CLI::App* cmd, std::string after_path);
+// An option whose value may be left out (doctor --dll: the project's DLL): given alone, the
+// command sees it with the value "".
+CLI::Option* set_value_optional(CLI::Option* opt);
+bool value_optional(const CLI::Option* opt);
 std::string usage_line(const CLI::App* cmd);
 // The values an option accepts, shown as its metavar ("rust|cpp") and completed by the shells;
 // the command still validates the value itself (with a fix). Returns `opt`.

@@ -22,6 +22,8 @@
 #include "wslplug/doctor/dll.hpp"
 #include "wslplug/doctor/errors.hpp"
 #include "wslplug/doctor/reg.hpp"
+#include "wslplug/project/layout.hpp"
+#include "wslplug/project/manifest.hpp"
 
 namespace wslplug::cli {
 namespace {
@@ -273,7 +275,31 @@ int run_checks(const std::vector<std::string>& paths, bool json_out, const Check
   return rc;
 }
 
-int run_dlls(const DoctorOptions& o) {
+int run_dlls(const DoctorOptions& given) {
+  DoctorOptions o = given;
+  // Inside a project: a bare --dll is its built DLL, and its test certificate is the trusted
+  // root when no --ca is given (as build checks it).
+  auto project = find_project(fs::current_path());
+  if (!project) return report(project.error());
+  for (auto& dll : o.dlls) {
+    if (!dll.empty()) continue;
+    if (!*project)
+      return report(Error{ErrorKind::kInput,
+                          "--dll without a FILE needs a project here or in a parent folder",
+                          {},
+                          "--dll",
+                          "give the DLL (--dll build/my_plugin.dll), or run inside a project "
+                          "made by wslplug new (or pass -C DIR)"});
+    auto built = layout::built_dll((*project)->manifest, (*project)->dir);
+    if (!built) return report(built.error());
+    dll = built->string();
+  }
+  if (o.ca.empty() && *project)
+    if (auto cert = layout::existing_cert((*project)->manifest, (*project)->dir)) {
+      o.ca.push_back(cert->string());
+      note(fmt::format("trusting the project's certificate {} (pass --ca to choose others)",
+                       cert->string()));
+    }
   signing::VerifyOptions vo;
   for (const auto& c : o.ca) vo.ca_files.emplace_back(c);
   return run_checks(o.dlls, o.json,
@@ -329,15 +355,24 @@ Runner setup_doctor(CLI::App& root) {
       "Error codes as pasted: Wsl/Service/.../Plugin/0x8007007f, 'Error code: ...', "
       "TRUST_E_NOSIGNATURE, 0x8007007E, 8007007e, -2147024770, 2147942526, 126; - reads "
       "pasted wsl.exe output from stdin (at most 4 MiB)");
-  cmd->add_option("--dll", opts->dlls,
-                  "Check a plugin DLL: signature, architecture, export, imports")
-      ->option_text("FILE")
-      ->check(CLI::ExistingFile);
+  // A bare --dll (no FILE) is the project's built DLL.
+  set_value_optional(
+      cmd->add_option("--dll", opts->dlls,
+                      "Check a plugin DLL: signature, architecture, export, imports (no FILE "
+                      "inside a project: its built DLL)")
+          ->option_text("FILE")
+          ->check(CLI::Validator(
+              [](std::string& file) {
+                return file.empty() ? std::string() : CLI::ExistingFile(file);
+              },
+              "FILE")));
   cmd->add_option("--reg", opts->regs,
                   "Check a registration .reg file: value type, path, key, 64-bit view")
       ->option_text("FILE")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--ca", opts->ca, "Trusted root certificate (PEM) for the signature check")
+  cmd->add_option("--ca", opts->ca,
+                  "Trusted root certificate (PEM) for the signature check (default inside a "
+                  "project: its .wslplug/cert.pem)")
       ->option_text("FILE")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opts->json, "Print one JSON document (schema: docs/doctor.md)");
@@ -348,6 +383,7 @@ Runner setup_doctor(CLI::App& root) {
        "wslplug doctor trust_e_nosignature -2147024770 126", "wslplug doctor --json 0x800B0109",
        "wslplug doctor - < wsl-output.txt   (pasted wsl.exe output: every 'Error code:' line)",
        "wslplug doctor --dll build/my_plugin.dll",
+       "wslplug doctor --dll                 # in a project: its built DLL and certificate",
        "wslplug doctor --dll my_plugin.dll --ca certs/cert.pem --json",
        "wslplug doctor --reg my-plugin.reg", "",
        "A bare number: up to 65535 is a decimal Win32 code, from 2147483648 a decimal HRESULT,",

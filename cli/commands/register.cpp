@@ -19,6 +19,8 @@
 #include "wslplug/core/text.hpp"
 #include "wslplug/doctor/dll.hpp"
 #include "wslplug/doctor/reg.hpp"
+#include "wslplug/project/layout.hpp"
+#include "wslplug/project/manifest.hpp"
 #include "wslplug/registry/interop.hpp"
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
@@ -247,9 +249,54 @@ Status check_restart_flags(bool restart, bool no_restart, bool runs_script,
   return {};
 }
 
-int run_register(const RegisterArgs& a) {
+// Inside a project (wslplug.json here or in a parent folder), what was not given comes from it:
+// the DLL (its built DLL with --ps1/--install, else its default install path), the registry
+// value name (when the DLL is the project's), and the output folder (the registration folder
+// `build --emit-reg` writes, whose files are build outputs and so replaced). Explicit arguments
+// win. Returns the project folder, or nullopt outside a project.
+Result<std::optional<fs::path>> apply_project_defaults(RegisterArgs& a) {
+  auto project = find_project(fs::current_path());
+  if (!project) return std::unexpected(project.error());
+  if (!*project) return std::optional<fs::path>();
+  const Manifest& m = (*project)->manifest;
+  const fs::path& dir = (*project)->dir;
+  const bool ps1 = a.ps1 || a.install;
+  if (a.dll.empty() && a.source.empty()) {
+    if (ps1) {
+      auto built = layout::built_dll(m, dir);
+      if (!built) return std::unexpected(built.error());
+      a.source = built->string();
+    } else {
+      a.dll = reg::default_install_path(layout::registry_name(m), m.dll);
+    }
+  }
+  // The DLL's file name (DLL_PATH is a Windows path: its stem is read the Windows way).
+  const fs::path given =
+      !a.source.empty() ? fs::path(a.source) : fs::path(reg::windows_stem(a.dll) + ".dll");
+  if (!a.name_given && layout::is_project_dll(m, given)) {
+    a.name = layout::registry_name(m);
+    a.name_given = true;
+  }
+  if (a.output.empty()) {
+    const std::string name = a.name_given ? a.name : reg::windows_stem(given.filename().string());
+    const fs::path folder = layout::registration_dir(m, dir);
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec)
+      return io_error("cannot create the registration folder: " + ec.message(), folder.string());
+    a.output = (folder / (reg::file_safe_name(name) + ".reg")).string();
+    a.force = true;
+  }
+  return std::optional<fs::path>(dir);
+}
+
+int run_register(const RegisterArgs& given) {
+  RegisterArgs a = given;
+  auto project = apply_project_defaults(a);
   const bool ps1 = a.ps1 || a.install;
   Reporter rep(a.json, {{"name", nullptr},
+                        {"project", project && *project ? nlohmann::json(json_path(**project))
+                                                        : nlohmann::json(nullptr)},
                         {"windows_path", nullptr},
                         {"encoding", a.encoding},
                         {"source", a.source.empty() ? nlohmann::json(nullptr)
@@ -257,6 +304,8 @@ int run_register(const RegisterArgs& a) {
                         {"trust_cert", nullptr},
                         {"installed", false},
                         {"restart", a.restart}});
+  if (!project) return rep.fail(project.error());
+  if (*project) detail(fmt::format("project: {}", (*project)->string()));
   if (!a.trust_cert.empty() && !ps1) {
     return rep.fail(Error{ErrorKind::kInput,
                           "--trust-cert needs --ps1: only the PowerShell script "
@@ -450,12 +499,15 @@ Runner setup_register(CLI::App& root) {
                 "Write the .reg files (what register always does; accepted for older scripts)");
   auto* name_opt =
       cmd->add_option("--name", args->name,
-                      "Plugin name (the registry value name users see in WSL errors); default: the "
-                      "DLL's file name without .dll")
+                      "Plugin name (the registry value name users see in WSL errors); default: "
+                      "inside a project its registry_name (for its DLL), else the DLL's file "
+                      "name without .dll")
           ->option_text("NAME");
   cmd->add_option("-o,--output", args->output,
-                  "Registration file; default NAME.reg in the current folder. The removal file "
-                  "(.unregister.reg) and the scripts (.ps1, .unregister.ps1) are written beside it")
+                  "Registration file; default NAME.reg in the current folder, inside a project in "
+                  "its registration folder (.wslplug/, replaced as build --emit-reg does). The "
+                  "removal file (.unregister.reg) and the scripts (.ps1, .unregister.ps1) are "
+                  "written beside it")
       ->option_text("FILE");
   cmd->add_flag("--no-unregister", args->no_unregister,
                 "Do not write the removal file (nor the uninstall script)");
@@ -474,8 +526,9 @@ Runner setup_register(CLI::App& root) {
                 "folder, locks that folder to SYSTEM and Administrators, checks the signature and "
                 "registers it; NAME.unregister.ps1 undoes all of it");
   cmd->add_option("--source", args->source,
-                  "With --ps1 or --install: the DLL file to install (a local path); DLL_PATH then "
-                  "defaults to C:\\Program Files\\WSL Plugins\\NAME\\<file>");
+                  "With --ps1 or --install: the DLL file to install (a local path; default inside "
+                  "a project: its built DLL); DLL_PATH then defaults to C:\\Program "
+                  "Files\\WSL Plugins\\NAME\\<file>");
   cmd->add_option("--trust-cert", args->trust_cert,
                   "With --ps1: the certificate (.cer or PEM) the script first imports into "
                   "Cert:\\LocalMachine\\Root (machine-wide trust; test machines only; the "
@@ -497,24 +550,27 @@ Runner setup_register(CLI::App& root) {
   cmd->add_option("DLL_PATH", args->dll,
                   "Where Windows loads the DLL from: C:\\Program Files\\WSL Plugins\\p\\p.dll, "
                   "C:/Program Files/..., /mnt/c/Program Files/... or \\\\server\\share\\p.dll "
-                  "(optional with --source)");
+                  "(optional with --source, and inside a project: its default install path)");
   set_examples(
-      cmd, {
-               "wslplug register 'C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll'",
-               "wslplug register --ps1 --source build/my_plugin.dll --name my-plugin",
-               "wslplug register --ps1 --trust-cert certs/cert.cer --source build/my_plugin.dll",
-               "wslplug register --install --source build/my_plugin.dll   # inside WSL",
-               "wslplug register --encoding utf8 --automount-root /win/ "
-               "'/win/c/Program Files/WSL Plugins/p/p.dll'",
-               "",
-               "Then, on Windows (elevated): powershell.exe -NoProfile -ExecutionPolicy Bypass",
-               "-File my_plugin.ps1 [-Restart]; or copy the DLL to its folder yourself and",
-               "reg.exe import my_plugin.reg /reg:64; sc.exe stop wslservice. Check a file with",
-               "wslplug doctor --reg my_plugin.reg.",
-               "",
-               "Exit codes: 0 written (and installed), 1 the install script failed on Windows,",
-               "2 usage or input error (nothing written), 3 I/O error.",
-           });
+      cmd,
+      {
+          "wslplug register --ps1            # in a project: its built DLL, name and .wslplug/",
+          "wslplug -C my-plugin register --install   # inside WSL, from anywhere",
+          "wslplug register 'C:\\Program Files\\WSL Plugins\\my_plugin\\my_plugin.dll'",
+          "wslplug register --ps1 --source build/my_plugin.dll --name my-plugin",
+          "wslplug register --ps1 --trust-cert certs/cert.cer --source build/my_plugin.dll",
+          "wslplug register --install --source build/my_plugin.dll   # inside WSL",
+          "wslplug register --encoding utf8 --automount-root /win/ "
+          "'/win/c/Program Files/WSL Plugins/p/p.dll'",
+          "",
+          "Then, on Windows (elevated): powershell.exe -NoProfile -ExecutionPolicy Bypass",
+          "-File my_plugin.ps1 [-Restart]; or copy the DLL to its folder yourself and",
+          "reg.exe import my_plugin.reg /reg:64; sc.exe stop wslservice. Check a file with",
+          "wslplug doctor --reg my_plugin.reg.",
+          "",
+          "Exit codes: 0 written (and installed), 1 the install script failed on Windows,",
+          "2 usage or input error (nothing written), 3 I/O error.",
+      });
   return [args, name_opt] {
     args->name_given = name_opt->count() > 0;
     return run_register(*args);
@@ -528,6 +584,7 @@ namespace {
 struct UnregisterArgs {
   bool emit_reg = false;  // accepted, no effect
   std::string name;
+  bool name_given = false;  // --name was passed (possibly empty, which is refused)
   std::string output;
   std::string encoding = "utf16";
   bool ps1 = false;
@@ -539,10 +596,32 @@ struct UnregisterArgs {
   bool json = false;
 };
 
-int run_unregister(const UnregisterArgs& a) {
+int run_unregister(const UnregisterArgs& given) {
+  UnregisterArgs a = given;
+  // Inside a project: its registry value name, and its registration folder for the output.
+  auto project = find_project(fs::current_path());
+  if (project && *project) {
+    const Manifest& m = (*project)->manifest;
+    if (!a.name_given) a.name = layout::registry_name(m);
+    if (a.output.empty()) {
+      const fs::path folder = layout::registration_dir(m, (*project)->dir);
+      std::error_code ec;
+      fs::create_directories(folder, ec);
+      a.output = (folder / (reg::file_safe_name(a.name) + ".unregister.reg")).string();
+      a.force = true;  // the registration folder holds build outputs
+    }
+  }
   Reporter rep(
       a.json,
       {{"name", a.name}, {"encoding", a.encoding}, {"uninstalled", false}, {"restart", a.restart}});
+  if (!project) return rep.fail(project.error());
+  if (a.name.empty() && !a.name_given)
+    return rep.fail(Error{ErrorKind::kInput,
+                          "missing option --name",
+                          {},
+                          "--name",
+                          "add --name NAME (the registry value name), or run inside a project "
+                          "made by wslplug new (or pass -C DIR)"});
   if (auto st = check_restart_flags(a.restart, a.no_restart, a.install, "--uninstall"); !st)
     return rep.fail(st.error());
   auto encoding = parse_encoding(a.encoding);
@@ -595,10 +674,13 @@ Runner setup_unregister(CLI::App& root) {
       "optionally the elevated script that undoes an install by register --ps1.");
   cmd->add_flag("--emit-reg", args->emit_reg,
                 "Write the .reg file (what unregister always does; accepted for older scripts)");
-  cmd->add_option("--name", args->name, "Plugin name (the registry value name)")
-      ->option_text("NAME")
-      ->required();
-  cmd->add_option("-o,--output", args->output, "Output file; default NAME.unregister.reg")
+  auto* name_opt = cmd->add_option("--name", args->name,
+                                   "Plugin name (the registry value name; default inside a "
+                                   "project: its registry_name)")
+                       ->option_text("NAME");
+  cmd->add_option("-o,--output", args->output,
+                  "Output file; default NAME.unregister.reg (inside a project: in its "
+                  "registration folder, .wslplug/)")
       ->option_text("FILE");
   set_choices(
       cmd->add_option("--encoding", args->encoding, "utf16 (default) or utf8 (ASCII names only)"),
@@ -625,11 +707,15 @@ Runner setup_unregister(CLI::App& root) {
                 "docs/register.md)");
   set_examples(cmd,
                {"wslplug unregister --name my_plugin",
+                "wslplug unregister --ps1          # in a project: its name, into .wslplug/",
                 "wslplug unregister --name my_plugin --uninstall --restart   # inside WSL",
                 "wslplug unregister --name my-plugin --ps1 -o remove-my-plugin.reg", "",
                 "Then, on Windows (elevated): reg.exe import my_plugin.unregister.reg /reg:64;",
                 "sc.exe stop wslservice. Or run the .ps1 (it stops wslservice with -Restart).", "",
                 "Exit codes: 0 written, 2 usage or input error (nothing written), 3 I/O error."});
-  return [args] { return run_unregister(*args); };
+  return [args, name_opt] {
+    args->name_given = name_opt->count() > 0;
+    return run_unregister(*args);
+  };
 }
 }  // namespace wslplug::cli

@@ -13,9 +13,8 @@
 #include "common.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/json.hpp"
-#include "wslplug/project/builder.hpp"
+#include "wslplug/project/layout.hpp"
 #include "wslplug/project/manifest.hpp"
-#include "wslplug/project/workflow.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
@@ -227,12 +226,23 @@ void print_signature(const json& s) {
   }
 }
 
+// What the run keeps between runs, and where (--fresh-prefix starts again).
+void print_state(const json& s) {
+  if (!s.is_object()) return;
+  std::string keeps;
+  for (const auto& k : s["keeps"]) keeps += (keeps.empty() ? "" : "; ") + str(k);
+  fmt::print("state: {}{} (kept: {}); prefix {}{}\n", str(s["dir"], "none"),
+             s["fresh"].get<bool>() ? ", fresh" : "", keeps.empty() ? "nothing" : keeps,
+             str(s["prefix"], "none"), s["prefix_shared"].get<bool>() ? " (shared)" : "");
+}
+
 void print_report(const json& doc) {
   const json& host = doc["host"];
   fmt::print("wslplug run: plugin '{}' ({}), host {}{}\n", doc["plugin"]["name"].get<std::string>(),
              doc["plugin"]["file"].get<std::string>(), host["kind"].get<std::string>(),
              host["wine_version"].is_string() ? " " + host["wine_version"].get<std::string>() : "");
   print_signature(doc.value("signature", json(nullptr)));
+  print_state(doc.value("state", json(nullptr)));
   for (const auto& r : doc["runs"]) print_run(r);
   if (doc["runs"].size() > 1) {
     fmt::print("\n{:<10} {:<20} {}\n", "WSL", "outcome", "summary");
@@ -244,44 +254,6 @@ void print_report(const json& doc) {
              doc["ok"].get<bool>()
                  ? "OK: WSL would load the plugin and every hook that can fail succeeded"
                  : "FAIL: WSL would fail, crash or hang because of this plugin (see above)");
-}
-
-// The project's most recently built DLL (CMake or cargo layout), for `run` without a DLL.
-// The project is the nearest folder with wslplug.json, `start` or a parent (as cargo and git).
-Result<std::pair<fs::path, std::string>> project_dll(const fs::path& start) {
-  auto found = locate_project(start);
-  if (!found)
-    return input_error("no PLUGIN.dll given and no project here or in a parent folder",
-                       fs::absolute(start).string(), {},
-                       "give the DLL (wslplug run build/x86_64-release/my_plugin.dll) or run in a "
-                       "project folder made by wslplug new");
-  const fs::path& dir = found->dir;
-  const Manifest& m = found->manifest;
-  std::vector<fs::path> candidates;
-  const std::string arch(arch_name(m.target));
-  const std::string build_dir =
-      m.build_dir.empty() ? (m.language == Language::kRust ? "target" : "build") : m.build_dir;
-  for (const char* profile : {"release", "debug"}) {
-    candidates.push_back(dir / build_dir / fmt::format("{}-{}", arch, profile) / m.dll);
-    candidates.push_back(dir / build_dir / build::rust_triple(m.target) / profile / m.dll);
-  }
-  std::optional<fs::path> best;
-  fs::file_time_type best_time{};
-  std::error_code ec;
-  for (const auto& c : candidates) {
-    if (!fs::is_regular_file(c, ec)) continue;
-    const auto t = fs::last_write_time(c, ec);
-    if (!best || t > best_time) {
-      best = c;
-      best_time = t;
-    }
-  }
-  if (!best)
-    return input_error(fmt::format("the project '{}' has no built DLL ({})", m.name, m.dll),
-                       fs::absolute(dir).string(), {},
-                       "build it first: wslplug build --run (builds, then runs)");
-  return std::pair{fs::absolute(*best).lexically_normal(),
-                   m.registry_name.empty() ? m.name : m.registry_name};
 }
 
 }  // namespace
@@ -297,6 +269,7 @@ int run_plugin(const RunFlags& f, const json* extra) {
                   {"host", nullptr},
                   {"options", nullptr},
                   {"signature", nullptr},
+                  {"state", nullptr},
                   {"distributions", json::array()},
                   {"runs", json::array()}};
       if (extra) doc.update(*extra);
@@ -306,17 +279,41 @@ int run_plugin(const RunFlags& f, const json* extra) {
     return report(e);
   };
   host::Options o;
+  // The project (wslplug.json in -C DIR or a parent): its built DLL, its registry value name,
+  // its certificate and its own state folder.
+  auto project = find_project(f.dir);
+  if (!project) return fail_with(project.error());
   // The plugin and its name.
   if (!f.dll.empty()) {
     o.dll = fs::absolute(f.dll).lexically_normal();
     o.plugin_name = o.dll.stem().string();
+    if (*project && layout::is_project_dll((*project)->manifest, o.dll))
+      o.plugin_name = layout::registry_name((*project)->manifest);
   } else {
-    auto found = project_dll(f.dir);
-    if (!found) return fail_with(found.error());
-    o.dll = found->first;
-    o.plugin_name = found->second;
+    if (!*project)
+      return fail_with(Error{ErrorKind::kInput,
+                             "no PLUGIN.dll given and no project here or in a parent folder",
+                             fs::absolute(f.dir).string(),
+                             {},
+                             "give the DLL (wslplug run build/x86_64-release/my_plugin.dll) or run "
+                             "in a project folder made by wslplug new"});
+    auto built = layout::built_dll((*project)->manifest, (*project)->dir);
+    if (!built)
+      return fail_with(Error{built.error().kind,
+                             built.error().message,
+                             built.error().file,
+                             {},
+                             "build it first: wslplug build --run (builds, then runs)"});
+    o.dll = *built;
+    o.plugin_name = layout::registry_name((*project)->manifest);
   }
   if (!f.name.empty()) o.plugin_name = f.name;
+  // What runs keep: the project's own folder; outside a project, the plugin name's (as before:
+  // the host's default).
+  if (*project) o.state_dir = layout::run_state_dir((*project)->manifest, (*project)->dir);
+  const fs::path state_dir = *project ? o.state_dir : layout::run_state_dir_for_name(o.plugin_name);
+  o.own_prefix = *project && f.no_sandbox;
+  o.fresh = f.fresh_prefix;
   for (const auto& v : f.versions) {
     auto parsed = host::parse_wsl_version(v);
     if (!parsed) return fail_with(parsed.error());
@@ -398,11 +395,9 @@ int run_plugin(const RunFlags& f, const json* extra) {
       return fail_with(Error{ErrorKind::kInput, cert.error().message, ca, "--ca", fix});
     o.trusted_roots.push_back(fs::absolute(ca).lexically_normal());
   }
-  if (auto project = locate_project(f.dir)) {
-    const fs::path cert = workflow::project_cert(project->manifest, project->dir);
-    std::error_code cert_ec;
-    if (fs::is_regular_file(cert, cert_ec)) o.trusted_roots.push_back(cert.lexically_normal());
-  }
+  if (*project)
+    if (auto cert = layout::existing_cert((*project)->manifest, (*project)->dir))
+      o.trusted_roots.push_back(*cert);
   o.allow_unsigned = f.allow_unsigned;
   // Pre-checks of the input before anything starts.
   std::error_code ec;
@@ -416,7 +411,13 @@ int run_plugin(const RunFlags& f, const json* extra) {
     note(
         "warning: --no-sandbox: the plugin and the processes it starts run with your rights and "
         "see your files; run only plugins you trust this way");
-  auto environment = host::prepare_environment(o.progress, /*warm_wineserver=*/f.no_sandbox);
+  if (o.fresh) {
+    if (auto reset = host::reset_state(state_dir); !reset) return fail_with(reset.error());
+    note(fmt::format("--fresh-prefix: removed what earlier runs kept in {}", state_dir.string()));
+  }
+  // --no-sandbox in a project: a wine prefix of the project's own, since the plugin writes in it.
+  auto environment = host::prepare_environment(o.progress, /*warm_wineserver=*/f.no_sandbox,
+                                               o.own_prefix ? o.state_dir / "wine" : fs::path());
   if (!environment) return fail_with(environment.error());
   auto doc = host::run(o, *environment);
   if (!doc) return fail_with(doc.error());
@@ -500,11 +501,16 @@ Runner setup_run(CLI::App& root) {
   cmd->add_flag("--allow-unsigned", f->allow_unsigned,
                 "Run an unsigned DLL anyway, with a warning (official WSL builds refuse it "
                 "with TRUST_E_NOSIGNATURE)");
+  cmd->add_flag("--fresh-prefix", f->fresh_prefix,
+                "Start from a fresh state: remove what earlier runs kept (the project's folder "
+                "under the cache, runs/NAME-HASH: the files the plugin wrote, and with "
+                "--no-sandbox its own wine prefix) before running");
   cmd->add_flag("--json", f->json, "Print one JSON document (docs/run-json.md) on stdout");
   set_examples(cmd, {"wslplug run build/x86_64-release/my_plugin.dll",
                      "wslplug run my.dll --ca certs/cert.pem     # signed with that certificate",
                      "wslplug run my.dll --allow-unsigned        # an unsigned development build",
                      "wslplug run                       # in a project folder: its built DLL",
+                     "wslplug -C my-plugin run --fresh-prefix   # forget what earlier runs kept",
                      "wslplug run my.dll --wsl-version 2.4.4 --null-strings",
                      "wslplug run my.dll --distro 'Store,package=Canonical.Ubuntu_79rhkp1fndgsc'",
                      "wslplug run my.dll --scenario deny-unpackaged.json --json",
@@ -516,7 +522,8 @@ Runner setup_run(CLI::App& root) {
                         "package)"}});
   // `run --json` promises one document of one shape whatever the mistake.
   set_json_error_shape(cmd, [](nlohmann::json doc) {
-    for (const char* member : {"plugin", "host", "options", "signature"}) doc[member] = nullptr;
+    for (const char* member : {"plugin", "host", "options", "signature", "state"})
+      doc[member] = nullptr;
     doc["distributions"] = nlohmann::json::array();
     doc["runs"] = nlohmann::json::array();
     return doc;

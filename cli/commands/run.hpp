@@ -26,6 +26,7 @@ struct RunFlags {
   std::string name;
   std::vector<std::string> cas;  // --ca: trusted roots for the signature check
   bool allow_unsigned = false;
+  bool fresh_prefix = false;  // --fresh-prefix: clear the state earlier runs kept
   bool json = false;
 };
 

@@ -16,8 +16,9 @@
 #include "render/json_report.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/project/layout.hpp"
 #include "wslplug/project/manifest.hpp"
-#include "wslplug/project/workflow.hpp"
+#include "wslplug/project/settings.hpp"
 #include "wslplug/signing/signer.hpp"
 #include "wslplug/signing/signing.hpp"
 
@@ -31,6 +32,8 @@ struct SignArgs {
   OutputFlags out;
   std::string out_dir;  // --out-dir: -o DIR spelt as the other commands spell it
   std::string hash = "sha256";
+  bool hash_given = false;  // --hash was on the command line (else: environment, manifest)
+  const CLI::App* command = nullptr;  // for the usage error of a missing FILE
   std::string name, url;
   bool commercial = false;
   std::optional<std::int64_t> time;
@@ -75,26 +78,24 @@ Result<signing::Credentials> load_pfx(const SignArgs& a, const std::vector<fs::p
   return signing::Credentials::from_pkcs12(a.pfx, **pw, chain);
 }
 
-// Inside a project (wslplug.json here or in a parent folder), no --cert/--key/--pfx means the
-// project's test certificate, as `build --sign` uses it.
-Result<SignArgs> with_project_cert(const SignArgs& a) {
-  auto dir = find_project_dir(fs::current_path());
-  if (!dir)
+// Inside a project (wslplug.json here or in a parent folder), no signer from the flags, the
+// environment or the manifest means the project's test certificate, as `build --sign` uses it.
+Result<SignArgs> with_project_cert(const SignArgs& a, const std::optional<FoundProject>& project) {
+  if (!project)
     return input_error("a certificate and a key are needed", {}, "--cert/--key",
-                       "pass --cert cert.pem --key key.pem (from `wslplug cert new`) or --pfx; "
-                       "inside a project made by `wslplug new` the project's certificate is "
-                       "used");
-  auto manifest = load_manifest(*dir);
-  if (!manifest) return std::unexpected(manifest.error());
-  const fs::path cert = workflow::project_cert(*manifest, *dir);
-  const fs::path key = cert.parent_path() / "key.pem";
+                       "pass --cert cert.pem --key key.pem (from `wslplug cert new`) or --pfx, or "
+                       "set WSLPLUG_CERT and WSLPLUG_KEY (or WSLPLUG_PFX); inside a project made "
+                       "by `wslplug new` the project's certificate is used");
+  const fs::path& dir = project->dir;
+  const fs::path cert = layout::cert_pem(project->manifest, dir);
+  const fs::path key = layout::key_pem(project->manifest, dir);
   std::error_code ec;
   const bool have_cert = fs::exists(cert, ec), have_key = fs::exists(key, ec);
   if (!have_cert && !have_key)
     return input_error(
         fmt::format("no --cert/--key given and the project has no test certificate yet ({})",
                     cert.parent_path().string()),
-        (*dir / kManifestFile).string(), "paths.cert_dir",
+        (dir / kManifestFile).string(), "paths.cert_dir",
         "run `wslplug build --sign` once (it creates the certificate), or pass --cert and --key");
   if (have_cert != have_key)
     return input_error(
@@ -330,19 +331,85 @@ Status refuse_shared_outputs(const SignArgs& a) {
 }
 
 int run_sign(const SignArgs& given) {
-  nlohmann::json doc = {{"ok", false}, {"signer", nullptr}, {"files", nlohmann::json::array()}};
+  nlohmann::json doc = {{"ok", false},
+                        {"signer", nullptr},
+                        {"settings", nlohmann::json::object()},
+                        {"files", nlohmann::json::array()}};
   auto fail = [&](const Error& e) { return given.json ? print_json_failure(doc, e) : report(e); };
   SignArgs a = given;
+  auto project = find_project(fs::current_path());
+  if (!project) return fail(project.error());
+  // No FILE: the project's built DLL, signed in place unless told otherwise (as build --sign).
+  if (a.files.empty()) {
+    if (!*project) {
+      // Outside a project FILE is required: the usage error every command gives.
+      const Error e{ErrorKind::kInput,
+                    "missing FILE",
+                    {},
+                    {},
+                    "give FILE (PE files to sign), or run inside a project made by wslplug new "
+                    "(its built DLL); see 'wslplug sign --help'"};
+      if (a.json) {
+        print_json(json_error_document(a.command, e));
+        return exit_code(e.kind);
+      }
+      return report(e);
+    }
+    auto dll = layout::built_dll((*project)->manifest, (*project)->dir);
+    if (!dll) return fail(dll.error());
+    a.files.push_back(dll->string());
+    if (a.out.output.empty() && !a.out.in_place && a.out_dir.empty() && a.detached_out.empty())
+      a.out.in_place = true;
+    detail(fmt::format("signing the project's DLL {}", dll->string()));
+  }
   if (auto st = refuse_shared_outputs(a); !st) return fail(st.error());
   if (!a.out_dir.empty())
     if (auto st = use_out_dir(a); !st) return fail(st.error());
+  // Flags, then WSLPLUG_* variables, then wslplug.json's "signing", then the defaults.
+  settings::SigningFlags sf{a.cert,
+                            a.key,
+                            a.pfx,
+                            a.ts.url,
+                            a.hash_given ? a.hash : std::string(),
+                            !a.cert.empty() || !a.key.empty() || !a.pfx.empty() ||
+                                !a.external_signer.empty() || !a.pkcs11_module.empty()};
+  auto resolved = settings::resolve_signing(sf, *project ? &(*project)->manifest : nullptr,
+                                            *project ? (*project)->dir : fs::path());
+  if (!resolved) return fail(resolved.error());
+  auto record = [&](const char* key, const std::optional<settings::Setting>& s) {
+    if (!s) return;
+    doc["settings"][key] = {
+        {"value", s->value}, {"source", settings::source_name(s->source)}, {"from", s->origin}};
+  };
+  record("cert", resolved->cert);
+  record("key", resolved->key);
+  record("pfx", resolved->pfx);
+  record("timestamp_url", resolved->timestamp_url);
+  record("hash", resolved->hash);
+  if (resolved->cert) a.cert = resolved->cert->value;
+  if (resolved->key) a.key = resolved->key->value;
+  if (resolved->pfx) a.pfx = resolved->pfx->value;
+  if (resolved->timestamp_url) a.ts.url = resolved->timestamp_url->value;
+  a.hash = resolved->hash.value;
+  for (const auto& s : {resolved->cert, resolved->pfx, resolved->timestamp_url,
+                        std::optional<settings::Setting>(resolved->hash)})
+    if (s &&
+        (s->source == settings::Source::kEnvironment || s->source == settings::Source::kManifest))
+      detail(fmt::format("{} from {}", s->value, s->origin));
+  const std::string from_config =
+      resolved->pfx && resolved->pfx->source != settings::Source::kFlag     ? resolved->pfx->origin
+      : resolved->cert && resolved->cert->source != settings::Source::kFlag ? resolved->cert->origin
+                                                                            : std::string();
   SignerSource source{"cert", a.cert};
   if (a.pfx.empty() && a.cert.empty() && a.key.empty()) {
-    auto with_project = with_project_cert(a);
+    auto with_project = with_project_cert(a, *project);
     if (!with_project) return fail(with_project.error());
     a = std::move(*with_project);
     source = {"project", a.cert};
     detail(fmt::format("using the project's test certificate {}", a.cert));
+  } else if (!from_config.empty()) {
+    const bool env = from_config.starts_with("WSLPLUG_");
+    source = {env ? "environment" : "manifest", a.pfx.empty() ? a.cert : a.pfx};
   } else if (!a.pfx.empty()) {
     source = {"pfx", a.pfx};
   } else if (!a.external_signer.empty()) {
@@ -351,7 +418,7 @@ int run_sign(const SignArgs& given) {
     source = {"pkcs11", a.cert};
   }
   auto digest = signing::parse_digest(a.hash);
-  if (!digest || *digest == signing::DigestAlgorithm::kSha1) {
+  if (!digest) {
     return fail(Error{ErrorKind::kInput,
                       fmt::format("unsupported --hash \"{}\"", a.hash),
                       {},
@@ -403,18 +470,22 @@ Runner setup_sign(CLI::App& root) {
                           "Authenticode-sign PE files (DLL/EXE; x86, x64, ARM64). An existing "
                           "signature is replaced; "
                           "the PE checksum is updated; the input is untouched on failure");
-  cmd->add_option("FILE", a->files, "PE files to sign")->required();
+  cmd->add_option("FILE", a->files,
+                  "PE files to sign (default inside a project: its built DLL, signed in place)");
   cmd->add_option("--cert", a->cert,
-                  "Signer certificate (PEM; more certificates = chain). Default inside a "
-                  "project: its test certificate (.wslplug/cert.pem, as build --sign)")
+                  "Signer certificate (PEM; more certificates = chain). Default: "
+                  "$WSLPLUG_CERT, wslplug.json signing.cert, inside a project its test "
+                  "certificate (.wslplug/cert.pem, as build --sign)")
       ->option_text("FILE");
   cmd->add_option("--key", a->key,
-                  "Private key (PEM or DER), or a pkcs11: URI with --pkcs11-module")
+                  "Private key (PEM or DER), or a pkcs11: URI with --pkcs11-module (default: "
+                  "$WSLPLUG_KEY, wslplug.json signing.key)")
       ->option_text("FILE|URI");
   cmd->add_option("--chain", a->chain, "Extra chain certificates (PEM), repeatable")
       ->option_text("FILE");
   cmd->add_option("--pfx", a->pfx,
-                  "PKCS#12 file with key and certificate (instead of --cert/--key)")
+                  "PKCS#12 file with key and certificate (instead of --cert/--key; default: "
+                  "$WSLPLUG_PFX, wslplug.json signing.pfx)")
       ->option_text("FILE");
   add_secret_flags(cmd, a->pfx_password, "pfx", "the --pfx password");
   add_secret_flags(cmd, a->key_password, "key", "the password of an encrypted --key");
@@ -426,9 +497,10 @@ Runner setup_sign(CLI::App& root) {
                   "Directory for the signed files, each under its own name (created if "
                   "missing; the same as -o DIR)")
       ->option_text("DIR");
-  set_choices(cmd->add_option("--hash", a->hash, "Digest: sha256, sha384 or sha512"),
-              {"sha256", "sha384", "sha512"})
-      ->capture_default_str();
+  auto* hash = set_choices(cmd->add_option("--hash", a->hash,
+                                           "Digest: sha256, sha384 or sha512 (default: "
+                                           "$WSLPLUG_HASH, wslplug.json signing.hash, sha256)"),
+                           {"sha256", "sha384", "sha512"});
   cmd->add_option("--name", a->name, "Description (SpcSpOpusInfo programName)")
       ->option_text("DESCRIPTION");
   cmd->add_option("--url", a->url, "URL (SpcSpOpusInfo moreInfo)")->option_text("URL");
@@ -460,33 +532,41 @@ Runner setup_sign(CLI::App& root) {
       ->option_text("LIB");
   add_named_secret_flags(cmd, a->pin, "pin", "the PKCS#11 token's user PIN");
   set_usage(cmd,
-            "FILE... (-o FILE | --out-dir DIR | --in-place | --detached-out FILE) (--cert FILE "
+            "[FILE... (-o FILE | --out-dir DIR | --in-place | --detached-out FILE)] [--cert FILE "
             "--key FILE | --pfx "
-            "FILE | --cert "
-            "FILE --external-signer CMD | --pkcs11-module LIB --key URI) [OPTIONS]");
-  set_examples(cmd,
-               {"wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
-                "plugin.signed.dll",
-                "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --in-place",
-                "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --out-dir "
-                "signed",
-                "wslplug sign plugin.dll --cert cert.pem --key key.pem --in-place --name \"My "
-                "plugin\" --url https://example.com --time 1700000000",
-                "KEYPASS=secret wslplug sign plugin.dll --cert cert.pem --key enc.pem "
-                "--key-password-env KEYPASS --in-place",
-                "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-file pass.txt "
-                "--timestamp http://timestamp.digicert.com --timestamp-retries 3 --in-place",
-                "wslplug sign plugin.dll --cert cert2.pem --key key2.pem --hash sha512 --append "
-                "--in-place",
-                "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-env PFXPASS "
-                "--detached-out plugin.p7   # then: wslplug attach plugin.dll --signature "
-                "plugin.p7 --in-place",
-                "TOKEN_PIN=1234 wslplug sign plugin.dll --pkcs11-module "
-                "/usr/lib/softhsm/libsofthsm2.so --key 'pkcs11:token=release;object=signer' "
-                "--pin-env TOKEN_PIN --in-place",
-                "wslplug sign plugin.dll --cert cert.pem --external-signer 'openssl pkeyutl "
-                "-sign -inkey key.pem -pkeyopt digest:sha256' --in-place"});
-  return [a] { return run_sign(*a); };
+            "FILE | --cert FILE --external-signer CMD | --pkcs11-module LIB --key URI] "
+            "[OPTIONS]");
+  set_examples(
+      cmd, {"wslplug sign                      # in a project: its built DLL, in place, "
+            "with its certificate",
+            "WSLPLUG_PFX=release.pfx WSLPLUG_TIMESTAMP_URL=http://ts.example wslplug sign "
+            "--pfx-password-env PFXPASS   # defaults from the environment (docs/configuration.md)",
+            "wslplug sign plugin.dll --cert certs/cert.pem --key certs/key.pem -o "
+            "plugin.signed.dll",
+            "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --in-place",
+            "wslplug sign build/*.dll --cert certs/cert.pem --key certs/key.pem --out-dir "
+            "signed",
+            "wslplug sign plugin.dll --cert cert.pem --key key.pem --in-place --name \"My "
+            "plugin\" --url https://example.com --time 1700000000",
+            "KEYPASS=secret wslplug sign plugin.dll --cert cert.pem --key enc.pem "
+            "--key-password-env KEYPASS --in-place",
+            "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-file pass.txt "
+            "--timestamp http://timestamp.digicert.com --timestamp-retries 3 --in-place",
+            "wslplug sign plugin.dll --cert cert2.pem --key key2.pem --hash sha512 --append "
+            "--in-place",
+            "wslplug sign plugin.dll --pfx signer.pfx --pfx-password-env PFXPASS "
+            "--detached-out plugin.p7   # then: wslplug attach plugin.dll --signature "
+            "plugin.p7 --in-place",
+            "TOKEN_PIN=1234 wslplug sign plugin.dll --pkcs11-module "
+            "/usr/lib/softhsm/libsofthsm2.so --key 'pkcs11:token=release;object=signer' "
+            "--pin-env TOKEN_PIN --in-place",
+            "wslplug sign plugin.dll --cert cert.pem --external-signer 'openssl pkeyutl "
+            "-sign -inkey key.pem -pkeyopt digest:sha256' --in-place"});
+  a->command = cmd;
+  return [a, hash] {
+    a->hash_given = hash->count() > 0;
+    return run_sign(*a);
+  };
 }
 
 }  // namespace wslplug::cli

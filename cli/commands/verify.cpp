@@ -8,6 +8,8 @@
 #include "common.hpp"
 #include "parallel.hpp"
 #include "render/console.hpp"
+#include "wslplug/project/layout.hpp"
+#include "wslplug/project/manifest.hpp"
 #include "wslplug/signing/signing.hpp"
 
 namespace wslplug::cli {
@@ -18,6 +20,7 @@ struct VerifyArgs {
   std::vector<std::string> ca, tsa_ca, crl;
   std::optional<std::int64_t> time;
   bool json = false;
+  const CLI::App* command = nullptr;  // for the usage error of a missing FILE
 };
 
 // A check's result: true, false, or null when it could not run.
@@ -118,7 +121,47 @@ void print_human(const signing::FileReport& r) {
   if (!r.is_signed) fmt::print("  the file has no Authenticode signature (TRUST_E_NOSIGNATURE)\n");
 }
 
-int run_verify(const VerifyArgs& a) {
+int run_verify(const VerifyArgs& args) {
+  VerifyArgs a = args;
+  auto fail = [&](const Error& e) {
+    if (a.json) {
+      print_json({{"ok", false}, {"files", nlohmann::json::array()}, {"error", error_json(e)}});
+      return exit_code(e.kind);
+    }
+    return report(e);
+  };
+  // Inside a project: its built DLL when no FILE is given, and its test certificate as the
+  // trusted root when no --ca is (as build does).
+  auto project = find_project(fs::current_path());
+  if (!project) return fail(project.error());
+  if (a.files.empty()) {
+    if (!*project) {
+      // Outside a project FILE is required: the usage error every command gives.
+      const Error e{ErrorKind::kInput,
+                    "missing FILE",
+                    {},
+                    {},
+                    "give FILE (PE files to verify), or run inside a project made by wslplug new "
+                    "(its built DLL); see 'wslplug verify --help'"};
+      if (a.json) {
+        print_json(json_error_document(a.command, e));
+        return exit_code(e.kind);
+      }
+      return report(e);
+    }
+    auto dll = layout::built_dll((*project)->manifest, (*project)->dir);
+    if (!dll) return fail(dll.error());
+    a.files.push_back(dll->string());
+  }
+  nlohmann::json trust = {{"source", a.ca.empty() ? "system" : "flag"}, {"files", a.ca}};
+  if (a.ca.empty() && *project) {
+    if (auto cert = layout::existing_cert((*project)->manifest, (*project)->dir)) {
+      a.ca.push_back(cert->string());
+      trust = {{"source", "project"}, {"files", {cert->string()}}};
+      note(fmt::format("trusting the project's certificate {} (pass --ca to choose others)",
+                       cert->string()));
+    }
+  }
   signing::VerifyOptions opts;
   for (const auto& c : a.ca) opts.ca_files.emplace_back(c);
   for (const auto& c : a.tsa_ca) opts.tsa_ca_files.emplace_back(c);
@@ -179,7 +222,7 @@ int run_verify(const VerifyArgs& a) {
       print_human(*r);
     }
   }
-  if (a.json) print_json({{"ok", code == kExitOk}, {"files", files}});
+  if (a.json) print_json({{"ok", code == kExitOk}, {"trust", trust}, {"files", files}});
   return code;
 }
 
@@ -192,8 +235,10 @@ Runner setup_verify(CLI::App& root) {
       "Verify every Authenticode signature (primary and nested) of PE files: digest, PKCS#7 "
       "signature, chain, codeSigning usage, validity, and the PE checksum. Exit 0 only if all "
       "ok");
-  cmd->add_option("FILE", a->files, "PE files to verify")->required();
-  cmd->add_option("--ca", a->ca, "Trusted root certificate(s) (PEM/DER); default: system store")
+  cmd->add_option("FILE", a->files, "PE files to verify (default inside a project: its built DLL)");
+  cmd->add_option("--ca", a->ca,
+                  "Trusted root certificate(s) (PEM/DER); default: inside a project its test "
+                  "certificate (.wslplug/cert.pem, as build), else the system store")
       ->option_text("FILE");
   cmd->add_option("--tsa-ca", a->tsa_ca, "Trusted timestamp root(s); default: same as --ca")
       ->option_text("FILE");
@@ -208,9 +253,13 @@ Runner setup_verify(CLI::App& root) {
                        {1,
                         "a digest, signature, chain, certificate table or checksum "
                         "does not check out"}});
-  set_examples(cmd, {"wslplug verify plugin.dll --ca certs/cert.pem",
-                     "wslplug verify build/*.dll --ca root.pem --json",
-                     "wslplug verify plugin.dll   # trust the system store"});
+  set_examples(
+      cmd, {"wslplug verify                    # in a project: its built DLL, trusting "
+            ".wslplug/cert.pem",
+            "wslplug -C my-plugin verify --json", "wslplug verify plugin.dll --ca certs/cert.pem",
+            "wslplug verify build/*.dll --ca root.pem --json",
+            "wslplug verify plugin.dll   # trust the system store"});
+  a->command = cmd;
   return [a] { return run_verify(*a); };
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 
 #include "common.hpp"
 
@@ -16,6 +17,7 @@ struct Metadata {
   std::map<const CLI::App*, std::vector<std::pair<int, std::string>>> exit_details;
   std::map<const CLI::App*, JsonErrorShape> json_error_shapes;
   std::map<const CLI::Option*, std::string> implicit_values;
+  std::set<const CLI::Option*> value_optional;
 };
 
 Metadata& metadata() {
@@ -40,6 +42,13 @@ std::string command_path(const CLI::App* cmd) {
     path = a->get_name() + (path.empty() ? "" : " " + path);
   return path;
 }
+
+CLI::Option* set_value_optional(CLI::Option* opt) {
+  metadata().value_optional.insert(opt);
+  return opt;
+}
+
+bool value_optional(const CLI::Option* opt) { return metadata().value_optional.contains(opt); }
 
 void set_usage(CLI::App* cmd, std::string after_path) {
   metadata().usage[cmd] = std::move(after_path);

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "common.hpp"
 #include "wslplug/core/version.hpp"
@@ -108,11 +110,67 @@ std::string man_page(const Command& root) {
       "input error (bad flag, not a PE file, wrong key, output exists without "
       "\\fB\\-\\-force\\fR)\n.TP\n3\nI/O or internal error\n.PP\nWith several inputs the most "
       "severe code wins.\n";
+  // Every variable wslplug reads (grep the sources for getenv and env_or when adding one).
+  static constexpr std::pair<const char*, const char*> kEnvironment[] = {
+      {"WSLPLUG_CERT, WSLPLUG_KEY",
+       "\\fBsign\\fR's signer certificate and private key when no signer flag is given "
+       "(docs/configuration.md: flag > environment > wslplug.json \"signing\" > default)"},
+      {"WSLPLUG_PFX", "\\fBsign\\fR's PKCS#12 file when no signer flag is given"},
+      {"WSLPLUG_TIMESTAMP_URL",
+       "\\fBsign\\fR's RFC 3161 time\\-stamp server when "
+       "\\fB\\-\\-timestamp\\fR is not given"},
+      {"WSLPLUG_HASH",
+       "\\fBsign\\fR's digest (sha256, sha384, sha512) when "
+       "\\fB\\-\\-hash\\fR is not given"},
+      {"WSLPLUG_HOST_EXE",
+       "the plugin host program wslplug\\-host.exe that \\fBwslplug "
+       "run\\fR starts under wine (default: beside the binary, or "
+       "../libexec/wslplug/)"},
+      {"WSLPLUG_SANDBOX_AGENT",
+       "the sandbox agent wslplug\\-sandbox of \\fBrun\\fR "
+       "(default: beside the binary, or ../libexec/wslplug/)"},
+      {"WSLPLUG_WINE",
+       "the wine loader \\fBrun\\fR uses (default: /usr/lib/wine/wine64, "
+       "then wine64 or wine on PATH)"},
+      {"WSLPLUG_WINEPREFIX",
+       "the shared wine prefix of \\fBrun\\fR (default: "
+       "$XDG_CACHE_HOME/wslplug/wine)"},
+      {"WSLPLUG_RUN_HOST",
+       "wine or windows: where \\fBrun\\fR runs the host (default: "
+       "windows inside WSL, else wine)"},
+      {"WSLPLUG_WSL_INTEROP_FILE",
+       "a file standing in for WSL's interop registration "
+       "(tests of \\fBregister \\-\\-install\\fR)"},
+      {"WSL_INTEROP, WSL_DISTRO_NAME",
+       "set by WSL: whether wslplug runs inside WSL, and the "
+       "distribution's name for its Windows paths"},
+      {"CARGO, RUSTC", "the Rust toolchain \\fBwslplug build\\fR uses for Rust projects"},
+      {"HTTPS_PROXY, HTTP_PROXY, NO_PROXY",
+       "the proxy of time\\-stamp requests (\\fBsign \\-\\-timestamp\\fR, "
+       "\\fBtimestamp\\fR)"},
+      {"SSL_CERT_FILE", "the trust store \\fBrun\\fR gives the plugin's signature check"},
+      {"XDG_CACHE_HOME, HOME",
+       "the cache: $XDG_CACHE_HOME/wslplug (default ~/.cache/wslplug): "
+       "the wine prefix, and runs/NAME\\-HASH, what \\fBrun\\fR "
+       "keeps per project"},
+      {"XDG_RUNTIME_DIR, TMPDIR", "where \\fBrun\\fR makes the private folder of a run"},
+      {"NO_COLOR, TERM", "no colours when NO_COLOR is set or TERM is dumb"},
+      {"PATH", "where programs (cargo, cmake, wine, powershell.exe) are looked up"},
+  };
+  out += ".SH ENVIRONMENT\n";
+  for (const auto& [names, what] : kEnvironment) {
+    std::string bold;
+    for (std::string_view rest = names; !rest.empty();) {
+      const auto comma = rest.find(", ");
+      const std::string_view name = rest.substr(0, comma);
+      bold += (bold.empty() ? "" : ", ") + fmt::format("\\fB{}\\fR", name);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+    }
+    out += fmt::format(".TP\n{}\n{}\n", bold, what);
+  }
   out +=
-      ".SH ENVIRONMENT\n.TP\n\\fBWSLPLUG_HOST_EXE\\fR\nthe plugin host program "
-      "wslplug\\-host.exe that \\fBwslplug run\\fR starts under wine (default: beside the "
-      "binary, or ../libexec/wslplug/)\n.TP\n\\fBCARGO\\fR, \\fBRUSTC\\fR\nthe Rust toolchain "
-      "\\fBwslplug build\\fR uses for Rust projects\n";
+      ".PP\nThere is no user\\-wide configuration file: defaults come from the environment and "
+      "the project's wslplug.json (docs/configuration.md).\n";
   out +=
       ".SH FILES\n.TP\n\\fIwslplug.json\\fR\nthe project manifest (name, language, hooks, DLL, "
       "target), found in the current directory or a parent\n.TP\n\\fI.wslplug/\\fR\nthe "

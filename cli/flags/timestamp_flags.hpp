@@ -24,7 +24,8 @@ struct TimestampFlags {
 inline void add_timestamp_flags(CLI::App* cmd, TimestampFlags& f, bool required) {
   auto* url = cmd->add_option("--timestamp,--ts", f.url,
                               "RFC 3161 time-stamp server URL (http(s)://host[:port]/path; "
-                              "HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply)")
+                              "HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply; sign's default: "
+                              "$WSLPLUG_TIMESTAMP_URL, wslplug.json signing.timestamp_url)")
                   ->option_text("URL");
   if (required) url->required();
   set_choices(cmd->add_option("--timestamp-hash", f.hash,

@@ -230,8 +230,26 @@ void keep_wineserver_warm(const Environment& e) {
   run_detached({e.wineserver.string(), "-p600"}, wine_environment(e));
 }
 
+Status reset_state(const fs::path& state_dir) {
+  std::error_code ec;
+  if (!fs::exists(state_dir, ec)) return {};
+  const fs::path prefix = state_dir / "wine";
+  if (fs::exists(prefix, ec)) {
+    // A wineserver kept warm for the prefix must not outlive (or recreate) its folder.
+    if (auto wine = find_wine()) {
+      const fs::path server = find_wineserver(*wine);
+      if (!server.empty()) run_detached({server.string(), "-k"}, {{"WINEPREFIX", prefix.string()}});
+    }
+  }
+  fs::remove_all(state_dir, ec);
+  if (ec)
+    return io_error("cannot remove the state of earlier runs: " + ec.message(), state_dir.string(),
+                    "remove the folder by hand");
+  return {};
+}
+
 Result<Environment> prepare_environment(const std::function<void(std::string_view)>& progress,
-                                        bool warm_wineserver) {
+                                        bool warm_wineserver, const fs::path& prefix) {
   Environment e;
   auto exe = find_host_exe();
   if (!exe) return std::unexpected(exe.error());
@@ -248,7 +266,7 @@ Result<Environment> prepare_environment(const std::function<void(std::string_vie
   if (e.wineserver.empty())
     return io_error("wineserver is not installed beside " + e.wine.string(), {},
                     "install wine: sudo apt-get install --no-install-recommends wine64 wine");
-  e.prefix = prefix_dir();
+  e.prefix = prefix.empty() ? prefix_dir() : fs::absolute(prefix);
   e.drive_c = e.prefix / "drive_c";
   std::error_code ec;
   fs::create_directories(e.prefix.parent_path(), ec);

@@ -170,7 +170,9 @@ Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment&
   box->box.drive_c_changes = box->run_dir / "prefix" / "upper" / "drive_c";
   // What the plugin wrote on C:\ is kept for reading after the run (the last run of each plugin
   // name): <cache>/wslplug/runs/NAME/VERSION/drive_c.
-  box->box.kept = cache.parent_path() / "runs" / folder_name(o.plugin_name);
+  // A project's state folder holds them under files/ (beside its --no-sandbox prefix, wine/).
+  box->box.kept = o.state_dir.empty() ? cache.parent_path() / "runs" / folder_name(o.plugin_name)
+                                      : o.state_dir / "files";
   fs::remove_all(box->box.kept, ec);
   box->box.plugin_windows_folder = win_folder;
   box->box.confined = o.no_exec;
@@ -262,6 +264,23 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
                               {"plugin_folder", utf8_lossy(box->box.plugin_windows_folder)},
                               {"files_kept_in", utf8_lossy(box->box.kept.string())}}
                        : json(nullptr);
+  // What is kept between runs, and where.
+  {
+    json keeps = json::array();
+    if (box)
+      keeps.push_back("the files the plugin wrote on C:\\ in the last run of each WSL version");
+    if (wine)
+      keeps.push_back(o.own_prefix ? "the wine prefix the plugin runs in (its writes persist)"
+                      : box ? "nothing in the wine prefix: it is shared and read-only to the run"
+                            : "the plugin's writes in the shared wine prefix");
+    const fs::path dir = !o.state_dir.empty() ? o.state_dir : box ? box->box.kept : fs::path();
+    doc["state"] = {{"dir", dir.empty() ? json(nullptr) : json(utf8(dir.string()))},
+                    {"files", box ? json(utf8(box->box.kept.string())) : json(nullptr)},
+                    {"prefix", wine ? json(environment.prefix.string()) : json(nullptr)},
+                    {"prefix_shared", wine && !o.own_prefix},
+                    {"fresh", o.fresh},
+                    {"keeps", keeps}};
+  }
   std::vector<std::unique_ptr<VersionRun>> runs;
   for (const auto& v : o.versions)
     runs.push_back(

@@ -14,6 +14,7 @@
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/project/layout.hpp"
 
 namespace wslplug::build {
 
@@ -388,9 +389,7 @@ Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch
   // Absolute, so the reported artifact path does not depend on the caller's directory (cargo's
   // artifact paths are absolute too).
   const fs::path build_dir =
-      fs::absolute(o.project_dir / (m.build_dir.empty() ? "build" : m.build_dir) /
-                   fmt::format("{}-{}", arch_name(arch), outcome.profile))
-          .lexically_normal();
+      fs::absolute(layout::cmake_build_dir(m, o.project_dir, arch, o.debug)).lexically_normal();
   std::vector<std::string> configure = {cmake->string(),        "-S",
                                         o.project_dir.string(), "-B",
                                         build_dir.string(),     "-DCMAKE_BUILD_TYPE=" + config};

@@ -108,6 +108,15 @@ std::string manifest_to_json(const Manifest& m) {
                   {"registration", m.registration}};
   doc["hooks"] = m.hooks;
   doc["requires"] = m.requires_version;
+  if (!m.signing.empty()) {
+    nlohmann::ordered_json signing = nlohmann::ordered_json::object();
+    for (const auto& [key, value] :
+         {std::pair{"cert", &m.signing.cert}, std::pair{"key", &m.signing.key},
+          std::pair{"pfx", &m.signing.pfx}, std::pair{"timestamp_url", &m.signing.timestamp_url},
+          std::pair{"hash", &m.signing.hash}})
+      if (!value->empty()) signing[key] = *value;
+    doc["signing"] = signing;
+  }
   return doc.dump(2) + "\n";
 }
 
@@ -180,6 +189,35 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& file) 
       if (h.is_string()) m.hooks.push_back(h.get<std::string>());
   if (doc.contains("requires") && doc["requires"].is_string())
     m.requires_version = doc["requires"].get<std::string>();
+  if (doc.contains("signing")) {
+    const auto& signing = doc["signing"];
+    if (!signing.is_object()) return input_error("must be an object", file, "field signing", fix);
+    const std::pair<const char*, std::string*> fields[] = {
+        {"cert", &m.signing.cert},
+        {"key", &m.signing.key},
+        {"pfx", &m.signing.pfx},
+        {"timestamp_url", &m.signing.timestamp_url},
+        {"hash", &m.signing.hash}};
+    for (const auto& [key, value] : signing.items()) {
+      const std::string field = "signing." + key;
+      const std::string lower = ascii_lower(key);
+      if (lower.find("pass") != std::string::npos || lower.find("pin") != std::string::npos ||
+          lower.find("secret") != std::string::npos)
+        return input_error(
+            "a secret does not belong in wslplug.json (it is committed with the "
+            "project)",
+            file, "field " + field,
+            "remove it; give the password with --pfx-password-env VAR, "
+            "--pfx-password-file FILE or at the prompt");
+      auto known = std::find_if(std::begin(fields), std::end(fields),
+                                [&](const auto& f) { return key == f.first; });
+      if (known == std::end(fields))
+        return input_error(fmt::format("unknown field '{}'", key), file, "field " + field,
+                           "the signing fields are cert, key, pfx, timestamp_url and hash");
+      if (auto s = get_string(signing, known->first, field, false, *known->second); !s)
+        return std::unexpected(s.error());
+    }
+  }
   return m;
 }
 
@@ -255,6 +293,19 @@ Result<FoundProject> locate_project(const fs::path& start) {
   auto manifest = detect_project(dir);
   if (!manifest) return std::unexpected(manifest.error());
   return FoundProject{dir, std::move(*manifest)};
+}
+
+Result<std::optional<FoundProject>> find_project(const fs::path& start) {
+  if (find_project_dir(start)) {
+    auto found = locate_project(start);
+    if (!found) return std::unexpected(found.error());
+    return std::optional<FoundProject>(std::move(*found));
+  }
+  // No manifest: a Cargo.toml or CMakeLists.txt in `start` itself is a project when it names
+  // one; anything else (no such file, no name in it) is no project.
+  auto found = locate_project(start);
+  if (!found) return std::optional<FoundProject>();
+  return std::optional<FoundProject>(std::move(*found));
 }
 
 }  // namespace wslplug

@@ -7,6 +7,7 @@
 #include "wslplug/core/io.hpp"
 #include "wslplug/doctor/dll.hpp"
 #include "wslplug/doctor/reg.hpp"
+#include "wslplug/project/layout.hpp"
 #include "wslplug/registry/regfile.hpp"
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
@@ -14,21 +15,12 @@
 
 namespace wslplug::workflow {
 
-namespace {
-
-// The manifest's paths default to .wslplug when empty.
-fs::path state_dir(const fs::path& project_dir, const std::string& configured) {
-  return project_dir / (configured.empty() ? ".wslplug" : configured);
-}
-
-}  // namespace
-
 fs::path project_cert_dir(const Manifest& m, const fs::path& project_dir) {
-  return state_dir(project_dir, m.cert_dir);
+  return layout::cert_dir(m, project_dir);
 }
 
 fs::path project_cert(const Manifest& m, const fs::path& project_dir) {
-  return project_cert_dir(m, project_dir) / "cert.pem";
+  return layout::cert_pem(m, project_dir);
 }
 
 Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& project_dir,
@@ -82,7 +74,7 @@ Result<std::vector<Finding>> check_built_dll(const Manifest& m, const fs::path& 
 Result<Registration> emit_registration(const Manifest& m, const fs::path& project_dir,
                                        const fs::path& dll, const RegistrationOptions& options) {
   Registration r;
-  r.name = m.registry_name.empty() ? m.name : m.registry_name;
+  r.name = layout::registry_name(m);
   if (auto ok = reg::validate_plugin_name(r.name); !ok) return std::unexpected(ok.error());
   r.default_path = options.windows_path.empty();
   const std::string input = r.default_path
@@ -93,7 +85,7 @@ Result<Registration> emit_registration(const Manifest& m, const fs::path& projec
   if (!path) return std::unexpected(path.error());
   r.windows_path = path->path;
   r.location = doctor::registered_location_findings(*path, input);
-  const fs::path dir = state_dir(project_dir, m.registration);
+  const fs::path dir = layout::registration_dir(m, project_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return io_error("cannot create directory: " + ec.message(), dir.string());

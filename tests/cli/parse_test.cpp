@@ -105,7 +105,10 @@ TEST(Parse, NoCommandSaysSoAndListsThem) {
 TEST(Parse, VersionWorksAsCommandAndFlags) {
   const auto v = wt::wslplug({"--version"});
   ASSERT_EQ(v.rc, 0) << v.both();
-  EXPECT_TRUE(std::regex_match(v.out, std::regex("wslplug [0-9]+\\.[0-9]+\\.[0-9]+\n"))) << v.out;
+  EXPECT_TRUE(std::regex_match(
+      v.out, std::regex("wslplug [0-9]+\\.[0-9]+\\.[0-9]+ \\(([0-9a-f]+(-dirty)?|unknown) "
+                        "([0-9-]+|unknown)\\)\n")))
+      << v.out;
   for (const Args& args : {Args{"-V"}, Args{"version"}}) {
     auto r = wt::wslplug(args);
     EXPECT_EQ(r.rc, 0) << r.both();
@@ -114,7 +117,9 @@ TEST(Parse, VersionWorksAsCommandAndFlags) {
   auto j = wt::wslplug({"version", "--json"});
   ASSERT_EQ(j.rc, 0) << j.both();
   auto doc = wt::stdout_json(j);
-  EXPECT_EQ("wslplug " + doc["version"].get<std::string>() + "\n", v.out);
+  EXPECT_EQ("wslplug " + doc["version"].get<std::string>() + " (" +
+                doc["commit"].get<std::string>() + " " + doc["date"].get<std::string>() + ")\n",
+            v.out);
 }
 
 TEST(Parse, HelpCommandShowsTheCommandsHelp) {
@@ -351,9 +356,9 @@ TEST(Parse, UsageLinesShowTheRequiredChoices) {
     return r.out.substr(at, r.out.find('\n', at) - at);
   };
   EXPECT_EQ(usage({"sign"}),
-            "Usage: wslplug sign FILE... (-o FILE | --out-dir DIR | --in-place | --detached-out "
-            "FILE) (--cert FILE --key FILE | --pfx FILE | --cert FILE --external-signer CMD | "
-            "--pkcs11-module LIB --key URI) [OPTIONS]");
+            "Usage: wslplug sign [FILE... (-o FILE | --out-dir DIR | --in-place | --detached-out "
+            "FILE)] [--cert FILE --key FILE | --pfx FILE | --cert FILE --external-signer CMD | "
+            "--pkcs11-module LIB --key URI] [OPTIONS]");
   EXPECT_EQ(usage({"unsign"}), "Usage: wslplug unsign FILE (-o FILE | --in-place) [OPTIONS]");
   EXPECT_EQ(usage({"attach"}),
             "Usage: wslplug attach FILE --signature FILE (-o FILE | --in-place) [OPTIONS]");

@@ -144,6 +144,12 @@ struct Options {
   std::vector<fs::path> trusted_roots;
   bool allow_unsigned = false;
   std::function<void(std::string_view)> progress;  // status lines (stderr in the CLI)
+  // What the run keeps between runs (the files the plugin wrote on C:\ in the last run of each
+  // version; with own_prefix the wine prefix itself): a project's own folder
+  // (<cache>/runs/<name>-<hash>); empty: <cache>/runs/<plugin name>.
+  fs::path state_dir;
+  bool own_prefix = false;  // prepare_environment was given state_dir/wine (the report says so)
+  bool fresh = false;       // the state was cleared before this run (--fresh-prefix)
 };
 
 // Where and how the host runs.
@@ -162,8 +168,14 @@ struct Environment {
 // Errors: kIo (exit 3) naming what to install. `warm_wineserver`: leave the prefix's wineserver
 // running for 10 minutes for the next run (--no-sandbox runs share it); false: nothing of wine is
 // left running (sandboxed runs start their own inside the sandbox).
+// `prefix`: the wine prefix to prepare and run in (a project's own, for --no-sandbox runs);
+// empty: the shared one, $WSLPLUG_WINEPREFIX or <cache>/wslplug/wine.
 Result<Environment> prepare_environment(const std::function<void(std::string_view)>& progress,
-                                        bool warm_wineserver = true);
+                                        bool warm_wineserver = true, const fs::path& prefix = {});
+
+// Clears what runs keep in `state_dir` (--fresh-prefix): stops the wineserver of its prefix, if
+// one runs, and removes the folder. An I/O error names the folder.
+Status reset_state(const fs::path& state_dir);
 
 // Runs every version. The document of docs/run-json.md; exit code in doc["exit_code"].
 // An Error only for input errors found before anything ran (the DLL is not a PE, ARM64, ...).

@@ -27,6 +27,18 @@ enum class TargetArch { kX86_64, kArm64 };
 std::string_view arch_name(TargetArch arch);                  // "x86_64", "arm64"
 std::optional<TargetArch> parse_arch(std::string_view name);  // also "x64", "amd64", "aarch64"
 
+// The "signing" object of wslplug.json: defaults for `sign` (and `build --sign`) below the
+// command line and the WSLPLUG_* environment variables (wslplug/project/settings.hpp). Paths are
+// relative to the project folder, as written. Passwords never go here (refused when present).
+struct SigningManifest {
+  std::string cert, key, pfx;  // PEM certificate and key, or a PKCS#12 file
+  std::string timestamp_url;   // RFC 3161 server
+  std::string hash;            // sha256, sha384, sha512
+  bool empty() const {
+    return cert.empty() && key.empty() && pfx.empty() && timestamp_url.empty() && hash.empty();
+  }
+};
+
 struct Manifest {
   int schema = kManifestSchema;
   std::string name;           // the plugin (crate / CMake project) name
@@ -40,6 +52,7 @@ struct Manifest {
   std::string registration = ".wslplug";  // where build --emit-reg writes .reg files
   std::vector<std::string> hooks;         // informational: hooks chosen at `new`
   std::string requires_version;           // informational: "2.1.2", or empty
+  SigningManifest signing;                // "signing": defaults for sign
   bool from_file = false;                 // true when read from wslplug.json (false: detected)
 };
 
@@ -63,6 +76,11 @@ struct FoundProject {
 // The project `start` is in: wslplug.json in `start` or any parent, else a project detected in
 // `start` itself (detect_project). The error of detect_project names `start`.
 Result<FoundProject> locate_project(const fs::path& start);
+
+// For commands whose project is optional (register, verify, sign, doctor --dll): the project
+// `start` is in as locate_project finds it, nullopt when there is none; a wslplug.json that
+// cannot be read or parsed is still an error (it names the file and the field).
+Result<std::optional<FoundProject>> find_project(const fs::path& start);
 
 // DIR/wslplug.json when present; else a manifest detected from DIR/Cargo.toml (package and lib
 // names) or DIR/CMakeLists.txt (project name). An input error names what was looked for.

@@ -16,7 +16,8 @@ namespace wslplug::workflow {
 
 namespace fs = std::filesystem;
 
-// The project's test certificate: DIR/<paths.cert_dir>/cert.pem (and key.pem beside it).
+// The project's test certificate: DIR/<paths.cert_dir>/cert.pem (and key.pem beside it), as
+// layout.hpp says.
 fs::path project_cert_dir(const Manifest& manifest, const fs::path& project_dir);
 fs::path project_cert(const Manifest& manifest, const fs::path& project_dir);
 
