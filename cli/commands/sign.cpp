@@ -9,6 +9,7 @@
 #include "commands/commands.hpp"
 #include "common.hpp"
 #include "flags/output_flags.hpp"
+#include "flags/project_flags.hpp"
 #include "flags/secret_flags.hpp"
 #include "flags/timestamp_flags.hpp"
 #include "parallel.hpp"
@@ -341,22 +342,9 @@ int run_sign(const SignArgs& given) {
   if (!project) return fail(project.error());
   // No FILE: the project's built DLL, signed in place unless told otherwise (as build --sign).
   if (a.files.empty()) {
-    if (!*project) {
-      // Outside a project FILE is required: the usage error every command gives.
-      const Error e{ErrorKind::kInput,
-                    "missing FILE",
-                    {},
-                    {},
-                    "give FILE (PE files to sign), or run inside a project made by wslplug new "
-                    "(its built DLL); see 'wslplug sign --help'"};
-      if (a.json) {
-        print_json(json_error_document(a.command, e));
-        return exit_code(e.kind);
-      }
-      return report(e);
-    }
-    auto dll = layout::built_dll((*project)->manifest, (*project)->dir);
-    if (!dll) return fail(dll.error());
+    auto dll = project_dll_or_missing(*project, "PE files to sign", "sign");
+    // Outside a project that is a usage error, reported as every command's.
+    if (!dll) return *project ? fail(dll.error()) : report_failure(dll.error());
     a.files.push_back(dll->string());
     if (a.out.output.empty() && !a.out.in_place && a.out_dir.empty() && a.detached_out.empty())
       a.out.in_place = true;

@@ -6,6 +6,7 @@
 
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "flags/project_flags.hpp"
 #include "parallel.hpp"
 #include "render/console.hpp"
 #include "wslplug/project/layout.hpp"
@@ -135,22 +136,9 @@ int run_verify(const VerifyArgs& args) {
   auto project = find_project(fs::current_path());
   if (!project) return fail(project.error());
   if (a.files.empty()) {
-    if (!*project) {
-      // Outside a project FILE is required: the usage error every command gives.
-      const Error e{ErrorKind::kInput,
-                    "missing FILE",
-                    {},
-                    {},
-                    "give FILE (PE files to verify), or run inside a project made by wslplug new "
-                    "(its built DLL); see 'wslplug verify --help'"};
-      if (a.json) {
-        print_json(json_error_document(a.command, e));
-        return exit_code(e.kind);
-      }
-      return report(e);
-    }
-    auto dll = layout::built_dll((*project)->manifest, (*project)->dir);
-    if (!dll) return fail(dll.error());
+    auto dll = project_dll_or_missing(*project, "PE files to verify", "verify");
+    // Outside a project that is a usage error, reported as every command's.
+    if (!dll) return *project ? fail(dll.error()) : report_failure(dll.error());
     a.files.push_back(dll->string());
   }
   nlohmann::json trust = {{"source", a.ca.empty() ? "system" : "flag"}, {"files", a.ca}};

@@ -6,6 +6,7 @@
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/suggest.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/project/layout.hpp"
 
 namespace wslplug::cli {
 
@@ -119,6 +120,19 @@ std::string_view vcs_outcome_name(sc::VcsOutcome outcome) {
       break;
   }
   return "none";
+}
+
+Result<fs::path> project_dll_or_missing(const std::optional<FoundProject>& project,
+                                        std::string_view for_what, std::string_view command) {
+  if (!project)
+    return std::unexpected(Error{ErrorKind::kInput,
+                                 "missing FILE",
+                                 {},
+                                 {},
+                                 fmt::format("give FILE ({}), or run inside a project made by "
+                                             "wslplug new (its built DLL); see 'wslplug {} --help'",
+                                             for_what, command)});
+  return layout::built_dll(project->manifest, project->dir);
 }
 
 }  // namespace wslplug::cli

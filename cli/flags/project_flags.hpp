@@ -1,11 +1,15 @@
-// The options that describe a new project, shared by `new` (a new folder) and `init` (an
-// existing one): language, hooks, requirement, SDK, CI workflow and version control.
+// What commands share about projects: the options that describe a new project (`new` for a new
+// folder, `init` for an existing one: language, hooks, requirement, SDK, CI workflow, version
+// control), and the project's DLL as the default FILE of the commands that act on a plugin.
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "wslplug/core/error.hpp"
+#include "wslplug/project/manifest.hpp"
 #include "wslplug/project/scaffold.hpp"
 
 namespace wslplug::cli {
@@ -34,5 +38,11 @@ Result<scaffold::Vcs> chosen_vcs(const ProjectFlags& flags, std::string& note);
 
 // "created", "inside-repository" or "none": how the JSON documents of new and init say it.
 std::string_view vcs_outcome_name(scaffold::VcsOutcome outcome);
+
+// FILE for a command run without one (`verify`, `sign`): the project's built DLL inside a
+// project; outside one the usage error "missing FILE", saying what FILE is for (`for_what`:
+// "PE files to verify") and pointing to `command`'s help.
+Result<fs::path> project_dll_or_missing(const std::optional<FoundProject>& project,
+                                        std::string_view for_what, std::string_view command);
 
 }  // namespace wslplug::cli

@@ -14,6 +14,7 @@
 #include "vm_side.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/core/utf8.hpp"
 
 namespace wslplug::host {
 
@@ -274,8 +275,8 @@ Result<nlohmann::json> run(const Options& options, const Environment& environmen
                       : box ? "nothing in the wine prefix: it is shared and read-only to the run"
                             : "the plugin's writes in the shared wine prefix");
     const fs::path dir = !o.state_dir.empty() ? o.state_dir : box ? box->box.kept : fs::path();
-    doc["state"] = {{"dir", dir.empty() ? json(nullptr) : json(utf8(dir.string()))},
-                    {"files", box ? json(utf8(box->box.kept.string())) : json(nullptr)},
+    doc["state"] = {{"dir", dir.empty() ? json(nullptr) : json(utf8_lossy(dir.string()))},
+                    {"files", box ? json(utf8_lossy(box->box.kept.string())) : json(nullptr)},
                     {"prefix", wine ? json(environment.prefix.string()) : json(nullptr)},
                     {"prefix_shared", wine && !o.own_prefix},
                     {"fresh", o.fresh},
