@@ -50,6 +50,8 @@ int run_init(const InitFlags& f) {
     }
     return f.json ? print_json_failure(doc, e) : cli::report(e);
   };
+  // Values are reported as the project records them ("c++" is cpp), also in a refusal.
+  if (auto known = parse_language(f.project.lang)) doc["language"] = language_name(*known);
   auto spec = project_spec(name, f.project);
   if (!spec) return report(spec.error());
   doc["language"] = language_name(spec->language);

@@ -39,6 +39,8 @@ int run_new(const NewFlags& f) {
   auto report = [&](const Error& e) {
     return f.json ? print_json_failure(doc, e) : cli::report(e);
   };
+  // Values are reported as the project records them ("c++" is cpp), also in a refusal.
+  if (auto known = parse_language(f.project.lang)) doc["language"] = language_name(*known);
   auto spec_or = project_spec(f.name, f.project);
   if (!spec_or) return report(spec_or.error());
   const sc::ProjectSpec& spec = *spec_or;

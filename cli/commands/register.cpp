@@ -103,9 +103,9 @@ std::optional<int> write_outputs(const std::vector<PlannedOutput>& outputs, bool
   return std::nullopt;
 }
 
-Result<reg::Encoding> parse_encoding(const std::string& s) {
-  if (s == "utf16" || s == "utf-16" || s == "utf16le") return reg::Encoding::kUtf16le;
-  if (s == "utf8" || s == "utf-8" || s == "ascii") return reg::Encoding::kUtf8;
+Result<registry::Encoding> parse_encoding(const std::string& s) {
+  if (s == "utf16" || s == "utf-16" || s == "utf16le") return registry::Encoding::kUtf16le;
+  if (s == "utf8" || s == "utf-8" || s == "ascii") return registry::Encoding::kUtf8;
   return input_error(fmt::format("unknown encoding \"{}\"", s), {}, "--encoding",
                      "use utf16 (default, what regedit writes) or utf8 (ASCII text only)");
 }
@@ -158,12 +158,12 @@ struct RegisterArgs {
 
 // What running a script elevated through interop needs: WSL with interop, and powershell.exe.
 struct Interop {
-  reg::WslInterop wsl;
+  registry::WslInterop wsl;
   fs::path powershell;
 };
 
 Result<Interop> find_interop(const std::string& automount_root, std::string_view flag) {
-  auto wsl = reg::detect_wsl_interop(flag);
+  auto wsl = registry::detect_wsl_interop(flag);
   if (!wsl) return std::unexpected(wsl.error());
   auto powershell = process::find_program("powershell.exe");
   if (!powershell) {
@@ -189,12 +189,12 @@ int run_elevated(const Interop& interop, const std::string& automount_root, cons
                  const std::string& source, bool restart, Reporter& rep) {
   const bool install = !source.empty();
   const char* done_key = install ? "installed" : "uninstalled";
-  auto script_win = reg::windows_path_of_local(script, automount_root, interop.wsl.distro);
+  auto script_win = registry::windows_path_of_local(script, automount_root, interop.wsl.distro);
   if (!script_win) return rep.fail(script_win.error());
-  reg::ElevatedRun run{
+  registry::ElevatedRun run{
       .script_windows_path = *script_win, .source_windows_path = {}, .restart = restart};
   if (install) {
-    auto source_win = reg::windows_path_of_local(source, automount_root, interop.wsl.distro);
+    auto source_win = registry::windows_path_of_local(source, automount_root, interop.wsl.distro);
     if (!source_win) return rep.fail(source_win.error());
     run.source_windows_path = *source_win;
   }
@@ -214,7 +214,7 @@ int run_elevated(const Interop& interop, const std::string& automount_root, cons
         "included)");
   }
   std::vector<std::string> argv{interop.powershell.string()};
-  for (auto& arg : reg::powershell_arguments(reg::elevated_run_command(run)))
+  for (auto& arg : registry::powershell_arguments(registry::elevated_run_command(run)))
     argv.push_back(std::move(arg));
   note(fmt::format("running {} elevated through {} (Windows asks for administrator rights)",
                    *script_win, interop.powershell.string()));
@@ -267,24 +267,25 @@ Result<std::optional<fs::path>> apply_project_defaults(RegisterArgs& a) {
       if (!built) return std::unexpected(built.error());
       a.source = built->string();
     } else {
-      a.dll = reg::default_install_path(layout::registry_name(m), m.dll);
+      a.dll = registry::default_install_path(layout::registry_name(m), m.dll);
     }
   }
   // The DLL's file name (DLL_PATH is a Windows path: its stem is read the Windows way).
   const fs::path given =
-      !a.source.empty() ? fs::path(a.source) : fs::path(reg::windows_stem(a.dll) + ".dll");
+      !a.source.empty() ? fs::path(a.source) : fs::path(registry::windows_stem(a.dll) + ".dll");
   if (!a.name_given && layout::is_project_dll(m, given)) {
     a.name = layout::registry_name(m);
     a.name_given = true;
   }
   if (a.output.empty()) {
-    const std::string name = a.name_given ? a.name : reg::windows_stem(given.filename().string());
+    const std::string name =
+        a.name_given ? a.name : registry::windows_stem(given.filename().string());
     const fs::path folder = layout::registration_dir(m, dir);
     std::error_code ec;
     fs::create_directories(folder, ec);
     if (ec)
       return io_error("cannot create the registration folder: " + ec.message(), folder.string());
-    a.output = (folder / (reg::file_safe_name(name) + ".reg")).string();
+    a.output = (folder / (registry::file_safe_name(name) + ".reg")).string();
     a.force = true;
   }
   return std::optional<fs::path>(dir);
@@ -340,7 +341,7 @@ int run_register(const RegisterArgs& given) {
               fmt::format("pass where Windows loads the DLL from, e.g. wslplug register "
                           "'{}', or --ps1 --source FILE to install it at the default "
                           "place",
-                          reg::default_install_path("my_plugin", "my_plugin.dll"))});
+                          registry::default_install_path("my_plugin", "my_plugin.dll"))});
   }
   auto encoding = parse_encoding(a.encoding);
   if (!encoding) return rep.fail(encoding.error());
@@ -360,16 +361,18 @@ int run_register(const RegisterArgs& given) {
   std::string dll_input = a.dll;
   if (dll_input.empty()) {
     const std::string file = fs::path(a.source).filename().string();
-    dll_input = reg::default_install_path(a.name_given ? a.name : reg::windows_stem(file), file);
+    dll_input =
+        registry::default_install_path(a.name_given ? a.name : registry::windows_stem(file), file);
   }
-  auto path = reg::to_windows_path(dll_input, reg::PathOptions{.automount_root = a.automount_root});
+  auto path = registry::to_windows_path(dll_input,
+                                        registry::PathOptions{.automount_root = a.automount_root});
   if (!path) return rep.fail(path.error());
-  const std::string name = a.name_given ? a.name : reg::windows_stem(path->path);
+  const std::string name = a.name_given ? a.name : registry::windows_stem(path->path);
   rep.doc()["name"] = name;
   rep.doc()["windows_path"] = path->path;
-  if (auto st = reg::validate_plugin_name(name); !st) return rep.fail(st.error());
+  if (auto st = registry::validate_plugin_name(name); !st) return rep.fail(st.error());
   if (ps1)
-    if (auto st = reg::check_install_folder(path->path); !st) return rep.fail(st.error());
+    if (auto st = registry::check_install_folder(path->path); !st) return rep.fail(st.error());
 
   std::optional<signing::TrustCert> cert;
   if (!a.trust_cert.empty()) {
@@ -382,16 +385,16 @@ int run_register(const RegisterArgs& given) {
   }
 
   const fs::path reg_path =
-      a.output.empty() ? fs::path(reg::file_safe_name(name) + ".reg") : fs::path(a.output);
+      a.output.empty() ? fs::path(registry::file_safe_name(name) + ".reg") : fs::path(a.output);
   std::vector<PlannedOutput> outputs;
-  auto add = reg::serialize(reg::registration_document(name, path->path), *encoding);
+  auto add = registry::serialize(registry::registration_document(name, path->path), *encoding);
   if (!add) return rep.fail(add.error());
   outputs.push_back({reg_path, std::move(*add),
                      fmt::format("registers plugin \"{}\" = {} (REG_SZ, {})", name, path->path,
-                                 reg::encoding_name(*encoding)),
+                                 registry::encoding_name(*encoding)),
                      "register"});
   if (!a.no_unregister) {
-    auto del = reg::serialize(reg::removal_document(name), *encoding);
+    auto del = registry::serialize(registry::removal_document(name), *encoding);
     if (!del) return rep.fail(del.error());
     outputs.push_back({with_suffix(reg_path, ".unregister.reg"), std::move(*del),
                        fmt::format("removes plugin \"{}\"", name), "unregister"});
@@ -402,12 +405,13 @@ int run_register(const RegisterArgs& given) {
     // drive, else from the file of --source's name beside the script.
     std::string default_source;
     if (!a.source.empty()) {
-      auto local = reg::to_windows_path(fs::absolute(a.source).lexically_normal().string(),
-                                        reg::PathOptions{.automount_root = a.automount_root});
+      auto local =
+          registry::to_windows_path(fs::absolute(a.source).lexically_normal().string(),
+                                    registry::PathOptions{.automount_root = a.automount_root});
       default_source =
           local && local->from_wsl_mount ? local->path : fs::path(a.source).filename().string();
     }
-    reg::ScriptOptions so{
+    registry::ScriptOptions so{
         .name = name,
         .windows_path = path->path,
         .default_source = default_source,
@@ -416,18 +420,18 @@ int run_register(const RegisterArgs& given) {
         .generator = "wslplug"};
     install_script = with_suffix(reg_path, ".ps1");
     outputs.push_back(
-        {*install_script, reg::ps1_bytes(reg::powershell_script(so)),
+        {*install_script, registry::ps1_bytes(registry::powershell_script(so)),
          fmt::format("elevated install script: {}copies the DLL into {} (write access for SYSTEM "
                      "and Administrators only), checks its signature, registers it; -Restart "
                      "restarts wslservice",
                      cert ? fmt::format("trusts certificate {} machine-wide, ", cert->thumbprint)
                           : std::string(),
-                     reg::windows_parent(path->path)),
+                     registry::windows_parent(path->path)),
          "install-script"});
     if (!a.no_unregister) {
       outputs.push_back(
           {with_suffix(reg_path, ".unregister.ps1"),
-           reg::ps1_bytes(reg::uninstall_script({.name = name, .generator = "wslplug"})),
+           registry::ps1_bytes(registry::uninstall_script({.name = name, .generator = "wslplug"})),
            "elevated uninstall script: undoes what the install script did", "uninstall-script"});
     }
   }
@@ -450,7 +454,7 @@ int run_register(const RegisterArgs& given) {
     rep.warning(f.message);
     note("fix: " + f.fix);
   }
-  if (path->kind == reg::WindowsPath::Kind::kUnc) {
+  if (path->kind == registry::WindowsPath::Kind::kUnc) {
     rep.warning(
         fmt::format("{} is on a network share: the WSL service runs as LocalSystem and reaches "
                     "it as the computer account when it starts; a local folder is safer",
@@ -607,7 +611,7 @@ int run_unregister(const UnregisterArgs& given) {
       const fs::path folder = layout::registration_dir(m, (*project)->dir);
       std::error_code ec;
       fs::create_directories(folder, ec);
-      a.output = (folder / (reg::file_safe_name(a.name) + ".unregister.reg")).string();
+      a.output = (folder / (registry::file_safe_name(a.name) + ".unregister.reg")).string();
       a.force = true;  // the registration folder holds build outputs
     }
   }
@@ -632,10 +636,11 @@ int run_unregister(const UnregisterArgs& given) {
     if (!found) return rep.fail(found.error());
     interop = std::move(*found);
   }
-  if (auto st = reg::validate_plugin_name(a.name); !st) return rep.fail(st.error());
-  const fs::path out = a.output.empty() ? fs::path(reg::file_safe_name(a.name) + ".unregister.reg")
-                                        : fs::path(a.output);
-  auto del = reg::serialize(reg::removal_document(a.name), *encoding);
+  if (auto st = registry::validate_plugin_name(a.name); !st) return rep.fail(st.error());
+  const fs::path out = a.output.empty()
+                           ? fs::path(registry::file_safe_name(a.name) + ".unregister.reg")
+                           : fs::path(a.output);
+  auto del = registry::serialize(registry::removal_document(a.name), *encoding);
   if (!del) return rep.fail(del.error());
   std::vector<PlannedOutput> outputs;
   outputs.push_back(
@@ -643,7 +648,7 @@ int run_unregister(const UnregisterArgs& given) {
   if (a.ps1 || a.install) {
     outputs.push_back(
         {with_suffix(out, ".ps1"),
-         reg::ps1_bytes(reg::uninstall_script({.name = a.name, .generator = "wslplug"})),
+         registry::ps1_bytes(registry::uninstall_script({.name = a.name, .generator = "wslplug"})),
          "elevated uninstall script: removes the registration and what the install script "
          "recorded (DLL, folders, a certificate it added)",
          "uninstall-script"});

@@ -342,7 +342,7 @@ int run_sign(const SignArgs& given) {
   if (!project) return fail(project.error());
   // No FILE: the project's built DLL, signed in place unless told otherwise (as build --sign).
   if (a.files.empty()) {
-    auto dll = project_dll_or_missing(*project, "PE files to sign", "sign");
+    auto dll = project_dll_or_missing(*project, "PE files to sign");
     // Outside a project that is a usage error, reported as every command's.
     if (!dll) return *project ? fail(dll.error()) : report_failure(dll.error());
     a.files.push_back(dll->string());

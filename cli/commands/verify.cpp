@@ -136,7 +136,7 @@ int run_verify(const VerifyArgs& args) {
   auto project = find_project(fs::current_path());
   if (!project) return fail(project.error());
   if (a.files.empty()) {
-    auto dll = project_dll_or_missing(*project, "PE files to verify", "verify");
+    auto dll = project_dll_or_missing(*project, "PE files to verify");
     // Outside a project that is a usage error, reported as every command's.
     if (!dll) return *project ? fail(dll.error()) : report_failure(dll.error());
     a.files.push_back(dll->string());

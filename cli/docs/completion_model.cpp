@@ -81,6 +81,9 @@ const std::map<std::string, Values, std::less<>>& hints() {
       {"--out-dir", dirs()},
       {"--cargo", files()},
       {"new NAME", none()},
+      {"init DIR", dirs()},
+      {"--vcs", choices({"git", "none"})},
+      {"-C", dirs()},
       {"--sdk", files({"nupkg"})},
       {"--sdk-sha256", none()},
       // certificates and signing

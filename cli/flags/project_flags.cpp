@@ -123,15 +123,15 @@ std::string_view vcs_outcome_name(sc::VcsOutcome outcome) {
 }
 
 Result<fs::path> project_dll_or_missing(const std::optional<FoundProject>& project,
-                                        std::string_view for_what, std::string_view command) {
+                                        std::string_view for_what) {
   if (!project)
     return std::unexpected(Error{ErrorKind::kInput,
                                  "missing FILE",
                                  {},
-                                 {},
+                                 "FILE",
                                  fmt::format("give FILE ({}), or run inside a project made by "
-                                             "wslplug new (its built DLL); see 'wslplug {} --help'",
-                                             for_what, command)});
+                                             "wslplug new or init (its built DLL)",
+                                             for_what)});
   return layout::built_dll(project->manifest, project->dir);
 }
 

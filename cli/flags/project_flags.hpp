@@ -40,9 +40,9 @@ Result<scaffold::Vcs> chosen_vcs(const ProjectFlags& flags, std::string& note);
 std::string_view vcs_outcome_name(scaffold::VcsOutcome outcome);
 
 // FILE for a command run without one (`verify`, `sign`): the project's built DLL inside a
-// project; outside one the usage error "missing FILE", saying what FILE is for (`for_what`:
-// "PE files to verify") and pointing to `command`'s help.
+// project; outside one the usage error "missing FILE" (where: FILE, so it ends with the
+// command's help line), saying what FILE is for (`for_what`: "PE files to verify").
 Result<fs::path> project_dll_or_missing(const std::optional<FoundProject>& project,
-                                        std::string_view for_what, std::string_view command);
+                                        std::string_view for_what);
 
 }  // namespace wslplug::cli

@@ -198,18 +198,18 @@ std::vector<Finding> location_findings(const fs::path& path, std::string_view au
   std::error_code ec;
   fs::path absolute = fs::absolute(path, ec);
   if (ec) return {};
-  auto windows =
-      reg::to_windows_path(absolute.lexically_normal().string(),
-                           reg::PathOptions{.automount_root = std::string(automount_root)});
+  auto windows = registry::to_windows_path(
+      absolute.lexically_normal().string(),
+      registry::PathOptions{.automount_root = std::string(automount_root)});
   if (!windows || !windows->from_wsl_mount) return {};
-  const reg::LocationRisk risk = reg::writable_location(windows->path);
-  if (risk.kind == reg::WritableLocation::kNone) return {};
+  const registry::LocationRisk risk = registry::writable_location(windows->path);
+  if (risk.kind == registry::WritableLocation::kNone) return {};
   return {make_finding(
       finding::kDllUserWritable,
       fmt::format("{} is {} on Windows: {}", path.string(), windows->path, risk.reason),
       fmt::format("do not register it there: install it where only administrators can write, "
                   "e.g. with wslplug register --ps1 --source {} (default folder {}\\)",
-                  path.string(), reg::kDefaultInstallRoot))};
+                  path.string(), registry::kDefaultInstallRoot))};
 }
 
 }  // namespace wslplug::doctor

@@ -15,7 +15,7 @@
 
 namespace wslplug::doctor {
 
-using namespace reg;  // the .reg document model
+using namespace registry;  // the .reg document model
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include "wslplug/registry/regfile.hpp"
 #include "wslplug/registry/winpath.hpp"
 
-namespace reg = wslplug::reg;
+namespace reg = wslplug::registry;
 namespace wf = wslplug::fuzz;
 
 namespace {

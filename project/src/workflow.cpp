@@ -75,13 +75,13 @@ Result<Registration> emit_registration(const Manifest& m, const fs::path& projec
                                        const fs::path& dll, const RegistrationOptions& options) {
   Registration r;
   r.name = layout::registry_name(m);
-  if (auto ok = reg::validate_plugin_name(r.name); !ok) return std::unexpected(ok.error());
+  if (auto ok = registry::validate_plugin_name(r.name); !ok) return std::unexpected(ok.error());
   r.default_path = options.windows_path.empty();
   const std::string input = r.default_path
-                                ? reg::default_install_path(r.name, dll.filename().string())
+                                ? registry::default_install_path(r.name, dll.filename().string())
                                 : options.windows_path;
-  auto path =
-      reg::to_windows_path(input, reg::PathOptions{.automount_root = options.automount_root});
+  auto path = registry::to_windows_path(
+      input, registry::PathOptions{.automount_root = options.automount_root});
   if (!path) return std::unexpected(path.error());
   r.windows_path = path->path;
   r.location = doctor::registered_location_findings(*path, input);
@@ -89,15 +89,15 @@ Result<Registration> emit_registration(const Manifest& m, const fs::path& projec
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return io_error("cannot create directory: " + ec.message(), dir.string());
-  const std::string stem = reg::file_safe_name(r.name);
+  const std::string stem = registry::file_safe_name(r.name);
   r.add_file = dir / (stem + ".reg");
   r.remove_file = dir / (stem + ".unregister.reg");
   OutputOptions oo;
   oo.overwrite = true;
   for (const auto& [file, doc] :
-       {std::pair{r.add_file, reg::registration_document(r.name, r.windows_path)},
-        std::pair{r.remove_file, reg::removal_document(r.name)}}) {
-    auto bytes = reg::serialize(doc, reg::Encoding::kUtf16le);
+       {std::pair{r.add_file, registry::registration_document(r.name, r.windows_path)},
+        std::pair{r.remove_file, registry::removal_document(r.name)}}) {
+    auto bytes = registry::serialize(doc, registry::Encoding::kUtf16le);
     if (!bytes) return std::unexpected(bytes.error());
     if (auto ok = write_file_atomic(file, *bytes, oo); !ok) return std::unexpected(ok.error());
   }

@@ -13,7 +13,7 @@
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 std::string base64(std::string_view data) {
   static constexpr char kAlphabet[] =
@@ -156,4 +156,4 @@ std::vector<std::string> powershell_arguments(std::string_view command) {
           base64(std::string_view(reinterpret_cast<const char*>(utf16.data()), utf16.size()))};
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

@@ -6,7 +6,7 @@
 
 #include "wslplug/core/utf8.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 std::string_view encoding_name(Encoding e) { return e == Encoding::kUtf16le ? "utf16" : "utf8"; }
 
@@ -72,4 +72,4 @@ std::vector<std::uint8_t> utf8_to_utf16le(std::string_view s) {
   return out;
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

@@ -10,7 +10,7 @@
 #include "wslplug/core/utf8.hpp"
 #include "wslplug/registry/regfile.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 namespace {
 
@@ -387,4 +387,4 @@ Result<Document> parse_file(const fs::path& path) {
   return parse(*bytes, path.string());
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

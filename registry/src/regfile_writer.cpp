@@ -8,7 +8,7 @@
 #include "wslplug/core/utf8.hpp"
 #include "wslplug/registry/regfile.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 namespace {
 
@@ -115,4 +115,4 @@ Result<std::vector<std::byte>> serialize(const Document& doc, Encoding encoding)
   return encode(*text, encoding);
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

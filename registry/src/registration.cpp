@@ -8,7 +8,7 @@
 
 #include "wslplug/core/io.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 Document registration_document(std::string_view name, std::string_view windows_path) {
   Document doc;
@@ -35,4 +35,4 @@ Document removal_document(std::string_view name) {
   return doc;
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

@@ -12,7 +12,7 @@
 #include "wslplug/registry/registration.hpp"
 #include "wslplug/registry/winpath.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 std::string ps_quote(std::string_view s) {
   std::string out = "'";
@@ -31,7 +31,8 @@ std::string ps_quote(std::string_view s) {
 namespace {
 
 std::string base64_der(std::span<const std::byte> data) {
-  return reg::base64(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+  return registry::base64(
+      std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
 }
 
 // PowerShell text is kept as raw strings with LF line ends (converted to CRLF at the end). No
@@ -404,4 +405,4 @@ std::vector<std::byte> ps1_bytes(std::string_view script) {
   return out;
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

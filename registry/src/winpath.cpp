@@ -11,7 +11,7 @@
 #include "wslplug/core/utf8.hpp"
 #include "wslplug/registry/regfile.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 namespace {
 
@@ -325,9 +325,9 @@ std::string file_safe_name(std::string_view name) {
   return out;
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 std::string default_install_path(std::string_view plugin_name, std::string_view dll_file_name) {
   std::string file = file_safe_name(dll_file_name);
@@ -482,9 +482,9 @@ LocationRisk writable_location(std::string_view path) {
   return out;
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 Status check_install_folder(std::string_view windows_path) {
   const std::string folder = windows_parent(windows_path);
@@ -519,4 +519,4 @@ Status check_install_folder(std::string_view windows_path) {
           default_install_path(windows_stem(windows_path), windows_stem(windows_path)));
 }
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

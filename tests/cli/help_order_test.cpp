@@ -38,12 +38,12 @@ std::vector<std::string> listed_commands() {
 
 TEST(HelpOrder, CommandsFollowTheOneListInMain) {
   const auto names = listed_commands();
-  std::vector<std::string> expected = {
-      "new",    "build",   "cert",     "sign",       "prepare", "finish", "verify",  "unsign",
-      "timestamp", "attach", "extract", "register", "unregister", "doctor", "help", "version",
-      "completion"};
+  std::vector<std::string> expected = {"new",     "init",    "build",     "cert",       "sign",
+                                       "prepare", "finish",  "verify",    "unsign",     "timestamp",
+                                       "attach",  "extract", "register",  "unregister", "doctor",
+                                       "help",    "version", "completion"};
   // `run` is listed right after build when this binary has it.
   if (std::find(names.begin(), names.end(), "run") != names.end())
-    expected.insert(expected.begin() + 2, "run");
+    expected.insert(expected.begin() + 3, "run");
   EXPECT_EQ(names, expected) << wt::wslplug({"--help"}).out;
 }

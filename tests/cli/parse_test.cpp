@@ -90,7 +90,8 @@ TEST(Parse, UnknownCommandNamesTheWordAndTheNearestCommand) {
   expect_usage_error(wt::wslplug({"regster", "x"}), "'regster'", "did you mean 'register'?");
   // Nothing near: the list of commands instead.
   auto r = wt::wslplug({"frobnicate"});
-  expect_usage_error(r, "'frobnicate' is not a wslplug command", "the commands are: new, build");
+  expect_usage_error(r, "'frobnicate' is not a wslplug command",
+                     "the commands are: new, init, build");
   EXPECT_FALSE(contains(r.err, "did you mean")) << r.err;
   // A nested command.
   expect_usage_error(wt::wslplug({"cert", "nwe"}), "'nwe' is not a 'wslplug cert' command",

@@ -30,7 +30,7 @@
 namespace wt = wslplug::test;
 namespace fs = std::filesystem;
 namespace sg = wslplug::signing;
-namespace reg = wslplug::reg;
+namespace reg = wslplug::registry;
 
 namespace {
 

@@ -22,7 +22,7 @@
 #include "wslplug/registry/registration.hpp"
 
 namespace wt = wslplug::test;
-namespace reg = wslplug::reg;
+namespace reg = wslplug::registry;
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include "wslplug/registry/registration.hpp"
 
 namespace wt = wslplug::test;
-namespace reg = wslplug::reg;
+namespace reg = wslplug::registry;
 
 TEST(RegistryScript, QuotesPowerShellStrings) {
   EXPECT_EQ(reg::ps_quote("plain"), "'plain'");

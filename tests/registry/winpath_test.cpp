@@ -12,7 +12,7 @@
 #include "support.hpp"
 
 namespace wt = wslplug::test;
-namespace reg = wslplug::reg;
+namespace reg = wslplug::registry;
 
 TEST(RegistryPaths, ConvertsDriveMountAndUncPaths) {
   struct Case {

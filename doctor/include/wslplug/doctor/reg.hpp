@@ -21,12 +21,12 @@ namespace wslplug::doctor {
 // line); everything else is a finding.
 Result<std::vector<Finding>> check_registration_file(const std::filesystem::path& path);
 // The same on a parsed document; `file` names the file in messages.
-std::vector<Finding> check_registration(const reg::Document& doc, const std::string& file);
+std::vector<Finding> check_registration(const registry::Document& doc, const std::string& file);
 
 // A path about to be registered (register, build --emit-reg) in a folder ordinary users can
 // write: one path-user-writable finding (warning) naming why, else none. `input` is what the user
 // typed (named when it was a WSL mount path).
-std::vector<Finding> registered_location_findings(const reg::WindowsPath& path,
+std::vector<Finding> registered_location_findings(const registry::WindowsPath& path,
                                                   std::string_view input);
 
 }  // namespace wslplug::doctor

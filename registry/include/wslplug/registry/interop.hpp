@@ -11,7 +11,7 @@
 
 #include "wslplug/core/error.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 namespace fs = std::filesystem;
 
@@ -52,4 +52,4 @@ std::vector<std::string> powershell_arguments(std::string_view command);
 // Base64 (RFC 4648, with padding).
 std::string base64(std::string_view bytes);
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

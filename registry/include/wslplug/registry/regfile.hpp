@@ -15,7 +15,7 @@
 
 #include "wslplug/core/error.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 namespace fs = std::filesystem;
 
@@ -98,4 +98,4 @@ std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes);
 // Encodes valid UTF-8 as UTF-16LE bytes (no BOM). Invalid input yields U+FFFD per bad byte.
 std::vector<std::uint8_t> utf8_to_utf16le(std::string_view s);
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

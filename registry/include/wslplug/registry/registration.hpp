@@ -15,7 +15,7 @@
 #include "wslplug/core/error.hpp"
 #include "wslplug/registry/regfile.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 inline constexpr std::string_view kPluginsKey =
     "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Lxss\\Plugins";
@@ -78,4 +78,4 @@ std::vector<std::byte> ps1_bytes(std::string_view script);
 // which PowerShell also treats as quotes) are doubled.
 std::string ps_quote(std::string_view s);
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry

@@ -8,7 +8,7 @@
 
 #include "wslplug/core/error.hpp"
 
-namespace wslplug::reg {
+namespace wslplug::registry {
 
 struct PathOptions {
   // WSL's automount root (wsl.conf [automount] root); "/mnt/" by default. A trailing '/' is
@@ -97,4 +97,4 @@ LocationRisk writable_location(std::string_view windows_path);
 // that WSL never expands (it reads only REG_SZ values).
 bool has_env_var(std::string_view s);
 
-}  // namespace wslplug::reg
+}  // namespace wslplug::registry
