@@ -18,6 +18,7 @@
 #include "common.hpp"
 #include "render/console.hpp"
 #include "render/findings_view.hpp"
+#include "render/json_report.hpp"
 #include "wslplug/doctor/advice.hpp"
 #include "wslplug/doctor/dll.hpp"
 #include "wslplug/doctor/errors.hpp"
@@ -251,7 +252,8 @@ int run_checks(const std::vector<std::string>& paths, bool json_out, const Check
     if (!findings) {
       rc = combine_exit(rc, exit_code(findings.error().kind));
       if (json_out)
-        all.push_back({{"file", path}, {"ok", false}, {"error", error_json(findings.error())}});
+        all.push_back(
+            {{"file", json_path(path)}, {"ok", false}, {"error", error_json(findings.error())}});
       else
         report(findings.error());
       continue;
@@ -259,7 +261,8 @@ int run_checks(const std::vector<std::string>& paths, bool json_out, const Check
     const bool bad = has_errors(*findings);
     rc = combine_exit(rc, bad ? kExitBad : kExitOk);
     if (json_out) {
-      all.push_back({{"file", path}, {"ok", !bad}, {"findings", findings_json(*findings)}});
+      all.push_back(
+          {{"file", json_path(path)}, {"ok", !bad}, {"findings", findings_json(*findings)}});
       continue;
     }
     fmt::print("{}: {}\n", path,

@@ -9,6 +9,7 @@
 #include "flags/project_flags.hpp"
 #include "parallel.hpp"
 #include "render/console.hpp"
+#include "render/json_report.hpp"
 #include "wslplug/project/layout.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/signing/signing.hpp"
@@ -182,7 +183,7 @@ int run_verify(const VerifyArgs& args) {
     if (!r) {
       code = combine_exit(code, exit_code(r.error().kind));
       if (a.json) {
-        files.push_back({{"file", a.files[i]},
+        files.push_back({{"file", json_path(a.files[i])},
                          {"ok", false},
                          {"signed", false},
                          {"checksum_ok", false},
@@ -198,7 +199,7 @@ int run_verify(const VerifyArgs& args) {
       nlohmann::json sigs = nlohmann::json::array();
       for (const auto& s : r->signatures) sigs.push_back(signature_json(s));
       files.push_back(
-          {{"file", r->file},
+          {{"file", json_path(r->file)},
            {"ok", r->ok},
            {"signed", r->is_signed},
            {"checksum_ok", r->checksum_ok},

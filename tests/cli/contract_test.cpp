@@ -335,3 +335,26 @@ TEST(Contract, NewRefusesRustKeywordsOnlyForRustAndEchoesCanonicalValues) {
   EXPECT_EQ(refused.rc, 2) << refused.both();
   EXPECT_EQ(wt::stdout_json(refused)["language"], "cpp");
 }
+
+// Paths in JSON are lexically normal in every command: ".//x.dll" is "x.dll" in verify and
+// doctor --dll as in unsign and extract.
+TEST(Contract, JsonPathsAreNormalInEveryCommand) {
+  wt::TempDir tmp;
+  wt::copy_to(wt::build_dll({.name = "contract-x64"}), tmp.path(), "plain.dll");
+  struct Case {
+    std::vector<std::string> args;
+    std::string_view key;  // where the file's path is: "files" (each entry) or the top
+  };
+  const std::vector<Case> cases = {
+      {{"verify", ".//plain.dll", "--json"}, "files"},
+      {{"doctor", "--dll", ".//plain.dll", "--json"}, "files"},
+      {{"unsign", ".//plain.dll", "-o", ".//u.dll", "--json"}, "top"},
+  };
+  for (const auto& c : cases) {
+    auto r = wt::wslplug(c.args, {}, {}, tmp.path());
+    const auto doc = wt::stdout_json(r);
+    ASSERT_FALSE(doc.is_null()) << r.both();
+    const auto& where = c.key == "files" ? doc.at("files").at(0) : doc;
+    EXPECT_EQ(where.at("file"), "plain.dll") << c.args[0] << ": " << r.out;
+  }
+}
