@@ -16,6 +16,7 @@
 #include "wslplug/core/fd.hpp"
 #include "wslplug/core/process.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/core/user_cache.hpp"
 #include "wslplug/host/run.hpp"
 
 namespace wslplug::host {
@@ -103,9 +104,7 @@ fs::path find_wineserver(const fs::path& wine) {
 
 fs::path prefix_dir() {
   if (const std::string env = env_or("WSLPLUG_WINEPREFIX"); !env.empty()) return fs::absolute(env);
-  std::string cache = env_or("XDG_CACHE_HOME");
-  if (cache.empty()) cache = env_or("HOME", "/tmp") + "/.cache";
-  return fs::absolute(fs::path(cache) / "wslplug" / "wine");
+  return user_cache_dir() / "wine";
 }
 
 // Runs a wine tool with every standard stream on /dev/null, in its own session, so that whatever

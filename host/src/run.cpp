@@ -14,6 +14,7 @@
 #include "vm_side.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/text.hpp"
+#include "wslplug/core/user_cache.hpp"
 #include "wslplug/core/utf8.hpp"
 
 namespace wslplug::host {
@@ -24,15 +25,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr std::string_view kHostExeInside = "/run/wslplug/host/wslplug-host.exe";
-
-// A name Windows accepts as a folder name, for C:\Program Files\WSL Plugins\NAME.
-std::string folder_name(const std::string& name) {
-  std::string out;
-  for (char c : name)
-    out.push_back(
-        std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_');
-  return out.empty() || out == "." || out == ".." ? std::string("plugin") : out;
-}
 
 // The plugin's folder as the plugin sees it: the DLL and the regular files beside it (not its
 // subfolders: a build tree's deps/ and incremental/ are not the plugin's), each at most 64 MiB and
@@ -116,16 +108,12 @@ Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment&
   // sees the DLL and the files beside it, may write there as WSL's service can, and the user's
   // folder is never exposed or modified (its writes are reported and kept like those on C:).
   const fs::path upper_folder = box->run_dir / "prefix" / "upper" / "drive_c" / "Program Files" /
-                                "WSL Plugins" / folder_name(o.plugin_name);
+                                "WSL Plugins" / safe_folder_name(o.plugin_name);
   if (auto copied = copy_plugin_folder(o.dll, upper_folder); !copied)
     return std::unexpected(copied.error());
   // Distributions with a root file system of their own: unpacked once into the cache, bound
   // read-only (each distribution writes into an overlay of its own).
-  const char* cache_env = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  const fs::path cache =
-      (cache_env && *cache_env ? fs::path(cache_env) : fs::path(home ? home : "/tmp") / ".cache") /
-      "wslplug" / "rootfs";
+  const fs::path cache = user_cache_dir() / "rootfs";
   for (std::size_t i = 0; i < o.distributions.size(); ++i) {
     const Distribution& d = o.distributions[i];
     if (!d.rootfs) continue;
@@ -166,14 +154,15 @@ Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment&
   box->box.wine = e.wine.string();
   box->box.host_exe = std::string(kHostExeInside);
   box->box.env = std::move(env);
-  std::string win_folder = "C:\\Program Files\\WSL Plugins\\" + folder_name(o.plugin_name);
+  std::string win_folder = "C:\\Program Files\\WSL Plugins\\" + safe_folder_name(o.plugin_name);
   box->box.dll_windows_path = win_folder + "\\" + o.dll.filename().string();
   box->box.drive_c_changes = box->run_dir / "prefix" / "upper" / "drive_c";
   // What the plugin wrote on C:\ is kept for reading after the run (the last run of each plugin
   // name): <cache>/wslplug/runs/NAME/VERSION/drive_c.
   // A project's state folder holds them under files/ (beside its --no-sandbox prefix, wine/).
-  box->box.kept = o.state_dir.empty() ? cache.parent_path() / "runs" / folder_name(o.plugin_name)
-                                      : o.state_dir / "files";
+  box->box.kept = o.state_dir.empty()
+                      ? cache.parent_path() / "runs" / safe_folder_name(o.plugin_name)
+                      : o.state_dir / "files";
   fs::remove_all(box->box.kept, ec);
   box->box.plugin_windows_folder = win_folder;
   box->box.confined = o.no_exec;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "wslplug/core/text.hpp"
+#include "wslplug/core/user_cache.hpp"
 #include "wslplug/project/builder.hpp"
 
 namespace wslplug::layout {
@@ -16,15 +17,6 @@ namespace {
 // The manifest's paths default to .wslplug when empty.
 fs::path state_dir(const fs::path& project_dir, const std::string& configured) {
   return project_dir / (configured.empty() ? ".wslplug" : configured);
-}
-
-// A name usable as one folder name on any file system.
-std::string file_safe(std::string_view name) {
-  std::string out;
-  for (char c : name)
-    out.push_back(
-        std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_');
-  return out.empty() || out == "." || out == ".." ? std::string("plugin") : out;
 }
 
 // FNV-1a, 64 bits: a stable key for a path (not a secret, not a checksum).
@@ -112,23 +104,15 @@ fs::path registration_dir(const Manifest& m, const fs::path& project_dir) {
   return state_dir(project_dir, m.registration);
 }
 
-fs::path cache_dir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && *xdg != 0) return fs::absolute(fs::path(xdg) / "wslplug");
-  const char* home = std::getenv("HOME");
-  return fs::absolute(fs::path(home != nullptr && *home != 0 ? home : "/tmp") / ".cache" /
-                      "wslplug");
-}
-
 fs::path run_state_dir(const Manifest& m, const fs::path& project_dir) {
   std::error_code ec;
   const fs::path root = fs::absolute(project_dir, ec).lexically_normal();
   const std::string key = fmt::format("{:016x}", fnv1a(root.string())).substr(0, 12);
-  return cache_dir() / "runs" / fmt::format("{}-{}", file_safe(m.name), key);
+  return user_cache_dir() / "runs" / fmt::format("{}-{}", safe_folder_name(m.name), key);
 }
 
 fs::path run_state_dir_for_name(std::string_view plugin_name) {
-  return cache_dir() / "runs" / file_safe(plugin_name);
+  return user_cache_dir() / "runs" / safe_folder_name(plugin_name);
 }
 
 }  // namespace wslplug::layout

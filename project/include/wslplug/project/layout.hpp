@@ -57,9 +57,6 @@ std::optional<fs::path> existing_cert(const Manifest& manifest, const fs::path& 
 // DIR/<paths.registration> (default .wslplug): the .reg files and install scripts.
 fs::path registration_dir(const Manifest& manifest, const fs::path& project_dir);
 
-// The cache folder: $XDG_CACHE_HOME/wslplug, else ~/.cache/wslplug.
-fs::path cache_dir();
-
 // What `run` keeps between runs of one project: <cache>/runs/<name>-<hash>, the hash (12 hex
 // digits) of the project's absolute root path, so two checkouts of one plugin never share it.
 fs::path run_state_dir(const Manifest& manifest, const fs::path& project_dir);
