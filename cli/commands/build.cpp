@@ -1,7 +1,9 @@
 // wslplug build: builds the plugin project in -C DIR (wslplug.json, or a detected Cargo.toml /
 // CMakeLists.txt) into a Windows DLL with cargo or CMake, streaming the toolchain's output, and
-// reports where the DLL is; then runs the `doctor --dll` checks on it, optionally signs it with
-// the project's test certificate (--sign) and writes the registration files (--emit-reg). The
+// reports where the DLL is and the compiler's diagnostics; then runs the `doctor --dll` checks on
+// it, optionally signs it as `sign` would by default (--sign: WSLPLUG_* variables, wslplug.json's
+// "signing", else the project's test certificate) and writes the registration files
+// (--emit-reg). -q keeps the toolchain's output unless the build fails, -v makes it verbose. The
 // steps are the project library's (builder.hpp, workflow.hpp); this file parses the flags and
 // renders each step as text or as one JSON document.
 #include <fmt/format.h>
@@ -14,9 +16,11 @@
 #include "common.hpp"
 #include "render/console.hpp"
 #include "render/findings_view.hpp"
+#include "render/signing_settings.hpp"
 #include "wslplug/doctor/finding.hpp"
 #include "wslplug/project/builder.hpp"
 #include "wslplug/project/manifest.hpp"
+#include "wslplug/project/settings.hpp"
 #include "wslplug/project/workflow.hpp"
 
 namespace wslplug::cli {
@@ -58,6 +62,7 @@ class BuildRun {
     doc_["target"] = nullptr;
     doc_["signed"] = false;
     doc_["findings"] = nlohmann::json::array();
+    doc_["diagnostics"] = nlohmann::json::array();
   }
 
   int run();
@@ -85,7 +90,9 @@ class BuildRun {
   nlohmann::json doc_;
   Manifest manifest_;
   build::Outcome built_;
+  build::Transcript transcript_;
   std::vector<Finding> findings_;
+  std::vector<fs::path> trusted_;  // the signer's certificate from the environment or manifest
   std::optional<workflow::Registration> registration_;
 };
 
@@ -95,8 +102,10 @@ Result<build::Options> BuildRun::builder_options() const {
   options.debug = f_.debug;
   options.cargo = f_.cargo;
   options.offline = f_.offline;
-  // The toolchain's output is progress, not data: always on stderr.
+  // The toolchain's output is progress, not data: on stderr; with -q only when the build fails.
   options.output_fd = STDERR_FILENO;
+  options.stream_output = !quiet();
+  options.verbose = verbose();
   if (!f_.target.empty()) {
     auto arch = parse_arch(f_.target);
     if (!arch)
@@ -133,8 +142,24 @@ Status BuildRun::build(const build::Options& options) {
   // Make sure our own messages come before the toolchain's output.
   std::fflush(stdout);
   std::fflush(stderr);
-  auto built = build::build_project(manifest_, options);
-  if (!built) return std::unexpected(built.error());
+  auto built = build::build_project(manifest_, options, &transcript_);
+  for (const auto& d : transcript_.diagnostics) {
+    nlohmann::json j = {
+        {"file", d.file}, {"line", d.line}, {"severity", d.severity}, {"message", d.message}};
+    if (d.column) j["column"] = *d.column;
+    if (!d.code.empty()) j["code"] = d.code;
+    doc_["diagnostics"].push_back(std::move(j));
+  }
+  if (!built) {
+    // A quiet build shows what the toolchain said only now that it failed.
+    if (!options.stream_output && !transcript_.output.empty()) {
+      std::fwrite(transcript_.output.data(), 1, transcript_.output.size(), stderr);
+      if (transcript_.output.back() != '\n') std::fputc('\n', stderr);
+    }
+    const std::string summary = build::diagnostics_summary(transcript_.diagnostics);
+    if (!f_.json && !summary.empty()) fmt::print(stderr, "{}\n", summary);
+    return std::unexpected(built.error());
+  }
   built_ = std::move(*built);
   built_.artifact = normal_path(built_.artifact);
   doc_["artifact"] = built_.artifact.string();
@@ -143,11 +168,22 @@ Status BuildRun::build(const build::Options& options) {
   return {};
 }
 
+// The signer and timestamp server of `sign`'s defaults (settings.hpp), no flag naming them.
 Status BuildRun::sign() {
-  auto signed_with = workflow::sign_with_project_cert(manifest_, project_, built_.artifact);
+  auto resolved = settings::resolve_signing(settings::SigningFlags{}, &manifest_, project_);
+  if (!resolved) return std::unexpected(resolved.error());
+  doc_["settings"] = signing_settings_json(*resolved);
+  if (!f_.json) detail_signing_settings(*resolved);
+  auto signed_with = workflow::sign_built_dll(manifest_, project_, built_.artifact, *resolved);
   if (!signed_with) return std::unexpected(signed_with.error());
+  const fs::path file = normal_path(signed_with->cert_pem);
+  if (signed_with->source != "project" && !resolved->pfx) trusted_.push_back(file);
   doc_["signed"] = true;
-  doc_["certificate"] = normal_path(signed_with->cert_pem).string();
+  doc_["certificate"] = file.string();
+  doc_["signer"] = {{"subject", signed_with->subject},
+                    {"thumbprint_sha1", signed_with->thumbprint_sha1},
+                    {"source", signed_with->source},
+                    {"file", file.string()}};
   if (f_.json) return {};
   if (signed_with->created)
     note(
@@ -155,13 +191,27 @@ Status BuildRun::sign() {
                     "machine: import {} into LocalMachine\\Root (never commit these files)",
                     signed_with->cert_pem.string(), signed_with->subject,
                     (signed_with->cert_pem.parent_path() / "cert.cer").string()));
-  note(fmt::format("Signed {} with {}", built_.artifact.string(), signed_with->subject));
+  const std::string from = signed_with->source == "project"
+                               ? "the project's test certificate"
+                               : (resolved->pfx ? resolved->pfx : resolved->cert)->origin;
+  note(fmt::format("Signed {} with {} ({}, from {}){}", built_.artifact.string(),
+                   signed_with->subject, file.string(), from,
+                   signed_with->timestamped
+                       ? fmt::format(", timestamped by {}", resolved->timestamp_url->value)
+                       : ""));
   return {};
 }
 
 Status BuildRun::check() {
-  auto checked = workflow::check_built_dll(manifest_, project_, built_.artifact,
-                                           workflow::CheckOptions{.signing_requested = f_.sign});
+  // A DLL signed by an earlier build --sign with the signer of the environment or the manifest is
+  // checked against that certificate too (a setting that does not resolve is --sign's to report).
+  if (!f_.sign)
+    if (auto resolved = settings::resolve_signing(settings::SigningFlags{}, &manifest_, project_);
+        resolved && resolved->cert && !resolved->pfx)
+      trusted_.push_back(normal_path(resolved->cert->value));
+  auto checked = workflow::check_built_dll(
+      manifest_, project_, built_.artifact,
+      workflow::CheckOptions{.signing_requested = f_.sign, .trusted = trusted_});
   if (!checked) return std::unexpected(checked.error());
   findings_ = std::move(*checked);
   for (const auto& finding : findings_) doc_["findings"].push_back(finding_json(finding));
@@ -261,11 +311,13 @@ Runner setup_build(CLI::App& root) {
               {"x86_64", "arm64"});
   cmd->add_flag("--debug", flags->debug, "Build the debug profile instead of release");
   cmd->add_flag("--json", flags->json,
-                "Print a JSON report on stdout (artifact, target, signed, findings); the "
-                "toolchain's output goes to stderr");
+                "Print a JSON report on stdout (artifact, target, signed, findings, the "
+                "compiler's diagnostics); the toolchain's output goes to stderr");
   cmd->add_flag("--sign", flags->sign,
-                "Sign the DLL with the project's test certificate (.wslplug/cert.pem and "
-                "key.pem, created on first use)");
+                "Sign the DLL as `wslplug sign` would by default: $WSLPLUG_CERT/KEY or "
+                "$WSLPLUG_PFX, then wslplug.json's signing, else the project's test certificate "
+                "(.wslplug/cert.pem and key.pem, created on first use); timestamped when "
+                "$WSLPLUG_TIMESTAMP_URL or signing.timestamp_url is set");
   cmd->add_flag("--emit-reg", flags->emit_reg,
                 "Write the registration files (.wslplug/NAME.reg and NAME.unregister.reg) for "
                 "the DLL installed at --windows-path, by default C:\\Program Files\\WSL "
@@ -299,6 +351,8 @@ Runner setup_build(CLI::App& root) {
                      "1.96), not rustup's",
                      "RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo wslplug build --debug",
                      "wslplug build --run --wsl-version 2.4.4   # build, then wslplug run",
+                     "wslplug build -q   # the toolchain's output only if the build fails",
+                     "WSLPLUG_CERT=release.pem WSLPLUG_KEY=release.key wslplug build --sign",
                      "wslplug build --windows-path '/mnt/c/Program Files/WSL Plugins/p/p.dll'"});
   set_exit_codes(cmd, {{0, "built"},
                        {1, "the build failed or the DLL has error findings"},

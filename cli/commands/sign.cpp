@@ -15,6 +15,7 @@
 #include "parallel.hpp"
 #include "render/console.hpp"
 #include "render/json_report.hpp"
+#include "render/signing_settings.hpp"
 #include "wslplug/core/pe.hpp"
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/layout.hpp"
@@ -364,30 +365,15 @@ int run_sign(const SignArgs& given) {
   auto resolved = settings::resolve_signing(sf, *project ? &(*project)->manifest : nullptr,
                                             *project ? (*project)->dir : fs::path());
   if (!resolved) return fail(resolved.error());
-  auto record = [&](const char* key, const std::optional<settings::Setting>& s) {
-    if (!s) return;
-    doc["settings"][key] = {
-        {"value", s->value}, {"source", settings::source_name(s->source)}, {"from", s->origin}};
-  };
-  record("cert", resolved->cert);
-  record("key", resolved->key);
-  record("pfx", resolved->pfx);
-  record("timestamp_url", resolved->timestamp_url);
-  record("hash", resolved->hash);
+  doc["settings"] = signing_settings_json(*resolved);
   if (resolved->cert) a.cert = resolved->cert->value;
   if (resolved->key) a.key = resolved->key->value;
   if (resolved->pfx) a.pfx = resolved->pfx->value;
   if (resolved->timestamp_url) a.ts.url = resolved->timestamp_url->value;
   a.hash = resolved->hash.value;
-  for (const auto& s : {resolved->cert, resolved->pfx, resolved->timestamp_url,
-                        std::optional<settings::Setting>(resolved->hash)})
-    if (s &&
-        (s->source == settings::Source::kEnvironment || s->source == settings::Source::kManifest))
-      detail(fmt::format("{} from {}", s->value, s->origin));
-  const std::string from_config =
-      resolved->pfx && resolved->pfx->source != settings::Source::kFlag     ? resolved->pfx->origin
-      : resolved->cert && resolved->cert->source != settings::Source::kFlag ? resolved->cert->origin
-                                                                            : std::string();
+  detail_signing_settings(*resolved);
+  const std::string_view from = settings::signer_source(*resolved);
+  const bool from_config = from == "environment" || from == "manifest";
   SignerSource source{"cert", a.cert};
   if (a.pfx.empty() && a.cert.empty() && a.key.empty()) {
     auto with_project = with_project_cert(a, *project);
@@ -395,9 +381,8 @@ int run_sign(const SignArgs& given) {
     a = std::move(*with_project);
     source = {"project", a.cert};
     detail(fmt::format("using the project's test certificate {}", a.cert));
-  } else if (!from_config.empty()) {
-    const bool env = from_config.starts_with("WSLPLUG_");
-    source = {env ? "environment" : "manifest", a.pfx.empty() ? a.cert : a.pfx};
+  } else if (from_config) {
+    source = {std::string(from), a.pfx.empty() ? a.cert : a.pfx};
   } else if (!a.pfx.empty()) {
     source = {"pfx", a.pfx};
   } else if (!a.external_signer.empty()) {

@@ -220,9 +220,9 @@ Status check_rust_target(const fs::path& rustc, const Options& o, Outcome& outco
   return {};
 }
 
-// Streams a child's output to `fd` as it comes while keeping its last bytes, so that a failure
-// can be classified after the fact. The child writes into write_fd(); finish() after the child
-// exited returns what was kept.
+// Streams a child's output to `fd` as it comes (fd < 0: nowhere) while keeping its last bytes,
+// so that a failure can be classified and its diagnostics read after the fact. The child writes
+// into write_fd(); finish() after the child exited returns what was kept.
 class OutputTee {
  public:
   explicit OutputTee(int fd) : fd_(fd) {
@@ -236,7 +236,7 @@ class OutputTee {
   ~OutputTee() { finish(); }
 
   // Where the child should write: the pipe, or `fd` itself when no pipe could be made.
-  [[nodiscard]] int write_fd() const { return pipe_.write ? pipe_.write.get() : fd_; }
+  [[nodiscard]] int write_fd() const { return pipe_.write ? pipe_.write.get() : fd_ < 0 ? 2 : fd_; }
 
   std::string finish() {
     pipe_.write.reset();
@@ -253,7 +253,7 @@ class OutputTee {
       const ssize_t n = ::read(pipe_.read.get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return;
-      for (ssize_t done = 0; done < n;) {
+      for (ssize_t done = 0; fd_ >= 0 && done < n;) {
         const ssize_t w = ::write(fd_, buf + done, static_cast<std::size_t>(n - done));
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) break;
@@ -315,18 +315,33 @@ Error dependency_error(const Options& o, std::string_view output) {
       ".cargo/config.toml; then build without network: wslplug build --offline"};
 }
 
-// Runs cargo and finds the cdylib it built.
-Status run_cargo(const Manifest& m, const Options& o, RustToolchain& tc, Outcome& outcome) {
+// Where a toolchain's output goes: `fd`, or nowhere when it is only kept.
+int stream_fd(const Options& o) { return o.stream_output ? o.output_fd : -1; }
+
+// Keeps a step's output and the diagnostics in it for the caller.
+void keep(Transcript& transcript, const std::string& output, std::vector<Diagnostic> found) {
+  transcript.output += output;
+  if (transcript.output.size() > 128 * 1024)
+    transcript.output.erase(0, transcript.output.size() - 128 * 1024);
+  for (auto& d : found) transcript.diagnostics.push_back(std::move(d));
+}
+
+// Runs cargo and finds the cdylib it built. cargo renders rustc's diagnostics as text (stderr,
+// streamed and kept); they are read back from that text.
+Status run_cargo(const Manifest& m, const Options& o, RustToolchain& tc, Outcome& outcome,
+                 Transcript& transcript) {
   std::error_code ec;
   outcome.command = {tc.cargo.string(), "build", "--target", outcome.triple,
                      "--message-format=json-render-diagnostics"};
   if (!o.debug) outcome.command.insert(outcome.command.begin() + 2, "--release");
   if (o.offline) outcome.command.push_back("--offline");
+  if (o.verbose) outcome.command.push_back("-v");
   tc.popt.capture_stdout = true;
-  OutputTee tee(o.output_fd);
+  OutputTee tee(stream_fd(o));
   tc.popt.output_fd = tee.write_fd();
   auto run = process::run(outcome.command, tc.popt);
   const std::string output = tee.finish();
+  keep(transcript, output, parse_rustc_diagnostics(output, o.project_dir, o.project_dir));
   if (!run) return std::unexpected(run.error());
   if (!run->ok()) {
     if (is_dependency_failure(output)) return std::unexpected(dependency_error(o, output));
@@ -359,7 +374,8 @@ Status run_cargo(const Manifest& m, const Options& o, RustToolchain& tc, Outcome
   return {};
 }
 
-Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch) {
+Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch,
+                           Transcript& transcript) {
   if (arch == TargetArch::kArm64 && !on_windows()) return std::unexpected(arm64_unsupported(m));
   Outcome outcome;
   outcome.target = arch;
@@ -371,11 +387,25 @@ Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch)
   if (!tc) return std::unexpected(tc.error());
   if (auto ok = check_rust_target(tc->rustc, o, outcome, arch); !ok)
     return std::unexpected(ok.error());
-  if (auto ok = run_cargo(m, o, *tc, outcome); !ok) return std::unexpected(ok.error());
+  if (auto ok = run_cargo(m, o, *tc, outcome, transcript); !ok) return std::unexpected(ok.error());
   return outcome;
 }
 
-Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch) {
+// Runs one CMake step, its output streamed (or not) and kept with the compiler's diagnostics
+// (paths relative to the build tree, where the compiler runs).
+Result<process::Outcome> run_cmake_step(const std::vector<std::string>& command, const Options& o,
+                                        const fs::path& build_dir, Transcript& transcript) {
+  OutputTee tee(stream_fd(o));
+  process::Options popt;
+  popt.output_fd = tee.write_fd();
+  auto run = process::run(command, popt);
+  const std::string output = tee.finish();
+  keep(transcript, output, parse_gcc_diagnostics(output, o.project_dir, build_dir));
+  return run;
+}
+
+Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch,
+                            Transcript& transcript) {
   if (arch == TargetArch::kArm64 && !on_windows()) return std::unexpected(arm64_unsupported(m));
   Outcome outcome;
   outcome.target = arch;
@@ -415,11 +445,9 @@ Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch
     configure.push_back("-A");
     configure.push_back(arch == TargetArch::kArm64 ? "ARM64" : "x64");
   }
-  process::Options popt;
-  popt.output_fd = o.output_fd;
   std::error_code ec;
   if (!fs::exists(build_dir / "CMakeCache.txt", ec)) {
-    auto conf = process::run(configure, popt);
+    auto conf = run_cmake_step(configure, o, build_dir, transcript);
     if (!conf) return std::unexpected(conf.error());
     if (!conf->ok())
       return fail(ErrorKind::kBad, fmt::format("CMake configure failed (exit {})", conf->exit_code),
@@ -427,7 +455,8 @@ Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch
                   "see the output above; remove " + build_dir.string() + " to start afresh");
   }
   outcome.command = {cmake->string(), "--build", build_dir.string(), "--config", config};
-  auto run = process::run(outcome.command, popt);
+  if (o.verbose) outcome.command.push_back("--verbose");
+  auto run = run_cmake_step(outcome.command, o, build_dir, transcript);
   if (!run) return std::unexpected(run.error());
   if (!run->ok())
     return fail(ErrorKind::kBad, fmt::format("the build failed (exit {})", run->exit_code),
@@ -480,10 +509,13 @@ std::string rust_triple(TargetArch arch) {
   return fmt::format("{}-pc-windows-{}", cpu, on_windows() ? "msvc" : "gnu");
 }
 
-Result<Outcome> build_project(const Manifest& manifest, const Options& options) {
+Result<Outcome> build_project(const Manifest& manifest, const Options& options,
+                              Transcript* transcript) {
   const TargetArch arch = options.target.value_or(manifest.target);
-  return manifest.language == Language::kRust ? build_rust(manifest, options, arch)
-                                              : build_cmake(manifest, options, arch);
+  Transcript unused;
+  Transcript& kept = transcript != nullptr ? *transcript : unused;
+  return manifest.language == Language::kRust ? build_rust(manifest, options, arch, kept)
+                                              : build_cmake(manifest, options, arch, kept);
 }
 
 }  // namespace wslplug::build

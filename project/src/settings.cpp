@@ -116,6 +116,14 @@ std::string_view source_name(Source source) {
   return "default";
 }
 
+std::string_view signer_source(const Signing& signing) {
+  const std::optional<Setting>& named = signing.pfx    ? signing.pfx
+                                        : signing.cert ? signing.cert
+                                                       : signing.key;
+  if (!named) return "project";
+  return named->source == Source::kDefault ? "project" : source_name(named->source);
+}
+
 std::optional<std::string> process_environment(std::string_view name) {
   const char* v = std::getenv(std::string(name).c_str());
   if (v == nullptr || *v == 0) return std::nullopt;

@@ -23,13 +23,18 @@ fs::path project_cert(const Manifest& m, const fs::path& project_dir) {
   return layout::cert_pem(m, project_dir);
 }
 
-Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& project_dir,
-                                          const fs::path& dll) {
+namespace {
+
+// The project's test certificate as credentials, created ("CN=<name> test code signing") when
+// neither file exists; only one of the two is an input error naming paths.cert_dir.
+Result<signing::Credentials> project_credentials(const Manifest& m, const fs::path& project_dir,
+                                                 SignedWith& out) {
   const fs::path dir = project_cert_dir(m, project_dir);
   const fs::path cert = dir / "cert.pem", key = dir / "key.pem";
   std::error_code ec;
   const bool have_cert = fs::exists(cert, ec), have_key = fs::exists(key, ec);
-  SignedWith out{cert, false, {}};
+  out.cert_pem = cert;
+  out.source = "project";
   if (have_cert != have_key)
     return input_error(fmt::format("{} exists but {} does not", (have_cert ? cert : key).string(),
                                    (have_cert ? key : cert).string()),
@@ -43,11 +48,39 @@ Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& pro
     if (!created) return std::unexpected(created.error());
     out.created = true;
   }
-  auto creds = signing::Credentials::from_pem(cert, key, {}, nullptr);
+  return signing::Credentials::from_pem(cert, key, {}, nullptr);
+}
+
+// The signer the settings name (a PKCS#12 file is opened with the empty password).
+Result<signing::Credentials> settings_credentials(const settings::Signing& s, SignedWith& out) {
+  out.source = std::string(settings::signer_source(s));
+  if (s.pfx) {
+    out.cert_pem = s.pfx->value;
+    return signing::Credentials::from_pkcs12(s.pfx->value, SecretString{}, {});
+  }
+  out.cert_pem = s.cert->value;
+  return signing::Credentials::from_pem(s.cert->value, s.key->value, {}, nullptr);
+}
+
+}  // namespace
+
+Result<SignedWith> sign_built_dll(const Manifest& m, const fs::path& project_dir,
+                                  const fs::path& dll, const settings::Signing& s) {
+  SignedWith out;
+  const bool named = s.pfx || (s.cert && s.key);
+  auto creds = named ? settings_credentials(s, out) : project_credentials(m, project_dir, out);
   if (!creds) return std::unexpected(creds.error());
   out.subject = creds->subject();
+  out.thumbprint_sha1 = creds->thumbprint_sha1();
   signing::SignOptions options;
   options.description = m.name;
+  if (auto digest = signing::parse_digest(s.hash.value)) options.digest = *digest;
+  if (s.timestamp_url) {
+    signing::TimestampOptions ts;
+    ts.url = s.timestamp_url->value;
+    options.timestamp = std::move(ts);
+    out.timestamped = true;
+  }
   OutputOptions oo;
   oo.overwrite = true;
   oo.keep_mode_of_existing = true;
@@ -56,12 +89,18 @@ Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& pro
   return out;
 }
 
+Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& project_dir,
+                                          const fs::path& dll) {
+  return sign_built_dll(m, project_dir, dll, settings::Signing{});
+}
+
 Result<std::vector<Finding>> check_built_dll(const Manifest& m, const fs::path& project_dir,
                                              const fs::path& dll, const CheckOptions& options) {
   signing::VerifyOptions vo;
   const fs::path cert = project_cert(m, project_dir);
   std::error_code ec;
   if (fs::exists(cert, ec)) vo.ca_files.push_back(cert);
+  for (const auto& trusted : options.trusted) vo.ca_files.push_back(trusted);
   auto checked = doctor::check_plugin_dll(dll, vo);
   if (!checked) return std::unexpected(checked.error());
   std::vector<Finding> findings = std::move(*checked);

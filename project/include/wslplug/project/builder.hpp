@@ -1,6 +1,8 @@
 // Building a plugin project into a Windows DLL: cargo (x86_64-pc-windows-gnu from Linux) or CMake
 // with the project's MinGW toolchain file; the toolchain's output is streamed to a file
-// descriptor; the DLL is found from cargo's artifact messages or in the CMake build directory.
+// descriptor (or only kept, for a quiet build) and its diagnostics are read back
+// (diagnostics.hpp); the DLL is found from cargo's artifact messages or in the CMake build
+// directory.
 // A missing toolchain is an input error whose fix names the package or command that installs it;
 // so is a Rust build whose crates cannot be resolved or downloaded (network or registry, with
 // the ways to build offline).
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "wslplug/core/error.hpp"
+#include "wslplug/project/diagnostics.hpp"
 #include "wslplug/project/manifest.hpp"
 
 namespace wslplug::build {
@@ -25,6 +28,14 @@ struct Options {
   std::string cargo;                 // --cargo; empty: $CARGO, then cargo on PATH
   int output_fd = 1;                 // where the toolchain's output is streamed
   bool offline = false;              // cargo --offline: use only crates already on this machine
+  bool stream_output = true;         // false: the toolchain's output is only kept (Transcript)
+  bool verbose = false;  // the toolchain's verbose output: cargo -v, cmake --build --verbose
+};
+
+// What the toolchain said, for the caller to show or report, also when the build failed.
+struct Transcript {
+  std::string output;                   // its output (stdout and stderr), the last 64-128 KiB
+  std::vector<Diagnostic> diagnostics;  // read from `output`, in the compiler's order
 };
 
 struct Outcome {
@@ -39,7 +50,9 @@ struct Outcome {
 // The Rust target triple for `arch` when building on this host (Linux: *-pc-windows-gnu).
 std::string rust_triple(TargetArch arch);
 
-// Builds the project described by `manifest` in options.project_dir.
-Result<Outcome> build_project(const Manifest& manifest, const Options& options);
+// Builds the project described by `manifest` in options.project_dir. `transcript`, when given,
+// receives the toolchain's output and diagnostics whether or not the build succeeds.
+Result<Outcome> build_project(const Manifest& manifest, const Options& options,
+                              Transcript* transcript = nullptr);
 
 }  // namespace wslplug::build

@@ -54,4 +54,9 @@ Result<Signing> resolve_signing(const SigningFlags& flags, const Manifest* manif
                                 const fs::path& project_dir,
                                 const Environment& environment = process_environment);
 
+// Where the signer of `signing` comes from, as `sign` and `build --sign` report it: "flag" when a
+// flag names it, "environment" (a WSLPLUG_* variable) or "manifest" (wslplug.json's "signing"),
+// and "project" when nothing does: the project's test certificate is then the signer.
+std::string_view signer_source(const Signing& signing);
+
 }  // namespace wslplug::settings

@@ -1,7 +1,8 @@
 // What `wslplug build` does with a project after the toolchain built its DLL, one step per
-// function so a caller can report each step as it happens: sign the DLL with the project's test
-// certificate (created on first use), check it as `doctor --dll` would, and write the
-// registration files. The builder itself is wslplug/project/builder.hpp.
+// function so a caller can report each step as it happens: sign the DLL with the signer `sign`
+// would use by default (settings.hpp: WSLPLUG_* variables, then wslplug.json's "signing", else
+// the project's test certificate, created on first use), check it as `doctor --dll` would, and
+// write the registration files. The builder itself is wslplug/project/builder.hpp.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "wslplug/core/error.hpp"
 #include "wslplug/doctor/finding.hpp"
 #include "wslplug/project/manifest.hpp"
+#include "wslplug/project/settings.hpp"
 
 namespace wslplug::workflow {
 
@@ -22,9 +24,12 @@ fs::path project_cert_dir(const Manifest& manifest, const fs::path& project_dir)
 fs::path project_cert(const Manifest& manifest, const fs::path& project_dir);
 
 struct SignedWith {
-  fs::path cert_pem;     // the project's certificate
-  bool created = false;  // created by this call (first use)
+  fs::path cert_pem;     // the certificate signed with (or the PKCS#12 file holding it)
+  bool created = false;  // the project's certificate, created by this call (first use)
   std::string subject;   // the signer's subject
+  std::string thumbprint_sha1;
+  std::string source;        // settings::signer_source: "project", "environment" or "manifest"
+  bool timestamped = false;  // a timestamp from the settings' timestamp_url was embedded
 };
 
 // Signs `dll` in place with the project's test certificate, creating the certificate and key
@@ -33,10 +38,20 @@ struct SignedWith {
 Result<SignedWith> sign_with_project_cert(const Manifest& manifest, const fs::path& project_dir,
                                           const fs::path& dll);
 
+// Signs `dll` in place as `sign` would by default: with the signer `signing` names (resolved by
+// settings::resolve_signing: a certificate and key, or a PKCS#12 file without a password), else
+// with the project's test certificate as sign_with_project_cert; with the settings' digest, and
+// timestamped by the settings' timestamp_url when there is one.
+Result<SignedWith> sign_built_dll(const Manifest& manifest, const fs::path& project_dir,
+                                  const fs::path& dll, const settings::Signing& signing);
+
 struct CheckOptions {
   // True when the build was asked to sign: an unsigned DLL is then an error (as for doctor);
   // otherwise it is the normal state of a fresh build and only a warning.
   bool signing_requested = false;
+  // Certificates the signature is verified against besides the project's: the signer's own
+  // certificate when it came from the environment or the manifest (Windows must trust it too).
+  std::vector<fs::path> trusted;
 };
 
 // The doctor --dll checks of a built DLL, findings in the order WSL would hit them. A DLL signed
