@@ -282,6 +282,7 @@ int BuildRun::run_built() {
   rf.dll = built_.artifact.string();
   rf.versions = f_.run_versions;
   rf.dir = project_.string();  // the project's certificate is a trusted root
+  for (const auto& trusted : trusted_) rf.cas.push_back(trusted.string());  // and the signer's
   rf.allow_unsigned = f_.run_allow_unsigned;
   rf.name = manifest_.registry_name.empty() ? manifest_.name : manifest_.registry_name;
   rf.json = f_.json;

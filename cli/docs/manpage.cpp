@@ -113,15 +113,18 @@ std::string man_page(const Command& root) {
   // Every variable wslplug reads (grep the sources for getenv and env_or when adding one).
   static constexpr std::pair<const char*, const char*> kEnvironment[] = {
       {"WSLPLUG_CERT, WSLPLUG_KEY",
-       "\\fBsign\\fR's signer certificate and private key when no signer flag is given "
+       "\\fBsign\\fR's (and \\fBbuild \\-\\-sign\\fR's) signer certificate and private key "
+       "when no signer flag is given "
        "(docs/configuration.md: flag > environment > wslplug.json \"signing\" > default)"},
-      {"WSLPLUG_PFX", "\\fBsign\\fR's PKCS#12 file when no signer flag is given"},
+      {"WSLPLUG_PFX",
+       "\\fBsign\\fR's (and \\fBbuild \\-\\-sign\\fR's) PKCS#12 file when no signer flag is "
+       "given"},
       {"WSLPLUG_TIMESTAMP_URL",
-       "\\fBsign\\fR's RFC 3161 time\\-stamp server when "
+       "\\fBsign\\fR's (and \\fBbuild \\-\\-sign\\fR's) RFC 3161 time\\-stamp server when "
        "\\fB\\-\\-timestamp\\fR is not given"},
       {"WSLPLUG_HASH",
-       "\\fBsign\\fR's digest (sha256, sha384, sha512) when "
-       "\\fB\\-\\-hash\\fR is not given"},
+       "\\fBsign\\fR's (and \\fBbuild \\-\\-sign\\fR's) digest (sha256, sha384, sha512) "
+       "when \\fB\\-\\-hash\\fR is not given"},
       {"WSLPLUG_HOST_EXE",
        "the plugin host program wslplug\\-host.exe that \\fBwslplug "
        "run\\fR starts under wine (default: beside the binary, or "

@@ -444,6 +444,31 @@ TEST_F(JsonSchema, BuildFailures) {
                   2);
 }
 
+// build of the C++ template (CMake and MinGW, seconds): a compile error with the compiler's
+// diagnostics, and a DLL signed with the signer of WSLPLUG_CERT/WSLPLUG_KEY.
+TEST_F(JsonSchema, BuildDiagnosticsAndSigner) {
+  WSLPLUG_REQUIRE_TOOL("x86_64-w64-mingw32-g++");
+  WSLPLUG_REQUIRE_TOOL("cmake");
+  auto n = wt::wslplug({"new", "diag", "--lang", "cpp", "--dir", s(path("diag"))});
+  ASSERT_EQ(n.rc, 0) << n.both();
+  const auto src = path("diag/src/plugin.cpp");
+  const std::string good = wt::read_text(src);
+  wt::write_text(src, good + "\nstatic int unused_fn() { return 0; }\nint f() { return nope; }\n");
+  auto failed =
+      expect_document("build", wt::wslplug({"build", "-C", s(path("diag")), "--json"}), 1);
+  ASSERT_GE(failed["diagnostics"].size(), 2u) << failed;
+  wt::write_text(src, good);
+  auto made = wt::wslplug({"cert", "new", "--out-dir", s(path("release"))});
+  ASSERT_EQ(made.rc, 0) << made.both();
+  auto built = expect_document("build",
+                               wt::wslplug({"build", "-C", s(path("diag")), "--sign", "--json"},
+                                           {{"WSLPLUG_CERT", s(path("release/cert.pem"))},
+                                            {"WSLPLUG_KEY", s(path("release/key.pem"))}}),
+                               0);
+  EXPECT_EQ(built["signer"]["source"], "environment") << built;
+  EXPECT_TRUE(built["diagnostics"].empty()) << built;
+}
+
 // run without wine: its failures before a host starts, each run's document of one shape.
 TEST_F(JsonSchema, RunFailures) {
   expect_document("run", wt::wslplug({"run", s(path("missing.dll")), "--json"}), 2);

@@ -191,10 +191,72 @@ TEST(BuildCpp, CompileErrorExitsOneWithJsonOnStdout) {
   ASSERT_EQ(wt::wslplug({"new", "broken", "--lang", "cpp"}, {}, {}, tmp.path()).rc, 0);
   const auto src = tmp / "broken/src/plugin.cpp";
   wt::write_text(src, wt::read_text(src) + "\nthis is not C++;\n");
+  const std::string written = wt::read_text(src);
+  const int bad_line = static_cast<int>(std::count(written.begin(), written.end(), '\n'));
   auto doc = build_json(tmp / "broken", {}, {}, 1);
   EXPECT_TRUE(doc["artifact"].is_null());
   EXPECT_EQ(doc["error"]["kind"], "bad");
   EXPECT_NE(doc["_stderr"].get<std::string>().find("plugin.cpp"), std::string::npos);
+  // The compiler's diagnostics as data: GCC's error at the line written above, the path relative
+  // to the project.
+  ASSERT_TRUE(doc["diagnostics"].is_array()) << doc.dump(2);
+  const json* error = nullptr;
+  for (const auto& d : doc["diagnostics"])
+    if (d["severity"] == "error" && error == nullptr) error = &d;
+  ASSERT_NE(error, nullptr) << doc.dump(2);
+  EXPECT_EQ((*error)["file"], "src/plugin.cpp") << doc.dump(2);
+  EXPECT_EQ((*error)["line"], bad_line) << doc.dump(2);
+  EXPECT_TRUE((*error)["column"].is_number_integer()) << doc.dump(2);
+  EXPECT_FALSE((*error)["message"].get<std::string>().empty());
+  // Text: the compiler's output as before, then one summary line before the error.
+  auto plain = wt::wslplug({"build", "-C", (tmp / "broken").string()});
+  EXPECT_EQ(plain.rc, 1) << plain.both();
+  EXPECT_NE(plain.err.find("plugin.cpp:" + std::to_string(bad_line)), std::string::npos)
+      << plain.err;
+  std::smatch summary;
+  ASSERT_TRUE(std::regex_search(plain.err, summary,
+                                std::regex(R"((\d+) errors?(, \d+ warnings?)?; first error at )"
+                                           R"(src/plugin\.cpp:(\d+)\n)")))
+      << plain.err;
+  EXPECT_EQ(summary[3], std::to_string(bad_line));
+  EXPECT_LT(plain.err.find(summary[0]), plain.err.find("wslplug: error:")) << plain.err;
+}
+
+TEST(BuildCpp, QuietKeepsTheToolchainOutputUnlessTheBuildFailsVerboseShowsCommands) {
+  wt::TempDir tmp;
+  const auto dir = tmp / "hush";
+  ASSERT_EQ(wt::wslplug({"new", "hush", "--lang", "cpp"}, {}, {}, tmp.path()).rc, 0);
+  // Default: CMake's and the compiler's progress on stderr, not the command lines.
+  auto normal = wt::wslplug({"build", "-C", dir.string()});
+  ASSERT_EQ(normal.rc, 0) << normal.both();
+  EXPECT_NE(normal.err.find("Building CXX object"), std::string::npos) << normal.err;
+  const std::string compile_line = "-c " + (dir / "src/plugin.cpp").string();
+  EXPECT_EQ(normal.err.find(compile_line), std::string::npos) << normal.err;
+  // -q: nothing from the toolchain (nor status lines); the result is still on stdout.
+  wt::fs::last_write_time(dir / "src/plugin.cpp", wt::fs::file_time_type::clock::now());
+  auto quiet = wt::wslplug({"build", "-C", dir.string(), "-q"});
+  ASSERT_EQ(quiet.rc, 0) << quiet.both();
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_NE(quiet.out.find("Built "), std::string::npos) << quiet.out;
+  // -v: the toolchain's verbose output, with the compiler's command lines.
+  wt::fs::last_write_time(dir / "src/plugin.cpp", wt::fs::file_time_type::clock::now());
+  auto verbose = wt::wslplug({"build", "-C", dir.string(), "-v"});
+  ASSERT_EQ(verbose.rc, 0) << verbose.both();
+  EXPECT_NE(verbose.err.find(compile_line), std::string::npos) << verbose.err;
+  // -q and a failed build: the kept output and the summary on stderr, then the error.
+  const auto src = dir / "src/plugin.cpp";
+  wt::write_text(src, wt::read_text(src) + "\nint broken() { return no_such_name; }\n");
+  auto failed = wt::wslplug({"build", "-C", dir.string(), "-q"});
+  EXPECT_EQ(failed.rc, 1) << failed.both();
+  EXPECT_NE(failed.err.find("no_such_name"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find(": error: "), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("1 error; first error at src/plugin.cpp:"), std::string::npos)
+      << failed.err;
+  EXPECT_NE(failed.err.find("the build failed"), std::string::npos) << failed.err;
+  // With --json too: the document on stdout, the kept output on stderr.
+  auto doc = build_json(dir, {}, {"-q"}, 1);
+  EXPECT_NE(doc["_stderr"].get<std::string>().find("no_such_name"), std::string::npos);
+  EXPECT_EQ(doc["diagnostics"].size(), 1u) << doc.dump(2);
 }
 
 TEST(BuildCpp, MissingMingwNamesThePackage) {
@@ -268,6 +330,19 @@ TEST(BuildRust, CargoPathWithDebianToolchain) {
       std::regex_search(plain.err, ver, std::regex(R"(rustc 1\.(\d+)\.\d+ \(/usr/bin/rustc\))")))
       << plain.err;
   EXPECT_GE(std::stoi(ver[1]), 85) << plain.err;
+
+  // -v: cargo -v (it names the up-to-date crate as Fresh); -q: nothing from cargo.
+  const std::map<std::string, std::string> debian = {{"RUSTC", "/usr/bin/rustc"},
+                                                     {"CARGO_HOME", (tmp / "cargo-home").string()}};
+  auto verbose =
+      wt::wslplug({"build", "-C", dir.string(), "--cargo", "/usr/bin/cargo", "-v"}, debian);
+  EXPECT_EQ(verbose.rc, 0) << verbose.both();
+  EXPECT_NE(verbose.err.find("Fresh nodeps-plugin"), std::string::npos) << verbose.err;
+  auto quiet =
+      wt::wslplug({"build", "-C", dir.string(), "--cargo", "/usr/bin/cargo", "-q"}, debian);
+  EXPECT_EQ(quiet.rc, 0) << quiet.both();
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_EQ(plain.err.find("Fresh nodeps-plugin"), std::string::npos) << plain.err;
 
   // --debug and without RUSTC: the rustc beside --cargo is used (PATH's may be rustup's).
   auto dbg = build_json(dir, {{"RUSTC", ""}, {"CARGO_HOME", (tmp / "cargo-home").string()}},
@@ -499,6 +574,13 @@ TEST(BuildRust, TemplateTypeChecksAgainstStubCrates) {
   auto bad = build_json(tmp / "typed-plugin-0", env, {"--cargo", "/usr/bin/cargo"}, 1);
   EXPECT_TRUE(bad["artifact"].is_null());
   EXPECT_NE(bad["_stderr"].get<std::string>().find("DistributionFlavour"), std::string::npos);
+  // rustc's diagnostics as data: an error in src/lib.rs at the misspelt line.
+  const int line = static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n')) + 1;
+  bool located = false;
+  for (const auto& d : bad["diagnostics"])
+    located |= d["severity"] == "error" && d["file"] == "src/lib.rs" && d["line"] == line &&
+               d["message"].get<std::string>().find("DistributionFlavour") != std::string::npos;
+  EXPECT_TRUE(located) << line << "\n" << bad.dump(2);
 }
 
 TEST(BuildCpp, MangledExportIsAnErrorFinding) {
@@ -523,4 +605,73 @@ TEST(BuildCpp, MangledExportIsAnErrorFinding) {
   auto plain = wt::wslplug({"build", "-C", (tmp / "mangled").string()});
   EXPECT_EQ(plain.rc, 1);
   EXPECT_NE(plain.out.find("WSL would fail to load this plugin"), std::string::npos) << plain.out;
+}
+
+TEST(BuildCpp, SignUsesTheSigningSettingsOfSign) {
+  // build --sign takes the signer and the timestamp server as `sign` does: WSLPLUG_* variables,
+  // then wslplug.json's "signing", else the project's test certificate.
+  WSLPLUG_REQUIRE_TOOL("osslsigncode");
+  wt::TempDir tmp;
+  const auto dir = tmp / "released";
+  ASSERT_EQ(wt::wslplug({"new", "released", "--lang", "cpp"}, {}, {}, tmp.path()).rc, 0);
+  auto made = wt::wslplug({"cert", "new", "--out-dir", (tmp / "release").string(), "--subject",
+                           "CN=Release Signer", "--key-type", "ecdsa-p256"});
+  ASSERT_EQ(made.rc, 0) << made.both();
+  const auto cert = tmp / "release/cert.pem";
+  const std::map<std::string, std::string> env = {
+      {"WSLPLUG_CERT", cert.string()}, {"WSLPLUG_KEY", (tmp / "release/key.pem").string()}};
+  auto doc = build_json(dir, env, {"--sign"});
+  ASSERT_TRUE(doc["artifact"].is_string()) << doc.dump(2);
+  EXPECT_EQ(doc["signed"], true);
+  EXPECT_EQ(doc["certificate"], cert.string());
+  EXPECT_EQ(doc["signer"]["source"], "environment") << doc.dump(2);
+  EXPECT_EQ(doc["signer"]["subject"], "CN=Release Signer") << doc.dump(2);
+  EXPECT_EQ(doc["signer"]["file"], cert.string());
+  EXPECT_EQ(doc["settings"]["cert"]["from"], "WSLPLUG_CERT") << doc.dump(2);
+  EXPECT_EQ(doc["settings"]["key"]["source"], "environment") << doc.dump(2);
+  // Checked against that certificate (Windows must trust it): no findings.
+  EXPECT_TRUE(doc["findings"].empty()) << doc.dump(2);
+  // No project certificate was made; the DLL verifies against the release one only.
+  EXPECT_FALSE(wt::fs::exists(dir / ".wslplug/cert.pem"));
+  const auto dll = doc["artifact"].get<std::string>();
+  auto v = wt::run({"osslsigncode", "verify", "-CAfile", cert.string(), dll});
+  EXPECT_EQ(v.rc, 0) << v.both();
+  // Text: where the signer came from.
+  auto plain = wt::wslplug({"build", "-C", dir.string(), "--sign"}, env);
+  EXPECT_EQ(plain.rc, 0) << plain.both();
+  EXPECT_NE(plain.err.find("with CN=Release Signer (" + cert.string() + ", from WSLPLUG_CERT)"),
+            std::string::npos)
+      << plain.err;
+  // The same settings, the same errors as sign: a bad digest names its variable, and the
+  // timestamp server of WSLPLUG_TIMESTAMP_URL is asked (none listens here).
+  auto bad_hash = wt::wslplug({"build", "-C", dir.string(), "--sign"},
+                              {{"WSLPLUG_HASH", "md5"},
+                               {"WSLPLUG_CERT", cert.string()},
+                               {"WSLPLUG_KEY", (tmp / "release/key.pem").string()}});
+  EXPECT_EQ(bad_hash.rc, 2) << bad_hash.both();
+  EXPECT_NE(bad_hash.err.find("$WSLPLUG_HASH"), std::string::npos) << bad_hash.err;
+  auto ts = build_json(dir,
+                       {{"WSLPLUG_TIMESTAMP_URL", "http://127.0.0.1:9/ts"},
+                        {"WSLPLUG_CERT", cert.string()},
+                        {"WSLPLUG_KEY", (tmp / "release/key.pem").string()}},
+                       {"--sign"}, 3);
+  EXPECT_NE(ts["error"]["message"].get<std::string>().find("http://127.0.0.1:9/ts"),
+            std::string::npos)
+      << ts.dump(2);
+  EXPECT_EQ(ts["settings"]["timestamp_url"]["from"], "WSLPLUG_TIMESTAMP_URL") << ts.dump(2);
+  // wslplug.json's "signing" (paths relative to the project) when the environment is silent.
+  wt::fs::copy(tmp / "release", dir / "certs", wt::fs::copy_options::recursive);
+  auto manifest = json::parse(wt::read_text(dir / "wslplug.json"));
+  manifest["signing"] = {{"cert", "certs/cert.pem"}, {"key", "certs/key.pem"}};
+  wt::write_text(dir / "wslplug.json", manifest.dump(2));
+  auto from_manifest = build_json(dir, {}, {"--sign"});
+  EXPECT_EQ(from_manifest["signer"]["source"], "manifest") << from_manifest.dump(2);
+  EXPECT_EQ(from_manifest["certificate"], (dir / "certs/cert.pem").string());
+  EXPECT_TRUE(from_manifest["findings"].empty()) << from_manifest.dump(2);
+  // Without any setting: the project's test certificate, created on first use, as before.
+  manifest.erase("signing");
+  wt::write_text(dir / "wslplug.json", manifest.dump(2));
+  auto project = build_json(dir, {}, {"--sign"});
+  EXPECT_EQ(project["signer"]["source"], "project") << project.dump(2);
+  EXPECT_EQ(project["certificate"], (dir / ".wslplug/cert.pem").string());
 }

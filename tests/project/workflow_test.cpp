@@ -8,6 +8,8 @@
 
 #include "support.hpp"
 #include "wslplug/project/manifest.hpp"
+#include "wslplug/project/settings.hpp"
+#include "wslplug/signing/signing.hpp"
 
 namespace wt = wslplug::test;
 namespace wf = wslplug::workflow;
@@ -85,6 +87,62 @@ TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
   EXPECT_EQ(half.error().kind, wslplug::ErrorKind::kInput);
   EXPECT_EQ(half.error().where, "paths.cert_dir");
   EXPECT_EQ(wt::sha256_file(dll), before);
+}
+
+TEST(ProjectWorkflow, SignsWithTheSignerTheSettingsName) {
+  // build --sign's signer is sign's default (settings::resolve_signing): here WSLPLUG_CERT and
+  // WSLPLUG_KEY, then wslplug.json's "signing"; the project's certificate is then neither made
+  // nor used.
+  const auto fixture = wt::build_dll({.name = "workflow-good"});
+  ASSERT_FALSE(fixture.empty());
+  wt::TempDir tmp;
+  const auto dll = wt::copy_to(fixture, tmp.path(), "p.dll");
+  auto m = manifest_named("p");
+  wslplug::signing::CertRequest request;
+  request.subject = "CN=Release Signer";
+  ASSERT_TRUE(
+      wslplug::signing::create_test_certificate(request, tmp / "release", false, nullptr, false));
+  const auto cert = (tmp / "release/cert.pem").string(), key = (tmp / "release/key.pem").string();
+  auto env = [&](std::string_view name) -> std::optional<std::string> {
+    if (name == "WSLPLUG_CERT") return cert;
+    if (name == "WSLPLUG_KEY") return key;
+    return std::nullopt;
+  };
+  auto resolved = wslplug::settings::resolve_signing({}, &m, tmp.path(), env);
+  ASSERT_TRUE(resolved) << resolved.error().describe();
+  EXPECT_EQ(wslplug::settings::signer_source(*resolved), "environment");
+  auto with = wf::sign_built_dll(m, tmp.path(), dll, *resolved);
+  ASSERT_TRUE(with) << with.error().describe();
+  EXPECT_EQ(with->source, "environment");
+  EXPECT_EQ(with->subject, "CN=Release Signer");
+  EXPECT_EQ(with->cert_pem, cert);
+  EXPECT_FALSE(with->created);
+  EXPECT_FALSE(with->timestamped);
+  EXPECT_FALSE(wt::fs::exists(wf::project_cert(m, tmp.path())));
+  // Untrusted without that certificate, clean against it.
+  auto untrusted = wf::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
+  ASSERT_TRUE(untrusted) << untrusted.error().describe();
+  EXPECT_TRUE(wslplug::has_errors(*untrusted));
+  auto trusted =
+      wf::check_built_dll(m, tmp.path(), dll, {.signing_requested = true, .trusted = {cert}});
+  ASSERT_TRUE(trusted) << trusted.error().describe();
+  EXPECT_TRUE(trusted->empty()) << trusted->front().id;
+
+  // The manifest's "signing" when the environment says nothing; nothing at all: the project's.
+  m.signing.cert = "release/cert.pem";
+  m.signing.key = "release/key.pem";
+  auto from_manifest = wslplug::settings::resolve_signing(
+      {}, &m, tmp.path(), [](std::string_view) { return std::optional<std::string>(); });
+  ASSERT_TRUE(from_manifest) << from_manifest.error().describe();
+  EXPECT_EQ(wslplug::settings::signer_source(*from_manifest), "manifest");
+  auto manifest_signed = wf::sign_built_dll(m, tmp.path(), dll, *from_manifest);
+  ASSERT_TRUE(manifest_signed) << manifest_signed.error().describe();
+  EXPECT_EQ(manifest_signed->source, "manifest");
+  EXPECT_EQ(wslplug::settings::signer_source(wslplug::settings::Signing{}), "project");
+  auto project = wf::sign_built_dll(m, tmp.path(), dll, wslplug::settings::Signing{});
+  ASSERT_TRUE(project) << project.error().describe();
+  EXPECT_EQ(project->source, "project");
+  EXPECT_TRUE(project->created);
 }
 
 TEST(ProjectWorkflow, EmitsRegistrationFilesUnderTheManifestPath) {

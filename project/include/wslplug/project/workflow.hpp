@@ -51,7 +51,7 @@ struct CheckOptions {
   bool signing_requested = false;
   // Certificates the signature is verified against besides the project's: the signer's own
   // certificate when it came from the environment or the manifest (Windows must trust it too).
-  std::vector<fs::path> trusted;
+  std::vector<fs::path> trusted = {};
 };
 
 // The doctor --dll checks of a built DLL, findings in the order WSL would hit them. A DLL signed
