@@ -24,6 +24,8 @@
 #include "wslplug/project/workflow.hpp"
 
 namespace wslplug::cli {
+
+namespace fs = std::filesystem;
 namespace {
 
 // Absolute, lexically normal, no trailing '/': how the report shows every path.
@@ -76,9 +78,9 @@ class BuildRun {
     }
     return report(e);
   }
-  Result<build::Options> builder_options() const;
-  Status detect(build::Options& options);
-  Status build(const build::Options& options);
+  Result<project::BuildOptions> builder_options() const;
+  Status detect(project::BuildOptions& options);
+  Status build(const project::BuildOptions& options);
   Status sign();
   Status check();
   Status emit_registration();
@@ -88,16 +90,16 @@ class BuildRun {
   const BuildFlags& f_;
   fs::path project_;
   nlohmann::json doc_;
-  Manifest manifest_;
-  build::Outcome built_;
-  build::Transcript transcript_;
+  project::Manifest manifest_;
+  project::BuildOutcome built_;
+  project::BuildTranscript transcript_;
   std::vector<Finding> findings_;
   std::vector<fs::path> trusted_;  // the signer's certificate from the environment or manifest
-  std::optional<workflow::Registration> registration_;
+  std::optional<project::Registration> registration_;
 };
 
-Result<build::Options> BuildRun::builder_options() const {
-  build::Options options;
+Result<project::BuildOptions> BuildRun::builder_options() const {
+  project::BuildOptions options;
   options.project_dir = project_;
   options.debug = f_.debug;
   options.cargo = f_.cargo;
@@ -107,7 +109,7 @@ Result<build::Options> BuildRun::builder_options() const {
   options.stream_output = !quiet();
   options.verbose = verbose();
   if (!f_.target.empty()) {
-    auto arch = parse_arch(f_.target);
+    auto arch = project::parse_arch(f_.target);
     if (!arch)
       return std::unexpected(Error{ErrorKind::kInput,
                                    fmt::format("unknown target '{}'", f_.target),
@@ -119,30 +121,30 @@ Result<build::Options> BuildRun::builder_options() const {
   return options;
 }
 
-Status BuildRun::detect(build::Options& options) {
+Status BuildRun::detect(project::BuildOptions& options) {
   // The project is the nearest folder with wslplug.json, here or above (as cargo and git).
-  auto found = locate_project(project_);
+  auto found = project::locate_project(project_);
   if (!found) return std::unexpected(found.error());
   if (found->dir != project_) detail(fmt::format("project: {}", found->dir.string()));
   project_ = found->dir;
   options.project_dir = project_;
   doc_["project"] = project_.string();
   manifest_ = std::move(found->manifest);
-  const std::string_view arch = arch_name(options.target.value_or(manifest_.target));
+  const std::string_view arch = project::arch_name(options.target.value_or(manifest_.target));
   doc_["name"] = manifest_.name;
-  doc_["language"] = language_name(manifest_.language);
+  doc_["language"] = project::language_name(manifest_.language);
   doc_["target"] = arch;
   if (!f_.json)
-    note(fmt::format("Building {} plugin '{}' ({}{})", language_name(manifest_.language),
+    note(fmt::format("Building {} plugin '{}' ({}{})", project::language_name(manifest_.language),
                      manifest_.name, arch, f_.debug ? ", debug" : ""));
   return {};
 }
 
-Status BuildRun::build(const build::Options& options) {
+Status BuildRun::build(const project::BuildOptions& options) {
   // Make sure our own messages come before the toolchain's output.
   std::fflush(stdout);
   std::fflush(stderr);
-  auto built = build::build_project(manifest_, options, &transcript_);
+  auto built = project::build_project(manifest_, options, &transcript_);
   for (const auto& d : transcript_.diagnostics) {
     nlohmann::json j = {
         {"file", d.file}, {"line", d.line}, {"severity", d.severity}, {"message", d.message}};
@@ -156,7 +158,7 @@ Status BuildRun::build(const build::Options& options) {
       std::fwrite(transcript_.output.data(), 1, transcript_.output.size(), stderr);
       if (transcript_.output.back() != '\n') std::fputc('\n', stderr);
     }
-    const std::string summary = build::diagnostics_summary(transcript_.diagnostics);
+    const std::string summary = project::diagnostics_summary(transcript_.diagnostics);
     if (!f_.json && !summary.empty()) fmt::print(stderr, "{}\n", summary);
     return std::unexpected(built.error());
   }
@@ -170,11 +172,11 @@ Status BuildRun::build(const build::Options& options) {
 
 // The signer and timestamp server of `sign`'s defaults (settings.hpp), no flag naming them.
 Status BuildRun::sign() {
-  auto resolved = settings::resolve_signing(settings::SigningFlags{}, &manifest_, project_);
+  auto resolved = project::resolve_signing(project::SigningFlags{}, &manifest_, project_);
   if (!resolved) return std::unexpected(resolved.error());
   doc_["settings"] = signing_settings_json(*resolved);
   if (!f_.json) detail_signing_settings(*resolved);
-  auto signed_with = workflow::sign_built_dll(manifest_, project_, built_.artifact, *resolved);
+  auto signed_with = project::sign_built_dll(manifest_, project_, built_.artifact, *resolved);
   if (!signed_with) return std::unexpected(signed_with.error());
   const fs::path file = normal_path(signed_with->cert_pem);
   if (signed_with->source != "project" && !resolved->pfx) trusted_.push_back(file);
@@ -206,12 +208,12 @@ Status BuildRun::check() {
   // A DLL signed by an earlier build --sign with the signer of the environment or the manifest is
   // checked against that certificate too (a setting that does not resolve is --sign's to report).
   if (!f_.sign)
-    if (auto resolved = settings::resolve_signing(settings::SigningFlags{}, &manifest_, project_);
+    if (auto resolved = project::resolve_signing(project::SigningFlags{}, &manifest_, project_);
         resolved && resolved->cert && !resolved->pfx)
       trusted_.push_back(normal_path(resolved->cert->value));
-  auto checked = workflow::check_built_dll(
+  auto checked = project::check_built_dll(
       manifest_, project_, built_.artifact,
-      workflow::CheckOptions{.signing_requested = f_.sign, .trusted = trusted_});
+      project::CheckOptions{.signing_requested = f_.sign, .trusted = trusted_});
   if (!checked) return std::unexpected(checked.error());
   findings_ = std::move(*checked);
   for (const auto& finding : findings_) doc_["findings"].push_back(finding_json(finding));
@@ -219,10 +221,10 @@ Status BuildRun::check() {
 }
 
 Status BuildRun::emit_registration() {
-  auto r = workflow::emit_registration(
-      manifest_, project_, built_.artifact,
-      workflow::RegistrationOptions{.windows_path = f_.windows_path,
-                                    .automount_root = f_.automount_root});
+  auto r =
+      project::emit_registration(manifest_, project_, built_.artifact,
+                                 project::RegistrationOptions{.windows_path = f_.windows_path,
+                                                              .automount_root = f_.automount_root});
   if (!r) return std::unexpected(r.error());
   registration_ = std::move(*r);
   for (const auto& finding : registration_->location) {

@@ -282,7 +282,7 @@ int run_dlls(const DoctorOptions& given) {
   DoctorOptions o = given;
   // Inside a project: a bare --dll is its built DLL, and its test certificate is the trusted
   // root when no --ca is given (as build checks it).
-  auto project = find_project(fs::current_path());
+  auto project = project::find_project(fs::current_path());
   if (!project) return report(project.error());
   for (auto& dll : o.dlls) {
     if (!dll.empty()) continue;
@@ -293,12 +293,12 @@ int run_dlls(const DoctorOptions& given) {
                           "--dll",
                           "give the DLL (--dll build/my_plugin.dll), or run inside a project "
                           "made by wslplug new (or pass -C DIR)"});
-    auto built = layout::built_dll((*project)->manifest, (*project)->dir);
+    auto built = project::built_dll((*project)->manifest, (*project)->dir);
     if (!built) return report(built.error());
     dll = built->string();
   }
   if (o.ca.empty() && *project)
-    if (auto cert = layout::existing_cert((*project)->manifest, (*project)->dir)) {
+    if (auto cert = project::existing_cert((*project)->manifest, (*project)->dir)) {
       o.ca.push_back(cert->string());
       note(fmt::format("trusting the project's certificate {} (pass --ca to choose others)",
                        cert->string()));

@@ -11,9 +11,9 @@
 #include "wslplug/project/scaffold.hpp"
 
 namespace wslplug::cli {
-namespace {
 
-namespace sc = wslplug::scaffold;
+namespace fs = std::filesystem;
+namespace {
 
 struct InitFlags {
   std::string dir = ".";
@@ -51,18 +51,19 @@ int run_init(const InitFlags& f) {
     return f.json ? print_json_failure(doc, e) : cli::report(e);
   };
   // Values are reported as the project records them ("c++" is cpp), also in a refusal.
-  if (auto known = parse_language(f.project.lang)) doc["language"] = language_name(*known);
+  if (auto known = project::parse_language(f.project.lang))
+    doc["language"] = project::language_name(*known);
   auto spec = project_spec(name, f.project);
   if (!spec) return report(spec.error());
-  doc["language"] = language_name(spec->language);
+  doc["language"] = project::language_name(spec->language);
   std::string vcs_note;
   auto vcs = chosen_vcs(f.project, vcs_note);
   if (!vcs) return report(vcs.error());
-  auto files = sc::render_project(*spec);
+  auto files = project::render_project(*spec);
   if (!files) return report(files.error());
-  auto outcome = sc::init_project(dir, *files);
+  auto outcome = project::init_project(dir, *files);
   if (!outcome) return report(outcome.error());
-  auto made = sc::init_vcs(dir, *vcs);
+  auto made = project::init_vcs(dir, *vcs);
   if (!made) return report(made.error());
 
   if (f.json) {
@@ -75,12 +76,12 @@ int run_init(const InitFlags& f) {
     return kExitOk;
   }
   status(fmt::format("Made {} a {} plugin project '{}': {} file{} added", dir.string(),
-                     language_name(spec->language), name, outcome->added.size(),
+                     project::language_name(spec->language), name, outcome->added.size(),
                      outcome->added.size() == 1 ? "" : "s"));
   for (const auto& p : outcome->extended)
     status(fmt::format("  {}: the project's patterns it lacked appended", p));
   for (const auto& p : outcome->kept) status(fmt::format("  {}: kept as it was", p));
-  if (*made == sc::VcsOutcome::kCreated) status("  git: a new repository (git init)");
+  if (*made == project::VcsOutcome::kCreated) status("  git: a new repository (git init)");
   if (!vcs_note.empty()) warn(vcs_note);
   status(fmt::format("Next: wslplug -C {} build", dir.string()));
   return kExitOk;

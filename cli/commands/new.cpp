@@ -13,8 +13,6 @@
 namespace wslplug::cli {
 namespace {
 
-namespace sc = wslplug::scaffold;
-
 struct NewFlags {
   std::string name;
   std::string dir;
@@ -40,24 +38,25 @@ int run_new(const NewFlags& f) {
     return f.json ? print_json_failure(doc, e) : cli::report(e);
   };
   // Values are reported as the project records them ("c++" is cpp), also in a refusal.
-  if (auto known = parse_language(f.project.lang)) doc["language"] = language_name(*known);
+  if (auto known = project::parse_language(f.project.lang))
+    doc["language"] = project::language_name(*known);
   auto spec_or = project_spec(f.name, f.project);
   if (!spec_or) return report(spec_or.error());
-  const sc::ProjectSpec& spec = *spec_or;
+  const project::ProjectSpec& spec = *spec_or;
   // Values are reported as the project records them ("c++" is cpp).
-  doc["language"] = language_name(spec.language);
+  doc["language"] = project::language_name(spec.language);
   std::string vcs_note;
   auto vcs = chosen_vcs(f.project, vcs_note);
   if (!vcs) return report(vcs.error());
 
-  auto files = sc::render_project(spec);
+  auto files = project::render_project(spec);
   if (!files) return report(files.error());
-  if (auto ok = sc::write_project(dir, *files, f.force); !ok) return report(ok.error());
-  auto made = sc::init_vcs(dir, *vcs);
+  if (auto ok = project::write_project(dir, *files, f.force); !ok) return report(ok.error());
+  auto made = project::init_vcs(dir, *vcs);
   if (!made) return report(made.error());
   doc["vcs"] = vcs_outcome_name(*made);
 
-  const Manifest m = sc::project_manifest(spec);
+  const project::Manifest m = project::project_manifest(spec);
   if (f.json) {
     doc["ok"] = true;
     doc["files"] = nlohmann::json::array();
@@ -70,8 +69,9 @@ int run_new(const NewFlags& f) {
     print_json(doc);
     return kExitOk;
   }
-  status(fmt::format("Created {} plugin '{}' in {} ({} files)", language_name(spec.language),
-                     spec.name, dir.string(), files->size()));
+  status(fmt::format("Created {} plugin '{}' in {} ({} files)",
+                     project::language_name(spec.language), spec.name, dir.string(),
+                     files->size()));
   std::string hooks;
   for (const auto& h : m.hooks) hooks += (hooks.empty() ? "" : ", ") + h;
   status(fmt::format("  hooks: {}", hooks.empty() ? "none" : hooks));
@@ -83,7 +83,7 @@ int run_new(const NewFlags& f) {
     status(
         "  CI: .github/workflows/plugin.yml (set the secrets WSLPLUG_PFX_BASE64 and "
         "WSLPLUG_PFX_PASSWORD to sign with your certificate; see its header)");
-  if (*made == sc::VcsOutcome::kCreated) status("  git: a new repository (git init)");
+  if (*made == project::VcsOutcome::kCreated) status("  git: a new repository (git init)");
   if (!vcs_note.empty()) warn(vcs_note);
   status(fmt::format("Next: cd {} && wslplug build   (see README.md for signing and registering)",
                      dir.string()));

@@ -255,32 +255,32 @@ Status check_restart_flags(bool restart, bool no_restart, bool runs_script,
 // `build --emit-reg` writes, whose files are build outputs and so replaced). Explicit arguments
 // win. Returns the project folder, or nullopt outside a project.
 Result<std::optional<fs::path>> apply_project_defaults(RegisterArgs& a) {
-  auto project = find_project(fs::current_path());
+  auto project = project::find_project(fs::current_path());
   if (!project) return std::unexpected(project.error());
   if (!*project) return std::optional<fs::path>();
-  const Manifest& m = (*project)->manifest;
+  const project::Manifest& m = (*project)->manifest;
   const fs::path& dir = (*project)->dir;
   const bool ps1 = a.ps1 || a.install;
   if (a.dll.empty() && a.source.empty()) {
     if (ps1) {
-      auto built = layout::built_dll(m, dir);
+      auto built = project::built_dll(m, dir);
       if (!built) return std::unexpected(built.error());
       a.source = built->string();
     } else {
-      a.dll = registry::default_install_path(layout::registry_name(m), m.dll);
+      a.dll = registry::default_install_path(project::registry_name(m), m.dll);
     }
   }
   // The DLL's file name (DLL_PATH is a Windows path: its stem is read the Windows way).
   const fs::path given =
       !a.source.empty() ? fs::path(a.source) : fs::path(registry::windows_stem(a.dll) + ".dll");
-  if (!a.name_given && layout::is_project_dll(m, given)) {
-    a.name = layout::registry_name(m);
+  if (!a.name_given && project::is_project_dll(m, given)) {
+    a.name = project::registry_name(m);
     a.name_given = true;
   }
   if (a.output.empty()) {
     const std::string name =
         a.name_given ? a.name : registry::windows_stem(given.filename().string());
-    const fs::path folder = layout::registration_dir(m, dir);
+    const fs::path folder = project::registration_dir(m, dir);
     std::error_code ec;
     fs::create_directories(folder, ec);
     if (ec)
@@ -603,12 +603,12 @@ struct UnregisterArgs {
 int run_unregister(const UnregisterArgs& given) {
   UnregisterArgs a = given;
   // Inside a project: its registry value name, and its registration folder for the output.
-  auto project = find_project(fs::current_path());
+  auto project = project::find_project(fs::current_path());
   if (project && *project) {
-    const Manifest& m = (*project)->manifest;
-    if (!a.name_given) a.name = layout::registry_name(m);
+    const project::Manifest& m = (*project)->manifest;
+    if (!a.name_given) a.name = project::registry_name(m);
     if (a.output.empty()) {
-      const fs::path folder = layout::registration_dir(m, (*project)->dir);
+      const fs::path folder = project::registration_dir(m, (*project)->dir);
       std::error_code ec;
       fs::create_directories(folder, ec);
       a.output = (folder / (registry::file_safe_name(a.name) + ".unregister.reg")).string();

@@ -281,14 +281,14 @@ int run_plugin(const RunFlags& f, const json* extra) {
   host::Options o;
   // The project (wslplug.json in -C DIR or a parent): its built DLL, its registry value name,
   // its certificate and its own state folder.
-  auto project = find_project(f.dir);
+  auto project = project::find_project(f.dir);
   if (!project) return fail_with(project.error());
   // The plugin and its name.
   if (!f.dll.empty()) {
     o.dll = fs::absolute(f.dll).lexically_normal();
     o.plugin_name = o.dll.stem().string();
-    if (*project && layout::is_project_dll((*project)->manifest, o.dll))
-      o.plugin_name = layout::registry_name((*project)->manifest);
+    if (*project && project::is_project_dll((*project)->manifest, o.dll))
+      o.plugin_name = project::registry_name((*project)->manifest);
   } else {
     if (!*project)
       return fail_with(Error{ErrorKind::kInput,
@@ -297,7 +297,7 @@ int run_plugin(const RunFlags& f, const json* extra) {
                              {},
                              "give the DLL (wslplug run build/x86_64-release/my_plugin.dll) or run "
                              "in a project folder made by wslplug new"});
-    auto built = layout::built_dll((*project)->manifest, (*project)->dir);
+    auto built = project::built_dll((*project)->manifest, (*project)->dir);
     if (!built)
       return fail_with(Error{built.error().kind,
                              built.error().message,
@@ -305,13 +305,14 @@ int run_plugin(const RunFlags& f, const json* extra) {
                              {},
                              "build it first: wslplug build --run (builds, then runs)"});
     o.dll = *built;
-    o.plugin_name = layout::registry_name((*project)->manifest);
+    o.plugin_name = project::registry_name((*project)->manifest);
   }
   if (!f.name.empty()) o.plugin_name = f.name;
   // What runs keep: the project's own folder; outside a project, the plugin name's (as before:
   // the host's default).
-  if (*project) o.state_dir = layout::run_state_dir((*project)->manifest, (*project)->dir);
-  const fs::path state_dir = *project ? o.state_dir : layout::run_state_dir_for_name(o.plugin_name);
+  if (*project) o.state_dir = project::run_state_dir((*project)->manifest, (*project)->dir);
+  const fs::path state_dir =
+      *project ? o.state_dir : project::run_state_dir_for_name(o.plugin_name);
   o.own_prefix = *project && f.no_sandbox;
   o.fresh = f.fresh_prefix;
   for (const auto& v : f.versions) {
@@ -396,7 +397,7 @@ int run_plugin(const RunFlags& f, const json* extra) {
     o.trusted_roots.push_back(fs::absolute(ca).lexically_normal());
   }
   if (*project)
-    if (auto cert = layout::existing_cert((*project)->manifest, (*project)->dir))
+    if (auto cert = project::existing_cert((*project)->manifest, (*project)->dir))
       o.trusted_roots.push_back(*cert);
   o.allow_unsigned = f.allow_unsigned;
   // Pre-checks of the input before anything starts.

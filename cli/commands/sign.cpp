@@ -82,22 +82,23 @@ Result<signing::Credentials> load_pfx(const SignArgs& a, const std::vector<fs::p
 
 // Inside a project (wslplug.json here or in a parent folder), no signer from the flags, the
 // environment or the manifest means the project's test certificate, as `build --sign` uses it.
-Result<SignArgs> with_project_cert(const SignArgs& a, const std::optional<FoundProject>& project) {
+Result<SignArgs> with_project_cert(const SignArgs& a,
+                                   const std::optional<project::FoundProject>& project) {
   if (!project)
     return input_error("a certificate and a key are needed", {}, "--cert/--key",
                        "pass --cert cert.pem --key key.pem (from `wslplug cert new`) or --pfx, or "
                        "set WSLPLUG_CERT and WSLPLUG_KEY (or WSLPLUG_PFX); inside a project made "
                        "by `wslplug new` the project's certificate is used");
   const fs::path& dir = project->dir;
-  const fs::path cert = layout::cert_pem(project->manifest, dir);
-  const fs::path key = layout::key_pem(project->manifest, dir);
+  const fs::path cert = project::cert_pem(project->manifest, dir);
+  const fs::path key = project::key_pem(project->manifest, dir);
   std::error_code ec;
   const bool have_cert = fs::exists(cert, ec), have_key = fs::exists(key, ec);
   if (!have_cert && !have_key)
     return input_error(
         fmt::format("no --cert/--key given and the project has no test certificate yet ({})",
                     cert.parent_path().string()),
-        (dir / kManifestFile).string(), "paths.cert_dir",
+        (dir / project::kManifestFile).string(), "paths.cert_dir",
         "run `wslplug build --sign` once (it creates the certificate), or pass --cert and --key");
   if (have_cert != have_key)
     return input_error(
@@ -339,7 +340,7 @@ int run_sign(const SignArgs& given) {
                         {"files", nlohmann::json::array()}};
   auto fail = [&](const Error& e) { return given.json ? print_json_failure(doc, e) : report(e); };
   SignArgs a = given;
-  auto project = find_project(fs::current_path());
+  auto project = project::find_project(fs::current_path());
   if (!project) return fail(project.error());
   // No FILE: the project's built DLL, signed in place unless told otherwise (as build --sign).
   if (a.files.empty()) {
@@ -355,15 +356,15 @@ int run_sign(const SignArgs& given) {
   if (!a.out_dir.empty())
     if (auto st = use_out_dir(a); !st) return fail(st.error());
   // Flags, then WSLPLUG_* variables, then wslplug.json's "signing", then the defaults.
-  settings::SigningFlags sf{a.cert,
-                            a.key,
-                            a.pfx,
-                            a.ts.url,
-                            a.hash_given ? a.hash : std::string(),
-                            !a.cert.empty() || !a.key.empty() || !a.pfx.empty() ||
-                                !a.external_signer.empty() || !a.pkcs11_module.empty()};
-  auto resolved = settings::resolve_signing(sf, *project ? &(*project)->manifest : nullptr,
-                                            *project ? (*project)->dir : fs::path());
+  project::SigningFlags sf{a.cert,
+                           a.key,
+                           a.pfx,
+                           a.ts.url,
+                           a.hash_given ? a.hash : std::string(),
+                           !a.cert.empty() || !a.key.empty() || !a.pfx.empty() ||
+                               !a.external_signer.empty() || !a.pkcs11_module.empty()};
+  auto resolved = project::resolve_signing(sf, *project ? &(*project)->manifest : nullptr,
+                                           *project ? (*project)->dir : fs::path());
   if (!resolved) return fail(resolved.error());
   doc["settings"] = signing_settings_json(*resolved);
   if (resolved->cert) a.cert = resolved->cert->value;
@@ -372,7 +373,7 @@ int run_sign(const SignArgs& given) {
   if (resolved->timestamp_url) a.ts.url = resolved->timestamp_url->value;
   a.hash = resolved->hash.value;
   detail_signing_settings(*resolved);
-  const std::string_view from = settings::signer_source(*resolved);
+  const std::string_view from = project::signer_source(*resolved);
   const bool from_config = from == "environment" || from == "manifest";
   SignerSource source{"cert", a.cert};
   if (a.pfx.empty() && a.cert.empty() && a.key.empty()) {

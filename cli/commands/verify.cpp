@@ -134,7 +134,7 @@ int run_verify(const VerifyArgs& args) {
   };
   // Inside a project: its built DLL when no FILE is given, and its test certificate as the
   // trusted root when no --ca is (as build does).
-  auto project = find_project(fs::current_path());
+  auto project = project::find_project(fs::current_path());
   if (!project) return fail(project.error());
   if (a.files.empty()) {
     auto dll = project_dll_or_missing(*project, "PE files to verify");
@@ -144,7 +144,7 @@ int run_verify(const VerifyArgs& args) {
   }
   nlohmann::json trust = {{"source", a.ca.empty() ? "system" : "flag"}, {"files", a.ca}};
   if (a.ca.empty() && *project) {
-    if (auto cert = layout::existing_cert((*project)->manifest, (*project)->dir)) {
+    if (auto cert = project::existing_cert((*project)->manifest, (*project)->dir)) {
       a.ca.push_back(cert->string());
       trust = {{"source", "project"}, {"files", {cert->string()}}};
       note(fmt::format("trusting the project's certificate {} (pass --ca to choose others)",

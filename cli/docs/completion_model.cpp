@@ -30,12 +30,14 @@ Values env_var() { return {Kind::kEnvVar, true, {}, {}}; }
 
 std::vector<std::string> languages() {
   std::vector<std::string> out;
-  for (auto l : {Language::kRust, Language::kCpp}) out.emplace_back(language_name(l));
+  for (auto l : {project::Language::kRust, project::Language::kCpp})
+    out.emplace_back(project::language_name(l));
   return out;
 }
 std::vector<std::string> targets() {
   std::vector<std::string> out;
-  for (auto a : {TargetArch::kX86_64, TargetArch::kArm64}) out.emplace_back(arch_name(a));
+  for (auto a : {project::TargetArch::kX86_64, project::TargetArch::kArm64})
+    out.emplace_back(project::arch_name(a));
   return out;
 }
 // Every hook of the ABI (the WSL ones, then the WSLC ones), and the words for groups of them.

@@ -10,8 +10,6 @@
 
 namespace wslplug::cli {
 
-namespace sc = wslplug::scaffold;
-
 void add_project_flags(CLI::App* cmd, ProjectFlags& flags) {
   set_choices(cmd->add_option("--lang", flags.lang, "Language: rust (default) or cpp"),
               {"rust", "cpp"});
@@ -52,10 +50,10 @@ void add_project_flags(CLI::App* cmd, ProjectFlags& flags) {
               {"git", "none"});
 }
 
-Result<sc::ProjectSpec> project_spec(const std::string& name, const ProjectFlags& f) {
-  sc::ProjectSpec spec;
+Result<project::ProjectSpec> project_spec(const std::string& name, const ProjectFlags& f) {
+  project::ProjectSpec spec;
   spec.name = name;
-  auto lang = parse_language(f.lang);
+  auto lang = project::parse_language(f.lang);
   if (!lang) {
     const std::vector<std::string> languages = {"rust", "cpp"};
     const std::string near = suggest(f.lang, languages);
@@ -65,20 +63,20 @@ Result<sc::ProjectSpec> project_spec(const std::string& name, const ProjectFlags
                                  "--lang",
                                  near.empty() ? "use --lang rust or --lang cpp" : near});
   }
-  if (auto ok = sc::validate_name(name, *lang); !ok) return std::unexpected(ok.error());
+  if (auto ok = project::validate_name(name, *lang); !ok) return std::unexpected(ok.error());
   spec.language = *lang;
   if (f.hooks_given) {
-    auto hooks = sc::parse_hooks(f.hooks);
+    auto hooks = project::parse_hooks(f.hooks);
     if (!hooks) return std::unexpected(hooks.error());
     spec.hooks = *hooks;
   } else {
-    spec.hooks = sc::default_hooks();
+    spec.hooks = project::default_hooks();
   }
-  auto req = sc::parse_requirement(f.require);
+  auto req = project::parse_requirement(f.require);
   if (!req) return std::unexpected(req.error());
   spec.requirement = *req;
   if (!f.sdk.empty()) {
-    auto sdk = sc::parse_sdk(f.sdk);
+    auto sdk = project::parse_sdk(f.sdk);
     if (!sdk) return std::unexpected(sdk.error());
     spec.sdk = *sdk;
   }
@@ -98,31 +96,31 @@ Result<sc::ProjectSpec> project_spec(const std::string& name, const ProjectFlags
   return spec;
 }
 
-Result<sc::Vcs> chosen_vcs(const ProjectFlags& flags, std::string& note) {
+Result<project::Vcs> chosen_vcs(const ProjectFlags& flags, std::string& note) {
   if (flags.vcs.empty()) {
-    if (process::find_program("git")) return sc::Vcs::kGit;
+    if (process::find_program("git")) return project::Vcs::kGit;
     note = "git is not installed: no repository made (install git, or pass --vcs none to say so)";
-    return sc::Vcs::kNone;
+    return project::Vcs::kNone;
   }
-  auto vcs = sc::parse_vcs(flags.vcs);
+  auto vcs = project::parse_vcs(flags.vcs);
   if (!vcs) return std::unexpected(vcs.error());
-  if (auto ok = sc::check_vcs(*vcs); !ok) return std::unexpected(ok.error());
+  if (auto ok = project::check_vcs(*vcs); !ok) return std::unexpected(ok.error());
   return *vcs;
 }
 
-std::string_view vcs_outcome_name(sc::VcsOutcome outcome) {
+std::string_view vcs_outcome_name(project::VcsOutcome outcome) {
   switch (outcome) {
-    case sc::VcsOutcome::kCreated:
+    case project::VcsOutcome::kCreated:
       return "created";
-    case sc::VcsOutcome::kInsideRepository:
+    case project::VcsOutcome::kInsideRepository:
       return "inside-repository";
-    case sc::VcsOutcome::kNone:
+    case project::VcsOutcome::kNone:
       break;
   }
   return "none";
 }
 
-Result<fs::path> project_dll_or_missing(const std::optional<FoundProject>& project,
+Result<fs::path> project_dll_or_missing(const std::optional<project::FoundProject>& project,
                                         std::string_view for_what) {
   if (!project)
     return std::unexpected(Error{ErrorKind::kInput,
@@ -132,7 +130,7 @@ Result<fs::path> project_dll_or_missing(const std::optional<FoundProject>& proje
                                  fmt::format("give FILE ({}), or run inside a project made by "
                                              "wslplug new or init (its built DLL)",
                                              for_what)});
-  return layout::built_dll(project->manifest, project->dir);
+  return project::built_dll(project->manifest, project->dir);
 }
 
 }  // namespace wslplug::cli

@@ -3,6 +3,7 @@
 // control), and the project's DLL as the default FILE of the commands that act on a plugin.
 #pragma once
 
+#include <filesystem>
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
@@ -13,6 +14,8 @@
 #include "wslplug/project/scaffold.hpp"
 
 namespace wslplug::cli {
+
+namespace fs = std::filesystem;
 
 struct ProjectFlags {
   std::string lang = "rust";
@@ -30,19 +33,19 @@ void add_project_flags(CLI::App* cmd, ProjectFlags& flags);
 
 // The project the flags describe for `name` (the name checked for the chosen language); input
 // errors name the flag.
-Result<scaffold::ProjectSpec> project_spec(const std::string& name, const ProjectFlags& flags);
+Result<project::ProjectSpec> project_spec(const std::string& name, const ProjectFlags& flags);
 
 // The version control the flags ask for. Without --vcs: git when it is installed, else none and
 // `note` says why; --vcs git without git is an error (before anything is written).
-Result<scaffold::Vcs> chosen_vcs(const ProjectFlags& flags, std::string& note);
+Result<project::Vcs> chosen_vcs(const ProjectFlags& flags, std::string& note);
 
 // "created", "inside-repository" or "none": how the JSON documents of new and init say it.
-std::string_view vcs_outcome_name(scaffold::VcsOutcome outcome);
+std::string_view vcs_outcome_name(project::VcsOutcome outcome);
 
 // FILE for a command run without one (`verify`, `sign`): the project's built DLL inside a
 // project; outside one the usage error "missing FILE" (where: FILE, so it ends with the
 // command's help line), saying what FILE is for (`for_what`: "PE files to verify").
-Result<fs::path> project_dll_or_missing(const std::optional<FoundProject>& project,
+Result<fs::path> project_dll_or_missing(const std::optional<project::FoundProject>& project,
                                         std::string_view for_what);
 
 }  // namespace wslplug::cli

@@ -15,12 +15,12 @@ namespace wslplug::cli {
 
 // {"cert": {"value", "source", "from"}, "key": ..., "pfx", "timestamp_url", "hash"}: the settings
 // that are set.
-inline nlohmann::json signing_settings_json(const settings::Signing& s) {
+inline nlohmann::json signing_settings_json(const project::SigningSettings& s) {
   nlohmann::json out = nlohmann::json::object();
-  auto record = [&](const char* key, const std::optional<settings::Setting>& v) {
+  auto record = [&](const char* key, const std::optional<project::Setting>& v) {
     if (!v) return;
     out[key] = {
-        {"value", v->value}, {"source", settings::source_name(v->source)}, {"from", v->origin}};
+        {"value", v->value}, {"source", project::source_name(v->source)}, {"from", v->origin}};
   };
   record("cert", s.cert);
   record("key", s.key);
@@ -31,10 +31,10 @@ inline nlohmann::json signing_settings_json(const settings::Signing& s) {
 }
 
 // With -v: each setting taken from the environment or the manifest, and from where.
-inline void detail_signing_settings(const settings::Signing& s) {
-  for (const auto& v : {s.cert, s.pfx, s.timestamp_url, std::optional<settings::Setting>(s.hash)})
-    if (v &&
-        (v->source == settings::Source::kEnvironment || v->source == settings::Source::kManifest))
+inline void detail_signing_settings(const project::SigningSettings& s) {
+  for (const auto& v : {s.cert, s.pfx, s.timestamp_url, std::optional<project::Setting>(s.hash)})
+    if (v && (v->source == project::SettingSource::kEnvironment ||
+              v->source == project::SettingSource::kManifest))
       detail(fmt::format("{} from {}", v->value, v->origin));
 }
 

@@ -16,7 +16,7 @@
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/layout.hpp"
 
-namespace wslplug::build {
+namespace wslplug::project {
 
 namespace {
 
@@ -97,7 +97,7 @@ struct RustToolchain {
 
 // cargo: --cargo, then $CARGO, then PATH; rustc: $RUSTC, else the rustc beside a cargo chosen
 // with --cargo / CARGO, else PATH.
-Result<RustToolchain> find_rust_toolchain(const Options& o, Outcome& outcome,
+Result<RustToolchain> find_rust_toolchain(const BuildOptions& o, BuildOutcome& outcome,
                                           const std::string& install_rust) {
   // cargo: --cargo, then $CARGO, then PATH.
   std::string cargo_name = o.cargo;
@@ -138,7 +138,7 @@ Result<RustToolchain> find_rust_toolchain(const Options& o, Outcome& outcome,
 }
 
 // rustc's release ("1.96.0") from `rustc -vV`, empty when it cannot be read.
-std::string rustc_release(const fs::path& rustc, const Options& o) {
+std::string rustc_release(const fs::path& rustc, const BuildOptions& o) {
   process::Options q;
   q.capture_stdout = true;
   q.output_fd = o.output_fd;
@@ -159,14 +159,14 @@ bool release_at_least(const std::string& release, int major, int minor) {
 }
 
 // True when the project's Cargo.toml depends on wslplugins-rs.
-bool uses_wslplugins(const Options& o) {
+bool uses_wslplugins(const BuildOptions& o) {
   auto text = read_text_file(o.project_dir / "Cargo.toml", 1u << 20);
   return text && text->find("wslplugins-rs") != std::string::npos;
 }
 
 // The rustc must be recent enough for the crate, the target's standard library must be installed
 // for it, and (on Linux) the MinGW-w64 linker must be on PATH.
-Status check_rust_target(const fs::path& rustc, const Options& o, Outcome& outcome,
+Status check_rust_target(const fs::path& rustc, const BuildOptions& o, BuildOutcome& outcome,
                          TargetArch arch) {
   process::Options q;
   q.capture_stdout = true;
@@ -298,7 +298,7 @@ bool is_dependency_failure(std::string_view output) {
   return false;
 }
 
-Error dependency_error(const Options& o, std::string_view output) {
+Error dependency_error(const BuildOptions& o, std::string_view output) {
   const std::string crate = named_crate(output);
   const bool offline = o.offline || output.find("offline") != std::string_view::npos;
   return Error{
@@ -316,10 +316,10 @@ Error dependency_error(const Options& o, std::string_view output) {
 }
 
 // Where a toolchain's output goes: `fd`, or nowhere when it is only kept.
-int stream_fd(const Options& o) { return o.stream_output ? o.output_fd : -1; }
+int stream_fd(const BuildOptions& o) { return o.stream_output ? o.output_fd : -1; }
 
 // Keeps a step's output and the diagnostics in it for the caller.
-void keep(Transcript& transcript, const std::string& output, std::vector<Diagnostic> found) {
+void keep(BuildTranscript& transcript, const std::string& output, std::vector<Diagnostic> found) {
   transcript.output += output;
   if (transcript.output.size() > 128 * 1024)
     transcript.output.erase(0, transcript.output.size() - 128 * 1024);
@@ -328,8 +328,8 @@ void keep(Transcript& transcript, const std::string& output, std::vector<Diagnos
 
 // Runs cargo and finds the cdylib it built. cargo renders rustc's diagnostics as text (stderr,
 // streamed and kept); they are read back from that text.
-Status run_cargo(const Manifest& m, const Options& o, RustToolchain& tc, Outcome& outcome,
-                 Transcript& transcript) {
+Status run_cargo(const Manifest& m, const BuildOptions& o, RustToolchain& tc, BuildOutcome& outcome,
+                 BuildTranscript& transcript) {
   std::error_code ec;
   outcome.command = {tc.cargo.string(), "build", "--target", outcome.triple,
                      "--message-format=json-render-diagnostics"};
@@ -374,10 +374,10 @@ Status run_cargo(const Manifest& m, const Options& o, RustToolchain& tc, Outcome
   return {};
 }
 
-Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch,
-                           Transcript& transcript) {
+Result<BuildOutcome> build_rust(const Manifest& m, const BuildOptions& o, TargetArch arch,
+                                BuildTranscript& transcript) {
   if (arch == TargetArch::kArm64 && !on_windows()) return std::unexpected(arm64_unsupported(m));
-  Outcome outcome;
+  BuildOutcome outcome;
   outcome.target = arch;
   outcome.triple = rust_triple(arch);
   outcome.profile = o.debug ? "debug" : "release";
@@ -393,8 +393,9 @@ Result<Outcome> build_rust(const Manifest& m, const Options& o, TargetArch arch,
 
 // Runs one CMake step, its output streamed (or not) and kept with the compiler's diagnostics
 // (paths relative to the build tree, where the compiler runs).
-Result<process::Outcome> run_cmake_step(const std::vector<std::string>& command, const Options& o,
-                                        const fs::path& build_dir, Transcript& transcript) {
+Result<process::Outcome> run_cmake_step(const std::vector<std::string>& command,
+                                        const BuildOptions& o, const fs::path& build_dir,
+                                        BuildTranscript& transcript) {
   OutputTee tee(stream_fd(o));
   process::Options popt;
   popt.output_fd = tee.write_fd();
@@ -404,10 +405,10 @@ Result<process::Outcome> run_cmake_step(const std::vector<std::string>& command,
   return run;
 }
 
-Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch,
-                            Transcript& transcript) {
+Result<BuildOutcome> build_cmake(const Manifest& m, const BuildOptions& o, TargetArch arch,
+                                 BuildTranscript& transcript) {
   if (arch == TargetArch::kArm64 && !on_windows()) return std::unexpected(arm64_unsupported(m));
-  Outcome outcome;
+  BuildOutcome outcome;
   outcome.target = arch;
   outcome.profile = o.debug ? "debug" : "release";
   outcome.triple = on_windows() ? "msvc" : "x86_64-w64-mingw32";
@@ -419,7 +420,7 @@ Result<Outcome> build_cmake(const Manifest& m, const Options& o, TargetArch arch
   // Absolute, so the reported artifact path does not depend on the caller's directory (cargo's
   // artifact paths are absolute too).
   const fs::path build_dir =
-      fs::absolute(layout::cmake_build_dir(m, o.project_dir, arch, o.debug)).lexically_normal();
+      fs::absolute(cmake_build_dir(m, o.project_dir, arch, o.debug)).lexically_normal();
   std::vector<std::string> configure = {cmake->string(),        "-S",
                                         o.project_dir.string(), "-B",
                                         build_dir.string(),     "-DCMAKE_BUILD_TYPE=" + config};
@@ -509,13 +510,13 @@ std::string rust_triple(TargetArch arch) {
   return fmt::format("{}-pc-windows-{}", cpu, on_windows() ? "msvc" : "gnu");
 }
 
-Result<Outcome> build_project(const Manifest& manifest, const Options& options,
-                              Transcript* transcript) {
+Result<BuildOutcome> build_project(const Manifest& manifest, const BuildOptions& options,
+                                   BuildTranscript* transcript) {
   const TargetArch arch = options.target.value_or(manifest.target);
-  Transcript unused;
-  Transcript& kept = transcript != nullptr ? *transcript : unused;
+  BuildTranscript unused;
+  BuildTranscript& kept = transcript != nullptr ? *transcript : unused;
   return manifest.language == Language::kRust ? build_rust(manifest, options, arch, kept)
                                               : build_cmake(manifest, options, arch, kept);
 }
 
-}  // namespace wslplug::build
+}  // namespace wslplug::project

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-namespace wslplug::build {
+namespace wslplug::project {
 
 namespace {
 
@@ -183,4 +183,4 @@ std::string diagnostics_summary(const std::vector<Diagnostic>& diagnostics) {
   return s;
 }
 
-}  // namespace wslplug::build
+}  // namespace wslplug::project

@@ -13,7 +13,7 @@
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
-namespace wslplug::scaffold {
+namespace wslplug::project {
 
 namespace {
 
@@ -141,4 +141,4 @@ Result<VcsOutcome> init_vcs(const fs::path& dir, Vcs vcs) {
   return VcsOutcome::kCreated;
 }
 
-}  // namespace wslplug::scaffold
+}  // namespace wslplug::project

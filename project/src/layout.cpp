@@ -10,7 +10,7 @@
 #include "wslplug/core/user_cache.hpp"
 #include "wslplug/project/builder.hpp"
 
-namespace wslplug::layout {
+namespace wslplug::project {
 
 namespace {
 
@@ -32,8 +32,6 @@ std::uint64_t fnv1a(std::string_view text) {
 }  // namespace
 
 std::string_view profile_name(bool debug) { return debug ? "debug" : "release"; }
-
-std::string rust_triple(TargetArch arch) { return build::rust_triple(arch); }
 
 fs::path build_root(const Manifest& m, const fs::path& project_dir) {
   const std::string dir =
@@ -115,4 +113,4 @@ fs::path run_state_dir_for_name(std::string_view plugin_name) {
   return user_cache_dir() / "runs" / safe_folder_name(plugin_name);
 }
 
-}  // namespace wslplug::layout
+}  // namespace wslplug::project

@@ -9,7 +9,7 @@
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/text.hpp"
 
-namespace wslplug {
+namespace wslplug::project {
 
 namespace {
 
@@ -308,4 +308,4 @@ Result<std::optional<FoundProject>> find_project(const fs::path& start) {
   return std::optional<FoundProject>(std::move(*found));
 }
 
-}  // namespace wslplug
+}  // namespace wslplug::project

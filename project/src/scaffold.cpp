@@ -15,7 +15,7 @@
 #include "wslplug/core/text.hpp"
 #include "wslplug/templates/templates.hpp"
 
-namespace wslplug::scaffold {
+namespace wslplug::project {
 
 namespace {
 // The Rust release the generated CI installs with rustup: the one the template is built and
@@ -244,4 +244,4 @@ Status write_project(const fs::path& dir, const std::vector<RenderedFile>& files
   return {};
 }
 
-}  // namespace wslplug::scaffold
+}  // namespace wslplug::project

@@ -11,7 +11,7 @@
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
-namespace wslplug::scaffold {
+namespace wslplug::project {
 
 namespace {
 
@@ -236,4 +236,4 @@ Status validate_name(std::string_view name, Language language) {
   return {};
 }
 
-}  // namespace wslplug::scaffold
+}  // namespace wslplug::project

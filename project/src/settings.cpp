@@ -7,14 +7,14 @@
 #include "wslplug/core/text.hpp"
 #include "wslplug/signing/signing.hpp"
 
-namespace wslplug::settings {
+namespace wslplug::project {
 
 namespace {
 
 // Where a setting came from, as an error names it: `where` is the variable or the field, `file`
 // the manifest for a manifest field.
 struct Origin {
-  Source source;
+  SettingSource source;
   std::string where;  // "--hash", "WSLPLUG_HASH", "field signing.hash"
   std::string file;   // the manifest, for a manifest field
 };
@@ -25,9 +25,9 @@ Error bad(const Origin& o, std::string message, std::string fix) {
 
 std::string shown(const Origin& o) {
   switch (o.source) {
-    case Source::kEnvironment:
+    case SettingSource::kEnvironment:
       return "$" + o.where;
-    case Source::kManifest:
+    case SettingSource::kManifest:
       return "wslplug.json " + o.where;
     default:
       return o.where;
@@ -35,32 +35,33 @@ std::string shown(const Origin& o) {
 }
 
 Setting setting(std::string value, const Origin& o) {
-  std::string origin = o.source == Source::kManifest ? "wslplug.json " + o.where : o.where;
+  std::string origin = o.source == SettingSource::kManifest ? "wslplug.json " + o.where : o.where;
   return Setting{std::move(value), o.source, std::move(origin)};
 }
 
 // A file setting of the signer: it must name an existing file.
 Result<Setting> file_setting(const std::string& value, const Origin& o, std::string_view what) {
   std::error_code ec;
-  if (o.source != Source::kFlag && !fs::is_regular_file(value, ec))
-    return std::unexpected(bad(
-        o, fmt::format("{} names {} '{}', which does not exist", shown(o), what, value),
-        o.source == Source::kEnvironment ? fmt::format("point {} at the file, or unset it", o.where)
-                                         : fmt::format("fix {} (paths are relative to the project "
-                                                       "folder), or remove it",
-                                                       o.where)));
+  if (o.source != SettingSource::kFlag && !fs::is_regular_file(value, ec))
+    return std::unexpected(
+        bad(o, fmt::format("{} names {} '{}', which does not exist", shown(o), what, value),
+            o.source == SettingSource::kEnvironment
+                ? fmt::format("point {} at the file, or unset it", o.where)
+                : fmt::format("fix {} (paths are relative to the project "
+                              "folder), or remove it",
+                              o.where)));
   return setting(value, o);
 }
 
 struct Level {
-  Source source;
+  SettingSource source;
   std::string cert, key, pfx, timestamp_url, hash;
   std::string file;  // the manifest
   Origin origin(std::string_view field) const {
     switch (source) {
-      case Source::kFlag:
+      case SettingSource::kFlag:
         return {source, field == "timestamp_url" ? "--timestamp" : "--" + std::string(field), {}};
-      case Source::kEnvironment:
+      case SettingSource::kEnvironment:
         return {source, "WSLPLUG_" + ascii_upper(field), {}};
       default:
         return {source, "field signing." + std::string(field), file};
@@ -68,7 +69,7 @@ struct Level {
   }
 };
 
-Status pick_signer(const Level& l, Signing& out) {
+Status pick_signer(const Level& l, SigningSettings& out) {
   if (l.cert.empty() && l.key.empty() && l.pfx.empty()) return {};
   if (!l.pfx.empty() && (!l.cert.empty() || !l.key.empty()))
     return std::unexpected(bad(l.origin("pfx"),
@@ -102,26 +103,26 @@ Status pick_signer(const Level& l, Signing& out) {
 
 }  // namespace
 
-std::string_view source_name(Source source) {
+std::string_view source_name(SettingSource source) {
   switch (source) {
-    case Source::kFlag:
+    case SettingSource::kFlag:
       return "flag";
-    case Source::kEnvironment:
+    case SettingSource::kEnvironment:
       return "environment";
-    case Source::kManifest:
+    case SettingSource::kManifest:
       return "manifest";
-    case Source::kDefault:
+    case SettingSource::kDefault:
       break;
   }
   return "default";
 }
 
-std::string_view signer_source(const Signing& signing) {
+std::string_view signer_source(const SigningSettings& signing) {
   const std::optional<Setting>& named = signing.pfx    ? signing.pfx
                                         : signing.cert ? signing.cert
                                                        : signing.key;
   if (!named) return "project";
-  return named->source == Source::kDefault ? "project" : source_name(named->source);
+  return named->source == SettingSource::kDefault ? "project" : source_name(named->source);
 }
 
 std::optional<std::string> process_environment(std::string_view name) {
@@ -130,12 +131,18 @@ std::optional<std::string> process_environment(std::string_view name) {
   return std::string(v);
 }
 
-Result<Signing> resolve_signing(const SigningFlags& flags, const Manifest* manifest,
-                                const fs::path& project_dir, const Environment& environment) {
+Result<SigningSettings> resolve_signing(const SigningFlags& flags, const Manifest* manifest,
+                                        const fs::path& project_dir,
+                                        const Environment& environment) {
   std::vector<Level> levels;
-  levels.push_back(
-      {Source::kFlag, flags.cert, flags.key, flags.pfx, flags.timestamp_url, flags.hash, {}});
-  Level env{Source::kEnvironment, {}, {}, {}, {}, {}, {}};
+  levels.push_back({SettingSource::kFlag,
+                    flags.cert,
+                    flags.key,
+                    flags.pfx,
+                    flags.timestamp_url,
+                    flags.hash,
+                    {}});
+  Level env{SettingSource::kEnvironment, {}, {}, {}, {}, {}, {}};
   for (auto [name, out] :
        {std::pair{"WSLPLUG_CERT", &env.cert}, std::pair{"WSLPLUG_KEY", &env.key},
         std::pair{"WSLPLUG_PFX", &env.pfx}, std::pair{"WSLPLUG_TIMESTAMP_URL", &env.timestamp_url},
@@ -147,13 +154,13 @@ Result<Signing> resolve_signing(const SigningFlags& flags, const Manifest* manif
     auto path = [&](const std::string& p) {
       return p.empty() ? p : (project_dir / p).lexically_normal().string();
     };
-    levels.push_back({Source::kManifest, path(s.cert), path(s.key), path(s.pfx), s.timestamp_url,
-                      s.hash, (project_dir / kManifestFile).string()});
+    levels.push_back({SettingSource::kManifest, path(s.cert), path(s.key), path(s.pfx),
+                      s.timestamp_url, s.hash, (project_dir / kManifestFile).string()});
   }
-  Signing out;
+  SigningSettings out;
   // The signer: whole from the first level naming any part of it.
   for (const Level& l : levels) {
-    if (l.source == Source::kFlag) {
+    if (l.source == SettingSource::kFlag) {
       if (!flags.signer_flags) continue;
       if (!l.cert.empty()) out.cert = setting(l.cert, l.origin("cert"));
       if (!l.key.empty()) out.key = setting(l.key, l.origin("key"));
@@ -176,7 +183,7 @@ Result<Signing> resolve_signing(const SigningFlags& flags, const Manifest* manif
     out.timestamp_url = setting(l.timestamp_url, o);
     break;
   }
-  out.hash = Setting{"sha256", Source::kDefault, "default"};
+  out.hash = Setting{"sha256", SettingSource::kDefault, "default"};
   for (const Level& l : levels) {
     if (l.hash.empty()) continue;
     const Origin o = l.origin("hash");
@@ -190,4 +197,4 @@ Result<Signing> resolve_signing(const SigningFlags& flags, const Manifest* manif
   return out;
 }
 
-}  // namespace wslplug::settings
+}  // namespace wslplug::project

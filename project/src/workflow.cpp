@@ -13,14 +13,14 @@
 #include "wslplug/registry/winpath.hpp"
 #include "wslplug/signing/signing.hpp"
 
-namespace wslplug::workflow {
+namespace wslplug::project {
 
 fs::path project_cert_dir(const Manifest& m, const fs::path& project_dir) {
-  return layout::cert_dir(m, project_dir);
+  return cert_dir(m, project_dir);
 }
 
 fs::path project_cert(const Manifest& m, const fs::path& project_dir) {
-  return layout::cert_pem(m, project_dir);
+  return cert_pem(m, project_dir);
 }
 
 namespace {
@@ -52,8 +52,8 @@ Result<signing::Credentials> project_credentials(const Manifest& m, const fs::pa
 }
 
 // The signer the settings name (a PKCS#12 file is opened with the empty password).
-Result<signing::Credentials> settings_credentials(const settings::Signing& s, SignedWith& out) {
-  out.source = std::string(settings::signer_source(s));
+Result<signing::Credentials> settings_credentials(const SigningSettings& s, SignedWith& out) {
+  out.source = std::string(signer_source(s));
   if (s.pfx) {
     out.cert_pem = s.pfx->value;
     return signing::Credentials::from_pkcs12(s.pfx->value, SecretString{}, {});
@@ -65,7 +65,7 @@ Result<signing::Credentials> settings_credentials(const settings::Signing& s, Si
 }  // namespace
 
 Result<SignedWith> sign_built_dll(const Manifest& m, const fs::path& project_dir,
-                                  const fs::path& dll, const settings::Signing& s) {
+                                  const fs::path& dll, const SigningSettings& s) {
   SignedWith out;
   const bool named = s.pfx || (s.cert && s.key);
   auto creds = named ? settings_credentials(s, out) : project_credentials(m, project_dir, out);
@@ -91,7 +91,7 @@ Result<SignedWith> sign_built_dll(const Manifest& m, const fs::path& project_dir
 
 Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& project_dir,
                                           const fs::path& dll) {
-  return sign_built_dll(m, project_dir, dll, settings::Signing{});
+  return sign_built_dll(m, project_dir, dll, SigningSettings{});
 }
 
 Result<std::vector<Finding>> check_built_dll(const Manifest& m, const fs::path& project_dir,
@@ -113,7 +113,7 @@ Result<std::vector<Finding>> check_built_dll(const Manifest& m, const fs::path& 
 Result<Registration> emit_registration(const Manifest& m, const fs::path& project_dir,
                                        const fs::path& dll, const RegistrationOptions& options) {
   Registration r;
-  r.name = layout::registry_name(m);
+  r.name = registry_name(m);
   if (auto ok = registry::validate_plugin_name(r.name); !ok) return std::unexpected(ok.error());
   r.default_path = options.windows_path.empty();
   const std::string input = r.default_path
@@ -124,7 +124,7 @@ Result<Registration> emit_registration(const Manifest& m, const fs::path& projec
   if (!path) return std::unexpected(path.error());
   r.windows_path = path->path;
   r.location = doctor::registered_location_findings(*path, input);
-  const fs::path dir = layout::registration_dir(m, project_dir);
+  const fs::path dir = registration_dir(m, project_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return io_error("cannot create directory: " + ec.message(), dir.string());
@@ -143,4 +143,4 @@ Result<Registration> emit_registration(const Manifest& m, const fs::path& projec
   return r;
 }
 
-}  // namespace wslplug::workflow
+}  // namespace wslplug::project

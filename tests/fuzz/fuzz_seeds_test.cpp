@@ -277,23 +277,23 @@ TEST(FuzzSeeds, RegFiles) {
 }
 
 TEST(FuzzSeeds, Manifests) {
-  wslplug::Manifest rust;
+  wslplug::project::Manifest rust;
   rust.name = "my-plugin";
   rust.registry_name = "MyPlugin";
-  rust.dll = wslplug::cargo_dll_name(rust.name);
+  rust.dll = wslplug::project::cargo_dll_name(rust.name);
   rust.build_dir = "target";
   rust.hooks = {"vm-started", "distribution-started"};
   rust.requires_version = "2.1.2";
-  seed_text("manifest", "rust.json", wslplug::manifest_to_json(rust));
-  wslplug::Manifest cpp = rust;
+  seed_text("manifest", "rust.json", wslplug::project::manifest_to_json(rust));
+  wslplug::project::Manifest cpp = rust;
   cpp.name = "cpp_plugin";
-  cpp.language = wslplug::Language::kCpp;
-  cpp.target = wslplug::TargetArch::kArm64;
+  cpp.language = wslplug::project::Language::kCpp;
+  cpp.target = wslplug::project::TargetArch::kArm64;
   cpp.dll = "cpp_plugin.dll";
   cpp.build_dir = "build";
   cpp.hooks = {};
   cpp.requires_version = "";
-  seed_text("manifest", "cpp-arm64.json", wslplug::manifest_to_json(cpp));
+  seed_text("manifest", "cpp-arm64.json", wslplug::project::manifest_to_json(cpp));
   seed_text("manifest", "minimal.json", R"({"name": "p"})");
   seed_text("manifest", "paths.json",
             R"({"schema": 1, "name": "p", "language": "cpp", "target": "aarch64",)"

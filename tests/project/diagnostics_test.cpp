@@ -9,12 +9,12 @@
 
 #include "support.hpp"
 
+namespace project = wslplug::project;
 namespace wt = wslplug::test;
-namespace build = wslplug::build;
 
 namespace {
 
-std::string describe(const std::vector<build::Diagnostic>& ds) {
+std::string describe(const std::vector<project::Diagnostic>& ds) {
   std::string s;
   for (const auto& d : ds)
     s += d.file + ":" + std::to_string(d.line) + ":" +
@@ -23,8 +23,8 @@ std::string describe(const std::vector<build::Diagnostic>& ds) {
   return s;
 }
 
-const build::Diagnostic* find(const std::vector<build::Diagnostic>& ds, std::string_view severity,
-                              std::string_view text) {
+const project::Diagnostic* find(const std::vector<project::Diagnostic>& ds,
+                                std::string_view severity, std::string_view text) {
   for (const auto& d : ds)
     if (d.severity == severity && d.message.find(text) != std::string::npos) return &d;
   return nullptr;
@@ -56,7 +56,7 @@ TEST(DiagnosticsGcc, MingwOutputFromTheBuildTree) {
       wt::run({"x86_64-w64-mingw32-g++", "-Wall", "-c", "../src/plugin.cpp", "-o", "plugin.obj"},
               {{"LC_ALL", "C"}}, {}, tmp / "build");
   ASSERT_NE(r.rc, 0) << r.both();
-  const auto ds = build::parse_gcc_diagnostics(r.err, tmp.path(), tmp / "build");
+  const auto ds = project::parse_gcc_diagnostics(r.err, tmp.path(), tmp / "build");
   const auto* error = find(ds, "error", "'missing_name' was not declared");
   ASSERT_NE(error, nullptr) << describe(ds) << r.err;
   EXPECT_EQ(error->file, "src/plugin.cpp");
@@ -74,22 +74,22 @@ TEST(DiagnosticsGcc, MingwOutputFromTheBuildTree) {
   EXPECT_EQ(note->line, 1);
   for (const auto& d : ds) EXPECT_EQ(d.file, "src/plugin.cpp") << describe(ds);
   // The first diagnostic is the first error, in the compiler's order.
-  EXPECT_EQ(build::diagnostics_summary(ds).find("2 errors, 1 warning; first error at "
-                                                "src/plugin.cpp:4"),
+  EXPECT_EQ(project::diagnostics_summary(ds).find("2 errors, 1 warning; first error at "
+                                                  "src/plugin.cpp:4"),
             0u)
-      << build::diagnostics_summary(ds);
+      << project::diagnostics_summary(ds);
 
   // The same source given by absolute path (Ninja): the same relative file.
   auto abs = wt::run({"x86_64-w64-mingw32-g++", "-c", (tmp / "src/plugin.cpp").string(), "-o",
                       (tmp / "build/plugin.obj").string()},
                      {{"LC_ALL", "C"}});
-  const auto again = build::parse_gcc_diagnostics(abs.err, tmp.path(), tmp / "build");
+  const auto again = project::parse_gcc_diagnostics(abs.err, tmp.path(), tmp / "build");
   ASSERT_FALSE(again.empty()) << abs.err;
   EXPECT_EQ(again.front().file, "src/plugin.cpp");
   EXPECT_EQ(again.front().line, 4);
 
   // Another project's folder: the path stays absolute.
-  const auto outside = build::parse_gcc_diagnostics(abs.err, tmp / "build", tmp / "build");
+  const auto outside = project::parse_gcc_diagnostics(abs.err, tmp / "build", tmp / "build");
   ASSERT_FALSE(outside.empty());
   EXPECT_EQ(outside.front().file, (tmp / "src/plugin.cpp").string());
 }
@@ -117,7 +117,7 @@ TEST(DiagnosticsRust, RustcOutput) {
   };
   auto r = rustc("src/lib.rs");
   ASSERT_NE(r.rc, 0) << r.both();
-  auto ds = build::parse_rustc_diagnostics(r.err, tmp.path(), tmp.path());
+  auto ds = project::parse_rustc_diagnostics(r.err, tmp.path(), tmp.path());
   ASSERT_EQ(ds.size(), 1u) << describe(ds) << r.err;  // not "error: aborting due to ..."
   const auto* error = find(ds, "error", "cannot find value `missing_value`");
   ASSERT_NE(error, nullptr) << describe(ds) << r.err;
@@ -125,23 +125,23 @@ TEST(DiagnosticsRust, RustcOutput) {
   EXPECT_EQ(error->line, 3);
   EXPECT_EQ(error->column, 5);
   EXPECT_EQ(error->code, "E0425");
-  EXPECT_EQ(build::diagnostics_summary(ds), "1 error; first error at src/lib.rs:3");
+  EXPECT_EQ(project::diagnostics_summary(ds), "1 error; first error at src/lib.rs:3");
 
   auto w = rustc("src/ok.rs");
   ASSERT_EQ(w.rc, 0) << w.both();
-  ds = build::parse_rustc_diagnostics(w.err, tmp.path(), tmp.path());
+  ds = project::parse_rustc_diagnostics(w.err, tmp.path(), tmp.path());
   const auto* warning = find(ds, "warning", "unused variable: `unused`");
   ASSERT_NE(warning, nullptr) << describe(ds) << w.err;
   EXPECT_EQ(warning->file, "src/ok.rs");
   EXPECT_EQ(warning->line, 2);
   EXPECT_EQ(warning->column, 9);
   EXPECT_TRUE(warning->code.empty());
-  EXPECT_EQ(build::diagnostics_summary(ds), "1 warning");
+  EXPECT_EQ(project::diagnostics_summary(ds), "1 warning");
 }
 
 TEST(DiagnosticsText, LinesThatAreAndAreNotDiagnostics) {
   const wt::fs::path project = "/p";
-  const auto gcc = build::parse_gcc_diagnostics(
+  const auto gcc = project::parse_gcc_diagnostics(
       "In file included from /p/src/a.cpp:1:\n"
       "/p/include/a.h:3: warning: no column here\n"
       "\x1b[01m\x1b[K/p/src/a.cpp:9:2:\x1b[m\x1b[K \x1b[01;31m\x1b[Kfatal error: "
@@ -164,7 +164,7 @@ TEST(DiagnosticsText, LinesThatAreAndAreNotDiagnostics) {
   EXPECT_EQ(gcc[3].file, "/usr/include/c++/x.h");
   EXPECT_EQ(gcc[3].message, "outside the project: note: twice");
 
-  const auto rust = build::parse_rustc_diagnostics(
+  const auto rust = project::parse_rustc_diagnostics(
       "error[E0308]: mismatched types\n"
       "  --> src/lib.rs:4:9\n"
       "error: could not compile `x` (lib) due to 1 previous error\n"
@@ -181,5 +181,5 @@ TEST(DiagnosticsText, LinesThatAreAndAreNotDiagnostics) {
   EXPECT_EQ(rust[1].severity, "warning");
   EXPECT_EQ(rust[2].severity, "note");
   EXPECT_EQ(rust[2].line, 12);
-  EXPECT_EQ(build::diagnostics_summary({}), "");
+  EXPECT_EQ(project::diagnostics_summary({}), "");
 }

@@ -10,20 +10,21 @@
 #include "wslplug/core/text.hpp"
 #include "wslplug/project/scaffold.hpp"
 
-namespace sc = wslplug::scaffold;
+namespace project = wslplug::project;
 namespace wt = wslplug::test;
-using wslplug::Language;
+using wslplug::project::Language;
 
 namespace {
 
-std::vector<sc::RenderedFile> files_of(const std::string& name, Language lang) {
-  sc::ProjectSpec spec;
+std::vector<project::RenderedFile> files_of(const std::string& name,
+                                            wslplug::project::Language lang) {
+  project::ProjectSpec spec;
   spec.name = name;
   spec.language = lang;
-  spec.hooks = sc::default_hooks();
-  auto files = sc::render_project(spec);
+  spec.hooks = project::default_hooks();
+  auto files = project::render_project(spec);
   EXPECT_TRUE(files) << files.error().describe();
-  return files ? *files : std::vector<sc::RenderedFile>{};
+  return files ? *files : std::vector<project::RenderedFile>{};
 }
 
 bool has(const std::vector<std::string>& v, const std::string& s) {
@@ -44,7 +45,7 @@ TEST(InitProject, AddsWhatIsMissingAndKeepsEveryExistingFileByteForByte) {
   wt::write_text(dir / "Cargo.toml", cargo);
   wt::write_text(dir / ".gitignore", gitignore);
 
-  auto out = sc::init_project(dir, files_of("mine", Language::kRust));
+  auto out = project::init_project(dir, files_of("mine", wslplug::project::Language::kRust));
   ASSERT_TRUE(out) << out.error().describe();
   EXPECT_EQ(wt::read_text(dir / "README.md"), readme);
   EXPECT_EQ(wt::read_text(dir / "Cargo.toml"), cargo);
@@ -66,7 +67,7 @@ TEST(InitProject, AddsWhatIsMissingAndKeepsEveryExistingFileByteForByte) {
 
   // A project already: refused, nothing changed.
   const std::string manifest = wt::read_text(dir / "wslplug.json");
-  auto again = sc::init_project(dir, files_of("other", Language::kCpp));
+  auto again = project::init_project(dir, files_of("other", wslplug::project::Language::kCpp));
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().kind, wslplug::ErrorKind::kInput);
   EXPECT_NE(again.error().message.find("already a wslplug project"), std::string::npos);
@@ -76,9 +77,9 @@ TEST(InitProject, AddsWhatIsMissingAndKeepsEveryExistingFileByteForByte) {
 
 TEST(InitProject, AGitignoreWithEveryPatternAndAMissingFolder) {
   wt::TempDir tmp;
-  const auto files = files_of("fresh", Language::kCpp);
+  const auto files = files_of("fresh", wslplug::project::Language::kCpp);
   // A missing folder (and parent) is created and gets every file.
-  auto fresh = sc::init_project(tmp / "a/fresh", files);
+  auto fresh = project::init_project(tmp / "a/fresh", files);
   ASSERT_TRUE(fresh) << fresh.error().describe();
   EXPECT_EQ(fresh->added.size(), files.size());
   EXPECT_TRUE(fresh->kept.empty());
@@ -92,14 +93,14 @@ TEST(InitProject, AGitignoreWithEveryPatternAndAMissingFolder) {
   ASSERT_NE(ours, files.end());
   const std::string mine = "# mine\n" + ours->content + "extra/\n";
   wt::write_text(dir / ".gitignore", mine);
-  auto kept = sc::init_project(dir, files);
+  auto kept = project::init_project(dir, files);
   ASSERT_TRUE(kept) << kept.error().describe();
   EXPECT_TRUE(has(kept->kept, ".gitignore"));
   EXPECT_EQ(wt::read_text(dir / ".gitignore"), mine);
 
   // A file where the folder should be.
   wt::write_text(tmp / "file", "x");
-  auto bad = sc::init_project(tmp / "file", files);
+  auto bad = project::init_project(tmp / "file", files);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().kind, wslplug::ErrorKind::kInput);
 }
@@ -109,9 +110,9 @@ TEST(InitVcs, GitInitUnlessInsideARepositoryOrNone) {
   wt::TempDir tmp;
   const auto repo = tmp / "repo";
   wt::fs::create_directories(repo);
-  auto made = sc::init_vcs(repo, sc::Vcs::kGit);
+  auto made = project::init_vcs(repo, project::Vcs::kGit);
   ASSERT_TRUE(made) << made.error().describe();
-  EXPECT_EQ(*made, sc::VcsOutcome::kCreated);
+  EXPECT_EQ(*made, project::VcsOutcome::kCreated);
   auto top = wt::run({"git", "-C", repo.string(), "rev-parse", "--show-toplevel"});
   ASSERT_EQ(top.rc, 0) << top.both();
   EXPECT_EQ(wt::fs::canonical(wslplug::trim(top.out)), wt::fs::canonical(repo));
@@ -119,21 +120,21 @@ TEST(InitVcs, GitInitUnlessInsideARepositoryOrNone) {
   // A project inside that repository: no repository of its own.
   const auto inner = repo / "plugins/inner";
   wt::fs::create_directories(inner);
-  auto inside = sc::init_vcs(inner, sc::Vcs::kGit);
+  auto inside = project::init_vcs(inner, project::Vcs::kGit);
   ASSERT_TRUE(inside) << inside.error().describe();
-  EXPECT_EQ(*inside, sc::VcsOutcome::kInsideRepository);
+  EXPECT_EQ(*inside, project::VcsOutcome::kInsideRepository);
   EXPECT_FALSE(wt::fs::exists(inner / ".git"));
 
   const auto plain = tmp / "plain";
   wt::fs::create_directories(plain);
-  auto none = sc::init_vcs(plain, sc::Vcs::kNone);
+  auto none = project::init_vcs(plain, project::Vcs::kNone);
   ASSERT_TRUE(none);
-  EXPECT_EQ(*none, sc::VcsOutcome::kNone);
+  EXPECT_EQ(*none, project::VcsOutcome::kNone);
   EXPECT_FALSE(wt::fs::exists(plain / ".git"));
 
-  EXPECT_EQ(*sc::parse_vcs("git"), sc::Vcs::kGit);
-  EXPECT_EQ(*sc::parse_vcs("none"), sc::Vcs::kNone);
-  auto hg = sc::parse_vcs("hg");
+  EXPECT_EQ(*project::parse_vcs("git"), project::Vcs::kGit);
+  EXPECT_EQ(*project::parse_vcs("none"), project::Vcs::kNone);
+  auto hg = project::parse_vcs("hg");
   ASSERT_FALSE(hg);
   EXPECT_EQ(hg.error().where, "--vcs");
 }

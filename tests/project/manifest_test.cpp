@@ -7,24 +7,25 @@
 #include "support.hpp"
 
 namespace wt = wslplug::test;
-using wslplug::Language;
+using wslplug::project::Language;
 
 TEST(ProjectManifest, RoundTripsAndNamesBadFields) {
-  wslplug::Manifest m;
+  wslplug::project::Manifest m;
   m.name = "my-plugin";
   m.registry_name = "My Plugin";
-  m.language = Language::kCpp;
-  m.target = wslplug::TargetArch::kArm64;
+  m.language = wslplug::project::Language::kCpp;
+  m.target = wslplug::project::TargetArch::kArm64;
   m.dll = "my-plugin.dll";
   m.build_dir = "out";
   m.hooks = {"vm-started"};
   m.requires_version = "2.1.2";
-  auto back = wslplug::parse_manifest(wslplug::manifest_to_json(m), "wslplug.json");
+  auto back =
+      wslplug::project::parse_manifest(wslplug::project::manifest_to_json(m), "wslplug.json");
   ASSERT_TRUE(back) << back.error().describe();
   EXPECT_EQ(back->name, m.name);
   EXPECT_EQ(back->registry_name, m.registry_name);
-  EXPECT_EQ(back->language, Language::kCpp);
-  EXPECT_EQ(back->target, wslplug::TargetArch::kArm64);
+  EXPECT_EQ(back->language, wslplug::project::Language::kCpp);
+  EXPECT_EQ(back->target, wslplug::project::TargetArch::kArm64);
   EXPECT_EQ(back->dll, "my-plugin.dll");
   EXPECT_EQ(back->build_dir, "out");
   EXPECT_EQ(back->hooks, m.hooks);
@@ -32,7 +33,7 @@ TEST(ProjectManifest, RoundTripsAndNamesBadFields) {
   EXPECT_TRUE(back->from_file);
 
   // Only the name is required; the rest defaults from the language.
-  auto minimal = wslplug::parse_manifest(R"({"name": "a-b"})", "f.json");
+  auto minimal = wslplug::project::parse_manifest(R"({"name": "a-b"})", "f.json");
   ASSERT_TRUE(minimal);
   EXPECT_EQ(minimal->dll, "a_b.dll");
   EXPECT_EQ(minimal->registry_name, "a-b");
@@ -50,7 +51,7 @@ TEST(ProjectManifest, RoundTripsAndNamesBadFields) {
       {R"({"name": "a", "schema": 99})", "field schema"},
   };
   for (const auto& [text, where] : bad) {
-    auto r = wslplug::parse_manifest(text, "wslplug.json");
+    auto r = wslplug::project::parse_manifest(text, "wslplug.json");
     ASSERT_FALSE(r) << text;
     EXPECT_EQ(r.error().kind, wslplug::ErrorKind::kInput) << text;
     EXPECT_EQ(r.error().file, "wslplug.json");
@@ -64,9 +65,9 @@ TEST(ProjectManifest, DetectsCargoAndCMakeProjects) {
   wt::write_text(tmp / "Cargo.toml",
                  "# comment\n[package]\nname = \"pkg-name\"\nversion = \"0.1.0\"\n\n"
                  "[lib]\nname = \"custom_lib\"\ncrate-type = [\"cdylib\"]\n");
-  auto m = wslplug::detect_project(tmp.path());
+  auto m = wslplug::project::detect_project(tmp.path());
   ASSERT_TRUE(m) << m.error().describe();
-  EXPECT_EQ(m->language, Language::kRust);
+  EXPECT_EQ(m->language, wslplug::project::Language::kRust);
   EXPECT_EQ(m->name, "pkg-name");
   EXPECT_EQ(m->dll, "custom_lib.dll");
   EXPECT_FALSE(m->from_file);
@@ -74,21 +75,21 @@ TEST(ProjectManifest, DetectsCargoAndCMakeProjects) {
   wt::TempDir cm;
   wt::write_text(cm / "CMakeLists.txt",
                  "cmake_minimum_required(VERSION 3.15)\nPROJECT( fancy-plugin LANGUAGES CXX)\n");
-  m = wslplug::detect_project(cm.path());
+  m = wslplug::project::detect_project(cm.path());
   ASSERT_TRUE(m) << m.error().describe();
-  EXPECT_EQ(m->language, Language::kCpp);
+  EXPECT_EQ(m->language, wslplug::project::Language::kCpp);
   EXPECT_EQ(m->name, "fancy-plugin");
   EXPECT_EQ(m->dll, "fancy-plugin.dll");
 
   // wslplug.json wins over Cargo.toml.
   wt::write_text(tmp / "wslplug.json", R"({"name": "from-json", "language": "cpp"})");
-  m = wslplug::detect_project(tmp.path());
+  m = wslplug::project::detect_project(tmp.path());
   ASSERT_TRUE(m);
   EXPECT_EQ(m->name, "from-json");
   EXPECT_TRUE(m->from_file);
 
   wt::TempDir empty;
-  auto none = wslplug::detect_project(empty.path());
+  auto none = wslplug::project::detect_project(empty.path());
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().kind, wslplug::ErrorKind::kInput);
 }

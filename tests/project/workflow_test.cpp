@@ -11,16 +11,16 @@
 #include "wslplug/project/settings.hpp"
 #include "wslplug/signing/signing.hpp"
 
+namespace project = wslplug::project;
 namespace wt = wslplug::test;
-namespace wf = wslplug::workflow;
 
 namespace {
 
-wslplug::Manifest manifest_named(const std::string& name) {
-  wslplug::Manifest m;
+wslplug::project::Manifest manifest_named(const std::string& name) {
+  wslplug::project::Manifest m;
   m.name = name;
   m.registry_name = name;
-  m.language = wslplug::Language::kCpp;
+  m.language = wslplug::project::Language::kCpp;
   m.dll = name + ".dll";
   return m;
 }
@@ -40,11 +40,11 @@ TEST(ProjectWorkflow, UnsignedIsAWarningUnlessSigningWasAsked) {
   wt::TempDir tmp;
   const auto dll = wt::copy_to(fixture, tmp.path(), "p.dll");
   const auto m = manifest_named("p");
-  auto plain = wf::check_built_dll(m, tmp.path(), dll, {});
+  auto plain = project::check_built_dll(m, tmp.path(), dll, {});
   ASSERT_TRUE(plain) << plain.error().describe();
   EXPECT_TRUE(has_finding(*plain, "unsigned", wslplug::Severity::kWarning));
   EXPECT_FALSE(wslplug::has_errors(*plain));
-  auto asked = wf::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
+  auto asked = project::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
   ASSERT_TRUE(asked) << asked.error().describe();
   EXPECT_TRUE(has_finding(*asked, "unsigned", wslplug::Severity::kError));
   EXPECT_TRUE(wslplug::has_errors(*asked));
@@ -57,9 +57,9 @@ TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
   const auto dll = wt::copy_to(fixture, tmp.path(), "p.dll");
   auto m = manifest_named("p");
   m.cert_dir = "keys";
-  EXPECT_EQ(wf::project_cert(m, tmp.path()), tmp / "keys/cert.pem");
+  EXPECT_EQ(project::project_cert(m, tmp.path()), tmp / "keys/cert.pem");
 
-  auto first = wf::sign_with_project_cert(m, tmp.path(), dll);
+  auto first = project::sign_with_project_cert(m, tmp.path(), dll);
   ASSERT_TRUE(first) << first.error().describe();
   EXPECT_TRUE(first->created);
   EXPECT_EQ(first->cert_pem, tmp / "keys/cert.pem");
@@ -70,11 +70,11 @@ TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
   const auto cert = wt::read_text(tmp / "keys/cert.pem");
 
   // Checked against the project's certificate: clean, even with signing asked.
-  auto checked = wf::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
+  auto checked = project::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
   ASSERT_TRUE(checked) << checked.error().describe();
   EXPECT_TRUE(checked->empty()) << checked->front().id;
 
-  auto second = wf::sign_with_project_cert(m, tmp.path(), dll);
+  auto second = project::sign_with_project_cert(m, tmp.path(), dll);
   ASSERT_TRUE(second) << second.error().describe();
   EXPECT_FALSE(second->created);
   EXPECT_EQ(wt::read_text(tmp / "keys/cert.pem"), cert);
@@ -82,7 +82,7 @@ TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
   // Half a certificate is refused, naming the manifest field, and the DLL is left alone.
   wt::fs::remove(tmp / "keys/key.pem");
   const auto before = wt::sha256_file(dll);
-  auto half = wf::sign_with_project_cert(m, tmp.path(), dll);
+  auto half = project::sign_with_project_cert(m, tmp.path(), dll);
   ASSERT_FALSE(half);
   EXPECT_EQ(half.error().kind, wslplug::ErrorKind::kInput);
   EXPECT_EQ(half.error().where, "paths.cert_dir");
@@ -90,7 +90,7 @@ TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
 }
 
 TEST(ProjectWorkflow, SignsWithTheSignerTheSettingsName) {
-  // build --sign's signer is sign's default (settings::resolve_signing): here WSLPLUG_CERT and
+  // build --sign's signer is sign's default (project::resolve_signing): here WSLPLUG_CERT and
   // WSLPLUG_KEY, then wslplug.json's "signing"; the project's certificate is then neither made
   // nor used.
   const auto fixture = wt::build_dll({.name = "workflow-good"});
@@ -108,38 +108,38 @@ TEST(ProjectWorkflow, SignsWithTheSignerTheSettingsName) {
     if (name == "WSLPLUG_KEY") return key;
     return std::nullopt;
   };
-  auto resolved = wslplug::settings::resolve_signing({}, &m, tmp.path(), env);
+  auto resolved = wslplug::project::resolve_signing({}, &m, tmp.path(), env);
   ASSERT_TRUE(resolved) << resolved.error().describe();
-  EXPECT_EQ(wslplug::settings::signer_source(*resolved), "environment");
-  auto with = wf::sign_built_dll(m, tmp.path(), dll, *resolved);
+  EXPECT_EQ(wslplug::project::signer_source(*resolved), "environment");
+  auto with = project::sign_built_dll(m, tmp.path(), dll, *resolved);
   ASSERT_TRUE(with) << with.error().describe();
   EXPECT_EQ(with->source, "environment");
   EXPECT_EQ(with->subject, "CN=Release Signer");
   EXPECT_EQ(with->cert_pem, cert);
   EXPECT_FALSE(with->created);
   EXPECT_FALSE(with->timestamped);
-  EXPECT_FALSE(wt::fs::exists(wf::project_cert(m, tmp.path())));
+  EXPECT_FALSE(wt::fs::exists(project::project_cert(m, tmp.path())));
   // Untrusted without that certificate, clean against it.
-  auto untrusted = wf::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
+  auto untrusted = project::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
   ASSERT_TRUE(untrusted) << untrusted.error().describe();
   EXPECT_TRUE(wslplug::has_errors(*untrusted));
   auto trusted =
-      wf::check_built_dll(m, tmp.path(), dll, {.signing_requested = true, .trusted = {cert}});
+      project::check_built_dll(m, tmp.path(), dll, {.signing_requested = true, .trusted = {cert}});
   ASSERT_TRUE(trusted) << trusted.error().describe();
   EXPECT_TRUE(trusted->empty()) << trusted->front().id;
 
   // The manifest's "signing" when the environment says nothing; nothing at all: the project's.
   m.signing.cert = "release/cert.pem";
   m.signing.key = "release/key.pem";
-  auto from_manifest = wslplug::settings::resolve_signing(
+  auto from_manifest = wslplug::project::resolve_signing(
       {}, &m, tmp.path(), [](std::string_view) { return std::optional<std::string>(); });
   ASSERT_TRUE(from_manifest) << from_manifest.error().describe();
-  EXPECT_EQ(wslplug::settings::signer_source(*from_manifest), "manifest");
-  auto manifest_signed = wf::sign_built_dll(m, tmp.path(), dll, *from_manifest);
+  EXPECT_EQ(wslplug::project::signer_source(*from_manifest), "manifest");
+  auto manifest_signed = project::sign_built_dll(m, tmp.path(), dll, *from_manifest);
   ASSERT_TRUE(manifest_signed) << manifest_signed.error().describe();
   EXPECT_EQ(manifest_signed->source, "manifest");
-  EXPECT_EQ(wslplug::settings::signer_source(wslplug::settings::Signing{}), "project");
-  auto project = wf::sign_built_dll(m, tmp.path(), dll, wslplug::settings::Signing{});
+  EXPECT_EQ(wslplug::project::signer_source(wslplug::project::SigningSettings{}), "project");
+  auto project = project::sign_built_dll(m, tmp.path(), dll, wslplug::project::SigningSettings{});
   ASSERT_TRUE(project) << project.error().describe();
   EXPECT_EQ(project->source, "project");
   EXPECT_TRUE(project->created);
@@ -150,7 +150,7 @@ TEST(ProjectWorkflow, EmitsRegistrationFilesUnderTheManifestPath) {
   auto m = manifest_named("p");
   m.registry_name = "My Plugin";
   m.registration = "out/reg";
-  auto r = wf::emit_registration(m, tmp.path(), tmp / "build/p.dll");
+  auto r = project::emit_registration(m, tmp.path(), tmp / "build/p.dll");
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->name, "My Plugin");
   // No Windows path given: the per-plugin folder under Program Files, which users cannot write.
@@ -168,23 +168,24 @@ TEST(ProjectWorkflow, EmitsRegistrationFilesUnderTheManifestPath) {
   }
   // A Windows path given as register takes it: converted with the automount root, and a
   // user-writable folder is reported.
-  auto given = wf::emit_registration(
+  auto given = project::emit_registration(
       m, tmp.path(), tmp / "build/p.dll",
-      wf::RegistrationOptions{.windows_path = "/win/c/Users/me/p.dll", .automount_root = "/win"});
+      project::RegistrationOptions{.windows_path = "/win/c/Users/me/p.dll",
+                                   .automount_root = "/win"});
   ASSERT_TRUE(given) << given.error().describe();
   EXPECT_FALSE(given->default_path);
   EXPECT_EQ(given->windows_path, "C:\\Users\\me\\p.dll");
   ASSERT_EQ(given->location.size(), 1u);
   EXPECT_TRUE(given->location[0].is(wslplug::finding::kPathUserWritable));
   EXPECT_NE(given->location[0].message.find("/win/c/Users/me/p.dll"), std::string::npos);
-  auto refused = wf::emit_registration(m, tmp.path(), tmp / "build/p.dll",
-                                       wf::RegistrationOptions{.windows_path = "p.dll"});
+  auto refused = project::emit_registration(m, tmp.path(), tmp / "build/p.dll",
+                                            project::RegistrationOptions{.windows_path = "p.dll"});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().where, "DLL_PATH");
   // A registry name that cannot be a value name is refused before anything is written.
   m.registry_name = std::string("bad\nname");
   m.registration = "other";
-  auto bad = wf::emit_registration(m, tmp.path(), tmp / "build/p.dll");
+  auto bad = project::emit_registration(m, tmp.path(), tmp / "build/p.dll");
   ASSERT_FALSE(bad);
   EXPECT_FALSE(wt::fs::exists(tmp / "other"));
 }

@@ -17,28 +17,28 @@
 #include "wslplug/project/diagnostics.hpp"
 #include "wslplug/project/manifest.hpp"
 
-namespace wslplug::build {
+namespace wslplug::project {
 
 namespace fs = std::filesystem;
 
-struct Options {
+struct BuildOptions {
   fs::path project_dir = ".";
   std::optional<TargetArch> target;  // overrides the manifest's target
   bool debug = false;                // debug profile instead of release
   std::string cargo;                 // --cargo; empty: $CARGO, then cargo on PATH
   int output_fd = 1;                 // where the toolchain's output is streamed
   bool offline = false;              // cargo --offline: use only crates already on this machine
-  bool stream_output = true;         // false: the toolchain's output is only kept (Transcript)
+  bool stream_output = true;         // false: the toolchain's output is only kept (BuildTranscript)
   bool verbose = false;  // the toolchain's verbose output: cargo -v, cmake --build --verbose
 };
 
 // What the toolchain said, for the caller to show or report, also when the build failed.
-struct Transcript {
+struct BuildTranscript {
   std::string output;                   // its output (stdout and stderr), the last 64-128 KiB
   std::vector<Diagnostic> diagnostics;  // read from `output`, in the compiler's order
 };
 
-struct Outcome {
+struct BuildOutcome {
   fs::path artifact;  // the built DLL
   TargetArch target = TargetArch::kX86_64;
   std::string triple;                // "x86_64-pc-windows-gnu"
@@ -47,12 +47,9 @@ struct Outcome {
   std::vector<std::string> notes;    // things worth telling the user (e.g. which rustc)
 };
 
-// The Rust target triple for `arch` when building on this host (Linux: *-pc-windows-gnu).
-std::string rust_triple(TargetArch arch);
-
 // Builds the project described by `manifest` in options.project_dir. `transcript`, when given,
 // receives the toolchain's output and diagnostics whether or not the build succeeds.
-Result<Outcome> build_project(const Manifest& manifest, const Options& options,
-                              Transcript* transcript = nullptr);
+Result<BuildOutcome> build_project(const Manifest& manifest, const BuildOptions& options,
+                                   BuildTranscript* transcript = nullptr);
 
-}  // namespace wslplug::build
+}  // namespace wslplug::project

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace wslplug::build {
+namespace wslplug::project {
 
 namespace fs = std::filesystem;
 
@@ -40,4 +40,4 @@ std::vector<Diagnostic> parse_rustc_diagnostics(std::string_view output,
 // empty when there are none.
 std::string diagnostics_summary(const std::vector<Diagnostic>& diagnostics);
 
-}  // namespace wslplug::build
+}  // namespace wslplug::project

@@ -14,7 +14,7 @@
 #include "wslplug/core/error.hpp"
 #include "wslplug/project/manifest.hpp"
 
-namespace wslplug::layout {
+namespace wslplug::project {
 
 namespace fs = std::filesystem;
 
@@ -63,4 +63,4 @@ fs::path run_state_dir(const Manifest& manifest, const fs::path& project_dir);
 // Outside a project: <cache>/runs/<plugin name> (file-safe).
 fs::path run_state_dir_for_name(std::string_view plugin_name);
 
-}  // namespace wslplug::layout
+}  // namespace wslplug::project

@@ -12,7 +12,7 @@
 
 #include "wslplug/core/error.hpp"
 
-namespace wslplug {
+namespace wslplug::project {
 
 namespace fs = std::filesystem;
 
@@ -86,4 +86,4 @@ Result<std::optional<FoundProject>> find_project(const fs::path& start);
 // names) or DIR/CMakeLists.txt (project name). An input error names what was looked for.
 Result<Manifest> detect_project(const fs::path& project_dir);
 
-}  // namespace wslplug
+}  // namespace wslplug::project

@@ -19,7 +19,7 @@
 #include "wslplug/core/error.hpp"
 #include "wslplug/project/manifest.hpp"
 
-namespace wslplug::scaffold {
+namespace wslplug::project {
 
 namespace fs = std::filesystem;
 
@@ -150,4 +150,4 @@ Status check_vcs(Vcs vcs);
 // tree already (the project of a larger repository). git's failure is an I/O error.
 Result<VcsOutcome> init_vcs(const fs::path& dir, Vcs vcs);
 
-}  // namespace wslplug::scaffold
+}  // namespace wslplug::project

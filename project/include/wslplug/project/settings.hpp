@@ -16,16 +16,16 @@
 #include "wslplug/core/error.hpp"
 #include "wslplug/project/manifest.hpp"
 
-namespace wslplug::settings {
+namespace wslplug::project {
 
 namespace fs = std::filesystem;
 
-enum class Source { kFlag, kEnvironment, kManifest, kDefault };
-std::string_view source_name(Source source);  // "flag", "environment", "manifest", "default"
+enum class SettingSource { kFlag, kEnvironment, kManifest, kDefault };
+std::string_view source_name(SettingSource source);  // "flag", "environment", "manifest", "default"
 
 struct Setting {
   std::string value;  // paths: as given (flag, environment) or absolute (manifest)
-  Source source = Source::kDefault;
+  SettingSource source = SettingSource::kDefault;
   std::string origin;  // "--cert", "WSLPLUG_CERT", "wslplug.json field signing.cert", "default"
 };
 
@@ -37,7 +37,7 @@ struct SigningFlags {
   bool signer_flags = false;
 };
 
-struct Signing {
+struct SigningSettings {
   std::optional<Setting> cert, key, pfx;  // none of them: the project's test certificate
   std::optional<Setting> timestamp_url;   // none: no timestamp
   Setting hash;                           // sha256 by default
@@ -50,13 +50,13 @@ std::optional<std::string> process_environment(std::string_view name);
 
 // The project's manifest (nullptr outside a project) is read for its "signing" object; its paths
 // are made absolute against `project_dir`.
-Result<Signing> resolve_signing(const SigningFlags& flags, const Manifest* manifest,
-                                const fs::path& project_dir,
-                                const Environment& environment = process_environment);
+Result<SigningSettings> resolve_signing(const SigningFlags& flags, const Manifest* manifest,
+                                        const fs::path& project_dir,
+                                        const Environment& environment = process_environment);
 
 // Where the signer of `signing` comes from, as `sign` and `build --sign` report it: "flag" when a
 // flag names it, "environment" (a WSLPLUG_* variable) or "manifest" (wslplug.json's "signing"),
 // and "project" when nothing does: the project's test certificate is then the signer.
-std::string_view signer_source(const Signing& signing);
+std::string_view signer_source(const SigningSettings& signing);
 
-}  // namespace wslplug::settings
+}  // namespace wslplug::project

@@ -14,7 +14,7 @@
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/project/settings.hpp"
 
-namespace wslplug::workflow {
+namespace wslplug::project {
 
 namespace fs = std::filesystem;
 
@@ -28,7 +28,7 @@ struct SignedWith {
   bool created = false;  // the project's certificate, created by this call (first use)
   std::string subject;   // the signer's subject
   std::string thumbprint_sha1;
-  std::string source;        // settings::signer_source: "project", "environment" or "manifest"
+  std::string source;        // signer_source: "project", "environment" or "manifest"
   bool timestamped = false;  // a timestamp from the settings' timestamp_url was embedded
 };
 
@@ -39,11 +39,11 @@ Result<SignedWith> sign_with_project_cert(const Manifest& manifest, const fs::pa
                                           const fs::path& dll);
 
 // Signs `dll` in place as `sign` would by default: with the signer `signing` names (resolved by
-// settings::resolve_signing: a certificate and key, or a PKCS#12 file without a password), else
+// resolve_signing: a certificate and key, or a PKCS#12 file without a password), else
 // with the project's test certificate as sign_with_project_cert; with the settings' digest, and
 // timestamped by the settings' timestamp_url when there is one.
 Result<SignedWith> sign_built_dll(const Manifest& manifest, const fs::path& project_dir,
-                                  const fs::path& dll, const settings::Signing& signing);
+                                  const fs::path& dll, const SigningSettings& signing);
 
 struct CheckOptions {
   // True when the build was asked to sign: an unsigned DLL is then an error (as for doctor);
@@ -84,4 +84,4 @@ Result<Registration> emit_registration(const Manifest& manifest, const fs::path&
                                        const fs::path& dll,
                                        const RegistrationOptions& options = {});
 
-}  // namespace wslplug::workflow
+}  // namespace wslplug::project
