@@ -47,6 +47,8 @@ std::string_view flag_of(signing::Field f) {
       return "--timestamp-hash";
     case F::kTsaCa:
       return "--tsa-ca";
+    case F::kTimestampTlsCa:
+      return "--timestamp-tls-ca";
     case F::kCa:
       return "--ca";
     case F::kCrl:

@@ -310,9 +310,11 @@ int run_plugin(const RunFlags& f, const json* extra) {
   if (!f.name.empty()) o.plugin_name = f.name;
   // What runs keep: the project's own folder; outside a project, the plugin name's (as before:
   // the host's default).
-  if (*project) o.state_dir = project::run_state_dir((*project)->manifest, (*project)->dir);
-  const fs::path state_dir =
-      *project ? o.state_dir : project::run_state_dir_for_name(o.plugin_name);
+  auto state_dir_or = *project ? project::run_state_dir((*project)->manifest, (*project)->dir)
+                               : project::run_state_dir_for_name(o.plugin_name);
+  if (!state_dir_or) return fail_with(state_dir_or.error());
+  const fs::path state_dir = *state_dir_or;
+  if (*project) o.state_dir = state_dir;
   o.own_prefix = *project && f.no_sandbox;
   o.fresh = f.fresh_prefix;
   for (const auto& v : f.versions) {
@@ -450,7 +452,8 @@ Runner setup_run(CLI::App& root) {
   cmd->add_option("-C,--dir", f->dir, "Project directory when no DLL is given (default: .)")
       ->option_text("DIR");
   cmd->add_option("--wsl-version", f->versions,
-                  "WSL version to emulate, X.Y.Z; repeatable (default: 2.0.5 2.1.3 2.4.4 2.9.5)")
+                  "WSL version to emulate, X.Y.Z (X.Y means X.Y.0); repeatable (default: 2.0.5 "
+                  "2.1.3 2.4.4 2.9.5)")
       ->option_text("X.Y.Z")
       ->allow_extra_args(false);
   cmd->add_option("--distro", f->distros,

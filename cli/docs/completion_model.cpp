@@ -97,6 +97,7 @@ const std::map<std::string, Values, std::less<>>& hints() {
       {"--pfx", files({"pfx", "p12"})},
       {"--ca", files(kCertFiles)},
       {"--tsa-ca", files(kCertFiles)},
+      {"--timestamp-tls-ca", files(kCertFiles)},
       {"--trust-cert", files({"cer", "crt", "pem"})},
       {"--hash", choices(digests(false))},
       {"--timestamp-hash", choices(digests(true))},

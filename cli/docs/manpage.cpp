@@ -153,8 +153,9 @@ std::string man_page(const Command& root) {
        "\\fBtimestamp\\fR)"},
       {"SSL_CERT_FILE", "the trust store \\fBrun\\fR gives the plugin's signature check"},
       {"XDG_CACHE_HOME, HOME",
-       "the cache: $XDG_CACHE_HOME/wslplug (default ~/.cache/wslplug): "
-       "the wine prefix, and runs/NAME\\-HASH, what \\fBrun\\fR "
+       "the cache: $XDG_CACHE_HOME/wslplug (default ~/.cache/wslplug; relative values are "
+       "ignored; without either, the passwd entry's home, else a private /tmp/wslplug\\-UID "
+       "of mode 0700): the wine prefix, and runs/NAME\\-HASH, what \\fBrun\\fR "
        "keeps per project"},
       {"XDG_RUNTIME_DIR, TMPDIR", "where \\fBrun\\fR makes the private folder of a run"},
       {"NO_COLOR, TERM", "no colours when NO_COLOR is set or TERM is dumb"},

@@ -18,7 +18,8 @@ struct TimestampFlags {
   std::string hash = "sha256";
   int retries = 0;
   double timeout_seconds = 30;
-  std::vector<std::string> tls_ca;
+  std::vector<std::string> tls_ca;  // --timestamp-tls-ca
+  std::vector<std::string> tsa_ca;  // --tsa-ca
 };
 
 inline void add_timestamp_flags(CLI::App* cmd, TimestampFlags& f, bool required) {
@@ -43,9 +44,15 @@ inline void add_timestamp_flags(CLI::App* cmd, TimestampFlags& f, bool required)
       ->option_text("SECONDS")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
-  cmd->add_option("--tsa-ca", f.tls_ca,
+  cmd->add_option("--tsa-ca", f.tsa_ca,
+                  "Trusted root of the time-stamp authority (PEM or DER), repeatable: the token "
+                  "the server returns must chain to it, else nothing is written (as verify "
+                  "--tsa-ca); default: the token is not checked against a root")
+      ->option_text("FILE");
+  cmd->add_option("--timestamp-tls-ca", f.tls_ca,
                   "CA of an https time-stamp server's TLS certificate (PEM), repeatable; "
-                  "default: the system store");
+                  "default: the system store")
+      ->option_text("FILE");
 }
 
 inline Result<signing::TimestampOptions> timestamp_options(const TimestampFlags& f) {
@@ -59,6 +66,7 @@ inline Result<signing::TimestampOptions> timestamp_options(const TimestampFlags&
   o.retries = f.retries;
   o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_seconds * 1000));
   for (const auto& c : f.tls_ca) o.tls_ca_files.emplace_back(c);
+  for (const auto& c : f.tsa_ca) o.tsa_ca_files.emplace_back(c);
   return o;
 }
 

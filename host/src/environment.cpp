@@ -102,9 +102,11 @@ fs::path find_wineserver(const fs::path& wine) {
   return {};
 }
 
-fs::path prefix_dir() {
+Result<fs::path> prefix_dir() {
   if (const std::string env = env_or("WSLPLUG_WINEPREFIX"); !env.empty()) return fs::absolute(env);
-  return user_cache_dir() / "wine";
+  auto cache = user_cache_dir();
+  if (!cache) return std::unexpected(cache.error());
+  return *cache / "wine";
 }
 
 // Runs a wine tool with every standard stream on /dev/null, in its own session, so that whatever
@@ -265,7 +267,13 @@ Result<Environment> prepare_environment(const std::function<void(std::string_vie
   if (e.wineserver.empty())
     return io_error("wineserver is not installed beside " + e.wine.string(), {},
                     "install wine: sudo apt-get install --no-install-recommends wine64 wine");
-  e.prefix = prefix.empty() ? prefix_dir() : fs::absolute(prefix);
+  if (prefix.empty()) {
+    auto dir = prefix_dir();
+    if (!dir) return std::unexpected(dir.error());
+    e.prefix = *dir;
+  } else {
+    e.prefix = fs::absolute(prefix);
+  }
   e.drive_c = e.prefix / "drive_c";
   std::error_code ec;
   fs::create_directories(e.prefix.parent_path(), ec);

@@ -113,11 +113,12 @@ Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment&
     return std::unexpected(copied.error());
   // Distributions with a root file system of their own: unpacked once into the cache, bound
   // read-only (each distribution writes into an overlay of its own).
-  const fs::path cache = user_cache_dir() / "rootfs";
+  auto cache = user_cache_dir();
+  if (!cache) return std::unexpected(cache.error());
   for (std::size_t i = 0; i < o.distributions.size(); ++i) {
     const Distribution& d = o.distributions[i];
     if (!d.rootfs) continue;
-    auto folder = sandbox::prepare_rootfs(*d.rootfs, cache);
+    auto folder = sandbox::prepare_rootfs(*d.rootfs, *cache / "rootfs");
     if (!folder) return std::unexpected(folder.error());
     mo.binds.push_back({*folder, fmt::format("/run/wslplug/rootfs/{}", i), false});
     box->vm.rootfs[d.guid] = *folder;
@@ -160,9 +161,8 @@ Result<std::unique_ptr<RunSandbox>> start_sandbox(Options& o, const Environment&
   // What the plugin wrote on C:\ is kept for reading after the run (the last run of each plugin
   // name): <cache>/wslplug/runs/NAME/VERSION/drive_c.
   // A project's state folder holds them under files/ (beside its --no-sandbox prefix, wine/).
-  box->box.kept = o.state_dir.empty()
-                      ? cache.parent_path() / "runs" / safe_folder_name(o.plugin_name)
-                      : o.state_dir / "files";
+  box->box.kept = o.state_dir.empty() ? *cache / "runs" / safe_folder_name(o.plugin_name)
+                                      : o.state_dir / "files";
   fs::remove_all(box->box.kept, ec);
   box->box.plugin_windows_folder = win_folder;
   box->box.confined = o.no_exec;

@@ -13,25 +13,12 @@
 namespace wslplug::host {
 
 Result<WslVersion> parse_wsl_version(std::string_view text, std::string_view where) {
-  WslVersion v;
-  unsigned* parts[3] = {&v.major, &v.minor, &v.revision};
-  std::string_view rest = text;
-  for (int i = 0; i < 3; ++i) {
-    const size_t dot = rest.find('.');
-    const std::string_view part = i < 2 ? rest.substr(0, dot) : rest;
-    const bool bad_dot = (i < 2 && dot == std::string_view::npos);
-    unsigned value = 0;
-    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (bad_dot || part.empty() || part.size() > 4 || ec != std::errc() ||
-        ptr != part.data() + part.size())
-      return input_error(fmt::format("'{}' is not a WSL version", printable(text)), {},
-                         std::string(where),
-                         "give MAJOR.MINOR.REVISION, e.g. --wsl-version 2.4.4 (the numbers of "
-                         "`wsl --version`'s first line)");
-    *parts[i] = value;
-    if (i < 2) rest = rest.substr(dot + 1);
-  }
-  return v;
+  if (auto v = abi::parse_version(text)) return *v;
+  return input_error(fmt::format("'{}' is not a WSL version", printable(text)), {},
+                     std::string(where),
+                     fmt::format("give {}, e.g. {} 2.4.4 or {} 2.4 (the numbers of `wsl "
+                                 "--version`'s first line)",
+                                 abi::kVersionForms, where, where));
 }
 
 std::vector<WslVersion> default_versions() { return {{2, 0, 5}, {2, 1, 3}, {2, 4, 4}, {2, 9, 5}}; }

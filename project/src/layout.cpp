@@ -102,15 +102,19 @@ fs::path registration_dir(const Manifest& m, const fs::path& project_dir) {
   return state_dir(project_dir, m.registration);
 }
 
-fs::path run_state_dir(const Manifest& m, const fs::path& project_dir) {
+Result<fs::path> run_state_dir(const Manifest& m, const fs::path& project_dir) {
+  auto cache = user_cache_dir();
+  if (!cache) return std::unexpected(cache.error());
   std::error_code ec;
   const fs::path root = fs::absolute(project_dir, ec).lexically_normal();
   const std::string key = fmt::format("{:016x}", fnv1a(root.string())).substr(0, 12);
-  return user_cache_dir() / "runs" / fmt::format("{}-{}", safe_folder_name(m.name), key);
+  return *cache / "runs" / fmt::format("{}-{}", safe_folder_name(m.name), key);
 }
 
-fs::path run_state_dir_for_name(std::string_view plugin_name) {
-  return user_cache_dir() / "runs" / safe_folder_name(plugin_name);
+Result<fs::path> run_state_dir_for_name(std::string_view plugin_name) {
+  auto cache = user_cache_dir();
+  if (!cache) return std::unexpected(cache.error());
+  return *cache / "runs" / safe_folder_name(plugin_name);
 }
 
 }  // namespace wslplug::project

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "wslplug/abi/wsl_plugin_abi.hpp"
 #include "wslplug/core/io.hpp"
 #include "wslplug/core/text.hpp"
 
@@ -187,8 +188,19 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& file) 
   if (doc.contains("hooks") && doc["hooks"].is_array())
     for (const auto& h : doc["hooks"])
       if (h.is_string()) m.hooks.push_back(h.get<std::string>());
-  if (doc.contains("requires") && doc["requires"].is_string())
-    m.requires_version = doc["requires"].get<std::string>();
+  if (doc.contains("requires") && doc["requires"].is_string()) {
+    // The minimum WSL version, canonical (2.4 is 2.4.0), or empty for none.
+    const std::string text = doc["requires"].get<std::string>();
+    if (!text.empty()) {
+      const auto v = abi::parse_version(text);
+      if (!v)
+        return input_error(fmt::format("'{}' is not a WSL version", printable(text)), file,
+                           "field requires",
+                           fmt::format("give {} (e.g. \"2.1.2\" or \"2.4\"), or \"\" for none",
+                                       abi::kVersionForms));
+      m.requires_version = v->text();
+    }
+  }
   if (doc.contains("signing")) {
     const auto& signing = doc["signing"];
     if (!signing.is_object()) return input_error("must be an object", file, "field signing", fix);

@@ -38,17 +38,6 @@ std::string number_word(std::size_t n) {
   return n < kWords.size() ? std::string(kWords[n]) : std::to_string(n);
 }
 
-bool parse_uint(std::string_view s, std::uint32_t& out) {
-  if (s.empty() || s.size() > 6) return false;
-  std::uint32_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<std::uint32_t>(c - '0');
-  }
-  out = v;
-  return true;
-}
-
 constexpr std::array<std::string_view, 51> kRustKeywords = {
     "as",    "async",  "await",    "break",   "const", "continue", "crate", "dyn",    "else",
     "enum",  "extern", "false",    "fn",      "for",   "if",       "impl",  "in",     "let",
@@ -140,21 +129,13 @@ Result<Requirement> parse_requirement(std::string_view text) {
   Requirement req;
   if (t.empty()) return req;
   if (std::isdigit(static_cast<unsigned char>(t[0]))) {
-    std::vector<std::string> parts;
-    std::size_t pos = 0;
-    while (true) {
-      auto dot = t.find('.', pos);
-      parts.push_back(t.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos));
-      if (dot == std::string::npos) break;
-      pos = dot + 1;
-    }
-    Version v;
-    if ((parts.size() != 2 && parts.size() != 3) || !parse_uint(parts[0], v.major) ||
-        !parse_uint(parts[1], v.minor) || (parts.size() == 3 && !parse_uint(parts[2], v.revision)))
+    const auto v = abi::parse_version(t);
+    if (!v)
       return input_error(
-          fmt::format("'{}' is not a WSL version", t), {}, "--require",
-          "give MAJOR.MINOR.REVISION (e.g. 2.1.3) or a capability: " + capability_list());
-    req.version = v;
+          fmt::format("'{}' is not a WSL version", printable(t)), {}, "--require",
+          fmt::format("give {} (e.g. --require 2.1.3 or --require 2.4) or a capability: {}",
+                      abi::kVersionForms, capability_list()));
+    req.version = *v;
     return req;
   }
   std::set<Capability> caps;

@@ -29,8 +29,9 @@ constexpr std::string_view kNetFix =
     "check the {timestamp_url} URL and that the time-stamp server is reachable from this machine; "
     "{timestamp_retries} N retries flaky servers";
 constexpr std::string_view kTlsFix =
-    "for a private time-stamp server pass its CA with {tsa_ca} CA.pem; public servers are "
-    "checked against the system store (ca-certificates)";
+    "for an https time-stamp server with a private TLS certificate pass its CA with "
+    "{timestamp_tls_ca} CA.pem; public servers are checked against the system store "
+    "(ca-certificates)";
 
 std::unexpected<Error> tsa_error(std::string_view url, std::string cause, std::string fix = {}) {
   return fail(ErrorKind::kIo, fmt::format("time-stamp server {}: {}", url, cause), {},
@@ -151,13 +152,14 @@ Result<std::vector<std::byte>> check_response(const TimestampRequest& request,
   return der;
 }
 
-// An error of the HTTP client, its fields ("url", "tls_ca") named as the time-stamp options.
+// An error of the HTTP client, its fields ("url", "tls_ca") named as the time-stamp options
+// (the TLS trust anchors are {timestamp_tls_ca}, not the TSA's root {tsa_ca}).
 Error from_net(Error e) {
   if (e.where == "url") {
     e.where = field(Field::kTimestampUrl);
     if (e.kind == ErrorKind::kIo) e.fix = std::string(kNetFix);
   } else if (e.where == "tls_ca") {
-    e.where = field(Field::kTsaCa);
+    e.where = field(Field::kTimestampTlsCa);
     if (e.kind == ErrorKind::kIo) e.fix = std::string(kTlsFix);
   }
   return e;
@@ -283,9 +285,28 @@ Status attach_timestamp_token(PKCS7_SIGNER_INFO* si, std::span<const std::byte> 
 Status timestamp_signer_info(PKCS7_SIGNER_INFO* si, const TimestampOptions& options) {
   if (si == nullptr || si->enc_digest == nullptr)
     return internal_error("the SignerInfo has no signature value to timestamp");
+  // The TSA's roots are read before the server is asked, so a bad file costs no request.
+  if (!options.tsa_ca_files.empty())
+    if (auto store = load_trust_store(options.tsa_ca_files, field(Field::kTsaCa)); !store)
+      return std::unexpected(store.error());
   auto sig = copy(bytes(si->enc_digest));
   auto token = fetch_timestamp_token(sig, options);
   if (!token) return std::unexpected(token.error());
+  if (!options.tsa_ca_files.empty()) {
+    const TimestampReport report = verify_timestamp_token(*token, sig, options.tsa_ca_files);
+    if (!report.ok)
+      return fail(
+          ErrorKind::kBad,
+          fmt::format("the token of time-stamp server {} does not verify against "
+                      "{{tsa_ca}} (TSA {}): {}",
+                      options.url,
+                      report.tsa_subject.empty() ? "unnamed" : "'" + report.tsa_subject + "'",
+                      report.problem),
+          {}, field(Field::kTsaCa),
+          "give {tsa_ca} the root CA of this time-stamp server's signing certificate "
+          "(the server's operator publishes it), or leave {tsa_ca} out to take the token "
+          "unchecked");
+  }
   return attach_timestamp_token(si, *token);
 }
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "run_support.hpp"
 #include "support.hpp"
 #include "wslplug/host/run.hpp"
 
@@ -16,10 +17,19 @@ TEST(RunVersions, ParsesAndRejects) {
   auto v = host::parse_wsl_version("2.4.4");
   ASSERT_TRUE(v);
   EXPECT_EQ(v->text(), "2.4.4");
-  for (const char* bad : {"2.4", "2.4.4.0", "a.b.c", "", "2..4", "2.4.-1", "99999.1.1"}) {
+  // MAJOR.MINOR is MAJOR.MINOR.0, reported canonically (as new --require reads it).
+  v = host::parse_wsl_version("2.4");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, (WslVersion{2, 4, 0}));
+  EXPECT_EQ(v->text(), "2.4.0");
+  EXPECT_EQ(host::parse_wsl_version("02.0010.7")->text(), "2.10.7");
+  for (const char* bad : {"2", "2.4.4.0", "a.b.c", "", "2..4", "2.4.-1", "99999.1.1", "2.4.",
+                          ".2.4", " 2.4", "2.4a", "2.4.4 ", "+2.4"}) {
     auto r = host::parse_wsl_version(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().kind, ErrorKind::kInput);
+    EXPECT_EQ(r.error().where, "--wsl-version") << bad;
+    EXPECT_NE(r.error().fix.find("--wsl-version 2.4.4"), std::string::npos) << r.error().fix;
   }
   const auto defaults = host::default_versions();
   ASSERT_EQ(defaults.size(), 4u);
@@ -177,7 +187,7 @@ TEST(RunCli, UsageErrorsExitTwoWithJson) {
   write_text(dir / "not.dll", "this is not a PE file");
   const std::string dll = (dir / "not.dll").string();
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"run", dll, "--wsl-version", "2.4", "--json"},
+       {std::vector<std::string>{"run", dll, "--wsl-version", "2.4.x", "--json"},
         {"run", dll, "--distro", "bad name", "--json"},
         {"run", dll, "--repeat", "0", "--json"},
         {"run", dll, "--hook-timeout", "0", "--json"},
@@ -199,6 +209,21 @@ TEST(RunCli, UsageErrorsExitTwoWithJson) {
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("--wsl-version"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("fix:"), std::string::npos) << r.err;
+}
+
+// --wsl-version 2.4 is 2.4.0, and the report says so (one run: 2.4 and 2.4.0 are one version).
+TEST(RunCli, MajorMinorVersionRunsAsRevisionZero) {
+  const auto dll = run_fixture("clean.cpp");
+  ASSERT_FALSE(dll.empty());
+  auto rep = run_json({dll.string(), "--wsl-version", "2.4", "--wsl-version", "2.4.0"});
+  ASSERT_EQ(rep.result.rc, 0) << rep.context();
+  EXPECT_EQ(rep.doc["options"]["wsl_versions"], nlohmann::json::array({"2.4.0"})) << rep.context();
+  ASSERT_EQ(rep.doc["runs"].size(), 1u) << rep.context();
+  EXPECT_NE(rep.run("2.4.0"), nullptr) << rep.context();
+  // Text mode says the canonical version too.
+  auto r = wslplug({"run", dll.string(), "--wsl-version", "2.4", "--allow-unsigned"}, run_env());
+  EXPECT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.out.find("WSL 2.4.0"), std::string::npos) << r.out;
 }
 
 TEST(RunCli, NoHostProgramIsAHarnessFailure) {

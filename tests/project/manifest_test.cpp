@@ -32,6 +32,22 @@ TEST(ProjectManifest, RoundTripsAndNamesBadFields) {
   EXPECT_EQ(back->requires_version, "2.1.2");
   EXPECT_TRUE(back->from_file);
 
+  // "requires" is read with the one WSL version parser: 2.4 is 2.4.0; not a version is refused
+  // with the field named and an example.
+  auto short_version = wslplug::parse_manifest(R"({"name": "a", "requires": "2.4"})", "f.json");
+  ASSERT_TRUE(short_version) << short_version.error().describe();
+  EXPECT_EQ(short_version->requires_version, "2.4.0");
+  EXPECT_EQ(wslplug::parse_manifest(R"({"name": "a", "requires": ""})", "f.json")->requires_version,
+            "");
+  for (const char* bad : {"2", "2.4.x", "latest", "2.4.4.4"}) {
+    auto r = wslplug::parse_manifest(std::string(R"({"name": "a", "requires": ")") + bad + R"("})",
+                                     "f.json");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().kind, wslplug::ErrorKind::kInput);
+    EXPECT_EQ(r.error().where, "field requires");
+    EXPECT_NE(r.error().fix.find("\"2.4\""), std::string::npos) << r.error().fix;
+  }
+
   // Only the name is required; the rest defaults from the language.
   auto minimal = wslplug::project::parse_manifest(R"({"name": "a-b"})", "f.json");
   ASSERT_TRUE(minimal);

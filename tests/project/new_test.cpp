@@ -402,6 +402,28 @@ TEST(NewValidation, BadFlagsAreUsageErrors) {
   EXPECT_EQ(lib.find("fn on_vm_stopping("), std::string::npos);
 }
 
+// --require 2.4 is 2.4.0 (as run --wsl-version reads it), and every report says 2.4.0.
+TEST(NewValidation, MajorMinorRequirementIsReportedCanonically) {
+  wt::TempDir tmp;
+  auto r =
+      wt::wslplug({"new", "p", "--require", "2.4", "--vcs", "none", "--json"}, {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  const auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.out;
+  EXPECT_EQ(doc["requires_version"], "2.4.0") << r.out;
+  const auto manifest = nlohmann::json::parse(wt::read_text(tmp / "p/wslplug.json"));
+  EXPECT_EQ(manifest["requires"], "2.4.0");
+  r = wt::wslplug({"new", "q", "--require", "2.4", "--vcs", "none"}, {}, {}, tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.both();
+  EXPECT_NE(r.err.find("requires WSL: 2.4.0"), std::string::npos) << r.err;
+  // A version that is not one: the flag named, with examples of both forms.
+  r = wt::wslplug({"new", "bad", "--require", "2.4."}, {}, {}, tmp.path());
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("--require"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--require 2.4)"), std::string::npos) << r.err;
+  EXPECT_FALSE(wt::fs::exists(tmp / "bad"));
+}
+
 TEST(NewHelp, HasExamples) {
   auto r = wt::wslplug({"new", "--help"});
   EXPECT_EQ(r.rc, 0);

@@ -266,6 +266,32 @@ TEST(TimestampPkcs7, OsslsigncodeVerifiesOurTimestamp) {
       << (*rep)->problem;
 }
 
+// TimestampOptions::tsa_ca_files: the returned token must chain to those roots, or the library
+// returns the error naming {tsa_ca} instead of a timestamped signature.
+TEST(TimestampPkcs7, TokenIsCheckedAgainstTheGivenTsaRoot) {
+  wt::LocalTsa tsa;
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  wt::LocalTsa other;
+  ASSERT_TRUE(other.ok()) << other.error();
+  wt::TempDir dir;
+  auto s = osc_signed(dir);
+  auto sig = wt::read_bytes(s.sig_der);
+  auto o = opts(tsa.url());
+  o.tsa_ca_files = {other.root_cert()};
+  auto refused = sg::timestamp_pkcs7(sig, o, s.sig_der.string());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, wslplug::ErrorKind::kBad);
+  EXPECT_EQ(refused.error().where, "tsa_ca");
+  EXPECT_NE(refused.error().message.find("does not verify against {tsa_ca}"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("wslplug test TSA"), std::string::npos)
+      << refused.error().message;
+  o.tsa_ca_files = {tsa.root_cert()};
+  auto stamped = sg::timestamp_pkcs7(sig, o, s.sig_der.string());
+  ASSERT_TRUE(stamped) << stamped.error().describe();
+  EXPECT_EQ(count_attrs(*stamped, sg::oid::kRfc3161Timestamp), 1);
+}
+
 // osslsigncode -ts makes the timestamp; wslplug verifies it.
 TEST(TimestampPkcs7, WeVerifyOsslsigncodeTimestamp) {
   wt::LocalTsa tsa;

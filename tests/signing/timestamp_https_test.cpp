@@ -1,8 +1,11 @@
 // Time-stamp servers as CI runners reach them: https (a local TLS server with a test CA, trusted
-// through --tsa-ca) and http proxies from HTTPS_PROXY/HTTP_PROXY/NO_PROXY (a local proxy that
-// tunnels CONNECT and forwards absolute-form requests), all on 127.0.0.1.
+// through --timestamp-tls-ca; --tsa-ca is the TSA's root the token must chain to) and http proxies
+// from HTTPS_PROXY/HTTP_PROXY/NO_PROXY (a local proxy that tunnels CONNECT and forwards
+// absolute-form requests), all on 127.0.0.1.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "pki.hpp"
 #include "support.hpp"
@@ -56,12 +59,12 @@ class TimestampHttpsTest : public ::testing::Test {
   wt::fs::path dll_;
 };
 
-TEST_F(TimestampHttpsTest, HttpsServerTrustedThroughTsaCa) {
+TEST_F(TimestampHttpsTest, HttpsServerTrustedThroughTimestampTlsCa) {
   wt::LocalTsa tsa({.tls = true});
   ASSERT_TRUE(tsa.ok()) << tsa.error();
   ASSERT_TRUE(tsa.url().starts_with("https://")) << tsa.url();
   const auto out = tmp_ / "signed.dll";
-  auto r = sign(tsa.url(), out, {"--tsa-ca", tsa.tls_ca().string()});
+  auto r = sign(tsa.url(), out, {"--timestamp-tls-ca", tsa.tls_ca().string()});
   ASSERT_EQ(r.rc, 0) << r.both() << tsa.server_log();
   EXPECT_EQ(tsa.requests().size(), 1u);
   expect_timestamp_verifies(out, tsa);
@@ -74,14 +77,85 @@ TEST_F(TimestampHttpsTest, UntrustedServerCertificateIsRefused) {
   // Not in the system store, and another CA given: both refused before any request is sent.
   auto other = wt::make_cert(tmp_.path(), "otherca", {.cn = "other CA", .ca = true});
   for (const auto& extra :
-       std::vector<std::vector<std::string>>{{}, {"--tsa-ca", other.cert.string()}}) {
+       std::vector<std::vector<std::string>>{{}, {"--timestamp-tls-ca", other.cert.string()}}) {
     auto r = sign(tsa.url(), out, extra);
     EXPECT_EQ(r.rc, 3) << r.both();
     EXPECT_NE(r.err.find("TLS certificate is not trusted"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("--tsa-ca"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--timestamp-tls-ca"), std::string::npos) << r.err;
     EXPECT_FALSE(wt::fs::exists(out));
   }
   EXPECT_TRUE(tsa.requests().empty());
+}
+
+// --tsa-ca is the TSA's trusted root, as in verify: the token the server returned must chain to
+// it before sign or timestamp write anything; the TLS anchor is --timestamp-tls-ca.
+TEST_F(TimestampHttpsTest, TsaCaChecksTheReturnedTokenBeforeWriting) {
+  wt::LocalTsa tsa({.tls = true});
+  ASSERT_TRUE(tsa.ok()) << tsa.error();
+  wt::LocalTsa other;  // another TSA PKI: its root did not issue tsa's signing certificate
+  ASSERT_TRUE(other.ok()) << other.error();
+  const std::vector<std::string> tls = {"--timestamp-tls-ca", tsa.tls_ca().string()};
+  auto with = [&](std::vector<std::string> a, const wt::fs::path& root) {
+    a.insert(a.end(), tls.begin(), tls.end());
+    a.insert(a.end(), {"--tsa-ca", root.string()});
+    return a;
+  };
+  auto expect_refused = [&](const wt::RunResult& r) {
+    EXPECT_EQ(r.rc, 1) << r.both();
+    EXPECT_NE(r.err.find("does not verify against --tsa-ca"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("give --tsa-ca the root CA"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("{tsa_ca}"), std::string::npos) << r.err;
+  };
+
+  // sign: the wrong root fails with nothing written, with -o and with --in-place.
+  const auto out = tmp_ / "signed.dll";
+  auto r = sign(tsa.url(), out, with({}, other.root_cert()));
+  expect_refused(r);
+  EXPECT_FALSE(wt::fs::exists(out));
+  const auto in_place = wt::copy_to(dll_, tmp_.path(), "in-place.dll");
+  const auto in_place_before = wt::sha256_file(in_place);
+  r = wt::wslplug(with({"sign", in_place.string(), "--cert", signer_.cert.string(), "--key",
+                        signer_.key.string(), "--timestamp", tsa.url(), "--in-place"},
+                       other.root_cert()));
+  expect_refused(r);
+  EXPECT_EQ(wt::sha256_file(in_place), in_place_before);
+  // The right root: signed and timestamped.
+  r = sign(tsa.url(), out, with({}, tsa.root_cert()));
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_timestamp_verifies(out, tsa);
+
+  // timestamp: the same rule on an already signed file.
+  const auto plain = tmp_ / "plain.dll";
+  ASSERT_EQ(wt::wslplug({"sign", dll_.string(), "--cert", signer_.cert.string(), "--key",
+                         signer_.key.string(), "-o", plain.string()})
+                .rc,
+            0);
+  const auto plain_before = wt::sha256_file(plain);
+  const auto stamped = tmp_ / "stamped.dll";
+  r = wt::wslplug(
+      with({"timestamp", plain.string(), "--timestamp", tsa.url(), "-o", stamped.string()},
+           other.root_cert()));
+  expect_refused(r);
+  EXPECT_FALSE(wt::fs::exists(stamped));
+  r = wt::wslplug(with({"timestamp", plain.string(), "--timestamp", tsa.url(), "--in-place"},
+                       other.root_cert()));
+  expect_refused(r);
+  EXPECT_EQ(wt::sha256_file(plain), plain_before);
+  r = wt::wslplug(
+      with({"timestamp", plain.string(), "--timestamp", tsa.url(), "-o", stamped.string()},
+           tsa.root_cert()));
+  ASSERT_EQ(r.rc, 0) << r.both();
+  expect_timestamp_verifies(stamped, tsa);
+
+  // A --tsa-ca that is no certificate is an input error before any request.
+  const auto requests = tsa.requests().size();
+  const auto junk = tmp_ / "junk.pem";
+  std::ofstream(junk) << "not a certificate\n";
+  r = sign(tsa.url(), tmp_ / "never.dll", with({}, junk));
+  EXPECT_EQ(r.rc, 2) << r.both();
+  EXPECT_NE(r.err.find("--tsa-ca"), std::string::npos) << r.err;
+  EXPECT_FALSE(wt::fs::exists(tmp_ / "never.dll"));
+  EXPECT_EQ(tsa.requests().size(), requests);
 }
 
 TEST_F(TimestampHttpsTest, HostNameIsChecked) {
@@ -89,7 +163,7 @@ TEST_F(TimestampHttpsTest, HostNameIsChecked) {
   wt::LocalTsa tsa({.tls = true, .tls_names = "DNS:tsa.wslplug.invalid"});
   ASSERT_TRUE(tsa.ok()) << tsa.error();
   const auto out = tmp_ / "signed.dll";
-  auto r = sign(tsa.url(), out, {"--tsa-ca", tsa.tls_ca().string()});
+  auto r = sign(tsa.url(), out, {"--timestamp-tls-ca", tsa.tls_ca().string()});
   EXPECT_EQ(r.rc, 3) << r.both();
   EXPECT_NE(r.err.find("not trusted"), std::string::npos) << r.err;
   EXPECT_FALSE(wt::fs::exists(out));
@@ -101,8 +175,8 @@ TEST_F(TimestampHttpsTest, HttpsThroughConnectProxy) {
   wt::LocalProxy proxy;
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   const auto out = tmp_ / "signed.dll";
-  auto r =
-      sign(tsa.url(), out, {"--tsa-ca", tsa.tls_ca().string()}, {{"HTTPS_PROXY", proxy.url()}});
+  auto r = sign(tsa.url(), out, {"--timestamp-tls-ca", tsa.tls_ca().string()},
+                {{"HTTPS_PROXY", proxy.url()}});
   ASSERT_EQ(r.rc, 0) << r.both();
   ASSERT_EQ(proxy.requests().size(), 1u);
   EXPECT_EQ(proxy.requests()[0], fmt::format("CONNECT 127.0.0.1:{}", tsa.port()));

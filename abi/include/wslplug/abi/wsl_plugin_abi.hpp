@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +23,31 @@ struct Version {
     return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(revision);
   }
 };
+
+// The one parser of WSL versions as people write them (--wsl-version, --require, wslplug.json):
+// "MAJOR.MINOR.REVISION" or "MAJOR.MINOR", which means MAJOR.MINOR.0; each part 1 to 4 decimal
+// digits, nothing else. nullopt otherwise. Version::text() is the canonical form to report.
+constexpr std::optional<Version> parse_version(std::string_view text) {
+  Version v;
+  std::uint32_t* parts[3] = {&v.major, &v.minor, &v.revision};
+  int count = 0;
+  std::size_t digits = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '.') {
+      if (digits == 0) return std::nullopt;
+      if (++count == 3 && i < text.size()) return std::nullopt;  // a fourth part
+      digits = 0;
+      continue;
+    }
+    if (text[i] < '0' || text[i] > '9' || ++digits > 4) return std::nullopt;
+    *parts[count] = *parts[count] * 10 + static_cast<std::uint32_t>(text[i] - '0');
+  }
+  if (count < 2) return std::nullopt;
+  return v;
+}
+// What parse_version accepts, for the fix of an error about it.
+inline constexpr std::string_view kVersionForms =
+    "MAJOR.MINOR.REVISION, or MAJOR.MINOR for MAJOR.MINOR.0";
 
 // The versions that changed the ABI (versions::Base: the API as first released), oldest first.
 namespace versions {

@@ -26,7 +26,8 @@ namespace fs = std::filesystem;
 // ------------------------------------------------------------------ WSL versions and the ABI
 // The ABI itself (tables, fields, hooks, versions) is wslplug/abi/wsl_plugin_abi.hpp.
 using WslVersion = abi::Version;
-// "X.Y.Z" (each part decimal, at most 4 digits). Input error naming `where` otherwise.
+// abi::parse_version ("X.Y.Z", or "X.Y" for X.Y.0); an input error naming `where`, with an
+// example, otherwise.
 Result<WslVersion> parse_wsl_version(std::string_view text,
                                      std::string_view where = "--wsl-version");
 // 2.0.5, 2.1.3, 2.4.4, 2.9.5.

@@ -59,8 +59,9 @@ fs::path registration_dir(const Manifest& manifest, const fs::path& project_dir)
 
 // What `run` keeps between runs of one project: <cache>/runs/<name>-<hash>, the hash (12 hex
 // digits) of the project's absolute root path, so two checkouts of one plugin never share it.
-fs::path run_state_dir(const Manifest& manifest, const fs::path& project_dir);
+// <cache> is user_cache_dir() (wslplug/core/user_cache.hpp), whose error this passes on.
+Result<fs::path> run_state_dir(const Manifest& manifest, const fs::path& project_dir);
 // Outside a project: <cache>/runs/<plugin name> (file-safe).
-fs::path run_state_dir_for_name(std::string_view plugin_name);
+Result<fs::path> run_state_dir_for_name(std::string_view plugin_name);
 
 }  // namespace wslplug::project

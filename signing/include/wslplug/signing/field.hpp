@@ -26,7 +26,8 @@ enum class Field {
   kTimestampUrl,           // the RFC 3161 server
   kTimestampRetries,       // extra attempts
   kTimestampHash,          // the imprint digest
-  kTsaCa,                  // the time-stamp server's trust anchors
+  kTsaCa,                  // the trusted roots a time-stamp token must chain to
+  kTimestampTlsCa,         // the trust anchors of an https time-stamp server's TLS certificate
   kCa,                     // trust anchors for verification
   kCrl,                    // certificate revocation lists
   kIndex,                  // a signature's index in the one numbering
@@ -37,7 +38,7 @@ enum class Field {
   kTrustCert,              // a certificate to trust
 };
 
-inline constexpr std::array<std::pair<Field, std::string_view>, 23> kFieldNames = {{
+inline constexpr std::array<std::pair<Field, std::string_view>, 24> kFieldNames = {{
     {Field::kCert, "cert"},
     {Field::kChain, "chain"},
     {Field::kKey, "key"},
@@ -53,6 +54,7 @@ inline constexpr std::array<std::pair<Field, std::string_view>, 23> kFieldNames 
     {Field::kTimestampRetries, "timestamp_retries"},
     {Field::kTimestampHash, "timestamp_hash"},
     {Field::kTsaCa, "tsa_ca"},
+    {Field::kTimestampTlsCa, "timestamp_tls_ca"},
     {Field::kCa, "ca"},
     {Field::kCrl, "crl"},
     {Field::kIndex, "index"},

@@ -27,7 +27,11 @@ struct TimestampOptions {
   int retries = 0;                                    // --timestamp-retries: extra attempts
   std::chrono::milliseconds timeout{30000};           // --timestamp-timeout: per attempt
   std::chrono::milliseconds backoff{1000};            // first retry delay; doubles per retry
-  std::vector<fs::path> tls_ca_files;  // --tsa-ca: an https server's CA; empty: the system store
+  // --timestamp-tls-ca: the CA of an https server's TLS certificate; empty: the system store.
+  std::vector<fs::path> tls_ca_files;
+  // --tsa-ca: the trusted roots the returned token must chain to (the TSA's signature, checked at
+  // its genTime, before the token is used); empty: the token is not checked against a root.
+  std::vector<fs::path> tsa_ca_files;
 };
 
 struct SignOptions {
