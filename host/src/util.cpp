@@ -12,11 +12,11 @@ void append_capped(std::string& to, std::string_view data, std::size_t max) {
   to.append(data.substr(0, max - to.size()));
 }
 
-std::string hex8(std::uint32_t v) { return errors::hresult_hex(v); }
+std::string hex8(std::uint32_t v) { return doctor::hresult_hex(v); }
 json symbol_of(std::uint32_t hr) {
   if (hr == 0) return "S_OK";
   if (hr == 1) return "S_FALSE";
-  auto s = errors::hresult_symbol(hr);
+  auto s = doctor::hresult_symbol(hr);
   return s ? json(*s) : json(nullptr);
 }
 std::string name_or_hex(std::uint32_t hr) {
