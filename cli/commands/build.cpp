@@ -93,7 +93,7 @@ class BuildRun {
   project::Manifest manifest_;
   project::BuildOutcome built_;
   project::BuildTranscript transcript_;
-  std::vector<Finding> findings_;
+  std::vector<doctor::Finding> findings_;
   std::vector<fs::path> trusted_;  // the signer's certificate from the environment or manifest
   std::optional<project::Registration> registration_;
 };

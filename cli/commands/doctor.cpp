@@ -29,7 +29,6 @@
 namespace wslplug::cli {
 namespace {
 
-namespace er = wslplug::errors;
 using nlohmann::json;
 
 struct DoctorOptions {
@@ -48,22 +47,22 @@ json string_list(const std::vector<std::string_view>& v) {
 }
 
 // The plain statement for a code no table names.
-std::string unknown_summary(const er::Diagnosis& d) {
+std::string unknown_summary(const doctor::Diagnosis& d) {
   return fmt::format(
       "unknown code: {} has no name in any table wslplug knows (WSL plugin knowledge base, "
       "winerror.h HRESULTs, Win32 errors, NTSTATUS); only its structure (severity, facility, code) "
       "is decoded. Check "
       "that it was copied completely",
-      er::hresult_hex(d.parsed.hresult));
+      doctor::hresult_hex(d.parsed.hresult));
 }
 
-json diagnosis_json(const er::Diagnosis& d) {
+json diagnosis_json(const doctor::Diagnosis& d) {
   json j;
   j["input"] = d.parsed.input;
-  j["hresult"] = er::hresult_hex(d.parsed.hresult);
+  j["hresult"] = doctor::hresult_hex(d.parsed.hresult);
   j["symbol"] = d.symbol.empty() ? json(nullptr) : json(d.symbol);
   j["known"] = d.known != nullptr;
-  j["form"] = std::string(er::input_form_name(d.parsed.form));
+  j["form"] = std::string(doctor::input_form_name(d.parsed.form));
   j["wsl_prints"] = d.wsl_prints;
   j["severity"] = d.parts.failure ? "error" : "success";
   j["facility"] = {{"number", d.parts.facility},
@@ -71,10 +70,10 @@ json diagnosis_json(const er::Diagnosis& d) {
   j["code"] = d.parts.code;
   j["win32_name"] = d.win32_name ? json(*d.win32_name) : json(nullptr);
   j["ntstatus"] = d.ntstatus ? json(*d.ntstatus) : json(nullptr);
-  j["stages"] = string_list(er::stage_names(d.stages));
-  const bool named = er::is_named(d);
+  j["stages"] = string_list(doctor::stage_names(d.stages));
+  const bool named = doctor::is_named(d);
   j["named"] = named;
-  const std::string reading = er::bare_number_reading(d.parsed);
+  const std::string reading = doctor::bare_number_reading(d.parsed);
   j["reading"] = reading.empty() ? json(nullptr) : json(reading);
   j["step"] = d.known && !d.known->step.empty() ? json(std::string(d.known->step)) : json(nullptr);
   if (named) {
@@ -129,23 +128,24 @@ void print_list(std::string_view title, const List& items, bool numbered) {
   }
 }
 
-void print_diagnosis(const er::Diagnosis& d, std::size_t count) {
+void print_diagnosis(const doctor::Diagnosis& d, std::size_t count) {
   fmt::print("{}\n", d.parsed.input);
   if (count > 1) fmt::print("  (seen {} times)\n", count);
-  const bool named = er::is_named(d);
+  const bool named = doctor::is_named(d);
   std::string head = named ? d.symbol : paint(stdout, Tone::kBad, "UNKNOWN CODE");
   if (head.empty()) head = "(no symbolic name)";
   const bool show_win32 = d.win32_name && *d.win32_name != d.symbol;
   const bool ntstatus = doctor::is_ntstatus_error(d.parsed.hresult);
   if (ntstatus)
     fmt::print("  {}  {}  NTSTATUS error, facility {:#x}, code {:#x}\n", head,
-               er::hresult_hex(d.parsed.hresult), (d.parsed.hresult >> 16) & 0xfffu, d.parts.code);
+               doctor::hresult_hex(d.parsed.hresult), (d.parsed.hresult >> 16) & 0xfffu,
+               d.parts.code);
   else
     fmt::print("  {}  {}  {}, facility {} ({}), code {:#x} ({}){}\n", head,
-               er::hresult_hex(d.parsed.hresult), d.parts.failure ? "error" : "success",
+               doctor::hresult_hex(d.parsed.hresult), d.parts.failure ? "error" : "success",
                d.facility.value_or("unknown"), d.parts.facility, d.parts.code, d.parts.code,
                show_win32 ? fmt::format(", Win32 {}", *d.win32_name) : "");
-  if (auto reading = er::bare_number_reading(d.parsed); !reading.empty())
+  if (auto reading = doctor::bare_number_reading(d.parsed); !reading.empty())
     fmt::print("  Read as: {}\n", reading);
   if (!named) {
     fmt::print("  {}\n", unknown_summary(d));
@@ -169,10 +169,10 @@ void print_diagnosis(const er::Diagnosis& d, std::size_t count) {
   }
   if (d.stages) {
     std::string st;
-    for (auto s : er::stage_names(d.stages)) st += (st.empty() ? "" : ", ") + std::string(s);
+    for (auto s : doctor::stage_names(d.stages)) st += (st.empty() ? "" : ", ") + std::string(s);
     fmt::print("  Stages: {}\n", st);
   }
-  if (d.known && !d.known->step.empty() && (d.stages & er::kStageLoad))
+  if (d.known && !d.known->step.empty() && (d.stages & doctor::kStageLoad))
     fmt::print("  Load step: {}\n", d.known->step);
   if (!ntstatus) fmt::print("  WSL prints it as: {}\n", d.wsl_prints);
   print_list(advice.specific ? "Likely causes, most likely first" : "Possible causes",
@@ -201,13 +201,13 @@ int run_codes(const DoctorOptions& o) {
   bool first = true;
   std::size_t not_codes = 0;  // inputs that were not codes: the did-you-mean budget
   for (const auto& [input, count] : merged_codes(o)) {
-    auto d = er::diagnose(input, not_codes < er::kMaxSuggestions);
+    auto d = doctor::diagnose(input, not_codes < doctor::kMaxSuggestions);
     if (!d) {
-      if (++not_codes == er::kMaxSuggestions + 1 && !o.json)
+      if (++not_codes == doctor::kMaxSuggestions + 1 && !o.json)
         note(
             fmt::format("(\"did you mean\" is shown for the first {} inputs that are not error "
                         "codes only)",
-                        er::kMaxSuggestions));
+                        doctor::kMaxSuggestions));
       rc = combine_exit(rc, exit_code(d.error().kind));
       if (o.json) {
         all.push_back({{"input", input}, {"count", count}, {"error", error_json(d.error())}});
@@ -218,7 +218,7 @@ int run_codes(const DoctorOptions& o) {
       continue;
     }
     // A code no table names is not understood: exit 1 (the help promises 0 only otherwise).
-    if (!er::is_named(*d)) rc = combine_exit(rc, kExitBad);
+    if (!doctor::is_named(*d)) rc = combine_exit(rc, kExitBad);
     if (o.json) {
       auto j = diagnosis_json(*d);
       j["count"] = count;
@@ -233,7 +233,7 @@ int run_codes(const DoctorOptions& o) {
   return rc;
 }
 
-using CheckFn = std::function<Result<std::vector<Finding>>(const std::string& path)>;
+using CheckFn = std::function<Result<std::vector<doctor::Finding>>(const std::string& path)>;
 
 struct CheckWording {
   const char* bad;  // headline when a finding has severity error
@@ -258,7 +258,7 @@ int run_checks(const std::vector<std::string>& paths, bool json_out, const Check
         report(findings.error());
       continue;
     }
-    const bool bad = has_errors(*findings);
+    const bool bad = doctor::has_errors(*findings);
     rc = combine_exit(rc, bad ? kExitBad : kExitOk);
     if (json_out) {
       all.push_back(

@@ -54,10 +54,10 @@ class Reporter {
     warn(message);
     doc_["warnings"].push_back(message);
   }
-  void findings(const std::vector<Finding>& findings) {
+  void findings(const std::vector<doctor::Finding>& findings) {
     warn_findings(findings);
     for (const auto& f : findings)
-      if (f.severity != Severity::kInfo) doc_["warnings"].push_back(f.message);
+      if (f.severity != doctor::Severity::kInfo) doc_["warnings"].push_back(f.message);
   }
   void wrote(const PlannedOutput& o) {
     status(fmt::format("wrote {}: {}", o.path.string(), o.what));
@@ -127,7 +127,7 @@ bool warn_about_local_dll(const fs::path& file, Reporter& rep) {
     return false;
   }
   rep.findings(checked->findings);
-  if (has_errors(checked->findings)) {
+  if (doctor::has_errors(checked->findings)) {
     rep.warning(fmt::format("run wslplug doctor --dll {} for the whole check (signature included)",
                             file.string()));
     return false;

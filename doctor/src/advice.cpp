@@ -11,19 +11,18 @@
 #include "wslplug/core/utf8.hpp"
 
 namespace wslplug::doctor {
-namespace er = wslplug::errors;
 namespace {
 
-std::vector<std::string> strings(const er::Lines& l) {
+std::vector<std::string> strings(const Lines& l) {
   std::vector<std::string> out;
-  for (auto line : er::lines(l)) out.emplace_back(line);
+  for (auto line : lines(l)) out.emplace_back(line);
   return out;
 }
 
 // Fills the "<name>" placeholder of checks with the plugin name when the pasted text had it.
-std::vector<std::string> personalized(const er::Lines& l, const er::Diagnosis& d) {
+std::vector<std::string> personalized(const Lines& l, const Diagnosis& d) {
   std::vector<std::string> out;
-  for (auto line : er::lines(l)) {
+  for (auto line : lines(l)) {
     std::string s(line);
     if (!d.parsed.plugin.empty())
       for (auto at = s.find("<name>"); at != std::string::npos; at = s.find("<name>", at))
@@ -34,7 +33,7 @@ std::vector<std::string> personalized(const er::Lines& l, const er::Diagnosis& d
 }
 
 // The knowledge base's notes plus how WSL's printing of the code changed across releases.
-std::vector<std::string> notes_of(const er::Diagnosis& d) {
+std::vector<std::string> notes_of(const Diagnosis& d) {
   auto all = strings(d.known->notes);
   if (!d.known->wsl_name_since.empty())
     all.push_back(fmt::format("WSL prints this code by name since {}; older releases print 0x{:x}.",
@@ -42,7 +41,7 @@ std::vector<std::string> notes_of(const er::Diagnosis& d) {
   return all;
 }
 
-Advice known_advice(const er::Diagnosis& d) {
+Advice known_advice(const Diagnosis& d) {
   Advice a;
   a.specific = true;
   a.summary = std::string(d.known->summary);
@@ -54,7 +53,7 @@ Advice known_advice(const er::Diagnosis& d) {
 }
 
 // An NTSTATUS pasted as is: the exception code of a crash, or a loader status.
-Advice ntstatus_advice(const er::Diagnosis& d) {
+Advice ntstatus_advice(const Diagnosis& d) {
   Advice g;
   g.summary = fmt::format(
       "An NTSTATUS{}: a status or exception code of Windows itself, not an HRESULT WSL prints; "
@@ -75,14 +74,14 @@ Advice ntstatus_advice(const er::Diagnosis& d) {
 }
 
 // Generic advice for a code the knowledge base does not have.
-Advice generic_advice(const er::Diagnosis& d) {
+Advice generic_advice(const Diagnosis& d) {
   Advice g;
   const auto& p = d.parts;
   if (!p.failure) {
     g.summary = d.parsed.hresult == 0
                     ? "S_OK: success, not an error"
                     : fmt::format("A success code (severity bit clear): {}",
-                                  d.symbol.empty() ? er::hresult_hex(d.parsed.hresult) : d.symbol);
+                                  d.symbol.empty() ? hresult_hex(d.parsed.hresult) : d.symbol);
     return g;
   }
   if (is_ntstatus_error(d.parsed.hresult)) return ntstatus_advice(d);
@@ -132,7 +131,7 @@ Status no_code_in_lines(std::string_view text, const std::string& where) {
   for (std::size_t pos = 0; pos < text.size();) {
     const std::string_view line = line_at(text, pos);
     if (line.empty()) continue;
-    if (er::parse_code(line, false)) return {};
+    if (parse_code(line, false)) return {};
     if (lines++ == 0) first = line;
   }
   if (lines == 0) return {};  // empty text: the caller's "no error code" error
@@ -147,7 +146,7 @@ Status no_code_in_lines(std::string_view text, const std::string& where) {
 
 }  // namespace
 
-Advice advise(const er::Diagnosis& d) { return d.known ? known_advice(d) : generic_advice(d); }
+Advice advise(const Diagnosis& d) { return d.known ? known_advice(d) : generic_advice(d); }
 
 Result<std::vector<PastedCode>> pasted_codes(std::string_view raw, const std::string& where) {
   if (raw.size() > kMaxPastedText)

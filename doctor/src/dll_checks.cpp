@@ -62,7 +62,7 @@ Status run_machine(const Subject& s, std::vector<Finding>& out) {
 Status run_exports(const Subject& s, std::vector<Finding>& out) {
   auto exports = s.image->exports();
   if (!exports)
-    out.push_back(malformed(finding::kMalformedExports, exports.error()));
+    out.push_back(malformed(kMalformedExports, exports.error()));
   else
     append(out, check_exports(*exports, s.image->path()));
   return {};
@@ -71,7 +71,7 @@ Status run_exports(const Subject& s, std::vector<Finding>& out) {
 Status run_imports(const Subject& s, std::vector<Finding>& out) {
   auto imports = s.image->imports();
   if (!imports)
-    out.push_back(malformed(finding::kMalformedImports, imports.error()));
+    out.push_back(malformed(kMalformedImports, imports.error()));
   else
     append(out, check_imports(*imports, s.image->path()));
   return {};
@@ -123,7 +123,7 @@ Result<Opened> open_image(const fs::path& path) {
   if (e.kind != ErrorKind::kInput) return std::unexpected(e);
   const bool not_pe = e.message.starts_with("not a PE image");
   out.findings.push_back(
-      not_pe ? make_finding(finding::kNotPe,
+      not_pe ? make_finding(kNotPe,
                             fmt::format("{} (official WSL builds fail the signature check with "
                                         "TRUST_E_SUBJECT_FORM_UNKNOWN; builds without it fail "
                                         "LoadLibrary with ERROR_BAD_EXE_FORMAT)",
@@ -131,7 +131,7 @@ Result<Opened> open_image(const fs::path& path) {
                             "register the plugin DLL itself (not an import library, object or "
                             "Linux .so)")
              : make_finding(
-                   finding::kMalformedPe,
+                   kMalformedPe,
                    fmt::format("{} (LoadLibrary fails with ERROR_BAD_EXE_FORMAT)", e.describe()),
                    e.fix.empty() ? "rebuild the DLL" : e.fix));
   return out;

@@ -197,14 +197,14 @@ std::vector<Finding> check_machine(const pe::Layout& layout, const std::string& 
       m == static_cast<std::uint16_t>(pe::Machine::kArm64)) {
     // Fine for its own host; say which one when it is the less common ARM64.
     if (m == static_cast<std::uint16_t>(pe::Machine::kArm64))
-      out.push_back(make_finding(finding::kMachineArm64,
+      out.push_back(make_finding(kMachineArm64,
                                  fmt::format("{}: ARM64 DLL: loads on Windows on ARM only (an x64 "
                                              "Windows fails with ERROR_BAD_EXE_FORMAT)",
                                              file),
                                  "ship an x64 build as well for x64 machines"));
   } else {
     out.push_back(make_finding(
-        finding::kWrongMachine,
+        kWrongMachine,
         fmt::format("{}: COFF header field Machine is {} ({:#06x}); wslservice is a 64-bit "
                     "process and loads only x64 or ARM64 DLLs",
                     file, pe::machine_name(m), m),
@@ -213,7 +213,7 @@ std::vector<Finding> check_machine(const pe::Layout& layout, const std::string& 
   }
   if (!layout.is_dll()) {
     out.push_back(make_finding(
-        finding::kNotDll,
+        kNotDll,
         fmt::format("{}: COFF Characteristics {:#06x} lack IMAGE_FILE_DLL (0x2000): this is an "
                     "executable, not a DLL; its runtime is never initialised when LoadLibrary maps "
                     "it, so the plugin would crash wslservice",
@@ -230,7 +230,7 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
     if (e.name != kEntryPoint) continue;
     if (!e.forwarder.empty())
       out.push_back(
-          make_finding(finding::kEntryPointForwarded,
+          make_finding(kEntryPointForwarded,
                        fmt::format("{}: export {} is forwarded to {}; GetProcAddress fails if "
                                    "that DLL or function cannot be found",
                                    file, kEntryPoint, e.forwarder),
@@ -247,7 +247,7 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
     const bool mentions = e.name.find(kEntryPoint) != std::string::npos;
     if (is_decorated(e.name)) {
       out.push_back(
-          make_finding(finding::kEntryPointDecorated,
+          make_finding(kEntryPointDecorated,
                        fmt::format("{}: the entry point is exported as '{}' (x86 stdcall "
                                    "decoration); WSL looks up exactly '{}'",
                                    file, e.name, kEntryPoint),
@@ -257,7 +257,7 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
     }
     if (mentions && (e.name.starts_with("_Z") || e.name.starts_with("?"))) {
       out.push_back(
-          make_finding(finding::kEntryPointMangled,
+          make_finding(kEntryPointMangled,
                        fmt::format("{}: the entry point is exported under the C++-mangled name "
                                    "'{}'; WSL looks up exactly '{}'",
                                    file, e.name, kEntryPoint),
@@ -266,7 +266,7 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
     }
     if (e.name == "WSLPLUGINAPI_ENTRYPOINTV1") {
       out.push_back(
-          make_finding(finding::kEntryPointMacroName,
+          make_finding(kEntryPointMacroName,
                        fmt::format("{}: exports the macro name 'WSLPLUGINAPI_ENTRYPOINTV1' "
                                    "instead of the name it expands to, '{}'",
                                    file, kEntryPoint),
@@ -277,7 +277,7 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
     }
     if (iequals(e.name, kEntryPoint)) {
       out.push_back(
-          make_finding(finding::kEntryPointWrongCase,
+          make_finding(kEntryPointWrongCase,
                        fmt::format("{}: exports '{}'; GetProcAddress is case-sensitive and WSL "
                                    "looks up exactly '{}'",
                                    file, e.name, kEntryPoint),
@@ -297,7 +297,7 @@ std::vector<Finding> check_exports(const std::vector<pe::Export>& exports,
     ++shown;
   }
   out.push_back(make_finding(
-      finding::kEntryPointMissing,
+      kEntryPointMissing,
       exports.empty()
           ? fmt::format("{}: exports nothing; WSL needs the export '{}'", file, kEntryPoint)
           : fmt::format("{}: does not export '{}' (exports: {})", file, kEntryPoint, names),
@@ -314,7 +314,7 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
     const std::string how = imp.delayed ? "delay-loads" : "imports";
     if (imp.delayed) {
       out.push_back(make_finding(
-          finding::kDelayImport,
+          kDelayImport,
           fmt::format("{}: delay-loads {}, which is not a System32 DLL: loading succeeds, but the "
                       "first call into it raises an exception inside wslservice when Windows "
                       "cannot find it (the plugin's folder is not searched)",
@@ -326,7 +326,7 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
     switch (kind) {
       case ImportKind::kMingwRuntime:
         out.push_back(make_finding(
-            finding::kImportMingwRuntime,
+            kImportMingwRuntime,
             fmt::format("{}: {} {}, a MinGW runtime DLL that Windows does not ship; wslservice "
                         "loads plugins with the default search order (not the plugin's folder), "
                         "so LoadLibrary fails",
@@ -336,7 +336,7 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
         break;
       case ImportKind::kDebugRuntime:
         out.push_back(make_finding(
-            finding::kImportDebugRuntime,
+            kImportDebugRuntime,
             fmt::format("{}: {} {}, the debug C runtime, which exists only where Visual Studio is "
                         "installed",
                         file, how, imp.dll),
@@ -344,7 +344,7 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
         break;
       case ImportKind::kVcRuntime:
         out.push_back(make_finding(
-            finding::kImportVcRuntime,
+            kImportVcRuntime,
             fmt::format("{}: {} {}, part of the VC++ Redistributable: the plugin loads only on "
                         "machines where it is installed",
                         file, how, imp.dll),
@@ -354,7 +354,7 @@ std::vector<Finding> check_imports(const std::vector<pe::Import>& imports,
       case ImportKind::kOther:
       case ImportKind::kSystem:
         out.push_back(make_finding(
-            finding::kImportNotSystem,
+            kImportNotSystem,
             fmt::format("{}: {} {}, which is not a System32 DLL; wslservice loads plugins with "
                         "the default search order, which does not include the plugin's folder, so "
                         "LoadLibrary fails unless the DLL is on the system PATH",

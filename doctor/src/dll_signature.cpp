@@ -39,31 +39,31 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
   };
   if (has(v, Verdict::kMalformed))
     out.push_back(
-        make_finding(finding::kSignatureMalformed,
+        make_finding(kSignatureMalformed,
                      fmt::format("{}: the PKCS#7 signature or its SpcIndirectDataContent is "
                                  "malformed ({}); Windows cannot decode it",
                                  who, detail("malformed")),
                      kResign));
   if (has(v, Verdict::kBadDigest))
     out.push_back(make_finding(
-        finding::kDigestMismatch,
+        kDigestMismatch,
         fmt::format("{}: the file changed after signing: signed {} digest {}, computed {}", who,
                     s.digest_algorithm, s.embedded_digest.empty() ? "?" : s.embedded_digest,
                     s.computed_digest.empty() ? "?" : s.computed_digest),
         std::string(kResign) + "; do not modify the DLL after signing"));
   if (has(v, Verdict::kUnsupportedDigest))
     out.push_back(make_finding(
-        finding::kDigestUnsupported,
+        kDigestUnsupported,
         fmt::format("{}: digest algorithm '{}' is not supported", who, s.digest_algorithm),
         "re-sign with SHA-256 (wslplug sign --hash sha256)"));
   if (has(v, Verdict::kBadSignature))
-    out.push_back(make_finding(finding::kSignatureInvalid,
+    out.push_back(make_finding(kSignatureInvalid,
                                fmt::format("{}: the signer's signature does not verify ({})", who,
                                            detail("bad signature")),
                                kResign));
   if (has(v, Verdict::kWrongUsage))
     out.push_back(make_finding(
-        finding::kCertWrongUsage,
+        kCertWrongUsage,
         fmt::format("{}: the signing certificate lacks the Code Signing extended key usage "
                     "(1.3.6.1.5.5.7.3.3) or the digitalSignature key usage",
                     who),
@@ -72,7 +72,7 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
   if (has(v, Verdict::kExpired | Verdict::kNotYetValid)) {
     const bool expired = has(v, Verdict::kExpired);
     out.push_back(make_finding(
-        expired ? finding::kCertExpired : finding::kCertNotYetValid,
+        expired ? kCertExpired : kCertNotYetValid,
         fmt::format("{}: the signing certificate is {} (valid from unix time {} to {}) and the "
                     "signature has no valid timestamp",
                     who, expired ? "expired" : "not yet valid", s.signer_not_before,
@@ -83,7 +83,7 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
   }
   if (has(v, Verdict::kChainIncomplete))
     out.push_back(
-        make_finding(finding::kChainIncomplete,
+        make_finding(kChainIncomplete,
                      fmt::format("{}: the certificate chain cannot be built: an intermediate "
                                  "certificate of '{}' is missing",
                                  who, s.signer_issuer),
@@ -91,14 +91,14 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
                      "intermediate.pem ...) or install them into Cert:\\LocalMachine\\CA"));
   if (has(v, Verdict::kUntrustedRoot))
     out.push_back(
-        make_finding(finding::kUntrustedRoot,
+        make_finding(kUntrustedRoot,
                      fmt::format("{}: the chain ends in {} that is not trusted{}", who,
                                  s.self_signed ? "a self-signed certificate" : "a root",
                                  have_ca ? " by the --ca roots" : " by this system's trust store"),
                      trust_fix(s, have_ca)));
   if (has(v, Verdict::kUnsignedData))
     out.push_back(make_finding(
-        finding::kSignatureUnsignedData,
+        kSignatureUnsignedData,
         fmt::format("{}: {}. Windows ignores such data by default, but a machine with the "
                     "certificate padding check (EnableCertPaddingCheck=1 under "
                     "HKLM\\Software\\Microsoft\\Cryptography\\Wintrust\\Config, the "
@@ -106,14 +106,14 @@ void add_signature_findings(const std::string& file, const SignatureReport& s, b
                     who, detail("data after the PKCS#7 signature")),
         std::string(kResign) + "; do not append data to the signature"));
   if (has(v, Verdict::kRevoked))
-    out.push_back(make_finding(finding::kCertRevoked,
+    out.push_back(make_finding(kCertRevoked,
                                fmt::format("{}: a certificate of the chain is revoked, or its "
                                            "revocation status is unknown ({})",
                                            who, detail("revoked")),
                                "sign with a certificate that is not revoked"));
   if (has(v, Verdict::kBadTimestamp))
     out.push_back(make_finding(
-        finding::kTimestampInvalid,
+        kTimestampInvalid,
         fmt::format("{}: the timestamp countersignature is invalid ({})", who,
                     s.timestamp && !s.timestamp->problem.empty() ? s.timestamp->problem
                                                                  : detail("invalid timestamp")),
@@ -131,14 +131,14 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
     // A structurally broken certificate table: Windows cannot read the signature either.
     const Error& e = *report.table_error;
     out.push_back(
-        make_finding(finding::kSignatureUnreadable,
+        make_finding(kSignatureUnreadable,
                      fmt::format("{}: the signature cannot be read: {}", file, e.describe()),
                      e.fix.empty() ? std::string(kResign) : e.fix));
     return out;
   }
   if (!report.is_signed || report.signatures.empty()) {
     out.push_back(make_finding(
-        finding::kUnsigned,
+        kUnsigned,
         fmt::format("{}: has no Authenticode signature (the certificate table is empty); "
                     "official WSL builds refuse to load unsigned plugins",
                     file),
@@ -153,14 +153,14 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
     add_signature_findings(file, s, have_ca, sig);
     if (sig.empty())
       sig.push_back(
-          make_finding(finding::kSignatureProblem,
+          make_finding(kSignatureProblem,
                        fmt::format("{}: signature #{} does not verify: {}", file, s.index,
                                    s.problems.empty() ? "unknown problem" : s.problems.front()),
                        kResign));
     if (secondary) {
       for (auto& f : sig) {
         f.severity = Severity::kWarning;
-        f.id = std::string(finding::kNestedPrefix) + f.id;
+        f.id = std::string(kNestedPrefix) + f.id;
         f.message += " (a nested signature: WinVerifyTrust checks only the primary one)";
       }
     }
@@ -168,7 +168,7 @@ std::vector<Finding> signature_findings(const FileReport& report, const VerifyOp
   }
   if (!report.checksum_ok && report.stored_checksum != report.computed_checksum)
     out.push_back(
-        make_finding(finding::kChecksumMismatch,
+        make_finding(kChecksumMismatch,
                      fmt::format("{}: PE CheckSum is {:#010x}, computed {:#010x} (Windows does "
                                  "not check it for user-mode DLLs; signing tools update it)",
                                  file, report.stored_checksum, report.computed_checksum),
@@ -184,7 +184,7 @@ Result<SignatureCheck> check_signature(const fs::path& path, const VerifyOptions
     if (e.kind == ErrorKind::kIo || e.kind == ErrorKind::kInternal) return std::unexpected(e);
     // A structurally broken certificate table: Windows cannot read the signature either.
     out.findings.push_back(make_finding(
-        finding::kSignatureUnreadable,
+        kSignatureUnreadable,
         fmt::format("{}: the signature cannot be read: {}", path.string(), e.describe()),
         e.fix.empty() ? std::string(kResign) : e.fix));
   } else {
@@ -205,7 +205,7 @@ std::vector<Finding> location_findings(const fs::path& path, std::string_view au
   const registry::LocationRisk risk = registry::writable_location(windows->path);
   if (risk.kind == registry::WritableLocation::kNone) return {};
   return {make_finding(
-      finding::kDllUserWritable,
+      kDllUserWritable,
       fmt::format("{} is {} on Windows: {}", path.string(), windows->path, risk.reason),
       fmt::format("do not register it there: install it where only administrators can write, "
                   "e.g. with wslplug register --ps1 --source {} (default folder {}\\)",

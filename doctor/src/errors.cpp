@@ -14,7 +14,7 @@
 #include "wslplug/core/suggest.hpp"
 #include "wslplug/core/text.hpp"
 
-namespace wslplug::errors {
+namespace wslplug::doctor {
 namespace {
 
 // Strips what surrounds a code when it is pasted: whitespace, quotes, backticks, brackets, and
@@ -644,4 +644,4 @@ Result<Diagnosis> diagnose(std::string_view input, bool suggest) {
   return d;
 }
 
-}  // namespace wslplug::errors
+}  // namespace wslplug::doctor

@@ -6,7 +6,7 @@
 
 #include "wslplug/doctor/errors.hpp"
 
-namespace wslplug::errors {
+namespace wslplug::doctor {
 namespace {
 
 // Shared check and fix lines.
@@ -942,4 +942,4 @@ constexpr KnownError kTable[] = {
 
 std::span<const KnownError> knowledge_base() { return kTable; }
 
-}  // namespace wslplug::errors
+}  // namespace wslplug::doctor

@@ -1,4 +1,4 @@
-// Internal: the name tables generated from MinGW's winerror.h (lib/gen/gen_winerror.py), sorted
+// Internal: the name tables generated from MinGW's winerror.h (doctor/gen/gen_winerror.py), sorted
 // by value; several names can share a value (the header's first name comes first).
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-namespace wslplug::errors::detail {
+namespace wslplug::doctor::detail {
 
 struct NamedCode {
   std::uint32_t value;
@@ -18,4 +18,4 @@ std::span<const NamedCode> hresult_names();   // E_*, TRUST_E_*, CERT_E_*, ...
 std::span<const NamedCode> facility_names();  // FACILITY_*
 std::span<const NamedCode> ntstatus_names();  // STATUS_* (ntstatus.h)
 
-}  // namespace wslplug::errors::detail
+}  // namespace wslplug::doctor::detail

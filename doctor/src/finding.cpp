@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace wslplug {
+namespace wslplug::doctor {
 
 std::string_view severity_name(Severity s) {
   switch (s) {
@@ -45,8 +45,6 @@ bool has_errors(const std::vector<Finding>& findings) {
 
 namespace {
 
-using namespace finding;
-
 constexpr const FindingKind* kCatalogue[] = {
     // signature
     &kUnsigned, &kSignatureUnreadable, &kSignatureMalformed, &kDigestMismatch, &kDigestUnsupported,
@@ -74,10 +72,10 @@ constexpr const FindingKind* kCatalogue[] = {
 std::span<const FindingKind* const> finding_catalogue() { return kCatalogue; }
 
 const FindingKind* find_finding_kind(std::string_view id) {
-  if (id.starts_with(finding::kNestedPrefix)) id.remove_prefix(finding::kNestedPrefix.size());
+  if (id.starts_with(kNestedPrefix)) id.remove_prefix(kNestedPrefix.size());
   for (const auto* k : finding_catalogue())
     if (k->id == id) return k;
   return nullptr;
 }
 
-}  // namespace wslplug
+}  // namespace wslplug::doctor

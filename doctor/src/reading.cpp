@@ -7,7 +7,7 @@
 
 #include "wslplug/doctor/errors.hpp"
 
-namespace wslplug::errors {
+namespace wslplug::doctor {
 
 bool is_named(const Diagnosis& d) {
   return d.known != nullptr || !d.symbol.empty() || d.win32_name.has_value() ||
@@ -63,4 +63,4 @@ std::string bare_number_reading(const ParsedCode& parsed) {
   }
 }
 
-}  // namespace wslplug::errors
+}  // namespace wslplug::doctor

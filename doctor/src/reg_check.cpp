@@ -39,13 +39,13 @@ void check_path_text(const PathSubject& p, std::vector<Finding>& out) {
   const std::string& path = p.path;
   if (has_control(path)) {
     out.push_back(make_finding(
-        finding::kPathControlCharacter,
+        kPathControlCharacter,
         fmt::format("{}: the path \"{}\" contains control characters", at, printable(path)),
         std::string(kFixBare)));
   }
   if (path.find('"') != std::string::npos) {
     out.push_back(
-        make_finding(finding::kPathQuotes,
+        make_finding(kPathQuotes,
                      fmt::format("{}: the path {} contains double quotes; WSL passes the value "
                                  "to CreateFileW as is",
                                  at, printable(path)),
@@ -53,7 +53,7 @@ void check_path_text(const PathSubject& p, std::vector<Finding>& out) {
   }
   if (has_env_var(path)) {
     out.push_back(
-        make_finding(finding::kPathEnvVar,
+        make_finding(kPathEnvVar,
                      fmt::format("{}: the path \"{}\" contains an environment variable; WSL "
                                  "never expands it",
                                  at, printable(path)),
@@ -69,7 +69,7 @@ void check_path_root(const PathSubject& p, std::vector<Finding>& out) {
   if (unc && (lnorm.starts_with("\\\\wsl$\\") || lnorm.starts_with("\\\\wsl.localhost\\") ||
               lnorm == "\\\\wsl$" || lnorm == "\\\\wsl.localhost")) {
     out.push_back(
-        make_finding(finding::kPathInDistribution,
+        make_finding(kPathInDistribution,
                      fmt::format("{}: \"{}\" is a file inside a WSL distribution; the service "
                                  "loads plugins when it starts, before any distribution runs, "
                                  "and cannot read it",
@@ -79,7 +79,7 @@ void check_path_root(const PathSubject& p, std::vector<Finding>& out) {
                      "that path"));
   } else if (unc) {
     out.push_back(
-        make_finding(finding::kPathUnc,
+        make_finding(kPathUnc,
                      fmt::format("{}: \"{}\" is on a network share; the service runs as "
                                  "LocalSystem and reaches it as the computer account, at boot, "
                                  "possibly before the network is up, and whoever can write the "
@@ -93,14 +93,14 @@ void check_path_root(const PathSubject& p, std::vector<Finding>& out) {
         "Plugins\\\\my_plugin\\\\my_plugin.dll";
     if (auto w = to_windows_path(path); w) fix = fmt::format("write \"{}\"", escape(w->path));
     out.push_back(
-        make_finding(finding::kPathLinux,
+        make_finding(kPathLinux,
                      fmt::format("{}: \"{}\" is a Linux path; Windows reads it as a folder on "
                                  "the current drive",
                                  at, printable(path)),
                      fix));
   } else if (!drive) {
     const bool has_dir = norm.find('\\') != std::string::npos;
-    Finding f = make_finding(finding::kPathRelative,
+    Finding f = make_finding(kPathRelative,
                              fmt::format("{}: \"{}\" is not an absolute path; the service "
                                          "resolves it against its own folder",
                                          at, printable(path)),
@@ -132,7 +132,7 @@ void check_names(const PathSubject& p, std::vector<Finding>& out) {
     }
     if (auto device = reserved_device_name(part); !device.empty()) {
       out.push_back(make_finding(
-          finding::kPathReservedName,
+          kPathReservedName,
           fmt::format("{}: the path \"{}\" has the component \"{}\", the reserved device name {}: "
                       "Windows opens the device, not a file, so the DLL cannot be there",
                       at, printable(path), printable(part), device),
@@ -142,7 +142,7 @@ void check_names(const PathSubject& p, std::vector<Finding>& out) {
     }
     if (const std::size_t n = utf16_length(part); n > 255) {
       out.push_back(make_finding(
-          finding::kPathNameTooLong,
+          kPathNameTooLong,
           fmt::format("{}: the path \"{}\" has a {}-character component; Windows file systems "
                       "allow at most 255 in one name, so the DLL cannot be there",
                       at, printable(path).substr(0, 300), n),
@@ -166,7 +166,7 @@ void check_location(const PathSubject& p, std::vector<Finding>& out) {
   if (mount)
     message += fmt::format(" (\"{}\" is the WSL mount path of {})", printable(path), windows->path);
   out.push_back(make_finding(
-      finding::kPathUserWritable, std::move(message),
+      kPathUserWritable, std::move(message),
       fmt::format("install the DLL where only administrators can write, e.g. \"{}\" (wslplug "
                   "register --ps1 writes a script that copies it there and locks the folder)",
                   escape(default_install_path(windows_stem(windows->path),
@@ -175,15 +175,14 @@ void check_location(const PathSubject& p, std::vector<Finding>& out) {
 
 void check_empty(const PathSubject& p, std::vector<Finding>& out) {
   if (p.path.empty())
-    out.push_back(
-        make_finding(finding::kPathEmpty, p.at + ": the path is empty", std::string(kFixBare)));
+    out.push_back(make_finding(kPathEmpty, p.at + ": the path is empty", std::string(kFixBare)));
 }
 
 void check_characters(const PathSubject& p, std::vector<Finding>& out) {
   if (!p.drive && !p.unc) return;
   const std::string rest = p.norm.substr(2);
   if (auto bad = rest.find_first_of("<>|?*:"); bad != std::string::npos) {
-    out.push_back(make_finding(finding::kPathInvalidCharacter,
+    out.push_back(make_finding(kPathInvalidCharacter,
                                fmt::format("{}: the path \"{}\" contains '{}', which Windows does "
                                            "not allow in file names",
                                            p.at, printable(p.path), rest[bad]),
@@ -194,7 +193,7 @@ void check_characters(const PathSubject& p, std::vector<Finding>& out) {
 void check_separators(const PathSubject& p, std::vector<Finding>& out) {
   if (p.drive && p.path.find('/') != std::string::npos) {
     out.push_back(
-        make_finding(finding::kPathForwardSlashes,
+        make_finding(kPathForwardSlashes,
                      fmt::format("{}: the path \"{}\" uses '/'; LoadLibrary documents only "
                                  "'\\' as the separator",
                                  p.at, printable(p.path)),
@@ -206,7 +205,7 @@ void check_separators(const PathSubject& p, std::vector<Finding>& out) {
 void check_extension(const PathSubject& p, std::vector<Finding>& out) {
   if (!ascii_lower(p.norm).ends_with(".dll")) {
     out.push_back(make_finding(
-        finding::kPathNotDll,
+        kPathNotDll,
         fmt::format("{}: the path \"{}\" does not end in .dll", p.at, printable(p.path)),
         "register the plugin DLL itself"));
   }
@@ -248,13 +247,13 @@ void check_path(const std::string& at, const std::string& path, std::vector<Find
 
 void check_encoding(const Document& doc, const std::string& f, std::vector<Finding>& out) {
   if (doc.encoding == Encoding::kUtf8 && doc.had_bom) {
-    out.push_back(make_finding(finding::kEncodingUtf8Bom,
+    out.push_back(make_finding(kEncodingUtf8Bom,
                                f + ": the file starts with a UTF-8 byte-order mark, which reg "
                                    "import (Wine's, at least) refuses",
                                "save it as UTF-16 LE with BOM (wslplug register --emit-reg does)"));
   }
   if (doc.non_ascii_without_bom) {
-    out.push_back(make_finding(finding::kEncodingNonAscii,
+    out.push_back(make_finding(kEncodingNonAscii,
                                f + ": the file has non-ASCII text but no byte-order mark; regedit "
                                    "and reg.exe read it in the ANSI code page, so names and paths "
                                    "change",
@@ -268,21 +267,20 @@ void check_other_key(const Key& key, const std::string& lk, const std::string& a
   const std::string plugins = ascii_lower(kPluginsKey);
   if (lk.find("wow6432node") != std::string::npos && lk.find("lxss") != std::string::npos) {
     out.push_back(
-        make_finding(finding::kKeyWow6432Node,
+        make_finding(kKeyWow6432Node,
                      at_key + " is in the 32-bit registry view (WOW6432Node); the "
                               "64-bit WSL service never reads it, so the plugin is not "
                               "loaded",
                      fmt::format("use [{}] (and reg.exe import FILE /reg:64)", kPluginsKey)));
   } else if (lk.starts_with("hklm\\") && lk.substr(4) == plugins.substr(18)) {
-    out.push_back(make_finding(finding::kKeyAbbreviated,
+    out.push_back(make_finding(kKeyAbbreviated,
                                at_key + " abbreviates the hive; .reg files need the full name",
                                fmt::format("write [{}]", kPluginsKey)));
   } else if (lk.find("lxss") != std::string::npos) {
-    out.push_back(make_finding(finding::kKeyWrong,
-                               at_key + " is not the key WSL reads plugins from",
+    out.push_back(make_finding(kKeyWrong, at_key + " is not the key WSL reads plugins from",
                                fmt::format("write [{}]", kPluginsKey)));
   } else if (!key.values.empty()) {
-    out.push_back(make_finding(finding::kKeyOther,
+    out.push_back(make_finding(kKeyOther,
                                at_key + " is not the WSL plugins key; its values are not plugin "
                                         "registrations",
                                "keep registration files to the plugins key"));
@@ -298,7 +296,7 @@ struct Seen {
 void check_name(const Value& v, const std::string& at, Seen& seen, std::vector<Finding>& out) {
   if (v.is_default) {
     out.push_back(make_finding(
-        finding::kNameDefaultValue,
+        kNameDefaultValue,
         at + " is the key's unnamed default value; the plugin would have "
              "an empty name in WSL's error messages",
         "use a named value: "
@@ -306,14 +304,14 @@ void check_name(const Value& v, const std::string& at, Seen& seen, std::vector<F
     return;
   }
   if (v.name.empty() || has_control(v.name)) {
-    out.push_back(make_finding(finding::kNameInvalid,
+    out.push_back(make_finding(kNameInvalid,
                                at + ": the plugin name is empty or contains control characters",
                                "use a short descriptive name: users see it in WSL's error "
                                "messages"));
   }
   const std::string ln = ascii_lower(v.name);
   if (auto it = seen.names.find(ln); it != seen.names.end()) {
-    out.push_back(make_finding(finding::kNameDuplicate,
+    out.push_back(make_finding(kNameDuplicate,
                                fmt::format("{}: the name was already set on line {}; the later "
                                            "line wins",
                                            at, it->second),
@@ -334,7 +332,7 @@ Finding not_reg_sz(const Value& v, const std::string& at) {
                       escape(printable(v.name)));
     if (!v.text.empty()) fix += fmt::format(" (it holds \"{}\")", printable(v.text));
   }
-  return make_finding(finding::kValueNotRegSz,
+  return make_finding(kValueNotRegSz,
                       fmt::format("{} is {}; WSL loads only REG_SZ values and skips this one "
                                   "silently (no error, the plugin just never loads)",
                                   at, what),
@@ -347,8 +345,7 @@ void check_value(const Value& v, const std::string& f, Seen& seen, std::vector<F
   const std::string at = fmt::format("{}: line {}: value \"{}\"", f, v.line, shown_name);
   check_name(v, at, seen, out);
   if (v.kind == ValueKind::kDelete) {
-    out.push_back(
-        make_finding(finding::kValueRemoved, at + " is removed (\"name\"=-)", "nothing to do"));
+    out.push_back(make_finding(kValueRemoved, at + " is removed (\"name\"=-)", "nothing to do"));
     return;
   }
   if (v.kind != ValueKind::kString) {
@@ -359,7 +356,7 @@ void check_value(const Value& v, const std::string& f, Seen& seen, std::vector<F
   std::string lp = ascii_lower(v.text);
   std::replace(lp.begin(), lp.end(), '/', '\\');
   if (auto it = seen.paths.find(lp); it != seen.paths.end() && !v.text.empty()) {
-    out.push_back(make_finding(finding::kPathDuplicate,
+    out.push_back(make_finding(kPathDuplicate,
                                fmt::format("{}: the same DLL is registered as \"{}\" on line {}; "
                                            "WSL loads it once, under the first name",
                                            at, printable(it->second.first), it->second.second),
@@ -385,7 +382,7 @@ std::vector<Finding> check_registration(const Document& doc, const std::string& 
     if (lk != plugins) {
       check_other_key(key, lk, at_key, out);
     } else if (key.remove) {
-      out.push_back(make_finding(finding::kKeyDeleted,
+      out.push_back(make_finding(kKeyDeleted,
                                  at_key + " deletes the whole plugins key: every plugin "
                                           "registration on the machine is removed",
                                  "remove single plugins with \"NAME\"=- lines instead"));
@@ -397,7 +394,7 @@ std::vector<Finding> check_registration(const Document& doc, const std::string& 
     }
   }
   if (!any) {
-    out.push_back(make_finding(finding::kNoRegistration,
+    out.push_back(make_finding(kNoRegistration,
                                fmt::format("{}: the file sets no value under [{}]", f, kPluginsKey),
                                "generate one with: wslplug register 'C:\\Program Files\\WSL "
                                "Plugins\\my_plugin\\my_plugin.dll'"));
@@ -412,7 +409,7 @@ std::vector<Finding> registered_location_findings(const WindowsPath& path, std::
   if (path.from_wsl_mount) message += fmt::format(" (given as its WSL mount path {})", input);
   const std::string stem = windows_stem(path.path);
   return {make_finding(
-      finding::kPathUserWritable, std::move(message),
+      kPathUserWritable, std::move(message),
       fmt::format("register it where only administrators can write, e.g. '{}' (wslplug register "
                   "--ps1 writes a script that copies it there and locks the folder)",
                   default_install_path(stem, stem)))};

@@ -9,34 +9,34 @@
 #include "wslplug/doctor/advice.hpp"
 #include "wslplug/doctor/errors.hpp"
 
-namespace er = wslplug::errors;
+namespace doctor = wslplug::doctor;
 namespace wf = wslplug::fuzz;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto input = wf::text(data, size);
-  auto parsed = er::parse_code(input);
-  auto diagnosis = er::diagnose(input);
+  auto parsed = doctor::parse_code(input);
+  auto diagnosis = doctor::diagnose(input);
   WSLPLUG_FUZZ_CHECK(parsed.has_value() == diagnosis.has_value());
   if (parsed) {
     const std::uint32_t hr = parsed->hresult;
     WSLPLUG_FUZZ_CHECK(diagnosis->parsed.hresult == hr);
     // The canonical spelling of the code parses back to the same code (small values such as
     // S_FALSE read back as Win32 codes, as a bare 0x7e does).
-    const std::string hex = er::hresult_hex(hr);
+    const std::string hex = doctor::hresult_hex(hr);
     WSLPLUG_FUZZ_CHECK(hex.size() == 10);
-    auto again = er::parse_code(hex);
-    const std::uint32_t expect = hr != 0 && hr <= 0xffff ? er::hresult_from_win32(hr) : hr;
+    auto again = doctor::parse_code(hex);
+    const std::uint32_t expect = hr != 0 && hr <= 0xffff ? doctor::hresult_from_win32(hr) : hr;
     WSLPLUG_FUZZ_CHECK(again.has_value() && again->hresult == expect);
-    WSLPLUG_FUZZ_CHECK(!er::wsl_code_string(hr).empty());
+    WSLPLUG_FUZZ_CHECK(!doctor::wsl_code_string(hr).empty());
     (void)wslplug::doctor::advise(*diagnosis);
-    (void)er::explain_context(parsed->context, er::find_known(hr));
+    (void)doctor::explain_context(parsed->context, doctor::find_known(hr));
   } else {
     WSLPLUG_FUZZ_CHECK(!parsed.error().message.empty());
   }
-  if (auto v = er::symbol_value(input)) (void)er::hresult_symbol(*v);
-  (void)er::find_known_symbol(input);
+  if (auto v = doctor::symbol_value(input)) (void)doctor::hresult_symbol(*v);
+  (void)doctor::find_known_symbol(input);
   // parse_code already asks did_you_mean for what it cannot read; the direct call is kept to
   // short inputs, where near misses live (its cost grows with the length times every name).
-  if (size <= 32) (void)er::did_you_mean(input);
+  if (size <= 32) (void)doctor::did_you_mean(input);
   return 0;
 }

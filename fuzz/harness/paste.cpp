@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t n = 0;
   for (const auto& code : *codes) {
     if (++n > 64) break;  // each diagnosis is the errcode target's business
-    if (auto d = wslplug::errors::diagnose(code)) (void)wslplug::doctor::advise(*d);
+    if (auto d = wslplug::doctor::diagnose(code)) (void)wslplug::doctor::advise(*d);
   }
   return 0;
 }

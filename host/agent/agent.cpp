@@ -62,7 +62,7 @@
 
 namespace {
 
-namespace proto = wslplug::sandbox_protocol;
+namespace proto = wslplug::host::agent;
 using wslplug::Fd;
 
 // Paths inside the machine (docs/sandbox.md).

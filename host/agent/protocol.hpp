@@ -35,7 +35,7 @@
 
 #include "wslplug/core/fd.hpp"
 
-namespace wslplug::sandbox_protocol {
+namespace wslplug::host::agent {
 
 // Large enough for a spawn with a big environment; the sockets' buffers are raised to match.
 inline constexpr std::size_t kMaxMessage = 256 * 1024;
@@ -164,4 +164,4 @@ inline std::optional<Message> receive_message(int sock) {
   return m;
 }
 
-}  // namespace wslplug::sandbox_protocol
+}  // namespace wslplug::host::agent

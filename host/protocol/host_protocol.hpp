@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace wslplug::host_protocol {
+namespace wslplug::host::protocol {
 
 inline constexpr std::string_view kNull = "~";
 
@@ -80,4 +80,4 @@ inline std::vector<std::string> split(std::string_view line) {
   }
 }
 
-}  // namespace wslplug::host_protocol
+}  // namespace wslplug::host::protocol

@@ -371,7 +371,7 @@ void VersionRun::on_api_line(const std::vector<std::string>& t) {
 // crash CODE ADDRESS MODULE OFFSET ACCESS FAULT_ADDRESS THREAD SEQ: an unhandled exception.
 void VersionRun::on_crash_line(const std::vector<std::string>& t) {
   const std::uint32_t code = parse_hex(t[1]);
-  auto name = errors::ntstatus_name(code);
+  auto name = doctor::ntstatus_name(code);
   json crash = {{"code", hex8(code)},
                 {"name", name ? json(std::string(*name)) : json(nullptr)},
                 {"kind", "exception"},

@@ -26,7 +26,7 @@
 
 namespace wslplug::host::sandbox {
 
-namespace proto = wslplug::sandbox_protocol;
+namespace proto = wslplug::host::agent;
 
 namespace {
 

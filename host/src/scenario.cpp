@@ -230,7 +230,7 @@ Result<std::optional<std::string>> nullable_string(const Ctx& c, const json& v,
 }
 
 Result<std::uint32_t> parse_hresult_text(std::string_view text) {
-  if (auto value = errors::symbol_value(text)) return *value;
+  if (auto value = doctor::symbol_value(text)) return *value;
   std::string_view s = text;
   if (s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
   std::uint32_t v = 0;

@@ -79,24 +79,24 @@ TrustCheck check_trust(const Options& o) {
   }
   if (checked->report && !checked->report->signatures.empty())
     r["signer"] = checked->report->signatures.front().signer_subject;
-  const Finding* failure = nullptr;
+  const doctor::Finding* failure = nullptr;
   for (const auto& f : checked->findings)
-    if (f.severity == Severity::kError && !f.wsl_error.empty()) {
+    if (f.severity == doctor::Severity::kError && !f.wsl_error.empty()) {
       failure = &f;
       break;
     }
   if (!failure) return t;
-  const std::uint32_t hr = errors::symbol_value(failure->wsl_error).value_or(0x800B0100u);
-  const bool no_signature = failure->is(finding::kUnsigned);
+  const std::uint32_t hr = doctor::symbol_value(failure->wsl_error).value_or(0x800B0100u);
+  const bool no_signature = failure->is(doctor::kUnsigned);
   std::string fix = failure->fix;
   if (no_signature) {
     fix = std::string(kSignFixes);
-  } else if (failure->is(finding::kUntrustedRoot) || failure->is(finding::kChainIncomplete)) {
+  } else if (failure->is(doctor::kUntrustedRoot) || failure->is(doctor::kChainIncomplete)) {
     fix +=
         "; for wslplug run: give the root with --ca FILE (in the project, its "
         ".wslplug/cert.pem is trusted)";
   }
-  r["hresult"] = errors::hresult_hex(hr);
+  r["hresult"] = doctor::hresult_hex(hr);
   r["symbol"] = failure->wsl_error;
   r["finding"] = failure->id;
   r["message"] = failure->message;

@@ -12,11 +12,11 @@ void append_capped(std::string& to, std::string_view data, std::size_t max) {
   to.append(data.substr(0, max - to.size()));
 }
 
-std::string hex8(std::uint32_t v) { return errors::hresult_hex(v); }
+std::string hex8(std::uint32_t v) { return doctor::hresult_hex(v); }
 json symbol_of(std::uint32_t hr) {
   if (hr == 0) return "S_OK";
   if (hr == 1) return "S_FALSE";
-  auto s = errors::hresult_symbol(hr);
+  auto s = doctor::hresult_symbol(hr);
   return s ? json(*s) : json(nullptr);
 }
 std::string name_or_hex(std::uint32_t hr) {
@@ -40,13 +40,13 @@ std::uint32_t parse_hex(std::string_view s) {
 }
 
 std::string encode(const std::optional<std::string>& s) {
-  return s ? host_protocol::encode(*s) : std::string(host_protocol::kNull);
+  return s ? protocol::encode(*s) : std::string(protocol::kNull);
 }
 // A protocol string token: nullopt for "~" (NULL) or a malformed token.
 std::optional<std::string> decode(std::string_view t, bool* is_null) {
   std::string out;
   bool null_token = false;
-  const bool ok = host_protocol::decode(t, &out, &null_token);
+  const bool ok = protocol::decode(t, &out, &null_token);
   if (is_null) *is_null = null_token;
   if (!ok || null_token) return std::nullopt;
   return out;
@@ -71,7 +71,7 @@ std::vector<std::string> split_commas(std::string_view s) {
   }
 }
 
-std::vector<std::string> split(std::string_view line) { return host_protocol::split(line); }
+std::vector<std::string> split(std::string_view line) { return protocol::split(line); }
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 double round1(double v) { return static_cast<double>(static_cast<long long>(v * 10 + 0.5)) / 10; }

@@ -129,7 +129,7 @@ void VersionRun::judge_load(Verdict& v) {
     load["wsl"] = {
         {"fails", true},
         {"error_code",
-         "Wsl/Service/CreateInstance/CreateVm/Plugin/" + errors::wsl_code_string(load_hr)},
+         "Wsl/Service/CreateInstance/CreateVm/Plugin/" + doctor::wsl_code_string(load_hr)},
         {"message", update ? msg_requires_update(o_.plugin_name) : msg_fatal(o_.plugin_name)},
         {"effect", update ? "the plugin refuses this WSL version: WSL2 VM starts fail "
                             "and wsl.exe tells the user to update"
@@ -174,7 +174,7 @@ void VersionRun::judge_events(Verdict& v) {
       const std::string x = ev["expect"].get<std::string>();
       bool met = x == "any" || (x == "success" && !failed(hr)) || (x == "failure" && failed(hr));
       if (!met && x != "success" && x != "failure" && x != "any")
-        met = hr == errors::symbol_value(x).value_or(parse_hex(x));
+        met = hr == doctor::symbol_value(x).value_or(parse_hex(x));
       ev["expectation_met"] = met;
       if (!met) {
         v.expectation_failed = true;
@@ -332,7 +332,7 @@ void VersionRun::judge_crash(Verdict& v) {
     auto [expl, fix] = explain(kRpcCallFailed);
     events_[it->second]["wsl"] = {
         {"fails", true},
-        {"error_code", errors::wsl_code_string(kRpcCallFailed)},
+        {"error_code", doctor::wsl_code_string(kRpcCallFailed)},
         {"message", "The remote procedure call failed."},
         {"effect", crash["wsl_effect"]},
         {"explanation", expl},

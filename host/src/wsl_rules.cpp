@@ -16,7 +16,7 @@ std::string msg_requires_update(const std::string& name) {
 }
 
 std::pair<std::string, std::string> explain(std::uint32_t hr) {
-  if (const auto* k = errors::find_known(hr)) {
+  if (const auto* k = doctor::find_known(hr)) {
     std::string fix = k->fixes[0].empty() ? std::string() : std::string(k->fixes[0]);
     return {std::string(k->summary), fix};
   }
@@ -85,7 +85,7 @@ json VersionRun::wsl_for_event(const json& event, std::uint32_t hr, bool has_hr)
     if (failed(hr)) {
       auto [expl, fix] = explain(hr);
       return {{"fails", true},
-              {"error_code", prefix + errors::wsl_code_string(hr)},
+              {"error_code", prefix + doctor::wsl_code_string(hr)},
               {"message",
                perr.is_string() ? msg_fatal_with(name, perr.get<std::string>()) : msg_fatal(name)},
               {"effect", what + "; wsl.exe prints the message and the error code"},
@@ -97,7 +97,7 @@ json VersionRun::wsl_for_event(const json& event, std::uint32_t hr, bool has_hr)
     if (perr.is_string()) {
       auto [expl, fix] = explain(kIllegalStateChange);
       return {{"fails", true},
-              {"error_code", prefix + errors::wsl_code_string(kIllegalStateChange)},
+              {"error_code", prefix + doctor::wsl_code_string(kIllegalStateChange)},
               {"message", std::string(kMsgInvalidState)},
               {"effect", what + ": the plugin emitted an error message but returned success, so "
                                 "WSL throws E_ILLEGAL_STATE_CHANGE and shows its unrelated generic "
@@ -122,7 +122,7 @@ json VersionRun::wsl_for_event(const json& event, std::uint32_t hr, bool has_hr)
     if (failed(hr)) {
       auto [expl, fix] = explain(hr);
       return {{"fails", true},
-              {"error_code", prefix + errors::wsl_code_string(hr)},
+              {"error_code", prefix + doctor::wsl_code_string(hr)},
               {"message",
                perr.is_string() ? msg_fatal_with(name, perr.get<std::string>()) : msg_fatal(name)},
               {"effect", what},
@@ -136,7 +136,7 @@ json VersionRun::wsl_for_event(const json& event, std::uint32_t hr, bool has_hr)
     if (perr.is_string()) {
       auto [expl, fix] = explain(kIllegalStateChange);
       return {{"fails", true},
-              {"error_code", prefix + errors::wsl_code_string(kIllegalStateChange)},
+              {"error_code", prefix + doctor::wsl_code_string(kIllegalStateChange)},
               {"message", std::string(kMsgInvalidState)},
               {"effect", what + ": the plugin emitted an error message but returned success, so "
                                 "WSL throws E_ILLEGAL_STATE_CHANGE (the plugin's message is lost)"},

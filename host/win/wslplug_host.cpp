@@ -302,7 +302,7 @@ std::string Num(double v) {
   return buf;
 }
 
-namespace protocol = wslplug::host_protocol;
+namespace protocol = wslplug::host::protocol;
 
 std::string Encode(const char* s) { return s ? protocol::encode(s) : std::string(protocol::kNull); }
 std::string Utf8(const wchar_t* s) {

@@ -94,8 +94,9 @@ Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& pro
   return sign_built_dll(m, project_dir, dll, SigningSettings{});
 }
 
-Result<std::vector<Finding>> check_built_dll(const Manifest& m, const fs::path& project_dir,
-                                             const fs::path& dll, const CheckOptions& options) {
+Result<std::vector<doctor::Finding>> check_built_dll(const Manifest& m, const fs::path& project_dir,
+                                                     const fs::path& dll,
+                                                     const CheckOptions& options) {
   signing::VerifyOptions vo;
   const fs::path cert = project_cert(m, project_dir);
   std::error_code ec;
@@ -103,10 +104,10 @@ Result<std::vector<Finding>> check_built_dll(const Manifest& m, const fs::path& 
   for (const auto& trusted : options.trusted) vo.ca_files.push_back(trusted);
   auto checked = doctor::check_plugin_dll(dll, vo);
   if (!checked) return std::unexpected(checked.error());
-  std::vector<Finding> findings = std::move(*checked);
+  std::vector<doctor::Finding> findings = std::move(*checked);
   for (auto& finding : findings)
-    if (!options.signing_requested && finding.is(finding::kUnsigned))
-      finding.severity = Severity::kWarning;
+    if (!options.signing_requested && finding.is(doctor::kUnsigned))
+      finding.severity = doctor::Severity::kWarning;
   return findings;
 }
 

@@ -16,35 +16,23 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-// The names in the Subcommands section of a help text.
-std::vector<std::string> subcommands_in(const std::string& help) {
-  std::vector<std::string> names;
-  std::istringstream in(help);
-  std::string line;
-  bool in_section = false;
-  while (std::getline(in, line)) {
-    if (line.starts_with("Subcommands:")) {
-      in_section = true;
-      continue;
-    }
-    if (!in_section) continue;
-    if (line.empty() || line[0] != ' ') break;
-    std::istringstream words(line);
-    std::string name;
-    words >> name;
-    if (!name.empty()) names.push_back(name);
-  }
-  return names;
-}
-
 // Every command that runs something: {"new"}, {"cert", "new"}, ... found by walking --help.
+// The top level must list commands (wt::subcommands fails the test otherwise); below it, a
+// command whose help has no Subcommands section is a leaf.
 std::vector<Args> leaf_commands(const Args& path = {}) {
-  Args args = path;
-  args.push_back("--help");
-  auto r = wt::wslplug(args);
-  EXPECT_EQ(r.rc, 0) << r.both();
-  const auto subs = subcommands_in(r.out);
-  if (subs.empty()) return {path};
+  std::vector<std::string> subs;
+  if (path.empty()) {
+    subs = wt::subcommands();
+  } else {
+    Args args = path;
+    args.push_back("--help");
+    auto r = wt::wslplug(args);
+    EXPECT_EQ(r.rc, 0) << r.both();
+    const auto section = wt::subcommands_section(r.out);
+    if (!section) return {path};
+    EXPECT_FALSE(section->empty()) << "an empty Subcommands section:\n" << r.out;
+    subs = *section;
+  }
   std::vector<Args> all;
   for (const auto& s : subs) {
     Args next = path;

@@ -9,7 +9,7 @@
 
 #include "wslplug/doctor/errors.hpp"
 
-namespace er = wslplug::errors;
+namespace doctor = wslplug::doctor;
 
 namespace {
 bool has(const std::vector<std::string>& v, const std::string& s) {
@@ -18,29 +18,29 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 }  // namespace
 
 TEST(DidYouMean, NearMissesComeFirst) {
-  auto a = er::did_you_mean("TRUST_E_NOSIGNATUR");
+  auto a = doctor::did_you_mean("TRUST_E_NOSIGNATUR");
   ASSERT_FALSE(a.empty());
   EXPECT_EQ(a.front(), "TRUST_E_NOSIGNATURE");
-  auto b = er::did_you_mean("error_mod_not_fund");
+  auto b = doctor::did_you_mean("error_mod_not_fund");
   ASSERT_FALSE(b.empty());
   EXPECT_EQ(b.front(), "ERROR_MOD_NOT_FOUND");
   // Two edits (a swap and a missing letter) are within the limit of a name this long.
-  auto c = er::did_you_mean("ERORR_PROC_NOT_FOND");
+  auto c = doctor::did_you_mean("ERORR_PROC_NOT_FOND");
   EXPECT_TRUE(has(c, "ERROR_PROC_NOT_FOUND"));
 }
 
 TEST(DidYouMean, FragmentsOfLongerNames) {
-  auto a = er::did_you_mean("NOSIGNATURE");
+  auto a = doctor::did_you_mean("NOSIGNATURE");
   EXPECT_TRUE(has(a, "TRUST_E_NOSIGNATURE"));
 }
 
 TEST(DidYouMean, NothingForFarOrOddInput) {
-  EXPECT_TRUE(er::did_you_mean("qqqqqqqqqqqqqqqq").empty());
-  EXPECT_TRUE(er::did_you_mean("ab").empty());  // too short to be a near miss
-  EXPECT_TRUE(er::did_you_mean(std::string(81, 'E')).empty());
-  EXPECT_TRUE(er::did_you_mean(std::string("\xff\xfe\x00\x01", 4)).empty());
-  EXPECT_LE(er::did_you_mean("ERROR_", 2).size(), 2u);
-  EXPECT_TRUE(er::did_you_mean("TRUST_E_NOSIGNATUR", 0).empty());
+  EXPECT_TRUE(doctor::did_you_mean("qqqqqqqqqqqqqqqq").empty());
+  EXPECT_TRUE(doctor::did_you_mean("ab").empty());  // too short to be a near miss
+  EXPECT_TRUE(doctor::did_you_mean(std::string(81, 'E')).empty());
+  EXPECT_TRUE(doctor::did_you_mean(std::string("\xff\xfe\x00\x01", 4)).empty());
+  EXPECT_LE(doctor::did_you_mean("ERROR_", 2).size(), 2u);
+  EXPECT_TRUE(doctor::did_you_mean("TRUST_E_NOSIGNATUR", 0).empty());
 }
 
 // Every name of the knowledge base, mistyped by one or two random edits (insert, delete,
@@ -50,7 +50,7 @@ TEST(DidYouMean, EveryKnownNameIsFoundFromRandomTypos) {
   std::mt19937 rng(20261202);
   const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_";
   std::size_t tried = 0;
-  for (const auto& k : er::knowledge_base()) {
+  for (const auto& k : doctor::knowledge_base()) {
     const std::string name(k.symbol);
     if (name.size() < 8) continue;  // short names allow only two edits; keep the case simple
     for (int round = 0; round < 4; ++round) {
@@ -71,7 +71,7 @@ TEST(DidYouMean, EveryKnownNameIsFoundFromRandomTypos) {
             break;
         }
       }
-      const auto near = er::did_you_mean(typo, 100000);
+      const auto near = doctor::did_you_mean(typo, 100000);
       std::string lower_name;
       for (const auto& n : near) lower_name += n + " ";
       EXPECT_TRUE(has(near, name)) << typo << " -> " << lower_name;

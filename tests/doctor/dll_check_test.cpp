@@ -45,10 +45,10 @@ json dll_findings(const wt::fs::path& dll) {
     const std::string sev = f["severity"];
     EXPECT_TRUE(sev == "error" || sev == "warning" || sev == "info") << sev;
     error |= sev == "error";
-    const auto* kind = wslplug::find_finding_kind(f.value("id", ""));
+    const auto* kind = wslplug::doctor::find_finding_kind(f.value("id", ""));
     EXPECT_NE(kind, nullptr) << "not in the finding catalogue: " << f.dump();
-    if (kind && !f.value("id", "").starts_with(wslplug::finding::kNestedPrefix)) {
-      EXPECT_EQ(sev, wslplug::severity_name(kind->severity)) << f.dump();
+    if (kind && !f.value("id", "").starts_with(wslplug::doctor::kNestedPrefix)) {
+      EXPECT_EQ(sev, wslplug::doctor::severity_name(kind->severity)) << f.dump();
       EXPECT_EQ(f["wsl_error"].is_null() ? "" : f["wsl_error"].get<std::string>(),
                 std::string(kind->wsl_error))
           << f.dump();
@@ -454,13 +454,13 @@ int wmain(int argc, wchar_t** argv) {
     ASSERT_TRUE(pe) << pe.error().describe();
     std::set<std::string> predicted;
     for (const auto& f : pe->findings)
-      if (f.severity == wslplug::Severity::kError && !f.wsl_error.empty())
+      if (f.severity == wslplug::doctor::Severity::kError && !f.wsl_error.empty())
         predicted.insert(f.wsl_error);
     if (codes[i] == 0) {
       EXPECT_TRUE(predicted.empty()) << "Wine loads it, doctor predicts " << *predicted.begin();
     } else {
       ++failures;
-      auto name = wslplug::errors::win32_name(static_cast<std::uint32_t>(codes[i]));
+      auto name = wslplug::doctor::win32_name(static_cast<std::uint32_t>(codes[i]));
       ASSERT_TRUE(name.has_value()) << codes[i];
       EXPECT_TRUE(predicted.contains(std::string(*name)))
           << "Wine fails with " << *name << ", doctor predicts "
@@ -477,8 +477,8 @@ TEST(DllCheckLocation, NotesUserWritableFoldersOfMountPaths) {
   using wslplug::doctor::location_findings;
   auto notes = location_findings("/mnt/c/Users/me/build/p.dll");
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_TRUE(notes[0].is(wslplug::finding::kDllUserWritable));
-  EXPECT_EQ(notes[0].severity, wslplug::Severity::kInfo);
+  EXPECT_TRUE(notes[0].is(wslplug::doctor::kDllUserWritable));
+  EXPECT_EQ(notes[0].severity, wslplug::doctor::Severity::kInfo);
   EXPECT_NE(notes[0].message.find("C:\\Users\\me\\build\\p.dll"), std::string::npos)
       << notes[0].message;
   EXPECT_NE(notes[0].fix.find("C:\\Program Files\\WSL Plugins\\"), std::string::npos)

@@ -80,21 +80,21 @@ TEST(DoctorCodes, EveryIssueFormViaTheBinary) {
 // Every knowledge-base code through the binary, as WSL prints it after the full context.
 TEST(DoctorCodes, EveryKnowledgeBaseCodeAsWslPrintsIt) {
   std::vector<std::string> args = {"doctor", "--json"};
-  for (const auto& e : wslplug::errors::knowledge_base())
+  for (const auto& e : wslplug::doctor::knowledge_base())
     args.push_back("Wsl/Service/CreateInstance/CreateVm/Plugin/" +
-                   wslplug::errors::wsl_code_string(e.hresult));
+                   wslplug::doctor::wsl_code_string(e.hresult));
   auto r = wt::wslplug(args);
   ASSERT_EQ(r.rc, 0) << r.both();
   json j = parse_json(r);
   ASSERT_TRUE(j.is_array());
-  ASSERT_EQ(j.size(), wslplug::errors::knowledge_base().size());
+  ASSERT_EQ(j.size(), wslplug::doctor::knowledge_base().size());
   std::size_t i = 0;
-  for (const auto& e : wslplug::errors::knowledge_base()) {
+  for (const auto& e : wslplug::doctor::knowledge_base()) {
     const auto& o = j[i++];
     SCOPED_TRACE(std::string(e.symbol));
     EXPECT_EQ(o["symbol"], std::string(e.symbol));
     EXPECT_EQ(o["known"], true);
-    EXPECT_EQ(o["wsl_prints"], wslplug::errors::wsl_code_string(e.hresult));
+    EXPECT_EQ(o["wsl_prints"], wslplug::doctor::wsl_code_string(e.hresult));
     EXPECT_FALSE(o["stages"].empty());
     EXPECT_TRUE(o["context"]["failed"].is_string());
     EXPECT_TRUE(o["context"]["wsl_action"].is_string());
@@ -262,8 +262,8 @@ TEST(DoctorCodes, DidYouMeanWorkIsBoundedPerInput) {
   for (auto pos = err.find("did you mean"); pos != std::string::npos;
        pos = err.find("did you mean", pos + 1))
     ++suggestions;
-  EXPECT_LE(suggestions, wslplug::errors::kMaxSuggestions + 1);  // + the note
+  EXPECT_LE(suggestions, wslplug::doctor::kMaxSuggestions + 1);  // + the note
   EXPECT_NE(err.find("did you mean TRUST_E_NOSIGNATURE"), std::string::npos);
-  EXPECT_NE(err.find(fmt::format("for the first {} inputs", wslplug::errors::kMaxSuggestions)),
+  EXPECT_NE(err.find(fmt::format("for the first {} inputs", wslplug::doctor::kMaxSuggestions)),
             std::string::npos);
 }

@@ -13,7 +13,7 @@
 #include "support.hpp"
 #include "wslplug/doctor/errors.hpp"
 
-namespace er = wslplug::errors;
+namespace doctor = wslplug::doctor;
 
 namespace {
 
@@ -125,7 +125,8 @@ const std::vector<std::string>& table_symbols() {
 std::optional<std::uint32_t> header_value(const std::string& name) {
   const auto& h = header();
   if (auto it = h.hresult.find(name); it != h.hresult.end()) return it->second;
-  if (auto it = h.win32.find(name); it != h.win32.end()) return er::hresult_from_win32(it->second);
+  if (auto it = h.win32.find(name); it != h.win32.end())
+    return doctor::hresult_from_win32(it->second);
   if (auto it = h.ntstatus.find(name); it != h.ntstatus.end()) return it->second;
   return std::nullopt;
 }
@@ -134,28 +135,28 @@ std::optional<std::uint32_t> header_value(const std::string& name) {
 
 TEST(ErrorsKnowledgeBase, CoversEveryCodeOfTheReferenceTable) {
   for (const auto& sym : table_symbols()) {
-    const auto* k = er::find_known_symbol(sym);
+    const auto* k = doctor::find_known_symbol(sym);
     ASSERT_NE(k, nullptr) << sym << " is missing from the knowledge base";
   }
-  EXPECT_GE(er::knowledge_base().size(), 59u);
+  EXPECT_GE(doctor::knowledge_base().size(), 59u);
 }
 
 TEST(ErrorsKnowledgeBase, EveryEntryIsComplete) {
   std::set<std::uint32_t> values;
   std::set<std::string> names;
-  for (const auto& e : er::knowledge_base()) {
+  for (const auto& e : doctor::knowledge_base()) {
     SCOPED_TRACE(std::string(e.symbol));
     EXPECT_TRUE(values.insert(e.hresult).second) << "duplicate HRESULT";
     EXPECT_TRUE(names.insert(std::string(e.symbol)).second) << "duplicate symbol";
     EXPECT_NE(e.hresult & 0x80000000u, 0u) << "not a failure HRESULT";
     EXPECT_NE(e.stages, 0u);
-    EXPECT_EQ(e.stages & ~er::kAllStages, 0u);
+    EXPECT_EQ(e.stages & ~doctor::kAllStages, 0u);
     EXPECT_FALSE(e.summary.empty());
-    EXPECT_FALSE(er::lines(e.causes).empty());
-    EXPECT_FALSE(er::lines(e.checks).empty());
-    EXPECT_FALSE(er::lines(e.fixes).empty());
+    EXPECT_FALSE(doctor::lines(e.causes).empty());
+    EXPECT_FALSE(doctor::lines(e.checks).empty());
+    EXPECT_FALSE(doctor::lines(e.fixes).empty());
     // Load-time codes name the load step that produces them.
-    if (e.stages & er::kStageLoad) {
+    if (e.stages & doctor::kStageLoad) {
       EXPECT_FALSE(e.step.empty());
     }
     // Lines are filled from the front (no gaps).
@@ -173,7 +174,7 @@ TEST(ErrorsKnowledgeBase, EveryEntryIsComplete) {
 
 TEST(ErrorsKnowledgeBase, ValuesMatchWinerrorH) {
   int checked = 0;
-  for (const auto& e : er::knowledge_base()) {
+  for (const auto& e : doctor::knowledge_base()) {
     for (auto name : {e.symbol, e.aliases[0], e.aliases[1]}) {
       if (name.empty()) continue;
       auto v = header_value(std::string(name));
@@ -189,24 +190,25 @@ TEST(ErrorsKnowledgeBase, ChecksNameAWslplugCommandForDllProblems) {
   for (auto sym : {"ERROR_MOD_NOT_FOUND", "ERROR_PROC_NOT_FOUND", "ERROR_BAD_EXE_FORMAT",
                    "TRUST_E_NOSIGNATURE", "TRUST_E_BAD_DIGEST", "CERT_E_UNTRUSTEDROOT",
                    "CERT_E_WRONG_USAGE"}) {
-    const auto* k = er::find_known_symbol(sym);
+    const auto* k = doctor::find_known_symbol(sym);
     ASSERT_NE(k, nullptr);
     bool wslplug = false, powershell_or_tool = false;
-    for (auto c : er::lines(k->checks)) {
+    for (auto c : doctor::lines(k->checks)) {
       wslplug |= c.starts_with("wslplug ");
       powershell_or_tool |= !c.starts_with("wslplug ");
     }
     EXPECT_TRUE(wslplug) << sym;
     EXPECT_TRUE(powershell_or_tool) << sym;
   }
-  const auto* untrusted = er::find_known_symbol("CERT_E_UNTRUSTEDROOT");
+  const auto* untrusted = doctor::find_known_symbol("CERT_E_UNTRUSTEDROOT");
   bool store = false;
-  for (auto f : er::lines(untrusted->fixes)) store |= f.find("Cert:\\LocalMachine\\Root") != f.npos;
+  for (auto f : doctor::lines(untrusted->fixes))
+    store |= f.find("Cert:\\LocalMachine\\Root") != f.npos;
   EXPECT_TRUE(store);
   // The docs-vs-source disagreement is recorded.
-  const auto* mod = er::find_known_symbol("ERROR_MOD_NOT_FOUND");
+  const auto* mod = doctor::find_known_symbol("ERROR_MOD_NOT_FOUND");
   bool disagreement = false;
-  for (auto n : er::lines(mod->notes))
+  for (auto n : doctor::lines(mod->notes))
     disagreement |= n.find("ERROR_FILE_NOT_FOUND") != n.npos && n.find("docs") != n.npos;
   EXPECT_TRUE(disagreement);
 }
@@ -214,38 +216,40 @@ TEST(ErrorsKnowledgeBase, ChecksNameAWslplugCommandForDllProblems) {
 // Every knowledge-base code in every input form parses to the same HRESULT and diagnosis.
 TEST(ErrorsParser, EveryCodeInEveryForm) {
   int cases = 0;
-  for (const auto& e : er::knowledge_base()) {
+  for (const auto& e : doctor::knowledge_base()) {
     const std::uint32_t hr = e.hresult;
-    std::vector<std::pair<std::string, er::InputForm>> forms = {
-        {std::string(e.symbol), er::InputForm::kSymbol},
-        {lower(e.symbol), er::InputForm::kSymbol},
-        {fmt::format("0x{:08X}", hr), er::InputForm::kHex},
-        {fmt::format("0x{:x}", hr), er::InputForm::kHex},
-        {fmt::format("0X{:x}", hr), er::InputForm::kHex},
-        {fmt::format("{:08X}", hr), er::InputForm::kHex},
-        {fmt::format("{:x}", hr), er::InputForm::kHex},
-        {fmt::format("{}", hr), er::InputForm::kDecimal},
-        {fmt::format("{}", static_cast<std::int32_t>(hr)), er::InputForm::kSignedDecimal},
-        {"Wsl/Service/CreateInstance/CreateVm/Plugin/" + er::wsl_code_string(hr),
-         er::wsl_code_string(hr).starts_with("0x") ? er::InputForm::kHex : er::InputForm::kSymbol},
-        {"Error code: Wsl/Service/CreateInstance/Plugin/" + er::wsl_code_string(hr),
-         er::wsl_code_string(hr).starts_with("0x") ? er::InputForm::kHex : er::InputForm::kSymbol},
-        {"  Wsl/Service/" + lower(e.symbol) + "  ", er::InputForm::kSymbol},
+    std::vector<std::pair<std::string, doctor::InputForm>> forms = {
+        {std::string(e.symbol), doctor::InputForm::kSymbol},
+        {lower(e.symbol), doctor::InputForm::kSymbol},
+        {fmt::format("0x{:08X}", hr), doctor::InputForm::kHex},
+        {fmt::format("0x{:x}", hr), doctor::InputForm::kHex},
+        {fmt::format("0X{:x}", hr), doctor::InputForm::kHex},
+        {fmt::format("{:08X}", hr), doctor::InputForm::kHex},
+        {fmt::format("{:x}", hr), doctor::InputForm::kHex},
+        {fmt::format("{}", hr), doctor::InputForm::kDecimal},
+        {fmt::format("{}", static_cast<std::int32_t>(hr)), doctor::InputForm::kSignedDecimal},
+        {"Wsl/Service/CreateInstance/CreateVm/Plugin/" + doctor::wsl_code_string(hr),
+         doctor::wsl_code_string(hr).starts_with("0x") ? doctor::InputForm::kHex
+                                                       : doctor::InputForm::kSymbol},
+        {"Error code: Wsl/Service/CreateInstance/Plugin/" + doctor::wsl_code_string(hr),
+         doctor::wsl_code_string(hr).starts_with("0x") ? doctor::InputForm::kHex
+                                                       : doctor::InputForm::kSymbol},
+        {"  Wsl/Service/" + lower(e.symbol) + "  ", doctor::InputForm::kSymbol},
     };
     for (auto a : e.aliases)
-      if (!a.empty()) forms.emplace_back(std::string(a), er::InputForm::kSymbol);
-    const auto parts = er::split_hresult(hr);
+      if (!a.empty()) forms.emplace_back(std::string(a), doctor::InputForm::kSymbol);
+    const auto parts = doctor::split_hresult(hr);
     if (parts.facility == 7) {
-      forms.emplace_back(fmt::format("{}", parts.code), er::InputForm::kWin32Decimal);
-      forms.emplace_back(fmt::format("0x{:x}", parts.code), er::InputForm::kWin32Hex);
+      forms.emplace_back(fmt::format("{}", parts.code), doctor::InputForm::kWin32Decimal);
+      forms.emplace_back(fmt::format("0x{:x}", parts.code), doctor::InputForm::kWin32Hex);
     }
     for (const auto& [input, form] : forms) {
       SCOPED_TRACE(input);
-      auto p = er::parse_code(input);
+      auto p = doctor::parse_code(input);
       ASSERT_TRUE(p) << p.error().describe();
       EXPECT_EQ(p->hresult, hr);
       EXPECT_EQ(p->form, form);
-      auto d = er::diagnose(input);
+      auto d = doctor::diagnose(input);
       ASSERT_TRUE(d);
       EXPECT_EQ(d->known, &e);
       EXPECT_EQ(d->symbol, e.symbol);
@@ -292,7 +296,7 @@ TEST(ErrorsParser, IssueExamples) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.input);
-    auto d = er::diagnose(c.input);
+    auto d = doctor::diagnose(c.input);
     ASSERT_TRUE(d) << d.error().describe();
     EXPECT_EQ(d->parsed.hresult, c.hr);
     EXPECT_EQ(d->symbol, c.symbol);
@@ -327,8 +331,8 @@ TEST(ErrorsParser, RejectsNonCodesWithDidYouMean) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.input);
-    auto p = er::parse_code(c.input);
-    ASSERT_FALSE(p) << "parsed as " << er::hresult_hex(p->hresult);
+    auto p = doctor::parse_code(c.input);
+    ASSERT_FALSE(p) << "parsed as " << doctor::hresult_hex(p->hresult);
     EXPECT_EQ(p.error().kind, wslplug::ErrorKind::kInput);
     EXPECT_FALSE(p.error().fix.empty());
     if (!c.suggestion.empty()) {
@@ -340,7 +344,7 @@ TEST(ErrorsParser, RejectsNonCodesWithDidYouMean) {
 
 TEST(ErrorsDecoder, UnknownCodesAreDecoded) {
   // A Win32 error outside the knowledge base: name from the generated table.
-  auto d = er::diagnose("0x80070070");
+  auto d = doctor::diagnose("0x80070070");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->known, nullptr);
   EXPECT_TRUE(d->parts.failure);
@@ -350,7 +354,7 @@ TEST(ErrorsDecoder, UnknownCodesAreDecoded) {
   EXPECT_EQ(d->win32_name, "ERROR_DISK_FULL");
   EXPECT_EQ(d->stages, 0u);
   // An HRESULT of an unnamed facility: still split.
-  d = er::diagnose("0x90991234");
+  d = doctor::diagnose("0x90991234");
   ASSERT_TRUE(d);
   EXPECT_TRUE(d->parts.failure);
   EXPECT_TRUE(d->parts.nt_status);
@@ -359,12 +363,12 @@ TEST(ErrorsDecoder, UnknownCodesAreDecoded) {
   EXPECT_FALSE(d->facility.has_value());
   EXPECT_TRUE(d->symbol.empty());
   // Facilities by name.
-  EXPECT_EQ(er::facility_name(11), "FACILITY_CERT");
-  EXPECT_EQ(er::facility_name(4), "FACILITY_ITF");
-  EXPECT_EQ(er::split_hresult(0x800B0109).facility, 11u);
+  EXPECT_EQ(doctor::facility_name(11), "FACILITY_CERT");
+  EXPECT_EQ(doctor::facility_name(4), "FACILITY_ITF");
+  EXPECT_EQ(doctor::split_hresult(0x800B0109).facility, 11u);
   // Names MinGW lacks come from the knowledge base.
-  EXPECT_EQ(er::win32_name(1655), "ERROR_DYNAMIC_CODE_BLOCKED");
-  EXPECT_EQ(er::win32_name(577), "ERROR_INVALID_IMAGE_HASH");
+  EXPECT_EQ(doctor::win32_name(1655), "ERROR_DYNAMIC_CODE_BLOCKED");
+  EXPECT_EQ(doctor::win32_name(577), "ERROR_INVALID_IMAGE_HASH");
 }
 
 // The generated Win32 table holds every ERROR_* name of winerror.h with its value.
@@ -372,35 +376,35 @@ TEST(ErrorsDecoder, GeneratedTableHasEveryWin32Name) {
   std::size_t error_names = 0;
   for (const auto& [name, value] : header().win32) {
     SCOPED_TRACE(name);
-    auto v = er::symbol_value(name);
+    auto v = doctor::symbol_value(name);
     ASSERT_TRUE(v.has_value());
-    if (const auto* k = er::find_known_symbol(name)) {
+    if (const auto* k = doctor::find_known_symbol(name)) {
       EXPECT_EQ(*v, k->hresult);
       continue;
     }
-    EXPECT_EQ(*v, er::hresult_from_win32(value));
-    auto back = er::win32_name(value);
+    EXPECT_EQ(*v, doctor::hresult_from_win32(value));
+    auto back = doctor::win32_name(value);
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(header().win32.at(std::string(*back)), value);  // a name of the same value
     error_names += name.starts_with("ERROR_");
   }
   EXPECT_GE(error_names, 1600u);
   for (const auto& [name, value] : header().hresult) {
-    auto v = er::symbol_value(name);
+    auto v = doctor::symbol_value(name);
     ASSERT_TRUE(v.has_value()) << name;
-    if (!er::find_known_symbol(name)) {
+    if (!doctor::find_known_symbol(name)) {
       EXPECT_EQ(*v, value) << name;
     }
   }
 }
 
 TEST(ErrorsDecoder, WslPrintsNamesOnlyForItsTable) {
-  EXPECT_EQ(er::wsl_code_string(0x800B0100), "TRUST_E_NOSIGNATURE");
-  EXPECT_EQ(er::wsl_code_string(0x8007007E), "ERROR_MOD_NOT_FOUND");
-  EXPECT_EQ(er::wsl_code_string(0x80070005), "E_ACCESSDENIED");
-  EXPECT_EQ(er::wsl_code_string(0x8007007F), "0x8007007f");  // not in g_commonErrors
-  EXPECT_EQ(er::wsl_code_string(0x800B0101), "0x800b0101");  // CERT_E_EXPIRED
-  EXPECT_EQ(er::wsl_code_string(0x80070070), "0x80070070");
+  EXPECT_EQ(doctor::wsl_code_string(0x800B0100), "TRUST_E_NOSIGNATURE");
+  EXPECT_EQ(doctor::wsl_code_string(0x8007007E), "ERROR_MOD_NOT_FOUND");
+  EXPECT_EQ(doctor::wsl_code_string(0x80070005), "E_ACCESSDENIED");
+  EXPECT_EQ(doctor::wsl_code_string(0x8007007F), "0x8007007f");  // not in g_commonErrors
+  EXPECT_EQ(doctor::wsl_code_string(0x800B0101), "0x800b0101");  // CERT_E_EXPIRED
+  EXPECT_EQ(doctor::wsl_code_string(0x80070070), "0x80070070");
 }
 
 TEST(ErrorsContext, DecodesHookAndLoadStep) {
@@ -411,80 +415,82 @@ TEST(ErrorsContext, DecodesHookAndLoadStep) {
     std::string wsl_action;  // substring
   };
   const std::vector<Case> cases = {
-      {"Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f", er::kStageLoad, "GetProcAddress",
-       "refused to create the WSL2 VM"},
-      {"Wsl/Service/CreateInstance/CreateVm/Plugin/TRUST_E_NOSIGNATURE", er::kStageLoad,
+      {"Wsl/Service/CreateInstance/CreateVm/Plugin/0x8007007f", doctor::kStageLoad,
+       "GetProcAddress", "refused to create the WSL2 VM"},
+      {"Wsl/Service/CreateInstance/CreateVm/Plugin/TRUST_E_NOSIGNATURE", doctor::kStageLoad,
        "WinVerifyTrust", "wslservice is restarted"},
-      {"Wsl/Service/CreateInstance/CreateVm/Plugin/ERROR_FILE_NOT_FOUND", er::kStageLoad,
+      {"Wsl/Service/CreateInstance/CreateVm/Plugin/ERROR_FILE_NOT_FOUND", doctor::kStageLoad,
        "CreateFileW", "refused"},
       {"Wsl/Service/CreateInstance/CreateVm/Plugin/E_UNEXPECTED",
-       er::kStageLoad | er::kStageVmStarted, "OnVMStarted", "terminated the VM"},
+       doctor::kStageLoad | doctor::kStageVmStarted, "OnVMStarted", "terminated the VM"},
       {"Wsl/Service/CreateInstance/CreateVm/Plugin/E_ACCESSDENIED",
-       er::kStageLoad | er::kStageVmStarted, "OnVMStarted", ""},
-      {"Wsl/Service/CreateInstance/Plugin/E_FAIL", er::kStageDistributionStarted,
+       doctor::kStageLoad | doctor::kStageVmStarted, "OnVMStarted", ""},
+      {"Wsl/Service/CreateInstance/Plugin/E_FAIL", doctor::kStageDistributionStarted,
        "OnDistributionStarted", "distribution did not start"},
-      {"Wsl/Service/CreateInstance/Plugin/0x80070070", er::kStageDistributionStarted,
+      {"Wsl/Service/CreateInstance/Plugin/0x80070070", doctor::kStageDistributionStarted,
        "OnDistributionStarted", "did not start"},
       // A code plugins only see from API calls, returned by OnVMStarted.
-      {"Wsl/Service/CreateInstance/CreateVm/Plugin/RPC_E_DISCONNECTED", er::kStageVmStarted,
+      {"Wsl/Service/CreateInstance/CreateVm/Plugin/RPC_E_DISCONNECTED", doctor::kStageVmStarted,
        "OnVMStarted", "terminated"},
       // WSLC hooks have no stage of their own: the knowledge-base stages stay.
       {"Wsl/Service/WslC/Plugin/E_ACCESSDENIED",
-       er::kStageLoad | er::kStageVmStarted | er::kStageDistributionStarted, "ContainerStarted",
-       "aborted"},
+       doctor::kStageLoad | doctor::kStageVmStarted | doctor::kStageDistributionStarted,
+       "ContainerStarted", "aborted"},
       {"Wsl/Service/CreateInstance/E_FAIL",
-       er::kStageLoad | er::kStageVmStarted | er::kStageDistributionStarted | er::kStageApiCall,
+       doctor::kStageLoad | doctor::kStageVmStarted | doctor::kStageDistributionStarted |
+           doctor::kStageApiCall,
        "did not attribute", "distribution did not start"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.input);
-    auto d = er::diagnose(c.input);
+    auto d = doctor::diagnose(c.input);
     ASSERT_TRUE(d) << d.error().describe();
-    EXPECT_EQ(d->stages, c.stages) << fmt::format("{}", fmt::join(er::stage_names(d->stages), ","));
+    EXPECT_EQ(d->stages, c.stages)
+        << fmt::format("{}", fmt::join(doctor::stage_names(d->stages), ","));
     EXPECT_NE(d->context.failed.find(c.failed), std::string::npos) << d->context.failed;
     EXPECT_NE(d->context.wsl_action.find(c.wsl_action), std::string::npos) << d->context.wsl_action;
   }
   // No context: the knowledge-base stages.
-  auto d = er::diagnose("ERROR_FILE_NOT_FOUND");
+  auto d = doctor::diagnose("ERROR_FILE_NOT_FOUND");
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->stages, er::kStageLoad | er::kStageApiCall | er::kStageRegistration);
+  EXPECT_EQ(d->stages, doctor::kStageLoad | doctor::kStageApiCall | doctor::kStageRegistration);
   EXPECT_TRUE(d->context.failed.empty());
   // Unknown context components are kept, not rejected.
-  d = er::diagnose("Wsl/Service/AttachDisk/E_FAIL");
+  d = doctor::diagnose("Wsl/Service/AttachDisk/E_FAIL");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->parsed.context.unknown, std::vector<std::string>{"AttachDisk"});
 }
 
 TEST(ErrorsDecoder, StageNames) {
-  EXPECT_EQ(er::stage_names(er::kAllStages),
+  EXPECT_EQ(doctor::stage_names(doctor::kAllStages),
             (std::vector<std::string_view>{"load", "vm-started", "distribution-started", "api-call",
                                            "host", "registration"}));
 }
 
 TEST(ErrorsParser, PastedWslMessage) {
-  auto d = er::diagnose(
+  auto d = doctor::diagnose(
       "A fatal error was returned by plugin 'demo-plugin'. Error message: 'cannot mount: it's "
       "gone'\nError code: Wsl/Service/CreateInstance/Plugin/E_FAIL\n");
   ASSERT_TRUE(d) << d.error().describe();
   EXPECT_EQ(d->parsed.hresult, 0x80004005u);
   EXPECT_EQ(d->parsed.plugin, "demo-plugin");
   EXPECT_EQ(d->parsed.plugin_message, "cannot mount: it's gone");
-  EXPECT_EQ(d->stages, er::kStageDistributionStarted);
+  EXPECT_EQ(d->stages, doctor::kStageDistributionStarted);
   EXPECT_NE(d->context.message.find("plugin 'demo-plugin'"), std::string::npos)
       << d->context.message;
 
-  d = er::diagnose(
+  d = doctor::diagnose(
       "The plugin 'old' requires a newer version of WSL. Please run: wsl.exe --update\n"
       "Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/WSL_E_PLUGIN_REQUIRES_UPDATE");
   ASSERT_TRUE(d) << d.error().describe();
   EXPECT_EQ(d->symbol, "WSL_E_PLUGIN_REQUIRES_UPDATE");
   EXPECT_EQ(d->parsed.plugin, "old");
   EXPECT_TRUE(d->parsed.plugin_message.empty());
-  EXPECT_EQ(d->stages, er::kStageLoad);
+  EXPECT_EQ(d->stages, doctor::kStageLoad);
   EXPECT_NE(d->context.message.find("requires a newer version"), std::string::npos);
 
   // PluginError called but the hook returned success: WSL's misleading generic text.
-  d = er::diagnose("Wsl/Service/CreateInstance/Plugin/0x8000000d");
+  d = doctor::diagnose("Wsl/Service/CreateInstance/Plugin/0x8000000d");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->symbol, "E_ILLEGAL_STATE_CHANGE");
   EXPECT_NE(d->context.message.find("conversion is in progress"), std::string::npos);
@@ -495,27 +501,27 @@ TEST(ErrorsDecoder, GeneratedTableHasEveryNtstatusName) {
   ASSERT_GE(header().ntstatus.size(), 1500u);
   for (const auto& [name, value] : header().ntstatus) {
     SCOPED_TRACE(name);
-    auto v = er::symbol_value(name);
+    auto v = doctor::symbol_value(name);
     ASSERT_TRUE(v.has_value());
-    if (!er::find_known_symbol(name) && !header().hresult.contains(name) &&
+    if (!doctor::find_known_symbol(name) && !header().hresult.contains(name) &&
         !header().win32.contains(name)) {
       EXPECT_EQ(*v, value);
     }
-    auto back = er::ntstatus_name(value);
+    auto back = doctor::ntstatus_name(value);
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(header().ntstatus.at(std::string(*back)), value);
   }
-  auto d = er::diagnose("0xC0000135");
+  auto d = doctor::diagnose("0xC0000135");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->symbol, "STATUS_DLL_NOT_FOUND");
   EXPECT_EQ(d->ntstatus, "STATUS_DLL_NOT_FOUND");
   EXPECT_EQ(d->known, nullptr);
-  d = er::diagnose("c0000005");  // as the event log shows it
+  d = doctor::diagnose("c0000005");  // as the event log shows it
   ASSERT_TRUE(d);
   EXPECT_EQ(d->symbol, "STATUS_ACCESS_VIOLATION");
   ASSERT_NE(d->known, nullptr);
   // HRESULT_FROM_NT: the N bit over an NTSTATUS.
-  d = er::diagnose("0xD0000005");
+  d = doctor::diagnose("0xD0000005");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->ntstatus, "STATUS_ACCESS_VIOLATION");
   EXPECT_TRUE(d->parts.nt_status);

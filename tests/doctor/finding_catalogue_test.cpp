@@ -17,32 +17,32 @@ namespace wt = wslplug::test;
 TEST(FindingCatalogue, IdsAreUniqueKebabCaseAndDescribed) {
   std::set<std::string_view> ids;
   const std::regex kebab("[a-z0-9]+(-[a-z0-9]+)*");
-  ASSERT_GE(wslplug::finding_catalogue().size(), 50u);
-  for (const auto* k : wslplug::finding_catalogue()) {
+  ASSERT_GE(wslplug::doctor::finding_catalogue().size(), 50u);
+  for (const auto* k : wslplug::doctor::finding_catalogue()) {
     SCOPED_TRACE(std::string(k->id));
     EXPECT_TRUE(ids.insert(k->id).second) << "duplicate id";
     EXPECT_TRUE(std::regex_match(std::string(k->id), kebab));
-    EXPECT_FALSE(k->id.starts_with(wslplug::finding::kNestedPrefix));
+    EXPECT_FALSE(k->id.starts_with(wslplug::doctor::kNestedPrefix));
     EXPECT_FALSE(k->summary.empty());
-    EXPECT_EQ(wslplug::find_finding_kind(k->id), k);
+    EXPECT_EQ(wslplug::doctor::find_finding_kind(k->id), k);
   }
 }
 
 TEST(FindingCatalogue, LookupAndFactory) {
-  using namespace wslplug;
-  EXPECT_EQ(find_finding_kind("unsigned"), &finding::kUnsigned);
-  EXPECT_EQ(find_finding_kind("nested-digest-mismatch"), &finding::kDigestMismatch);
+  using namespace wslplug::doctor;
+  EXPECT_EQ(find_finding_kind("unsigned"), &kUnsigned);
+  EXPECT_EQ(find_finding_kind("nested-digest-mismatch"), &kDigestMismatch);
   EXPECT_EQ(find_finding_kind("no-such-finding"), nullptr);
-  const Finding f = make_finding(finding::kEntryPointMissing, "msg", "fix");
+  const Finding f = make_finding(kEntryPointMissing, "msg", "fix");
   EXPECT_EQ(f.id, "entry-point-missing");
   EXPECT_EQ(f.severity, Severity::kError);
   EXPECT_EQ(f.wsl_error, "ERROR_PROC_NOT_FOUND");
   EXPECT_EQ(f.message, "msg");
   EXPECT_EQ(f.fix, "fix");
-  EXPECT_TRUE(f.is(finding::kEntryPointMissing));
-  EXPECT_FALSE(f.is(finding::kEntryPointMangled));
+  EXPECT_TRUE(f.is(kEntryPointMissing));
+  EXPECT_FALSE(f.is(kEntryPointMangled));
   EXPECT_TRUE(has_errors({f}));
-  EXPECT_FALSE(has_errors({make_finding(finding::kMachineArm64, "", "")}));
+  EXPECT_FALSE(has_errors({make_finding(kMachineArm64, "", "")}));
 }
 
 // Each row of the catalogue table in docs/doctor.md: constant, id, check, severity, wsl_error.
@@ -51,7 +51,7 @@ TEST(FindingCatalogue, DocsTableMatchesTheHeader) {
   const auto at = doc.find("## Finding catalogue");
   ASSERT_NE(at, std::string::npos);
   const std::regex row(
-      R"(^\| `finding::(k\w+)` \| `([a-z0-9-]+)` \| (\w+) \| (\w+) \| (?:`(\w+)`|—) \| .+ \|$)");
+      R"(^\| `doctor::(k\w+)` \| `([a-z0-9-]+)` \| (\w+) \| (\w+) \| (?:`(\w+)`|—) \| .+ \|$)");
   std::istringstream in(doc.substr(at));
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -61,13 +61,13 @@ TEST(FindingCatalogue, DocsTableMatchesTheHeader) {
     if (std::regex_match(line, m, row))
       documented[m[2]] = {m[1], m[3], m[4], m[5].matched ? std::string(m[5]) : std::string()};
   }
-  EXPECT_EQ(documented.size(), wslplug::finding_catalogue().size());
-  for (const auto* k : wslplug::finding_catalogue()) {
+  EXPECT_EQ(documented.size(), wslplug::doctor::finding_catalogue().size());
+  for (const auto* k : wslplug::doctor::finding_catalogue()) {
     SCOPED_TRACE(std::string(k->id));
     auto it = documented.find(std::string(k->id));
     ASSERT_NE(it, documented.end()) << "missing from docs/doctor.md";
-    EXPECT_EQ(it->second[1], wslplug::check_area_name(k->area));
-    EXPECT_EQ(it->second[2], wslplug::severity_name(k->severity));
+    EXPECT_EQ(it->second[1], wslplug::doctor::check_area_name(k->area));
+    EXPECT_EQ(it->second[2], wslplug::doctor::severity_name(k->severity));
     EXPECT_EQ(it->second[3], k->wsl_error);
   }
 }
@@ -99,6 +99,6 @@ TEST(FindingCatalogue, EveryDeclaredConstantIsListed) {
        it != std::sregex_iterator(); ++it)
     declared.insert((*it)[1]);
   std::set<std::string> listed;
-  for (const auto* k : wslplug::finding_catalogue()) listed.insert(std::string(k->id));
+  for (const auto* k : wslplug::doctor::finding_catalogue()) listed.insert(std::string(k->id));
   EXPECT_EQ(declared, listed);
 }

@@ -20,17 +20,18 @@ namespace {
 
 using wt::bytes_of;
 
-std::vector<wslplug::Finding> check_text(const std::string& text) {
+std::vector<wslplug::doctor::Finding> check_text(const std::string& text) {
   return wslplug::doctor::check_registration(wt::parse_reg_ok(text), "t.reg");
 }
 
-const wslplug::Finding* find_id(const std::vector<wslplug::Finding>& fs, std::string_view id) {
+const wslplug::doctor::Finding* find_id(const std::vector<wslplug::doctor::Finding>& fs,
+                                        std::string_view id) {
   for (const auto& f : fs)
     if (f.id == id) return &f;
   return nullptr;
 }
 
-std::string ids(const std::vector<wslplug::Finding>& fs) {
+std::string ids(const std::vector<wslplug::doctor::Finding>& fs) {
   std::string s;
   for (const auto& f : fs) s += f.id + " ";
   return s;
@@ -48,11 +49,11 @@ TEST(RegCheck, GoodFilesHaveNoFindings) {
   ASSERT_TRUE(f);
   ASSERT_EQ(f->size(), 1u);
   EXPECT_EQ((*f)[0].id, "value-removed");
-  EXPECT_EQ((*f)[0].severity, wslplug::Severity::kInfo);
+  EXPECT_EQ((*f)[0].severity, wslplug::doctor::Severity::kInfo);
 }
 
 TEST(RegCheck, FlagsEachBadVariantWithTheWslError) {
-  using S = wslplug::Severity;
+  using S = wslplug::doctor::Severity;
   struct Case {
     std::string body;  // lines after the header
     std::string id;
@@ -180,7 +181,7 @@ TEST(RegCheck, WarnsAboutUserWritableLocations) {
       continue;
     }
     ASSERT_NE(f, nullptr) << ids(fs);
-    EXPECT_EQ(f->severity, wslplug::Severity::kWarning);
+    EXPECT_EQ(f->severity, wslplug::doctor::Severity::kWarning);
     EXPECT_NE(f->message.find(c.reason), std::string::npos) << f->message;
     EXPECT_NE(f->message.find("LocalSystem"), std::string::npos) << f->message;
     EXPECT_NE(f->fix.find("C:\\\\Program Files\\\\WSL Plugins\\\\p\\\\p.dll"), std::string::npos)
@@ -202,7 +203,7 @@ TEST(RegCheck, FlagsDeviceNamesAndOverlongNames) {
     auto fs = check_text(wt::kRegHead + "\"p\"=\"" + value + "\"\r\n");
     const auto* f = find_id(fs, "path-reserved-name");
     ASSERT_NE(f, nullptr) << ids(fs);
-    EXPECT_EQ(f->severity, wslplug::Severity::kError);
+    EXPECT_EQ(f->severity, wslplug::doctor::Severity::kError);
     EXPECT_NE(f->message.find("reserved device name"), std::string::npos) << f->message;
   }
   // A share named like a device is a share name, not a file name.

@@ -7,8 +7,8 @@
 #include "wslplug/doctor/errors.hpp"
 
 namespace sg = wslplug::signing;
-using wslplug::Finding;
-using wslplug::Severity;
+using wslplug::doctor::Finding;
+using wslplug::doctor::Severity;
 
 namespace {
 
@@ -80,7 +80,7 @@ TEST(SignatureFindings, EachVerdictMapsToItsWslError) {
     EXPECT_NE(findings[0].message.find("plugin.dll"), std::string::npos);
     EXPECT_FALSE(findings[0].fix.empty());
     // Every wsl_error is a name doctor can explain.
-    EXPECT_TRUE(wslplug::errors::symbol_value(c.wsl_error).has_value()) << c.wsl_error;
+    EXPECT_TRUE(wslplug::doctor::symbol_value(c.wsl_error).has_value()) << c.wsl_error;
   }
 }
 
@@ -133,7 +133,7 @@ TEST(SignatureFindings, NestedSignatureProblemsAreWarnings) {
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].severity, Severity::kWarning);
   EXPECT_EQ(findings[0].id, "nested-digest-mismatch");
-  EXPECT_FALSE(wslplug::has_errors(findings));
+  EXPECT_FALSE(wslplug::doctor::has_errors(findings));
 }
 
 TEST(SignatureFindings, ChecksumMismatchIsInformational) {
@@ -145,7 +145,7 @@ TEST(SignatureFindings, ChecksumMismatchIsInformational) {
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].id, "checksum-mismatch");
   EXPECT_EQ(findings[0].severity, Severity::kInfo);
-  EXPECT_FALSE(wslplug::has_errors(findings));
+  EXPECT_FALSE(wslplug::doctor::has_errors(findings));
 }
 
 // A certificate table that cannot be read is reported by verify_file as a failed report with

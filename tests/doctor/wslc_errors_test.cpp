@@ -8,11 +8,11 @@
 
 #include "wslplug/doctor/errors.hpp"
 
-namespace er = wslplug::errors;
+namespace doctor = wslplug::doctor;
 
 namespace {
 
-bool any_line_has(const er::Lines& lines, std::string_view needle) {
+bool any_line_has(const doctor::Lines& lines, std::string_view needle) {
   for (auto l : lines)
     if (l.find(needle) != std::string_view::npos) return true;
   return false;
@@ -34,26 +34,26 @@ TEST(WslcErrors, EveryWslcCodeHasCausesAndFixesNamingWslc) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.symbol);
-    const er::KnownError* k = er::find_known(c.hr);
+    const doctor::KnownError* k = doctor::find_known(c.hr);
     ASSERT_NE(k, nullptr);
     EXPECT_EQ(k->symbol, c.symbol);
     EXPECT_TRUE(any_line_has(k->causes, c.cause));
     EXPECT_TRUE(any_line_has(k->fixes, c.fix));
     EXPECT_FALSE(k->summary.empty());
   }
-  EXPECT_EQ(er::find_known_symbol("wslc_e_vm_not_running"), er::find_known(0x80040610));
+  EXPECT_EQ(doctor::find_known_symbol("wslc_e_vm_not_running"), doctor::find_known(0x80040610));
 }
 
 TEST(WslcErrors, AVetoUnderWslcContextGivesWslsMessageAndTheStopPath) {
   for (std::string_view code :
        {"Wsl/Service/Plugin/WslC/E_ACCESSDENIED", "Wsl/Service/WslC/Plugin/E_ACCESSDENIED"}) {
     SCOPED_TRACE(code);
-    auto parsed = er::parse_code(code);
+    auto parsed = doctor::parse_code(code);
     ASSERT_TRUE(parsed) << parsed.error().message;
     EXPECT_TRUE(parsed->context.wslc);
     EXPECT_TRUE(parsed->context.plugin);
     EXPECT_EQ(parsed->hresult, 0x80070005u);
-    const auto m = er::explain_context(parsed->context, er::find_known(parsed->hresult));
+    const auto m = doctor::explain_context(parsed->context, doctor::find_known(parsed->hresult));
     EXPECT_NE(m.failed.find("OnSessionCreated or ContainerStarted"), std::string::npos) << m.failed;
     EXPECT_NE(m.wsl_action.find("Failed to stop container '<id>' after plugin rejection"),
               std::string::npos)
@@ -62,9 +62,9 @@ TEST(WslcErrors, AVetoUnderWslcContextGivesWslsMessageAndTheStopPath) {
         << m.message;
   }
   // A WslC error without the Plugin component is not blamed on a plugin.
-  auto bare = er::parse_code("Wsl/Service/WslC/WSLC_E_VM_NOT_RUNNING");
+  auto bare = doctor::parse_code("Wsl/Service/WslC/WSLC_E_VM_NOT_RUNNING");
   ASSERT_TRUE(bare);
-  const auto m = er::explain_context(bare->context, er::find_known(bare->hresult));
+  const auto m = doctor::explain_context(bare->context, doctor::find_known(bare->hresult));
   EXPECT_NE(m.wsl_action.find("did not attribute"), std::string::npos) << m.wsl_action;
   EXPECT_TRUE(m.message.empty());
 }

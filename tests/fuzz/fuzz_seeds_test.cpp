@@ -304,13 +304,13 @@ TEST(FuzzSeeds, Manifests) {
 
 TEST(FuzzSeeds, ErrorCodes) {
   std::size_t i = 0;
-  for (const auto& e : wslplug::errors::knowledge_base()) {
+  for (const auto& e : wslplug::doctor::knowledge_base()) {
     const std::string n = std::to_string(i++);
     seed_text("errcode", n + "-symbol.txt", e.symbol);
-    seed_text("errcode", n + "-hex.txt", wslplug::errors::hresult_hex(e.hresult));
+    seed_text("errcode", n + "-hex.txt", wslplug::doctor::hresult_hex(e.hresult));
     seed_text("errcode", n + "-wsl.txt",
               "Wsl/Service/CreateInstance/CreateVm/Plugin/" +
-                  wslplug::errors::wsl_code_string(e.hresult));
+                  wslplug::doctor::wsl_code_string(e.hresult));
     seed_text("errcode", n + "-signed.txt", std::to_string(static_cast<std::int32_t>(e.hresult)));
   }
   seed_text("errcode", "win32.txt", "126");
@@ -322,9 +322,9 @@ TEST(FuzzSeeds, ErrorCodes) {
 
 TEST(FuzzSeeds, PastedText) {
   std::size_t i = 0;
-  for (const auto& e : wslplug::errors::knowledge_base()) {
+  for (const auto& e : wslplug::doctor::knowledge_base()) {
     if (i > 12) break;
-    const auto code = wslplug::errors::wsl_code_string(e.hresult);
+    const auto code = wslplug::doctor::wsl_code_string(e.hresult);
     seed_text("paste", std::to_string(i++) + ".txt",
               "A fatal error was returned by plugin 'DemoPlugin'. Error message: 'no config'\r\n"
               "Error code: Wsl/Service/CreateInstance/CreateVm/Plugin/" +

@@ -34,13 +34,13 @@ TEST(ProjectManifest, RoundTripsAndNamesBadFields) {
 
   // "requires" is read with the one WSL version parser: 2.4 is 2.4.0; not a version is refused
   // with the field named and an example.
-  auto short_version = wslplug::parse_manifest(R"({"name": "a", "requires": "2.4"})", "f.json");
+  auto short_version = wslplug::project::parse_manifest(R"({"name": "a", "requires": "2.4"})", "f.json");
   ASSERT_TRUE(short_version) << short_version.error().describe();
   EXPECT_EQ(short_version->requires_version, "2.4.0");
-  EXPECT_EQ(wslplug::parse_manifest(R"({"name": "a", "requires": ""})", "f.json")->requires_version,
+  EXPECT_EQ(wslplug::project::parse_manifest(R"({"name": "a", "requires": ""})", "f.json")->requires_version,
             "");
   for (const char* bad : {"2", "2.4.x", "latest", "2.4.4.4"}) {
-    auto r = wslplug::parse_manifest(std::string(R"({"name": "a", "requires": ")") + bad + R"("})",
+    auto r = wslplug::project::parse_manifest(std::string(R"({"name": "a", "requires": ")") + bad + R"("})",
                                      "f.json");
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().kind, wslplug::ErrorKind::kInput);

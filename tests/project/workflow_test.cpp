@@ -25,8 +25,8 @@ wslplug::project::Manifest manifest_named(const std::string& name) {
   return m;
 }
 
-bool has_finding(const std::vector<wslplug::Finding>& findings, const std::string& id,
-                 wslplug::Severity severity) {
+bool has_finding(const std::vector<wslplug::doctor::Finding>& findings, const std::string& id,
+                 wslplug::doctor::Severity severity) {
   for (const auto& f : findings)
     if (f.id == id && f.severity == severity) return true;
   return false;
@@ -42,12 +42,12 @@ TEST(ProjectWorkflow, UnsignedIsAWarningUnlessSigningWasAsked) {
   const auto m = manifest_named("p");
   auto plain = project::check_built_dll(m, tmp.path(), dll, {});
   ASSERT_TRUE(plain) << plain.error().describe();
-  EXPECT_TRUE(has_finding(*plain, "unsigned", wslplug::Severity::kWarning));
-  EXPECT_FALSE(wslplug::has_errors(*plain));
+  EXPECT_TRUE(has_finding(*plain, "unsigned", wslplug::doctor::Severity::kWarning));
+  EXPECT_FALSE(wslplug::doctor::has_errors(*plain));
   auto asked = project::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
   ASSERT_TRUE(asked) << asked.error().describe();
-  EXPECT_TRUE(has_finding(*asked, "unsigned", wslplug::Severity::kError));
-  EXPECT_TRUE(wslplug::has_errors(*asked));
+  EXPECT_TRUE(has_finding(*asked, "unsigned", wslplug::doctor::Severity::kError));
+  EXPECT_TRUE(wslplug::doctor::has_errors(*asked));
 }
 
 TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
@@ -122,7 +122,7 @@ TEST(ProjectWorkflow, SignsWithTheSignerTheSettingsName) {
   // Untrusted without that certificate, clean against it.
   auto untrusted = project::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
   ASSERT_TRUE(untrusted) << untrusted.error().describe();
-  EXPECT_TRUE(wslplug::has_errors(*untrusted));
+  EXPECT_TRUE(wslplug::doctor::has_errors(*untrusted));
   auto trusted =
       project::check_built_dll(m, tmp.path(), dll, {.signing_requested = true, .trusted = {cert}});
   ASSERT_TRUE(trusted) << trusted.error().describe();
@@ -176,7 +176,7 @@ TEST(ProjectWorkflow, EmitsRegistrationFilesUnderTheManifestPath) {
   EXPECT_FALSE(given->default_path);
   EXPECT_EQ(given->windows_path, "C:\\Users\\me\\p.dll");
   ASSERT_EQ(given->location.size(), 1u);
-  EXPECT_TRUE(given->location[0].is(wslplug::finding::kPathUserWritable));
+  EXPECT_TRUE(given->location[0].is(wslplug::doctor::kPathUserWritable));
   EXPECT_NE(given->location[0].message.find("/win/c/Users/me/p.dll"), std::string::npos);
   auto refused = project::emit_registration(m, tmp.path(), tmp / "build/p.dll",
                                             project::RegistrationOptions{.windows_path = "p.dll"});

@@ -87,6 +87,42 @@ RunResult wslplug(const std::vector<std::string>& args,
 
 RunResult sh(const std::string& command) { return run({"/bin/sh", "-c", command}); }
 
+std::optional<std::vector<std::string>> subcommands_section(const std::string& help) {
+  std::istringstream in(help);
+  std::string line;
+  while (std::getline(in, line) && !line.starts_with("Subcommands:")) {
+  }
+  if (!in) return std::nullopt;
+  // One indented line per command, its name first; the section ends at the first other line.
+  std::vector<std::string> names;
+  while (std::getline(in, line) && !line.empty() && line[0] == ' ') {
+    std::istringstream words(line);
+    std::string name;
+    if (words >> name) names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string> subcommands(const std::vector<std::string>& command) {
+  std::vector<std::string> args = command;
+  args.push_back("--help");
+  const RunResult r = wslplug(args);
+  std::string shown = "wslplug";
+  for (const auto& a : args) shown += " " + a;
+  if (r.rc != 0) {
+    ADD_FAILURE() << shown << " exited " << r.rc << ":\n" << r.both();
+    return {};
+  }
+  auto names = subcommands_section(r.out);
+  if (!names) {
+    ADD_FAILURE() << shown << " has no \"Subcommands:\" section:\n" << r.out;
+    return {};
+  }
+  if (names->empty())
+    ADD_FAILURE() << shown << " lists no command under \"Subcommands:\":\n" << r.out;
+  return *names;
+}
+
 // WSLPLUG_TEST_BIN runs the suite against another build of the binary (e.g. one built with
 // -DWSLPLUG_SANITIZE=ON); by default the one built beside the tests.
 std::string wslplug_bin() {

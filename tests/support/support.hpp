@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,15 @@ RunResult wslplug(const std::vector<std::string>& args,
                   const fs::path& cwd = {});
 // Runs a command line through /bin/sh -c (for pipelines in tests; prefer run()).
 RunResult sh(const std::string& command);
+
+// The command names listed under "Subcommands:" in a help text, in order; nullopt when the text
+// has no such section (a command without subcommands).
+std::optional<std::vector<std::string>> subcommands_section(const std::string& help);
+// The subcommands `wslplug COMMAND... --help` lists (the top level's without `command`), in order.
+// Fails the calling test, showing the help text, when the help does not exit 0 or has no
+// Subcommands section or an empty one, so that a broken help text cannot give an empty list that
+// a test then passes over.
+std::vector<std::string> subcommands(const std::vector<std::string>& command = {});
 
 // The command's stdout as one JSON document; fails the calling test (and returns null) when it
 // is not one.

@@ -23,7 +23,7 @@ struct Advice {
   std::vector<std::string> fixes;
   std::vector<std::string> notes;
 };
-Advice advise(const errors::Diagnosis& d);
+Advice advise(const Diagnosis& d);
 
 // True when the HRESULT is an NTSTATUS error pasted as is (top two bits set): an exception or
 // status code of Windows itself, never printed by wsl.exe after "Error code:".

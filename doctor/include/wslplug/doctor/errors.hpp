@@ -16,7 +16,7 @@
 
 #include "wslplug/core/error.hpp"
 
-namespace wslplug::errors {
+namespace wslplug::doctor {
 
 // Where a code arises (bit set).
 enum Stage : unsigned {
@@ -174,4 +174,4 @@ bool is_named(const Diagnosis& d);
 // 0x0001869F"); empty for every other form, which is unambiguous.
 std::string bare_number_reading(const ParsedCode& parsed);
 
-}  // namespace wslplug::errors
+}  // namespace wslplug::doctor

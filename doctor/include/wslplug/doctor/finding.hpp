@@ -1,6 +1,6 @@
 // Findings of the static checks (doctor --dll, doctor --reg, build, register): what is wrong, how
 // severe, which WSL error it would cause when the plugin is loaded, and how to fix it; and the one
-// catalogue of finding kinds. Every finding is made from a catalogue constant (finding::kUnsigned,
+// catalogue of finding kinds. Every finding is made from a catalogue constant (kUnsigned,
 // ...), which fixes its id, severity and WSL error; callers compare with Finding::is, never with
 // an id string. The catalogue is documented as tables in docs/doctor.md.
 #pragma once
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace wslplug {
+namespace wslplug::doctor {
 
 enum class Severity { kError, kWarning, kInfo };
 // "error", "warning", "info".
@@ -46,8 +46,6 @@ Finding make_finding(const FindingKind& kind, std::string message, std::string f
 
 // True when any finding has severity error.
 bool has_errors(const std::vector<Finding>& findings);
-
-namespace finding {
 
 // A problem of a nested (or secondary) signature is reported as "nested-<id>" with severity
 // warning: WinVerifyTrust, and so WSL, checks only the primary signature.
@@ -248,11 +246,9 @@ inline constexpr FindingKind kDllUserWritable{
     "dll-user-writable", Severity::kInfo, "", CheckArea::kLocation,
     "a DLL given by its WSL mount path (/mnt/c/...) is in a folder ordinary users can write"};
 
-}  // namespace finding
-
 // Every finding kind, in the order of the constants above (one entry per id).
 std::span<const FindingKind* const> finding_catalogue();
 // The kind with this id (a "nested-" id gives its primary kind), or null.
 const FindingKind* find_finding_kind(std::string_view id);
 
-}  // namespace wslplug
+}  // namespace wslplug::doctor

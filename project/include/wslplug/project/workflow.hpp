@@ -57,14 +57,17 @@ struct CheckOptions {
 // The doctor --dll checks of a built DLL, findings in the order WSL would hit them. A DLL signed
 // with the project's certificate (by this or an earlier build) is verified against it, since
 // Windows will need that certificate in LocalMachine\Root. Errors are for unreadable files.
-Result<std::vector<Finding>> check_built_dll(const Manifest& manifest, const fs::path& project_dir,
-                                             const fs::path& dll, const CheckOptions& options);
+Result<std::vector<doctor::Finding>> check_built_dll(const Manifest& manifest,
+                                                     const fs::path& project_dir,
+                                                     const fs::path& dll,
+                                                     const CheckOptions& options);
 
 struct Registration {
-  std::string name;               // the REG_SZ value name
-  std::string windows_path;       // the value: where Windows loads the DLL from
-  bool default_path = false;      // no Windows path given: C:\Program Files\WSL Plugins\NAME\<dll>
-  std::vector<Finding> location;  // path-user-writable when the path is in a user-writable folder
+  std::string name;           // the REG_SZ value name
+  std::string windows_path;   // the value: where Windows loads the DLL from
+  bool default_path = false;  // no Windows path given: C:\Program Files\WSL Plugins\NAME\<dll>
+  std::vector<doctor::Finding>
+      location;  // path-user-writable when the path is in a user-writable folder
   fs::path add_file, remove_file;
 };
 
