@@ -335,8 +335,10 @@ Runner setup_build(CLI::App& root) {
   cmd->add_flag("--run", flags->run,
                 "Then run the built DLL through its lifecycle in the WSL plugin host (wslplug "
                 "run); with --json one document: run's, with build's under \"build\"");
-  cmd->add_option("--wsl-version", flags->run_versions,
-                  "With --run: WSL version to emulate (repeatable; default: run's matrix)")
+  cmd->add_option(
+         "--wsl-version", flags->run_versions,
+         "With --run: WSL version to emulate, X.Y.Z (X.Y means X.Y.0); repeatable (default: "
+         "run's matrix)")
       ->option_text("X.Y.Z")
       ->allow_extra_args(false);
   cmd->add_flag("--allow-unsigned", flags->run_allow_unsigned,
