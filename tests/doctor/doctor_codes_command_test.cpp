@@ -228,9 +228,9 @@ TEST(DoctorCodes, PastedTextOverTheLimitIsRefusedNotCut) {
   EXPECT_EQ(parse_json(r)["symbol"], "ERROR_PROC_NOT_FOUND");
 }
 
-// The did-you-mean work of one run is bounded: a paste of the largest size doctor accepts (4 MiB
-// of distinct names that are no codes) costs about a second of CPU, not minutes. Suggestions
-// are given for the first kMaxSuggestions such inputs, then the general fix with one note.
+// The did-you-mean work of one run is bounded: in a paste of the largest size doctor accepts (4 MiB
+// of distinct names that are no codes), suggestions are computed for the first kMaxSuggestions
+// such inputs only, then the general fix with one note (without the bound: 25 s of CPU).
 TEST(DoctorCodes, DidYouMeanWorkIsBoundedPerInput) {
   wt::TempDir tmp;
   std::string text;
@@ -249,14 +249,13 @@ TEST(DoctorCodes, DidYouMeanWorkIsBoundedPerInput) {
   text = "TRUST_E_NOSIGNATUR\n0x8007007E\n" + text;
   text.resize((4u << 20) - 1);
   wt::write_text(tmp / "paste.txt", text);
-  // User CPU of the child, measured by the shell (bash's `time` keyword).
-  auto r = wt::run({"bash", "-c",
-                    "TIMEFORMAT=%U; time '" + wt::wslplug_bin() + "' doctor - < '" +
-                        (tmp / "paste.txt").string() + "' > '" + (tmp / "out.txt").string() +
-                        "' 2> '" + (tmp / "err.txt").string() + "'"});
-  const double cpu = std::stod(r.err.substr(r.err.find_last_of('\n', r.err.size() - 2) + 1));
-  // Before the bound this took 25 s of CPU; the bound keeps it near 1 s (slack for slow CI).
-  EXPECT_LT(cpu, 4.0) << "doctor - on 4 MiB of names took " << cpu << " s of CPU";
+  // The work is bounded by what is computed, not timed here (bench/doctor-paste, shape "names",
+  // measures it): did-you-mean for the first kMaxSuggestions inputs only, then a note.
+  auto r =
+      wt::run({"bash", "-c",
+               "'" + wt::wslplug_bin() + "' doctor - < '" + (tmp / "paste.txt").string() + "' > '" +
+                   (tmp / "out.txt").string() + "' 2> '" + (tmp / "err.txt").string() + "'"});
+  EXPECT_EQ(r.rc, 2) << r.both();
   const std::string err = wt::read_text(tmp / "err.txt");
   std::size_t suggestions = 0;
   for (auto pos = err.find("did you mean"); pos != std::string::npos;
