@@ -15,21 +15,13 @@
 
 namespace wslplug::project {
 
-fs::path project_cert_dir(const Manifest& m, const fs::path& project_dir) {
-  return cert_dir(m, project_dir);
-}
-
-fs::path project_cert(const Manifest& m, const fs::path& project_dir) {
-  return cert_pem(m, project_dir);
-}
-
 namespace {
 
 // The project's test certificate as credentials, created ("CN=<name> test code signing") when
 // neither file exists; only one of the two is an input error naming paths.cert_dir.
 Result<signing::Credentials> project_credentials(const Manifest& m, const fs::path& project_dir,
                                                  SignedWith& out) {
-  const fs::path dir = project_cert_dir(m, project_dir);
+  const fs::path dir = cert_dir(m, project_dir);
   const fs::path cert = dir / "cert.pem", key = dir / "key.pem";
   std::error_code ec;
   const bool have_cert = fs::exists(cert, ec), have_key = fs::exists(key, ec);
@@ -89,16 +81,11 @@ Result<SignedWith> sign_built_dll(const Manifest& m, const fs::path& project_dir
   return out;
 }
 
-Result<SignedWith> sign_with_project_cert(const Manifest& m, const fs::path& project_dir,
-                                          const fs::path& dll) {
-  return sign_built_dll(m, project_dir, dll, SigningSettings{});
-}
-
 Result<std::vector<doctor::Finding>> check_built_dll(const Manifest& m, const fs::path& project_dir,
                                                      const fs::path& dll,
                                                      const CheckOptions& options) {
   signing::VerifyOptions vo;
-  const fs::path cert = project_cert(m, project_dir);
+  const fs::path cert = cert_pem(m, project_dir);
   std::error_code ec;
   if (fs::exists(cert, ec)) vo.ca_files.push_back(cert);
   for (const auto& trusted : options.trusted) vo.ca_files.push_back(trusted);

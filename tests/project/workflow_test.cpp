@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "support.hpp"
+#include "wslplug/project/layout.hpp"
 #include "wslplug/project/manifest.hpp"
 #include "wslplug/project/settings.hpp"
 #include "wslplug/signing/signing.hpp"
@@ -57,9 +58,9 @@ TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
   const auto dll = wt::copy_to(fixture, tmp.path(), "p.dll");
   auto m = manifest_named("p");
   m.cert_dir = "keys";
-  EXPECT_EQ(project::project_cert(m, tmp.path()), tmp / "keys/cert.pem");
+  EXPECT_EQ(project::cert_pem(m, tmp.path()), tmp / "keys/cert.pem");
 
-  auto first = project::sign_with_project_cert(m, tmp.path(), dll);
+  auto first = project::sign_built_dll(m, tmp.path(), dll, {});
   ASSERT_TRUE(first) << first.error().describe();
   EXPECT_TRUE(first->created);
   EXPECT_EQ(first->cert_pem, tmp / "keys/cert.pem");
@@ -74,7 +75,7 @@ TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
   ASSERT_TRUE(checked) << checked.error().describe();
   EXPECT_TRUE(checked->empty()) << checked->front().id;
 
-  auto second = project::sign_with_project_cert(m, tmp.path(), dll);
+  auto second = project::sign_built_dll(m, tmp.path(), dll, {});
   ASSERT_TRUE(second) << second.error().describe();
   EXPECT_FALSE(second->created);
   EXPECT_EQ(wt::read_text(tmp / "keys/cert.pem"), cert);
@@ -82,7 +83,7 @@ TEST(ProjectWorkflow, SignsWithTheProjectCertificateCreatedOnce) {
   // Half a certificate is refused, naming the manifest field, and the DLL is left alone.
   wt::fs::remove(tmp / "keys/key.pem");
   const auto before = wt::sha256_file(dll);
-  auto half = project::sign_with_project_cert(m, tmp.path(), dll);
+  auto half = project::sign_built_dll(m, tmp.path(), dll, {});
   ASSERT_FALSE(half);
   EXPECT_EQ(half.error().kind, wslplug::ErrorKind::kInput);
   EXPECT_EQ(half.error().where, "paths.cert_dir");
@@ -118,7 +119,7 @@ TEST(ProjectWorkflow, SignsWithTheSignerTheSettingsName) {
   EXPECT_EQ(with->cert_pem, cert);
   EXPECT_FALSE(with->created);
   EXPECT_FALSE(with->timestamped);
-  EXPECT_FALSE(wt::fs::exists(project::project_cert(m, tmp.path())));
+  EXPECT_FALSE(wt::fs::exists(project::cert_pem(m, tmp.path())));
   // Untrusted without that certificate, clean against it.
   auto untrusted = project::check_built_dll(m, tmp.path(), dll, {.signing_requested = true});
   ASSERT_TRUE(untrusted) << untrusted.error().describe();

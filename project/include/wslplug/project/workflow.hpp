@@ -18,11 +18,6 @@ namespace wslplug::project {
 
 namespace fs = std::filesystem;
 
-// The project's test certificate: DIR/<paths.cert_dir>/cert.pem (and key.pem beside it), as
-// layout.hpp says.
-fs::path project_cert_dir(const Manifest& manifest, const fs::path& project_dir);
-fs::path project_cert(const Manifest& manifest, const fs::path& project_dir);
-
 struct SignedWith {
   fs::path cert_pem;     // the certificate signed with (or the PKCS#12 file holding it)
   bool created = false;  // the project's certificate, created by this call (first use)
@@ -32,16 +27,11 @@ struct SignedWith {
   bool timestamped = false;  // a timestamp from the settings' timestamp_url was embedded
 };
 
-// Signs `dll` in place with the project's test certificate, creating the certificate and key
-// ("CN=<name> test code signing") when neither exists. Only one of the two is an input error
-// naming paths.cert_dir.
-Result<SignedWith> sign_with_project_cert(const Manifest& manifest, const fs::path& project_dir,
-                                          const fs::path& dll);
-
 // Signs `dll` in place as `sign` would by default: with the signer `signing` names (resolved by
-// resolve_signing: a certificate and key, or a PKCS#12 file without a password), else
-// with the project's test certificate as sign_with_project_cert; with the settings' digest, and
-// timestamped by the settings' timestamp_url when there is one.
+// resolve_signing: a certificate and key, or a PKCS#12 file without a password), else with the
+// project's test certificate (cert_pem, key_pem), created ("CN=<name> test code signing") when
+// neither file exists (only one of the two is an input error naming paths.cert_dir); with the
+// settings' digest, and timestamped by the settings' timestamp_url when there is one.
 Result<SignedWith> sign_built_dll(const Manifest& manifest, const fs::path& project_dir,
                                   const fs::path& dll, const SigningSettings& signing);
 
